@@ -1,0 +1,51 @@
+/** A readable message from anything that was thrown. */
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message
+  if (typeof error === 'string') return error
+  try {
+    return JSON.stringify(error)
+  } catch {
+    return String(error)
+  }
+}
+
+/** The AWS SDK v3 error name (e.g. ResourceConflictException), if any. */
+export function awsErrorName(error: unknown): string | undefined {
+  if (typeof error === 'object' && error !== null && 'name' in error) {
+    const name = (error as { name: unknown }).name
+    if (typeof name === 'string') return name
+  }
+  return undefined
+}
+
+/**
+ * An error the action raises on purpose: its message already says what
+ * happened and what to do, so main.ts prints it as is.
+ */
+export class DeployError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'DeployError'
+  }
+}
+
+const PERMISSION_ERRORS = new Set([
+  'AccessDeniedException',
+  'AccessDenied',
+  'UnauthorizedOperation',
+  'UnrecognizedClientException',
+  'ExpiredTokenException'
+])
+
+/**
+ * Wrap an AWS error with the API action that failed, so a missing IAM
+ * permission names the permission to add.
+ */
+export function describeAwsError(action: string, error: unknown): string {
+  const name = awsErrorName(error)
+  const message = errorMessage(error)
+  if (name !== undefined && PERMISSION_ERRORS.has(name)) {
+    return `${action} was denied (${name}): ${message}. Allow "${action}" in the policy of the role the workflow assumes (see the README's Permissions section).`
+  }
+  return `${action} failed${name !== undefined && name !== 'Error' ? ` (${name})` : ''}: ${message}`
+}

@@ -1,0 +1,301 @@
+import {
+  GetFunctionCommand,
+  GetFunctionConfigurationCommand,
+  UpdateFunctionCodeCommand,
+  type FunctionConfiguration,
+  type LambdaClient
+} from '@aws-sdk/client-lambda'
+import type { Architecture } from './inputs.js'
+import { DeployError, awsErrorName, describeAwsError, errorMessage } from './errors.js'
+import { functionArchitecture } from './platform.js'
+import { retry } from './retry.js'
+import { formatDuration, type Timing } from './time.js'
+
+export type Log = (message: string) => void
+
+export interface FunctionState {
+  functionName: string
+  functionArn: string
+  packageType: string
+  architecture: Architecture
+  state: string | undefined
+  lastUpdateStatus: string | undefined
+  /** The image the function runs, by digest when Lambda reports it. */
+  imageUri: string | undefined
+  imageDigest: string | undefined
+}
+
+/** sha256:<hex> from `repo@sha256:<hex>` (or moto's `repo@sha256@sha256:<hex>`). */
+export function digestFromImageUri(uri: string | undefined): string | undefined {
+  if (uri === undefined) return undefined
+  const match = /@(sha256:[a-f0-9]{64})$/.exec(uri)
+  return match?.[1]
+}
+
+/** Lambda's CodeSha256 of an image function is the manifest digest's hex. */
+export function digestFromCodeSha256(codeSha256: string | undefined): string | undefined {
+  if (codeSha256 === undefined) return undefined
+  if (/^[a-f0-9]{64}$/.test(codeSha256)) return `sha256:${codeSha256}`
+  if (/^sha256:[a-f0-9]{64}$/.test(codeSha256)) return codeSha256
+  return undefined
+}
+
+function repositoryOf(uri: string): string {
+  const at = uri.indexOf('@')
+  if (at >= 0) return uri.slice(0, at)
+  const lastSlash = uri.lastIndexOf('/')
+  const lastColon = uri.lastIndexOf(':')
+  return lastColon > lastSlash ? uri.slice(0, lastColon) : uri
+}
+
+export async function getFunctionState(
+  lambda: LambdaClient,
+  functionName: string
+): Promise<FunctionState> {
+  let response
+  try {
+    response = await lambda.send(new GetFunctionCommand({ FunctionName: functionName }))
+  } catch (error) {
+    if (awsErrorName(error) === 'ResourceNotFoundException') {
+      throw new DeployError(
+        `Lambda function ${functionName} does not exist in this account and region. ` +
+          'Create it first (package type Image), or fix function-name / aws-region.'
+      )
+    }
+    throw new DeployError(describeAwsError('lambda:GetFunction', error))
+  }
+  const config = response.Configuration ?? {}
+  const resolved = response.Code?.ResolvedImageUri
+  const imageDigest =
+    digestFromImageUri(resolved) ?? digestFromCodeSha256(config.CodeSha256)
+  const imageUri = response.Code?.ImageUri
+  return {
+    functionName: config.FunctionName ?? functionName,
+    functionArn: config.FunctionArn ?? functionName,
+    packageType: config.PackageType ?? 'Zip',
+    architecture: functionArchitecture(config.Architectures),
+    state: config.State,
+    lastUpdateStatus: config.LastUpdateStatus,
+    imageUri:
+      imageUri !== undefined && imageDigest !== undefined
+        ? `${repositoryOf(imageUri)}@${imageDigest}`
+        : imageUri,
+    imageDigest
+  }
+}
+
+/** Only container-image functions can take an image. */
+export function checkDeployable(fn: FunctionState): void {
+  if (fn.packageType !== 'Image') {
+    throw new DeployError(
+      `Function ${fn.functionName} has package type ${fn.packageType}; this action deploys container images. ` +
+        'Lambda cannot change a function\'s package type: create a function with PackageType "Image" and deploy to that one.'
+    )
+  }
+}
+
+export interface WaitOptions {
+  timeoutMs: number
+  /** Poll interval; Lambda's GetFunctionConfiguration is cheap, so keep it short. */
+  pollMs?: number
+  /** Upper bound for the interval when throttled. */
+  maxPollMs?: number
+  log: Log
+}
+
+export interface UpdateOutcome {
+  status: 'Successful' | 'Failed'
+  reason: string | undefined
+  reasonCode: string | undefined
+  configuration: FunctionConfiguration
+  polls: number
+}
+
+function isThrottle(error: unknown): boolean {
+  const name = awsErrorName(error)
+  return (
+    name === 'TooManyRequestsException' ||
+    name === 'ThrottlingException' ||
+    name === 'Throttling'
+  )
+}
+
+/**
+ * Poll until the function is neither Pending nor InProgress. A fixed short
+ * interval (not the SDK waiter's exponential backoff) notices completion
+ * within one interval; throttling slows the poll down instead of failing.
+ */
+export async function waitForUpdate(
+  lambda: LambdaClient,
+  functionName: string,
+  options: WaitOptions,
+  timing: Timing
+): Promise<UpdateOutcome> {
+  const pollMs = options.pollMs ?? 500
+  const maxPollMs = options.maxPollMs ?? 5000
+  const started = timing.now()
+  let interval = pollMs
+  let polls = 0
+  let lastSeen = 'unknown'
+  for (;;) {
+    let configuration: FunctionConfiguration | undefined
+    try {
+      polls++
+      configuration = await lambda.send(
+        new GetFunctionConfigurationCommand({ FunctionName: functionName })
+      )
+      interval = pollMs
+    } catch (error) {
+      if (!isThrottle(error)) {
+        throw new DeployError(describeAwsError('lambda:GetFunctionConfiguration', error))
+      }
+      interval = Math.min(maxPollMs, interval * 2)
+      options.log(`Throttled while polling (${errorMessage(error)}); next poll in ${interval}ms.`)
+    }
+    if (configuration !== undefined) {
+      const status = configuration.LastUpdateStatus
+      const state = configuration.State
+      lastSeen = `State ${state ?? '?'}, LastUpdateStatus ${status ?? '?'}`
+      if (state === 'Failed' && status !== 'InProgress') {
+        return {
+          status: 'Failed',
+          reason: configuration.StateReason ?? configuration.LastUpdateStatusReason,
+          reasonCode: configuration.StateReasonCode ?? configuration.LastUpdateStatusReasonCode,
+          configuration,
+          polls
+        }
+      }
+      if (status === 'Failed') {
+        return {
+          status: 'Failed',
+          reason: configuration.LastUpdateStatusReason,
+          reasonCode: configuration.LastUpdateStatusReasonCode,
+          configuration,
+          polls
+        }
+      }
+      if (status !== 'InProgress' && state !== 'Pending') {
+        return { status: 'Successful', reason: undefined, reasonCode: undefined, configuration, polls }
+      }
+    }
+    const elapsed = timing.now() - started
+    if (elapsed >= options.timeoutMs) {
+      throw new DeployError(
+        `Function ${functionName} is still updating after ${formatDuration(elapsed)} (${lastSeen}). ` +
+          'Raise wait-timeout, or look at the function in the Lambda console; the update may still finish.'
+      )
+    }
+    await timing.sleep(Math.min(interval, options.timeoutMs - elapsed))
+  }
+}
+
+export interface UpdateCodeOptions {
+  log: Log
+  /** Attempts for ResourceConflictException ("an update is in progress"). */
+  conflictAttempts?: number
+}
+
+/** UpdateFunctionCode by digest, retrying update-in-progress conflicts. */
+export async function updateFunctionCode(
+  lambda: LambdaClient,
+  functionName: string,
+  imageUri: string,
+  options: UpdateCodeOptions,
+  timing: Timing
+): Promise<FunctionConfiguration> {
+  try {
+    return await retry(
+      () =>
+        lambda.send(
+          new UpdateFunctionCodeCommand({ FunctionName: functionName, ImageUri: imageUri })
+        ),
+      {
+        attempts: options.conflictAttempts ?? 8,
+        baseDelayMs: 1000,
+        maxDelayMs: 10_000,
+        retryable: error =>
+          awsErrorName(error) === 'ResourceConflictException' || isThrottle(error),
+        onRetry: (error, attempt, delay) =>
+          options.log(
+            `UpdateFunctionCode attempt ${attempt} was refused (${awsErrorName(error) ?? 'error'}: ${errorMessage(error)}); retrying in ${delay}ms.`
+          )
+      },
+      timing
+    )
+  } catch (error) {
+    const name = awsErrorName(error)
+    if (name === 'ResourceConflictException') {
+      throw new DeployError(
+        `Function ${functionName} kept refusing the update because another update is in progress (${errorMessage(error)}). ` +
+          'Use a concurrency group per function in the workflow so deploys do not overlap.'
+      )
+    }
+    if (name === 'InvalidParameterValueException') {
+      throw new DeployError(`Lambda refused the image ${imageUri}: ${errorMessage(error)}`)
+    }
+    throw new DeployError(describeAwsError('lambda:UpdateFunctionCode', error))
+  }
+}
+
+/** Never report success for a deploy that did not land. */
+export function checkDeployedDigest(
+  fn: FunctionState,
+  expectedDigest: string
+): void {
+  if (fn.imageDigest !== expectedDigest) {
+    throw new DeployError(
+      `Lambda reports that function ${fn.functionName} runs ${fn.imageDigest ?? fn.imageUri ?? 'an unknown image'}, ` +
+        `not the image just deployed (${expectedDigest}). Another deploy may have run at the same time: ` +
+        'use a concurrency group per function in the workflow.'
+    )
+  }
+}
+
+export interface DeployImageOptions {
+  waitTimeoutMs: number
+  log: Log
+  pollMs?: number
+}
+
+export interface DeployImageResult {
+  /** The function as Lambda reports it after the update. */
+  after: FunctionState
+  polls: number
+}
+
+/**
+ * UpdateFunctionCode, wait until Lambda has applied it, and confirm the
+ * function now runs exactly `digest`.
+ */
+export async function deployImage(
+  lambda: LambdaClient,
+  functionName: string,
+  imageUri: string,
+  digest: string,
+  options: DeployImageOptions,
+  timing: Timing
+): Promise<DeployImageResult> {
+  await updateFunctionCode(lambda, functionName, imageUri, { log: options.log }, timing)
+  options.log(`UpdateFunctionCode accepted ${imageUri}; waiting for Lambda to apply it.`)
+  const outcome = await waitForUpdate(
+    lambda,
+    functionName,
+    {
+      timeoutMs: options.waitTimeoutMs,
+      log: options.log,
+      ...(options.pollMs !== undefined && { pollMs: options.pollMs })
+    },
+    timing
+  )
+  if (outcome.status === 'Failed') {
+    const now = await getFunctionState(lambda, functionName).catch(() => undefined)
+    throw new DeployError(
+      `Lambda could not apply the update to ${functionName}: ` +
+        `${outcome.reasonCode ?? 'Failed'}: ${outcome.reason ?? 'no reason given'}. ` +
+        `The function still runs ${now?.imageUri ?? 'its previous image'}.`
+    )
+  }
+  const after = await getFunctionState(lambda, functionName)
+  checkDeployedDigest(after, digest)
+  return { after, polls: outcome.polls }
+}

@@ -1,0 +1,309 @@
+import * as os from 'node:os'
+import * as core from '@actions/core'
+import { createClients, type AwsClients } from './aws.js'
+import {
+  buildWithBuildx,
+  buildWithDocker,
+  builderDriver,
+  dockerLogin,
+  hasBuildx,
+  needsContainerBuilder,
+  prepareDockerConfig,
+  realExec,
+  type BuildContext,
+  type BuildRequest,
+  type Exec
+} from './docker.js'
+import {
+  checkImagePlatform,
+  checkManifest,
+  describeRepository,
+  fetchImageConfig,
+  findTagDigest,
+  getImageManifest,
+  getRegistryAuth,
+  type Fetch
+} from './ecr.js'
+import { DeployError, errorMessage } from './errors.js'
+import { getInputs, type Inputs } from './inputs.js'
+import { checkDeployable, deployImage, getFunctionState, waitForUpdate, type FunctionState } from './lambda.js'
+import { platformFor, resolveArchitecture } from './platform.js'
+import { discoverSmokeUrl, joinUrl, smokeTest } from './smoke.js'
+import { renderSummary, reportOutputs, type Report } from './summary.js'
+import { STATE } from './state.js'
+import { formatDuration, realTiming, type Timing } from './time.js'
+
+export interface Dependencies {
+  clients: (region: string) => AwsClients
+  exec: Exec
+  timing: Timing
+  fetch: Fetch
+  env: NodeJS.ProcessEnv
+  readInput: (name: string) => string
+}
+
+export function defaultDependencies(): Dependencies {
+  return {
+    clients: createClients,
+    exec: realExec,
+    timing: realTiming,
+    fetch: globalThis.fetch,
+    env: process.env,
+    readInput: name => core.getInput(name)
+  }
+}
+
+/** Runs each phase in its own log group, timed, recorded in the report. */
+function phaseRunner(report: Report, timing: Timing) {
+  return async <T>(name: string, body: () => Promise<T>): Promise<T> =>
+    core.group(name, async () => {
+      const started = timing.now()
+      try {
+        const result = await body()
+        const durationMs = timing.now() - started
+        report.phases.push({ name, durationMs, outcome: 'ok' })
+        core.info(`${name}: done in ${formatDuration(durationMs)}`)
+        return result
+      } catch (error) {
+        const durationMs = timing.now() - started
+        report.phases.push({ name, durationMs, outcome: 'failed' })
+        core.info(`${name}: failed after ${formatDuration(durationMs)}`)
+        throw error
+      }
+    })
+}
+
+function describeFunction(fn: FunctionState): string {
+  return `${fn.functionArn} (${fn.architecture}, State ${fn.state ?? '?'}, LastUpdateStatus ${fn.lastUpdateStatus ?? '?'}), running ${fn.imageUri ?? 'no image'}`
+}
+
+export async function run(deps: Dependencies = defaultDependencies()): Promise<void> {
+  const report: Report = { phases: [] }
+  const phase = phaseRunner(report, deps.timing)
+  try {
+    await deploy(deps, report, phase)
+  } catch (error) {
+    report.error = errorMessage(error)
+    core.setFailed(report.error)
+  } finally {
+    for (const [name, value] of Object.entries(reportOutputs(report))) core.setOutput(name, value)
+    try {
+      await core.summary.addRaw(renderSummary(report)).write()
+    } catch (error) {
+      core.warning(`Could not write the job summary: ${errorMessage(error)}`)
+    }
+  }
+}
+
+async function deploy(
+  deps: Dependencies,
+  report: Report,
+  phase: ReturnType<typeof phaseRunner>
+): Promise<void> {
+  const inputs: Inputs = await phase('Read inputs', async () => {
+    const parsed = getInputs(deps.readInput, deps.env)
+    core.info(`Function ${parsed.functionName}, repository ${parsed.repository.name}, tag ${parsed.tag}, region ${parsed.region}`)
+    return parsed
+  })
+  report.functionName = inputs.functionName
+  report.imageTag = inputs.tag
+  const { lambda, ecr, apigateway } = deps.clients(inputs.region)
+  const log = (message: string): void => core.info(message)
+
+  const look = await phase('Look up function, repository and tag', async () => {
+    const [fn, repository, existingDigest, auth] = await Promise.all([
+      getFunctionState(lambda, inputs.functionName),
+      describeRepository(ecr, inputs.repository),
+      findTagDigest(ecr, inputs.repository, inputs.tag),
+      getRegistryAuth(ecr, inputs.repository.registryId)
+    ])
+    core.setSecret(auth.password)
+    core.setSecret(Buffer.from(`${auth.username}:${auth.password}`).toString('base64'))
+    log(`Function: ${describeFunction(fn)}`)
+    log(`Repository: ${repository.uri} (tags ${repository.immutable ? 'IMMUTABLE' : 'MUTABLE'})`)
+    log(existingDigest === undefined ? `Tag ${inputs.tag} is new.` : `Tag ${inputs.tag} already exists: ${existingDigest}`)
+    checkDeployable(fn)
+    const architecture = resolveArchitecture(fn.architecture, inputs.architecture, fn.functionName)
+    log(`Building for ${platformFor(architecture)}, the platform of the function's ${architecture} architecture.`)
+    if (!repository.immutable) {
+      core.warning(`ECR repository ${repository.name} allows tags to be overwritten; IMMUTABLE tags make every deployed image traceable. This action never overwrites a tag either way.`)
+    }
+    return { fn, repository, existingDigest, auth, architecture }
+  })
+  const { fn, repository, auth, architecture } = look
+  report.functionName = fn.functionName
+  report.functionArn = fn.functionArn
+  report.architecture = architecture
+  report.platform = platformFor(architecture)
+  report.previousImageUri = fn.imageUri
+
+  let digest = look.existingDigest
+  report.reusedImage = digest !== undefined
+  if (digest !== undefined) {
+    log(`Reusing ${repository.uri}:${inputs.tag} (${digest}) without building: tags are never overwritten, so a re-run deploys the same image.`)
+  } else {
+    digest = await phase('Build and push', async () => {
+      const workDir = await prepareDockerConfig(deps.env.RUNNER_TEMP ?? os.tmpdir())
+      core.saveState(STATE.dockerConfig, workDir)
+      const env = { DOCKER_CONFIG: workDir }
+      const registry = repository.uri.split('/')[0] ?? repository.uri
+      await dockerLogin(deps.exec, registry, auth.username, auth.password, env)
+      log(`Logged in to ${registry} (credentials in a temporary DOCKER_CONFIG, removed by the post step).`)
+      const request: BuildRequest = {
+        context: inputs.context,
+        file: inputs.file,
+        target: inputs.target,
+        buildArgs: inputs.buildArgs,
+        labels: inputs.labels,
+        cacheFrom: inputs.cacheFrom,
+        cacheTo: inputs.cacheTo,
+        platform: platformFor(architecture),
+        imageRef: `${repository.uri}:${inputs.tag}`
+      }
+      const context: BuildContext = {
+        exec: deps.exec,
+        env,
+        workDir,
+        log,
+        warn: message => core.warning(message)
+      }
+      let result
+      if (await hasBuildx(deps.exec, env)) {
+        const builder = await containerBuilderFor(deps.exec, env, inputs.cacheTo)
+        result = await buildWithBuildx(request, context, builder)
+      } else {
+        core.warning('docker buildx is not installed: falling back to docker build + docker push (no cache-from/cache-to). On GitHub-hosted runners buildx is present; elsewhere use docker/setup-buildx-action.')
+        result = await buildWithDocker(request, context)
+      }
+      report.builder = result.builder
+      log(`Pushed ${request.imageRef} as ${result.digest} (${result.builder}).`)
+      return result.digest
+    })
+  }
+  report.imageDigest = digest
+  const imageUri = `${repository.uri}@${digest}`
+  report.imageUri = imageUri
+
+  await phase('Check the image', async () => {
+    const image = await getImageManifest(ecr, repository, digest)
+    const manifest = checkManifest(image)
+    const config = await fetchImageConfig(auth, repository.name, manifest.configDigest, deps.fetch)
+    checkImagePlatform(config, architecture)
+    log(`${imageUri}: single-platform ${image.mediaType}, ${config.os}/${config.architecture}, matches the function.`)
+  })
+
+  const waitTimeoutMs = inputs.waitTimeoutMs
+  const deployed = await phase('Deploy', async () => {
+    let current = fn
+    if (fn.lastUpdateStatus === 'InProgress' || fn.state === 'Pending') {
+      log('Another update of the function is in progress; waiting for it to finish first.')
+      await waitForUpdate(lambda, fn.functionArn, { timeoutMs: waitTimeoutMs, log }, deps.timing)
+      current = await getFunctionState(lambda, fn.functionArn)
+      report.previousImageUri = current.imageUri
+    }
+    if (current.imageDigest === digest && current.lastUpdateStatus === 'Successful') {
+      log(`The function already runs ${digest}; no update needed.`)
+      report.updated = false
+      return current
+    }
+    const started = deps.timing.now()
+    const result = await deployImage(lambda, fn.functionArn, imageUri, digest, { waitTimeoutMs, log }, deps.timing)
+    report.updated = true
+    log(`Lambda applied the update in ${formatDuration(deps.timing.now() - started)} (${result.polls} polls); the function runs ${result.after.imageUri ?? digest}.`)
+    return result.after
+  })
+
+  await phase('Smoke test', async () => {
+    if (!inputs.smokeTest) {
+      report.smoke = { state: 'skipped', reason: 'smoke-test is false' }
+      log('Smoke test disabled.')
+      return
+    }
+    let base = inputs.smokeUrl
+    if (base === undefined) {
+      const found = await discoverSmokeUrl(lambda, apigateway, deployed.functionArn, message => core.warning(message))
+      if (found === undefined) {
+        report.smoke = { state: 'skipped', reason: 'no smoke-url, Function URL or HTTP API found' }
+        core.warning('Smoke test skipped: no smoke-url was given and the function has no Function URL or HTTP API integration. Set smoke-url to test the deployed app.')
+        return
+      }
+      log(`Smoke-testing the ${found.source === 'function-url' ? 'Function URL' : 'HTTP API'} ${found.url}`)
+      base = found.url
+    }
+    const url = joinUrl(base, inputs.smokePath)
+    const result = await smokeTest(
+      {
+        url,
+        expected: { status: inputs.smokeExpectStatus, body: inputs.smokeExpectBody },
+        timeoutMs: inputs.smokeTimeoutMs,
+        log,
+        fetch: deps.fetch
+      },
+      deps.timing
+    )
+    report.smoke = {
+      state: result.pass ? 'passed' : 'failed',
+      url,
+      status: result.status,
+      attempts: result.attempts.length,
+      reason: result.reason
+    }
+    if (!result.pass) throw new DeployError(`Smoke test failed: ${result.reason}`)
+  }).catch(async (error: unknown) => {
+    if (report.smoke?.state !== 'failed' || report.updated !== true) throw error
+    await rollBack(error)
+  })
+
+  async function rollBack(cause: unknown): Promise<never> {
+    const previous = report.previousImageUri
+    const previousDigest = fn.imageDigest
+    if (!inputs.rollbackOnFailure || previous === undefined || previousDigest === undefined) {
+      report.rolledBack = false
+      throw new DeployError(
+        `${errorMessage(cause)}\nThe function ${fn.functionName} now runs ${imageUri}` +
+          (previous !== undefined ? `; to restore the previous image run: aws lambda update-function-code --function-name ${fn.functionArn} --image-uri ${previous}` : '.')
+      )
+    }
+    await phase('Roll back', async () => {
+      log(`Restoring the previous image ${previous}.`)
+      try {
+        await deployImage(lambda, fn.functionArn, previous, previousDigest, { waitTimeoutMs, log }, deps.timing)
+      } catch (error) {
+        report.rolledBack = false
+        throw new DeployError(
+          `${errorMessage(cause)}\nROLLBACK FAILED: ${errorMessage(error)}\n` +
+            `The function may still run the failed image ${imageUri}. Restore it by hand: ` +
+            `aws lambda update-function-code --function-name ${fn.functionArn} --image-uri ${previous}`
+        )
+      }
+    })
+    report.rolledBack = true
+    report.rolledBackTo = previous
+    throw new DeployError(`${errorMessage(cause)}\nRolled back: ${fn.functionName} runs the previous image ${previous} again.`)
+  }
+
+  if (report.rolledBack === undefined && inputs.rollbackOnFailure) report.rolledBack = false
+}
+
+/**
+ * The default `docker` buildx driver cannot export a build cache (type=gha,
+ * registry): when one is asked for, make a docker-container builder for this
+ * run, removed by the post step.
+ */
+async function containerBuilderFor(
+  exec: Exec,
+  env: Record<string, string>,
+  cacheTo: string[]
+): Promise<string | undefined> {
+  if (!needsContainerBuilder(cacheTo)) return undefined
+  const inspect = await exec('docker', ['buildx', 'inspect'], { env })
+  if (builderDriver(inspect.stdout) !== 'docker') return undefined
+  const name = `aspnet-lambda-deploy-${process.pid}-${Date.now().toString(36)}`
+  const created = await exec('docker', ['buildx', 'create', '--name', name, '--driver', 'docker-container'], { env })
+  if (created.exitCode !== 0) {
+    throw new DeployError(`cache-to needs a docker-container buildx builder, and creating one failed: ${created.stderr.trim()}`)
+  }
+  core.saveState(STATE.builder, name)
+  core.info(`Created buildx builder ${name} (docker-container driver) for cache-to; the post step removes it.`)
+  return name
+}

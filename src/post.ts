@@ -1,0 +1,28 @@
+import { promises as fs } from 'node:fs'
+import * as core from '@actions/core'
+import { realExec, type Exec } from './docker.js'
+import { errorMessage } from './errors.js'
+import { STATE } from './state.js'
+
+/** Cleanup after the job: it warns, never fails. */
+export async function post(exec: Exec = realExec): Promise<void> {
+  const dockerConfig = core.getState(STATE.dockerConfig)
+  if (dockerConfig !== '') {
+    try {
+      await fs.rm(dockerConfig, { recursive: true, force: true })
+      core.info(`Removed the temporary docker config ${dockerConfig} (ECR credentials).`)
+    } catch (error) {
+      core.warning(`Could not remove ${dockerConfig}: ${errorMessage(error)}`)
+    }
+  }
+  const builder = core.getState(STATE.builder)
+  if (builder !== '') {
+    try {
+      const result = await exec('docker', ['buildx', 'rm', builder])
+      if (result.exitCode === 0) core.info(`Removed buildx builder ${builder}.`)
+      else core.warning(`Could not remove buildx builder ${builder}: ${result.stderr.trim()}`)
+    } catch (error) {
+      core.warning(`Could not remove buildx builder ${builder}: ${errorMessage(error)}`)
+    }
+  }
+}

@@ -1,0 +1,179 @@
+import {
+  GetApisCommand,
+  GetIntegrationsCommand,
+  GetStagesCommand,
+  type ApiGatewayV2Client
+} from '@aws-sdk/client-apigatewayv2'
+import { GetFunctionUrlConfigCommand, type LambdaClient } from '@aws-sdk/client-lambda'
+import type { BodyExpectation } from './inputs.js'
+import { awsErrorName, describeAwsError, errorMessage } from './errors.js'
+import { backoffDelay } from './retry.js'
+import { formatDuration, type Timing } from './time.js'
+
+export interface SmokeExpectation {
+  status: number
+  body: BodyExpectation | undefined
+}
+
+export interface Verdict {
+  pass: boolean
+  reason: string
+}
+
+/** Did one response meet the expectations? */
+export function evaluateResponse(
+  status: number,
+  body: string,
+  expected: SmokeExpectation
+): Verdict {
+  if (status !== expected.status) {
+    return { pass: false, reason: `status ${status}, expected ${expected.status}` }
+  }
+  const rule = expected.body
+  if (rule?.kind === 'substring' && !body.includes(rule.text)) {
+    return { pass: false, reason: `body does not contain "${rule.text}"` }
+  }
+  if (rule?.kind === 'regex' && !rule.regex.test(body)) {
+    return { pass: false, reason: `body does not match ${String(rule.regex)}` }
+  }
+  return { pass: true, reason: `status ${status}` }
+}
+
+export function joinUrl(base: string, path: string): string {
+  return `${base.replace(/\/+$/, '')}${path.startsWith('/') ? path : `/${path}`}`
+}
+
+export interface SmokeAttempt {
+  attempt: number
+  status: number | undefined
+  latencyMs: number
+  outcome: string
+}
+
+export interface SmokeResult {
+  pass: boolean
+  url: string
+  status: number | undefined
+  attempts: SmokeAttempt[]
+  reason: string
+}
+
+export interface SmokeOptions {
+  url: string
+  expected: SmokeExpectation
+  timeoutMs: number
+  log: (message: string) => void
+  fetch?: typeof fetch
+  /** Longest a single request may take. */
+  requestTimeoutMs?: number
+}
+
+/**
+ * Request the URL until it answers as expected or the time is up: cold
+ * starts of an ASP.NET app (and of a fresh Lambda version) take seconds.
+ */
+export async function smokeTest(options: SmokeOptions, timing: Timing): Promise<SmokeResult> {
+  const fetchImpl = options.fetch ?? fetch
+  const started = timing.now()
+  const attempts: SmokeAttempt[] = []
+  let lastStatus: number | undefined
+  let lastReason = 'no request was made'
+  for (let attempt = 1; ; attempt++) {
+    const remaining = options.timeoutMs - (timing.now() - started)
+    const requestTimeout = Math.max(1000, Math.min(options.requestTimeoutMs ?? 30_000, remaining))
+    const sent = timing.now()
+    let outcome: string
+    try {
+      const response = await fetchImpl(options.url, {
+        signal: AbortSignal.timeout(requestTimeout),
+        headers: { 'User-Agent': 'aspnet-lambda-deploy-smoke-test' },
+        redirect: 'manual'
+      })
+      const body = await response.text()
+      lastStatus = response.status
+      const verdict = evaluateResponse(response.status, body, options.expected)
+      outcome = verdict.pass ? 'pass' : verdict.reason
+      lastReason = verdict.pass ? '' : `${verdict.reason}; body: ${body.slice(0, 200)}`
+      const latencyMs = timing.now() - sent
+      attempts.push({ attempt, status: response.status, latencyMs, outcome })
+      options.log(`Attempt ${attempt}: HTTP ${response.status} in ${formatDuration(latencyMs)}: ${outcome}`)
+      if (verdict.pass) {
+        return { pass: true, url: options.url, status: response.status, attempts, reason: verdict.reason }
+      }
+    } catch (error) {
+      lastStatus = undefined
+      outcome = errorMessage(error)
+      lastReason = outcome
+      const latencyMs = timing.now() - sent
+      attempts.push({ attempt, status: undefined, latencyMs, outcome })
+      options.log(`Attempt ${attempt}: no response in ${formatDuration(latencyMs)}: ${outcome}`)
+    }
+    const elapsed = timing.now() - started
+    if (elapsed >= options.timeoutMs) {
+      return {
+        pass: false,
+        url: options.url,
+        status: lastStatus,
+        attempts,
+        reason: `${options.url} did not pass within ${formatDuration(options.timeoutMs)} (${attempts.length} attempts); last: ${lastReason}`
+      }
+    }
+    await timing.sleep(Math.min(backoffDelay(attempt, 1000, 5000, timing.random), options.timeoutMs - elapsed))
+  }
+}
+
+export interface DiscoveredUrl {
+  url: string
+  source: 'function-url' | 'http-api'
+}
+
+function targetsFunction(integrationUri: string | undefined, functionArn: string): boolean {
+  if (integrationUri === undefined) return false
+  // Either the function ARN (optionally with :alias) or the legacy
+  // arn:aws:apigateway:<region>:lambda:path/2015-03-31/functions/<arn>/invocations
+  return (
+    integrationUri === functionArn ||
+    integrationUri.startsWith(`${functionArn}:`) ||
+    integrationUri.includes(`/functions/${functionArn}/`) ||
+    integrationUri.includes(`/functions/${functionArn}:`)
+  )
+}
+
+/**
+ * Where to smoke-test when no smoke-url is given: the function's Function URL,
+ * else an HTTP API whose integration invokes the function.
+ */
+export async function discoverSmokeUrl(
+  lambda: LambdaClient,
+  apigateway: ApiGatewayV2Client,
+  functionArn: string,
+  warn: (message: string) => void
+): Promise<DiscoveredUrl | undefined> {
+  try {
+    const config = await lambda.send(new GetFunctionUrlConfigCommand({ FunctionName: functionArn }))
+    if (config.FunctionUrl !== undefined) return { url: config.FunctionUrl, source: 'function-url' }
+  } catch (error) {
+    if (awsErrorName(error) !== 'ResourceNotFoundException') {
+      warn(`Could not look up the function's Function URL: ${describeAwsError('lambda:GetFunctionUrlConfig', error)}`)
+    }
+  }
+  try {
+    let nextToken: string | undefined
+    do {
+      const apis = await apigateway.send(new GetApisCommand({ ...(nextToken !== undefined && { NextToken: nextToken }) }))
+      for (const api of apis.Items ?? []) {
+        if (api.ProtocolType !== 'HTTP' || api.ApiId === undefined || api.ApiEndpoint === undefined) continue
+        const integrations = await apigateway.send(new GetIntegrationsCommand({ ApiId: api.ApiId }))
+        if (!(integrations.Items ?? []).some(i => targetsFunction(i.IntegrationUri, functionArn))) continue
+        const stages = await apigateway.send(new GetStagesCommand({ ApiId: api.ApiId }))
+        const names = (stages.Items ?? []).map(stage => stage.StageName ?? '')
+        const stage = names.includes('$default') ? '' : (names[0] ?? '')
+        return { url: stage === '' ? api.ApiEndpoint : joinUrl(api.ApiEndpoint, stage), source: 'http-api' }
+      }
+      nextToken = apis.NextToken
+    } while (nextToken !== undefined)
+  } catch (error) {
+    warn(`Could not look for an HTTP API in front of the function: ${describeAwsError('apigateway:GET', error)}`)
+  }
+  return undefined
+}

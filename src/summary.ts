@@ -1,0 +1,118 @@
+import { formatDuration } from './time.js'
+
+export interface PhaseRecord {
+  name: string
+  durationMs: number
+  outcome: 'ok' | 'failed' | 'skipped'
+}
+
+export type SmokeSummary =
+  | { state: 'passed' | 'failed'; url: string; status: number | undefined; attempts: number; reason: string }
+  | { state: 'skipped'; reason: string }
+
+/** What one run did: the source of the outputs and the job summary. */
+export interface Report {
+  functionName?: string | undefined
+  functionArn?: string | undefined
+  architecture?: string | undefined
+  platform?: string | undefined
+  imageTag?: string | undefined
+  imageDigest?: string | undefined
+  imageUri?: string | undefined
+  reusedImage?: boolean | undefined
+  builder?: string | undefined
+  previousImageUri?: string | undefined
+  updated?: boolean | undefined
+  smoke?: SmokeSummary | undefined
+  rolledBack?: boolean | undefined
+  rolledBackTo?: string | undefined
+  phases: PhaseRecord[]
+  error?: string | undefined
+}
+
+/** Action outputs, as strings, for what is known (a failed run still tells what it did). */
+export function reportOutputs(report: Report): Record<string, string> {
+  const outputs: Record<string, string | undefined> = {
+    'image-uri': report.imageUri,
+    'image-digest': report.imageDigest,
+    'image-tag': report.imageTag,
+    architecture: report.architecture,
+    'function-arn': report.functionArn,
+    'previous-image-uri': report.previousImageUri,
+    'smoke-url': report.smoke?.state === 'skipped' ? '' : report.smoke?.url,
+    'smoke-status':
+      report.smoke === undefined
+        ? undefined
+        : report.smoke.state === 'skipped'
+          ? 'skipped'
+          : String(report.smoke.status ?? 'no-response'),
+    'reused-image': report.reusedImage === undefined ? undefined : String(report.reusedImage),
+    updated: report.updated === undefined ? undefined : String(report.updated),
+    'rolled-back': report.rolledBack === undefined ? undefined : String(report.rolledBack)
+  }
+  return Object.fromEntries(
+    Object.entries(outputs).filter((entry): entry is [string, string] => entry[1] !== undefined)
+  )
+}
+
+function cell(value: string | undefined): string {
+  return value === undefined || value === '' ? '—' : value.replace(/\|/g, '\\|').replace(/\n/g, ' ')
+}
+
+function code(value: string | undefined): string {
+  return value === undefined || value === '' ? '—' : `\`${value.replace(/`/g, "'")}\``
+}
+
+function smokeCell(smoke: SmokeSummary | undefined): string {
+  if (smoke === undefined) return '—'
+  if (smoke.state === 'skipped') return `skipped: ${smoke.reason}`
+  const status = smoke.status === undefined ? 'no response' : `HTTP ${smoke.status}`
+  return `${smoke.state === 'passed' ? '✅' : '❌'} ${status} from ${smoke.url} after ${smoke.attempts} attempt(s)${smoke.state === 'failed' ? `: ${smoke.reason}` : ''}`
+}
+
+/** The job summary, as Markdown. */
+export function renderSummary(report: Report): string {
+  const outcome =
+    report.error === undefined
+      ? '✅ Deployed'
+      : report.rolledBack === true
+        ? '↩️ Failed and rolled back'
+        : '❌ Failed'
+  const lines = [
+    `## ${outcome}: ${report.functionName ?? 'Lambda function'}`,
+    ''
+  ]
+  if (report.error !== undefined) {
+    lines.push('> [!CAUTION]', ...report.error.split('\n').map(line => `> ${line}`), '')
+  }
+  const rows: [string, string][] = [
+    ['Function', code(report.functionArn ?? report.functionName)],
+    ['Architecture', report.architecture === undefined ? '—' : `${report.architecture} (${report.platform ?? ''})`],
+    ['Image tag', code(report.imageTag)],
+    ['Image', code(report.imageUri)],
+    [
+      'Build',
+      report.reusedImage === true
+        ? 'reused the existing tag (no build)'
+        : cell(report.builder)
+    ],
+    ['Previous image', code(report.previousImageUri)],
+    ['Function updated', report.updated === undefined ? '—' : report.updated ? 'yes' : 'no (already running this image)'],
+    ['Smoke test', cell(smokeCell(report.smoke))]
+  ]
+  if (report.rolledBack !== undefined) {
+    rows.push(['Rolled back', report.rolledBack ? `yes, to ${code(report.rolledBackTo)}` : 'no'])
+  }
+  lines.push('| | |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`), '')
+  if (report.phases.length > 0) {
+    lines.push(
+      '| Phase | Result | Duration |',
+      '|---|---|---|',
+      ...report.phases.map(
+        phase => `| ${phase.name} | ${phase.outcome} | ${formatDuration(phase.durationMs)} |`
+      ),
+      ''
+    )
+  }
+  return lines.join('\n')
+}
