@@ -132,7 +132,8 @@ export async function hasBuildx(exec: Exec, env: Record<string, string>): Promis
 }
 
 function failure(what: string, result: ExecResult): DeployError {
-  const detail = (result.stderr || result.stdout).trim().split('\n').slice(-15).join('\n')
+  // Some commands end with a bare newline on stderr and the error on stdout.
+  const detail = (result.stderr.trim() || result.stdout.trim()).split('\n').slice(-15).join('\n')
   return new DeployError(`${what} failed (exit code ${result.exitCode}):\n${detail}`)
 }
 

@@ -3,7 +3,7 @@ import type { Timing } from './time.js'
 export interface RetryOptions {
   /** Attempts in all, the first included. */
   attempts: number
-  /** First delay; doubles each time up to maxDelayMs, with full jitter. */
+  /** First delay; doubles each time up to maxDelayMs, with jitter. */
   baseDelayMs: number
   maxDelayMs: number
   /** Whether this error is worth another attempt. */
@@ -12,7 +12,10 @@ export interface RetryOptions {
   onRetry?: (error: unknown, attempt: number, delayMs: number) => void
 }
 
-/** The delay before retry number `attempt` (1-based): capped, full jitter. */
+/**
+ * The delay before retry number `attempt` (1-based): the capped exponential
+ * ceiling, half of it fixed and half random ("equal jitter").
+ */
 export function backoffDelay(
   attempt: number,
   baseDelayMs: number,
