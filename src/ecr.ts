@@ -7,7 +7,12 @@ import {
   type ECRClient
 } from '@aws-sdk/client-ecr'
 import type { Architecture, RepositoryRef } from './inputs.js'
-import { DeployError, awsErrorName, describeAwsError } from './errors.js'
+import {
+  DeployError,
+  awsErrorName,
+  describeAwsError,
+  errorMessage
+} from './errors.js'
 import { ociArchitecture } from './platform.js'
 
 export interface Repository {
@@ -248,7 +253,7 @@ export async function fetchImageConfig(
     })
   } catch (error) {
     throw new DeployError(
-      `Could not read the image config ${configDigest} from the registry at ${auth.endpoint}: ${(error as Error).message}`
+      `Could not read the image config ${configDigest} from the registry at ${auth.endpoint}: ${networkErrorMessage(error)}`
     )
   }
   if (!response.ok) {
@@ -271,6 +276,16 @@ export async function fetchImageConfig(
     architecture: typeof config.architecture === 'string' ? config.architecture : undefined,
     os: typeof config.os === 'string' ? config.os : undefined
   }
+}
+
+/**
+ * fetch() rejects with a bare "fetch failed" and puts what went wrong (DNS,
+ * TLS, connection refused) in `cause`.
+ */
+function networkErrorMessage(error: unknown): string {
+  const message = errorMessage(error)
+  const cause = error instanceof Error ? error.cause : undefined
+  return cause === undefined ? message : `${message} (${errorMessage(cause)})`
 }
 
 /** The image must be linux/<the function's CPU>, or Lambda fails at init. */

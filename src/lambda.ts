@@ -289,10 +289,14 @@ export async function deployImage(
   )
   if (outcome.status === 'Failed') {
     const now = await getFunctionState(lambda, functionName).catch(() => undefined)
+    // Whether Lambda reports the refused image or the old one after a failed
+    // update, the function keeps running the old one: never name the new one.
+    const running = now?.imageDigest !== digest ? now?.imageUri : undefined
+    const reason = (outcome.reason ?? 'no reason given').replace(/\.+$/, '')
     throw new DeployError(
       `Lambda could not apply the update to ${functionName}: ` +
-        `${outcome.reasonCode ?? 'Failed'}: ${outcome.reason ?? 'no reason given'}. ` +
-        `The function still runs ${now?.imageUri ?? 'its previous image'}.`
+        `${outcome.reasonCode ?? 'Failed'}: ${reason}. ` +
+        `The function still runs ${running ?? 'its previous image'}.`
     )
   }
   const after = await getFunctionState(lambda, functionName)

@@ -33,6 +33,8 @@ export function evaluateResponse(
   if (rule?.kind === 'substring' && !body.includes(rule.text)) {
     return { pass: false, reason: `body does not contain "${rule.text}"` }
   }
+  // A /g or /y pattern keeps lastIndex between calls; start every test fresh.
+  if (rule?.kind === 'regex') rule.regex.lastIndex = 0
   if (rule?.kind === 'regex' && !rule.regex.test(body)) {
     return { pass: false, reason: `body does not match ${String(rule.regex)}` }
   }
@@ -102,7 +104,7 @@ export async function smokeTest(options: SmokeOptions, timing: Timing): Promise<
       }
     } catch (error) {
       lastStatus = undefined
-      outcome = errorMessage(error)
+      outcome = networkErrorMessage(error)
       lastReason = outcome
       const latencyMs = timing.now() - sent
       attempts.push({ attempt, status: undefined, latencyMs, outcome })
@@ -120,6 +122,16 @@ export async function smokeTest(options: SmokeOptions, timing: Timing): Promise<
     }
     await timing.sleep(Math.min(backoffDelay(attempt, 1000, 5000, timing.random), options.timeoutMs - elapsed))
   }
+}
+
+/**
+ * fetch() rejects with a bare "fetch failed" and puts what went wrong (DNS,
+ * TLS, connection refused) in `cause`.
+ */
+function networkErrorMessage(error: unknown): string {
+  const message = errorMessage(error)
+  const cause = error instanceof Error ? error.cause : undefined
+  return cause === undefined ? message : `${message} (${errorMessage(cause)})`
 }
 
 export interface DiscoveredUrl {
@@ -151,7 +163,13 @@ export async function discoverSmokeUrl(
 ): Promise<DiscoveredUrl | undefined> {
   try {
     const config = await lambda.send(new GetFunctionUrlConfigCommand({ FunctionName: functionArn }))
-    if (config.FunctionUrl !== undefined) return { url: config.FunctionUrl, source: 'function-url' }
+    // The smoke request is unsigned: an AWS_IAM Function URL answers 403 to
+    // every request, which would fail (and roll back) a good deploy.
+    if (config.FunctionUrl !== undefined && config.AuthType === 'AWS_IAM') {
+      warn(`The Function URL ${config.FunctionUrl} uses AWS_IAM auth and the smoke test sends unsigned requests, so it is not used; set smoke-url to an endpoint the test can call.`)
+    } else if (config.FunctionUrl !== undefined) {
+      return { url: config.FunctionUrl, source: 'function-url' }
+    }
   } catch (error) {
     if (awsErrorName(error) !== 'ResourceNotFoundException') {
       warn(`Could not look up the function's Function URL: ${describeAwsError('lambda:GetFunctionUrlConfig', error)}`)
@@ -165,6 +183,12 @@ export async function discoverSmokeUrl(
         if (api.ProtocolType !== 'HTTP' || api.ApiId === undefined || api.ApiEndpoint === undefined) continue
         const integrations = await apigateway.send(new GetIntegrationsCommand({ ApiId: api.ApiId }))
         if (!(integrations.Items ?? []).some(i => targetsFunction(i.IntegrationUri, functionArn))) continue
+        // With the execute-api endpoint disabled it answers 403 to everything;
+        // only the API's custom domain reaches the function.
+        if (api.DisableExecuteApiEndpoint === true) {
+          warn(`HTTP API ${api.Name ?? api.ApiId} invokes the function but its default endpoint is disabled, so it is not used; set smoke-url to the API's custom domain.`)
+          continue
+        }
         const stages = await apigateway.send(new GetStagesCommand({ ApiId: api.ApiId }))
         const names = (stages.Items ?? []).map(stage => stage.StageName ?? '')
         const stage = names.includes('$default') ? '' : (names[0] ?? '')

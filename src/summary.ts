@@ -55,8 +55,17 @@ export function reportOutputs(report: Report): Record<string, string> {
   )
 }
 
+/**
+ * The summary is rendered as Markdown with HTML: text such as
+ * `arn:aws:lambda:<region>:...` in an error or a response body would be
+ * taken for tags and vanish.
+ */
+function escapeHtml(value: string): string {
+  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+}
+
 function cell(value: string | undefined): string {
-  return value === undefined || value === '' ? '—' : value.replace(/\|/g, '\\|').replace(/\n/g, ' ')
+  return value === undefined || value === '' ? '—' : escapeHtml(value).replace(/\|/g, '\\|').replace(/\n/g, ' ')
 }
 
 function code(value: string | undefined): string {
@@ -83,7 +92,7 @@ export function renderSummary(report: Report): string {
     ''
   ]
   if (report.error !== undefined) {
-    lines.push('> [!CAUTION]', ...report.error.split('\n').map(line => `> ${line}`), '')
+    lines.push('> [!CAUTION]', ...report.error.split('\n').map(line => `> ${escapeHtml(line)}`), '')
   }
   const rows: [string, string][] = [
     ['Function', code(report.functionArn ?? report.functionName)],

@@ -1,0 +1,883 @@
+import { beforeEach, describe, expect, it } from '@jest/globals'
+import {
+  GetFunctionCommand,
+  GetFunctionConfigurationCommand,
+  InvalidParameterValueException,
+  LambdaClient,
+  ResourceConflictException,
+  ResourceNotFoundException,
+  TooManyRequestsException,
+  UpdateFunctionCodeCommand,
+  type FunctionConfiguration
+} from '@aws-sdk/client-lambda'
+import { mockClient } from 'aws-sdk-client-mock'
+import { DeployError } from '../src/errors.js'
+import {
+  checkDeployable,
+  checkDeployedDigest,
+  deployImage,
+  digestFromCodeSha256,
+  digestFromImageUri,
+  getFunctionState,
+  updateFunctionCode,
+  waitForUpdate,
+  type FunctionState
+} from '../src/lambda.js'
+import { fakeTiming } from '../__fixtures__/timing.js'
+import {
+  DOCKER_V2_DIGEST,
+  FUNCTION_ARN,
+  FUNCTION_NAME,
+  GET_FUNCTION_ARM64_IMAGE,
+  GET_FUNCTION_X86_64_IMAGE,
+  GET_FUNCTION_ZIP,
+  PREVIOUS_DIGEST,
+  REPOSITORY_URI,
+  getFunctionRunning
+} from '../__fixtures__/aws.js'
+
+const lambdaMock = mockClient(LambdaClient)
+const lambda = new LambdaClient({ region: 'us-east-1' })
+
+const HEX = DOCKER_V2_DIGEST.slice('sha256:'.length)
+const IMAGE_BY_DIGEST = `${REPOSITORY_URI}@${DOCKER_V2_DIGEST}`
+
+function awsError(name: string, message: string): Error {
+  return Object.assign(new Error(message), { name })
+}
+
+const conflict = (): ResourceConflictException =>
+  new ResourceConflictException({
+    message: `The operation cannot be performed at this time. An update is in progress for resource: ${FUNCTION_ARN}`,
+    $metadata: {}
+  })
+
+const throttled = (): TooManyRequestsException =>
+  new TooManyRequestsException({
+    message: 'Rate exceeded',
+    Reason: 'CallerRateLimitExceeded',
+    $metadata: {}
+  })
+
+/** A configuration as GetFunctionConfiguration returns it mid-deploy. */
+function configuration(
+  overrides: Partial<FunctionConfiguration>
+): FunctionConfiguration {
+  return { ...GET_FUNCTION_X86_64_IMAGE.Configuration, ...overrides }
+}
+
+const IN_PROGRESS = configuration({
+  State: 'Active',
+  LastUpdateStatus: 'InProgress'
+})
+const SUCCESSFUL = configuration({
+  State: 'Active',
+  LastUpdateStatus: 'Successful'
+})
+
+/** The rejection of `promise`, which must reject with a DeployError. */
+async function deployError(promise: Promise<unknown>): Promise<DeployError> {
+  const error = await promise.then(
+    () => undefined,
+    (reason: unknown) => reason
+  )
+  expect(error).toBeInstanceOf(DeployError)
+  return error as DeployError
+}
+
+function logger(): { log: (message: string) => void; messages: string[] } {
+  const messages: string[] = []
+  return { log: message => messages.push(message), messages }
+}
+
+beforeEach(() => {
+  lambdaMock.reset()
+})
+
+describe('digestFromImageUri', () => {
+  it.each([
+    [`${REPOSITORY_URI}@${DOCKER_V2_DIGEST}`, DOCKER_V2_DIGEST],
+    // moto reports ResolvedImageUri as repo@sha256@sha256:<hex>.
+    [`${REPOSITORY_URI}@sha256@${DOCKER_V2_DIGEST}`, DOCKER_V2_DIGEST],
+    [`${REPOSITORY_URI}:v1`, undefined],
+    [`${REPOSITORY_URI}@sha256:${HEX.slice(1)}`, undefined],
+    [`${REPOSITORY_URI}@sha256:${HEX.toUpperCase()}`, undefined],
+    [`${REPOSITORY_URI}@sha256:${HEX}-extra`, undefined],
+    [undefined, undefined]
+  ])('%p → %p', (uri, digest) => {
+    expect(digestFromImageUri(uri)).toBe(digest)
+  })
+})
+
+describe('digestFromCodeSha256', () => {
+  it.each([
+    [HEX, DOCKER_V2_DIGEST],
+    [DOCKER_V2_DIGEST, DOCKER_V2_DIGEST],
+    // A Zip function's CodeSha256 is the base64 hash of the archive.
+    [GET_FUNCTION_ZIP.Configuration?.CodeSha256, undefined],
+    ['', undefined],
+    [undefined, undefined]
+  ])('%p → %p', (codeSha256, digest) => {
+    expect(digestFromCodeSha256(codeSha256)).toBe(digest)
+  })
+})
+
+describe('getFunctionState', () => {
+  it('reports an x86_64 image function and the image it runs, by digest', async () => {
+    lambdaMock.on(GetFunctionCommand).resolves(GET_FUNCTION_X86_64_IMAGE)
+    await expect(getFunctionState(lambda, FUNCTION_NAME)).resolves.toEqual({
+      functionName: FUNCTION_NAME,
+      functionArn: FUNCTION_ARN,
+      packageType: 'Image',
+      architecture: 'x86_64',
+      state: 'Active',
+      lastUpdateStatus: 'Successful',
+      // Deployed as :previous; the digest pins what actually runs.
+      imageUri: `${REPOSITORY_URI}@${PREVIOUS_DIGEST}`,
+      imageDigest: PREVIOUS_DIGEST
+    } satisfies FunctionState)
+    const [call] = lambdaMock.commandCalls(GetFunctionCommand)
+    expect(call?.args[0].input).toEqual({ FunctionName: FUNCTION_NAME })
+  })
+
+  it('reports an arm64 function as arm64', async () => {
+    lambdaMock.on(GetFunctionCommand).resolves(GET_FUNCTION_ARM64_IMAGE)
+    const fn = await getFunctionState(lambda, FUNCTION_NAME)
+    expect(fn.architecture).toBe('arm64')
+  })
+
+  it('falls back to CodeSha256 when Lambda gives no resolved image', async () => {
+    lambdaMock.on(GetFunctionCommand).resolves({
+      Configuration: GET_FUNCTION_X86_64_IMAGE.Configuration,
+      Code: { RepositoryType: 'ECR', ImageUri: `${REPOSITORY_URI}:previous` }
+    })
+    const fn = await getFunctionState(lambda, FUNCTION_NAME)
+    expect(fn.imageDigest).toBe(PREVIOUS_DIGEST)
+    expect(fn.imageUri).toBe(`${REPOSITORY_URI}@${PREVIOUS_DIGEST}`)
+  })
+
+  it('reads the digest from moto’s resolved image URI', async () => {
+    lambdaMock.on(GetFunctionCommand).resolves({
+      Configuration: {
+        ...GET_FUNCTION_X86_64_IMAGE.Configuration,
+        CodeSha256: 'not-a-digest'
+      },
+      Code: {
+        ImageUri: `${REPOSITORY_URI}@${DOCKER_V2_DIGEST}`,
+        ResolvedImageUri: `${REPOSITORY_URI}@sha256@${DOCKER_V2_DIGEST}`
+      }
+    })
+    const fn = await getFunctionState(lambda, FUNCTION_NAME)
+    expect(fn.imageDigest).toBe(DOCKER_V2_DIGEST)
+    expect(fn.imageUri).toBe(IMAGE_BY_DIGEST)
+  })
+
+  it('keeps the tag when no digest is known', async () => {
+    lambdaMock.on(GetFunctionCommand).resolves({
+      Configuration: {
+        ...GET_FUNCTION_X86_64_IMAGE.Configuration,
+        CodeSha256: undefined
+      },
+      Code: { ImageUri: `${REPOSITORY_URI}:previous` }
+    })
+    const fn = await getFunctionState(lambda, FUNCTION_NAME)
+    expect(fn.imageDigest).toBeUndefined()
+    expect(fn.imageUri).toBe(`${REPOSITORY_URI}:previous`)
+  })
+
+  it('reports a Zip function with no image', async () => {
+    lambdaMock.on(GetFunctionCommand).resolves(GET_FUNCTION_ZIP)
+    const fn = await getFunctionState(lambda, 'my-zip-api')
+    expect(fn.packageType).toBe('Zip')
+    expect(fn.imageUri).toBeUndefined()
+    expect(fn.imageDigest).toBeUndefined()
+  })
+
+  it('explains a function that does not exist', async () => {
+    lambdaMock.on(GetFunctionCommand).rejects(
+      new ResourceNotFoundException({
+        message: `Function not found: ${FUNCTION_ARN}`,
+        $metadata: {}
+      })
+    )
+    const error = await deployError(getFunctionState(lambda, FUNCTION_NAME))
+    expect(error.message).toBe(
+      `Lambda function ${FUNCTION_NAME} does not exist in this account and region. ` +
+        'Create it first (package type Image), or fix function-name / aws-region.'
+    )
+  })
+
+  it('names the missing permission when access is denied', async () => {
+    lambdaMock
+      .on(GetFunctionCommand)
+      .rejects(
+        awsError(
+          'AccessDeniedException',
+          'not authorized to perform: lambda:GetFunction'
+        )
+      )
+    const error = await deployError(getFunctionState(lambda, FUNCTION_NAME))
+    expect(error.message).toContain('Allow "lambda:GetFunction"')
+  })
+})
+
+describe('checkDeployable', () => {
+  const state = (packageType: string): FunctionState => ({
+    functionName: FUNCTION_NAME,
+    functionArn: FUNCTION_ARN,
+    packageType,
+    architecture: 'x86_64',
+    state: 'Active',
+    lastUpdateStatus: 'Successful',
+    imageUri: undefined,
+    imageDigest: undefined
+  })
+
+  it('accepts an Image function', () => {
+    expect(() => checkDeployable(state('Image'))).not.toThrow()
+  })
+
+  it('refuses a Zip function and says the package type cannot change', () => {
+    expect(() => checkDeployable(state('Zip'))).toThrow(
+      /package type Zip; this action deploys container images.*cannot change a function's package type/
+    )
+  })
+})
+
+describe('waitForUpdate', () => {
+  it('polls every 500ms until the update is Successful', async () => {
+    const { timing, sleeps } = fakeTiming({ start: 1_000_000 })
+    const callTimes: number[] = []
+    const answers = [IN_PROGRESS, IN_PROGRESS, IN_PROGRESS, SUCCESSFUL]
+    lambdaMock.on(GetFunctionConfigurationCommand).callsFake(() => {
+      callTimes.push(timing.now())
+      return answers[callTimes.length - 1]
+    })
+    const { log } = logger()
+    const outcome = await waitForUpdate(
+      lambda,
+      FUNCTION_ARN,
+      { timeoutMs: 60_000, log },
+      timing
+    )
+    expect(outcome.status).toBe('Successful')
+    expect(outcome.polls).toBe(4)
+    expect(outcome.configuration).toEqual(SUCCESSFUL)
+    expect(sleeps).toEqual([500, 500, 500])
+    expect(callTimes).toEqual([1_000_000, 1_000_500, 1_001_000, 1_001_500])
+    const [call] = lambdaMock.commandCalls(GetFunctionConfigurationCommand)
+    expect(call?.args[0].input).toEqual({ FunctionName: FUNCTION_ARN })
+  })
+
+  it('never polls more than twice in a simulated second', async () => {
+    const { timing } = fakeTiming()
+    const callTimes: number[] = []
+    lambdaMock.on(GetFunctionConfigurationCommand).callsFake(() => {
+      callTimes.push(timing.now())
+      return callTimes.length < 40 ? IN_PROGRESS : SUCCESSFUL
+    })
+    await waitForUpdate(
+      lambda,
+      FUNCTION_ARN,
+      { timeoutMs: 60_000, log: () => undefined },
+      timing
+    )
+    expect(callTimes).toHaveLength(40)
+    const busiestSecond = Math.max(
+      ...callTimes.map(
+        start => callTimes.filter(t => t >= start && t < start + 1000).length
+      )
+    )
+    expect(busiestSecond).toBe(2)
+  })
+
+  it('returns at once when no update is running', async () => {
+    const { timing, sleeps } = fakeTiming()
+    lambdaMock.on(GetFunctionConfigurationCommand).resolves(SUCCESSFUL)
+    const outcome = await waitForUpdate(
+      lambda,
+      FUNCTION_ARN,
+      { timeoutMs: 60_000, log: () => undefined },
+      timing
+    )
+    expect(outcome).toMatchObject({ status: 'Successful', polls: 1 })
+    expect(sleeps).toEqual([])
+  })
+
+  it('reports a Failed update with AWS’s reason and code', async () => {
+    const { timing } = fakeTiming()
+    lambdaMock
+      .on(GetFunctionConfigurationCommand)
+      .resolvesOnce(IN_PROGRESS)
+      .resolves(
+        configuration({
+          State: 'Active',
+          LastUpdateStatus: 'Failed',
+          LastUpdateStatusReason:
+            'Lambda does not have permission to access the ECR image. Check the ECR permissions.',
+          LastUpdateStatusReasonCode: 'ImageAccessDenied'
+        })
+      )
+    const outcome = await waitForUpdate(
+      lambda,
+      FUNCTION_ARN,
+      { timeoutMs: 60_000, log: () => undefined },
+      timing
+    )
+    expect(outcome).toMatchObject({
+      status: 'Failed',
+      reason:
+        'Lambda does not have permission to access the ECR image. Check the ECR permissions.',
+      reasonCode: 'ImageAccessDenied',
+      polls: 2
+    })
+  })
+
+  it('reports a function in State Failed with the state reason', async () => {
+    const { timing } = fakeTiming()
+    lambdaMock.on(GetFunctionConfigurationCommand).resolves(
+      configuration({
+        State: 'Failed',
+        StateReason:
+          'The image manifest, config or layer media type for the source image is not supported.',
+        StateReasonCode: 'InvalidImage',
+        LastUpdateStatus: 'Successful'
+      })
+    )
+    const outcome = await waitForUpdate(
+      lambda,
+      FUNCTION_ARN,
+      { timeoutMs: 60_000, log: () => undefined },
+      timing
+    )
+    expect(outcome).toMatchObject({
+      status: 'Failed',
+      reason:
+        'The image manifest, config or layer media type for the source image is not supported.',
+      reasonCode: 'InvalidImage'
+    })
+  })
+
+  it('keeps waiting while a Failed state is being replaced by an update', async () => {
+    const { timing } = fakeTiming()
+    lambdaMock
+      .on(GetFunctionConfigurationCommand)
+      .resolvesOnce(
+        configuration({ State: 'Failed', LastUpdateStatus: 'InProgress' })
+      )
+      .resolves(SUCCESSFUL)
+    const outcome = await waitForUpdate(
+      lambda,
+      FUNCTION_ARN,
+      { timeoutMs: 60_000, log: () => undefined },
+      timing
+    )
+    expect(outcome).toMatchObject({ status: 'Successful', polls: 2 })
+  })
+
+  it('waits for a Pending function to become Active', async () => {
+    const { timing, sleeps } = fakeTiming()
+    lambdaMock
+      .on(GetFunctionConfigurationCommand)
+      .resolvesOnce(
+        configuration({
+          State: 'Pending',
+          LastUpdateStatus: undefined,
+          StateReasonCode: 'Creating'
+        })
+      )
+      .resolvesOnce(
+        configuration({ State: 'Pending', LastUpdateStatus: 'Successful' })
+      )
+      .resolves(
+        configuration({ State: 'Active', LastUpdateStatus: 'Successful' })
+      )
+    const outcome = await waitForUpdate(
+      lambda,
+      FUNCTION_ARN,
+      { timeoutMs: 60_000, log: () => undefined },
+      timing
+    )
+    expect(outcome).toMatchObject({ status: 'Successful', polls: 3 })
+    expect(sleeps).toEqual([500, 500])
+  })
+
+  it('gives up at wait-timeout and says what it last saw', async () => {
+    const { timing, sleeps } = fakeTiming()
+    lambdaMock.on(GetFunctionConfigurationCommand).resolves(IN_PROGRESS)
+    const error = await deployError(
+      waitForUpdate(
+        lambda,
+        FUNCTION_ARN,
+        { timeoutMs: 1_200, log: () => undefined },
+        timing
+      )
+    )
+    expect(error.message).toBe(
+      `Function ${FUNCTION_ARN} is still updating after 1.2s (State Active, LastUpdateStatus InProgress). ` +
+        'Raise wait-timeout, or look at the function in the Lambda console; the update may still finish.'
+    )
+    // The last sleep is shortened so the final poll happens at the deadline.
+    expect(sleeps).toEqual([500, 500, 200])
+    expect(timing.now()).toBe(1_200)
+    expect(
+      lambdaMock.commandCalls(GetFunctionConfigurationCommand)
+    ).toHaveLength(4)
+  })
+
+  it('slows down when throttled, doubling the interval up to the cap, and resets after', async () => {
+    const { timing, sleeps } = fakeTiming()
+    lambdaMock
+      .on(GetFunctionConfigurationCommand)
+      .rejectsOnce(throttled())
+      .rejectsOnce(throttled())
+      .rejectsOnce(throttled())
+      .rejectsOnce(throttled())
+      .rejectsOnce(throttled())
+      .resolvesOnce(IN_PROGRESS)
+      .resolves(SUCCESSFUL)
+    const { log, messages } = logger()
+    const outcome = await waitForUpdate(
+      lambda,
+      FUNCTION_ARN,
+      { timeoutMs: 60_000, log },
+      timing
+    )
+    expect(outcome).toMatchObject({ status: 'Successful', polls: 7 })
+    expect(sleeps).toEqual([1000, 2000, 4000, 5000, 5000, 500])
+    expect(messages).toHaveLength(5)
+    expect(messages[0]).toBe(
+      'Throttled while polling (Rate exceeded); next poll in 1000ms.'
+    )
+  })
+
+  it('honours custom poll and cap intervals', async () => {
+    const { timing, sleeps } = fakeTiming()
+    lambdaMock
+      .on(GetFunctionConfigurationCommand)
+      .rejectsOnce(awsError('ThrottlingException', 'Rate exceeded'))
+      .rejectsOnce(awsError('ThrottlingException', 'Rate exceeded'))
+      .resolvesOnce(IN_PROGRESS)
+      .resolves(SUCCESSFUL)
+    await waitForUpdate(
+      lambda,
+      FUNCTION_ARN,
+      { timeoutMs: 60_000, pollMs: 250, maxPollMs: 800, log: () => undefined },
+      timing
+    )
+    expect(sleeps).toEqual([500, 800, 250])
+  })
+
+  it('still times out when every poll is throttled', async () => {
+    const { timing } = fakeTiming()
+    lambdaMock.on(GetFunctionConfigurationCommand).rejects(throttled())
+    const error = await deployError(
+      waitForUpdate(
+        lambda,
+        FUNCTION_ARN,
+        { timeoutMs: 10_000, log: () => undefined },
+        timing
+      )
+    )
+    expect(error.message).toContain('still updating after 10.0s (unknown)')
+    expect(timing.now()).toBe(10_000)
+  })
+
+  it('names lambda:GetFunctionConfiguration when access is denied', async () => {
+    const { timing } = fakeTiming()
+    lambdaMock
+      .on(GetFunctionConfigurationCommand)
+      .rejects(
+        awsError(
+          'AccessDeniedException',
+          'User: arn:aws:sts::123456789012:assumed-role/deploy/gha is not authorized to perform: lambda:GetFunctionConfiguration'
+        )
+      )
+    const error = await deployError(
+      waitForUpdate(
+        lambda,
+        FUNCTION_ARN,
+        { timeoutMs: 60_000, log: () => undefined },
+        timing
+      )
+    )
+    expect(error.message).toMatch(
+      /^lambda:GetFunctionConfiguration was denied \(AccessDeniedException\).*Allow "lambda:GetFunctionConfiguration"/
+    )
+    expect(
+      lambdaMock.commandCalls(GetFunctionConfigurationCommand)
+    ).toHaveLength(1)
+  })
+})
+
+describe('updateFunctionCode', () => {
+  it('sends the image by digest and returns Lambda’s answer', async () => {
+    const { timing, sleeps } = fakeTiming()
+    lambdaMock.on(UpdateFunctionCodeCommand).resolves(IN_PROGRESS)
+    const result = await updateFunctionCode(
+      lambda,
+      FUNCTION_ARN,
+      IMAGE_BY_DIGEST,
+      { log: () => undefined },
+      timing
+    )
+    expect(result.LastUpdateStatus).toBe('InProgress')
+    const [call] = lambdaMock.commandCalls(UpdateFunctionCodeCommand)
+    expect(call?.args[0].input).toEqual({
+      FunctionName: FUNCTION_ARN,
+      ImageUri: IMAGE_BY_DIGEST
+    })
+    expect(sleeps).toEqual([])
+  })
+
+  it('retries "an update is in progress" with jittered backoff, then succeeds', async () => {
+    const randoms = [0, 0.999_999]
+    const { timing, sleeps } = fakeTiming({
+      random: () => randoms.shift() ?? 0.5
+    })
+    lambdaMock
+      .on(UpdateFunctionCodeCommand)
+      .rejectsOnce(conflict())
+      .rejectsOnce(conflict())
+      .resolves(IN_PROGRESS)
+    const { log, messages } = logger()
+    await updateFunctionCode(
+      lambda,
+      FUNCTION_ARN,
+      IMAGE_BY_DIGEST,
+      { log },
+      timing
+    )
+    expect(lambdaMock.commandCalls(UpdateFunctionCodeCommand)).toHaveLength(3)
+    // Base 1s doubling: attempt 1 waits 0.5-1s, attempt 2 waits 1-2s.
+    expect(sleeps).toEqual([500, 2000])
+    expect(messages[0]).toMatch(
+      /^UpdateFunctionCode attempt 1 was refused \(ResourceConflictException: The operation cannot be performed at this time\. An update is in progress.*\); retrying in 500ms\.$/
+    )
+  })
+
+  it('retries throttling too', async () => {
+    const { timing, sleeps } = fakeTiming()
+    lambdaMock
+      .on(UpdateFunctionCodeCommand)
+      .rejectsOnce(throttled())
+      .resolves(IN_PROGRESS)
+    await updateFunctionCode(
+      lambda,
+      FUNCTION_ARN,
+      IMAGE_BY_DIGEST,
+      { log: () => undefined },
+      timing
+    )
+    expect(lambdaMock.commandCalls(UpdateFunctionCodeCommand)).toHaveLength(2)
+    expect(sleeps).toEqual([750])
+  })
+
+  it('gives up after the bound and points at concurrency groups', async () => {
+    const { timing, sleeps } = fakeTiming()
+    lambdaMock.on(UpdateFunctionCodeCommand).rejects(conflict())
+    const error = await deployError(
+      updateFunctionCode(
+        lambda,
+        FUNCTION_ARN,
+        IMAGE_BY_DIGEST,
+        { log: () => undefined },
+        timing
+      )
+    )
+    expect(lambdaMock.commandCalls(UpdateFunctionCodeCommand)).toHaveLength(8)
+    // Capped at 10s: the whole retry stays well under a minute.
+    expect(sleeps).toEqual([750, 1500, 3000, 6000, 7500, 7500, 7500])
+    expect(error.message).toMatch(
+      /kept refusing the update because another update is in progress.*Use a concurrency group per function/
+    )
+  })
+
+  it('honours a custom number of attempts', async () => {
+    const { timing } = fakeTiming()
+    lambdaMock.on(UpdateFunctionCodeCommand).rejects(conflict())
+    await deployError(
+      updateFunctionCode(
+        lambda,
+        FUNCTION_ARN,
+        IMAGE_BY_DIGEST,
+        { log: () => undefined, conflictAttempts: 2 },
+        timing
+      )
+    )
+    expect(lambdaMock.commandCalls(UpdateFunctionCodeCommand)).toHaveLength(2)
+  })
+
+  it('reports an invalid image as Lambda words it, without retrying', async () => {
+    const { timing, sleeps } = fakeTiming()
+    const message = `Source image ${IMAGE_BY_DIGEST} is not valid. Provide a valid source image.`
+    lambdaMock
+      .on(UpdateFunctionCodeCommand)
+      .rejects(new InvalidParameterValueException({ message, $metadata: {} }))
+    const error = await deployError(
+      updateFunctionCode(
+        lambda,
+        FUNCTION_ARN,
+        IMAGE_BY_DIGEST,
+        { log: () => undefined },
+        timing
+      )
+    )
+    expect(error.message).toBe(
+      `Lambda refused the image ${IMAGE_BY_DIGEST}: ${message}`
+    )
+    expect(lambdaMock.commandCalls(UpdateFunctionCodeCommand)).toHaveLength(1)
+    expect(sleeps).toEqual([])
+  })
+
+  it('names lambda:UpdateFunctionCode when access is denied', async () => {
+    const { timing } = fakeTiming()
+    lambdaMock
+      .on(UpdateFunctionCodeCommand)
+      .rejects(
+        awsError(
+          'AccessDeniedException',
+          'not authorized to perform: lambda:UpdateFunctionCode'
+        )
+      )
+    const error = await deployError(
+      updateFunctionCode(
+        lambda,
+        FUNCTION_ARN,
+        IMAGE_BY_DIGEST,
+        { log: () => undefined },
+        timing
+      )
+    )
+    expect(error.message).toContain('Allow "lambda:UpdateFunctionCode"')
+    expect(lambdaMock.commandCalls(UpdateFunctionCodeCommand)).toHaveLength(1)
+  })
+})
+
+describe('checkDeployedDigest', () => {
+  const running = (
+    imageDigest: string | undefined,
+    imageUri: string | undefined
+  ): FunctionState => ({
+    functionName: FUNCTION_NAME,
+    functionArn: FUNCTION_ARN,
+    packageType: 'Image',
+    architecture: 'x86_64',
+    state: 'Active',
+    lastUpdateStatus: 'Successful',
+    imageUri,
+    imageDigest
+  })
+
+  it('accepts the digest just deployed', () => {
+    expect(() =>
+      checkDeployedDigest(
+        running(DOCKER_V2_DIGEST, IMAGE_BY_DIGEST),
+        DOCKER_V2_DIGEST
+      )
+    ).not.toThrow()
+  })
+
+  it.each([
+    [PREVIOUS_DIGEST, `${REPOSITORY_URI}@${PREVIOUS_DIGEST}`, PREVIOUS_DIGEST],
+    [undefined, `${REPOSITORY_URI}:latest`, `${REPOSITORY_URI}:latest`],
+    [undefined, undefined, 'an unknown image']
+  ])('refuses a function running %p (%p)', (digest, uri, shown) => {
+    expect(() =>
+      checkDeployedDigest(running(digest, uri), DOCKER_V2_DIGEST)
+    ).toThrow(
+      `Lambda reports that function ${FUNCTION_NAME} runs ${shown}, not the image just deployed (${DOCKER_V2_DIGEST}).`
+    )
+  })
+})
+
+describe('deployImage', () => {
+  it('updates by digest, waits, and confirms the function runs the digest', async () => {
+    const { timing, sleeps } = fakeTiming()
+    lambdaMock.on(UpdateFunctionCodeCommand).resolves(IN_PROGRESS)
+    lambdaMock
+      .on(GetFunctionConfigurationCommand)
+      .resolvesOnce(IN_PROGRESS)
+      .resolvesOnce(IN_PROGRESS)
+      .resolves(SUCCESSFUL)
+    lambdaMock
+      .on(GetFunctionCommand)
+      .resolves(getFunctionRunning(DOCKER_V2_DIGEST))
+    const { log, messages } = logger()
+    const result = await deployImage(
+      lambda,
+      FUNCTION_ARN,
+      IMAGE_BY_DIGEST,
+      DOCKER_V2_DIGEST,
+      { waitTimeoutMs: 60_000, log },
+      timing
+    )
+    expect(result.polls).toBe(3)
+    expect(result.after.imageDigest).toBe(DOCKER_V2_DIGEST)
+    expect(result.after.imageUri).toBe(IMAGE_BY_DIGEST)
+    const [update] = lambdaMock.commandCalls(UpdateFunctionCodeCommand)
+    expect(update?.args[0].input).toEqual({
+      FunctionName: FUNCTION_ARN,
+      ImageUri: IMAGE_BY_DIGEST
+    })
+    expect(sleeps).toEqual([500, 500])
+    expect(messages).toContain(
+      `UpdateFunctionCode accepted ${IMAGE_BY_DIGEST}; waiting for Lambda to apply it.`
+    )
+  })
+
+  it('passes a custom poll interval to the wait', async () => {
+    const { timing, sleeps } = fakeTiming()
+    lambdaMock.on(UpdateFunctionCodeCommand).resolves(IN_PROGRESS)
+    lambdaMock
+      .on(GetFunctionConfigurationCommand)
+      .resolvesOnce(IN_PROGRESS)
+      .resolves(SUCCESSFUL)
+    lambdaMock
+      .on(GetFunctionCommand)
+      .resolves(getFunctionRunning(DOCKER_V2_DIGEST))
+    await deployImage(
+      lambda,
+      FUNCTION_ARN,
+      IMAGE_BY_DIGEST,
+      DOCKER_V2_DIGEST,
+      { waitTimeoutMs: 60_000, log: () => undefined, pollMs: 200 },
+      timing
+    )
+    expect(sleeps).toEqual([200])
+  })
+
+  it('reports a Failed update with AWS’s reason and the image still running', async () => {
+    const { timing } = fakeTiming()
+    lambdaMock.on(UpdateFunctionCodeCommand).resolves(IN_PROGRESS)
+    lambdaMock.on(GetFunctionConfigurationCommand).resolves(
+      configuration({
+        LastUpdateStatus: 'Failed',
+        LastUpdateStatusReason:
+          'Lambda does not have permission to access the ECR image. Check the ECR permissions.',
+        LastUpdateStatusReasonCode: 'ImageAccessDenied'
+      })
+    )
+    lambdaMock.on(GetFunctionCommand).resolves(GET_FUNCTION_X86_64_IMAGE)
+    const error = await deployError(
+      deployImage(
+        lambda,
+        FUNCTION_ARN,
+        IMAGE_BY_DIGEST,
+        DOCKER_V2_DIGEST,
+        { waitTimeoutMs: 60_000, log: () => undefined },
+        timing
+      )
+    )
+    expect(error.message).toBe(
+      `Lambda could not apply the update to ${FUNCTION_ARN}: ImageAccessDenied: ` +
+        'Lambda does not have permission to access the ECR image. Check the ECR permissions. ' +
+        `The function still runs ${REPOSITORY_URI}@${PREVIOUS_DIGEST}.`
+    )
+  })
+
+  it('does not claim the function runs the image whose update failed', async () => {
+    const { timing } = fakeTiming()
+    lambdaMock.on(UpdateFunctionCodeCommand).resolves(IN_PROGRESS)
+    lambdaMock.on(GetFunctionConfigurationCommand).resolves(
+      configuration({
+        LastUpdateStatus: 'Failed',
+        LastUpdateStatusReason:
+          'The image manifest, config or layer media type for the source image is not supported.',
+        LastUpdateStatusReasonCode: 'InvalidImage'
+      })
+    )
+    lambdaMock
+      .on(GetFunctionCommand)
+      .resolves(getFunctionRunning(DOCKER_V2_DIGEST))
+    const error = await deployError(
+      deployImage(
+        lambda,
+        FUNCTION_ARN,
+        IMAGE_BY_DIGEST,
+        DOCKER_V2_DIGEST,
+        { waitTimeoutMs: 60_000, log: () => undefined },
+        timing
+      )
+    )
+    expect(error.message).toMatch(
+      /InvalidImage: The image manifest.* is not supported\. The function still runs its previous image\.$/
+    )
+    expect(error.message).not.toContain(`runs ${IMAGE_BY_DIGEST}`)
+  })
+
+  it('still reports a Failed update when the function cannot be read afterwards', async () => {
+    const { timing } = fakeTiming()
+    lambdaMock.on(UpdateFunctionCodeCommand).resolves(IN_PROGRESS)
+    lambdaMock
+      .on(GetFunctionConfigurationCommand)
+      .resolves(configuration({ LastUpdateStatus: 'Failed' }))
+    lambdaMock
+      .on(GetFunctionCommand)
+      .rejects(awsError('ServiceException', 'Internal error'))
+    const error = await deployError(
+      deployImage(
+        lambda,
+        FUNCTION_ARN,
+        IMAGE_BY_DIGEST,
+        DOCKER_V2_DIGEST,
+        { waitTimeoutMs: 60_000, log: () => undefined },
+        timing
+      )
+    )
+    expect(error.message).toBe(
+      `Lambda could not apply the update to ${FUNCTION_ARN}: Failed: no reason given. The function still runs its previous image.`
+    )
+  })
+
+  it('fails when a Successful update left another image running', async () => {
+    const { timing } = fakeTiming()
+    lambdaMock.on(UpdateFunctionCodeCommand).resolves(IN_PROGRESS)
+    lambdaMock
+      .on(GetFunctionConfigurationCommand)
+      .resolvesOnce(IN_PROGRESS)
+      .resolves(SUCCESSFUL)
+    const other = `sha256:${'e'.repeat(64)}`
+    lambdaMock.on(GetFunctionCommand).resolves(getFunctionRunning(other))
+    const error = await deployError(
+      deployImage(
+        lambda,
+        FUNCTION_ARN,
+        IMAGE_BY_DIGEST,
+        DOCKER_V2_DIGEST,
+        { waitTimeoutMs: 60_000, log: () => undefined },
+        timing
+      )
+    )
+    expect(error.message).toMatch(
+      new RegExp(
+        `runs ${other}, not the image just deployed \\(${DOCKER_V2_DIGEST}\\).*concurrency group`
+      )
+    )
+  })
+
+  it('does not wait when Lambda refuses the update', async () => {
+    const { timing } = fakeTiming()
+    lambdaMock
+      .on(UpdateFunctionCodeCommand)
+      .rejects(
+        new InvalidParameterValueException({
+          message: 'bad image',
+          $metadata: {}
+        })
+      )
+    await deployError(
+      deployImage(
+        lambda,
+        FUNCTION_ARN,
+        IMAGE_BY_DIGEST,
+        DOCKER_V2_DIGEST,
+        { waitTimeoutMs: 60_000, log: () => undefined },
+        timing
+      )
+    )
+    expect(
+      lambdaMock.commandCalls(GetFunctionConfigurationCommand)
+    ).toHaveLength(0)
+  })
+})
