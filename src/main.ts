@@ -55,7 +55,7 @@ export function defaultDependencies(): Dependencies {
 
 /** Runs each phase in its own log group, timed, recorded in the report. */
 function phaseRunner(report: Report, timing: Timing) {
-  return async <T>(name: string, body: () => Promise<T>): Promise<T> =>
+  return async <T>(name: string, body: () => T | Promise<T>): Promise<T> =>
     core.group(name, async () => {
       const started = timing.now()
       try {
@@ -100,7 +100,7 @@ async function deploy(
   report: Report,
   phase: ReturnType<typeof phaseRunner>
 ): Promise<void> {
-  const inputs: Inputs = await phase('Read inputs', async () => {
+  const inputs: Inputs = await phase('Read inputs', () => {
     const parsed = getInputs(deps.readInput, deps.env)
     core.info(`Function ${parsed.functionName}, repository ${parsed.repository.name}, tag ${parsed.tag}, region ${parsed.region}`)
     return parsed
@@ -193,12 +193,16 @@ async function deploy(
   })
 
   const waitTimeoutMs = inputs.waitTimeoutMs
+  // What this deploy replaces, and so what a rollback restores: the function
+  // as it was once any update already in progress had finished (or failed).
+  let replaced = fn
   const deployed = await phase('Deploy', async () => {
     let current = fn
     if (fn.lastUpdateStatus === 'InProgress' || fn.state === 'Pending') {
       log('Another update of the function is in progress; waiting for it to finish first.')
       await waitForUpdate(lambda, fn.functionArn, { timeoutMs: waitTimeoutMs, log }, deps.timing)
       current = await getFunctionState(lambda, fn.functionArn)
+      replaced = current
       report.previousImageUri = current.imageUri
     }
     if (current.imageDigest === digest && current.lastUpdateStatus === 'Successful') {
@@ -255,8 +259,8 @@ async function deploy(
   })
 
   async function rollBack(cause: unknown): Promise<never> {
-    const previous = report.previousImageUri
-    const previousDigest = fn.imageDigest
+    const previous = replaced.imageUri
+    const previousDigest = replaced.imageDigest
     if (!inputs.rollbackOnFailure || previous === undefined || previousDigest === undefined) {
       report.rolledBack = false
       throw new DeployError(
