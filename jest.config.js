@@ -1,7 +1,11 @@
 // ESM project: run with NODE_OPTIONS=--experimental-vm-modules (see package.json).
 const tsJest = [
   'ts-jest',
-  { useESM: true, tsconfig: 'tsconfig.json', diagnostics: { ignoreCodes: [151002] } }
+  {
+    useESM: true,
+    tsconfig: 'tsconfig.json',
+    diagnostics: { ignoreCodes: [151002] }
+  }
 ]
 const common = {
   extensionsToTreatAsEsm: ['.ts'],

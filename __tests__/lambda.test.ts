@@ -858,14 +858,12 @@ describe('deployImage', () => {
 
   it('does not wait when Lambda refuses the update', async () => {
     const { timing } = fakeTiming()
-    lambdaMock
-      .on(UpdateFunctionCodeCommand)
-      .rejects(
-        new InvalidParameterValueException({
-          message: 'bad image',
-          $metadata: {}
-        })
-      )
+    lambdaMock.on(UpdateFunctionCodeCommand).rejects(
+      new InvalidParameterValueException({
+        message: 'bad image',
+        $metadata: {}
+      })
+    )
     await deployError(
       deployImage(
         lambda,

@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs'
+import { existsSync, promises as fs } from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import {
@@ -87,14 +87,25 @@ describe('post', () => {
       [STATE.dockerConfig]: dockerConfig,
       [STATE.builder]: BUILDER
     })
-    const { exec, argvs } = fakeExec([
-      [['docker', 'buildx', 'rm'], { exitCode: 0 }]
+    let configPresentDuringRm: boolean | undefined
+    const { exec, argvs, calls } = fakeExec([
+      [
+        ['docker', 'buildx', 'rm'],
+        () => {
+          configPresentDuringRm = existsSync(dockerConfig)
+          return { exitCode: 0 }
+        }
+      ]
     ])
 
     await post(exec)
 
     expect(await exists(dockerConfig)).toBe(false)
     expect(argvs()).toEqual([['docker', 'buildx', 'rm', BUILDER]])
+    // The builder may be recorded only in the run's docker config, so it is
+    // removed with that config, before the config itself goes.
+    expect(calls[0]?.env).toEqual({ DOCKER_CONFIG: dockerConfig })
+    expect(configPresentDuringRm).toBe(true)
   })
 
   it('warns but does not fail when docker cannot remove the builder', async () => {

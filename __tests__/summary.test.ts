@@ -76,8 +76,9 @@ describe('reportOutputs', () => {
     expect(Object.keys(outputs).sort()).toEqual(declaredOutputs().sort())
   })
 
-  it('sets nothing when nothing is known', () => {
-    expect(reportOutputs({ phases: [] })).toEqual({})
+  it('sets only rolled-back=false when nothing is known', () => {
+    // rolled-back is always set, so a workflow can test it after any run.
+    expect(reportOutputs({ phases: [] })).toEqual({ 'rolled-back': 'false' })
   })
 
   it('sets only what a run that failed early had learnt', () => {
@@ -93,7 +94,8 @@ describe('reportOutputs', () => {
     ).toEqual({
       'image-tag': 'v1',
       architecture: 'x86_64',
-      'function-arn': FUNCTION_ARN
+      'function-arn': FUNCTION_ARN,
+      'rolled-back': 'false'
     })
   })
 
@@ -133,7 +135,10 @@ describe('reportOutputs', () => {
       { 'smoke-url': SMOKE_URL, 'smoke-status': 'no-response' }
     ]
   ])('smoke %p → %p', (smoke, expected) => {
-    expect(reportOutputs({ phases: [], smoke })).toEqual(expected)
+    expect(reportOutputs({ phases: [], smoke })).toEqual({
+      ...expected,
+      'rolled-back': 'false'
+    })
   })
 
   it.each<['reusedImage' | 'updated' | 'rolledBack', string]>([
@@ -142,6 +147,7 @@ describe('reportOutputs', () => {
     ['rolledBack', 'rolled-back']
   ])('writes %s false as "false", not as missing', (field, output) => {
     expect(reportOutputs({ phases: [], [field]: false })).toEqual({
+      'rolled-back': 'false',
       [output]: 'false'
     })
   })

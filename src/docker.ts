@@ -126,15 +126,23 @@ export function builderDriver(inspectOutput: string): string | undefined {
   return /^Driver:\s*(\S+)/m.exec(inspectOutput)?.[1]
 }
 
-export async function hasBuildx(exec: Exec, env: Record<string, string>): Promise<boolean> {
+export async function hasBuildx(
+  exec: Exec,
+  env: Record<string, string>
+): Promise<boolean> {
   const result = await exec('docker', ['buildx', 'version'], { env })
   return result.exitCode === 0
 }
 
 function failure(what: string, result: ExecResult): DeployError {
   // Some commands end with a bare newline on stderr and the error on stdout.
-  const detail = (result.stderr.trim() || result.stdout.trim()).split('\n').slice(-15).join('\n')
-  return new DeployError(`${what} failed (exit code ${result.exitCode}):\n${detail}`)
+  const detail = (result.stderr.trim() || result.stdout.trim())
+    .split('\n')
+    .slice(-15)
+    .join('\n')
+  return new DeployError(
+    `${what} failed (exit code ${result.exitCode}):\n${detail}`
+  )
 }
 
 /**
@@ -144,11 +152,14 @@ function failure(what: string, result: ExecResult): DeployError {
  */
 export async function prepareDockerConfig(
   parentDir: string,
-  userConfigDir: string = process.env.DOCKER_CONFIG ?? path.join(os.homedir(), '.docker')
+  userConfigDir: string = process.env.DOCKER_CONFIG ??
+    path.join(os.homedir(), '.docker')
 ): Promise<string> {
   const dir = await fs.mkdtemp(path.join(parentDir, 'aspnet-lambda-deploy-'))
   await fs.chmod(dir, 0o700)
-  await fs.writeFile(path.join(dir, 'config.json'), '{"auths":{}}\n', { mode: 0o600 })
+  await fs.writeFile(path.join(dir, 'config.json'), '{"auths":{}}\n', {
+    mode: 0o600
+  })
   for (const entry of ['cli-plugins', 'buildx', 'contexts']) {
     const source = path.join(userConfigDir, entry)
     try {
@@ -173,7 +184,8 @@ export async function dockerLogin(
     ['login', '--username', username, '--password-stdin', registry],
     { env, input: Buffer.from(password) }
   )
-  if (result.exitCode !== 0) throw failure(`docker login to ${registry}`, result)
+  if (result.exitCode !== 0)
+    throw failure(`docker login to ${registry}`, result)
 }
 
 export interface BuildResult {
@@ -201,7 +213,9 @@ export async function buildWithBuildx(
     { env: context.env, stream: true }
   )
   if (result.exitCode !== 0) throw failure('docker buildx build', result)
-  const digest = digestFromMetadata(await fs.readFile(metadataFile, 'utf8').catch(() => ''))
+  const digest = digestFromMetadata(
+    await fs.readFile(metadataFile, 'utf8').catch(() => '')
+  )
   if (digest === undefined) {
     throw new DeployError(
       `docker buildx build succeeded but wrote no image digest to ${metadataFile}.`
@@ -216,7 +230,9 @@ export async function buildWithDocker(
   context: BuildContext
 ): Promise<BuildResult> {
   if (request.cacheFrom.length > 0 || request.cacheTo.length > 0) {
-    context.warn('cache-from and cache-to need docker buildx; they are ignored by the docker build fallback.')
+    context.warn(
+      'cache-from and cache-to need docker buildx; they are ignored by the docker build fallback.'
+    )
   }
   const build = await context.exec('docker', fallbackBuildArgs(request), {
     env: context.env,
@@ -230,7 +246,13 @@ export async function buildWithDocker(
   }
   const inspect = await context.exec(
     'docker',
-    ['image', 'inspect', '--format', '{{.Os}}/{{.Architecture}}', request.imageRef],
+    [
+      'image',
+      'inspect',
+      '--format',
+      '{{.Os}}/{{.Architecture}}',
+      request.imageRef
+    ],
     { env: context.env }
   )
   const built = inspect.stdout.trim()
@@ -244,7 +266,8 @@ export async function buildWithDocker(
     env: context.env,
     stream: true
   })
-  if (push.exitCode !== 0) throw failure(`docker push ${request.imageRef}`, push)
+  if (push.exitCode !== 0)
+    throw failure(`docker push ${request.imageRef}`, push)
   const digest = digestFromPushOutput(push.stdout + push.stderr)
   if (digest === undefined) {
     throw new DeployError(`docker push ${request.imageRef} printed no digest.`)

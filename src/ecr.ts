@@ -113,10 +113,16 @@ export async function getRegistryAuth(
     throw new DeployError(describeAwsError('ecr:GetAuthorizationToken', error))
   }
   const data = response.authorizationData?.[0]
-  if (data?.authorizationToken === undefined || data.proxyEndpoint === undefined) {
+  if (
+    data?.authorizationToken === undefined ||
+    data.proxyEndpoint === undefined
+  ) {
     throw new DeployError('ECR GetAuthorizationToken returned no token.')
   }
-  return { ...decodeAuthorizationToken(data.authorizationToken), endpoint: data.proxyEndpoint }
+  return {
+    ...decodeAuthorizationToken(data.authorizationToken),
+    endpoint: data.proxyEndpoint
+  }
 }
 
 /** ECR tokens are base64("AWS:<password>"). */
@@ -127,7 +133,9 @@ export function decodeAuthorizationToken(token: string): {
   const decoded = Buffer.from(token, 'base64').toString('utf8')
   const separator = decoded.indexOf(':')
   if (separator <= 0 || separator === decoded.length - 1) {
-    throw new DeployError('The ECR authorization token is not in the user:password form.')
+    throw new DeployError(
+      'The ECR authorization token is not in the user:password form.'
+    )
   }
   return {
     username: decoded.slice(0, separator),
@@ -163,7 +171,9 @@ export async function getImageManifest(
     const failure = response.failures?.[0]
     throw new DeployError(
       `ECR has no image ${repository.name}@${digest}` +
-        (failure !== undefined ? ` (${failure.failureCode}: ${failure.failureReason})` : '') +
+        (failure !== undefined
+          ? ` (${failure.failureCode}: ${failure.failureReason})`
+          : '') +
         '.'
     )
   }
@@ -194,7 +204,10 @@ export interface ManifestCheck {
  */
 export function checkManifest(image: ImageManifest): ManifestCheck {
   const { mediaType } = image
-  if (mediaType === MEDIA_TYPES.ociIndex || mediaType === MEDIA_TYPES.dockerManifestList) {
+  if (
+    mediaType === MEDIA_TYPES.ociIndex ||
+    mediaType === MEDIA_TYPES.dockerManifestList
+  ) {
     throw new DeployError(
       `The pushed image is an image index (${mediaType}), not a single-platform image manifest. ` +
         'Lambda rejects it ("image manifest, config or layer media type ... is not supported"). ' +
@@ -203,7 +216,10 @@ export function checkManifest(image: ImageManifest): ManifestCheck {
         'or push the tag again from a build that does.'
     )
   }
-  if (mediaType !== MEDIA_TYPES.dockerManifest && mediaType !== MEDIA_TYPES.ociManifest) {
+  if (
+    mediaType !== MEDIA_TYPES.dockerManifest &&
+    mediaType !== MEDIA_TYPES.ociManifest
+  ) {
     throw new DeployError(
       `The pushed image has manifest media type "${mediaType}", which Lambda does not accept ` +
         `(it needs ${MEDIA_TYPES.dockerManifest} or ${MEDIA_TYPES.ociManifest}).`
@@ -244,7 +260,9 @@ export async function fetchImageConfig(
   fetchImpl: Fetch = fetch
 ): Promise<ImageConfig> {
   const url = `${auth.endpoint.replace(/\/+$/, '')}/v2/${repositoryName}/blobs/${configDigest}`
-  const basic = Buffer.from(`${auth.username}:${auth.password}`).toString('base64')
+  const basic = Buffer.from(`${auth.username}:${auth.password}`).toString(
+    'base64'
+  )
   let response: Response
   try {
     response = await fetchImpl(url, {
@@ -273,7 +291,8 @@ export async function fetchImageConfig(
     os?: unknown
   }
   return {
-    architecture: typeof config.architecture === 'string' ? config.architecture : undefined,
+    architecture:
+      typeof config.architecture === 'string' ? config.architecture : undefined,
     os: typeof config.os === 'string' ? config.os : undefined
   }
 }

@@ -12,9 +12,13 @@ export function errorMessage(error: unknown): string {
 
 /** The AWS SDK v3 error name (e.g. ResourceConflictException), if any. */
 export function awsErrorName(error: unknown): string | undefined {
-  if (typeof error === 'object' && error !== null && 'name' in error) {
-    const name = (error as { name: unknown }).name
-    if (typeof name === 'string') return name
+  if (
+    typeof error === 'object' &&
+    error !== null &&
+    'name' in error &&
+    typeof error.name === 'string'
+  ) {
+    return error.name
   }
   return undefined
 }

@@ -11,8 +11,7 @@ export interface RepositoryRef {
 }
 
 export type BodyExpectation =
-  | { kind: 'substring'; text: string }
-  | { kind: 'regex'; regex: RegExp }
+  { kind: 'substring'; text: string } | { kind: 'regex'; regex: RegExp }
 
 /** Everything the action was asked to do, validated. Keys follow action.yml. */
 export interface Inputs {
@@ -107,7 +106,10 @@ export function getInputs(
 
   // repository
   const repositoryInput = get('repository')
-  let repository: RepositoryRef = { name: repositoryInput, registryId: undefined }
+  let repository: RepositoryRef = {
+    name: repositoryInput,
+    registryId: undefined
+  }
   let repositoryRegion: string | undefined
   if (repositoryInput === '') {
     problems.push(
@@ -200,7 +202,9 @@ export function getInputs(
   }
   const smokePath = optional('smoke-path') ?? '/'
   if (!smokePath.startsWith('/')) {
-    problems.push(`smoke-path "${smokePath}" must start with / (for example /health).`)
+    problems.push(
+      `smoke-path "${smokePath}" must start with / (for example /health).`
+    )
   }
   const statusText = optional('smoke-expect-status') ?? '200'
   const smokeExpectStatus = Number(statusText)
@@ -249,7 +253,9 @@ export function getInputs(
       'aws-region: no AWS region. Set aws-region, or AWS_REGION (aws-actions/configure-aws-credentials sets it).'
     )
   } else if (!REGION.test(region)) {
-    problems.push(`aws-region "${region}" is not an AWS region such as eu-west-1.`)
+    problems.push(
+      `aws-region "${region}" is not an AWS region such as eu-west-1.`
+    )
   } else {
     for (const [name, other] of [
       ['function-name', functionRegion],

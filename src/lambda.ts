@@ -6,7 +6,12 @@ import {
   type LambdaClient
 } from '@aws-sdk/client-lambda'
 import type { Architecture } from './inputs.js'
-import { DeployError, awsErrorName, describeAwsError, errorMessage } from './errors.js'
+import {
+  DeployError,
+  awsErrorName,
+  describeAwsError,
+  errorMessage
+} from './errors.js'
 import { functionArchitecture } from './platform.js'
 import { retry } from './retry.js'
 import { formatDuration, type Timing } from './time.js'
@@ -26,14 +31,18 @@ export interface FunctionState {
 }
 
 /** sha256:<hex> from `repo@sha256:<hex>` (or moto's `repo@sha256@sha256:<hex>`). */
-export function digestFromImageUri(uri: string | undefined): string | undefined {
+export function digestFromImageUri(
+  uri: string | undefined
+): string | undefined {
   if (uri === undefined) return undefined
   const match = /@(sha256:[a-f0-9]{64})$/.exec(uri)
   return match?.[1]
 }
 
 /** Lambda's CodeSha256 of an image function is the manifest digest's hex. */
-export function digestFromCodeSha256(codeSha256: string | undefined): string | undefined {
+export function digestFromCodeSha256(
+  codeSha256: string | undefined
+): string | undefined {
   if (codeSha256 === undefined) return undefined
   if (/^[a-f0-9]{64}$/.test(codeSha256)) return `sha256:${codeSha256}`
   if (/^sha256:[a-f0-9]{64}$/.test(codeSha256)) return codeSha256
@@ -54,7 +63,9 @@ export async function getFunctionState(
 ): Promise<FunctionState> {
   let response
   try {
-    response = await lambda.send(new GetFunctionCommand({ FunctionName: functionName }))
+    response = await lambda.send(
+      new GetFunctionCommand({ FunctionName: functionName })
+    )
   } catch (error) {
     if (awsErrorName(error) === 'ResourceNotFoundException') {
       throw new DeployError(
@@ -147,10 +158,14 @@ export async function waitForUpdate(
       interval = pollMs
     } catch (error) {
       if (!isThrottle(error)) {
-        throw new DeployError(describeAwsError('lambda:GetFunctionConfiguration', error))
+        throw new DeployError(
+          describeAwsError('lambda:GetFunctionConfiguration', error)
+        )
       }
       interval = Math.min(maxPollMs, interval * 2)
-      options.log(`Throttled while polling (${errorMessage(error)}); next poll in ${interval}ms.`)
+      options.log(
+        `Throttled while polling (${errorMessage(error)}); next poll in ${interval}ms.`
+      )
     }
     if (configuration !== undefined) {
       const status = configuration.LastUpdateStatus
@@ -159,8 +174,11 @@ export async function waitForUpdate(
       if (state === 'Failed' && status !== 'InProgress') {
         return {
           status: 'Failed',
-          reason: configuration.StateReason ?? configuration.LastUpdateStatusReason,
-          reasonCode: configuration.StateReasonCode ?? configuration.LastUpdateStatusReasonCode,
+          reason:
+            configuration.StateReason ?? configuration.LastUpdateStatusReason,
+          reasonCode:
+            configuration.StateReasonCode ??
+            configuration.LastUpdateStatusReasonCode,
           configuration,
           polls
         }
@@ -175,7 +193,13 @@ export async function waitForUpdate(
         }
       }
       if (status !== 'InProgress' && state !== 'Pending') {
-        return { status: 'Successful', reason: undefined, reasonCode: undefined, configuration, polls }
+        return {
+          status: 'Successful',
+          reason: undefined,
+          reasonCode: undefined,
+          configuration,
+          polls
+        }
       }
     }
     const elapsed = timing.now() - started
@@ -207,14 +231,18 @@ export async function updateFunctionCode(
     return await retry(
       () =>
         lambda.send(
-          new UpdateFunctionCodeCommand({ FunctionName: functionName, ImageUri: imageUri })
+          new UpdateFunctionCodeCommand({
+            FunctionName: functionName,
+            ImageUri: imageUri
+          })
         ),
       {
         attempts: options.conflictAttempts ?? 8,
         baseDelayMs: 1000,
         maxDelayMs: 10_000,
         retryable: error =>
-          awsErrorName(error) === 'ResourceConflictException' || isThrottle(error),
+          awsErrorName(error) === 'ResourceConflictException' ||
+          isThrottle(error),
         onRetry: (error, attempt, delay) =>
           options.log(
             `UpdateFunctionCode attempt ${attempt} was refused (${awsErrorName(error) ?? 'error'}: ${errorMessage(error)}); retrying in ${delay}ms.`
@@ -231,7 +259,9 @@ export async function updateFunctionCode(
       )
     }
     if (name === 'InvalidParameterValueException') {
-      throw new DeployError(`Lambda refused the image ${imageUri}: ${errorMessage(error)}`)
+      throw new DeployError(
+        `Lambda refused the image ${imageUri}: ${errorMessage(error)}`
+      )
     }
     throw new DeployError(describeAwsError('lambda:UpdateFunctionCode', error))
   }
@@ -275,8 +305,16 @@ export async function deployImage(
   options: DeployImageOptions,
   timing: Timing
 ): Promise<DeployImageResult> {
-  await updateFunctionCode(lambda, functionName, imageUri, { log: options.log }, timing)
-  options.log(`UpdateFunctionCode accepted ${imageUri}; waiting for Lambda to apply it.`)
+  await updateFunctionCode(
+    lambda,
+    functionName,
+    imageUri,
+    { log: options.log },
+    timing
+  )
+  options.log(
+    `UpdateFunctionCode accepted ${imageUri}; waiting for Lambda to apply it.`
+  )
   const outcome = await waitForUpdate(
     lambda,
     functionName,
@@ -288,7 +326,9 @@ export async function deployImage(
     timing
   )
   if (outcome.status === 'Failed') {
-    const now = await getFunctionState(lambda, functionName).catch(() => undefined)
+    const now = await getFunctionState(lambda, functionName).catch(
+      () => undefined
+    )
     // Whether Lambda reports the refused image or the old one after a failed
     // update, the function keeps running the old one: never name the new one.
     const running = now?.imageDigest !== digest ? now?.imageUri : undefined

@@ -26,7 +26,13 @@ import {
 } from './ecr.js'
 import { DeployError, errorMessage } from './errors.js'
 import { getInputs, type Inputs } from './inputs.js'
-import { checkDeployable, deployImage, getFunctionState, waitForUpdate, type FunctionState } from './lambda.js'
+import {
+  checkDeployable,
+  deployImage,
+  getFunctionState,
+  waitForUpdate,
+  type FunctionState
+} from './lambda.js'
 import { platformFor, resolveArchitecture } from './platform.js'
 import { discoverSmokeUrl, joinUrl, smokeTest } from './smoke.js'
 import { renderSummary, reportOutputs, type Report } from './summary.js'
@@ -77,7 +83,9 @@ function describeFunction(fn: FunctionState): string {
   return `${fn.functionArn} (${fn.architecture}, State ${fn.state ?? '?'}, LastUpdateStatus ${fn.lastUpdateStatus ?? '?'}), running ${fn.imageUri ?? 'no image'}`
 }
 
-export async function run(deps: Dependencies = defaultDependencies()): Promise<void> {
+export async function run(
+  deps: Dependencies = defaultDependencies()
+): Promise<void> {
   const report: Report = { phases: [] }
   const phase = phaseRunner(report, deps.timing)
   try {
@@ -86,7 +94,8 @@ export async function run(deps: Dependencies = defaultDependencies()): Promise<v
     report.error = errorMessage(error)
     core.setFailed(report.error)
   } finally {
-    for (const [name, value] of Object.entries(reportOutputs(report))) core.setOutput(name, value)
+    for (const [name, value] of Object.entries(reportOutputs(report)))
+      core.setOutput(name, value)
     try {
       await core.summary.addRaw(renderSummary(report)).write()
     } catch (error) {
@@ -102,7 +111,9 @@ async function deploy(
 ): Promise<void> {
   const inputs: Inputs = await phase('Read inputs', () => {
     const parsed = getInputs(deps.readInput, deps.env)
-    core.info(`Function ${parsed.functionName}, repository ${parsed.repository.name}, tag ${parsed.tag}, region ${parsed.region}`)
+    core.info(
+      `Function ${parsed.functionName}, repository ${parsed.repository.name}, tag ${parsed.tag}, region ${parsed.region}`
+    )
     return parsed
   })
   report.functionName = inputs.functionName
@@ -118,15 +129,31 @@ async function deploy(
       getRegistryAuth(ecr, inputs.repository.registryId)
     ])
     core.setSecret(auth.password)
-    core.setSecret(Buffer.from(`${auth.username}:${auth.password}`).toString('base64'))
+    core.setSecret(
+      Buffer.from(`${auth.username}:${auth.password}`).toString('base64')
+    )
     log(`Function: ${describeFunction(fn)}`)
-    log(`Repository: ${repository.uri} (tags ${repository.immutable ? 'IMMUTABLE' : 'MUTABLE'})`)
-    log(existingDigest === undefined ? `Tag ${inputs.tag} is new.` : `Tag ${inputs.tag} already exists: ${existingDigest}`)
+    log(
+      `Repository: ${repository.uri} (tags ${repository.immutable ? 'IMMUTABLE' : 'MUTABLE'})`
+    )
+    log(
+      existingDigest === undefined
+        ? `Tag ${inputs.tag} is new.`
+        : `Tag ${inputs.tag} already exists: ${existingDigest}`
+    )
     checkDeployable(fn)
-    const architecture = resolveArchitecture(fn.architecture, inputs.architecture, fn.functionName)
-    log(`Building for ${platformFor(architecture)}, the platform of the function's ${architecture} architecture.`)
+    const architecture = resolveArchitecture(
+      fn.architecture,
+      inputs.architecture,
+      fn.functionName
+    )
+    log(
+      `Building for ${platformFor(architecture)}, the platform of the function's ${architecture} architecture.`
+    )
     if (!repository.immutable) {
-      core.warning(`ECR repository ${repository.name} allows tags to be overwritten; IMMUTABLE tags make every deployed image traceable. This action never overwrites a tag either way.`)
+      core.warning(
+        `ECR repository ${repository.name} allows tags to be overwritten; IMMUTABLE tags make every deployed image traceable. This action never overwrites a tag either way.`
+      )
     }
     return { fn, repository, existingDigest, auth, architecture }
   })
@@ -140,15 +167,21 @@ async function deploy(
   let digest = look.existingDigest
   report.reusedImage = digest !== undefined
   if (digest !== undefined) {
-    log(`Reusing ${repository.uri}:${inputs.tag} (${digest}) without building: tags are never overwritten, so a re-run deploys the same image.`)
+    log(
+      `Reusing ${repository.uri}:${inputs.tag} (${digest}) without building: tags are never overwritten, so a re-run deploys the same image.`
+    )
   } else {
     digest = await phase('Build and push', async () => {
-      const workDir = await prepareDockerConfig(deps.env.RUNNER_TEMP ?? os.tmpdir())
+      const workDir = await prepareDockerConfig(
+        deps.env.RUNNER_TEMP ?? os.tmpdir()
+      )
       core.saveState(STATE.dockerConfig, workDir)
       const env = { DOCKER_CONFIG: workDir }
       const registry = repository.uri.split('/')[0] ?? repository.uri
       await dockerLogin(deps.exec, registry, auth.username, auth.password, env)
-      log(`Logged in to ${registry} (credentials in a temporary DOCKER_CONFIG, removed by the post step).`)
+      log(
+        `Logged in to ${registry} (credentials in a temporary DOCKER_CONFIG, removed by the post step).`
+      )
       const request: BuildRequest = {
         context: inputs.context,
         file: inputs.file,
@@ -169,10 +202,16 @@ async function deploy(
       }
       let result
       if (await hasBuildx(deps.exec, env)) {
-        const builder = await containerBuilderFor(deps.exec, env, inputs.cacheTo)
+        const builder = await containerBuilderFor(
+          deps.exec,
+          env,
+          inputs.cacheTo
+        )
         result = await buildWithBuildx(request, context, builder)
       } else {
-        core.warning('docker buildx is not installed: falling back to docker build + docker push (no cache-from/cache-to). On GitHub-hosted runners buildx is present; elsewhere use docker/setup-buildx-action.')
+        core.warning(
+          'docker buildx is not installed: falling back to docker build + docker push (no cache-from/cache-to). On GitHub-hosted runners buildx is present; elsewhere use docker/setup-buildx-action.'
+        )
         result = await buildWithDocker(request, context)
       }
       report.builder = result.builder
@@ -187,9 +226,16 @@ async function deploy(
   await phase('Check the image', async () => {
     const image = await getImageManifest(ecr, repository, digest)
     const manifest = checkManifest(image)
-    const config = await fetchImageConfig(auth, repository.name, manifest.configDigest, deps.fetch)
+    const config = await fetchImageConfig(
+      auth,
+      repository.name,
+      manifest.configDigest,
+      deps.fetch
+    )
     checkImagePlatform(config, architecture)
-    log(`${imageUri}: single-platform ${image.mediaType}, ${config.os}/${config.architecture}, matches the function.`)
+    log(
+      `${imageUri}: single-platform ${image.mediaType}, ${config.os}/${config.architecture}, matches the function.`
+    )
   })
 
   const waitTimeoutMs = inputs.waitTimeoutMs
@@ -199,21 +245,40 @@ async function deploy(
   const deployed = await phase('Deploy', async () => {
     let current = fn
     if (fn.lastUpdateStatus === 'InProgress' || fn.state === 'Pending') {
-      log('Another update of the function is in progress; waiting for it to finish first.')
-      await waitForUpdate(lambda, fn.functionArn, { timeoutMs: waitTimeoutMs, log }, deps.timing)
+      log(
+        'Another update of the function is in progress; waiting for it to finish first.'
+      )
+      await waitForUpdate(
+        lambda,
+        fn.functionArn,
+        { timeoutMs: waitTimeoutMs, log },
+        deps.timing
+      )
       current = await getFunctionState(lambda, fn.functionArn)
       replaced = current
       report.previousImageUri = current.imageUri
     }
-    if (current.imageDigest === digest && current.lastUpdateStatus === 'Successful') {
+    if (
+      current.imageDigest === digest &&
+      current.lastUpdateStatus === 'Successful'
+    ) {
       log(`The function already runs ${digest}; no update needed.`)
       report.updated = false
       return current
     }
     const started = deps.timing.now()
-    const result = await deployImage(lambda, fn.functionArn, imageUri, digest, { waitTimeoutMs, log }, deps.timing)
+    const result = await deployImage(
+      lambda,
+      fn.functionArn,
+      imageUri,
+      digest,
+      { waitTimeoutMs, log },
+      deps.timing
+    )
     report.updated = true
-    log(`Lambda applied the update in ${formatDuration(deps.timing.now() - started)} (${result.polls} polls); the function runs ${result.after.imageUri ?? digest}.`)
+    log(
+      `Lambda applied the update in ${formatDuration(deps.timing.now() - started)} (${result.polls} polls); the function runs ${result.after.imageUri ?? digest}.`
+    )
     return result.after
   })
 
@@ -225,20 +290,35 @@ async function deploy(
     }
     let base = inputs.smokeUrl
     if (base === undefined) {
-      const found = await discoverSmokeUrl(lambda, apigateway, deployed.functionArn, message => core.warning(message))
+      const found = await discoverSmokeUrl(
+        lambda,
+        apigateway,
+        deployed.functionArn,
+        message => core.warning(message)
+      )
       if (found === undefined) {
-        report.smoke = { state: 'skipped', reason: 'no smoke-url, Function URL or HTTP API found' }
-        core.warning('Smoke test skipped: no smoke-url was given and the function has no Function URL or HTTP API integration. Set smoke-url to test the deployed app.')
+        report.smoke = {
+          state: 'skipped',
+          reason: 'no smoke-url, Function URL or HTTP API found'
+        }
+        core.warning(
+          'Smoke test skipped: no smoke-url was given and the function has no Function URL or HTTP API integration. Set smoke-url to test the deployed app.'
+        )
         return
       }
-      log(`Smoke-testing the ${found.source === 'function-url' ? 'Function URL' : 'HTTP API'} ${found.url}`)
+      log(
+        `Smoke-testing the ${found.source === 'function-url' ? 'Function URL' : 'HTTP API'} ${found.url}`
+      )
       base = found.url
     }
     const url = joinUrl(base, inputs.smokePath)
     const result = await smokeTest(
       {
         url,
-        expected: { status: inputs.smokeExpectStatus, body: inputs.smokeExpectBody },
+        expected: {
+          status: inputs.smokeExpectStatus,
+          body: inputs.smokeExpectBody
+        },
         timeoutMs: inputs.smokeTimeoutMs,
         log,
         fetch: deps.fetch
@@ -252,7 +332,8 @@ async function deploy(
       attempts: result.attempts.length,
       reason: result.reason
     }
-    if (!result.pass) throw new DeployError(`Smoke test failed: ${result.reason}`)
+    if (!result.pass)
+      throw new DeployError(`Smoke test failed: ${result.reason}`)
   }).catch(async (error: unknown) => {
     if (report.smoke?.state !== 'failed' || report.updated !== true) throw error
     await rollBack(error)
@@ -261,17 +342,30 @@ async function deploy(
   async function rollBack(cause: unknown): Promise<never> {
     const previous = replaced.imageUri
     const previousDigest = replaced.imageDigest
-    if (!inputs.rollbackOnFailure || previous === undefined || previousDigest === undefined) {
+    if (
+      !inputs.rollbackOnFailure ||
+      previous === undefined ||
+      previousDigest === undefined
+    ) {
       report.rolledBack = false
       throw new DeployError(
         `${errorMessage(cause)}\nThe function ${fn.functionName} now runs ${imageUri}` +
-          (previous !== undefined ? `; to restore the previous image run: aws lambda update-function-code --function-name ${fn.functionArn} --image-uri ${previous}` : '.')
+          (previous !== undefined
+            ? `; to restore the previous image run: aws lambda update-function-code --function-name ${fn.functionArn} --image-uri ${previous}`
+            : '.')
       )
     }
     await phase('Roll back', async () => {
       log(`Restoring the previous image ${previous}.`)
       try {
-        await deployImage(lambda, fn.functionArn, previous, previousDigest, { waitTimeoutMs, log }, deps.timing)
+        await deployImage(
+          lambda,
+          fn.functionArn,
+          previous,
+          previousDigest,
+          { waitTimeoutMs, log },
+          deps.timing
+        )
       } catch (error) {
         report.rolledBack = false
         throw new DeployError(
@@ -283,10 +377,10 @@ async function deploy(
     })
     report.rolledBack = true
     report.rolledBackTo = previous
-    throw new DeployError(`${errorMessage(cause)}\nRolled back: ${fn.functionName} runs the previous image ${previous} again.`)
+    throw new DeployError(
+      `${errorMessage(cause)}\nRolled back: ${fn.functionName} runs the previous image ${previous} again.`
+    )
   }
-
-  if (report.rolledBack === undefined && inputs.rollbackOnFailure) report.rolledBack = false
 }
 
 /**
@@ -303,11 +397,19 @@ async function containerBuilderFor(
   const inspect = await exec('docker', ['buildx', 'inspect'], { env })
   if (builderDriver(inspect.stdout) !== 'docker') return undefined
   const name = `aspnet-lambda-deploy-${process.pid}-${Date.now().toString(36)}`
-  const created = await exec('docker', ['buildx', 'create', '--name', name, '--driver', 'docker-container'], { env })
+  const created = await exec(
+    'docker',
+    ['buildx', 'create', '--name', name, '--driver', 'docker-container'],
+    { env }
+  )
   if (created.exitCode !== 0) {
-    throw new DeployError(`cache-to needs a docker-container buildx builder, and creating one failed: ${created.stderr.trim()}`)
+    throw new DeployError(
+      `cache-to needs a docker-container buildx builder, and creating one failed: ${created.stderr.trim()}`
+    )
   }
   core.saveState(STATE.builder, name)
-  core.info(`Created buildx builder ${name} (docker-container driver) for cache-to; the post step removes it.`)
+  core.info(
+    `Created buildx builder ${name} (docker-container driver) for cache-to; the post step removes it.`
+  )
   return name
 }

@@ -7,22 +7,35 @@ import { STATE } from './state.js'
 /** Cleanup after the job: it warns, never fails. */
 export async function post(exec: Exec = realExec): Promise<void> {
   const dockerConfig = core.getState(STATE.dockerConfig)
-  if (dockerConfig !== '') {
-    try {
-      await fs.rm(dockerConfig, { recursive: true, force: true })
-      core.info(`Removed the temporary docker config ${dockerConfig} (ECR credentials).`)
-    } catch (error) {
-      core.warning(`Could not remove ${dockerConfig}: ${errorMessage(error)}`)
-    }
-  }
+  // The builder made for cache-to may be recorded only in the run's docker
+  // config (when the user has no ~/.docker/buildx): remove it first.
   const builder = core.getState(STATE.builder)
   if (builder !== '') {
     try {
-      const result = await exec('docker', ['buildx', 'rm', builder])
+      const result = await exec(
+        'docker',
+        ['buildx', 'rm', builder],
+        dockerConfig !== '' ? { env: { DOCKER_CONFIG: dockerConfig } } : {}
+      )
       if (result.exitCode === 0) core.info(`Removed buildx builder ${builder}.`)
-      else core.warning(`Could not remove buildx builder ${builder}: ${result.stderr.trim()}`)
+      else
+        core.warning(
+          `Could not remove buildx builder ${builder}: ${result.stderr.trim()}`
+        )
     } catch (error) {
-      core.warning(`Could not remove buildx builder ${builder}: ${errorMessage(error)}`)
+      core.warning(
+        `Could not remove buildx builder ${builder}: ${errorMessage(error)}`
+      )
+    }
+  }
+  if (dockerConfig !== '') {
+    try {
+      await fs.rm(dockerConfig, { recursive: true, force: true })
+      core.info(
+        `Removed the temporary docker config ${dockerConfig} (ECR credentials).`
+      )
+    } catch (error) {
+      core.warning(`Could not remove ${dockerConfig}: ${errorMessage(error)}`)
     }
   }
 }

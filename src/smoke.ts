@@ -4,7 +4,10 @@ import {
   GetStagesCommand,
   type ApiGatewayV2Client
 } from '@aws-sdk/client-apigatewayv2'
-import { GetFunctionUrlConfigCommand, type LambdaClient } from '@aws-sdk/client-lambda'
+import {
+  GetFunctionUrlConfigCommand,
+  type LambdaClient
+} from '@aws-sdk/client-lambda'
 import type { BodyExpectation } from './inputs.js'
 import { awsErrorName, describeAwsError, errorMessage } from './errors.js'
 import { backoffDelay } from './retry.js'
@@ -27,7 +30,10 @@ export function evaluateResponse(
   expected: SmokeExpectation
 ): Verdict {
   if (status !== expected.status) {
-    return { pass: false, reason: `status ${status}, expected ${expected.status}` }
+    return {
+      pass: false,
+      reason: `status ${status}, expected ${expected.status}`
+    }
   }
   const rule = expected.body
   if (rule?.kind === 'substring' && !body.includes(rule.text)) {
@@ -74,7 +80,10 @@ export interface SmokeOptions {
  * Request the URL until it answers as expected or the time is up: cold
  * starts of an ASP.NET app (and of a fresh Lambda version) take seconds.
  */
-export async function smokeTest(options: SmokeOptions, timing: Timing): Promise<SmokeResult> {
+export async function smokeTest(
+  options: SmokeOptions,
+  timing: Timing
+): Promise<SmokeResult> {
   const fetchImpl = options.fetch ?? fetch
   const started = timing.now()
   const attempts: SmokeAttempt[] = []
@@ -82,7 +91,10 @@ export async function smokeTest(options: SmokeOptions, timing: Timing): Promise<
   let lastReason = 'no request was made'
   for (let attempt = 1; ; attempt++) {
     const remaining = options.timeoutMs - (timing.now() - started)
-    const requestTimeout = Math.max(1000, Math.min(options.requestTimeoutMs ?? 30_000, remaining))
+    const requestTimeout = Math.max(
+      1000,
+      Math.min(options.requestTimeoutMs ?? 30_000, remaining)
+    )
     const sent = timing.now()
     let outcome: string
     try {
@@ -95,12 +107,22 @@ export async function smokeTest(options: SmokeOptions, timing: Timing): Promise<
       lastStatus = response.status
       const verdict = evaluateResponse(response.status, body, options.expected)
       outcome = verdict.pass ? 'pass' : verdict.reason
-      lastReason = verdict.pass ? '' : `${verdict.reason}; body: ${body.slice(0, 200)}`
+      lastReason = verdict.pass
+        ? ''
+        : `${verdict.reason}; body: ${body.slice(0, 200)}`
       const latencyMs = timing.now() - sent
       attempts.push({ attempt, status: response.status, latencyMs, outcome })
-      options.log(`Attempt ${attempt}: HTTP ${response.status} in ${formatDuration(latencyMs)}: ${outcome}`)
+      options.log(
+        `Attempt ${attempt}: HTTP ${response.status} in ${formatDuration(latencyMs)}: ${outcome}`
+      )
       if (verdict.pass) {
-        return { pass: true, url: options.url, status: response.status, attempts, reason: verdict.reason }
+        return {
+          pass: true,
+          url: options.url,
+          status: response.status,
+          attempts,
+          reason: verdict.reason
+        }
       }
     } catch (error) {
       lastStatus = undefined
@@ -108,7 +130,9 @@ export async function smokeTest(options: SmokeOptions, timing: Timing): Promise<
       lastReason = outcome
       const latencyMs = timing.now() - sent
       attempts.push({ attempt, status: undefined, latencyMs, outcome })
-      options.log(`Attempt ${attempt}: no response in ${formatDuration(latencyMs)}: ${outcome}`)
+      options.log(
+        `Attempt ${attempt}: no response in ${formatDuration(latencyMs)}: ${outcome}`
+      )
     }
     const elapsed = timing.now() - started
     if (elapsed >= options.timeoutMs) {
@@ -120,7 +144,12 @@ export async function smokeTest(options: SmokeOptions, timing: Timing): Promise<
         reason: `${options.url} did not pass within ${formatDuration(options.timeoutMs)} (${attempts.length} attempts); last: ${lastReason}`
       }
     }
-    await timing.sleep(Math.min(backoffDelay(attempt, 1000, 5000, timing.random), options.timeoutMs - elapsed))
+    await timing.sleep(
+      Math.min(
+        backoffDelay(attempt, 1000, 5000, timing.random),
+        options.timeoutMs - elapsed
+      )
+    )
   }
 }
 
@@ -139,7 +168,10 @@ export interface DiscoveredUrl {
   source: 'function-url' | 'http-api'
 }
 
-function targetsFunction(integrationUri: string | undefined, functionArn: string): boolean {
+function targetsFunction(
+  integrationUri: string | undefined,
+  functionArn: string
+): boolean {
   if (integrationUri === undefined) return false
   // Either the function ARN (optionally with :alias) or the legacy
   // arn:aws:apigateway:<region>:lambda:path/2015-03-31/functions/<arn>/invocations
@@ -162,42 +194,73 @@ export async function discoverSmokeUrl(
   warn: (message: string) => void
 ): Promise<DiscoveredUrl | undefined> {
   try {
-    const config = await lambda.send(new GetFunctionUrlConfigCommand({ FunctionName: functionArn }))
+    const config = await lambda.send(
+      new GetFunctionUrlConfigCommand({ FunctionName: functionArn })
+    )
     // The smoke request is unsigned: an AWS_IAM Function URL answers 403 to
     // every request, which would fail (and roll back) a good deploy.
     if (config.FunctionUrl !== undefined && config.AuthType === 'AWS_IAM') {
-      warn(`The Function URL ${config.FunctionUrl} uses AWS_IAM auth and the smoke test sends unsigned requests, so it is not used; set smoke-url to an endpoint the test can call.`)
+      warn(
+        `The Function URL ${config.FunctionUrl} uses AWS_IAM auth and the smoke test sends unsigned requests, so it is not used; set smoke-url to an endpoint the test can call.`
+      )
     } else if (config.FunctionUrl !== undefined) {
       return { url: config.FunctionUrl, source: 'function-url' }
     }
   } catch (error) {
     if (awsErrorName(error) !== 'ResourceNotFoundException') {
-      warn(`Could not look up the function's Function URL: ${describeAwsError('lambda:GetFunctionUrlConfig', error)}`)
+      warn(
+        `Could not look up the function's Function URL: ${describeAwsError('lambda:GetFunctionUrlConfig', error)}`
+      )
     }
   }
   try {
     let nextToken: string | undefined
     do {
-      const apis = await apigateway.send(new GetApisCommand({ ...(nextToken !== undefined && { NextToken: nextToken }) }))
+      const apis = await apigateway.send(
+        new GetApisCommand({
+          ...(nextToken !== undefined && { NextToken: nextToken })
+        })
+      )
       for (const api of apis.Items ?? []) {
-        if (api.ProtocolType !== 'HTTP' || api.ApiId === undefined || api.ApiEndpoint === undefined) continue
-        const integrations = await apigateway.send(new GetIntegrationsCommand({ ApiId: api.ApiId }))
-        if (!(integrations.Items ?? []).some(i => targetsFunction(i.IntegrationUri, functionArn))) continue
+        if (
+          api.ProtocolType !== 'HTTP' ||
+          api.ApiId === undefined ||
+          api.ApiEndpoint === undefined
+        )
+          continue
+        const integrations = await apigateway.send(
+          new GetIntegrationsCommand({ ApiId: api.ApiId })
+        )
+        if (
+          !(integrations.Items ?? []).some(i =>
+            targetsFunction(i.IntegrationUri, functionArn)
+          )
+        )
+          continue
         // With the execute-api endpoint disabled it answers 403 to everything;
         // only the API's custom domain reaches the function.
         if (api.DisableExecuteApiEndpoint === true) {
-          warn(`HTTP API ${api.Name ?? api.ApiId} invokes the function but its default endpoint is disabled, so it is not used; set smoke-url to the API's custom domain.`)
+          warn(
+            `HTTP API ${api.Name ?? api.ApiId} invokes the function but its default endpoint is disabled, so it is not used; set smoke-url to the API's custom domain.`
+          )
           continue
         }
-        const stages = await apigateway.send(new GetStagesCommand({ ApiId: api.ApiId }))
+        const stages = await apigateway.send(
+          new GetStagesCommand({ ApiId: api.ApiId })
+        )
         const names = (stages.Items ?? []).map(stage => stage.StageName ?? '')
         const stage = names.includes('$default') ? '' : (names[0] ?? '')
-        return { url: stage === '' ? api.ApiEndpoint : joinUrl(api.ApiEndpoint, stage), source: 'http-api' }
+        return {
+          url: stage === '' ? api.ApiEndpoint : joinUrl(api.ApiEndpoint, stage),
+          source: 'http-api'
+        }
       }
       nextToken = apis.NextToken
     } while (nextToken !== undefined)
   } catch (error) {
-    warn(`Could not look for an HTTP API in front of the function: ${describeAwsError('apigateway:GET', error)}`)
+    warn(
+      `Could not look for an HTTP API in front of the function: ${describeAwsError('apigateway:GET', error)}`
+    )
   }
   return undefined
 }

@@ -7,7 +7,13 @@ export interface PhaseRecord {
 }
 
 export type SmokeSummary =
-  | { state: 'passed' | 'failed'; url: string; status: number | undefined; attempts: number; reason: string }
+  | {
+      state: 'passed' | 'failed'
+      url: string
+      status: number | undefined
+      attempts: number
+      reason: string
+    }
   | { state: 'skipped'; reason: string }
 
 /** What one run did: the source of the outputs and the job summary. */
@@ -46,12 +52,15 @@ export function reportOutputs(report: Report): Record<string, string> {
         : report.smoke.state === 'skipped'
           ? 'skipped'
           : String(report.smoke.status ?? 'no-response'),
-    'reused-image': report.reusedImage === undefined ? undefined : String(report.reusedImage),
+    'reused-image':
+      report.reusedImage === undefined ? undefined : String(report.reusedImage),
     updated: report.updated === undefined ? undefined : String(report.updated),
-    'rolled-back': report.rolledBack === undefined ? undefined : String(report.rolledBack)
+    'rolled-back': String(report.rolledBack ?? false)
   }
   return Object.fromEntries(
-    Object.entries(outputs).filter((entry): entry is [string, string] => entry[1] !== undefined)
+    Object.entries(outputs).filter(
+      (entry): entry is [string, string] => entry[1] !== undefined
+    )
   )
 }
 
@@ -61,21 +70,29 @@ export function reportOutputs(report: Report): Record<string, string> {
  * taken for tags and vanish.
  */
 function escapeHtml(value: string): string {
-  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+  return value
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
 }
 
 function cell(value: string | undefined): string {
-  return value === undefined || value === '' ? '—' : escapeHtml(value).replace(/\|/g, '\\|').replace(/\n/g, ' ')
+  return value === undefined || value === ''
+    ? '—'
+    : escapeHtml(value).replace(/\|/g, '\\|').replace(/\n/g, ' ')
 }
 
 function code(value: string | undefined): string {
-  return value === undefined || value === '' ? '—' : `\`${value.replace(/`/g, "'")}\``
+  return value === undefined || value === ''
+    ? '—'
+    : `\`${value.replace(/`/g, "'")}\``
 }
 
 function smokeCell(smoke: SmokeSummary | undefined): string {
   if (smoke === undefined) return '—'
   if (smoke.state === 'skipped') return `skipped: ${smoke.reason}`
-  const status = smoke.status === undefined ? 'no response' : `HTTP ${smoke.status}`
+  const status =
+    smoke.status === undefined ? 'no response' : `HTTP ${smoke.status}`
   return `${smoke.state === 'passed' ? '✅' : '❌'} ${status} from ${smoke.url} after ${smoke.attempts} attempt(s)${smoke.state === 'failed' ? `: ${smoke.reason}` : ''}`
 }
 
@@ -92,11 +109,20 @@ export function renderSummary(report: Report): string {
     ''
   ]
   if (report.error !== undefined) {
-    lines.push('> [!CAUTION]', ...report.error.split('\n').map(line => `> ${escapeHtml(line)}`), '')
+    lines.push(
+      '> [!CAUTION]',
+      ...report.error.split('\n').map(line => `> ${escapeHtml(line)}`),
+      ''
+    )
   }
   const rows: [string, string][] = [
     ['Function', code(report.functionArn ?? report.functionName)],
-    ['Architecture', report.architecture === undefined ? '—' : `${report.architecture} (${report.platform ?? ''})`],
+    [
+      'Architecture',
+      report.architecture === undefined
+        ? '—'
+        : `${report.architecture} (${report.platform ?? ''})`
+    ],
     ['Image tag', code(report.imageTag)],
     ['Image', code(report.imageUri)],
     [
@@ -106,19 +132,35 @@ export function renderSummary(report: Report): string {
         : cell(report.builder)
     ],
     ['Previous image', code(report.previousImageUri)],
-    ['Function updated', report.updated === undefined ? '—' : report.updated ? 'yes' : 'no (already running this image)'],
+    [
+      'Function updated',
+      report.updated === undefined
+        ? '—'
+        : report.updated
+          ? 'yes'
+          : 'no (already running this image)'
+    ],
     ['Smoke test', cell(smokeCell(report.smoke))]
   ]
   if (report.rolledBack !== undefined) {
-    rows.push(['Rolled back', report.rolledBack ? `yes, to ${code(report.rolledBackTo)}` : 'no'])
+    rows.push([
+      'Rolled back',
+      report.rolledBack ? `yes, to ${code(report.rolledBackTo)}` : 'no'
+    ])
   }
-  lines.push('| | |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`), '')
+  lines.push(
+    '| | |',
+    '|---|---|',
+    ...rows.map(([k, v]) => `| ${k} | ${v} |`),
+    ''
+  )
   if (report.phases.length > 0) {
     lines.push(
       '| Phase | Result | Duration |',
       '|---|---|---|',
       ...report.phases.map(
-        phase => `| ${phase.name} | ${phase.outcome} | ${formatDuration(phase.durationMs)} |`
+        phase =>
+          `| ${phase.name} | ${phase.outcome} | ${formatDuration(phase.durationMs)} |`
       ),
       ''
     )

@@ -19,7 +19,8 @@ export const realTiming: Timing = {
   random: Math.random
 }
 
-const DURATION = /^(?:(?<h>\d+)h)?(?:(?<m>\d+)m)?(?:(?<s>\d+)s)?(?:(?<ms>\d+)ms)?$/
+const DURATION =
+  /^(?:(?<h>\d+)h)?(?:(?<m>\d+)m)?(?:(?<s>\d+)s)?(?:(?<ms>\d+)ms)?$/
 
 /**
  * Parse a duration such as `90s`, `5m`, `1m30s`, `1h`, `500ms` or a plain
