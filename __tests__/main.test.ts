@@ -361,7 +361,12 @@ function world(inputs: Record<string, string> = {}): World {
   }
   const fn = new FakeFunction()
   const registry = new FakeRegistry()
-  const build = { image: ARM64_IMAGE, buildx: true }
+  const build: {
+    image: StoredImage
+    buildx: boolean
+    /** Another run pushes this image under the same tag while we build. */
+    racedBy?: StoredImage
+  } = { image: ARM64_IMAGE, buildx: true }
   const http = new Map<string, Reply[]>([
     [SMOKE_URL, [{ status: 200, body: 'Healthy' }]]
   ])
@@ -508,6 +513,13 @@ function world(inputs: Record<string, string> = {}): World {
         const ref = call.args[call.args.indexOf('--tag') + 1] ?? ''
         const metadataFile =
           call.args[call.args.indexOf('--metadata-file') + 1] ?? ''
+        if (build.racedBy !== undefined) {
+          registry.push(tagFrom(ref), build.racedBy)
+          return {
+            exitCode: 1,
+            stderr: `ERROR: failed to push ${ref}: tag invalid: The image tag '${tagFrom(ref)}' already exists in the '${REPOSITORY_NAME}' repository and cannot be overwritten because the repository is immutable.\n`
+          }
+        }
         registry.push(tagFrom(ref), build.image)
         await fs.writeFile(
           metadataFile,
@@ -834,6 +846,36 @@ describe('re-runs', () => {
     expect(core.outputs().updated).toBe('false')
     expect(core.outputs()['smoke-status']).toBe('200')
     expect(w.calls('fetch')).toContain(SMOKE_URL)
+  })
+})
+
+describe('two runs of the same commit at once', () => {
+  it('deploys the image the other run pushed when our push finds the tag taken', async () => {
+    const w = world()
+    const theirs = singleImage('arm64', 'pushed by the other run')
+    w.build.racedBy = theirs
+
+    await run(w.deps)
+
+    expect(core.failures()).toEqual([])
+    expect(core.warnings().join('\n')).toMatch(
+      /now exists in ECR as sha256:[a-f0-9]{64}, pushed by another run/
+    )
+    expect(w.calls('lambda:UpdateFunctionCode')).toEqual([
+      `${REPOSITORY_URI}@${theirs.digest}`
+    ])
+    expect(core.outputs()['reused-image']).toBe('true')
+  })
+
+  it('still fails a build that failed for another reason', async () => {
+    const w = world()
+    w.build.buildx = false
+    w.build.image = AMD64_IMAGE
+
+    await run(w.deps)
+
+    expect(core.failures().join('\n')).toMatch(/linux\/amd64, not linux\/arm64/)
+    expect(w.calls('lambda:UpdateFunctionCode')).toEqual([])
   })
 })
 

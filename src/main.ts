@@ -201,18 +201,34 @@ async function deploy(
         warn: message => core.warning(message)
       }
       let result
-      if (await hasBuildx(deps.exec, env)) {
-        const builder = await containerBuilderFor(
-          deps.exec,
-          env,
-          inputs.cacheTo
+      try {
+        if (await hasBuildx(deps.exec, env)) {
+          const builder = await containerBuilderFor(
+            deps.exec,
+            env,
+            inputs.cacheTo
+          )
+          result = await buildWithBuildx(request, context, builder)
+        } else {
+          core.warning(
+            'docker buildx is not installed: falling back to docker build + docker push (no cache-from/cache-to). On GitHub-hosted runners buildx is present; elsewhere use docker/setup-buildx-action.'
+          )
+          result = await buildWithDocker(request, context)
+        }
+      } catch (error) {
+        // Two runs of the same commit at once: the other one pushed the tag
+        // first and the immutable repository refused ours. Deploy theirs.
+        const pushedMeanwhile = await findTagDigest(
+          ecr,
+          inputs.repository,
+          inputs.tag
         )
-        result = await buildWithBuildx(request, context, builder)
-      } else {
+        if (pushedMeanwhile === undefined) throw error
         core.warning(
-          'docker buildx is not installed: falling back to docker build + docker push (no cache-from/cache-to). On GitHub-hosted runners buildx is present; elsewhere use docker/setup-buildx-action.'
+          `The build or push failed, but tag ${inputs.tag} now exists in ECR as ${pushedMeanwhile}, pushed by another run meanwhile; deploying that image. (${errorMessage(error).split('\n')[0] ?? ''})`
         )
-        result = await buildWithDocker(request, context)
+        report.reusedImage = true
+        return pushedMeanwhile
       }
       report.builder = result.builder
       log(`Pushed ${request.imageRef} as ${result.digest} (${result.builder}).`)
@@ -302,7 +318,7 @@ async function deploy(
           reason: 'no smoke-url, Function URL or HTTP API found'
         }
         core.warning(
-          'Smoke test skipped: no smoke-url was given and the function has no Function URL or HTTP API integration. Set smoke-url to test the deployed app.'
+          'Smoke test skipped: no smoke-url was given and the function has no Function URL or HTTP API integration that accepts unsigned requests. Set smoke-url to test the deployed app.'
         )
         return
       }
