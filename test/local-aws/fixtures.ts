@@ -1,0 +1,990 @@
+/**
+ * Fixtures for end-to-end tests, the demo and the benchmark, against the local AWS stand-in
+ * (scripts/local-aws.sh up; test/local-aws/gateway.ts). Node built-ins + the AWS SDK only.
+ *
+ *   const aws = localAwsEnv()                 // env of `scripts/local-aws.sh env` (also applied to process.env)
+ *   await reset()                              // empty moto, forget gateway state, remove containers
+ *   const fn = await createImageFunction({ functionName: 'api', repositoryName: 'api',
+ *                                          architecture: 'arm64', functionUrl: true })
+ *   const img = await buildAndPush({ repositoryName: 'api', tag: 'v2', architecture: 'arm64',
+ *                                    contextDir: makeAppContext(dir, { body: 'v2' }) })
+ *   await controlNextUpdate('api', { durationMs: 3000, failReason: 'boom', failReasonCode: 'InvalidImage' })
+ *   await controlBeginUpdate('api', 5000)
+ *   const history = await updates('api')      // [{ imageUri, startedAt, finishedAt, status, ... }]
+ *   const m = await registryManifest('api', 'v2') // { mediaType, digest, architecture, os, ... }
+ *   const r = await runAction({ inputs: { 'function-name': 'api', repository: 'api' } })
+ *   // r: { exitCode, stdout, stderr, outputs, summary, state, annotations, post }
+ */
+import { execFileSync, spawn } from 'node:child_process'
+import { createHash, createHmac, randomBytes } from 'node:crypto'
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync
+} from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+import {
+  ApiGatewayV2Client,
+  CreateApiCommand,
+  CreateIntegrationCommand,
+  CreateRouteCommand
+} from '@aws-sdk/client-apigatewayv2'
+import {
+  CreateRepositoryCommand,
+  ECRClient,
+  GetAuthorizationTokenCommand
+} from '@aws-sdk/client-ecr'
+import {
+  CreateFunctionCommand,
+  CreateFunctionUrlConfigCommand,
+  LambdaClient,
+  waitUntilFunctionActiveV2
+} from '@aws-sdk/client-lambda'
+
+import { makeAppContext } from './images.js'
+
+export const REPO_ROOT = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..'
+)
+export const ACCOUNT_ID = '123456789012'
+
+// ---------------------------------------------------------------------------------------------
+// environment
+
+export interface LocalAwsEnv {
+  /** AWS_ENDPOINT_URL, e.g. http://127.0.0.1:4566 */
+  endpoint: string
+  region: string
+  /** Control API base, e.g. http://127.0.0.1:4566/_local */
+  control: string
+  /** Raw registry host:port (no auth), e.g. 127.0.0.1:4568 */
+  registry: string
+  /** ECR registry host as repositoryUri shows it, e.g. 127.0.0.1:4566 */
+  ecrRegistry: string
+  state: string
+  /** Docker client to use (the shim: Debian's 20.10 client, BuildKit without buildx). */
+  docker: string
+  /** All variables `scripts/local-aws.sh env` exports (PATH already expanded). */
+  vars: Record<string, string>
+}
+
+let cachedEnv: LocalAwsEnv | undefined
+
+/** Parse `export NAME=value` lines (as printed by `local-aws.sh env`). */
+export function parseExports(
+  text: string,
+  base: NodeJS.ProcessEnv = process.env
+): Record<string, string> {
+  const vars: Record<string, string> = {}
+  for (const line of text.split('\n')) {
+    const m = /^export ([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line.trim())
+    if (!m?.[1] || m[2] === undefined) continue
+    let v = m[2]
+    if (
+      (v.startsWith('"') && v.endsWith('"')) ||
+      (v.startsWith("'") && v.endsWith("'"))
+    )
+      v = v.slice(1, -1)
+    v = v.replace(
+      /\$\{(\w+)\}|\$(\w+)/g,
+      (_, a: string | undefined, b: string | undefined) => {
+        const k = (a ?? b) as string
+        return vars[k] ?? base[k] ?? ''
+      }
+    )
+    vars[m[1]] = v
+  }
+  return vars
+}
+
+/**
+ * The stand-in's environment: from `scripts/local-aws.sh env` (the variables are also applied to
+ * process.env so SDK clients made afterwards, and child processes, use the gateway).
+ */
+export function localAwsEnv(): LocalAwsEnv {
+  if (cachedEnv) return cachedEnv
+  const script = path.join(REPO_ROOT, 'scripts', 'local-aws.sh')
+  const out = execFileSyncText('bash', [script, 'env'])
+  const vars = parseExports(out)
+  for (const [k, v] of Object.entries(vars)) process.env[k] = v
+  const state = vars.LOCAL_AWS_STATE ?? '/tmp/aspnet-lambda-deploy-local-aws'
+  const shim = path.join(state, 'bin', 'docker')
+  const endpoint = vars.AWS_ENDPOINT_URL ?? 'http://127.0.0.1:4566'
+  cachedEnv = {
+    endpoint,
+    region: vars.AWS_REGION ?? 'us-east-1',
+    control: vars.LOCAL_AWS_CONTROL ?? `${endpoint}/_local`,
+    registry: vars.LOCAL_AWS_REGISTRY ?? '127.0.0.1:4568',
+    ecrRegistry: new URL(endpoint).host,
+    state,
+    docker: existsSync(shim) ? shim : 'docker',
+    vars
+  }
+  return cachedEnv
+}
+
+function execFileSyncText(cmd: string, args: string[]): string {
+  return execFileSync(cmd, args, {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit']
+  })
+}
+
+export interface AwsClients {
+  ecr: ECRClient
+  lambda: LambdaClient
+  apigw: ApiGatewayV2Client
+}
+
+let cachedClients: AwsClients | undefined
+
+/** SDK clients pointed at the gateway (explicit endpoint, test credentials). */
+export function awsClients(): AwsClients {
+  if (cachedClients) return cachedClients
+  const e = localAwsEnv()
+  const cfg = {
+    region: e.region,
+    endpoint: e.endpoint,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' }
+  }
+  cachedClients = {
+    ecr: new ECRClient(cfg),
+    lambda: new LambdaClient(cfg),
+    apigw: new ApiGatewayV2Client(cfg)
+  }
+  return cachedClients
+}
+
+// ---------------------------------------------------------------------------------------------
+// control API
+
+async function control(
+  method: string,
+  p: string,
+  body?: unknown
+): Promise<unknown> {
+  const res = await fetch(`${localAwsEnv().control}${p}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) })
+  })
+  const text = await res.text()
+  if (!res.ok)
+    throw new Error(`control ${method} ${p}: HTTP ${res.status} ${text}`)
+  return text ? (JSON.parse(text) as unknown) : undefined
+}
+
+/** Empty moto, forget the gateway's state, remove the containers it started. */
+export async function reset(): Promise<void> {
+  await control('POST', '/reset')
+}
+
+export interface NextUpdateOptions {
+  durationMs?: number
+  failReason?: string
+  failReasonCode?: string
+}
+
+/** Shape the next UpdateFunctionCode of `functionName` (duration, injected failure). */
+export async function controlNextUpdate(
+  functionName: string,
+  opts: NextUpdateOptions
+): Promise<void> {
+  await control(
+    'POST',
+    `/functions/${encodeURIComponent(functionName)}/next-update`,
+    opts
+  )
+}
+
+/** Put the function into LastUpdateStatus InProgress now, as if someone else had started an update. */
+export async function controlBeginUpdate(
+  functionName: string,
+  durationMs: number
+): Promise<void> {
+  await control(
+    'POST',
+    `/functions/${encodeURIComponent(functionName)}/begin-update`,
+    { durationMs }
+  )
+}
+
+/** Default update duration for one function (null: back to LOCAL_AWS_UPDATE_MS). */
+export async function controlUpdateDuration(
+  functionName: string,
+  updateDurationMs: number | null
+): Promise<void> {
+  await control(
+    'POST',
+    `/functions/${encodeURIComponent(functionName)}/settings`,
+    { updateDurationMs }
+  )
+}
+
+export interface UpdateRecord {
+  imageUri: string | null
+  /** epoch ms */
+  startedAt: number
+  /** epoch ms; null while InProgress */
+  finishedAt: number | null
+  status: 'InProgress' | 'Successful' | 'Failed'
+  source: 'UpdateFunctionCode' | 'UpdateFunctionConfiguration' | 'begin-update'
+  reason?: string
+  reasonCode?: string
+}
+
+/** Every update the gateway ran for the function, oldest first. */
+export async function updates(functionName: string): Promise<UpdateRecord[]> {
+  return (await control(
+    'GET',
+    `/functions/${encodeURIComponent(functionName)}/updates`
+  )) as UpdateRecord[]
+}
+
+// ---------------------------------------------------------------------------------------------
+// raw registry
+
+const MANIFEST_ACCEPT = [
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.v2+json'
+].join(', ')
+
+export interface RegistryManifest {
+  mediaType: string
+  /** sha256:<hex> of the manifest bytes */
+  digest: string
+  size: number
+  /** single-image manifests: from the config blob */
+  architecture?: string
+  os?: string
+  /** image index / manifest list: the platforms it lists */
+  manifests?: {
+    digest: string
+    mediaType: string
+    size: number
+    platform?: { architecture?: string; os?: string }
+  }[]
+  raw: string
+}
+
+/** A manifest straight from the raw registry (no auth): media type, digest, config architecture. */
+export async function registryManifest(
+  repositoryName: string,
+  reference: string
+): Promise<RegistryManifest> {
+  const base = `http://${localAwsEnv().registry}/v2/${repositoryName}`
+  const res = await fetch(`${base}/manifests/${reference}`, {
+    headers: { accept: MANIFEST_ACCEPT }
+  })
+  if (!res.ok)
+    throw new Error(
+      `registry: ${repositoryName}:${reference}: HTTP ${res.status} ${await res.text()}`
+    )
+  const buf = Buffer.from(await res.arrayBuffer())
+  const mediaType = (res.headers.get('content-type') ?? '').split(';')[0] ?? ''
+  const out: RegistryManifest = {
+    mediaType,
+    digest: `sha256:${createHash('sha256').update(buf).digest('hex')}`,
+    size: buf.length,
+    raw: buf.toString('utf8')
+  }
+  const json = JSON.parse(out.raw) as {
+    config?: { digest: string }
+    manifests?: RegistryManifest['manifests']
+  }
+  if (json.manifests) out.manifests = json.manifests
+  if (json.config?.digest) {
+    const c = await fetch(`${base}/blobs/${json.config.digest}`)
+    if (c.ok) {
+      const cfg = (await c.json()) as { architecture?: string; os?: string }
+      if (cfg.architecture) out.architecture = cfg.architecture
+      if (cfg.os) out.os = cfg.os
+    }
+  }
+  return out
+}
+
+// ---------------------------------------------------------------------------------------------
+// docker: login, build, push
+
+/** `docker login` to the gateway's ECR registry with a fresh ECR token, in a private DOCKER_CONFIG. */
+export async function dockerLogin(dockerConfigDir?: string): Promise<string> {
+  const e = localAwsEnv()
+  const dir =
+    dockerConfigDir ?? mkdtempSync(path.join(os.tmpdir(), 'local-aws-docker-'))
+  const auth = await awsClients().ecr.send(new GetAuthorizationTokenCommand({}))
+  const data = auth.authorizationData?.[0]
+  if (!data?.authorizationToken || !data.proxyEndpoint)
+    throw new Error('GetAuthorizationToken returned no token')
+  const [user, password] = Buffer.from(data.authorizationToken, 'base64')
+    .toString('utf8')
+    .split(':')
+  await run(
+    e.docker,
+    [
+      '--config',
+      dir,
+      'login',
+      '--username',
+      user ?? 'AWS',
+      '--password-stdin',
+      data.proxyEndpoint
+    ],
+    {
+      input: password ?? ''
+    }
+  )
+  return dir
+}
+
+interface RunResult {
+  stdout: string
+  stderr: string
+}
+
+function run(
+  cmd: string,
+  args: string[],
+  opts: { input?: string; env?: NodeJS.ProcessEnv; cwd?: string } = {}
+): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, {
+      env: opts.env ?? process.env,
+      cwd: opts.cwd,
+      stdio: ['pipe', 'pipe', 'pipe']
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    child.on('error', reject)
+    child.on('close', code => {
+      if (code === 0) resolve({ stdout, stderr })
+      else
+        reject(
+          new Error(
+            `${cmd} ${args.join(' ')} exited ${code}\n${stdout}\n${stderr}`
+          )
+        )
+    })
+    child.stdin.end(opts.input ?? '')
+  })
+}
+
+export type LambdaArchitecture = 'x86_64' | 'arm64'
+
+export function ociArch(a: LambdaArchitecture): 'amd64' | 'arm64' {
+  return a === 'arm64' ? 'arm64' : 'amd64'
+}
+
+export interface BuildAndPushOptions {
+  repositoryName: string
+  tag: string
+  /** Architecture to build for (the image's config architecture). */
+  architecture: LambdaArchitecture
+  /** Build context; default: a fresh makeAppContext() serving `body`. */
+  contextDir?: string
+  body?: string
+  status?: number
+  dockerConfigDir?: string
+}
+
+export interface PushedImage {
+  repositoryName: string
+  repositoryUri: string
+  tag: string
+  /** sha256:<hex> */
+  digest: string
+  /** <repositoryUri>@<digest> */
+  imageUri: string
+}
+
+/**
+ * Build (`docker build --platform linux/<arch>` with BuildKit via the Debian client) and push
+ * through the gateway (docker login with an ECR token first).
+ */
+export async function buildAndPush(
+  opts: BuildAndPushOptions
+): Promise<PushedImage> {
+  const e = localAwsEnv()
+  const ctx =
+    opts.contextDir ??
+    makeAppContext(mkdtempSync(path.join(os.tmpdir(), 'local-aws-ctx-')), {
+      ...(opts.body !== undefined ? { body: opts.body } : {}),
+      ...(opts.status !== undefined ? { status: opts.status } : {})
+    })
+  const config = opts.dockerConfigDir ?? (await dockerLogin())
+  const repositoryUri = `${e.ecrRegistry}/${opts.repositoryName}`
+  const ref = `${repositoryUri}:${opts.tag}`
+  const env = { ...process.env, DOCKER_BUILDKIT: '1' }
+  await run(
+    e.docker,
+    [
+      '--config',
+      config,
+      'build',
+      '--platform',
+      `linux/${ociArch(opts.architecture)}`,
+      '-t',
+      ref,
+      ctx
+    ],
+    { env }
+  )
+  const push = await run(e.docker, ['--config', config, 'push', ref], { env })
+  const m = /digest: (sha256:[0-9a-f]{64})/.exec(push.stdout)
+  if (!m?.[1])
+    throw new Error(`no digest in docker push output:\n${push.stdout}`)
+  if (!opts.dockerConfigDir) rmSync(config, { recursive: true, force: true })
+  return {
+    repositoryName: opts.repositoryName,
+    repositoryUri,
+    tag: opts.tag,
+    digest: m[1],
+    imageUri: `${repositoryUri}@${m[1]}`
+  }
+}
+
+/**
+ * Push an OCI image index (multi-platform) listing already-pushed manifests, through the gateway
+ * (Basic auth with an ECR token). Returns its digest and URI.
+ */
+export async function pushImageIndex(
+  repositoryName: string,
+  tag: string,
+  digests: string[]
+): Promise<PushedImage> {
+  const e = localAwsEnv()
+  const manifests = []
+  for (const d of digests) {
+    const m = await registryManifest(repositoryName, d)
+    manifests.push({
+      mediaType: m.mediaType,
+      digest: m.digest,
+      size: m.size,
+      platform: { architecture: m.architecture ?? 'amd64', os: m.os ?? 'linux' }
+    })
+  }
+  const body = JSON.stringify({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.index.v1+json',
+    manifests
+  })
+  const auth = await awsClients().ecr.send(new GetAuthorizationTokenCommand({}))
+  const token = auth.authorizationData?.[0]?.authorizationToken ?? ''
+  const res = await fetch(
+    `${e.endpoint}/v2/${repositoryName}/manifests/${tag}`,
+    {
+      method: 'PUT',
+      headers: {
+        authorization: `Basic ${token}`,
+        'content-type': 'application/vnd.oci.image.index.v1+json'
+      },
+      body
+    }
+  )
+  if (res.status !== 201)
+    throw new Error(`index push: HTTP ${res.status} ${await res.text()}`)
+  const digest = `sha256:${createHash('sha256').update(body).digest('hex')}`
+  const repositoryUri = `${e.ecrRegistry}/${repositoryName}`
+  return {
+    repositoryName,
+    repositoryUri,
+    tag,
+    digest,
+    imageUri: `${repositoryUri}@${digest}`
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// IAM (no IAM client in node_modules: a small SigV4-signed query call)
+
+function hmac(key: Buffer | string, data: string): Buffer {
+  return createHmac('sha256', key).update(data).digest()
+}
+
+function sha256Hex(data: string | Buffer): string {
+  return createHash('sha256').update(data).digest('hex')
+}
+
+/** POST a form-encoded query-protocol call (IAM, STS) signed with SigV4. */
+export async function signedQueryCall(
+  service: string,
+  params: Record<string, string>
+): Promise<{ status: number; body: string }> {
+  const e = localAwsEnv()
+  const url = new URL(e.endpoint.endsWith('/') ? e.endpoint : `${e.endpoint}/`)
+  const body = new URLSearchParams(params).toString()
+  const amzDate = new Date()
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '')
+  const date = amzDate.slice(0, 8)
+  const region = service === 'iam' ? 'us-east-1' : e.region
+  const scope = `${date}/${region}/${service}/aws4_request`
+  const headers: Record<string, string> = {
+    'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
+    host: url.host,
+    'x-amz-content-sha256': sha256Hex(body),
+    'x-amz-date': amzDate
+  }
+  const names = Object.keys(headers).sort()
+  const canonical = [
+    'POST',
+    url.pathname,
+    '',
+    names.map(n => `${n}:${headers[n]}`).join('\n') + '\n',
+    names.join(';'),
+    headers['x-amz-content-sha256']
+  ].join('\n')
+  const toSign = [
+    'AWS4-HMAC-SHA256',
+    amzDate,
+    scope,
+    sha256Hex(canonical)
+  ].join('\n')
+  const secret = process.env.AWS_SECRET_ACCESS_KEY ?? 'test'
+  const key = hmac(
+    hmac(hmac(hmac(`AWS4${secret}`, date), region), service),
+    'aws4_request'
+  )
+  const signature = createHmac('sha256', key).update(toSign).digest('hex')
+  const accessKey = process.env.AWS_ACCESS_KEY_ID ?? 'test'
+  headers.authorization = `AWS4-HMAC-SHA256 Credential=${accessKey}/${scope}, SignedHeaders=${names.join(';')}, Signature=${signature}`
+  delete headers.host
+  const res = await fetch(url, { method: 'POST', headers, body })
+  return { status: res.status, body: await res.text() }
+}
+
+/** IAM CreateRole (moto's Lambda needs the role to exist); an existing role is fine. */
+export async function ensureRole(
+  roleName = 'local-aws-lambda-role'
+): Promise<string> {
+  const policy = JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: { Service: 'lambda.amazonaws.com' },
+        Action: 'sts:AssumeRole'
+      }
+    ]
+  })
+  const r = await signedQueryCall('iam', {
+    Action: 'CreateRole',
+    Version: '2010-05-08',
+    RoleName: roleName,
+    AssumeRolePolicyDocument: policy
+  })
+  if (r.status !== 200 && !r.body.includes('EntityAlreadyExists'))
+    throw new Error(`IAM CreateRole: HTTP ${r.status} ${r.body}`)
+  return `arn:aws:iam::${ACCOUNT_ID}:role/${roleName}`
+}
+
+// ---------------------------------------------------------------------------------------------
+// functions
+
+export interface CreateImageFunctionOptions {
+  functionName: string
+  repositoryName: string
+  architecture: LambdaArchitecture
+  /** default IMMUTABLE */
+  tagMutability?: 'IMMUTABLE' | 'MUTABLE'
+  /** create a Function URL (default false) */
+  functionUrl?: boolean
+  /** tag of the initial image (default 'initial') */
+  tag?: string
+  /** body the initial image serves at / (default 'initial <functionName>') */
+  body?: string
+  /** build context of the initial image (default: makeAppContext with `body`) */
+  contextDir?: string
+  /** create the repository only if missing (default true: an existing one is reused) */
+  reuseRepository?: boolean
+}
+
+export interface ImageFunction {
+  functionName: string
+  functionArn: string
+  repositoryName: string
+  repositoryUri: string
+  architecture: LambdaArchitecture
+  roleArn: string
+  initialTag: string
+  /** sha256:<hex> of the initial image */
+  initialDigest: string
+  initialImageUri: string
+  functionUrl?: string
+}
+
+/**
+ * IAM role, ECR repository, an initial image built for `architecture` and pushed through the
+ * gateway, CreateFunction (PackageType Image, ImageUri by digest), optional Function URL.
+ */
+export async function createImageFunction(
+  opts: CreateImageFunctionOptions
+): Promise<ImageFunction> {
+  const { ecr, lambda } = awsClients()
+  const roleArn = await ensureRole()
+  try {
+    await ecr.send(
+      new CreateRepositoryCommand({
+        repositoryName: opts.repositoryName,
+        imageTagMutability: opts.tagMutability ?? 'IMMUTABLE'
+      })
+    )
+  } catch (err) {
+    if (!(
+      err instanceof Error &&
+      err.name === 'RepositoryAlreadyExistsException' &&
+      opts.reuseRepository !== false
+    ))
+      throw err
+  }
+  const tag = opts.tag ?? 'initial'
+  const image = await buildAndPush({
+    repositoryName: opts.repositoryName,
+    tag,
+    architecture: opts.architecture,
+    body: opts.body ?? `initial ${opts.functionName}\n`,
+    ...(opts.contextDir ? { contextDir: opts.contextDir } : {})
+  })
+  const created = await lambda.send(
+    new CreateFunctionCommand({
+      FunctionName: opts.functionName,
+      PackageType: 'Image',
+      Code: { ImageUri: image.imageUri },
+      Role: roleArn,
+      Architectures: [opts.architecture],
+      Timeout: 30,
+      MemorySize: 512
+    })
+  )
+  await waitUntilFunctionActiveV2(
+    { client: lambda, maxWaitTime: 60, minDelay: 1, maxDelay: 1 },
+    { FunctionName: opts.functionName }
+  )
+  const out: ImageFunction = {
+    functionName: opts.functionName,
+    functionArn:
+      created.FunctionArn ??
+      `arn:aws:lambda:${localAwsEnv().region}:${ACCOUNT_ID}:function:${opts.functionName}`,
+    repositoryName: opts.repositoryName,
+    repositoryUri: image.repositoryUri,
+    architecture: opts.architecture,
+    roleArn,
+    initialTag: tag,
+    initialDigest: image.digest,
+    initialImageUri: image.imageUri
+  }
+  if (opts.functionUrl) {
+    const u = await lambda.send(
+      new CreateFunctionUrlConfigCommand({
+        FunctionName: opts.functionName,
+        AuthType: 'NONE'
+      })
+    )
+    if (u.FunctionUrl) out.functionUrl = u.FunctionUrl
+  }
+  return out
+}
+
+/** An HTTP API whose $default route integrates the function (AWS_PROXY). Returns id and endpoint. */
+export async function createHttpApi(
+  functionArn: string,
+  name = 'local-aws-api'
+): Promise<{ apiId: string; apiEndpoint: string }> {
+  const { apigw } = awsClients()
+  const api = await apigw.send(
+    new CreateApiCommand({ Name: name, ProtocolType: 'HTTP' })
+  )
+  if (!api.ApiId) throw new Error('CreateApi returned no ApiId')
+  const integ = await apigw.send(
+    new CreateIntegrationCommand({
+      ApiId: api.ApiId,
+      IntegrationType: 'AWS_PROXY',
+      IntegrationUri: functionArn,
+      PayloadFormatVersion: '2.0'
+    })
+  )
+  await apigw.send(
+    new CreateRouteCommand({
+      ApiId: api.ApiId,
+      RouteKey: '$default',
+      Target: `integrations/${integ.IntegrationId}`
+    })
+  )
+  return { apiId: api.ApiId, apiEndpoint: api.ApiEndpoint ?? '' }
+}
+
+// ---------------------------------------------------------------------------------------------
+// running the action as the GitHub runner does
+
+export interface RunActionOptions {
+  /** Action inputs by name as in action.yml ('function-name': 'api'). action.yml defaults apply. */
+  inputs: Record<string, string>
+  /** Extra environment (wins over everything else). */
+  env?: Record<string, string>
+  /** GITHUB_SHA (default: 40 random hex digits). */
+  sha?: string
+  /** GITHUB_WORKSPACE and working directory (default: a fresh temp dir). */
+  workspace?: string
+  /** Entry point (default <repo>/dist/index.js). */
+  entry?: string
+  /** Run the post step (default true; the runner's default post-if is always()). */
+  post?: boolean
+  /** Kill the step after this long (default 10 minutes). */
+  timeoutMs?: number
+}
+
+export interface StepResult {
+  exitCode: number
+  stdout: string
+  stderr: string
+  outputs: Record<string, string>
+  summary: string
+  state: Record<string, string>
+  /** ::error / ::warning / ::notice workflow commands the step printed */
+  annotations: { level: 'error' | 'warning' | 'notice'; message: string }[]
+  durationMs: number
+}
+
+export interface ActionResult extends StepResult {
+  /** The post step (undefined when not run). Its outputs are ignored by the runner. */
+  post?: StepResult
+  /** Main and post step summaries, as the job summary shows them. */
+  jobSummary: string
+  workspace: string
+  sha: string
+}
+
+/** Inputs with a `default:` in action.yml (the runner sets INPUT_* for them when not given). */
+export function actionDefaults(
+  actionYml = path.join(REPO_ROOT, 'action.yml')
+): Record<string, string> {
+  const defaults: Record<string, string> = {}
+  let inInputs = false
+  let current: string | undefined
+  for (const line of readFileSync(actionYml, 'utf8').split('\n')) {
+    if (/^\S/.test(line)) {
+      inInputs = /^inputs:\s*$/.test(line)
+      current = undefined
+      continue
+    }
+    if (!inInputs) continue
+    const name = /^ {2}([A-Za-z0-9_-]+):\s*$/.exec(line)
+    if (name?.[1]) {
+      current = name[1]
+      continue
+    }
+    const def = /^ {4}default:\s*(.*)$/.exec(line)
+    if (current && def?.[1] !== undefined) {
+      let v = def[1].trim()
+      if (v.startsWith("'") && v.endsWith("'"))
+        v = v.slice(1, -1).replace(/''/g, "'")
+      else if (v.startsWith('"') && v.endsWith('"')) v = JSON.parse(v) as string
+      defaults[current] = v
+    }
+  }
+  return defaults
+}
+
+/** The runner's input variable name: INPUT_ + upper case, spaces to '_', dashes kept. */
+export function inputEnvName(name: string): string {
+  return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`
+}
+
+/** Parse a file-command file (GITHUB_OUTPUT, GITHUB_STATE, GITHUB_ENV): name=value and name<<DELIM. */
+export function parseFileCommands(text: string): Record<string, string> {
+  const out: Record<string, string> = {}
+  const lines = text.split('\n').map(l => l.replace(/\r$/, ''))
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] ?? ''
+    if (line === '') continue
+    const eq = line.indexOf('=')
+    const hd = line.indexOf('<<')
+    if (eq >= 0 && (hd < 0 || eq < hd)) {
+      out[line.slice(0, eq)] = line.slice(eq + 1)
+    } else if (hd >= 0) {
+      const name = line.slice(0, hd)
+      const delimiter = line.slice(hd + 2)
+      if (!name || !delimiter)
+        throw new Error(`invalid file command line: ${line}`)
+      const value: string[] = []
+      let closed = false
+      for (i++; i < lines.length; i++) {
+        if (lines[i] === delimiter) {
+          closed = true
+          break
+        }
+        value.push(lines[i] ?? '')
+      }
+      if (!closed)
+        throw new Error(
+          `file command: no closing delimiter '${delimiter}' for '${name}'`
+        )
+      out[name] = value.join('\n')
+    } else {
+      throw new Error(`invalid file command line: ${line}`)
+    }
+  }
+  return out
+}
+
+function parseAnnotations(stdout: string): StepResult['annotations'] {
+  const out: StepResult['annotations'] = []
+  for (const line of stdout.split('\n')) {
+    const m = /^::(error|warning|notice)(?: [^:]*)?::(.*)$/.exec(
+      line.replace(/\r$/, '')
+    )
+    if (m?.[1] && m[2] !== undefined) {
+      out.push({
+        level: m[1] as 'error' | 'warning' | 'notice',
+        message: m[2]
+          .replace(/%0D/g, '\r')
+          .replace(/%0A/g, '\n')
+          .replace(/%25/g, '%')
+      })
+    }
+  }
+  return out
+}
+
+async function runStep(
+  entry: string,
+  env: NodeJS.ProcessEnv,
+  dir: string,
+  stepName: string,
+  cwd: string,
+  timeoutMs: number
+): Promise<StepResult> {
+  const files = {
+    GITHUB_OUTPUT: path.join(dir, `${stepName}-output`),
+    GITHUB_STATE: path.join(dir, `${stepName}-state`),
+    GITHUB_STEP_SUMMARY: path.join(dir, `${stepName}-summary`),
+    GITHUB_ENV: path.join(dir, `${stepName}-env`),
+    GITHUB_PATH: path.join(dir, `${stepName}-path`)
+  }
+  for (const f of Object.values(files)) writeFileSync(f, '')
+  const started = Date.now()
+  const { code, stdout, stderr } = await new Promise<{
+    code: number
+    stdout: string
+    stderr: string
+  }>((resolve, reject) => {
+    const child = spawn(process.execPath, [entry], {
+      cwd,
+      env: { ...env, ...files },
+      stdio: ['ignore', 'pipe', 'pipe']
+    })
+    let so = ''
+    let se = ''
+    child.stdout.on('data', (d: Buffer) => (so += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (se += d.toString()))
+    const timer = setTimeout(() => {
+      se += `\n[runAction] ${stepName} step killed after ${timeoutMs} ms\n`
+      child.kill('SIGKILL')
+    }, timeoutMs)
+    child.on('error', err => {
+      clearTimeout(timer)
+      reject(err)
+    })
+    child.on('close', (c, signal) => {
+      clearTimeout(timer)
+      resolve({ code: c ?? (signal ? 128 : 1), stdout: so, stderr: se })
+    })
+  })
+  return {
+    exitCode: code,
+    stdout,
+    stderr,
+    outputs: parseFileCommands(readFileSync(files.GITHUB_OUTPUT, 'utf8')),
+    state: parseFileCommands(readFileSync(files.GITHUB_STATE, 'utf8')),
+    summary: readFileSync(files.GITHUB_STEP_SUMMARY, 'utf8'),
+    annotations: parseAnnotations(stdout),
+    durationMs: Date.now() - started
+  }
+}
+
+/**
+ * Run the action's main step (`node dist/index.js`) as the runner does, then its post step (same
+ * file, STATE_<name> from what main wrote to GITHUB_STATE). Environment: the stand-in's variables,
+ * INPUT_* (action.yml defaults applied), GITHUB_* / RUNNER_* of a push build on Linux.
+ */
+export async function runAction(opts: RunActionOptions): Promise<ActionResult> {
+  const e = localAwsEnv()
+  const entry = opts.entry ?? path.join(REPO_ROOT, 'dist', 'index.js')
+  if (!existsSync(entry))
+    throw new Error(`${entry} does not exist (npm run package)`)
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'local-aws-run-'))
+  const runnerTemp = path.join(dir, 'runner-temp')
+  mkdirSync(runnerTemp)
+  const workspace = opts.workspace ?? path.join(dir, 'workspace')
+  mkdirSync(workspace, { recursive: true })
+  const sha = opts.sha ?? randomBytes(20).toString('hex')
+
+  const base: NodeJS.ProcessEnv = {}
+  for (const [k, v] of Object.entries(process.env)) {
+    if (
+      /^(INPUT_|STATE_|GITHUB_|RUNNER_|ACTIONS_)/.test(k) ||
+      k === 'NODE_OPTIONS' ||
+      k.startsWith('JEST_')
+    )
+      continue
+    base[k] = v
+  }
+  Object.assign(base, e.vars, {
+    CI: 'true',
+    GITHUB_ACTIONS: 'true',
+    GITHUB_SHA: sha,
+    GITHUB_REF: 'refs/heads/main',
+    GITHUB_REF_NAME: 'main',
+    GITHUB_EVENT_NAME: 'push',
+    GITHUB_REPOSITORY: 'local/aspnet-lambda-deploy-e2e',
+    GITHUB_REPOSITORY_OWNER: 'local',
+    GITHUB_RUN_ID: String(Date.now()),
+    GITHUB_RUN_NUMBER: '1',
+    GITHUB_RUN_ATTEMPT: '1',
+    GITHUB_JOB: 'deploy',
+    GITHUB_ACTION: 'deploy',
+    GITHUB_ACTOR: 'local',
+    GITHUB_WORKFLOW: 'e2e',
+    GITHUB_WORKSPACE: workspace,
+    GITHUB_SERVER_URL: 'https://github.com',
+    GITHUB_API_URL: 'https://api.github.com',
+    RUNNER_TEMP: runnerTemp,
+    RUNNER_OS: 'Linux',
+    RUNNER_ARCH: process.arch === 'arm64' ? 'ARM64' : 'X64',
+    RUNNER_NAME: 'local-aws',
+    RUNNER_TOOL_CACHE: path.join(dir, 'tool-cache')
+  })
+  const inputs = { ...actionDefaults(), ...opts.inputs }
+  for (const [name, value] of Object.entries(inputs))
+    base[inputEnvName(name)] = value
+  Object.assign(base, opts.env ?? {})
+
+  const timeoutMs = opts.timeoutMs ?? 10 * 60 * 1000
+  const main = await runStep(entry, base, dir, 'main', workspace, timeoutMs)
+  let post: StepResult | undefined
+  if (opts.post !== false) {
+    const postEnv: NodeJS.ProcessEnv = { ...base }
+    for (const [k, v] of Object.entries(main.state)) postEnv[`STATE_${k}`] = v
+    post = await runStep(entry, postEnv, dir, 'post', workspace, timeoutMs)
+  }
+  return {
+    ...main,
+    ...(post ? { post } : {}),
+    jobSummary: main.summary + (post?.summary ?? ''),
+    workspace,
+    sha
+  }
+}

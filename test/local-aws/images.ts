@@ -1,0 +1,113 @@
+/**
+ * Build contexts for tiny test "apps": FROM scratch images holding a static busybox that serves
+ * HTTP on port 8080 (the local stand-in's convention for Lambda container images).
+ *
+ *   makeAppContext(dir, { body: 'hello' })          200 + body at / (busybox httpd)
+ *   makeAppContext(dir, { status: 500, body: 'x' })  answers 500 on every path (a broken release)
+ *
+ * The busybox binaries are copied from the host at test time (never committed): the host's
+ * /bin/busybox (Debian busybox-static, amd64 here) and, for arm64, the genuine arm64 busybox that
+ * scripts/local-aws.sh fetches into $LOCAL_AWS_STATE/busybox/arm64/ (when missing, the host's
+ * binary is used for arm64 too: the image config still says arm64, the binary does not).
+ * The Dockerfile picks the binary by BuildKit's TARGETARCH, so `docker build --platform
+ * linux/arm64` (BuildKit or buildx) yields a real arm64 image without emulation at build time.
+ */
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  writeFileSync
+} from 'node:fs'
+import path from 'node:path'
+
+export interface AppOptions {
+  /** HTTP status for every request. 200 (default) serves files with busybox httpd. */
+  status?: number
+  /** Body served at / (and on every path when status is not 200). */
+  body?: string
+  /** Extra files under the web root for status 200, e.g. { 'health': 'ok' }. */
+  files?: Record<string, string>
+}
+
+const DEFAULT_STATE = '/tmp/aspnet-lambda-deploy-local-aws'
+
+/** Path of a static busybox for an OCI architecture (amd64 | arm64). */
+export function busyboxPath(arch: 'amd64' | 'arm64'): string {
+  const state = process.env.LOCAL_AWS_STATE ?? DEFAULT_STATE
+  const hostArch = process.arch === 'x64' ? 'amd64' : process.arch
+  if (arch !== hostArch) {
+    const p = path.join(state, 'busybox', arch, 'busybox')
+    if (existsSync(p)) return p
+  }
+  if (!existsSync('/bin/busybox')) {
+    throw new Error(
+      '/bin/busybox not found: install busybox-static (scripts/local-aws.sh up does)'
+    )
+  }
+  return '/bin/busybox'
+}
+
+/** The shell handler that answers `status` on every path (run by `busybox nc -ll -e`). */
+function errorHandler(status: number, body: string): string {
+  const reason =
+    status >= 500
+      ? 'Internal Server Error'
+      : status >= 400
+        ? 'Client Error'
+        : 'Status'
+  const len = Buffer.byteLength(body)
+  // Reads the request head (so the peer sees no reset), then writes a complete response.
+  return `#!/bin/busybox sh
+CR=$(printf '\\r')
+while read -r line; do
+  case "$line" in ""|"$CR") break ;; esac
+done
+printf 'HTTP/1.1 ${status} ${reason}\\r\\nContent-Type: text/plain\\r\\nContent-Length: ${len}\\r\\nConnection: close\\r\\n\\r\\n'
+/bin/busybox cat /www/body
+`
+}
+
+/**
+ * Write a build context into `dir` (created if needed): Dockerfile, busybox-amd64, busybox-arm64,
+ * www/. Returns `dir`.
+ */
+export function makeAppContext(dir: string, opts: AppOptions = {}): string {
+  const status = opts.status ?? 200
+  const body = opts.body ?? 'hello from the local stand-in\n'
+  mkdirSync(path.join(dir, 'www'), { recursive: true })
+  copyFileSync(busyboxPath('amd64'), path.join(dir, 'busybox-amd64'))
+  copyFileSync(busyboxPath('arm64'), path.join(dir, 'busybox-arm64'))
+  chmodSync(path.join(dir, 'busybox-amd64'), 0o755)
+  chmodSync(path.join(dir, 'busybox-arm64'), 0o755)
+  let entrypoint: string[]
+  if (status === 200) {
+    writeFileSync(path.join(dir, 'www', 'index.html'), body)
+    for (const [name, content] of Object.entries(opts.files ?? {})) {
+      const p = path.join(dir, 'www', name)
+      mkdirSync(path.dirname(p), { recursive: true })
+      writeFileSync(p, content)
+    }
+    entrypoint = ['/bin/busybox', 'httpd', '-f', '-p', '8080', '-h', '/www']
+  } else {
+    writeFileSync(path.join(dir, 'www', 'body'), body)
+    writeFileSync(path.join(dir, 'handler'), errorHandler(status, body), {
+      mode: 0o755
+    })
+    entrypoint = ['/bin/busybox', 'nc', '-ll', '-p', '8080', '-e', '/handler']
+  }
+  const lines = [
+    'FROM scratch',
+    // BuildKit/buildx set TARGETARCH from --platform; amd64 when unset (legacy builder).
+    'ARG TARGETARCH',
+    'COPY busybox-${TARGETARCH:-amd64} /bin/busybox',
+    'COPY www /www',
+    ...(status === 200 ? [] : ['COPY handler /handler']),
+    'EXPOSE 8080',
+    `ENTRYPOINT ${JSON.stringify(entrypoint)}`,
+    ''
+  ]
+  writeFileSync(path.join(dir, 'Dockerfile'), lines.join('\n'))
+  writeFileSync(path.join(dir, '.dockerignore'), '.git\n')
+  return dir
+}
