@@ -1,0 +1,124 @@
+/**
+ * `npm run demo`: the action's main job on this machine, with nothing to
+ * configure. Brings up the local AWS stand-in (Docker engine, registry, moto,
+ * gateway), creates an IMMUTABLE ECR repository, an x86_64 image function with
+ * a Function URL, then runs the bundled action twice the way GitHub's runner
+ * does: the first run builds, pushes, deploys and smoke-tests; the second
+ * (same commit) reuses the tag. Prints each run's outputs and job summary,
+ * then stops what it started.
+ */
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {
+  REPO_ROOT,
+  createImageFunction,
+  localAwsEnv,
+  reset,
+  runAction,
+  type ActionResult
+} from '../test/local-aws/fixtures.js'
+import { makeAppContext } from '../test/local-aws/images.js'
+
+const script = path.join(REPO_ROOT, 'scripts', 'local-aws.sh')
+
+function standIn(command: 'up' | 'down' | 'status'): boolean {
+  try {
+    execFileSync('bash', [script, command], {
+      stdio: command === 'status' ? 'ignore' : 'inherit'
+    })
+    return true
+  } catch {
+    return false
+  }
+}
+
+function heading(text: string): void {
+  console.log(`\n${'='.repeat(78)}\n${text}\n${'='.repeat(78)}`)
+}
+
+function show(result: ActionResult): void {
+  console.log(`exit code: ${result.exitCode} (${result.durationMs} ms)`)
+  console.log('\noutputs:')
+  for (const [name, value] of Object.entries(result.outputs)) {
+    console.log(`  ${name.padEnd(20)} ${value}`)
+  }
+  console.log('\njob summary:\n')
+  console.log(result.jobSummary.trim())
+}
+
+async function main(): Promise<number> {
+  const wasRunning = standIn('status')
+  if (!wasRunning) {
+    heading('Starting the local AWS stand-in')
+    if (!standIn('up')) return 1
+  }
+  const workDir = mkdtempSync(
+    path.join(os.tmpdir(), 'aspnet-lambda-deploy-demo-')
+  )
+  try {
+    localAwsEnv()
+    await reset()
+    heading(
+      'Creating an IMMUTABLE ECR repository, a role and an x86_64 function with a Function URL'
+    )
+    const fn = await createImageFunction({
+      functionName: 'demo-api',
+      repositoryName: 'demo-api',
+      architecture: 'x86_64',
+      tagMutability: 'IMMUTABLE',
+      functionUrl: true,
+      body: 'demo-api: initial release\n'
+    })
+    console.log(`function ${fn.functionArn}`)
+    console.log(`runs     ${fn.initialImageUri}`)
+    console.log(`URL      ${fn.functionUrl ?? '(none)'}`)
+
+    const context = makeAppContext(path.join(workDir, 'app'), {
+      body: 'demo-api: release 2\n'
+    })
+    const sha = 'c0ffee'.padEnd(40, '0')
+    const inputs = {
+      'function-name': 'demo-api',
+      repository: 'demo-api',
+      context,
+      'smoke-expect-body': 'release 2'
+    }
+
+    heading(`Run 1: uses: aspnet-lambda-deploy (GITHUB_SHA=${sha})`)
+    const first = await runAction({ inputs, sha })
+    console.log(first.stdout)
+    heading('Run 1: result')
+    show(first)
+
+    heading(
+      'Run 2: the same commit again (a re-run): the tag is reused, nothing is rebuilt'
+    )
+    const second = await runAction({ inputs, sha })
+    console.log(second.stdout)
+    heading('Run 2: result')
+    show(second)
+
+    const ok =
+      first.exitCode === 0 &&
+      second.exitCode === 0 &&
+      second.outputs['reused-image'] === 'true'
+    heading(ok ? 'Demo finished: both runs succeeded' : 'Demo FAILED')
+    return ok ? 0 : 1
+  } finally {
+    rmSync(workDir, { recursive: true, force: true })
+    if (!wasRunning) {
+      heading('Stopping the local AWS stand-in')
+      standIn('down')
+    }
+  }
+}
+
+main().then(
+  code => process.exit(code),
+  (error: unknown) => {
+    console.error(error)
+    process.exit(1)
+  }
+)
