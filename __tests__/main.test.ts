@@ -334,7 +334,12 @@ interface World {
   fn: FakeFunction
   registry: FakeRegistry
   /** What `docker build` / `docker buildx build` pushes. */
-  build: { image: StoredImage; buildx: boolean }
+  build: {
+    image: StoredImage
+    buildx: boolean
+    /** Another run pushes this image under the same tag while we build. */
+    racedBy?: StoredImage
+  }
   /** Replies per URL; the last one repeats. A URL without replies does not resolve. */
   http: Map<string, Reply[]>
   events: Event[]
@@ -361,12 +366,7 @@ function world(inputs: Record<string, string> = {}): World {
   }
   const fn = new FakeFunction()
   const registry = new FakeRegistry()
-  const build: {
-    image: StoredImage
-    buildx: boolean
-    /** Another run pushes this image under the same tag while we build. */
-    racedBy?: StoredImage
-  } = { image: ARM64_IMAGE, buildx: true }
+  const build: World['build'] = { image: ARM64_IMAGE, buildx: true }
   const http = new Map<string, Reply[]>([
     [SMOKE_URL, [{ status: 200, body: 'Healthy' }]]
   ])

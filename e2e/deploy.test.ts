@@ -324,11 +324,10 @@ describe('a first deploy', () => {
     expect(readdirSync(runnerTemp)).toEqual([])
     // The user's own docker config never received the registry login.
     const userConfig = path.join(home, '.docker', 'config.json')
-    if (existsSync(userConfig)) {
-      expect(readFileSync(userConfig, 'utf8')).not.toContain(
-        localAwsEnv().ecrRegistry
-      )
-    }
+    const userConfigText = existsSync(userConfig)
+      ? readFileSync(userConfig, 'utf8')
+      : ''
+    expect(userConfigText).not.toContain(localAwsEnv().ecrRegistry)
     // The password is registered as a secret before it could be printed,
     // and appears nowhere else in the log.
     const masked = [...result.stdout.matchAll(/^::add-mask::(.+)$/gm)].map(

@@ -988,3 +988,18 @@ export async function runAction(opts: RunActionOptions): Promise<ActionResult> {
     sha
   }
 }
+
+export interface ReadRecord {
+  /** epoch ms */
+  at: number
+  op: 'GetFunction' | 'GetFunctionConfiguration'
+  lastUpdateStatus: string | undefined
+}
+
+/** Every GetFunction / GetFunctionConfiguration of the function's $LATEST the gateway answered. */
+export async function reads(functionName: string): Promise<ReadRecord[]> {
+  return (await control(
+    'GET',
+    `/functions/${encodeURIComponent(functionName)}/reads`
+  )) as ReadRecord[]
+}

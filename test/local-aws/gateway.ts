@@ -55,6 +55,9 @@
  *   GET  /_local/functions/<name>/updates      -> [{"imageUri","startedAt","finishedAt","status",
  *                                                 "source","reason"?,"reasonCode"?}] (epoch ms;
  *                                                 finishedAt null while InProgress)
+ *   GET  /_local/functions/<name>/reads        -> [{"at","op","lastUpdateStatus"}]: every GetFunction /
+ *                                                 GetFunctionConfiguration of $LATEST (epoch ms), so
+ *                                                 a benchmark sees when a poller noticed an update end
  *   GET  /_local/containers                    -> running data-plane containers
  *
  * Environment: LOCAL_AWS_PORT (4566), LOCAL_AWS_MOTO_PORT (4567), LOCAL_AWS_REGISTRY_PORT (4568),
@@ -506,6 +509,33 @@ interface FnState {
   durationMs?: number
   busy: boolean
   revision: string
+  /** Reads of $LATEST (GetFunction/GetFunctionConfiguration): when, and what they reported. */
+  reads: ReadRecord[]
+}
+
+interface ReadRecord {
+  at: number
+  op: 'GetFunction' | 'GetFunctionConfiguration'
+  lastUpdateStatus: string | undefined
+}
+
+const MAX_READS = 10_000
+
+/** Remember a read of $LATEST, so a benchmark can tell when a poller saw an update finish. */
+function recordRead(
+  name: string,
+  region: string,
+  op: ReadRecord['op'],
+  configuration: Json | undefined
+): void {
+  const s = fnState(name, region)
+  const status = configuration?.LastUpdateStatus
+  s.reads.push({
+    at: Date.now(),
+    op,
+    lastUpdateStatus: typeof status === 'string' ? status : undefined
+  })
+  if (s.reads.length > MAX_READS) s.reads.splice(0, s.reads.length - MAX_READS)
 }
 
 const fns = new Map<string, FnState>()
@@ -513,7 +543,14 @@ const fns = new Map<string, FnState>()
 function fnState(name: string, region: string = DEFAULT_REGION): FnState {
   let s = fns.get(name)
   if (!s) {
-    s = { name, region, updates: [], busy: false, revision: randomUUID() }
+    s = {
+      name,
+      region,
+      updates: [],
+      busy: false,
+      revision: randomUUID(),
+      reads: []
+    }
     fns.set(name, s)
   }
   return s
@@ -960,8 +997,10 @@ async function handleLambdaApi(
           )
           fixCode(code, image)
         }
+        if (latest) recordRead(fn.name, region, 'GetFunction', cfg)
       } else if (fn && sub === 'configuration') {
         await fixConfiguration(out, { latest, region })
+        if (latest) recordRead(fn.name, region, 'GetFunctionConfiguration', out)
       } else if (!fn || sub === 'versions') {
         for (const c of (out.Functions as Json[] | undefined) ?? []) {
           await fixConfiguration(c, {
@@ -1704,6 +1743,7 @@ async function handleControl(
     }
     if (m[2] === 'updates' && method === 'GET')
       return sendJson(res, 200, s.updates)
+    if (m[2] === 'reads' && method === 'GET') return sendJson(res, 200, s.reads)
   }
   sendJson(res, 404, { message: `no control route ${method} ${url.pathname}` })
 }
