@@ -285,6 +285,28 @@ describe('a first deploy', () => {
     expect(result.summary).toContain('rolled back')
   })
 
+  it('two runs of the same commit at once write the tag once and both deploy that image', async () => {
+    const sha = 'e'.repeat(40)
+    const run = (body: string): Promise<ActionResult> =>
+      runAction({
+        inputs: {
+          'function-name': 'web',
+          repository: 'web',
+          context: appContext({ body })
+        },
+        sha
+      })
+
+    const [a, b] = await Promise.all([run('run A\n'), run('run B\n')])
+
+    expect(errors(a) + errors(b)).toBe('')
+    expect([a.exitCode, b.exitCode]).toEqual([0, 0])
+    const digest = a.outputs['image-digest']
+    expect(b.outputs['image-digest']).toBe(digest)
+    expect((await registryManifest('web', sha)).digest).toBe(digest)
+    expect(await deployedDigest('web')).toBe(digest)
+  })
+
   it('rejects bad inputs with a message naming each one, before touching AWS', async () => {
     const result = await runAction({
       inputs: {

@@ -7,12 +7,11 @@
  * (same commit) reuses the tag. Prints each run's outputs and job summary,
  * then stops what it started.
  */
-import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import {
-  REPO_ROOT,
+  localAwsCommand,
   createImageFunction,
   localAwsEnv,
   reset,
@@ -20,19 +19,6 @@ import {
   type ActionResult
 } from '../test/local-aws/fixtures.js'
 import { makeAppContext } from '../test/local-aws/images.js'
-
-const script = path.join(REPO_ROOT, 'scripts', 'local-aws.sh')
-
-function standIn(command: 'up' | 'down' | 'status'): boolean {
-  try {
-    execFileSync('bash', [script, command], {
-      stdio: command === 'status' ? 'ignore' : 'inherit'
-    })
-    return true
-  } catch {
-    return false
-  }
-}
 
 function heading(text: string): void {
   console.log(`\n${'='.repeat(78)}\n${text}\n${'='.repeat(78)}`)
@@ -49,10 +35,10 @@ function show(result: ActionResult): void {
 }
 
 async function main(): Promise<number> {
-  const wasRunning = standIn('status')
+  const wasRunning = localAwsCommand('status')
   if (!wasRunning) {
     heading('Starting the local AWS stand-in')
-    if (!standIn('up')) return 1
+    if (!localAwsCommand('up')) return 1
   }
   const workDir = mkdtempSync(
     path.join(os.tmpdir(), 'aspnet-lambda-deploy-demo-')
@@ -110,7 +96,7 @@ async function main(): Promise<number> {
     rmSync(workDir, { recursive: true, force: true })
     if (!wasRunning) {
       heading('Stopping the local AWS stand-in')
-      standIn('down')
+      localAwsCommand('down')
     }
   }
 }

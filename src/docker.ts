@@ -3,6 +3,7 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import * as actionsExec from '@actions/exec'
 import { DeployError } from './errors.js'
+import type { Inputs } from './inputs.js'
 import type { Platform } from './platform.js'
 
 export interface ExecResult {
@@ -42,14 +43,17 @@ export const realExec: Exec = async (command, args, options = {}) => {
   }
 }
 
-export interface BuildRequest {
-  context: string
-  file: string | undefined
-  target: string | undefined
-  buildArgs: string[]
-  labels: string[]
-  cacheFrom: string[]
-  cacheTo: string[]
+/** What to build: the build inputs as given, plus where the image goes. */
+export type BuildRequest = Pick<
+  Inputs,
+  | 'context'
+  | 'file'
+  | 'target'
+  | 'buildArgs'
+  | 'labels'
+  | 'cacheFrom'
+  | 'cacheTo'
+> & {
   platform: Platform
   /** repository:tag */
   imageRef: string

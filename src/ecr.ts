@@ -11,7 +11,7 @@ import {
   DeployError,
   awsErrorName,
   describeAwsError,
-  errorMessage
+  networkErrorMessage
 } from './errors.js'
 import { ociArchitecture } from './platform.js'
 
@@ -295,16 +295,6 @@ export async function fetchImageConfig(
       typeof config.architecture === 'string' ? config.architecture : undefined,
     os: typeof config.os === 'string' ? config.os : undefined
   }
-}
-
-/**
- * fetch() rejects with a bare "fetch failed" and puts what went wrong (DNS,
- * TLS, connection refused) in `cause`.
- */
-function networkErrorMessage(error: unknown): string {
-  const message = errorMessage(error)
-  const cause = error instanceof Error ? error.cause : undefined
-  return cause === undefined ? message : `${message} (${errorMessage(cause)})`
 }
 
 /** The image must be linux/<the function's CPU>, or Lambda fails at init. */

@@ -10,6 +10,16 @@ export function errorMessage(error: unknown): string {
   }
 }
 
+/**
+ * fetch() rejects with a bare "fetch failed" and puts what went wrong (DNS,
+ * TLS, connection refused) in `cause`.
+ */
+export function networkErrorMessage(error: unknown): string {
+  const message = errorMessage(error)
+  const cause = error instanceof Error ? error.cause : undefined
+  return cause === undefined ? message : `${message} (${errorMessage(cause)})`
+}
+
 /** The AWS SDK v3 error name (e.g. ResourceConflictException), if any. */
 export function awsErrorName(error: unknown): string | undefined {
   if (

@@ -9,7 +9,11 @@ import {
   type LambdaClient
 } from '@aws-sdk/client-lambda'
 import type { BodyExpectation } from './inputs.js'
-import { awsErrorName, describeAwsError, errorMessage } from './errors.js'
+import {
+  awsErrorName,
+  describeAwsError,
+  networkErrorMessage
+} from './errors.js'
 import { backoffDelay } from './retry.js'
 import { formatDuration, type Timing } from './time.js'
 
@@ -151,16 +155,6 @@ export async function smokeTest(
       )
     )
   }
-}
-
-/**
- * fetch() rejects with a bare "fetch failed" and puts what went wrong (DNS,
- * TLS, connection refused) in `cause`.
- */
-function networkErrorMessage(error: unknown): string {
-  const message = errorMessage(error)
-  const cause = error instanceof Error ? error.cause : undefined
-  return cause === undefined ? message : `${message} (${errorMessage(cause)})`
 }
 
 export interface DiscoveredUrl {

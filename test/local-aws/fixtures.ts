@@ -1003,3 +1003,19 @@ export async function reads(functionName: string): Promise<ReadRecord[]> {
     `/functions/${encodeURIComponent(functionName)}/reads`
   )) as ReadRecord[]
 }
+
+/** Run `scripts/local-aws.sh up|down|status`; true when it succeeded (status: is up). */
+export function localAwsCommand(command: 'up' | 'down' | 'status'): boolean {
+  try {
+    execFileSync(
+      'bash',
+      [path.join(REPO_ROOT, 'scripts', 'local-aws.sh'), command],
+      {
+        stdio: command === 'status' ? 'ignore' : 'inherit'
+      }
+    )
+    return true
+  } catch {
+    return false
+  }
+}
