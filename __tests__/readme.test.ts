@@ -522,10 +522,10 @@ describe('README and workflow examples', () => {
   it('the Dockerfile and Program.cs shown are the example app', () => {
     const shape = section(readme, 'What your app looks like')
     expect(codeBlocks(shape, 'dockerfile')[0]).toBe(
-      read('examples/minimal-api/Dockerfile')
+      read('examples/aspnet8-minimal-api/Dockerfile')
     )
     expect(codeBlocks(shape, 'csharp')[0]).toBe(
-      read('examples/minimal-api/Program.cs')
+      read('examples/aspnet8-minimal-api/Program.cs')
     )
   })
 
