@@ -1,3 +1,5 @@
+using System.Reflection;
+
 var builder = WebApplication.CreateBuilder(args);
 
 // HttpApi is payload format 2.0: API Gateway HTTP APIs and Function URLs.
@@ -7,6 +9,13 @@ var builder = WebApplication.CreateBuilder(args);
 builder.Services.AddAWSLambdaHosting(LambdaEventSource.HttpApi);
 
 var app = builder.Build();
+
+// The commit the image was built from: the Dockerfile's BUILD_COMMIT build
+// arg, recorded in the assembly's metadata by the csproj.
+var commit = Assembly.GetExecutingAssembly()
+    .GetCustomAttributes<AssemblyMetadataAttribute>()
+    .FirstOrDefault(attribute => attribute.Key == "BuildCommit")?.Value ?? "unknown";
+
 app.MapGet("/", () => "Hello from ASP.NET Core on Lambda");
-app.MapGet("/health", () => Results.Ok(new { status = "ok" }));
+app.MapGet("/health", () => Results.Ok(new { status = "ok", commit }));
 app.Run();
