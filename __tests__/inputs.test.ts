@@ -55,7 +55,13 @@ describe('getInputs with valid inputs', () => {
       smokeExpectBody: undefined,
       smokeTimeoutMs: 120_000,
       rollbackOnFailure: true,
-      region: 'eu-west-1'
+      region: 'eu-west-1',
+      mode: 'deploy',
+      pullRequest: undefined,
+      preview: undefined,
+      previewUrlAuth: 'NONE',
+      githubToken: undefined,
+      headSha: undefined
     })
   })
 

@@ -73,6 +73,24 @@ describe('reportOutputs', () => {
       updated: 'true',
       'rolled-back': 'false'
     })
+    expect(Object.keys(outputs).sort()).toEqual(
+      declaredOutputs()
+        .filter(name => !name.startsWith('preview-'))
+        .sort()
+    )
+  })
+
+  it('adds the preview outputs of a preview run, each declared in action.yml', () => {
+    const outputs = reportOutputs({
+      ...DEPLOYED,
+      productionFunctionName: 'my-api',
+      previewFunctionName: 'my-api-pr-7',
+      previewUrl: 'https://abc.lambda-url.eu-west-1.on.aws/'
+    })
+    expect(outputs).toMatchObject({
+      'preview-function-name': 'my-api-pr-7',
+      'preview-url': 'https://abc.lambda-url.eu-west-1.on.aws/'
+    })
     expect(Object.keys(outputs).sort()).toEqual(declaredOutputs().sort())
   })
 

@@ -1,4 +1,9 @@
 import * as core from '@actions/core'
+import {
+  previewImageTag,
+  readPreviewInputs,
+  type PreviewInputs
+} from './preview-inputs.js'
 import { parseDuration } from './time.js'
 
 export type Architecture = 'x86_64' | 'arm64'
@@ -14,7 +19,7 @@ export type BodyExpectation =
   { kind: 'substring'; text: string } | { kind: 'regex'; regex: RegExp }
 
 /** Everything the action was asked to do, validated. Keys follow action.yml. */
-export interface Inputs {
+export interface Inputs extends PreviewInputs {
   functionName: string
   repository: RepositoryRef
   tag: string
@@ -269,10 +274,25 @@ export function getInputs(
     }
   }
 
+  // mode: preview / cleanup (src/preview-inputs.ts)
+  const previewInputs = readPreviewInputs(optional, env, functionName, problems)
+  const imageTag =
+    previewInputs.mode === 'preview' &&
+    previewInputs.pullRequest !== undefined &&
+    TAG.test(tag)
+      ? previewImageTag(previewInputs.pullRequest, tag)
+      : tag
+  if (!TAG.test(imageTag) && TAG.test(tag)) {
+    problems.push(
+      `tag "${tag}" is too long for a preview: the image tag "${imageTag}" must be at most 128 characters.`
+    )
+  }
+
   const inputs: Inputs = {
+    ...previewInputs,
     functionName,
     repository,
-    tag,
+    tag: imageTag,
     architecture,
     context: optional('context') ?? '.',
     file: optional('file'),

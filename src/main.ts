@@ -34,6 +34,14 @@ import {
   type FunctionState
 } from './lambda.js'
 import { platformFor, resolveArchitecture } from './platform.js'
+import {
+  commentOnPullRequest,
+  createPreview,
+  lookUpPreview,
+  previewTarget,
+  runCleanup
+} from './preview-run.js'
+import { ensureFunctionUrl } from './preview.js'
 import { discoverSmokeUrl, joinUrl, smokeTest } from './smoke.js'
 import { renderSummary, reportOutputs, type Report } from './summary.js'
 import { STATE } from './state.js'
@@ -88,12 +96,15 @@ export async function run(
 ): Promise<void> {
   const report: Report = { phases: [] }
   const phase = phaseRunner(report, deps.timing)
+  const session: { inputs?: Inputs } = {}
   try {
-    await deploy(deps, report, phase)
+    await deploy(deps, report, phase, session)
   } catch (error) {
     report.error = errorMessage(error)
     core.setFailed(report.error)
   } finally {
+    if (session.inputs !== undefined && session.inputs.mode !== 'deploy')
+      await commentOnPullRequest(session.inputs, report, deps.env, deps.fetch)
     for (const [name, value] of Object.entries(reportOutputs(report)))
       core.setOutput(name, value)
     try {
@@ -107,32 +118,62 @@ export async function run(
 async function deploy(
   deps: Dependencies,
   report: Report,
-  phase: ReturnType<typeof phaseRunner>
+  phase: ReturnType<typeof phaseRunner>,
+  session: { inputs?: Inputs }
 ): Promise<void> {
   const inputs: Inputs = await phase('Read inputs', () => {
     const parsed = getInputs(deps.readInput, deps.env)
     core.info(
       `Function ${parsed.functionName}, repository ${parsed.repository.name}, tag ${parsed.tag}, region ${parsed.region}`
     )
+    if (parsed.preview !== undefined) {
+      core.info(
+        `Mode ${parsed.mode}: pull request #${parsed.pullRequest ?? '?'}, preview function ${parsed.preview.name}`
+      )
+      if (parsed.preview.shortened)
+        core.warning(
+          `The preview function name "${parsed.preview.full}" is longer than Lambda's 64 characters; using "${parsed.preview.name}" (cut, with a hash of the full name).`
+        )
+    }
     return parsed
   })
+  session.inputs = inputs
   report.functionName = inputs.functionName
-  report.imageTag = inputs.tag
   const { lambda, ecr, apigateway } = deps.clients(inputs.region)
   const log = (message: string): void => core.info(message)
+  if (inputs.mode !== 'deploy') {
+    report.productionFunctionName = inputs.functionName
+    report.previewFunctionName = previewTarget(inputs).name
+  }
+  if (inputs.mode === 'cleanup') {
+    await runCleanup(lambda, ecr, inputs, report, phase)
+    return
+  }
+  report.imageTag = inputs.tag
 
   const look = await phase('Look up function, repository and tag', async () => {
-    const [fn, repository, existingDigest, auth] = await Promise.all([
+    const [production, repository, existingDigest, auth] = await Promise.all([
       getFunctionState(lambda, inputs.functionName),
       describeRepository(ecr, inputs.repository),
       findTagDigest(ecr, inputs.repository, inputs.tag),
       getRegistryAuth(ecr, inputs.repository.registryId)
     ])
+    // A preview deploys to its own function; production is only read.
+    const fn =
+      inputs.mode === 'preview'
+        ? await lookUpPreview(lambda, inputs, production.functionName)
+        : production
     core.setSecret(auth.password)
     core.setSecret(
       Buffer.from(`${auth.username}:${auth.password}`).toString('base64')
     )
-    log(`Function: ${describeFunction(fn)}`)
+    log(`Function: ${describeFunction(production)}`)
+    if (inputs.mode === 'preview')
+      log(
+        fn === undefined
+          ? `Preview function ${inputs.preview?.name ?? ''} does not exist yet: it will be created from ${production.functionName}'s configuration.`
+          : `Preview function: ${describeFunction(fn)}`
+      )
     log(
       `Repository: ${repository.uri} (tags ${repository.immutable ? 'IMMUTABLE' : 'MUTABLE'})`
     )
@@ -141,11 +182,12 @@ async function deploy(
         ? `Tag ${inputs.tag} is new.`
         : `Tag ${inputs.tag} already exists: ${existingDigest}`
     )
-    checkDeployable(fn)
+    checkDeployable(production)
+    if (fn !== undefined) checkDeployable(fn)
     const architecture = resolveArchitecture(
-      fn.architecture,
+      production.architecture,
       inputs.architecture,
-      fn.functionName
+      production.functionName
     )
     log(
       `Building for ${platformFor(architecture)}, the platform of the function's ${architecture} architecture.`
@@ -155,14 +197,14 @@ async function deploy(
         `ECR repository ${repository.name} allows tags to be overwritten; IMMUTABLE tags make every deployed image traceable. This action never overwrites a tag either way.`
       )
     }
-    return { fn, repository, existingDigest, auth, architecture }
+    return { production, fn, repository, existingDigest, auth, architecture }
   })
-  const { fn, repository, auth, architecture } = look
-  report.functionName = fn.functionName
-  report.functionArn = fn.functionArn
+  const { production, fn, repository, auth, architecture } = look
+  report.functionName = fn?.functionName ?? inputs.preview?.name
+  report.functionArn = fn?.functionArn
   report.architecture = architecture
   report.platform = platformFor(architecture)
-  report.previousImageUri = fn.imageUri
+  report.previousImageUri = fn?.imageUri
 
   let digest = look.existingDigest
   report.reusedImage = digest !== undefined
@@ -259,6 +301,30 @@ async function deploy(
   // as it was once any update already in progress had finished (or failed).
   let replaced = fn
   const deployed = await phase('Deploy', async () => {
+    if (fn === undefined) {
+      const target = previewTarget(inputs)
+      const started = deps.timing.now()
+      const created = await createPreview(
+        lambda,
+        {
+          production,
+          previewName: target.name,
+          pullRequest: target.pullRequest,
+          imageUri,
+          digest,
+          waitTimeoutMs,
+          log
+        },
+        deps.timing
+      )
+      report.updated = true
+      report.functionName = created.functionName
+      report.functionArn = created.functionArn
+      log(
+        `The preview function is Active after ${formatDuration(deps.timing.now() - started)} and runs ${created.imageUri ?? digest}.`
+      )
+      return created
+    }
     let current = fn
     if (fn.lastUpdateStatus === 'InProgress' || fn.state === 'Pending') {
       log(
@@ -297,6 +363,18 @@ async function deploy(
     )
     return result.after
   })
+
+  if (inputs.mode === 'preview') {
+    report.previewUrl = await phase('Preview URL', () =>
+      ensureFunctionUrl(
+        lambda,
+        deployed.functionArn,
+        inputs.previewUrlAuth,
+        log
+      )
+    )
+    log(`Preview: ${report.previewUrl}`)
+  }
 
   await phase('Smoke test', async () => {
     if (!inputs.smokeTest) {
@@ -356,8 +434,8 @@ async function deploy(
   })
 
   async function rollBack(cause: unknown): Promise<never> {
-    const previous = replaced.imageUri
-    const previousDigest = replaced.imageDigest
+    const previous = replaced?.imageUri
+    const previousDigest = replaced?.imageDigest
     if (
       !inputs.rollbackOnFailure ||
       previous === undefined ||
@@ -365,9 +443,9 @@ async function deploy(
     ) {
       report.rolledBack = false
       throw new DeployError(
-        `${errorMessage(cause)}\nThe function ${fn.functionName} now runs ${imageUri}` +
+        `${errorMessage(cause)}\nThe function ${deployed.functionName} now runs ${imageUri}` +
           (previous !== undefined
-            ? `; to restore the previous image run: aws lambda update-function-code --function-name ${fn.functionArn} --image-uri ${previous}`
+            ? `; to restore the previous image run: aws lambda update-function-code --function-name ${deployed.functionArn} --image-uri ${previous}`
             : '.')
       )
     }
@@ -376,7 +454,7 @@ async function deploy(
       try {
         await deployImage(
           lambda,
-          fn.functionArn,
+          deployed.functionArn,
           previous,
           previousDigest,
           { waitTimeoutMs, log },
@@ -387,14 +465,14 @@ async function deploy(
         throw new DeployError(
           `${errorMessage(cause)}\nROLLBACK FAILED: ${errorMessage(error)}\n` +
             `The function may still run the failed image ${imageUri}. Restore it by hand: ` +
-            `aws lambda update-function-code --function-name ${fn.functionArn} --image-uri ${previous}`
+            `aws lambda update-function-code --function-name ${deployed.functionArn} --image-uri ${previous}`
         )
       }
     })
     report.rolledBack = true
     report.rolledBackTo = previous
     throw new DeployError(
-      `${errorMessage(cause)}\nRolled back: ${fn.functionName} runs the previous image ${previous} again.`
+      `${errorMessage(cause)}\nRolled back: ${deployed.functionName} runs the previous image ${previous} again.`
     )
   }
 }

@@ -32,6 +32,12 @@ export interface Report {
   smoke?: SmokeSummary | undefined
   rolledBack?: boolean | undefined
   rolledBackTo?: string | undefined
+  /** mode preview / cleanup: the production function the preview copies. */
+  productionFunctionName?: string | undefined
+  previewFunctionName?: string | undefined
+  previewUrl?: string | undefined
+  /** mode cleanup: what was deleted. */
+  removed?: string[] | undefined
   phases: PhaseRecord[]
   error?: string | undefined
 }
@@ -55,7 +61,9 @@ export function reportOutputs(report: Report): Record<string, string> {
     'reused-image':
       report.reusedImage === undefined ? undefined : String(report.reusedImage),
     updated: report.updated === undefined ? undefined : String(report.updated),
-    'rolled-back': String(report.rolledBack ?? false)
+    'rolled-back': String(report.rolledBack ?? false),
+    'preview-url': report.previewUrl,
+    'preview-function-name': report.previewFunctionName
   }
   return Object.fromEntries(
     Object.entries(outputs).filter(
@@ -142,6 +150,20 @@ export function renderSummary(report: Report): string {
     ],
     ['Smoke test', cell(smokeCell(report.smoke))]
   ]
+  if (report.previewFunctionName !== undefined) {
+    rows.push(
+      ['Preview of', code(report.productionFunctionName)],
+      ['Preview URL', cell(report.previewUrl)]
+    )
+  }
+  if (report.removed !== undefined) {
+    rows.push([
+      'Removed',
+      report.removed.length === 0
+        ? 'nothing was left to remove'
+        : report.removed.map(cell).join('<br>')
+    ])
+  }
   if (report.rolledBack !== undefined) {
     rows.push([
       'Rolled back',
