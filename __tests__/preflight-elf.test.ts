@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import { elfHeader } from '../__fixtures__/layers.js'
+import type { Architecture } from '../src/inputs.js'
 import {
   EM_AARCH64,
   EM_X86_64,
@@ -64,10 +65,10 @@ describe('identify', () => {
 })
 
 describe('expectedMachine', () => {
-  it.each([
+  it.each<[Architecture, number]>([
     ['x86_64', EM_X86_64],
     ['arm64', EM_AARCH64]
-  ] as const)('%s → e_machine %i', (architecture, machine) => {
+  ])('%s → e_machine %i', (architecture, machine) => {
     expect(expectedMachine(architecture)).toBe(machine)
   })
 })

@@ -11,7 +11,7 @@ import {
   type TarEntry
 } from '../src/preflight/tar.js'
 
-async function* chunks(data: Buffer, size: number): AsyncGenerator<Buffer> {
+function* chunks(data: Buffer, size: number): Generator<Buffer> {
   for (let offset = 0; offset < data.length; offset += size) {
     yield data.subarray(offset, offset + size)
   }
@@ -165,7 +165,7 @@ describe('readTar', () => {
     const size = 9 * 1024 ** 3
     const chunk = Buffer.alloc(8 * 1024 * 1024, 0x5a)
     let produced = 0
-    async function* huge(): AsyncGenerator<Buffer> {
+    function* huge(): Generator<Buffer> {
       // base-256 size: 9 GiB does not fit in the 11 octal digits of ustar.
       yield header('var/task/huge.bin', '0', size, { base256Size: true })
       for (let left = size; left > 0; left -= chunk.length) {

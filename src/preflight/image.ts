@@ -173,19 +173,51 @@ export function wantedPaths(start: StartConfig): Set<string> {
   return wanted
 }
 
+/** Directories whose every file is remembered, so absence there is real. */
+function coveredDirs(wanted: Set<string>): Set<string> {
+  return new Set([
+    ...HEADER_DIRS,
+    TASK_ROOT,
+    ...[...wanted].map(path => parentOf(path))
+  ])
+}
+
+/** A file at one of these paths would replace a directory preflight reads. */
+function ancestorsOf(dirs: Set<string>): Set<string> {
+  const ancestors = new Set<string>()
+  for (const dir of dirs) {
+    for (let path = dir; path !== '/'; path = parentOf(path))
+      ancestors.add(path)
+  }
+  return ancestors
+}
+
+/**
+ * Did preflight remember every file at this path's place? Only then is a
+ * missing file really missing from the image.
+ */
+export function isCovered(path: string, wanted: Set<string>): boolean {
+  return (
+    wanted.has(path) ||
+    HEADER_DIRS.has(parentOf(path)) ||
+    parentOf(path) === TASK_ROOT
+  )
+}
+
 function isWhiteout(path: string): boolean {
   return baseName(path).startsWith('.wh.')
 }
 
 /** Read one layer's tar stream: what it adds (as far as wanted), deletes and hides. */
 export async function scanLayer(
-  tar: AsyncIterable<Uint8Array>,
+  tar: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   wanted: Set<string>
 ): Promise<LayerScan> {
   const files = new Map<string, ImageFile>()
   const whiteouts: string[] = []
   const opaque: string[] = []
   let records = 0
+  const ancestors = ancestorsOf(coveredDirs(wanted))
   const keepHead = (entry: TarEntry): boolean =>
     entry.type === 'file' &&
     (wanted.has(entry.path) || HEADER_DIRS.has(parentOf(entry.path)))
@@ -207,6 +239,7 @@ export async function scanLayer(
       const parent = parentOf(entry.path)
       const remember =
         keepHead(entry) ||
+        (entry.type !== 'directory' && ancestors.has(entry.path)) ||
         wanted.has(entry.path) ||
         parent === EXTENSIONS_DIR ||
         parent === TASK_ROOT ||
@@ -311,12 +344,19 @@ export function judgeExecutable(
   path: string,
   architecture: Architecture,
   fix: string,
+  covered: (path: string) => boolean = () => true,
   depth = 0
 ): ExecutableVerdict {
   const resolved = resolvePath(files, path)
   const shown = resolved.path === path ? path : `${path} (→ ${resolved.path})`
   const file = resolved.file
   const cpu = `${architecture} (${machineName(expectedMachine(architecture))})`
+  if (file === undefined && !covered(resolved.path)) {
+    return {
+      result: 'warn',
+      message: `${shown} is outside the directories preflight reads, so its CPU was not checked.`
+    }
+  }
   if (file === undefined) {
     return { result: 'fail', message: `${shown} is not in the image. ${fix}` }
   }
@@ -360,6 +400,7 @@ export function judgeExecutable(
       what.interpreter,
       architecture,
       `Its interpreter must exist for ${cpu}.`,
+      covered,
       depth + 1
     )
     return {
@@ -411,6 +452,8 @@ export function imageChecks(
   const rebuild = `Build it for ${target} (in a Dockerfile: ARG TARGETARCH and -a $TARGETARCH).`
   const argv = startArgv(start)
   const program = argv[0]
+  const wanted = wantedPaths(start)
+  const covered = (path: string): boolean => isCovered(path, wanted)
 
   // The entrypoint.
   if (program === undefined) {
@@ -427,7 +470,13 @@ export function imageChecks(
       candidates.find(path => resolvePath(files, path).file !== undefined) ??
       candidates[0] ??
       program
-    const verdict = judgeExecutable(files, found, architecture, rebuild)
+    const verdict = judgeExecutable(
+      files,
+      found,
+      architecture,
+      rebuild,
+      covered
+    )
     checks.push({
       id: 'image.entrypoint',
       title: 'Entrypoint',
@@ -438,7 +487,13 @@ export function imageChecks(
 
   // /var/runtime/bootstrap, when present.
   if (resolvePath(files, BOOTSTRAP).file !== undefined) {
-    const verdict = judgeExecutable(files, BOOTSTRAP, architecture, rebuild)
+    const verdict = judgeExecutable(
+      files,
+      BOOTSTRAP,
+      architecture,
+      rebuild,
+      covered
+    )
     checks.push({
       id: 'image.bootstrap',
       title: 'Runtime bootstrap',
@@ -491,7 +546,8 @@ export function imageChecks(
       files,
       path,
       architecture,
-      `Copy the extension built for ${target} (in a Dockerfile: pick it by ARG TARGETARCH).`
+      `Copy the extension built for ${target} (in a Dockerfile: pick it by ARG TARGETARCH).`,
+      covered
     )
     checks.push({
       id: `image.extension:${path}`,

@@ -141,7 +141,7 @@ interface Pending {
  * `want(entry)` bytes of its content (undefined when 0 were wanted).
  */
 export async function readTar(
-  stream: AsyncIterable<Uint8Array>,
+  stream: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   want: WantBytes,
   onEntry: (entry: TarEntry, head: Buffer | undefined) => void
 ): Promise<TarStats> {
