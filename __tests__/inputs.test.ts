@@ -56,6 +56,8 @@ describe('getInputs with valid inputs', () => {
       smokeTimeoutMs: 120_000,
       rollbackOnFailure: true,
       region: 'eu-west-1',
+      preflight: 'strict',
+      eventSource: undefined,
       mode: 'deploy',
       pullRequest: undefined,
       preview: undefined,

@@ -6,6 +6,11 @@ import {
 } from './preview-inputs.js'
 import { parseDuration } from './time.js'
 
+export type PreflightMode = 'strict' | 'warn' | 'off'
+export type EventSourceInput = 'http-api' | 'rest-api' | 'alb'
+const PREFLIGHT_MODES: readonly string[] = ['strict', 'warn', 'off']
+const EVENT_SOURCES: readonly string[] = ['http-api', 'rest-api', 'alb']
+
 export type Architecture = 'x86_64' | 'arm64'
 
 export interface RepositoryRef {
@@ -40,6 +45,10 @@ export interface Inputs extends PreviewInputs {
   smokeTimeoutMs: number
   rollbackOnFailure: boolean
   region: string
+  /** strict: failed checks stop the deploy; warn: they only warn; off: no checks. */
+  preflight: PreflightMode
+  /** How the function is reached, overriding what preflight discovers. */
+  eventSource: EventSourceInput | undefined
 }
 
 // Lambda: names are 1-64 of [A-Za-z0-9_-]; ARNs may be partial. No qualifier:
@@ -288,6 +297,28 @@ export function getInputs(
     )
   }
 
+  // preflight checks
+  const preflightText = (optional('preflight') ?? 'strict').toLowerCase()
+  let preflight: PreflightMode = 'strict'
+  if (PREFLIGHT_MODES.includes(preflightText)) {
+    preflight = preflightText as PreflightMode
+  } else {
+    problems.push(
+      `preflight "${preflightText}" must be strict (failed checks stop the deploy), warn (they only warn) or off (no checks).`
+    )
+  }
+  const eventSourceText = optional('event-source')?.toLowerCase()
+  let eventSource: EventSourceInput | undefined
+  if (eventSourceText !== undefined) {
+    if (EVENT_SOURCES.includes(eventSourceText)) {
+      eventSource = eventSourceText as EventSourceInput
+    } else {
+      problems.push(
+        `event-source "${eventSourceText}" must be http-api (HTTP API payload 2.0 or Function URL: LambdaEventSource.HttpApi), rest-api (REST API or HTTP API payload 1.0: LambdaEventSource.RestApi) or alb (Application Load Balancer: LambdaEventSource.ApplicationLoadBalancer), or left empty to discover it.`
+      )
+    }
+  }
+
   const inputs: Inputs = {
     ...previewInputs,
     functionName,
@@ -309,6 +340,8 @@ export function getInputs(
     smokeExpectBody,
     smokeTimeoutMs: duration('smoke-timeout', '2m'),
     rollbackOnFailure: boolean('rollback-on-failure', true),
+    preflight,
+    eventSource,
     region
   }
   if (problems.length > 0) throw new InputError(problems)

@@ -11,7 +11,9 @@ export interface Check {
   message: string
 }
 
-export type PreflightMode = 'strict' | 'warn' | 'off'
+import type { PreflightMode } from '../inputs.js'
+
+export type { PreflightMode }
 
 export interface PreflightVerdict {
   /** Checks that stop the deploy (strict mode fails). */
