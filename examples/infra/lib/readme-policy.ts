@@ -1,0 +1,132 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+
+export interface PolicyStatement {
+  Sid?: string
+  Effect: 'Allow' | 'Deny'
+  Action: string | string[]
+  Resource: string | string[]
+}
+
+export interface PolicyDocument {
+  Version: string
+  Statement: PolicyStatement[]
+}
+
+/** The action's README, two folders up: the one source of the deploy policy. */
+export const README_PATH = join(__dirname, '..', '..', '..', 'README.md')
+
+/**
+ * The least-privilege policy the action documents: the first ```json block
+ * under "## Permissions" in its README. The deploy role is built from it at
+ * synth time, so the role and the documentation cannot drift apart.
+ */
+export function readmePolicy(markdown: string): PolicyDocument {
+  const lines = markdown.split(/\r?\n/)
+  const start = lines.findIndex(line => line.trim() === '## Permissions')
+  if (start < 0) throw new Error('the README has no "## Permissions" section')
+  const end = lines.findIndex((line, i) => i > start && /^## /.test(line))
+  const section = lines.slice(start + 1, end < 0 ? undefined : end).join('\n')
+  const block = /^```json\s*\n([\s\S]*?)^```/m.exec(section)?.[1]
+  if (block === undefined) {
+    throw new Error('no ```json policy under the README\'s "## Permissions"')
+  }
+  const policy = JSON.parse(block) as PolicyDocument
+  if (!Array.isArray(policy.Statement) || policy.Statement.length === 0) {
+    throw new Error("the README's policy has no Statement list")
+  }
+  return policy
+}
+
+export function readReadmePolicy(path: string = README_PATH): PolicyDocument {
+  return readmePolicy(readFileSync(path, 'utf8'))
+}
+
+/** What the README's example names stand for in a real deployment. */
+export interface PolicyNames {
+  partition: string
+  region: string
+  account: string
+  repositoryName: string
+  functionName: string
+}
+
+// The placeholders the README's policy is written with.
+const EXAMPLE = {
+  region: 'eu-west-1',
+  account: '123456789012',
+  repositoryName: 'team/my-api',
+  functionName: 'my-api'
+}
+
+const NEUTRAL: PolicyNames = {
+  partition: 'PARTITION',
+  region: 'REGION',
+  account: 'ACCOUNT',
+  repositoryName: 'REPOSITORY',
+  functionName: 'FUNCTION'
+}
+
+function replaceExampleNames(resource: string, names: PolicyNames): string {
+  return (
+    resource
+      .replace(/^arn:aws:/, `arn:${names.partition}:`)
+      .replaceAll(`:${EXAMPLE.region}:`, `:${names.region}:`)
+      .replaceAll(`:${EXAMPLE.account}:`, `:${names.account}:`)
+      .replace(
+        `:repository/${EXAMPLE.repositoryName}`,
+        `:repository/${names.repositoryName}`
+      )
+      .replace(
+        new RegExp(`:function:${EXAMPLE.functionName}(?=$|[-:*])`),
+        `:function:${names.functionName}`
+      )
+      // The function's execution role, which previews pass to CreateFunction:
+      // role/my-api-lambda in the README, role/<function>-lambda here.
+      .replace(
+        new RegExp(`:role/${EXAMPLE.functionName}(?=$|[-*])`),
+        `:role/${names.functionName}`
+      )
+  )
+}
+
+/**
+ * The README's policy with its example region, account, repository and
+ * function replaced by the real ones. A resource that still names an example
+ * value afterwards (a new kind of resource in the README) is an error, so the
+ * role is never created with a placeholder in it.
+ */
+export function deployPolicy(
+  policy: PolicyDocument,
+  names: PolicyNames
+): PolicyDocument {
+  const substitute = (resource: string): string => {
+    if (resource === '*') return resource
+    // Checked with neutral names, so a real name that happens to contain an
+    // example value (a function really called my-api) is not mistaken for one.
+    const neutral = replaceExampleNames(resource, NEUTRAL)
+    for (const example of Object.values(EXAMPLE)) {
+      if (neutral.includes(example)) {
+        throw new Error(
+          `the README's policy resource ${resource} still names ${example} after substitution: teach deployPolicy() this kind of resource`
+        )
+      }
+    }
+    return replaceExampleNames(resource, names)
+  }
+  return {
+    Version: policy.Version,
+    Statement: policy.Statement.map(statement => ({
+      ...statement,
+      Resource: Array.isArray(statement.Resource)
+        ? statement.Resource.map(substitute)
+        : substitute(statement.Resource)
+    }))
+  }
+}
+
+export function actionsOf(policy: PolicyDocument): string[] {
+  return policy.Statement.flatMap(statement =>
+    Array.isArray(statement.Action) ? statement.Action : [statement.Action]
+  ).sort()
+}

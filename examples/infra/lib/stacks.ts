@@ -1,0 +1,240 @@
+import {
+  Aws,
+  CfnOutput,
+  CfnParameter,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  type StackProps
+} from 'aws-cdk-lib'
+import { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2'
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations'
+import * as ecr from 'aws-cdk-lib/aws-ecr'
+import * as iam from 'aws-cdk-lib/aws-iam'
+import * as lambda from 'aws-cdk-lib/aws-lambda'
+import type { Construct } from 'constructs'
+import { deployPolicy, readReadmePolicy } from './readme-policy'
+
+export type FunctionArchitecture = 'x86_64' | 'arm64'
+
+export interface RepositoryStackProps extends StackProps {
+  repositoryName: string
+  /** Images kept in all (previews included). Default 30. */
+  imagesToKeep?: number
+  /** Preview images (pr-*) kept; the action's cleanup deletes them anyway. Default 10. */
+  previewImagesToKeep?: number
+  /** Tags that are never expired, for images you pin for rollbacks. Default release-*. */
+  pinnedTagPatterns?: string[]
+}
+
+/**
+ * The ECR repository, in a stack of its own: the function's stack can only be
+ * created once the repository holds a first image.
+ */
+export class RepositoryStack extends Stack {
+  readonly repository: ecr.Repository
+
+  constructor(scope: Construct, id: string, props: RepositoryStackProps) {
+    super(scope, id, props)
+    const imagesToKeep = props.imagesToKeep ?? 30
+    const previewImagesToKeep = props.previewImagesToKeep ?? 10
+    if (previewImagesToKeep >= imagesToKeep) {
+      throw new Error(
+        `previewImagesToKeep (${previewImagesToKeep}) must be less than imagesToKeep (${imagesToKeep}), or previews could push every deployed image out`
+      )
+    }
+
+    // ECR lifecycle rules only expire; nothing in them can say "the image the
+    // function runs now". What they can say: an image whose tags match a rule
+    // can only be expired by that rule, never by a rule of lower priority.
+    this.repository = new ecr.Repository(this, 'Repository', {
+      repositoryName: props.repositoryName,
+      // The action reuses an existing tag and never overwrites one.
+      imageTagMutability: ecr.TagMutability.IMMUTABLE,
+      removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [
+        {
+          rulePriority: 1,
+          description:
+            'Pinned tags are matched here and so never expired by the rules below (9999 is ECR idiom for "keep")',
+          tagPatternList: props.pinnedTagPatterns ?? ['release-*'],
+          maxImageCount: 9999
+        },
+        {
+          rulePriority: 2,
+          description: `Pull request previews (pr-<number>-<sha>): keep the newest ${previewImagesToKeep}`,
+          tagPatternList: ['pr-*'],
+          maxImageCount: previewImagesToKeep
+        },
+        {
+          rulePriority: 3,
+          description: 'Untagged images: expire after a day',
+          tagStatus: ecr.TagStatus.UNTAGGED,
+          maxImageAge: Duration.days(1)
+        },
+        {
+          rulePriority: 4,
+          // Deploys from main are tagged with the commit SHA, which no tag
+          // pattern can tell apart, so this rule counts every image. Previews
+          // and pinned images count here but are not expired here, so at least
+          // imagesToKeep - previewImagesToKeep deploys from main stay for rollbacks.
+          description: `Everything else: keep the newest ${imagesToKeep}`,
+          tagStatus: ecr.TagStatus.ANY,
+          maxImageCount: imagesToKeep
+        }
+      ]
+    })
+
+    // Lambda pulls the image with the repository policy, not with any role.
+    this.repository.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'LambdaPull',
+        principals: [new iam.ServicePrincipal('lambda.amazonaws.com')],
+        actions: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
+        conditions: {
+          StringLike: {
+            'aws:sourceArn': `arn:${Aws.PARTITION}:lambda:${Aws.REGION}:${Aws.ACCOUNT_ID}:function:*`
+          }
+        }
+      })
+    )
+
+    new CfnOutput(this, 'RepositoryUri', {
+      value: this.repository.repositoryUri
+    })
+  }
+}
+
+export interface AppStackProps extends StackProps {
+  repositoryName: string
+  functionName: string
+  architecture: FunctionArchitecture
+  /** owner/name of the GitHub repository whose workflows may deploy. */
+  githubRepository: string
+  /** The branch deploys run from. Default main. */
+  deployBranch?: string
+  /** Let pull_request workflows assume the deploy role (previews). Default true. */
+  allowPullRequests?: boolean
+  /**
+   * An account has one OIDC provider per URL: pass the ARN of the existing
+   * token.actions.githubusercontent.com provider to reuse it.
+   */
+  existingOidcProviderArn?: string
+  /** The README whose Permissions policy the deploy role gets. */
+  readmePath?: string
+}
+
+const GITHUB_OIDC = 'token.actions.githubusercontent.com'
+
+export class AppStack extends Stack {
+  readonly function: lambda.DockerImageFunction
+  readonly liveAlias: lambda.Alias
+  readonly deployRole: iam.Role
+
+  constructor(scope: Construct, id: string, props: AppStackProps) {
+    super(scope, id, props)
+    if (!/^[\w.-]+\/[\w.-]+$/.test(props.githubRepository)) {
+      throw new Error(
+        `githubRepository must be owner/name, got "${props.githubRepository}"`
+      )
+    }
+
+    // No lookup and no docker build at synth time: the repository by name and
+    // the tag of an image already in it. The action deploys later images; a
+    // later cdk deploy only sets the image again when this parameter changes.
+    const imageTag = new CfnParameter(this, 'ImageTag', {
+      type: 'String',
+      description:
+        'Tag of an image already in the repository, used when the function is created',
+      minLength: 1
+    })
+    const repository = ecr.Repository.fromRepositoryName(
+      this,
+      'Repository',
+      props.repositoryName
+    )
+
+    const executionRole = new iam.Role(this, 'ExecutionRole', {
+      // The name the README's policy lets the deploy role pass to previews.
+      roleName: `${props.functionName}-lambda`,
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      managedPolicies: [
+        iam.ManagedPolicy.fromAwsManagedPolicyName(
+          'service-role/AWSLambdaBasicExecutionRole'
+        )
+      ]
+    })
+
+    this.function = new lambda.DockerImageFunction(this, 'Function', {
+      functionName: props.functionName,
+      code: lambda.DockerImageCode.fromEcr(repository, {
+        tagOrDigest: imageTag.valueAsString
+      }),
+      architecture:
+        props.architecture === 'arm64'
+          ? lambda.Architecture.ARM_64
+          : lambda.Architecture.X86_64,
+      role: executionRole,
+      memorySize: 512,
+      timeout: Duration.seconds(30)
+    })
+
+    // The action updates $LATEST (it publishes no version), so `live` points
+    // at $LATEST: a stable name for the API to invoke that every deploy and
+    // rollback of the action reaches.
+    this.liveAlias = new lambda.Alias(this, 'LiveAlias', {
+      aliasName: 'live',
+      version: this.function.latestVersion
+    })
+
+    // Payload format 2.0, which LambdaEventSource.HttpApi expects.
+    const api = new HttpApi(this, 'HttpApi', {
+      apiName: props.functionName,
+      defaultIntegration: new HttpLambdaIntegration(
+        'LiveIntegration',
+        this.liveAlias
+      )
+    })
+
+    const oidcProviderArn =
+      props.existingOidcProviderArn ??
+      new iam.OidcProviderNative(this, 'GitHubOidc', {
+        url: `https://${GITHUB_OIDC}`,
+        clientIds: ['sts.amazonaws.com']
+      }).oidcProviderArn
+
+    // The sub claim: refs for push and workflow_dispatch runs, a fixed value
+    // for pull_request runs (configure-aws-credentials#511).
+    const subjects = [
+      `repo:${props.githubRepository}:ref:refs/heads/${props.deployBranch ?? 'main'}`
+    ]
+    if (props.allowPullRequests ?? true) {
+      subjects.push(`repo:${props.githubRepository}:pull_request`)
+    }
+    this.deployRole = new iam.Role(this, 'DeployRole', {
+      description: `GitHub Actions deploys of ${props.functionName} from ${props.githubRepository}`,
+      maxSessionDuration: Duration.hours(1),
+      assumedBy: new iam.WebIdentityPrincipal(oidcProviderArn, {
+        StringEquals: {
+          [`${GITHUB_OIDC}:aud`]: 'sts.amazonaws.com',
+          [`${GITHUB_OIDC}:sub`]: subjects
+        }
+      })
+    })
+    const policy = deployPolicy(readReadmePolicy(props.readmePath), {
+      partition: Aws.PARTITION,
+      region: Aws.REGION,
+      account: Aws.ACCOUNT_ID,
+      repositoryName: props.repositoryName,
+      functionName: props.functionName
+    })
+    new iam.Policy(this, 'DeployPolicy', {
+      roles: [this.deployRole],
+      document: iam.PolicyDocument.fromJson(policy)
+    })
+
+    new CfnOutput(this, 'ApiUrl', { value: api.apiEndpoint })
+    new CfnOutput(this, 'DeployRoleArn', { value: this.deployRole.roleArn })
+    new CfnOutput(this, 'FunctionName', { value: this.function.functionName })
+  }
+}

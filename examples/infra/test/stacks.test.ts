@@ -1,0 +1,384 @@
+import { readFileSync } from 'node:fs'
+import { App, type Stack } from 'aws-cdk-lib'
+import { Match, Template } from 'aws-cdk-lib/assertions'
+import {
+  README_PATH,
+  actionsOf,
+  deployPolicy,
+  readmePolicy
+} from '../lib/readme-policy'
+import { AppStack, type AppStackProps, RepositoryStack } from '../lib/stacks'
+
+const readme = readFileSync(README_PATH, 'utf8')
+
+function appStack(overrides: Partial<AppStackProps> = {}): Stack {
+  return new AppStack(new App(), 'App', {
+    repositoryName: 'team/web',
+    functionName: 'web-api',
+    architecture: 'arm64',
+    githubRepository: 'acme/web',
+    ...overrides
+  })
+}
+
+/** The README's policy, read here independently of lib/readme-policy.ts. */
+function readmeActions(): string[] {
+  const permissions = readme.split(/^## Permissions\s*$/m)[1] ?? ''
+  const json = /```json\n([\s\S]*?)\n```/.exec(permissions)?.[1] ?? '{}'
+  const policy = JSON.parse(json) as {
+    Statement: { Action: string | string[] }[]
+  }
+  return policy.Statement.flatMap(s =>
+    Array.isArray(s.Action) ? s.Action : [s.Action]
+  ).sort()
+}
+
+function deployRoleStatements(template: Template): Record<string, unknown>[] {
+  const policies = template.findResources('AWS::IAM::Policy')
+  const entries = Object.values(policies)
+  expect(entries).toHaveLength(1)
+  const document = (
+    entries[0] as {
+      Properties: { PolicyDocument: { Statement: Record<string, unknown>[] } }
+    }
+  ).Properties.PolicyDocument
+  return document.Statement
+}
+
+describe('RepositoryStack', () => {
+  const template = Template.fromStack(
+    new RepositoryStack(new App(), 'Repo', { repositoryName: 'team/web' })
+  )
+  interface LifecyclePolicy {
+    rules: { rulePriority: number; selection: Record<string, unknown> }[]
+  }
+  const lifecycle = (): LifecyclePolicy => {
+    const repository = Object.values(
+      template.findResources('AWS::ECR::Repository')
+    )[0] as {
+      Properties: { LifecyclePolicy: { LifecyclePolicyText: string } }
+    }
+    return JSON.parse(
+      repository.Properties.LifecyclePolicy.LifecyclePolicyText
+    ) as LifecyclePolicy
+  }
+
+  it('is IMMUTABLE, kept on stack deletion', () => {
+    template.hasResource('AWS::ECR::Repository', {
+      Properties: {
+        RepositoryName: 'team/web',
+        ImageTagMutability: 'IMMUTABLE'
+      },
+      DeletionPolicy: 'Retain'
+    })
+  })
+
+  it('keeps the newest 30 images, of which previews are at most 10', () => {
+    const rules = lifecycle().rules
+    expect(rules.map(rule => rule.selection)).toEqual([
+      {
+        tagStatus: 'tagged',
+        tagPatternList: ['release-*'],
+        countType: 'imageCountMoreThan',
+        countNumber: 9999
+      },
+      {
+        tagStatus: 'tagged',
+        tagPatternList: ['pr-*'],
+        countType: 'imageCountMoreThan',
+        countNumber: 10
+      },
+      {
+        tagStatus: 'untagged',
+        countType: 'sinceImagePushed',
+        countUnit: 'days',
+        countNumber: 1
+      },
+      {
+        tagStatus: 'any',
+        countType: 'imageCountMoreThan',
+        countNumber: 30
+      }
+    ])
+  })
+
+  it('evaluates the pinned and preview rules before the catch-all', () => {
+    // An image matched by a rule cannot be expired by a later rule: that is
+    // what protects pinned tags, and the any rule must come last (ECR).
+    const priorities = lifecycle().rules.map(rule => rule.rulePriority)
+    expect([...priorities].sort((a, b) => a - b)).toEqual(priorities)
+    expect(lifecycle().rules.at(-1)?.selection.tagStatus).toBe('any')
+  })
+
+  it('refuses a preview allowance that could push out every deployed image', () => {
+    expect(
+      () =>
+        new RepositoryStack(new App(), 'Repo', {
+          repositoryName: 'x',
+          imagesToKeep: 10,
+          previewImagesToKeep: 10
+        })
+    ).toThrow(/must be less than imagesToKeep/)
+  })
+
+  it('lets Lambda functions of this account pull, and nobody else', () => {
+    template.hasResourceProperties('AWS::ECR::Repository', {
+      RepositoryPolicyText: {
+        Statement: [
+          Match.objectLike({
+            Principal: { Service: 'lambda.amazonaws.com' },
+            Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
+            Condition: { StringLike: { 'aws:sourceArn': Match.anyValue() } }
+          })
+        ]
+      }
+    })
+  })
+})
+
+describe('AppStack', () => {
+  const template = Template.fromStack(appStack())
+
+  it('creates the function from the repository by name and the ImageTag parameter', () => {
+    template.hasParameter('ImageTag', { Type: 'String' })
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'web-api',
+      PackageType: 'Image',
+      Architectures: ['arm64'],
+      Code: {
+        ImageUri: {
+          'Fn::Join': [
+            '',
+            Match.arrayWith([
+              Match.stringLikeRegexp('/team/web:$'),
+              { Ref: 'ImageTag' }
+            ])
+          ]
+        }
+      }
+    })
+    // Nothing to build or upload at synth time.
+    expect(JSON.stringify(template.toJSON())).not.toMatch(
+      /cdk-assets|DockerImageAsset/
+    )
+  })
+
+  it.each([
+    ['x86_64', 'x86_64'],
+    ['arm64', 'arm64']
+  ] as const)(
+    'architecture %s gives Architectures [%s]',
+    (architecture, expected) => {
+      Template.fromStack(appStack({ architecture })).hasResourceProperties(
+        'AWS::Lambda::Function',
+        { Architectures: [expected] }
+      )
+    }
+  )
+
+  it('runs the function with its own execution role, named as the README expects', () => {
+    template.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: 'web-api-lambda',
+      AssumeRolePolicyDocument: Match.objectLike({
+        Statement: [
+          Match.objectLike({
+            Principal: { Service: 'lambda.amazonaws.com' }
+          })
+        ]
+      })
+    })
+  })
+
+  it('serves an HTTP API through the live alias, which follows $LATEST', () => {
+    template.hasResourceProperties('AWS::Lambda::Alias', {
+      Name: 'live',
+      FunctionVersion: '$LATEST'
+    })
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      ProtocolType: 'HTTP'
+    })
+    const aliasId = Object.keys(template.findResources('AWS::Lambda::Alias'))[0]
+    template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
+      IntegrationType: 'AWS_PROXY',
+      PayloadFormatVersion: '2.0',
+      IntegrationUri: { Ref: aliasId }
+    })
+  })
+
+  it('creates the GitHub OIDC provider, or reuses an existing one', () => {
+    template.hasResourceProperties('AWS::IAM::OIDCProvider', {
+      Url: 'https://token.actions.githubusercontent.com',
+      ClientIdList: ['sts.amazonaws.com']
+    })
+    const reusing = Template.fromStack(
+      appStack({
+        existingOidcProviderArn:
+          'arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com'
+      })
+    )
+    reusing.resourceCountIs('AWS::IAM::OIDCProvider', 0)
+  })
+
+  it('trusts only the repository: main, and pull requests for previews', () => {
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [
+          {
+            Action: 'sts:AssumeRoleWithWebIdentity',
+            Effect: 'Allow',
+            Principal: { Federated: Match.anyValue() },
+            Condition: {
+              StringEquals: {
+                'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com',
+                'token.actions.githubusercontent.com:sub': [
+                  'repo:acme/web:ref:refs/heads/main',
+                  'repo:acme/web:pull_request'
+                ]
+              }
+            }
+          }
+        ],
+        Version: '2012-10-17'
+      }
+    })
+  })
+
+  it('drops the pull_request subject when previews are off', () => {
+    Template.fromStack(
+      appStack({ allowPullRequests: false })
+    ).hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: Match.objectLike({
+        Statement: [
+          Match.objectLike({
+            Condition: {
+              StringEquals: Match.objectLike({
+                'token.actions.githubusercontent.com:sub': [
+                  'repo:acme/web:ref:refs/heads/main'
+                ]
+              })
+            }
+          })
+        ]
+      })
+    })
+  })
+
+  it('refuses a githubRepository that is not owner/name', () => {
+    expect(() => appStack({ githubRepository: 'acme' })).toThrow(/owner\/name/)
+  })
+
+  it("gives the deploy role exactly the README's IAM actions", () => {
+    const actions = deployRoleStatements(template)
+      .flatMap((s): unknown[] =>
+        Array.isArray(s.Action) ? s.Action : [s.Action]
+      )
+      .map(String)
+      .sort()
+    expect(actions.length).toBeGreaterThan(10)
+    expect(actions).toEqual(readmeActions())
+  })
+
+  it("keeps the README's statements, with the real names in every resource", () => {
+    const statements = deployRoleStatements(template)
+    const documented = readmePolicy(readme).Statement
+    expect(statements.map(s => s.Sid)).toEqual(documented.map(s => s.Sid))
+    const text = JSON.stringify(statements)
+    for (const example of [
+      '123456789012',
+      'eu-west-1',
+      'team/my-api',
+      ':function:my-api'
+    ]) {
+      expect(text).not.toContain(example)
+    }
+    expect(text).toContain('team/web')
+    expect(text).toContain(':function:web-api')
+  })
+
+  it('lets the deploy role pass exactly the execution role, if the README asks for PassRole', () => {
+    const passRole = deployRoleStatements(template).find(
+      s => s.Action === 'iam:PassRole'
+    )
+    if (!readmeActions().includes('iam:PassRole')) {
+      expect(passRole).toBeUndefined()
+      return
+    }
+    const roleName = (resource: unknown): string =>
+      JSON.stringify(resource).replace(/.*:role\/([^"]+)".*/, '$1')
+    expect(roleName(passRole?.Resource)).toBe('web-api-lambda')
+  })
+})
+
+describe('deployPolicy', () => {
+  const names = {
+    partition: 'aws',
+    region: 'us-east-2',
+    account: '111122223333',
+    repositoryName: 'team/web',
+    functionName: 'web-api'
+  }
+
+  it('substitutes the example names in every kind of resource the README uses', () => {
+    const policy = deployPolicy(
+      {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: 'x:Y',
+            Resource: [
+              '*',
+              'arn:aws:ecr:eu-west-1:123456789012:repository/team/my-api',
+              'arn:aws:lambda:eu-west-1:123456789012:function:my-api',
+              'arn:aws:lambda:eu-west-1:123456789012:function:my-api-pr-*',
+              'arn:aws:iam::123456789012:role/my-api-lambda',
+              'arn:aws:apigateway:eu-west-1::/apis/*'
+            ]
+          }
+        ]
+      },
+      names
+    )
+    expect(policy.Statement[0]?.Resource).toEqual([
+      '*',
+      'arn:aws:ecr:us-east-2:111122223333:repository/team/web',
+      'arn:aws:lambda:us-east-2:111122223333:function:web-api',
+      'arn:aws:lambda:us-east-2:111122223333:function:web-api-pr-*',
+      'arn:aws:iam::111122223333:role/web-api-lambda',
+      'arn:aws:apigateway:us-east-2::/apis/*'
+    ])
+  })
+
+  it('refuses a resource it does not know how to substitute', () => {
+    expect(() =>
+      deployPolicy(
+        {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Action: 's3:GetObject',
+              Resource: 'arn:aws:s3:::my-api-artifacts/*'
+            }
+          ]
+        },
+        names
+      )
+    ).toThrow(/still names my-api/)
+  })
+
+  it('accepts a real function called my-api', () => {
+    const policy = deployPolicy(readmePolicy(readme), {
+      ...names,
+      functionName: 'my-api'
+    })
+    expect(JSON.stringify(policy)).toContain(':function:my-api"')
+  })
+
+  it('reads the policy from the Permissions section only', () => {
+    expect(() => readmePolicy('# x\n```json\n{}\n```\n')).toThrow(
+      /no "## Permissions" section/
+    )
+    expect(actionsOf(readmePolicy(readme))).toEqual(readmeActions())
+  })
+})
