@@ -144,3 +144,42 @@ export const AARCH64_BINARY = Buffer.concat([
   elfHeader(183),
   Buffer.alloc(4096, 2)
 ])
+
+/**
+ * Gzipped layers of a small image shaped like one on the AWS .NET base
+ * image (config: Entrypoint /lambda-entrypoint.sh, Cmd MyApi): a base layer
+ * for `architecture` and an app layer, optionally with an extension binary.
+ */
+export function lambdaDotnetLayers(
+  architecture: 'amd64' | 'arm64',
+  revision: string,
+  options: { extension?: 'amd64' | 'arm64' } = {}
+): Buffer[] {
+  const binary = architecture === 'arm64' ? AARCH64_BINARY : X86_64_BINARY
+  const base = gzipTar([
+    { path: 'bin/sh', content: binary, mode: 0o755 },
+    {
+      path: 'lambda-entrypoint.sh',
+      content: '#!/bin/sh\nexec /var/runtime/bootstrap "$@"\n',
+      mode: 0o755
+    },
+    {
+      path: 'var/runtime/bootstrap',
+      content: '#!/bin/sh\nexec /var/lang/bin/dotnet "$@"\n',
+      mode: 0o755
+    },
+    { path: 'var/lang/bin/dotnet', content: binary, mode: 0o755 }
+  ])
+  const app: FixtureEntry[] = [
+    { path: 'var/task/MyApi.dll', content: `MZ ${revision}` },
+    { path: 'var/task/MyApi.runtimeconfig.json', content: '{}' }
+  ]
+  if (options.extension !== undefined) {
+    app.push({
+      path: 'opt/extensions/telemetry',
+      content: options.extension === 'arm64' ? AARCH64_BINARY : X86_64_BINARY,
+      mode: 0o755
+    })
+  }
+  return [base, gzipTar(app)]
+}

@@ -6,6 +6,7 @@
  * Assertions are on what the action did to that world and what it told the
  * workflow (outputs, failure, warnings, job summary).
  */
+import { createHash } from 'node:crypto'
 import { promises as fs } from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
@@ -75,6 +76,7 @@ import {
   type ScriptEntry
 } from '../__fixtures__/exec.js'
 import { fakeTiming, type FakeTiming } from '../__fixtures__/timing.js'
+import { lambdaDotnetLayers } from '../__fixtures__/layers.js'
 import type { Exec } from '../src/docker.js'
 import type { Fetch } from '../src/ecr.js'
 import type { Dependencies } from '../src/main.js'
@@ -97,13 +99,24 @@ interface StoredImage {
   config: string | undefined
   /** What `docker image inspect` reports for a local build of it. */
   platform: string
+  /** Gzipped layer blobs, for preflight to read through the registry API. */
+  layers?: Buffer[]
 }
+
+const layerDigest = (layer: Buffer): string =>
+  `sha256:${createHash('sha256').update(layer).digest('hex')}`
 
 function singleImage(
   architecture: 'amd64' | 'arm64',
-  revision: string
+  revision: string,
+  extension?: 'amd64' | 'arm64'
 ): StoredImage {
   const config = imageConfigBlob(architecture)
+  const layers = lambdaDotnetLayers(
+    architecture,
+    revision,
+    extension === undefined ? {} : { extension }
+  )
   const manifest = JSON.stringify({
     schemaVersion: 2,
     mediaType: DOCKER_V2,
@@ -112,25 +125,19 @@ function singleImage(
       size: config.length,
       digest: sha256Digest(config)
     },
-    layers: [
-      {
-        mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
-        size: 94_371_840,
-        digest: sha256Digest(`base-${architecture}`)
-      },
-      {
-        mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
-        size: 1_048_576,
-        digest: sha256Digest(`app-${architecture}-${revision}`)
-      }
-    ]
+    layers: layers.map(layer => ({
+      mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
+      size: layer.length,
+      digest: layerDigest(layer)
+    }))
   })
   return {
     digest: sha256Digest(manifest),
     mediaType: DOCKER_V2,
     manifest,
     config,
-    platform: `linux/${architecture}`
+    platform: `linux/${architecture}`,
+    layers
   }
 }
 
@@ -307,11 +314,13 @@ class FakeRegistry {
     this.tags.set(tag, image.digest)
   }
 
-  blob(digest: string): string | undefined {
+  blob(digest: string): string | Buffer | undefined {
     for (const image of this.images.values()) {
       if (image.config !== undefined && sha256Digest(image.config) === digest) {
         return image.config
       }
+      const layer = image.layers?.find(l => layerDigest(l) === digest)
+      if (layer !== undefined) return layer
     }
     return undefined
   }
@@ -752,6 +761,7 @@ describe('a first deploy of a new tag', () => {
       'Look up function, repository and tag',
       'Build and push',
       'Check the image',
+      'Preflight: image',
       'Deploy',
       'Smoke test'
     ])
@@ -1190,5 +1200,68 @@ describe('the job summary', () => {
     expect(core.outputs()['image-uri']).toBe(
       `${REPOSITORY_URI}@${ARM64_IMAGE.digest}`
     )
+  })
+})
+
+describe('preflight of the pushed image', () => {
+  const WRONG_EXTENSION = singleImage('arm64', 'v2', 'amd64')
+  const RIGHT_EXTENSION = singleImage('arm64', 'v2', 'arm64')
+
+  it('strict: a wrong-CPU extension stops the deploy before UpdateFunctionCode', async () => {
+    const w = world()
+    w.build.image = WRONG_EXTENSION
+
+    await run(w.deps)
+
+    expect(core.failures()).toHaveLength(1)
+    expect(core.failures()[0]).toMatch(
+      /Preflight \(image\) stopped the deploy[\s\S]*\/opt\/extensions\/telemetry is a 64-bit x86-64 ELF binary but the function runs on arm64 \(AArch64\)/
+    )
+    expect(w.calls('lambda:UpdateFunctionCode')).toEqual([])
+    expect(w.fn.digest).toBe(PREVIOUS_DIGEST)
+    const summary = core.writtenSummaries().join('\n')
+    expect(summary).toContain('| Preflight check | Result | Details |')
+    expect(summary).toMatch(/\| Extension telemetry \| ❌ fail \|/)
+    expect(summary).toMatch(/\| Entrypoint \| ✅ pass \|/)
+  })
+
+  it('warn: the same image only warns, and is deployed', async () => {
+    const w = world({ preflight: 'warn' })
+    w.build.image = WRONG_EXTENSION
+
+    await run(w.deps)
+
+    expect(core.failures()).toEqual([])
+    expect(core.warnings().join('\n')).toMatch(
+      /Preflight: Extension telemetry: \/opt\/extensions\/telemetry is a 64-bit x86-64 ELF binary/
+    )
+    expect(w.calls('lambda:UpdateFunctionCode')).toEqual([
+      `${REPOSITORY_URI}@${WRONG_EXTENSION.digest}`
+    ])
+  })
+
+  it('strict: the right-CPU extension passes and is deployed', async () => {
+    const w = world()
+    w.build.image = RIGHT_EXTENSION
+
+    await run(w.deps)
+
+    expect(core.failures()).toEqual([])
+    expect(w.fn.digest).toBe(RIGHT_EXTENSION.digest)
+  })
+
+  it('off: no layer is read and nothing is checked', async () => {
+    const w = world({ preflight: 'off' })
+    w.build.image = WRONG_EXTENSION
+
+    await run(w.deps)
+
+    expect(core.failures()).toEqual([])
+    const layerDigests = (WRONG_EXTENSION.layers ?? []).map(layerDigest)
+    expect(
+      w.calls('fetch').filter(url => layerDigests.some(d => url.endsWith(d)))
+    ).toEqual([])
+    expect(core.groupNames()).not.toContain('Preflight: image')
+    expect(w.fn.digest).toBe(WRONG_EXTENSION.digest)
   })
 })

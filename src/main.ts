@@ -34,6 +34,8 @@ import {
   type FunctionState
 } from './lambda.js'
 import { platformFor, resolveArchitecture } from './platform.js'
+import { enforce } from './preflight/checks.js'
+import { preflightImage } from './preflight/image.js'
 import {
   commentOnPullRequest,
   createPreview,
@@ -281,7 +283,7 @@ async function deploy(
   const imageUri = `${repository.uri}@${digest}`
   report.imageUri = imageUri
 
-  await phase('Check the image', async () => {
+  const checkedImage = await phase('Check the image', async () => {
     const image = await getImageManifest(ecr, repository, digest)
     const manifest = checkManifest(image)
     const config = await fetchImageConfig(
@@ -294,7 +296,30 @@ async function deploy(
     log(
       `${imageUri}: single-platform ${image.mediaType}, ${config.os}/${config.architecture}, matches the function.`
     )
+    return { manifest: image.manifest, configDigest: manifest.configDigest }
   })
+
+  if (inputs.preflight !== 'off') {
+    await phase('Preflight: image', async () => {
+      const result = await preflightImage(
+        auth,
+        repository.name,
+        checkedImage.manifest,
+        checkedImage.configDigest,
+        architecture,
+        deps.fetch
+      )
+      report.preflight = [...(report.preflight ?? []), ...result.checks]
+      log(
+        `Read ${result.layers} layer(s), ${result.uncompressedBytes} bytes uncompressed.`
+      )
+      const stop = enforce('image', result.checks, inputs.preflight, {
+        log,
+        warn: message => core.warning(message)
+      })
+      if (stop !== undefined) throw new DeployError(stop)
+    })
+  }
 
   const waitTimeoutMs = inputs.waitTimeoutMs
   // What this deploy replaces, and so what a rollback restores: the function

@@ -1,3 +1,4 @@
+import type { Check } from './preflight/checks.js'
 import { formatDuration } from './time.js'
 
 export interface PhaseRecord {
@@ -39,6 +40,8 @@ export interface Report {
   /** mode cleanup: what was deleted. */
   removed?: string[] | undefined
   phases: PhaseRecord[]
+  /** Every preflight check that ran, in order. */
+  preflight?: Check[] | undefined
   error?: string | undefined
 }
 
@@ -187,5 +190,22 @@ export function renderSummary(report: Report): string {
       ''
     )
   }
+  if (report.preflight !== undefined && report.preflight.length > 0) {
+    lines.push(
+      '| Preflight check | Result | Details |',
+      '|---|---|---|',
+      ...report.preflight.map(
+        check =>
+          `| ${cell(check.title)} | ${PREFLIGHT_ICONS[check.result]} ${check.result} | ${cell(check.message)} |`
+      ),
+      ''
+    )
+  }
   return lines.join('\n')
+}
+
+const PREFLIGHT_ICONS: Record<Check['result'], string> = {
+  pass: '✅',
+  warn: '⚠️',
+  fail: '❌'
 }

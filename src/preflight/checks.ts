@@ -55,3 +55,36 @@ export function blockingMessage(phase: string, blocking: Check[]): string {
     '\nFix the above, or set preflight: warn to deploy anyway.'
   )
 }
+
+const ICONS: Record<CheckResult, string> = {
+  pass: 'pass',
+  warn: 'WARN',
+  fail: 'FAIL'
+}
+
+export interface Reporter {
+  log: (message: string) => void
+  warn: (message: string) => void
+}
+
+/**
+ * Log every check, annotate what the mode makes a warning, and return the
+ * error that stops the deploy, if any (the caller throws it).
+ */
+export function enforce(
+  phase: string,
+  checks: Check[],
+  mode: PreflightMode,
+  reporter: Reporter
+): string | undefined {
+  for (const check of checks) {
+    reporter.log(`[${ICONS[check.result]}] ${check.title}: ${check.message}`)
+  }
+  const verdict = decide(checks, mode)
+  for (const check of verdict.warnings) {
+    reporter.warn(`Preflight: ${check.title}: ${check.message}`)
+  }
+  return verdict.blocking.length > 0
+    ? blockingMessage(phase, verdict.blocking)
+    : undefined
+}
