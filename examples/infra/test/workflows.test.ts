@@ -222,12 +222,14 @@ describe('the example workflows', () => {
   })
 
   it('rollback redeploys an existing tag given to workflow_dispatch, without building', () => {
-    expect(rollback.on).toEqual({
-      workflow_dispatch: {
-        inputs: {
-          tag: expect.objectContaining({ required: true, type: 'string' })
-        }
-      }
+    expect(Object.keys(rollback.on)).toEqual(['workflow_dispatch'])
+    const dispatch = rollback.on.workflow_dispatch as {
+      inputs: Record<string, { required?: boolean; type?: string }>
+    }
+    expect(Object.keys(dispatch.inputs)).toEqual(['tag'])
+    expect(dispatch.inputs.tag).toMatchObject({
+      required: true,
+      type: 'string'
     })
     const steps = rollback.jobs.rollback?.steps ?? []
     // Nothing checked out, so nothing to build from.
