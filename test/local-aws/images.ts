@@ -28,6 +28,11 @@ export interface AppOptions {
   body?: string
   /** Extra files under the web root for status 200, e.g. { 'health': 'ok' }. */
   files?: Record<string, string>
+  /**
+   * Add a Lambda extension /opt/extensions/<name> built from the amd64 or arm64 busybox,
+   * whatever the image's platform (an extension copied for the wrong CPU).
+   */
+  extension?: { name: string; arch: 'amd64' | 'arm64' }
 }
 
 const DEFAULT_STATE = '/tmp/aspnet-lambda-deploy-local-aws'
@@ -103,6 +108,11 @@ export function makeAppContext(dir: string, opts: AppOptions = {}): string {
     'COPY busybox-${TARGETARCH:-amd64} /bin/busybox',
     'COPY www /www',
     ...(status === 200 ? [] : ['COPY handler /handler']),
+    ...(opts.extension
+      ? [
+          `COPY busybox-${opts.extension.arch} /opt/extensions/${opts.extension.name}`
+        ]
+      : []),
     'EXPOSE 8080',
     `ENTRYPOINT ${JSON.stringify(entrypoint)}`,
     ''

@@ -1,0 +1,107 @@
+/**
+ * Image preflight of the bundled action on the local stand-in: an arm64
+ * function is given an image whose /opt/extensions binary is x86-64. The
+ * action reads the pushed layers through the registry API and stops before
+ * UpdateFunctionCode; the same image with an arm64 extension deploys.
+ */
+import { mkdtempSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { beforeEach, describe, expect, it, jest } from '@jest/globals'
+import { GetFunctionCommand } from '@aws-sdk/client-lambda'
+import {
+  awsClients,
+  createImageFunction,
+  localAwsEnv,
+  reset,
+  runAction,
+  updates,
+  type ActionResult,
+  type ImageFunction
+} from '../test/local-aws/fixtures.js'
+import { makeAppContext } from '../test/local-aws/images.js'
+
+jest.setTimeout(180_000)
+
+function errors(result: ActionResult): string {
+  return result.annotations
+    .filter(a => a.level === 'error')
+    .map(a => a.message)
+    .join('\n')
+}
+
+async function deployedDigest(functionName: string): Promise<string> {
+  const fn = await awsClients().lambda.send(
+    new GetFunctionCommand({ FunctionName: functionName })
+  )
+  return (
+    /@(sha256:[a-f0-9]{64})$/.exec(fn.Code?.ResolvedImageUri ?? '')?.[1] ?? ''
+  )
+}
+
+function contextWithExtension(arch: 'amd64' | 'arm64', body: string): string {
+  return makeAppContext(mkdtempSync(path.join(os.tmpdir(), 'e2e-preflight-')), {
+    body,
+    extension: { name: 'telemetry', arch }
+  })
+}
+
+let fn: ImageFunction
+
+beforeEach(async () => {
+  localAwsEnv()
+  await reset()
+  fn = await createImageFunction({
+    functionName: 'arm-api',
+    repositoryName: 'arm-api',
+    architecture: 'arm64',
+    functionUrl: true,
+    body: 'initial arm64\n'
+  })
+})
+
+describe('preflight of the pushed image on an arm64 function', () => {
+  it('stops an image whose extension is x86-64 before UpdateFunctionCode', async () => {
+    const result = await runAction({
+      inputs: {
+        'function-name': 'arm-api',
+        repository: 'arm-api',
+        context: contextWithExtension('amd64', 'wrong extension\n')
+      }
+    })
+
+    expect(result.exitCode).toBe(1)
+    expect(errors(result)).toMatch(
+      /\/opt\/extensions\/telemetry is a 64-bit x86-64 ELF binary but the function runs on arm64 \(AArch64\)/
+    )
+    expect(await updates('arm-api')).toEqual([])
+    expect(await deployedDigest('arm-api')).toBe(fn.initialDigest)
+    expect(result.summary).toMatch(/\| Extension telemetry \| ❌ fail \|/)
+    // The image was pushed (and checked), only the function was left alone.
+    expect(result.outputs['image-digest']).toMatch(/^sha256:/)
+  })
+
+  it('deploys the same app with an arm64 extension', async () => {
+    const result = await runAction({
+      inputs: {
+        'function-name': 'arm-api',
+        repository: 'arm-api',
+        context: contextWithExtension('arm64', 'right extension\n'),
+        'smoke-expect-body': 'right extension',
+        'smoke-timeout': '60s'
+      }
+    })
+
+    expect(errors(result)).toBe('')
+    expect(result.exitCode).toBe(0)
+    expect(result.summary).toMatch(/\| Extension telemetry \| ✅ pass \|/)
+    expect(result.summary).toMatch(
+      /\| Entrypoint \| ✅ pass \|.*AArch64 ELF binary/
+    )
+    const digest = result.outputs['image-digest'] ?? ''
+    expect(await deployedDigest('arm-api')).toBe(digest)
+    expect((await updates('arm-api')).map(u => u.status)).toEqual([
+      'Successful'
+    ])
+  })
+})
