@@ -19,14 +19,28 @@ NODE_OPTIONS=--experimental-vm-modules NODE_NO_WARNINGS=1 \
   npx jest --ci --json --outputFile="$results" "$@"
 status=$?
 
+# examples/infra (CDK stack and example workflow tests) is its own npm
+# project with its own jest; its results count in the same total.
+infra_results=$(mktemp)
+if [ ! -d examples/infra/node_modules ]; then
+  npm ci --prefix examples/infra --no-audit --no-fund || status=1
+fi
+(cd examples/infra && npx jest --ci --json --outputFile="$infra_results") || status=1
+
 node -e '
   const fs = require("fs")
-  let r = {}
-  try { r = JSON.parse(fs.readFileSync(process.argv[1], "utf8")) } catch {}
-  const passed = r.numPassedTests ?? 0
-  // A suite that cannot even load counts as a failure.
-  const failed = (r.numFailedTests ?? 0) + (r.numRuntimeErrorTestSuites ?? 0)
+  let passed = 0
+  let failed = 0
+  for (const file of process.argv.slice(1)) {
+    let r
+    try { r = JSON.parse(fs.readFileSync(file, "utf8")) } catch {}
+    // A jest run that wrote no results failed as a whole.
+    if (r === undefined) { failed += 1; continue }
+    passed += r.numPassedTests ?? 0
+    // A suite that cannot even load counts as a failure.
+    failed += (r.numFailedTests ?? 0) + (r.numRuntimeErrorTestSuites ?? 0)
+  }
   console.log(`tests: ${passed} passed, ${failed} failed`)
-' "$results"
-rm -f "$results"
+' "$results" "$infra_results"
+rm -f "$results" "$infra_results"
 exit $status
