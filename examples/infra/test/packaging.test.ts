@@ -1,0 +1,287 @@
+/**
+ * What a Marketplace user relies on besides the code: action.yml's listing
+ * metadata, the release workflow (its scripts are run here against a scratch
+ * git repository and a stand-in for gh), CHANGELOG, SECURITY.md, Dependabot.
+ */
+import { execFileSync, spawnSync } from 'node:child_process'
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync
+} from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parse } from 'yaml'
+
+const root = join(__dirname, '..', '..', '..')
+const read = (path: string): string => readFileSync(join(root, path), 'utf8')
+
+interface Step {
+  name?: string
+  uses?: string
+  run?: string
+  env?: Record<string, string>
+}
+interface Workflow {
+  on: Record<string, unknown>
+  jobs: Record<
+    string,
+    { needs?: string; permissions?: Record<string, string>; steps: Step[] }
+  >
+}
+
+const release = parse(read('.github/workflows/release.yml')) as Workflow
+const stepNamed = (job: string, name: string): Step => {
+  const step = release.jobs[job]?.steps.find(s => s.name === name)
+  if (step?.run === undefined) throw new Error(`no run step "${name}"`)
+  return step
+}
+
+const scratch = mkdtempSync(join(tmpdir(), 'release-'))
+afterAll(() => rmSync(scratch, { recursive: true, force: true }))
+
+function git(cwd: string, ...args: string[]): string {
+  return execFileSync('git', args, {
+    cwd,
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: 't',
+      GIT_AUTHOR_EMAIL: 't@example.com',
+      GIT_COMMITTER_NAME: 't',
+      GIT_COMMITTER_EMAIL: 't@example.com'
+    }
+  }).trim()
+}
+
+describe('action.yml listing metadata', () => {
+  const action = parse(read('action.yml')) as {
+    name?: string
+    description?: string
+    author?: string
+    branding?: { icon?: string; color?: string }
+    runs?: { using?: string; main?: string; post?: string }
+  }
+
+  it('has a name, an author and a description the Marketplace accepts', () => {
+    expect(action.name).toBe('ASP.NET Lambda Deploy')
+    expect(action.author).toMatch(/\S/)
+    // The Marketplace refuses 125 characters or more.
+    expect(action.description?.length).toBeGreaterThan(40)
+    expect(action.description?.length).toBeLessThan(125)
+  })
+
+  it('has branding with a colour GitHub offers', () => {
+    expect([
+      'white',
+      'black',
+      'yellow',
+      'blue',
+      'green',
+      'orange',
+      'red',
+      'purple',
+      'gray-dark'
+    ]).toContain(action.branding?.color)
+    expect(action.branding?.icon).toMatch(/^[a-z]+(-[a-z]+)*$/)
+  })
+
+  it('runs the committed bundle on node24, with a post step', () => {
+    expect(action.runs).toEqual({
+      using: 'node24',
+      main: 'dist/index.js',
+      post: 'dist/index.js'
+    })
+  })
+})
+
+describe('the release workflow', () => {
+  it('runs on version tags only', () => {
+    expect(release.on).toEqual({
+      push: { tags: ['v[0-9]+.[0-9]+.[0-9]+'] }
+    })
+  })
+
+  it('checks dist/ and runs the tests before it publishes anything', () => {
+    const check = release.jobs.check?.steps.map(s => s.run ?? '') ?? []
+    const dist = check.findIndex(run => run.includes('npm run package'))
+    expect(check[dist]).toContain('git diff --exit-code --stat dist/')
+    for (const command of [
+      'npm run lint',
+      'npm run test:unit',
+      'npm test --prefix examples/infra'
+    ]) {
+      expect(check).toContain(command)
+    }
+    expect(release.jobs.release?.needs).toBe('check')
+    expect(release.jobs.release?.permissions).toEqual({ contents: 'write' })
+    expect(release.jobs.check?.permissions).toBeUndefined()
+  })
+
+  it('the CHANGELOG has a section for the version in package.json', () => {
+    const { version } = JSON.parse(read('package.json')) as { version: string }
+    expect(read('CHANGELOG.md')).toMatch(
+      new RegExp(`^## \\[${version.replaceAll('.', '\\.')}\\]`, 'm')
+    )
+  })
+
+  it("publishes the version's CHANGELOG section as the release notes", () => {
+    const bin = join(scratch, 'bin')
+    mkdirSync(bin, { recursive: true })
+    // A stand-in for gh that records its arguments and the notes file.
+    writeFileSync(
+      join(bin, 'gh'),
+      '#!/bin/sh\nprintf "%s\\n" "$@" > "$RUNNER_TEMP/gh-args"\nwhile [ $# -gt 0 ]; do [ "$1" = --notes-file ] && cp "$2" "$RUNNER_TEMP/published.md"; shift; done\n'
+    )
+    chmodSync(join(bin, 'gh'), 0o755)
+    const changelog = join(scratch, 'changelog')
+    mkdirSync(changelog, { recursive: true })
+    writeFileSync(
+      join(changelog, 'CHANGELOG.md'),
+      '# Changelog\n\n## [1.1.0] - 2026-01-02\n\n- new thing\n\n## [1.0.0] - 2026-01-01\n\n- first\n'
+    )
+    const result = spawnSync(
+      'bash',
+      [
+        '--norc',
+        '-e',
+        '-c',
+        stepNamed(
+          'release',
+          'GitHub release with the CHANGELOG section as notes'
+        ).run ?? ''
+      ],
+      {
+        cwd: changelog,
+        encoding: 'utf8',
+        env: {
+          PATH: `${bin}:${process.env.PATH ?? ''}`,
+          TAG: 'v1.1.0',
+          RUNNER_TEMP: changelog
+        }
+      }
+    )
+    expect(result.stderr).toBe('')
+    expect(result.status).toBe(0)
+    expect(readFileSync(join(changelog, 'published.md'), 'utf8')).toBe(
+      '\n- new thing\n\n'
+    )
+    expect(
+      readFileSync(join(changelog, 'gh-args'), 'utf8').split('\n')
+    ).toEqual(
+      expect.arrayContaining(['release', 'create', 'v1.1.0', '--verify-tag'])
+    )
+  })
+
+  describe('moving the major tag', () => {
+    const origin = join(scratch, 'origin.git')
+    const clone = join(scratch, 'clone')
+    const commits: Record<string, string> = {}
+
+    beforeAll(() => {
+      git(scratch, 'init', '-q', '--bare', origin)
+      git(scratch, 'clone', '-q', origin, clone)
+      for (const version of ['v1.0.0', 'v1.1.0', 'v2.0.0']) {
+        writeFileSync(join(clone, 'file'), version)
+        git(clone, 'add', 'file')
+        git(clone, 'commit', '-q', '-m', version)
+        git(clone, 'tag', version)
+        commits[version] = git(clone, 'rev-parse', 'HEAD')
+      }
+      // A fix for the older minor, tagged after v1.1.0.
+      git(clone, 'checkout', '-q', commits['v1.0.0'] ?? '')
+      writeFileSync(join(clone, 'file'), 'v1.0.1')
+      git(clone, 'commit', '-q', '-am', 'v1.0.1')
+      git(clone, 'tag', 'v1.0.1')
+      commits['v1.0.1'] = git(clone, 'rev-parse', 'HEAD')
+      git(clone, 'push', '-q', 'origin', '--tags')
+    })
+
+    const moveMajorTag = (tag: string): string => {
+      const result = spawnSync(
+        'bash',
+        [
+          '--norc',
+          '-e',
+          '-c',
+          stepNamed('release', 'Move the major tag').run ?? ''
+        ],
+        {
+          cwd: clone,
+          encoding: 'utf8',
+          env: { ...process.env, TAG: tag, GITHUB_SHA: commits[tag] ?? '' }
+        }
+      )
+      expect(result.status).toBe(0)
+      return result.stdout
+    }
+    const remoteTarget = (tag: string): string =>
+      git(origin, 'rev-parse', `${tag}^{commit}`)
+
+    it('points vX at the release', () => {
+      moveMajorTag('v1.1.0')
+      expect(remoteTarget('v1')).toBe(commits['v1.1.0'])
+      moveMajorTag('v2.0.0')
+      expect(remoteTarget('v2')).toBe(commits['v2.0.0'])
+      expect(remoteTarget('v1')).toBe(commits['v1.1.0'])
+    })
+
+    it('never moves it back to an older minor', () => {
+      expect(moveMajorTag('v1.0.1')).toContain('v1 stays on v1.1.0')
+      expect(remoteTarget('v1')).toBe(commits['v1.1.0'])
+    })
+  })
+})
+
+describe('repository files', () => {
+  it('SECURITY.md says how to report a vulnerability privately', () => {
+    expect(read('SECURITY.md')).toMatch(/## Reporting a vulnerability/)
+    expect(read('SECURITY.md')).toMatch(/Report a vulnerability/)
+  })
+
+  it('Dependabot updates both npm projects and the workflow actions', () => {
+    const config = parse(read('.github/dependabot.yml')) as {
+      updates: { 'package-ecosystem': string; directory: string }[]
+    }
+    expect(
+      config.updates.map(u => `${u['package-ecosystem']} ${u.directory}`).sort()
+    ).toEqual(['github-actions /', 'npm /', 'npm /examples/infra'])
+    for (const update of config.updates) {
+      if (update['package-ecosystem'] === 'npm') {
+        expect(
+          existsSync(join(root, update.directory, 'package-lock.json'))
+        ).toBe(true)
+      }
+    }
+  })
+
+  it('the example workflows use the same action versions as ours (Dependabot does not read them)', () => {
+    const versions = (dir: string): Map<string, Set<string>> => {
+      const found = new Map<string, Set<string>>()
+      for (const name of readdirSync(join(root, dir))) {
+        for (const match of read(`${dir}/${name}`).matchAll(
+          /uses:\s*([\w.-]+\/[\w.-]+)@(\S+)/g
+        )) {
+          const [, action = '', version = ''] = match
+          if (action === 'your-org/aspnet-lambda-deploy') continue
+          found.set(action, (found.get(action) ?? new Set()).add(version))
+        }
+      }
+      return found
+    }
+    const ours = versions('.github/workflows')
+    const examples = versions('examples/workflows')
+    expect(examples.size).toBeGreaterThan(0)
+    for (const [action, used] of examples) {
+      expect([action, [...used]]).toEqual([
+        action,
+        [...(ours.get(action) ?? [])]
+      ])
+    }
+  })
+})
