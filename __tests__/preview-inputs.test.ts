@@ -135,3 +135,35 @@ describe('preview inputs', () => {
     expect(inputs.preview?.name).toHaveLength(64)
   })
 })
+
+describe('cleanup inputs', () => {
+  it('need no tag and no GITHUB_SHA: a cleanup builds nothing', () => {
+    const inputs = getInputs(
+      name =>
+        ({
+          mode: 'cleanup',
+          'pull-request': '7',
+          'function-name': 'my-api',
+          repository: 'team/my-api',
+          'aws-region': 'eu-west-1'
+        })[name] ?? '',
+      {}
+    )
+    expect(inputs.mode).toBe('cleanup')
+    expect(inputs.preview?.name).toBe('my-api-pr-7')
+  })
+
+  it('a deploy still needs a tag', () => {
+    expect(() =>
+      getInputs(
+        name =>
+          ({
+            'function-name': 'my-api',
+            repository: 'team/my-api',
+            'aws-region': 'eu-west-1'
+          })[name] ?? '',
+        {}
+      )
+    ).toThrow(/tag is empty and GITHUB_SHA is not set/)
+  })
+})

@@ -380,3 +380,40 @@ describe('renderSummary', () => {
     expect(summary).toContain("| Image tag | `v1'evil` |")
   })
 })
+
+describe('renderSummary of previews', () => {
+  it('names a preview and its URL', () => {
+    const markdown = renderSummary({
+      functionName: 'my-api-pr-7',
+      productionFunctionName: 'my-api',
+      previewFunctionName: 'my-api-pr-7',
+      previewUrl: 'https://abc.lambda-url.eu-west-1.on.aws/',
+      phases: []
+    })
+    expect(markdown).toContain('## ✅ Preview deployed: my-api-pr-7')
+    expect(markdown).toContain('| Preview of | `my-api` |')
+    expect(markdown).toContain(
+      '| Preview URL | https://abc.lambda-url.eu-west-1.on.aws/ |'
+    )
+  })
+
+  it('lists what a cleanup removed, or says there was nothing', () => {
+    const base = {
+      functionName: 'my-api',
+      productionFunctionName: 'my-api',
+      previewFunctionName: 'my-api-pr-7',
+      phases: []
+    }
+    expect(
+      renderSummary({
+        ...base,
+        removed: ['function f', 'image tag api:pr-7-a']
+      })
+    ).toMatch(
+      /## 🧹 Preview removed: my-api[\s\S]*\| Removed \| function f<br>image tag api:pr-7-a \|/
+    )
+    expect(renderSummary({ ...base, removed: [] })).toContain(
+      '| Removed | nothing was left to remove |'
+    )
+  })
+})

@@ -143,11 +143,13 @@ export function getInputs(
 
   // tag
   const tag = optional('tag') ?? env.GITHUB_SHA ?? ''
-  if (tag === '') {
+  // A cleanup builds nothing, so it needs no tag.
+  const buildsImage = optional('mode')?.toLowerCase() !== 'cleanup'
+  if (tag === '' && buildsImage) {
     problems.push(
       'tag is empty and GITHUB_SHA is not set: give a tag matching [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}.'
     )
-  } else if (!TAG.test(tag)) {
+  } else if (tag !== '' && !TAG.test(tag)) {
     problems.push(
       `tag "${tag}" is not a valid image tag: it must match [A-Za-z0-9_][A-Za-z0-9_.-]{0,127} (no slashes, colons or @).`
     )
@@ -291,7 +293,7 @@ export function getInputs(
     TAG.test(tag)
       ? previewImageTag(previewInputs.pullRequest, tag)
       : tag
-  if (!TAG.test(imageTag) && TAG.test(tag)) {
+  if (tag !== '' && !TAG.test(imageTag) && TAG.test(tag)) {
     problems.push(
       `tag "${tag}" is too long for a preview: the image tag "${imageTag}" must be at most 128 characters.`
     )

@@ -111,7 +111,11 @@ function smokeCell(smoke: SmokeSummary | undefined): string {
 export function renderSummary(report: Report): string {
   const outcome =
     report.error === undefined
-      ? '✅ Deployed'
+      ? report.removed !== undefined
+        ? '🧹 Preview removed'
+        : report.previewFunctionName !== undefined
+          ? '✅ Preview deployed'
+          : '✅ Deployed'
       : report.rolledBack === true
         ? '↩️ Failed and rolled back'
         : '❌ Failed'

@@ -41,6 +41,7 @@ import {
   GetAuthorizationTokenCommand
 } from '@aws-sdk/client-ecr'
 import {
+  AddPermissionCommand,
   CreateFunctionCommand,
   CreateFunctionUrlConfigCommand,
   LambdaClient,
@@ -694,6 +695,16 @@ export async function createImageFunction(
       })
     )
     if (u.FunctionUrl) out.functionUrl = u.FunctionUrl
+    // A public URL also needs the resource-based permission, as in Lambda.
+    await lambda.send(
+      new AddPermissionCommand({
+        FunctionName: opts.functionName,
+        StatementId: 'FunctionURLAllowPublicAccess',
+        Action: 'lambda:InvokeFunctionUrl',
+        Principal: '*',
+        FunctionUrlAuthType: 'NONE'
+      })
+    )
   }
   return out
 }

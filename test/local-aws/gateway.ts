@@ -32,7 +32,13 @@
  *     RevisionId is emulated (changes when an update starts and ends; a stale one -> 412).
  *   - GetFunction / GetFunctionConfiguration / ListFunctions and the update responses carry
  *     State / LastUpdateStatus / LastUpdateStatusReason / LastUpdateStatusReasonCode accordingly.
- *   - Function URL configs: FunctionUrl http://127.0.0.1:4566/_url/<functionName>/
+ *   - Function URL configs: FunctionUrl http://127.0.0.1:4566/_url/<functionName>/; deleting a URL
+ *     the function does not have -> 404 ResourceNotFoundException (moto: 204).
+ *   - Function URL data plane: AuthType AWS_IAM -> 403 for unsigned requests; AuthType NONE -> 403
+ *     unless the function's policy lets Principal * lambda:InvokeFunctionUrl (FunctionUrlAuthType
+ *     NONE), which real Lambda requires (AddPermission; createImageFunction adds it).
+ *   - DeleteFunction also stops the function's data-plane container and forgets its update state.
+ *   - AddPermission with a StatementId the policy has -> 409 ResourceConflictException (moto: dup).
  *   - During an update, the data plane keeps serving the previous image (as Lambda does).
  * API Gateway v2: apiEndpoint http://127.0.0.1:4566/_apigw/<apiId>.
  *
@@ -81,6 +87,7 @@ import {
 import {
   GetFunctionCommand,
   GetFunctionUrlConfigCommand,
+  GetPolicyCommand,
   LambdaClient,
   UpdateFunctionCodeCommand
 } from '@aws-sdk/client-lambda'
@@ -826,6 +833,23 @@ async function handleLambdaApi(
     if (segs[0] === '2021-10-31' && fn && (sub === 'url' || sub === 'urls')) {
       if (sub === 'urls' && method === 'GET')
         return listFunctionUrlConfigs(req, res, fn.name, region)
+      if (sub === 'url' && method === 'DELETE') {
+        // moto answers 204 for a function without a URL; Lambda: 404.
+        try {
+          await moto(region).lambda.send(
+            new GetFunctionUrlConfigCommand({ FunctionName: fn.name })
+          )
+        } catch (e) {
+          if (errName(e) === 'ResourceNotFoundException')
+            return lambdaError(
+              res,
+              404,
+              'ResourceNotFoundException',
+              'The resource you requested does not exist.'
+            )
+          throw e
+        }
+      }
       const r = await forwardToMoto(req, body)
       const out = r.status < 300 ? parseJson(r.body) : undefined
       if (!out) return relay(res, r)
@@ -862,6 +886,57 @@ async function handleLambdaApi(
         ...(image ? { imageUri: image.ref.uri } : {})
       })
       return relay(res, r, out)
+    }
+
+    // DeleteFunction: the data plane stops serving it at once
+    if (
+      method === 'DELETE' &&
+      fn &&
+      sub === undefined &&
+      segs[1] === 'functions' &&
+      latest
+    ) {
+      const r = await forwardToMoto(req, body)
+      if (r.status < 300) {
+        const s = fns.get(fn.name)
+        if (s?.current) clearTimeout(s.current.timer)
+        fns.delete(fn.name)
+        const entry = containers.get(fn.name)
+        if (entry) {
+          containers.delete(fn.name)
+          await entry.ready.catch(() => undefined)
+          await removeContainer(entry.id)
+        }
+      }
+      return relay(res, r)
+    }
+
+    // AddPermission: a statement id that exists -> 409 like Lambda (moto adds a duplicate)
+    if (
+      method === 'POST' &&
+      fn &&
+      sub === 'policy' &&
+      segs[1] === 'functions'
+    ) {
+      const input = (parseJson(body) ?? {}) as { StatementId?: string }
+      const policy = await moto(region)
+        .lambda.send(new GetPolicyCommand({ FunctionName: fn.name }))
+        .then(p => p.Policy)
+        .catch(() => undefined)
+      const statements =
+        policy !== undefined
+          ? ((
+              parseJson(Buffer.from(policy)) as
+                { Statement?: { Sid?: string }[] } | undefined
+            )?.Statement ?? [])
+          : []
+      if (statements.some(st => st.Sid === input.StatementId))
+        return lambdaError(
+          res,
+          409,
+          'ResourceConflictException',
+          `The statement id (${input.StatementId ?? ''}) provided already exists. Please provide a new statement id, or remove the existing statement.`
+        )
     }
 
     // UpdateFunctionCode
@@ -1598,16 +1673,57 @@ async function handleFunctionUrl(
   if (!m?.[1]) return sendJson(res, 404, { Message: 'Not Found' })
   const fn = decodeURIComponent(m[1])
   // The URL exists only while the function has a Function URL config.
+  let authType: string | undefined
   try {
-    await moto().lambda.send(
-      new GetFunctionUrlConfigCommand({ FunctionName: fn })
-    )
+    authType = (
+      await moto().lambda.send(
+        new GetFunctionUrlConfigCommand({ FunctionName: fn })
+      )
+    ).AuthType
   } catch (e) {
     if (errName(e) === 'ResourceNotFoundException')
       return sendJson(res, 403, { Message: 'Forbidden' })
     throw e
   }
+  // Like Lambda: AWS_IAM answers unsigned requests with 403, and NONE needs the resource-based
+  // policy statement that lets anyone lambda:InvokeFunctionUrl (AddPermission ... NONE).
+  if (authType === 'AWS_IAM') {
+    if (!/^AWS4-HMAC-SHA256 /.test(req.headers.authorization ?? ''))
+      return sendJson(res, 403, { Message: 'Forbidden' })
+  } else if (!(await allowsPublicUrlInvoke(fn))) {
+    return sendJson(res, 403, { Message: 'Forbidden' })
+  }
   await invokeOverHttp(req, res, fn, (m[2] ?? '/') + url.search, DEFAULT_REGION)
+}
+
+/** Does the function's policy let everyone invoke its AuthType NONE Function URL? */
+async function allowsPublicUrlInvoke(fn: string): Promise<boolean> {
+  let policy: string | undefined
+  try {
+    policy = (
+      await moto().lambda.send(new GetPolicyCommand({ FunctionName: fn }))
+    ).Policy
+  } catch (e) {
+    if (errName(e) === 'ResourceNotFoundException') return false
+    throw e
+  }
+  const statements =
+    (parseJson(Buffer.from(policy ?? '')) as { Statement?: Json[] } | undefined)
+      ?.Statement ?? []
+  return statements.some(st => {
+    const principal = st.Principal
+    const anyone =
+      principal === '*' || (principal as Json | undefined)?.AWS === '*'
+    // moto keeps FunctionUrlAuthType on the statement; IAM puts it in a Condition.
+    const condition = JSON.stringify(st.Condition ?? {})
+    return (
+      st.Effect !== 'Deny' &&
+      st.Action === 'lambda:InvokeFunctionUrl' &&
+      anyone &&
+      (st.FunctionUrlAuthType === 'NONE' ||
+        condition.includes('"lambda:FunctionUrlAuthType":"NONE"'))
+    )
+  })
 }
 
 async function handleHttpApi(

@@ -1,0 +1,377 @@
+/**
+ * Preview deploys end to end: the bundled action (dist/index.js) in mode preview and cleanup
+ * against the local stand-in, with a fake GitHub REST API for the pull request comment.
+ * A pull request is opened (preview function created, its URL serves the PR's image), pushed to
+ * (same function and URL, new digest), re-run without permission to comment, and closed (nothing
+ * left). Production's function, configuration, tags, URL and update history stay as they were.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals'
+import { ListImagesCommand } from '@aws-sdk/client-ecr'
+import {
+  CreateFunctionCommand,
+  GetFunctionCommand,
+  GetFunctionUrlConfigCommand,
+  ListTagsCommand,
+  ListVersionsByFunctionCommand,
+  TagResourceCommand,
+  UpdateFunctionConfigurationCommand,
+  waitUntilFunctionUpdatedV2
+} from '@aws-sdk/client-lambda'
+import {
+  awsClients,
+  createImageFunction,
+  localAwsEnv,
+  reset,
+  runAction,
+  updates,
+  type ActionResult,
+  type ImageFunction
+} from '../test/local-aws/fixtures.js'
+import {
+  startGitHubFake,
+  type GitHubFake
+} from '../test/local-aws/github-fake.js'
+import { makeAppContext } from '../test/local-aws/images.js'
+
+jest.setTimeout(240_000)
+
+const MARKER = '<!-- aspnet-lambda-deploy:preview:shop -->'
+
+function appContext(body: string): string {
+  return makeAppContext(mkdtempSync(path.join(os.tmpdir(), 'e2e-preview-')), {
+    body
+  })
+}
+
+function errors(result: ActionResult): string {
+  return result.annotations
+    .filter(a => a.level === 'error')
+    .map(a => a.message)
+    .join('\n')
+}
+
+function warnings(result: ActionResult): string {
+  return result.annotations
+    .filter(a => a.level === 'warning')
+    .map(a => a.message)
+    .join('\n')
+}
+
+async function get(url: string): Promise<{ status: number; body: string }> {
+  const response = await fetch(url)
+  return { status: response.status, body: await response.text() }
+}
+
+/** A pull_request event payload file, as the runner writes GITHUB_EVENT_PATH. */
+function pullRequestEvent(
+  action: string,
+  number: number,
+  headSha: string
+): Record<string, string> {
+  const file = path.join(
+    mkdtempSync(path.join(os.tmpdir(), 'e2e-event-')),
+    'event.json'
+  )
+  writeFileSync(
+    file,
+    JSON.stringify({
+      action,
+      number,
+      pull_request: { number, head: { sha: headSha } }
+    })
+  )
+  return { GITHUB_EVENT_NAME: 'pull_request', GITHUB_EVENT_PATH: file }
+}
+
+/** Everything about production a preview must leave alone. */
+async function productionSnapshot(fn: ImageFunction): Promise<unknown> {
+  const { lambda } = awsClients()
+  const got = await lambda.send(
+    new GetFunctionCommand({ FunctionName: fn.functionName })
+  )
+  const tags = await lambda.send(
+    new ListTagsCommand({ Resource: fn.functionArn })
+  )
+  const url = await lambda.send(
+    new GetFunctionUrlConfigCommand({ FunctionName: fn.functionName })
+  )
+  const versions = await lambda.send(
+    new ListVersionsByFunctionCommand({ FunctionName: fn.functionName })
+  )
+  return {
+    configuration: got.Configuration,
+    image: got.Code?.ResolvedImageUri,
+    tags: tags.Tags,
+    url: [url.FunctionUrl, url.AuthType],
+    versions: (versions.Versions ?? []).map(v => v.Version),
+    updates: (await updates(fn.functionName)).length,
+    page: await get(fn.functionUrl ?? '')
+  }
+}
+
+async function imageTags(repositoryName: string): Promise<string[]> {
+  const listed = await awsClients().ecr.send(
+    new ListImagesCommand({ repositoryName })
+  )
+  return (listed.imageIds ?? []).map(id => id.imageTag ?? '').sort()
+}
+
+async function containerFunctions(): Promise<string[]> {
+  const response = await fetch(`${localAwsEnv().control}/containers`)
+  return ((await response.json()) as { function: string }[]).map(
+    c => c.function
+  )
+}
+
+let shop: ImageFunction
+let github: GitHubFake
+let before: unknown
+
+beforeAll(async () => {
+  localAwsEnv()
+  await reset()
+  github = await startGitHubFake()
+  shop = await createImageFunction({
+    functionName: 'shop',
+    repositoryName: 'shop',
+    architecture: 'x86_64',
+    functionUrl: true,
+    body: 'production\n'
+  })
+  const { lambda } = awsClients()
+  await lambda.send(
+    new TagResourceCommand({
+      Resource: shop.functionArn,
+      Tags: { team: 'web' }
+    })
+  )
+  await lambda.send(
+    new UpdateFunctionConfigurationCommand({
+      FunctionName: 'shop',
+      Environment: { Variables: { GREETING: 'hello' } }
+    })
+  )
+  await waitUntilFunctionUpdatedV2(
+    { client: lambda, maxWaitTime: 30, minDelay: 1, maxDelay: 1 },
+    { FunctionName: 'shop' }
+  )
+  before = await productionSnapshot(shop)
+})
+
+afterAll(async () => {
+  await github.close()
+})
+
+function preview(
+  sha: string,
+  body: string,
+  extra: Record<string, string> = {}
+): Promise<ActionResult> {
+  return runAction({
+    sha,
+    inputs: {
+      mode: 'preview',
+      'function-name': 'shop',
+      repository: 'shop',
+      context: appContext(body),
+      'smoke-expect-body': body.trim(),
+      'smoke-timeout': '60s',
+      'github-token': 'ghs_e2e',
+      ...extra
+    },
+    env: {
+      ...pullRequestEvent('synchronize', 7, `head-${sha.slice(0, 7)}`),
+      GITHUB_API_URL: github.apiUrl
+    }
+  })
+}
+
+describe('a pull request preview, from open to close', () => {
+  let firstDigest = ''
+  let previewUrl = ''
+  let previewArn = ''
+
+  it('open: creates shop-pr-7 from production, serves the PR at its own URL, comments once', async () => {
+    const sha = '1'.repeat(40)
+    const result = await preview(sha, 'pr 7 first\n')
+
+    expect(errors(result)).toBe('')
+    expect(result.exitCode).toBe(0)
+    previewUrl = result.outputs['preview-url'] ?? ''
+    firstDigest = result.outputs['image-digest'] ?? ''
+    previewArn = result.outputs['function-arn'] ?? ''
+    expect(result.outputs).toMatchObject({
+      'preview-function-name': 'shop-pr-7',
+      'image-tag': `pr-7-${sha}`,
+      'smoke-status': '200',
+      updated: 'true'
+    })
+    expect(previewUrl).toBe(`${localAwsEnv().endpoint}/_url/shop-pr-7/`)
+    expect(previewArn).toMatch(/:function:shop-pr-7$/)
+    expect(await get(previewUrl)).toEqual({ status: 200, body: 'pr 7 first\n' })
+
+    const { lambda } = awsClients()
+    const created = await lambda.send(
+      new GetFunctionCommand({ FunctionName: 'shop-pr-7' })
+    )
+    expect(created.Code?.ResolvedImageUri).toBe(
+      `${shop.repositoryUri}@${firstDigest}`
+    )
+    expect(created.Configuration).toMatchObject({
+      Role: shop.roleArn,
+      MemorySize: 512,
+      Timeout: 30,
+      Architectures: ['x86_64'],
+      Environment: { Variables: { GREETING: 'hello' } },
+      PackageType: 'Image'
+    })
+    const tags = await lambda.send(
+      new ListTagsCommand({ Resource: previewArn })
+    )
+    expect(tags.Tags).toEqual({
+      team: 'web',
+      'aspnet-lambda-deploy:preview-of': 'shop',
+      'aspnet-lambda-deploy:pull-request': '7'
+    })
+
+    expect(github.comments).toHaveLength(1)
+    const comment = github.comments[0]
+    expect(comment?.issue).toBe(7)
+    expect(comment?.repository).toBe('local/aspnet-lambda-deploy-e2e')
+    expect(comment?.body.startsWith(MARKER)).toBe(true)
+    expect(comment?.body).toContain(previewUrl)
+    expect(comment?.body).toContain(firstDigest)
+    expect(comment?.body).toContain('head-1111111')
+    expect(comment?.body).toContain('passed')
+    expect(
+      github.requests.every(r => r.authorization === 'Bearer ghs_e2e')
+    ).toBe(true)
+
+    expect(await productionSnapshot(shop)).toEqual(before)
+  })
+
+  it('push: updates the same function behind the same URL and the same comment', async () => {
+    const sha = '2'.repeat(40)
+    const result = await preview(sha, 'pr 7 second\n')
+
+    expect(errors(result)).toBe('')
+    expect(result.exitCode).toBe(0)
+    expect(result.outputs['preview-url']).toBe(previewUrl)
+    expect(result.outputs['function-arn']).toBe(previewArn)
+    expect(result.outputs['image-tag']).toBe(`pr-7-${sha}`)
+    expect(result.outputs['image-digest']).not.toBe(firstDigest)
+    expect(result.outputs['previous-image-uri']).toBe(
+      `${shop.repositoryUri}@${firstDigest}`
+    )
+    expect(await get(previewUrl)).toEqual({
+      status: 200,
+      body: 'pr 7 second\n'
+    })
+    expect((await updates('shop-pr-7')).map(u => u.status)).toEqual([
+      'Successful'
+    ])
+
+    expect(github.comments).toHaveLength(1)
+    expect(github.comments[0]?.body).toContain('head-2222222')
+    expect(github.comments[0]?.body).toContain(
+      result.outputs['image-digest'] ?? '?'
+    )
+    expect(await productionSnapshot(shop)).toEqual(before)
+  })
+
+  it('without permission to comment: warns and the preview still succeeds', async () => {
+    github.denyWith(403)
+    try {
+      // Same commit again: the tag exists, nothing is built or updated.
+      const result = await preview('2'.repeat(40), 'pr 7 second\n')
+      expect(errors(result)).toBe('')
+      expect(result.exitCode).toBe(0)
+      expect(result.outputs.updated).toBe('false')
+      expect(warnings(result)).toMatch(
+        /Could not comment on pull request #7 \(HTTP 403\): give the job "permissions: pull-requests: write"/
+      )
+    } finally {
+      github.denyWith(undefined)
+    }
+    expect(github.comments).toHaveLength(1)
+  })
+
+  it('close: removes the URL, the function and the pr-7- tags, and says so', async () => {
+    expect(await imageTags('shop')).toEqual([
+      'initial',
+      `pr-7-${'1'.repeat(40)}`,
+      `pr-7-${'2'.repeat(40)}`
+    ])
+    const result = await runAction({
+      inputs: {
+        mode: 'cleanup',
+        'function-name': 'shop',
+        repository: 'shop',
+        'github-token': 'ghs_e2e'
+      },
+      env: {
+        ...pullRequestEvent('closed', 7, 'head-2222222'),
+        GITHUB_API_URL: github.apiUrl
+      }
+    })
+
+    expect(errors(result)).toBe('')
+    expect(result.exitCode).toBe(0)
+    expect(result.outputs['preview-function-name']).toBe('shop-pr-7')
+    expect(result.stdout).toContain(`Deleted the Function URL ${previewUrl}`)
+    expect(result.summary).toContain(`image tag shop:pr-7-${'1'.repeat(40)}`)
+
+    const { lambda } = awsClients()
+    await expect(
+      lambda.send(new GetFunctionCommand({ FunctionName: 'shop-pr-7' }))
+    ).rejects.toThrow(/not found/i)
+    expect((await get(previewUrl)).status).toBe(403)
+    expect(await containerFunctions()).not.toContain('shop-pr-7')
+    expect(await imageTags('shop')).toEqual(['initial'])
+    expect(github.comments).toHaveLength(1)
+    expect(github.comments[0]?.body).toContain('removed')
+    expect(await productionSnapshot(shop)).toEqual(before)
+
+    // Closing again (a re-run): nothing left, still a success.
+    const again = await runAction({
+      inputs: { mode: 'cleanup', 'function-name': 'shop', repository: 'shop' },
+      env: pullRequestEvent('closed', 7, 'head-2222222')
+    })
+    expect(errors(again)).toBe('')
+    expect(again.exitCode).toBe(0)
+    expect(again.stdout).toContain('Nothing was left to remove.')
+  })
+
+  it('refuses to clean up a function that is not tagged as that PR’s preview', async () => {
+    const { lambda } = awsClients()
+    await lambda.send(
+      new CreateFunctionCommand({
+        FunctionName: 'shop-pr-8',
+        PackageType: 'Image',
+        Code: { ImageUri: shop.initialImageUri },
+        Role: shop.roleArn,
+        Tags: { 'aspnet-lambda-deploy:preview-of': 'shop' }
+      })
+    )
+    const result = await runAction({
+      inputs: {
+        mode: 'cleanup',
+        'function-name': 'shop',
+        repository: 'shop',
+        'pull-request': '8'
+      }
+    })
+    expect(result.exitCode).toBe(1)
+    expect(errors(result)).toMatch(
+      /Function shop-pr-8 is not tagged as the preview of shop for pull request #8: it lacks the tag aspnet-lambda-deploy:pull-request=8/
+    )
+    const still = await lambda.send(
+      new GetFunctionCommand({ FunctionName: 'shop-pr-8' })
+    )
+    expect(still.Configuration?.FunctionName).toBe('shop-pr-8')
+    expect(await productionSnapshot(shop)).toEqual(before)
+  })
+})
