@@ -5,6 +5,7 @@
 import { beforeEach, describe, expect, it, jest } from '@jest/globals'
 import { ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2'
 import {
+  BatchDeleteImageCommand,
   DescribeImagesCommand,
   DescribeRepositoriesCommand,
   ECRClient,
@@ -160,6 +161,7 @@ describe('mode cleanup', () => {
     lambdaMock
       .on(GetFunctionCommand, { FunctionName: 'shop-pr-7' })
       .rejects(notFound())
+    lambdaMock.on(ListTagsCommand).resolves({ Tags: {} })
     ecrMock
       .on(ListImagesCommand)
       .resolves({ imageIds: [{ imageTag: 'v1', imageDigest: 'sha256:1' }] })
@@ -195,5 +197,23 @@ describe('mode cleanup', () => {
       'GET /repos/o/r/issues/7/comments',
       'PATCH /repos/o/r/issues/comments/5'
     ])
+  })
+
+  it('removes the preview of a production function that no longer exists', async () => {
+    lambdaMock.on(GetFunctionCommand).rejects(notFound())
+    ecrMock.on(ListImagesCommand).resolves({
+      imageIds: [{ imageTag: 'pr-7-abc', imageDigest: 'sha256:1' }]
+    })
+    ecrMock.on(BatchDeleteImageCommand).resolves({
+      imageIds: [{ imageTag: 'pr-7-abc', imageDigest: 'sha256:1' }]
+    })
+
+    await run(deps({ mode: 'cleanup', 'pull-request': '7' }, {}).deps)
+
+    expect(core.setFailed).not.toHaveBeenCalled()
+    expect(core.warning).toHaveBeenCalledWith(
+      'The production function shop does not exist; removing its preview anyway.'
+    )
+    expect(ecrMock.commandCalls(BatchDeleteImageCommand)).toHaveLength(1)
   })
 })

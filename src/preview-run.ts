@@ -15,6 +15,7 @@ import {
   type FunctionState
 } from './lambda.js'
 import {
+  bareFunctionName,
   cleanupPreview,
   createPreviewFunction,
   findFunction,
@@ -132,6 +133,16 @@ export async function runCleanup(
   report.previewFunctionName = target.name
   const log = (message: string): void => core.info(message)
   const production = await phase('Look up production', async () => {
+    // A production function deleted before its previews: clean up anyway.
+    if ((await findFunction(lambda, inputs.functionName)) === undefined) {
+      core.warning(
+        `The production function ${inputs.functionName} does not exist; removing its preview anyway.`
+      )
+      return {
+        functionName: bareFunctionName(inputs.functionName),
+        imageDigest: undefined
+      }
+    }
     const state = await getFunctionState(lambda, inputs.functionName)
     log(
       `Production ${state.functionName} runs ${state.imageUri ?? 'no image'}; its image tags are kept.`
