@@ -345,6 +345,34 @@ describe('a pull request preview, from open to close', () => {
     expect(again.stdout).toContain('Nothing was left to remove.')
   })
 
+  it('with preview-url-auth AWS_IAM: the URL refuses unsigned requests and the smoke test is skipped', async () => {
+    const result = await runAction({
+      inputs: {
+        mode: 'preview',
+        'function-name': 'shop',
+        repository: 'shop',
+        'pull-request': '9',
+        'preview-url-auth': 'AWS_IAM',
+        context: appContext('pr 9\n'),
+        'github-token': ''
+      }
+    })
+
+    expect(errors(result)).toBe('')
+    expect(result.exitCode).toBe(0)
+    expect(result.outputs['preview-function-name']).toBe('shop-pr-9')
+    expect(result.outputs['smoke-status']).toBe('skipped')
+    expect(warnings(result)).toMatch(/uses AWS_IAM auth/)
+    expect(result.summary).toContain('Preview deployed: shop-pr-9')
+    const url = await awsClients().lambda.send(
+      new GetFunctionUrlConfigCommand({ FunctionName: 'shop-pr-9' })
+    )
+    expect(url.AuthType).toBe('AWS_IAM')
+    expect((await get(result.outputs['preview-url'] ?? '')).status).toBe(403)
+    expect(github.comments.filter(c => c.issue === 9)).toEqual([])
+    expect(await productionSnapshot(shop)).toEqual(before)
+  })
+
   it('refuses to clean up a function that is not tagged as that PR’s preview', async () => {
     const { lambda } = awsClients()
     await lambda.send(
