@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto'
 import { promises as fs } from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import {
   afterEach,
   beforeEach,
@@ -160,9 +161,16 @@ const FUNCTION_URL = 'https://abc123example.lambda-url.us-east-1.on.aws/'
 const SMOKE_URL = 'https://abc123example.lambda-url.us-east-1.on.aws/health'
 const BASIC_AUTH = `Basic ${Buffer.from(`AWS:${REGISTRY_PASSWORD}`).toString('base64')}`
 
+function APP_SOURCE(name: 'http-api' | 'rest-api' | 'alb'): string {
+  return fileURLToPath(new URL(`../__fixtures__/apps/${name}`, import.meta.url))
+}
+
 /** What the runner passes: action.yml defaults, then the workflow's `with:`. */
 const INPUTS: Record<string, string> = {
-  context: '.',
+  // An ASP.NET app source for the app preflight (HttpApi, CMD OrdersApi).
+  context: APP_SOURCE('http-api'),
+  preflight: 'strict',
+  'event-source': 'http-api',
   'wait-timeout': '5m',
   'smoke-test': 'true',
   'smoke-expect-status': '200',
@@ -759,6 +767,7 @@ describe('a first deploy of a new tag', () => {
     expect(core.groupNames()).toEqual([
       'Read inputs',
       'Look up function, repository and tag',
+      'Preflight: app',
       'Build and push',
       'Check the image',
       'Preflight: image',
@@ -1263,5 +1272,57 @@ describe('preflight of the pushed image', () => {
     ).toEqual([])
     expect(core.groupNames()).not.toContain('Preflight: image')
     expect(w.fn.digest).toBe(WRONG_EXTENSION.digest)
+  })
+})
+
+describe('preflight of the app source', () => {
+  it('strict: a RestApi app behind a Function URL stops before anything is built', async () => {
+    const w = world({ context: APP_SOURCE('rest-api'), 'event-source': '' })
+
+    await run(w.deps)
+
+    expect(core.failures()[0]).toMatch(
+      /Preflight \(app\) stopped the deploy[\s\S]*LambdaEventSource\.RestApi but the function is reached through Function URL https:\/\/abc123example\.lambda-url\.us-east-1\.on\.aws\/ → HttpApi/
+    )
+    expect(w.calls('exec')).toEqual([])
+    expect(w.calls('lambda:UpdateFunctionCode')).toEqual([])
+    expect(core.groupNames()).not.toContain('Build and push')
+  })
+
+  it('discovers the Function URL and passes an HttpApi app', async () => {
+    const w = world({ 'event-source': '' })
+
+    await run(w.deps)
+
+    expect(core.failures()).toEqual([])
+    const summary = core.writtenSummaries().join('\n')
+    expect(summary).toMatch(
+      /LambdaEventSource matches how the function is reached \| ✅ pass \| The app uses LambdaEventSource.HttpApi; reached through Function URL/
+    )
+  })
+
+  it('event-source overrides discovery: rest-api with the RestApi app deploys without asking AWS', async () => {
+    const w = world({
+      context: APP_SOURCE('rest-api'),
+      'event-source': 'rest-api',
+      'smoke-test': 'false'
+    })
+
+    await run(w.deps)
+
+    expect(core.failures()).toEqual([])
+    expect(w.calls('lambda:GetFunctionUrlConfig')).toEqual([])
+    expect(w.calls('apigateway:GetApis')).toEqual([])
+    expect(w.fn.digest).toBe(ARM64_IMAGE.digest)
+  })
+
+  it('is skipped when the tag is reused and nothing is built', async () => {
+    const w = world({ context: APP_SOURCE('rest-api'), 'event-source': '' })
+    w.registry.push(TAG, ARM64_IMAGE)
+
+    await run(w.deps)
+
+    expect(core.groupNames()).not.toContain('Preflight: app')
+    expect(core.failures()).toEqual([])
   })
 })

@@ -213,6 +213,10 @@ function iamAction(module: string, operation: string): string {
       return `lambda:${operation}`
     case '@aws-sdk/client-ecr':
       return `ecr:${operation}`
+    case '@aws-sdk/client-elastic-load-balancing-v2':
+      return `elasticloadbalancing:${operation}`
+    // API Gateway (REST APIs) uses the same HTTP-verb IAM actions as v2.
+    case '@aws-sdk/client-api-gateway':
     case '@aws-sdk/client-apigatewayv2': {
       const verb = APIGATEWAY_VERBS.find(([pattern]) => pattern.test(operation))
       if (verb === undefined) {
@@ -289,7 +293,10 @@ const IMPLIED_ACTIONS = ['iam:PassRole', 'lambda:TagResource']
 
 function sourceFiles(): Map<string, string> {
   const files = new Map<string, string>()
-  for (const name of readdirSync(join(root, 'src')).sort()) {
+  // Recursive: src/preflight/ and any other subdirectory call AWS too.
+  for (const name of readdirSync(join(root, 'src'), { recursive: true })
+    .map(String)
+    .sort()) {
     if (name.endsWith('.ts')) files.set(`src/${name}`, read(`src/${name}`))
   }
   return files

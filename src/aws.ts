@@ -1,4 +1,6 @@
+import { APIGatewayClient } from '@aws-sdk/client-api-gateway'
 import { ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2'
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2'
 import { ECRClient } from '@aws-sdk/client-ecr'
 import { LambdaClient } from '@aws-sdk/client-lambda'
 
@@ -6,6 +8,10 @@ export interface AwsClients {
   lambda: LambdaClient
   ecr: ECRClient
   apigateway: ApiGatewayV2Client
+  /** REST APIs (API Gateway v1), for preflight's event source discovery. */
+  apigatewayRest?: APIGatewayClient
+  /** ALB target groups, for preflight's event source discovery. */
+  elb?: ElasticLoadBalancingV2Client
 }
 
 const USER_AGENT: [string, string] = ['aspnet-lambda-deploy', '1']
@@ -25,6 +31,8 @@ export function createClients(region: string): AwsClients {
   return {
     lambda: new LambdaClient(config),
     ecr: new ECRClient(config),
-    apigateway: new ApiGatewayV2Client(config)
+    apigateway: new ApiGatewayV2Client(config),
+    apigatewayRest: new APIGatewayClient(config),
+    elb: new ElasticLoadBalancingV2Client(config)
   }
 }

@@ -36,6 +36,7 @@ import {
 import { platformFor, resolveArchitecture } from './platform.js'
 import { enforce } from './preflight/checks.js'
 import { preflightImage } from './preflight/image.js'
+import { preflightApp } from './preflight/run.js'
 import {
   commentOnPullRequest,
   createPreview,
@@ -141,7 +142,8 @@ async function deploy(
   })
   session.inputs = inputs
   report.functionName = inputs.functionName
-  const { lambda, ecr, apigateway } = deps.clients(inputs.region)
+  const clients = deps.clients(inputs.region)
+  const { lambda, ecr, apigateway } = clients
   const log = (message: string): void => core.info(message)
   if (inputs.mode !== 'deploy') {
     report.productionFunctionName = inputs.functionName
@@ -215,6 +217,21 @@ async function deploy(
       `Reusing ${repository.uri}:${inputs.tag} (${digest}) without building: tags are never overwritten, so a re-run deploys the same image.`
     )
   } else {
+    if (inputs.preflight !== 'off') {
+      await phase('Preflight: app', async () => {
+        const checks = await preflightApp(inputs, architecture, {
+          clients,
+          // How production is reached is what the app must expect.
+          functionArn: production.functionArn
+        })
+        report.preflight = [...(report.preflight ?? []), ...checks]
+        const stop = enforce('app', checks, inputs.preflight, {
+          log,
+          warn: message => core.warning(message)
+        })
+        if (stop !== undefined) throw new DeployError(stop)
+      })
+    }
     digest = await phase('Build and push', async () => {
       const workDir = await prepareDockerConfig(
         deps.env.RUNNER_TEMP ?? os.tmpdir()

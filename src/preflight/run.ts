@@ -1,0 +1,30 @@
+import type { AwsClients } from '../aws.js'
+import type { Architecture, Inputs } from '../inputs.js'
+import { appChecks, findHostingCalls, readAppSource } from './app.js'
+import type { Check } from './checks.js'
+import { discoverReach, type Discovery } from './eventsource.js'
+
+/**
+ * Read the build context's source and check it; ask AWS how the function is
+ * reached only when the app names an event source and event-source is unset.
+ */
+export async function preflightApp(
+  inputs: Pick<Inputs, 'context' | 'file' | 'target' | 'eventSource'>,
+  architecture: Architecture,
+  aws: { clients: AwsClients; functionArn: string }
+): Promise<Check[]> {
+  const source = await readAppSource(inputs.context, inputs.file)
+  const named = findHostingCalls(source.code).some(
+    call => call.eventSource !== undefined
+  )
+  let discovery: Discovery | undefined
+  if (named && inputs.eventSource === undefined && source.projects.length > 0) {
+    discovery = await discoverReach(aws.clients, aws.functionArn)
+  }
+  return appChecks(source, {
+    architecture,
+    target: inputs.target,
+    declaredEventSource: inputs.eventSource,
+    discovery
+  })
+}
