@@ -139,13 +139,13 @@ describe('the example app in examples/aspnet8-minimal-api', () => {
   })
 })
 
-function source(
-  files: Partial<AppSource> & {
-    dockerfile?: string
-    program?: string
-    project?: string
-  }
-): AppSource {
+interface SourceParts {
+  dockerfile?: string
+  program?: string
+  project?: string
+}
+
+function source(files: SourceParts): AppSource {
   return {
     projects: [
       {
@@ -181,7 +181,7 @@ describe('appChecks', () => {
   const find = (checks: Check[], id: string): Check | undefined =>
     checks.find(check => check.id === id)
 
-  it.each<[string, Parameters<typeof source>[0], string, string, RegExp]>([
+  it.each<[string, SourceParts, string, string, RegExp]>([
     [
       'no Hosting package',
       { project: '<Project></Project>' },
