@@ -4,7 +4,8 @@
  * action reads the pushed layers through the registry API and stops before
  * UpdateFunctionCode; the same image with an arm64 extension deploys.
  */
-import { mkdtempSync } from 'node:fs'
+import { copyFileSync, mkdtempSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import os from 'node:os'
 import path from 'node:path'
 import { beforeEach, describe, expect, it, jest } from '@jest/globals'
@@ -103,5 +104,32 @@ describe('preflight of the pushed image on an arm64 function', () => {
     expect((await updates('arm-api')).map(u => u.status)).toEqual([
       'Successful'
     ])
+  })
+})
+
+describe('preflight of the app source against what the stand-in says', () => {
+  it('stops a RestApi app behind a Function URL before building', async () => {
+    const context = makeAppContext(
+      mkdtempSync(path.join(os.tmpdir(), 'e2e-preflight-app-')),
+      { body: 'never built\n' }
+    )
+    const app = fileURLToPath(
+      new URL('../__fixtures__/apps/rest-api/', import.meta.url)
+    )
+    for (const name of ['OrdersApi.csproj', 'Program.cs']) {
+      copyFileSync(path.join(app, name), path.join(context, name))
+    }
+
+    const result = await runAction({
+      inputs: { 'function-name': 'arm-api', repository: 'arm-api', context }
+    })
+
+    expect(result.exitCode).toBe(1)
+    expect(errors(result)).toMatch(
+      /LambdaEventSource\.RestApi but the function is reached through Function URL http:\/\/127\.0\.0\.1:4566\/_url\/arm-api\/ → HttpApi/
+    )
+    expect(result.stdout).not.toContain('docker build')
+    expect(result.outputs['image-digest']).toBeUndefined()
+    expect(await updates('arm-api')).toEqual([])
   })
 })
