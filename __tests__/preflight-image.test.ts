@@ -10,6 +10,7 @@ import {
 } from '../__fixtures__/layers.js'
 import type { Fetch, RegistryAuth } from '../src/ecr.js'
 import {
+  applyOverride,
   imageChecks,
   mergeLayers,
   preflightImage,
@@ -523,5 +524,47 @@ describe('preflightImage over the registry API', () => {
         r.fetchImpl
       )
     ).rejects.toThrow(/answered HTTP 404/)
+  })
+})
+
+describe("the function's ImageConfig", () => {
+  it.each<[string, Parameters<typeof applyOverride>[1], Partial<StartConfig>]>([
+    [
+      'no override',
+      undefined,
+      { entrypoint: ['/lambda-entrypoint.sh'], cmd: ['MinimalApi'] }
+    ],
+    [
+      'Command replaces CMD only',
+      {
+        entryPoint: undefined,
+        command: ['Other'],
+        workingDirectory: undefined
+      },
+      { entrypoint: ['/lambda-entrypoint.sh'], cmd: ['Other'] }
+    ],
+    [
+      'EntryPoint and WorkingDirectory replace theirs',
+      { entryPoint: ['/app/run'], command: [], workingDirectory: '/app' },
+      { entrypoint: ['/app/run'], cmd: ['MinimalApi'], workingDir: '/app' }
+    ]
+  ])('%s', (_name, override, expected) => {
+    expect(applyOverride(DOTNET_BASE, override)).toMatchObject(expected)
+  })
+
+  it('is what the CMD check judges: a Command override naming the app passes an image without CMD', async () => {
+    const start = applyOverride(
+      { ...DOTNET_BASE, cmd: [] },
+      {
+        entryPoint: undefined,
+        command: ['MinimalApi'],
+        workingDirectory: undefined
+      }
+    )
+    const checks = await checksFor(start, [
+      ...dotnetBaseLayers(AARCH64_BINARY),
+      appLayer()
+    ])
+    expect(checks.find(c => c.id === 'image.cmd')?.result).toBe('pass')
   })
 })

@@ -28,6 +28,14 @@ export interface FunctionState {
   /** The image the function runs, by digest when Lambda reports it. */
   imageUri: string | undefined
   imageDigest: string | undefined
+  /** The function's ImageConfig: overrides the image's ENTRYPOINT, CMD, WORKDIR. */
+  imageConfig?: ImageConfigOverride | undefined
+}
+
+export interface ImageConfigOverride {
+  entryPoint: string[] | undefined
+  command: string[] | undefined
+  workingDirectory: string | undefined
 }
 
 /** sha256:<hex> from `repo@sha256:<hex>` (or moto's `repo@sha256@sha256:<hex>`). */
@@ -91,7 +99,16 @@ export async function getFunctionState(
       imageUri !== undefined && imageDigest !== undefined
         ? `${repositoryOf(imageUri)}@${imageDigest}`
         : imageUri,
-    imageDigest
+    imageDigest,
+    imageConfig:
+      config.ImageConfigResponse?.ImageConfig === undefined
+        ? undefined
+        : {
+            entryPoint: config.ImageConfigResponse.ImageConfig.EntryPoint,
+            command: config.ImageConfigResponse.ImageConfig.Command,
+            workingDirectory:
+              config.ImageConfigResponse.ImageConfig.WorkingDirectory
+          }
   }
 }
 

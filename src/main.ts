@@ -324,7 +324,8 @@ async function deploy(
         checkedImage.manifest,
         checkedImage.configDigest,
         architecture,
-        deps.fetch
+        deps.fetch,
+        (fn ?? production).imageConfig
       )
       report.preflight = [...(report.preflight ?? []), ...result.checks]
       log(

@@ -5,6 +5,7 @@ import * as zlib from 'node:zlib'
 import type { RegistryAuth, Fetch } from '../ecr.js'
 import { DeployError, errorMessage, networkErrorMessage } from '../errors.js'
 import type { Architecture } from '../inputs.js'
+import type { ImageConfigOverride } from '../lambda.js'
 import { fail, pass, warn, type Check } from './checks.js'
 import {
   HEADER_BYTES,
@@ -74,6 +75,33 @@ export interface LayerScan {
   opaque: string[]
   bytes: number
   unreadable: string | undefined
+}
+
+/**
+ * What Lambda starts: the function's ImageConfig replaces the image's
+ * ENTRYPOINT, CMD and WORKDIR field by field.
+ */
+export function applyOverride(
+  start: StartConfig,
+  override: ImageConfigOverride | undefined
+): StartConfig {
+  if (override === undefined) return start
+  return {
+    ...start,
+    entrypoint:
+      override.entryPoint !== undefined && override.entryPoint.length > 0
+        ? override.entryPoint
+        : start.entrypoint,
+    cmd:
+      override.command !== undefined && override.command.length > 0
+        ? override.command
+        : start.cmd,
+    workingDir:
+      override.workingDirectory !== undefined &&
+      override.workingDirectory !== ''
+        ? override.workingDirectory
+        : start.workingDir
+  }
 }
 
 export function parseStartConfig(json: string): StartConfig {
@@ -770,7 +798,8 @@ export async function preflightImage(
   manifest: string,
   configDigest: string,
   architecture: Architecture,
-  fetchImpl: Fetch
+  fetchImpl: Fetch,
+  override?: ImageConfigOverride
 ): Promise<ImagePreflight> {
   const configResponse = await getBlob(
     auth,
@@ -781,7 +810,7 @@ export async function preflightImage(
   const configText = Buffer.from(await configResponse.arrayBuffer()).toString(
     'utf8'
   )
-  const start = parseStartConfig(configText)
+  const start = applyOverride(parseStartConfig(configText), override)
   const layers = parseLayers(manifest)
   const wanted = wantedPaths(start)
   const scans = await mapLimit(layers, 3, layer =>
