@@ -1326,3 +1326,23 @@ describe('preflight of the app source', () => {
     expect(core.failures()).toEqual([])
   })
 })
+
+describe('preflight on a re-run', () => {
+  it('reads no layer when the function already runs the image', async () => {
+    const w = world()
+    w.registry.push(TAG, ARM64_IMAGE)
+    w.fn.imageUri = `${REPOSITORY_URI}@${ARM64_IMAGE.digest}`
+    w.fn.digest = ARM64_IMAGE.digest
+
+    await run(w.deps)
+
+    expect(core.failures()).toEqual([])
+    const layers = (ARM64_IMAGE.layers ?? []).map(layerDigest)
+    expect(
+      w.calls('fetch').filter(url => layers.some(d => url.endsWith(d)))
+    ).toEqual([])
+    expect(core.infos().join('\n')).toContain(
+      'Preflight: image skipped: the function already runs this image.'
+    )
+  })
+})

@@ -316,7 +316,15 @@ async function deploy(
     return { manifest: image.manifest, configDigest: manifest.configDigest }
   })
 
-  if (inputs.preflight !== 'off') {
+  // A re-run whose function already runs this image has nothing to prevent.
+  const alreadyRunning =
+    fn !== undefined &&
+    fn.imageDigest === digest &&
+    fn.lastUpdateStatus === 'Successful'
+  if (alreadyRunning && inputs.preflight !== 'off') {
+    log('Preflight: image skipped: the function already runs this image.')
+  }
+  if (inputs.preflight !== 'off' && !alreadyRunning) {
     await phase('Preflight: image', async () => {
       const result = await preflightImage(
         auth,
