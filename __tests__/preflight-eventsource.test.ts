@@ -22,9 +22,9 @@ import {
 import { mockClient } from 'aws-sdk-client-mock'
 import {
   discoverReach,
-  eventSourceForPayload,
-  invokesFunction
+  eventSourceForPayload
 } from '../src/preflight/eventsource.js'
+import { invokesFunction } from '../src/lambda.js'
 
 const ARN = 'arn:aws:lambda:eu-west-1:123456789012:function:orders'
 const REGION = 'eu-west-1'

@@ -12,9 +12,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { beforeEach, describe, expect, it, jest } from '@jest/globals'
-import { GetFunctionCommand } from '@aws-sdk/client-lambda'
 import {
-  awsClients,
   buildAndPush,
   controlBeginUpdate,
   controlNextUpdate,
@@ -29,59 +27,18 @@ import {
   type ActionResult,
   type ImageFunction
 } from '../test/local-aws/fixtures.js'
-import { makeAppContext } from '../test/local-aws/images.js'
+import {
+  appContext,
+  deployed,
+  deployedDigest,
+  errors,
+  httpGet,
+  warnings
+} from '../test/local-aws/assertions.js'
 
 jest.setTimeout(240_000)
 
 const DOCKER_V2 = 'application/vnd.docker.distribution.manifest.v2+json'
-
-function appContext(options: { body?: string; status?: number }): string {
-  return makeAppContext(
-    mkdtempSync(path.join(os.tmpdir(), 'e2e-app-')),
-    options
-  )
-}
-
-/** What the function runs now, as Lambda reports it. */
-async function deployed(
-  functionName: string
-): Promise<{ digest: string; lastUpdateStatus: string | undefined }> {
-  const fn = await awsClients().lambda.send(
-    new GetFunctionCommand({ FunctionName: functionName })
-  )
-  const match = /@(sha256:[a-f0-9]{64})$/.exec(fn.Code?.ResolvedImageUri ?? '')
-  if (match?.[1] === undefined) {
-    throw new Error(`no digest in ${fn.Code?.ResolvedImageUri ?? 'nothing'}`)
-  }
-  return {
-    digest: match[1],
-    lastUpdateStatus: fn.Configuration?.LastUpdateStatus
-  }
-}
-
-async function deployedDigest(functionName: string): Promise<string> {
-  return (await deployed(functionName)).digest
-}
-
-function errors(result: ActionResult): string {
-  return result.annotations
-    .filter(a => a.level === 'error')
-    .map(a => a.message)
-    .join('\n')
-}
-
-function warnings(result: ActionResult): string {
-  return result.annotations
-    .filter(a => a.level === 'warning')
-    .map(a => a.message)
-    .join('\n')
-}
-
-/** Ask the Function URL, as a user would. */
-async function get(url: string): Promise<{ status: number; body: string }> {
-  const response = await fetch(url)
-  return { status: response.status, body: await response.text() }
-}
 
 let web: ImageFunction
 
@@ -143,7 +100,7 @@ describe('a first deploy', () => {
       [`${web.repositoryUri}@${digest}`, 'Successful']
     ])
     // The app really serves the new release through the Function URL.
-    expect(await get(web.functionUrl ?? '')).toEqual({
+    expect(await httpGet(web.functionUrl ?? '')).toEqual({
       status: 200,
       body: 'release 2\n'
     })
@@ -278,7 +235,7 @@ describe('a first deploy', () => {
       'rolled-back': 'true'
     })
     expect(await deployedDigest('web')).toBe(web.initialDigest)
-    expect(await get(web.functionUrl ?? '')).toEqual({
+    expect(await httpGet(web.functionUrl ?? '')).toEqual({
       status: 200,
       body: 'release 1\n'
     })

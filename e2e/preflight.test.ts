@@ -9,36 +9,18 @@ import { fileURLToPath } from 'node:url'
 import os from 'node:os'
 import path from 'node:path'
 import { beforeEach, describe, expect, it, jest } from '@jest/globals'
-import { GetFunctionCommand } from '@aws-sdk/client-lambda'
 import {
-  awsClients,
   createImageFunction,
   localAwsEnv,
   reset,
   runAction,
   updates,
-  type ActionResult,
   type ImageFunction
 } from '../test/local-aws/fixtures.js'
 import { makeAppContext } from '../test/local-aws/images.js'
+import { deployedDigest, errors } from '../test/local-aws/assertions.js'
 
 jest.setTimeout(180_000)
-
-function errors(result: ActionResult): string {
-  return result.annotations
-    .filter(a => a.level === 'error')
-    .map(a => a.message)
-    .join('\n')
-}
-
-async function deployedDigest(functionName: string): Promise<string> {
-  const fn = await awsClients().lambda.send(
-    new GetFunctionCommand({ FunctionName: functionName })
-  )
-  return (
-    /@(sha256:[a-f0-9]{64})$/.exec(fn.Code?.ResolvedImageUri ?? '')?.[1] ?? ''
-  )
-}
 
 function contextWithExtension(arch: 'amd64' | 'arm64', body: string): string {
   return makeAppContext(mkdtempSync(path.join(os.tmpdir(), 'e2e-preflight-')), {

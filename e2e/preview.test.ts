@@ -34,36 +34,16 @@ import {
   startGitHubFake,
   type GitHubFake
 } from '../test/local-aws/github-fake.js'
-import { makeAppContext } from '../test/local-aws/images.js'
+import {
+  appContext,
+  errors,
+  httpGet,
+  warnings
+} from '../test/local-aws/assertions.js'
 
 jest.setTimeout(240_000)
 
 const MARKER = '<!-- aspnet-lambda-deploy:preview:shop -->'
-
-function appContext(body: string): string {
-  return makeAppContext(mkdtempSync(path.join(os.tmpdir(), 'e2e-preview-')), {
-    body
-  })
-}
-
-function errors(result: ActionResult): string {
-  return result.annotations
-    .filter(a => a.level === 'error')
-    .map(a => a.message)
-    .join('\n')
-}
-
-function warnings(result: ActionResult): string {
-  return result.annotations
-    .filter(a => a.level === 'warning')
-    .map(a => a.message)
-    .join('\n')
-}
-
-async function get(url: string): Promise<{ status: number; body: string }> {
-  const response = await fetch(url)
-  return { status: response.status, body: await response.text() }
-}
 
 /** A pull_request event payload file, as the runner writes GITHUB_EVENT_PATH. */
 function pullRequestEvent(
@@ -108,7 +88,7 @@ async function productionSnapshot(fn: ImageFunction): Promise<unknown> {
     url: [url.FunctionUrl, url.AuthType],
     versions: (versions.Versions ?? []).map(v => v.Version),
     updates: (await updates(fn.functionName)).length,
-    page: await get(fn.functionUrl ?? '')
+    page: await httpGet(fn.functionUrl ?? '')
   }
 }
 
@@ -176,7 +156,7 @@ function preview(
       mode: 'preview',
       'function-name': 'shop',
       repository: 'shop',
-      context: appContext(body),
+      context: appContext({ body: body }),
       'smoke-expect-body': body.trim(),
       'smoke-timeout': '60s',
       'github-token': 'ghs_e2e',
@@ -211,7 +191,10 @@ describe('a pull request preview, from open to close', () => {
     })
     expect(previewUrl).toBe(`${localAwsEnv().endpoint}/_url/shop-pr-7/`)
     expect(previewArn).toMatch(/:function:shop-pr-7$/)
-    expect(await get(previewUrl)).toEqual({ status: 200, body: 'pr 7 first\n' })
+    expect(await httpGet(previewUrl)).toEqual({
+      status: 200,
+      body: 'pr 7 first\n'
+    })
 
     const { lambda } = awsClients()
     const created = await lambda.send(
@@ -266,7 +249,7 @@ describe('a pull request preview, from open to close', () => {
     expect(result.outputs['previous-image-uri']).toBe(
       `${shop.repositoryUri}@${firstDigest}`
     )
-    expect(await get(previewUrl)).toEqual({
+    expect(await httpGet(previewUrl)).toEqual({
       status: 200,
       body: 'pr 7 second\n'
     })
@@ -328,7 +311,7 @@ describe('a pull request preview, from open to close', () => {
     await expect(
       lambda.send(new GetFunctionCommand({ FunctionName: 'shop-pr-7' }))
     ).rejects.toThrow(/not found/i)
-    expect((await get(previewUrl)).status).toBe(403)
+    expect((await httpGet(previewUrl)).status).toBe(403)
     expect(await containerFunctions()).not.toContain('shop-pr-7')
     expect(await imageTags('shop')).toEqual(['initial'])
     expect(github.comments).toHaveLength(1)
@@ -353,7 +336,7 @@ describe('a pull request preview, from open to close', () => {
         repository: 'shop',
         'pull-request': '9',
         'preview-url-auth': 'AWS_IAM',
-        context: appContext('pr 9\n'),
+        context: appContext({ body: 'pr 9\n' }),
         'github-token': ''
       }
     })
@@ -368,7 +351,9 @@ describe('a pull request preview, from open to close', () => {
       new GetFunctionUrlConfigCommand({ FunctionName: 'shop-pr-9' })
     )
     expect(url.AuthType).toBe('AWS_IAM')
-    expect((await get(result.outputs['preview-url'] ?? '')).status).toBe(403)
+    expect((await httpGet(result.outputs['preview-url'] ?? '')).status).toBe(
+      403
+    )
     expect(github.comments.filter(c => c.issue === 9)).toEqual([])
     expect(await productionSnapshot(shop)).toEqual(before)
   })

@@ -360,3 +360,21 @@ export async function deployImage(
   checkDeployedDigest(after, digest)
   return { after, polls: outcome.polls }
 }
+
+/**
+ * Whether an API Gateway integration URI or an ALB target id invokes this
+ * function (any qualifier): the function ARN, ARN:alias, or the legacy
+ * arn:aws:apigateway:<region>:lambda:path/2015-03-31/functions/<arn>/invocations.
+ */
+export function invokesFunction(
+  uri: string | undefined,
+  functionArn: string
+): boolean {
+  if (uri === undefined) return false
+  return (
+    uri === functionArn ||
+    uri.startsWith(`${functionArn}:`) ||
+    uri.includes(`/functions/${functionArn}/`) ||
+    uri.includes(`/functions/${functionArn}:`)
+  )
+}

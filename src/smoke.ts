@@ -14,6 +14,7 @@ import {
   describeAwsError,
   networkErrorMessage
 } from './errors.js'
+import { invokesFunction } from './lambda.js'
 import { backoffDelay } from './retry.js'
 import { formatDuration, type Timing } from './time.js'
 
@@ -162,21 +163,6 @@ export interface DiscoveredUrl {
   source: 'function-url' | 'http-api'
 }
 
-function targetsFunction(
-  integrationUri: string | undefined,
-  functionArn: string
-): boolean {
-  if (integrationUri === undefined) return false
-  // Either the function ARN (optionally with :alias) or the legacy
-  // arn:aws:apigateway:<region>:lambda:path/2015-03-31/functions/<arn>/invocations
-  return (
-    integrationUri === functionArn ||
-    integrationUri.startsWith(`${functionArn}:`) ||
-    integrationUri.includes(`/functions/${functionArn}/`) ||
-    integrationUri.includes(`/functions/${functionArn}:`)
-  )
-}
-
 /**
  * Where to smoke-test when no smoke-url is given: the function's Function URL,
  * else an HTTP API whose integration invokes the function.
@@ -227,7 +213,7 @@ export async function discoverSmokeUrl(
         )
         if (
           !(integrations.Items ?? []).some(i =>
-            targetsFunction(i.IntegrationUri, functionArn)
+            invokesFunction(i.IntegrationUri, functionArn)
           )
         )
           continue

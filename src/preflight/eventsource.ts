@@ -19,6 +19,7 @@ import {
 } from '@aws-sdk/client-lambda'
 import { awsErrorName, describeAwsError } from '../errors.js'
 import type { EventSourceInput } from '../inputs.js'
+import { invokesFunction } from '../lambda.js'
 import { fail, pass, warn, type Check } from './checks.js'
 
 /** The values of Amazon.Lambda.AspNetCoreServer.Hosting's LambdaEventSource. */
@@ -51,20 +52,6 @@ export function eventSourceForPayload(
   version: string | undefined
 ): LambdaEventSource {
   return version === '1.0' ? 'RestApi' : 'HttpApi'
-}
-
-/** An integration URI or target id that invokes this function (any qualifier). */
-export function invokesFunction(
-  uri: string | undefined,
-  functionArn: string
-): boolean {
-  if (uri === undefined) return false
-  return (
-    uri === functionArn ||
-    uri.startsWith(`${functionArn}:`) ||
-    uri.includes(`/functions/${functionArn}/`) ||
-    uri.includes(`/functions/${functionArn}:`)
-  )
 }
 
 export interface EventSourceClients {
