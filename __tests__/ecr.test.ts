@@ -1,4 +1,11 @@
-import { beforeEach, describe, expect, it } from '@jest/globals'
+import {
+  afterEach,
+  beforeEach,
+  describe,
+  expect,
+  it,
+  jest
+} from '@jest/globals'
 import {
   BatchGetImageCommand,
   DescribeImagesCommand,
@@ -20,6 +27,7 @@ import {
   findTagDigest,
   getImageManifest,
   getRegistryAuth,
+  idleTimeout,
   type Fetch,
   type ImageConfig,
   type RegistryAuth,
@@ -663,5 +671,35 @@ describe('checkImagePlatform', () => {
     expect(() => checkImagePlatform(config, 'arm64')).toThrow(
       /exec format error/
     )
+  })
+})
+
+describe('idleTimeout', () => {
+  beforeEach(() => {
+    jest.useFakeTimers()
+  })
+
+  afterEach(() => {
+    jest.useRealTimers()
+  })
+
+  it('aborts a stalled read only after the idle time has passed without data', () => {
+    const idle = idleTimeout(60_000)
+    jest.advanceTimersByTime(59_000)
+    idle.touch() // a chunk arrived
+    jest.advanceTimersByTime(59_000)
+    expect(idle.signal.aborted).toBe(false)
+    jest.advanceTimersByTime(1_000)
+    expect(idle.signal.aborted).toBe(true)
+    expect(String(idle.signal.reason)).toMatch(
+      /no data from the registry for 60s/
+    )
+  })
+
+  it('never fires once the read has finished', () => {
+    const idle = idleTimeout(1_000)
+    idle.clear()
+    jest.advanceTimersByTime(10_000)
+    expect(idle.signal.aborted).toBe(false)
   })
 })

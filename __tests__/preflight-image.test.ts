@@ -425,7 +425,7 @@ describe('preflightImage over the registry API', () => {
       ) as ReadableStream
       return Promise.resolve(new Response(body, { status: 200 }))
     }
-    return { manifest, configDigest: digest(configBlob), fetchImpl, requests }
+    return { manifest, configText: configBlob, fetchImpl, requests }
   }
 
   function* chunksOf(data: Buffer, size: number): Generator<Buffer> {
@@ -448,7 +448,7 @@ describe('preflightImage over the registry API', () => {
       auth,
       'team/api',
       r.manifest,
-      r.configDigest,
+      r.configText,
       'arm64',
       r.fetchImpl
     )
@@ -466,7 +466,8 @@ describe('preflightImage over the registry API', () => {
       'image.extension:/opt/extensions/ext': 'fail',
       'image.size': 'pass'
     })
-    expect(r.requests).toHaveLength(3)
+    // The config comes from the image check: only the layers are read.
+    expect(r.requests).toHaveLength(2)
   })
 
   it('refuses a layer whose content does not match its digest', async () => {
@@ -496,7 +497,7 @@ describe('preflightImage over the registry API', () => {
         auth,
         'team/api',
         tampered,
-        r.configDigest,
+        r.configText,
         'arm64',
         fetchImpl
       )
@@ -519,7 +520,7 @@ describe('preflightImage over the registry API', () => {
         auth,
         'team/api',
         manifest,
-        r.configDigest,
+        r.configText,
         'arm64',
         r.fetchImpl
       )

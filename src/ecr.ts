@@ -249,17 +249,24 @@ export interface ImageConfig {
 
 export type Fetch = typeof fetch
 
+/** Give up on a registry response that sends nothing for this long. */
+export const BLOB_IDLE_TIMEOUT_MS = 60_000
+
 /**
- * Read the image config blob through the registry API with the same
- * credentials docker used (ECR's BatchGetImage returns only the manifest).
+ * A blob (config or layer) from the registry API, with the same Basic
+ * credentials docker used. ECR answers with a redirect to S3; fetch drops the
+ * Authorization header on that cross-origin hop, as S3 requires. `what`
+ * names the blob in errors ("the image config sha256:…").
  */
-export async function fetchImageConfig(
+export async function fetchBlob(
   auth: RegistryAuth,
   repositoryName: string,
-  configDigest: string,
-  fetchImpl: Fetch = fetch
-): Promise<ImageConfig> {
-  const url = `${auth.endpoint.replace(/\/+$/, '')}/v2/${repositoryName}/blobs/${configDigest}`
+  digest: string,
+  what: string,
+  fetchImpl: Fetch = fetch,
+  signal?: AbortSignal
+): Promise<Response> {
+  const url = `${auth.endpoint.replace(/\/+$/, '')}/v2/${repositoryName}/blobs/${digest}`
   const basic = Buffer.from(`${auth.username}:${auth.password}`).toString(
     'base64'
   )
@@ -267,18 +274,71 @@ export async function fetchImageConfig(
   try {
     response = await fetchImpl(url, {
       headers: { Authorization: `Basic ${basic}` },
-      redirect: 'follow'
+      redirect: 'follow',
+      ...(signal !== undefined && { signal })
     })
   } catch (error) {
     throw new DeployError(
-      `Could not read the image config ${configDigest} from the registry at ${auth.endpoint}: ${networkErrorMessage(error)}`
+      `Could not read ${what} from the registry at ${auth.endpoint}: ${networkErrorMessage(error)}`
     )
   }
   if (!response.ok) {
     throw new DeployError(
-      `Reading the image config ${configDigest} from the registry answered HTTP ${response.status}.`
+      `Reading ${what} from the registry answered HTTP ${response.status}.`
     )
   }
+  return response
+}
+
+/**
+ * An AbortSignal that fires when `touch` has not been called for `idleMs`:
+ * a large layer may take long, but a stalled connection must not hang the run.
+ */
+export function idleTimeout(idleMs: number): {
+  signal: AbortSignal
+  touch: () => void
+  clear: () => void
+} {
+  const controller = new AbortController()
+  let timer: NodeJS.Timeout | undefined
+  const touch = (): void => {
+    if (timer !== undefined) clearTimeout(timer)
+    timer = setTimeout(
+      () =>
+        controller.abort(
+          new Error(`no data from the registry for ${idleMs / 1000}s`)
+        ),
+      idleMs
+    )
+    timer.unref()
+  }
+  touch()
+  return {
+    signal: controller.signal,
+    touch,
+    clear: () => clearTimeout(timer)
+  }
+}
+
+/**
+ * The image config blob, read through the registry API with the same
+ * credentials docker used (ECR's BatchGetImage returns only the manifest),
+ * verified against its digest.
+ */
+export async function fetchImageConfigText(
+  auth: RegistryAuth,
+  repositoryName: string,
+  configDigest: string,
+  fetchImpl: Fetch = fetch
+): Promise<string> {
+  const response = await fetchBlob(
+    auth,
+    repositoryName,
+    configDigest,
+    `the image config ${configDigest}`,
+    fetchImpl,
+    AbortSignal.timeout(BLOB_IDLE_TIMEOUT_MS)
+  )
   const bytes = Buffer.from(await response.arrayBuffer())
   const actual = `sha256:${createHash('sha256').update(bytes).digest('hex')}`
   if (actual !== configDigest) {
@@ -286,15 +346,32 @@ export async function fetchImageConfig(
       `The registry returned an image config whose digest is ${actual}, not ${configDigest}.`
     )
   }
-  const config = JSON.parse(bytes.toString('utf8')) as {
-    architecture?: unknown
-    os?: unknown
+  return bytes.toString('utf8')
+}
+
+export function parseImageConfig(text: string): ImageConfig {
+  let config: { architecture?: unknown; os?: unknown }
+  try {
+    config = JSON.parse(text) as typeof config
+  } catch {
+    throw new DeployError('The image config is not valid JSON.')
   }
   return {
     architecture:
       typeof config.architecture === 'string' ? config.architecture : undefined,
     os: typeof config.os === 'string' ? config.os : undefined
   }
+}
+
+export async function fetchImageConfig(
+  auth: RegistryAuth,
+  repositoryName: string,
+  configDigest: string,
+  fetchImpl: Fetch = fetch
+): Promise<ImageConfig> {
+  return parseImageConfig(
+    await fetchImageConfigText(auth, repositoryName, configDigest, fetchImpl)
+  )
 }
 
 /** The image must be linux/<the function's CPU>, or Lambda fails at init. */

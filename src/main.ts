@@ -18,10 +18,11 @@ import {
   checkImagePlatform,
   checkManifest,
   describeRepository,
-  fetchImageConfig,
+  fetchImageConfigText,
   findTagDigest,
   getImageManifest,
   getRegistryAuth,
+  parseImageConfig,
   type Fetch
 } from './ecr.js'
 import { DeployError, errorMessage } from './errors.js'
@@ -303,17 +304,18 @@ async function deploy(
   const checkedImage = await phase('Check the image', async () => {
     const image = await getImageManifest(ecr, repository, digest)
     const manifest = checkManifest(image)
-    const config = await fetchImageConfig(
+    const configText = await fetchImageConfigText(
       auth,
       repository.name,
       manifest.configDigest,
       deps.fetch
     )
+    const config = parseImageConfig(configText)
     checkImagePlatform(config, architecture)
     log(
       `${imageUri}: single-platform ${image.mediaType}, ${config.os}/${config.architecture}, matches the function.`
     )
-    return { manifest: image.manifest, configDigest: manifest.configDigest }
+    return { manifest: image.manifest, configText }
   })
 
   // A re-run whose function already runs this image has nothing to prevent.
@@ -330,7 +332,7 @@ async function deploy(
         auth,
         repository.name,
         checkedImage.manifest,
-        checkedImage.configDigest,
+        checkedImage.configText,
         architecture,
         deps.fetch,
         (fn ?? production).imageConfig

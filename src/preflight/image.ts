@@ -2,8 +2,14 @@ import { createHash } from 'node:crypto'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import * as zlib from 'node:zlib'
-import type { RegistryAuth, Fetch } from '../ecr.js'
-import { DeployError, errorMessage, networkErrorMessage } from '../errors.js'
+import {
+  BLOB_IDLE_TIMEOUT_MS,
+  fetchBlob,
+  idleTimeout,
+  type Fetch,
+  type RegistryAuth
+} from '../ecr.js'
+import { DeployError, errorMessage } from '../errors.js'
 import type { Architecture } from '../inputs.js'
 import type { ImageConfigOverride } from '../lambda.js'
 import { fail, pass, warn, type Check } from './checks.js'
@@ -645,49 +651,13 @@ function handlerCheck(
 
 // ------------------------------------------------------------------ I/O
 
-function blobUrl(
-  auth: RegistryAuth,
-  repositoryName: string,
-  digest: string
-): string {
-  return `${auth.endpoint.replace(/\/+$/, '')}/v2/${repositoryName}/blobs/${digest}`
-}
-
-async function getBlob(
-  auth: RegistryAuth,
-  repositoryName: string,
-  digest: string,
-  fetchImpl: Fetch
-): Promise<Response> {
-  const basic = Buffer.from(`${auth.username}:${auth.password}`).toString(
-    'base64'
-  )
-  let response: Response
-  try {
-    // ECR answers layer requests with a redirect to S3; fetch drops the
-    // Authorization header on the cross-origin hop, as S3 requires.
-    response = await fetchImpl(blobUrl(auth, repositoryName, digest), {
-      headers: { Authorization: `Basic ${basic}` },
-      redirect: 'follow'
-    })
-  } catch (error) {
-    throw new DeployError(
-      `Could not read ${digest} from the registry at ${auth.endpoint}: ${networkErrorMessage(error)}`
-    )
-  }
-  if (!response.ok || response.body === null) {
-    throw new DeployError(
-      `Reading ${digest} from the registry answered HTTP ${response.status}.`
-    )
-  }
-  return response
-}
-
 async function* hashing(
   body: AsyncIterable<Uint8Array>,
-  hash: ReturnType<typeof createHash>
+  hash: ReturnType<typeof createHash>,
+  onChunk: () => void
 ): AsyncGenerator<Uint8Array> {
   for await (const chunk of body) {
+    onChunk()
     hash.update(chunk)
     yield chunk
   }
@@ -725,11 +695,21 @@ export async function fetchAndScanLayer(
       unreadable: `layer ${layer.digest} has media type ${layer.mediaType}, which this runtime cannot decompress`
     }
   }
-  const response = await getBlob(auth, repositoryName, layer.digest, fetchImpl)
-  const hash = createHash('sha256')
-  const compressed = Readable.from(
-    hashing(response.body as unknown as AsyncIterable<Uint8Array>, hash)
+  const idle = idleTimeout(BLOB_IDLE_TIMEOUT_MS)
+  const response = await fetchBlob(
+    auth,
+    repositoryName,
+    layer.digest,
+    layer.digest,
+    fetchImpl,
+    idle.signal
   )
+  if (response.body === null) {
+    idle.clear()
+    throw new DeployError(`The registry sent no content for ${layer.digest}.`)
+  }
+  const hash = createHash('sha256')
+  const compressed = Readable.from(hashing(response.body, hash, idle.touch))
   let scan: LayerScan
   try {
     if (decompressor === 'none') {
@@ -751,6 +731,8 @@ export async function fetchAndScanLayer(
     throw new DeployError(
       `Could not read layer ${layer.digest} of the pushed image: ${errorMessage(error)}`
     )
+  } finally {
+    idle.clear()
   }
   const actual = `sha256:${hash.digest('hex')}`
   if (actual !== layer.digest) {
@@ -796,20 +778,12 @@ export async function preflightImage(
   auth: RegistryAuth,
   repositoryName: string,
   manifest: string,
-  configDigest: string,
+  /** The config blob, as read (and verified) by the image check. */
+  configText: string,
   architecture: Architecture,
   fetchImpl: Fetch,
   override?: ImageConfigOverride
 ): Promise<ImagePreflight> {
-  const configResponse = await getBlob(
-    auth,
-    repositoryName,
-    configDigest,
-    fetchImpl
-  )
-  const configText = Buffer.from(await configResponse.arrayBuffer()).toString(
-    'utf8'
-  )
   const start = applyOverride(parseStartConfig(configText), override)
   const layers = parseLayers(manifest)
   const wanted = wantedPaths(start)
