@@ -238,11 +238,16 @@ describe('a pull request preview, from open to close', () => {
 
   it('push: updates the same function behind the same URL and the same comment', async () => {
     const sha = '2'.repeat(40)
-    const result = await preview(sha, 'pr 7 second\n')
+    // A workflow shared with production deploys may pass production's URL.
+    const result = await preview(sha, 'pr 7 second\n', {
+      'smoke-url': shop.functionUrl ?? ''
+    })
 
     expect(errors(result)).toBe('')
     expect(result.exitCode).toBe(0)
     expect(result.outputs['preview-url']).toBe(previewUrl)
+    expect(result.outputs['smoke-url']).toBe(previewUrl)
+    expect(warnings(result)).toMatch(/smoke-url .* is ignored in preview mode/)
     expect(result.outputs['function-arn']).toBe(previewArn)
     expect(result.outputs['image-tag']).toBe(`pr-7-${sha}`)
     expect(result.outputs['image-digest']).not.toBe(firstDigest)

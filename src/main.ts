@@ -436,6 +436,14 @@ async function deploy(
       return
     }
     let base = inputs.smokeUrl
+    if (inputs.mode === 'preview' && base !== undefined) {
+      // smoke-url names production's address; a preview is tested where it
+      // is served.
+      core.warning(
+        `smoke-url (${base}) is ignored in preview mode: the smoke test requests the preview function's own URL.`
+      )
+      base = undefined
+    }
     if (base === undefined) {
       const found = await discoverSmokeUrl(
         lambda,
