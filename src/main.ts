@@ -23,10 +23,12 @@ import {
   getImageManifest,
   getRegistryAuth,
   parseImageConfig,
-  type Fetch
+  type Fetch,
+  type RegistryAuth,
+  type Repository
 } from './ecr.js'
 import { DeployError, errorMessage } from './errors.js'
-import { getInputs, type Inputs } from './inputs.js'
+import { getInputs, type Architecture, type Inputs } from './inputs.js'
 import {
   checkDeployable,
   deployImage,
@@ -119,13 +121,96 @@ export async function run(
   }
 }
 
+type PhaseRunner = ReturnType<typeof phaseRunner>
+
+/** What every phase of one run works with. */
+interface RunContext {
+  deps: Dependencies
+  inputs: Inputs
+  report: Report
+  phase: PhaseRunner
+  clients: AwsClients
+  log: (message: string) => void
+}
+
+/** What the look-up found: the target function, the repository, the tag. */
+interface LookUp {
+  /** The function named by function-name (in preview mode, only read). */
+  production: FunctionState
+  /** The function to deploy to; undefined for a preview not created yet. */
+  fn: FunctionState | undefined
+  repository: Repository
+  existingDigest: string | undefined
+  auth: RegistryAuth
+  architecture: Architecture
+}
+
+interface Image {
+  digest: string
+  uri: string
+  manifest: string
+  configText: string
+}
+
 async function deploy(
   deps: Dependencies,
   report: Report,
-  phase: ReturnType<typeof phaseRunner>,
+  phase: PhaseRunner,
   session: { inputs?: Inputs }
 ): Promise<void> {
-  const inputs: Inputs = await phase('Read inputs', () => {
+  const inputs = await readInputs(deps, phase)
+  session.inputs = inputs
+  report.functionName = inputs.functionName
+  const ctx: RunContext = {
+    deps,
+    inputs,
+    report,
+    phase,
+    clients: deps.clients(inputs.region),
+    log: message => core.info(message)
+  }
+  if (inputs.mode !== 'deploy') {
+    report.productionFunctionName = inputs.functionName
+    report.previewFunctionName = previewTarget(inputs).name
+  }
+  if (inputs.mode === 'cleanup') {
+    await runCleanup(ctx.clients.lambda, ctx.clients.ecr, inputs, report, phase)
+    return
+  }
+  report.imageTag = inputs.tag
+
+  const look = await lookUp(ctx)
+  report.functionName = look.fn?.functionName ?? inputs.preview?.name
+  report.functionArn = look.fn?.functionArn
+  report.architecture = look.architecture
+  report.platform = platformFor(look.architecture)
+  report.previousImageUri = look.fn?.imageUri
+
+  const digest = await obtainImage(ctx, look)
+  const image = await checkImage(ctx, look, digest)
+  await preflightPushedImage(ctx, look, image)
+  const { deployed, replaced } = await deployToFunction(ctx, look, image)
+  if (inputs.mode === 'preview') {
+    report.previewUrl = await phase('Preview URL', () =>
+      ensureFunctionUrl(
+        ctx.clients.lambda,
+        deployed.functionArn,
+        inputs.previewUrlAuth,
+        ctx.log
+      )
+    )
+    ctx.log(`Preview: ${report.previewUrl}`)
+  }
+  try {
+    await smokeTestPhase(ctx, deployed)
+  } catch (error) {
+    if (report.smoke?.state !== 'failed' || report.updated !== true) throw error
+    await rollBack(ctx, deployed, replaced, image.uri, error)
+  }
+}
+
+function readInputs(deps: Dependencies, phase: PhaseRunner): Promise<Inputs> {
+  return phase('Read inputs', () => {
     const parsed = getInputs(deps.readInput, deps.env)
     core.info(
       `Function ${parsed.functionName}, repository ${parsed.repository.name}, tag ${parsed.tag}, region ${parsed.region}`
@@ -141,22 +226,12 @@ async function deploy(
     }
     return parsed
   })
-  session.inputs = inputs
-  report.functionName = inputs.functionName
-  const clients = deps.clients(inputs.region)
-  const { lambda, ecr, apigateway } = clients
-  const log = (message: string): void => core.info(message)
-  if (inputs.mode !== 'deploy') {
-    report.productionFunctionName = inputs.functionName
-    report.previewFunctionName = previewTarget(inputs).name
-  }
-  if (inputs.mode === 'cleanup') {
-    await runCleanup(lambda, ecr, inputs, report, phase)
-    return
-  }
-  report.imageTag = inputs.tag
+}
 
-  const look = await phase('Look up function, repository and tag', async () => {
+async function lookUp(ctx: RunContext): Promise<LookUp> {
+  const { inputs, log } = ctx
+  const { lambda, ecr } = ctx.clients
+  return ctx.phase('Look up function, repository and tag', async () => {
     const [production, repository, existingDigest, auth] = await Promise.all([
       getFunctionState(lambda, inputs.functionName),
       describeRepository(ecr, inputs.repository),
@@ -204,104 +279,114 @@ async function deploy(
     }
     return { production, fn, repository, existingDigest, auth, architecture }
   })
-  const { production, fn, repository, auth, architecture } = look
-  report.functionName = fn?.functionName ?? inputs.preview?.name
-  report.functionArn = fn?.functionArn
-  report.architecture = architecture
-  report.platform = platformFor(architecture)
-  report.previousImageUri = fn?.imageUri
+}
 
-  let digest = look.existingDigest
-  report.reusedImage = digest !== undefined
-  if (digest !== undefined) {
+/** The digest to deploy: the existing tag's, or a new build's. */
+async function obtainImage(ctx: RunContext, look: LookUp): Promise<string> {
+  const { deps, inputs, report, phase, log } = ctx
+  const { ecr } = ctx.clients
+  const { production, repository, auth, architecture } = look
+  const existing = look.existingDigest
+  report.reusedImage = existing !== undefined
+  if (existing !== undefined) {
     log(
-      `Reusing ${repository.uri}:${inputs.tag} (${digest}) without building: tags are never overwritten, so a re-run deploys the same image.`
+      `Reusing ${repository.uri}:${inputs.tag} (${existing}) without building: tags are never overwritten, so a re-run deploys the same image.`
     )
-  } else {
-    if (inputs.preflight !== 'off') {
-      await phase('Preflight: app', async () => {
-        const checks = await preflightApp(inputs, architecture, {
-          clients,
-          // How production is reached is what the app must expect.
-          functionArn: production.functionArn
-        })
-        report.preflight = [...(report.preflight ?? []), ...checks]
-        const stop = enforce('app', checks, inputs.preflight, {
-          log,
-          warn: message => core.warning(message)
-        })
-        if (stop !== undefined) throw new DeployError(stop)
+    return existing
+  }
+  if (inputs.preflight !== 'off') {
+    await phase('Preflight: app', async () => {
+      const checks = await preflightApp(inputs, architecture, {
+        clients: ctx.clients,
+        // How production is reached is what the app must expect.
+        functionArn: production.functionArn
       })
-    }
-    digest = await phase('Build and push', async () => {
-      const workDir = await prepareDockerConfig(
-        deps.env.RUNNER_TEMP ?? os.tmpdir()
-      )
-      core.saveState(STATE.dockerConfig, workDir)
-      const env = { DOCKER_CONFIG: workDir }
-      const registry = repository.uri.split('/')[0] ?? repository.uri
-      await dockerLogin(deps.exec, registry, auth.username, auth.password, env)
-      log(
-        `Logged in to ${registry} (credentials in a temporary DOCKER_CONFIG, removed by the post step).`
-      )
-      const request: BuildRequest = {
-        context: inputs.context,
-        file: inputs.file,
-        target: inputs.target,
-        buildArgs: inputs.buildArgs,
-        labels: inputs.labels,
-        cacheFrom: inputs.cacheFrom,
-        cacheTo: inputs.cacheTo,
-        platform: platformFor(architecture),
-        imageRef: `${repository.uri}:${inputs.tag}`
-      }
-      const context: BuildContext = {
-        exec: deps.exec,
-        env,
-        workDir,
+      report.preflight = [...(report.preflight ?? []), ...checks]
+      const stop = enforce('app', checks, inputs.preflight, {
         log,
         warn: message => core.warning(message)
-      }
-      let result
-      try {
-        if (await hasBuildx(deps.exec, env)) {
-          const builder = await containerBuilderFor(
-            deps.exec,
-            env,
-            inputs.cacheTo
-          )
-          result = await buildWithBuildx(request, context, builder)
-        } else {
-          core.warning(
-            'docker buildx is not installed: falling back to docker build + docker push (no cache-from/cache-to). On GitHub-hosted runners buildx is present; elsewhere use docker/setup-buildx-action.'
-          )
-          result = await buildWithDocker(request, context)
-        }
-      } catch (error) {
-        // Two runs of the same commit at once: the other one pushed the tag
-        // first and the immutable repository refused ours. Deploy theirs.
-        const pushedMeanwhile = await findTagDigest(
-          ecr,
-          inputs.repository,
-          inputs.tag
-        )
-        if (pushedMeanwhile === undefined) throw error
-        core.warning(
-          `The build or push failed, but tag ${inputs.tag} now exists in ECR as ${pushedMeanwhile}, pushed by another run meanwhile; deploying that image. (${errorMessage(error).split('\n')[0] ?? ''})`
-        )
-        report.reusedImage = true
-        return pushedMeanwhile
-      }
-      report.builder = result.builder
-      log(`Pushed ${request.imageRef} as ${result.digest} (${result.builder}).`)
-      return result.digest
+      })
+      if (stop !== undefined) throw new DeployError(stop)
     })
   }
+  return phase('Build and push', async () => {
+    const workDir = await prepareDockerConfig(
+      deps.env.RUNNER_TEMP ?? os.tmpdir()
+    )
+    core.saveState(STATE.dockerConfig, workDir)
+    const env = { DOCKER_CONFIG: workDir }
+    const registry = repository.uri.split('/')[0] ?? repository.uri
+    await dockerLogin(deps.exec, registry, auth.username, auth.password, env)
+    log(
+      `Logged in to ${registry} (credentials in a temporary DOCKER_CONFIG, removed by the post step).`
+    )
+    const request: BuildRequest = {
+      context: inputs.context,
+      file: inputs.file,
+      target: inputs.target,
+      buildArgs: inputs.buildArgs,
+      labels: inputs.labels,
+      cacheFrom: inputs.cacheFrom,
+      cacheTo: inputs.cacheTo,
+      platform: platformFor(architecture),
+      imageRef: `${repository.uri}:${inputs.tag}`
+    }
+    const context: BuildContext = {
+      exec: deps.exec,
+      env,
+      workDir,
+      log,
+      warn: message => core.warning(message)
+    }
+    let result
+    try {
+      if (await hasBuildx(deps.exec, env)) {
+        const builder = await containerBuilderFor(
+          deps.exec,
+          env,
+          inputs.cacheTo
+        )
+        result = await buildWithBuildx(request, context, builder)
+      } else {
+        core.warning(
+          'docker buildx is not installed: falling back to docker build + docker push (no cache-from/cache-to). On GitHub-hosted runners buildx is present; elsewhere use docker/setup-buildx-action.'
+        )
+        result = await buildWithDocker(request, context)
+      }
+    } catch (error) {
+      // Two runs of the same commit at once: the other one pushed the tag
+      // first and the immutable repository refused ours. Deploy theirs.
+      const pushedMeanwhile = await findTagDigest(
+        ecr,
+        inputs.repository,
+        inputs.tag
+      )
+      if (pushedMeanwhile === undefined) throw error
+      core.warning(
+        `The build or push failed, but tag ${inputs.tag} now exists in ECR as ${pushedMeanwhile}, pushed by another run meanwhile; deploying that image. (${errorMessage(error).split('\n')[0] ?? ''})`
+      )
+      report.reusedImage = true
+      return pushedMeanwhile
+    }
+    report.builder = result.builder
+    log(`Pushed ${request.imageRef} as ${result.digest} (${result.builder}).`)
+    return result.digest
+  })
+}
+
+/** The pushed image must be one manifest for the function's platform. */
+async function checkImage(
+  ctx: RunContext,
+  look: LookUp,
+  digest: string
+): Promise<Image> {
+  const { deps, report, log } = ctx
+  const { ecr } = ctx.clients
+  const { repository, auth, architecture } = look
   report.imageDigest = digest
   const imageUri = `${repository.uri}@${digest}`
   report.imageUri = imageUri
-
-  const checkedImage = await phase('Check the image', async () => {
+  return ctx.phase('Check the image', async () => {
     const image = await getImageManifest(ecr, repository, digest)
     const manifest = checkManifest(image)
     const configText = await fetchImageConfigText(
@@ -315,13 +400,21 @@ async function deploy(
     log(
       `${imageUri}: single-platform ${image.mediaType}, ${config.os}/${config.architecture}, matches the function.`
     )
-    return { manifest: image.manifest, configText }
+    return { digest, uri: imageUri, manifest: image.manifest, configText }
   })
+}
 
+async function preflightPushedImage(
+  ctx: RunContext,
+  look: LookUp,
+  image: Image
+): Promise<void> {
+  const { deps, inputs, report, phase, log } = ctx
+  const { production, fn, repository, auth, architecture } = look
   // A re-run whose function already runs this image has nothing to prevent.
   const alreadyRunning =
     fn !== undefined &&
-    fn.imageDigest === digest &&
+    fn.imageDigest === image.digest &&
     fn.lastUpdateStatus === 'Successful'
   if (alreadyRunning && inputs.preflight !== 'off') {
     log('Preflight: image skipped: the function already runs this image.')
@@ -331,8 +424,8 @@ async function deploy(
       const result = await preflightImage(
         auth,
         repository.name,
-        checkedImage.manifest,
-        checkedImage.configText,
+        image.manifest,
+        image.configText,
         architecture,
         deps.fetch,
         (fn ?? production).imageConfig
@@ -348,7 +441,22 @@ async function deploy(
       if (stop !== undefined) throw new DeployError(stop)
     })
   }
+}
 
+/**
+ * Update the function (or create the preview) and wait until it runs the
+ * image. Returns the function after the deploy, and the function as it was
+ * before (what a rollback restores).
+ */
+async function deployToFunction(
+  ctx: RunContext,
+  look: LookUp,
+  image: Image
+): Promise<{ deployed: FunctionState; replaced: FunctionState | undefined }> {
+  const { deps, inputs, report, phase, log } = ctx
+  const { lambda } = ctx.clients
+  const { production, fn } = look
+  const { digest, uri: imageUri } = image
   const waitTimeoutMs = inputs.waitTimeoutMs
   // What this deploy replaces, and so what a rollback restores: the function
   // as it was once any update already in progress had finished (or failed).
@@ -417,18 +525,15 @@ async function deploy(
     return result.after
   })
 
-  if (inputs.mode === 'preview') {
-    report.previewUrl = await phase('Preview URL', () =>
-      ensureFunctionUrl(
-        lambda,
-        deployed.functionArn,
-        inputs.previewUrlAuth,
-        log
-      )
-    )
-    log(`Preview: ${report.previewUrl}`)
-  }
+  return { deployed, replaced }
+}
 
+async function smokeTestPhase(
+  ctx: RunContext,
+  deployed: FunctionState
+): Promise<void> {
+  const { deps, inputs, report, phase, log } = ctx
+  const { lambda, apigateway } = ctx.clients
   await phase('Smoke test', async () => {
     if (!inputs.smokeTest) {
       report.smoke = { state: 'skipped', reason: 'smoke-test is false' }
@@ -489,53 +594,60 @@ async function deploy(
     }
     if (!result.pass)
       throw new DeployError(`Smoke test failed: ${result.reason}`)
-  }).catch(async (error: unknown) => {
-    if (report.smoke?.state !== 'failed' || report.updated !== true) throw error
-    await rollBack(error)
   })
+}
 
-  async function rollBack(cause: unknown): Promise<never> {
-    const previous = replaced?.imageUri
-    const previousDigest = replaced?.imageDigest
-    if (
-      !inputs.rollbackOnFailure ||
-      previous === undefined ||
-      previousDigest === undefined
-    ) {
-      report.rolledBack = false
-      throw new DeployError(
-        `${errorMessage(cause)}\nThe function ${deployed.functionName} now runs ${imageUri}` +
-          (previous !== undefined
-            ? `; to restore the previous image run: aws lambda update-function-code --function-name ${deployed.functionArn} --image-uri ${previous}`
-            : '.')
-      )
-    }
-    await phase('Roll back', async () => {
-      log(`Restoring the previous image ${previous}.`)
-      try {
-        await deployImage(
-          lambda,
-          deployed.functionArn,
-          previous,
-          previousDigest,
-          { waitTimeoutMs, log },
-          deps.timing
-        )
-      } catch (error) {
-        report.rolledBack = false
-        throw new DeployError(
-          `${errorMessage(cause)}\nROLLBACK FAILED: ${errorMessage(error)}\n` +
-            `The function may still run the failed image ${imageUri}. Restore it by hand: ` +
-            `aws lambda update-function-code --function-name ${deployed.functionArn} --image-uri ${previous}`
-        )
-      }
-    })
-    report.rolledBack = true
-    report.rolledBackTo = previous
+/** Put back what the deploy replaced, then fail with what happened. */
+async function rollBack(
+  ctx: RunContext,
+  deployed: FunctionState,
+  replaced: FunctionState | undefined,
+  imageUri: string,
+  cause: unknown
+): Promise<never> {
+  const { deps, inputs, report, phase, log } = ctx
+  const { lambda } = ctx.clients
+  const waitTimeoutMs = inputs.waitTimeoutMs
+  const previous = replaced?.imageUri
+  const previousDigest = replaced?.imageDigest
+  if (
+    !inputs.rollbackOnFailure ||
+    previous === undefined ||
+    previousDigest === undefined
+  ) {
+    report.rolledBack = false
     throw new DeployError(
-      `${errorMessage(cause)}\nRolled back: ${deployed.functionName} runs the previous image ${previous} again.`
+      `${errorMessage(cause)}\nThe function ${deployed.functionName} now runs ${imageUri}` +
+        (previous !== undefined
+          ? `; to restore the previous image run: aws lambda update-function-code --function-name ${deployed.functionArn} --image-uri ${previous}`
+          : '.')
     )
   }
+  await phase('Roll back', async () => {
+    log(`Restoring the previous image ${previous}.`)
+    try {
+      await deployImage(
+        lambda,
+        deployed.functionArn,
+        previous,
+        previousDigest,
+        { waitTimeoutMs, log },
+        deps.timing
+      )
+    } catch (error) {
+      report.rolledBack = false
+      throw new DeployError(
+        `${errorMessage(cause)}\nROLLBACK FAILED: ${errorMessage(error)}\n` +
+          `The function may still run the failed image ${imageUri}. Restore it by hand: ` +
+          `aws lambda update-function-code --function-name ${deployed.functionArn} --image-uri ${previous}`
+      )
+    }
+  })
+  report.rolledBack = true
+  report.rolledBackTo = previous
+  throw new DeployError(
+    `${errorMessage(cause)}\nRolled back: ${deployed.functionName} runs the previous image ${previous} again.`
+  )
 }
 
 /**
