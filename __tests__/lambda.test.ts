@@ -24,6 +24,7 @@ import {
   type FunctionState
 } from '../src/lambda.js'
 import { fakeTiming } from '../__fixtures__/timing.js'
+import type { Timing } from '../src/time.js'
 import {
   DOCKER_V2_DIGEST,
   FUNCTION_ARN,
@@ -245,6 +246,15 @@ describe('checkDeployable', () => {
 })
 
 describe('waitForUpdate', () => {
+  /** waitForUpdate with a minute to spare and no log: the common case here. */
+  const waitQuietly = (timing: Timing): ReturnType<typeof waitForUpdate> =>
+    waitForUpdate(
+      lambda,
+      FUNCTION_ARN,
+      { timeoutMs: 60_000, log: () => undefined },
+      timing
+    )
+
   it('polls every 500ms until the update is Successful', async () => {
     const { timing, sleeps } = fakeTiming({ start: 1_000_000 })
     const callTimes: number[] = []
@@ -276,12 +286,7 @@ describe('waitForUpdate', () => {
       callTimes.push(timing.now())
       return callTimes.length < 40 ? IN_PROGRESS : SUCCESSFUL
     })
-    await waitForUpdate(
-      lambda,
-      FUNCTION_ARN,
-      { timeoutMs: 60_000, log: () => undefined },
-      timing
-    )
+    await waitQuietly(timing)
     expect(callTimes).toHaveLength(40)
     const busiestSecond = Math.max(
       ...callTimes.map(
@@ -294,12 +299,7 @@ describe('waitForUpdate', () => {
   it('returns at once when no update is running', async () => {
     const { timing, sleeps } = fakeTiming()
     lambdaMock.on(GetFunctionConfigurationCommand).resolves(SUCCESSFUL)
-    const outcome = await waitForUpdate(
-      lambda,
-      FUNCTION_ARN,
-      { timeoutMs: 60_000, log: () => undefined },
-      timing
-    )
+    const outcome = await waitQuietly(timing)
     expect(outcome).toMatchObject({ status: 'Successful', polls: 1 })
     expect(sleeps).toEqual([])
   })
@@ -318,12 +318,7 @@ describe('waitForUpdate', () => {
           LastUpdateStatusReasonCode: 'ImageAccessDenied'
         })
       )
-    const outcome = await waitForUpdate(
-      lambda,
-      FUNCTION_ARN,
-      { timeoutMs: 60_000, log: () => undefined },
-      timing
-    )
+    const outcome = await waitQuietly(timing)
     expect(outcome).toMatchObject({
       status: 'Failed',
       reason:
@@ -344,12 +339,7 @@ describe('waitForUpdate', () => {
         LastUpdateStatus: 'Successful'
       })
     )
-    const outcome = await waitForUpdate(
-      lambda,
-      FUNCTION_ARN,
-      { timeoutMs: 60_000, log: () => undefined },
-      timing
-    )
+    const outcome = await waitQuietly(timing)
     expect(outcome).toMatchObject({
       status: 'Failed',
       reason:
@@ -366,12 +356,7 @@ describe('waitForUpdate', () => {
         configuration({ State: 'Failed', LastUpdateStatus: 'InProgress' })
       )
       .resolves(SUCCESSFUL)
-    const outcome = await waitForUpdate(
-      lambda,
-      FUNCTION_ARN,
-      { timeoutMs: 60_000, log: () => undefined },
-      timing
-    )
+    const outcome = await waitQuietly(timing)
     expect(outcome).toMatchObject({ status: 'Successful', polls: 2 })
   })
 
@@ -392,12 +377,7 @@ describe('waitForUpdate', () => {
       .resolves(
         configuration({ State: 'Active', LastUpdateStatus: 'Successful' })
       )
-    const outcome = await waitForUpdate(
-      lambda,
-      FUNCTION_ARN,
-      { timeoutMs: 60_000, log: () => undefined },
-      timing
-    )
+    const outcome = await waitQuietly(timing)
     expect(outcome).toMatchObject({ status: 'Successful', polls: 3 })
     expect(sleeps).toEqual([500, 500])
   })
@@ -493,14 +473,7 @@ describe('waitForUpdate', () => {
           'User: arn:aws:sts::123456789012:assumed-role/deploy/gha is not authorized to perform: lambda:GetFunctionConfiguration'
         )
       )
-    const error = await deployError(
-      waitForUpdate(
-        lambda,
-        FUNCTION_ARN,
-        { timeoutMs: 60_000, log: () => undefined },
-        timing
-      )
-    )
+    const error = await deployError(waitQuietly(timing))
     expect(error.message).toMatch(
       /^lambda:GetFunctionConfiguration was denied \(AccessDeniedException\).*Allow "lambda:GetFunctionConfiguration"/
     )
