@@ -37,6 +37,11 @@ describe('getInputs with valid inputs', () => {
   it('fills defaults for everything optional', () => {
     expect(parse({})).toEqual({
       functionName: 'my-api',
+      functionNames: ['my-api'],
+      publish: false,
+      alias: undefined,
+      canary: undefined,
+      source: { kind: 'build' },
       repository: { name: 'team/my-api', registryId: undefined },
       tag: 'v1',
       architecture: undefined,

@@ -4,6 +4,7 @@ import {
   readPreviewInputs,
   type PreviewInputs
 } from './preview-inputs.js'
+import { readReleaseInputs, type ReleaseInputs } from './release-inputs.js'
 import { parseDuration } from './time.js'
 
 export type PreflightMode = 'strict' | 'warn' | 'off'
@@ -24,8 +25,11 @@ export type BodyExpectation =
   { kind: 'substring'; text: string } | { kind: 'regex'; regex: RegExp }
 
 /** Everything the action was asked to do, validated. Keys follow action.yml. */
-export interface Inputs extends PreviewInputs {
+export interface Inputs extends PreviewInputs, ReleaseInputs {
+  /** The first (or only) function of function-name. */
   functionName: string
+  /** Every function of function-name, in order (one build, deployed to all). */
+  functionNames: string[]
   repository: RepositoryRef
   tag: string
   architecture: Architecture | undefined
@@ -98,25 +102,39 @@ export function getInputs(
     return value === '' ? undefined : value
   }
 
-  // function-name
-  const functionInput = get('function-name')
-  let functionName = functionInput
-  let functionRegion: string | undefined
-  if (functionInput === '') {
+  // function-name: one per line
+  const functionNames = lines(read('function-name'))
+  const functionName = functionNames[0] ?? ''
+  const functionRegions = new Set<string>()
+  if (functionNames.length === 0) {
     problems.push(
-      'function-name is required: a Lambda function name (my-api) or ARN (arn:aws:lambda:us-east-1:123456789012:function:my-api).'
+      'function-name is required: a Lambda function name (my-api) or ARN (arn:aws:lambda:us-east-1:123456789012:function:my-api), or several, one per line.'
     )
-  } else if (!FUNCTION_NAME.test(functionInput)) {
-    const arn = FUNCTION_ARN.exec(functionInput)
+  }
+  for (const name of functionNames) {
+    if (FUNCTION_NAME.test(name)) continue
+    const arn = FUNCTION_ARN.exec(name)
     if (arn?.groups === undefined) {
       problems.push(
-        `function-name "${functionInput}" is not a function name (1-64 letters, digits, - or _) or a function ARN without qualifier (arn:aws:lambda:<region>:<account>:function:<name>).`
+        `function-name "${name}" is not a function name (1-64 letters, digits, - or _) or a function ARN without qualifier (arn:aws:lambda:<region>:<account>:function:<name>).`
       )
-    } else {
-      functionRegion = arn.groups.region
-      functionName = functionInput
+    } else if (arn.groups.region !== undefined) {
+      functionRegions.add(arn.groups.region)
     }
   }
+  const bareNames = functionNames.map(name => name.split(':').at(-1) ?? name)
+  const repeated = bareNames.filter((name, i) => bareNames.indexOf(name) !== i)
+  if (repeated.length > 0) {
+    problems.push(
+      `function-name lists ${[...new Set(repeated)].join(', ')} more than once: give each function once.`
+    )
+  }
+  if (functionRegions.size > 1) {
+    problems.push(
+      `function-name lists functions in several regions (${[...functionRegions].join(', ')}): one run deploys in one region; use one job per region (a matrix) with the image input.`
+    )
+  }
+  const functionRegion = [...functionRegions][0]
 
   // repository
   const repositoryInput = get('repository')
@@ -125,11 +143,16 @@ export function getInputs(
     registryId: undefined
   }
   let repositoryRegion: string | undefined
-  if (repositoryInput === '') {
+  const imageUriRepository = /^[^:/@]+[.:][^/]*\/([^:@]+)/.exec(
+    get('image')
+  )?.[1]
+  const needsRepository =
+    imageUriRepository === undefined && get('rollback-to') !== 'previous'
+  if (repositoryInput === '' && needsRepository) {
     problems.push(
       'repository is required: an ECR repository name (team/my-api) or URI (123456789012.dkr.ecr.us-east-1.amazonaws.com/team/my-api).'
     )
-  } else {
+  } else if (repositoryInput !== '') {
     const uri = REPOSITORY_URI.exec(repositoryInput)
     const name = uri?.groups?.name ?? repositoryInput
     if (!REPOSITORY_NAME.test(name)) {
@@ -144,7 +167,11 @@ export function getInputs(
   // tag
   const tag = optional('tag') ?? env.GITHUB_SHA ?? ''
   // A cleanup builds nothing, so it needs no tag.
-  const buildsImage = optional('mode')?.toLowerCase() !== 'cleanup'
+  // Neither does a deploy of an existing image.
+  const buildsImage =
+    optional('mode')?.toLowerCase() !== 'cleanup' &&
+    optional('image') === undefined &&
+    optional('rollback-to') === undefined
   if (tag === '' && buildsImage) {
     problems.push(
       'tag is empty and GITHUB_SHA is not set: give a tag matching [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}.'
@@ -287,6 +314,27 @@ export function getInputs(
 
   // mode: preview / cleanup (src/preview-inputs.ts)
   const previewInputs = readPreviewInputs(optional, env, functionName, problems)
+  if (previewInputs.mode !== 'deploy' && functionNames.length > 1) {
+    problems.push(
+      `function-name lists ${functionNames.length} functions, but mode: ${previewInputs.mode} works on one production function: give one.`
+    )
+  }
+  const { imageRepository, ...release } = readReleaseInputs(
+    optional,
+    {
+      mode: previewInputs.mode,
+      region: REGION.test(region) ? region : undefined,
+      repository: repositoryInput === '' ? undefined : repository.name,
+      functionCount: functionNames.length
+    },
+    problems
+  )
+  if (repositoryInput === '' && imageRepository !== undefined) {
+    repository = { name: imageRepository, registryId: undefined }
+  }
+  // The tag of an existing image is the one deployed.
+  const deployedTag =
+    release.source.kind === 'existing' ? release.source.tag : undefined
   const imageTag =
     previewInputs.mode === 'preview' &&
     previewInputs.pullRequest !== undefined &&
@@ -323,9 +371,11 @@ export function getInputs(
 
   const inputs: Inputs = {
     ...previewInputs,
+    ...release,
     functionName,
+    functionNames,
     repository,
-    tag: imageTag,
+    tag: deployedTag ?? (release.source.kind === 'build' ? imageTag : ''),
     architecture,
     context: optional('context') ?? '.',
     file: optional('file'),
