@@ -4,7 +4,8 @@ import {
   renderSummary,
   reportOutputs,
   type Report,
-  type SmokeSummary
+  type SmokeSummary,
+  type TargetReport
 } from '../src/summary.js'
 import {
   DOCKER_V2_DIGEST,
@@ -47,6 +48,39 @@ const DEPLOYED: Report = {
   ]
 }
 
+/** Outputs of runs that know their functions (targets). */
+const RELEASE_OUTPUTS = [
+  'function-version',
+  'alias-arn',
+  'previous-version',
+  'serving-image-uri',
+  'serving-version',
+  'functions'
+]
+
+const ALIAS_ARN = `${FUNCTION_ARN}:live`
+
+/** An alias deploy of one function: version 8 replaced 7. */
+const ALIAS_TARGET: TargetReport = {
+  functionName: FUNCTION_NAME,
+  functionArn: FUNCTION_ARN,
+  outcome: 'deployed',
+  updated: true,
+  previousImageUri: PREVIOUS_IMAGE_URI,
+  previousVersion: '7',
+  version: '8',
+  aliasArn: ALIAS_ARN,
+  preTraffic: {
+    state: 'passed',
+    status: 200,
+    attempts: 1,
+    reason: 'status 200'
+  },
+  servingImageUri: IMAGE_URI,
+  servingVersion: '8',
+  undo: `aws lambda update-alias --function-name ${FUNCTION_ARN} --name live --function-version 7 --routing-config 'AdditionalVersionWeights={}'`
+}
+
 /** The output names action.yml declares. */
 function declaredOutputs(): string[] {
   const actionYml = readFileSync(
@@ -76,6 +110,7 @@ describe('reportOutputs', () => {
     expect(Object.keys(outputs).sort()).toEqual(
       declaredOutputs()
         .filter(name => !name.startsWith('preview-'))
+        .filter(name => !RELEASE_OUTPUTS.includes(name))
         .sort()
     )
   })
@@ -91,7 +126,11 @@ describe('reportOutputs', () => {
       'preview-function-name': 'my-api-pr-7',
       'preview-url': 'https://abc.lambda-url.eu-west-1.on.aws/'
     })
-    expect(Object.keys(outputs).sort()).toEqual(declaredOutputs().sort())
+    expect(Object.keys(outputs).sort()).toEqual(
+      declaredOutputs()
+        .filter(name => !RELEASE_OUTPUTS.includes(name))
+        .sort()
+    )
   })
 
   it('sets only rolled-back=false when nothing is known', () => {
@@ -415,5 +454,97 @@ describe('renderSummary of previews', () => {
     expect(renderSummary({ ...base, removed: [] })).toContain(
       '| Removed | nothing was left to remove |'
     )
+  })
+})
+
+describe('runs with versions, aliases and several functions', () => {
+  it('sets the alias and version outputs, each declared in action.yml', () => {
+    const outputs = reportOutputs({
+      ...DEPLOYED,
+      alias: 'live',
+      targets: [ALIAS_TARGET]
+    })
+    expect(outputs).toMatchObject({
+      'function-version': '8',
+      'alias-arn': ALIAS_ARN,
+      'previous-version': '7',
+      'serving-image-uri': IMAGE_URI,
+      'serving-version': '8'
+    })
+    expect(JSON.parse(outputs.functions ?? '')).toEqual([
+      {
+        name: FUNCTION_NAME,
+        arn: FUNCTION_ARN,
+        outcome: 'deployed',
+        updated: true,
+        version: '8',
+        previousVersion: '7',
+        previousImage: PREVIOUS_IMAGE_URI,
+        servingImage: IMAGE_URI,
+        servingVersion: '8'
+      }
+    ])
+    expect(
+      Object.keys(outputs).filter(name => !declaredOutputs().includes(name))
+    ).toEqual([])
+  })
+
+  it('shows the alias move, the pre-traffic check and the command that undoes it', () => {
+    const text = renderSummary({
+      ...DEPLOYED,
+      alias: 'live',
+      targets: [ALIAS_TARGET]
+    })
+    expect(text).toContain('| Alias | `live` → version 8 (was 7) |')
+    expect(text).toContain(
+      '| Pre-traffic check | ✅ HTTP 200 after 1 invocation(s) |'
+    )
+    expect(text).toContain('**To undo this deploy by hand:**')
+    expect(text).toContain(ALIAS_TARGET.undo)
+  })
+
+  it('one row per function, with outcomes, and the logs of the one that failed', () => {
+    const text = renderSummary({
+      ...DEPLOYED,
+      rolledBack: true,
+      error: 'svc-b: Lambda could not apply the update',
+      targets: [
+        {
+          functionName: 'svc-a',
+          functionArn: 'arn:a',
+          outcome: 'reverted',
+          previousImageUri: PREVIOUS_IMAGE_URI,
+          servingImageUri: PREVIOUS_IMAGE_URI,
+          undo: 'aws lambda update-function-code --function-name arn:a'
+        },
+        {
+          functionName: 'svc-b',
+          functionArn: 'arn:b',
+          outcome: 'stopped',
+          previousImageUri: PREVIOUS_IMAGE_URI,
+          servingImageUri: PREVIOUS_IMAGE_URI,
+          diagnostics: {
+            lines: [
+              'INIT_REPORT Init Duration: 1.2 ms\tPhase: init\tStatus: error\tError Type: Runtime.InvalidEntrypoint'
+            ],
+            note: undefined
+          }
+        }
+      ]
+    })
+    expect(text).toContain('## ↩️ Failed and rolled back: 2 functions')
+    expect(text).toContain(
+      `| \`svc-a\` | ↩️ reverted (another function failed) | \`${PREVIOUS_IMAGE_URI}\` | \`${PREVIOUS_IMAGE_URI}\` |`
+    )
+    expect(text).toContain('| `svc-b` | ⛔ stopped before traffic |')
+    expect(text).toContain(
+      '<summary>Logs of svc-b since the deploy began</summary>'
+    )
+    expect(text).toContain('Error Type: Runtime.InvalidEntrypoint')
+    expect(text).toContain(
+      '**Restored automatically. The command that does it by hand:**'
+    )
+    // The per-function table replaces the single-function rows.
+    expect(text).not.toContain('| Previous image |')
   })
 })

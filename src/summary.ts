@@ -17,8 +17,62 @@ export type SmokeSummary =
     }
   | { state: 'skipped'; reason: string }
 
+/** A pre-traffic (or canary) check: the new version invoked directly. */
+export type CheckSummary =
+  | {
+      state: 'passed' | 'failed'
+      status: number | undefined
+      attempts: number
+      reason: string
+    }
+  | { state: 'skipped'; reason: string }
+
+/**
+ * pending: not finished; deployed: runs (serves) the new image;
+ * unchanged: already did; stopped: failed before traffic reached it;
+ * failed: failed and still serves it (no rollback); rolled-back: restored;
+ * reverted: restored because another function failed.
+ */
+export type TargetOutcome =
+  | 'pending'
+  | 'deployed'
+  | 'unchanged'
+  | 'stopped'
+  | 'failed'
+  | 'rolled-back'
+  | 'reverted'
+  | 'rollback-failed'
+
+/** What happened to one function of the run. */
+export interface TargetReport {
+  functionName: string
+  functionArn: string
+  outcome: TargetOutcome
+  updated?: boolean | undefined
+  previousImageUri?: string | undefined
+  /** alias deploys: the version the alias pointed to before. */
+  previousVersion?: string | undefined
+  /** publish / alias: the version published for the new code. */
+  version?: string | undefined
+  aliasArn?: string | undefined
+  preTraffic?: CheckSummary | undefined
+  canary?: CheckSummary | undefined
+  smoke?: SmokeSummary | undefined
+  /** What the function (or its alias) serves at the end of the run. */
+  servingImageUri?: string | undefined
+  servingVersion?: string | undefined
+  error?: string | undefined
+  /** A command that restores what ran before, by hand. */
+  undo?: string | undefined
+  /** The lines of the function's logs that explain a failure. */
+  diagnostics?: { lines: string[]; note: string | undefined } | undefined
+}
+
 /** What one run did: the source of the outputs and the job summary. */
 export interface Report {
+  /** One per function of function-name (the preview function in preview mode). */
+  targets?: TargetReport[] | undefined
+  alias?: string | undefined
   functionName?: string | undefined
   functionArn?: string | undefined
   architecture?: string | undefined
@@ -47,6 +101,7 @@ export interface Report {
 
 /** Action outputs, as strings, for what is known (a failed run still tells what it did). */
 export function reportOutputs(report: Report): Record<string, string> {
+  const first = report.targets?.[0]
   const outputs: Record<string, string | undefined> = {
     'image-uri': report.imageUri,
     'image-digest': report.imageDigest,
@@ -65,6 +120,15 @@ export function reportOutputs(report: Report): Record<string, string> {
       report.reusedImage === undefined ? undefined : String(report.reusedImage),
     updated: report.updated === undefined ? undefined : String(report.updated),
     'rolled-back': String(report.rolledBack ?? false),
+    'function-version': first?.version,
+    'alias-arn': first?.aliasArn,
+    'previous-version': first?.previousVersion,
+    'serving-image-uri': first?.servingImageUri,
+    'serving-version': first?.servingVersion,
+    functions:
+      report.targets === undefined
+        ? undefined
+        : JSON.stringify(report.targets.map(functionOutput)),
     'preview-url': report.previewUrl,
     'preview-function-name': report.previewFunctionName
   }
@@ -73,6 +137,20 @@ export function reportOutputs(report: Report): Record<string, string> {
       (entry): entry is [string, string] => entry[1] !== undefined
     )
   )
+}
+
+function functionOutput(target: TargetReport): Record<string, unknown> {
+  return {
+    name: target.functionName,
+    arn: target.functionArn,
+    outcome: target.outcome,
+    updated: target.updated,
+    version: target.version,
+    previousVersion: target.previousVersion,
+    previousImage: target.previousImageUri,
+    servingImage: target.servingImageUri,
+    servingVersion: target.servingVersion
+  }
 }
 
 /**
@@ -119,8 +197,10 @@ export function renderSummary(report: Report): string {
       : report.rolledBack === true
         ? '↩️ Failed and rolled back'
         : '❌ Failed'
+  const targets = report.targets ?? []
+  const many = targets.length > 1
   const lines = [
-    `## ${outcome}: ${report.functionName ?? 'Lambda function'}`,
+    `## ${outcome}: ${many ? `${targets.length} functions` : (report.functionName ?? 'Lambda function')}`,
     ''
   ]
   if (report.error !== undefined) {
@@ -157,6 +237,26 @@ export function renderSummary(report: Report): string {
     ],
     ['Smoke test', cell(smokeCell(report.smoke))]
   ]
+  const first = targets[0]
+  if (report.alias !== undefined && first !== undefined && !many) {
+    rows.splice(
+      rows.length - 1,
+      0,
+      ['Alias', aliasCell(report.alias, first)],
+      ['Pre-traffic check', cell(checkCell(first.preTraffic))]
+    )
+    if (first.canary !== undefined)
+      rows.splice(rows.length - 1, 0, ['Canary', cell(checkCell(first.canary))])
+  } else if (first?.version !== undefined && !many) {
+    rows.push(['Published version', code(first.version)])
+  }
+  if (many) {
+    // Per-function facts are in the table below.
+    for (const key of ['Function', 'Previous image', 'Smoke test']) {
+      const at = rows.findIndex(([k]) => k === key)
+      if (at >= 0) rows.splice(at, 1)
+    }
+  }
   if (report.previewFunctionName !== undefined) {
     rows.push(
       ['Preview of', code(report.productionFunctionName)],
@@ -183,6 +283,46 @@ export function renderSummary(report: Report): string {
     ...rows.map(([k, v]) => `| ${k} | ${v} |`),
     ''
   )
+  if (many) {
+    lines.push(
+      `| Function | Result | Before | Now serving | ${report.alias !== undefined ? 'Pre-traffic | ' : ''}Smoke test |`,
+      `|---|---|---|---|${report.alias !== undefined ? '---|' : ''}---|`,
+      ...targets.map(
+        t =>
+          `| ${code(t.functionName)} | ${OUTCOME_TEXT[t.outcome]} | ${before(t)} | ${serving(t)} | ${report.alias !== undefined ? `${cell(checkCell(t.preTraffic))} | ` : ''}${cell(smokeCell(t.smoke))} |`
+      ),
+      ''
+    )
+  }
+  for (const target of targets) {
+    const found = target.diagnostics
+    if (found === undefined) continue
+    lines.push(
+      '<details open>',
+      `<summary>Logs of ${escapeHtml(target.functionName)} since the deploy began${found.note !== undefined ? `: ${escapeHtml(found.note)}` : ''}</summary>`,
+      '',
+      ...(found.lines.length > 0
+        ? ['```text', ...found.lines.map(l => l.replace(/```/g, "'''")), '```']
+        : []),
+      '</details>',
+      ''
+    )
+  }
+  const undo = targets.filter(t => t.undo !== undefined)
+  if (undo.length > 0) {
+    lines.push(
+      report.error === undefined
+        ? '**To undo this deploy by hand:**'
+        : report.rolledBack === true
+          ? '**Restored automatically. The command that does it by hand:**'
+          : '**To restore what ran before:**',
+      '',
+      '```sh',
+      ...undo.map(t => t.undo ?? ''),
+      '```',
+      ''
+    )
+  }
   if (report.phases.length > 0) {
     lines.push(
       '| Phase | Result | Duration |',
@@ -206,6 +346,42 @@ export function renderSummary(report: Report): string {
     )
   }
   return lines.join('\n')
+}
+
+const OUTCOME_TEXT: Record<TargetOutcome, string> = {
+  pending: '… not finished',
+  deployed: '✅ deployed',
+  unchanged: '✅ already running it',
+  stopped: '⛔ stopped before traffic',
+  failed: '❌ failed',
+  'rolled-back': '↩️ rolled back',
+  reverted: '↩️ reverted (another function failed)',
+  'rollback-failed': '🚨 rollback failed'
+}
+
+function checkCell(check: CheckSummary | undefined): string {
+  if (check === undefined) return '—'
+  if (check.state === 'skipped') return `skipped: ${check.reason}`
+  const status =
+    check.status === undefined ? 'no answer' : `HTTP ${check.status}`
+  return `${check.state === 'passed' ? '✅' : '❌'} ${status} after ${check.attempts} invocation(s)${check.state === 'failed' ? `: ${check.reason}` : ''}`
+}
+
+function aliasCell(alias: string, target: TargetReport): string {
+  const now = target.servingVersion ?? target.version
+  return `${code(alias)} → version ${now ?? '—'}${target.previousVersion !== undefined ? ` (was ${target.previousVersion})` : ' (created)'}`
+}
+
+function before(target: TargetReport): string {
+  return target.previousVersion !== undefined
+    ? `version ${target.previousVersion}`
+    : code(target.previousImageUri)
+}
+
+function serving(target: TargetReport): string {
+  return target.servingVersion !== undefined
+    ? `version ${target.servingVersion}`
+    : code(target.servingImageUri)
 }
 
 const PREFLIGHT_ICONS: Record<Check['result'], string> = {
