@@ -23,7 +23,9 @@ import {
   waitForUpdate,
   type FunctionState
 } from '../src/lambda.js'
+import { callBudget, type CallBudget } from '../src/budget.js'
 import { fakeTiming } from '../__fixtures__/timing.js'
+import { busiestSecond, virtualClock } from '../__fixtures__/virtual-clock.js'
 import type { Timing } from '../src/time.js'
 import {
   DOCKER_V2_DIGEST,
@@ -850,5 +852,176 @@ describe('deployImage', () => {
     expect(
       lambdaMock.commandCalls(GetFunctionConfigurationCommand)
     ).toHaveLength(0)
+  })
+})
+
+describe('waitForUpdate with a shared call budget', () => {
+  /** A budget that records when it was taken, in the order of events. */
+  function recordingBudget(events: string[]): CallBudget {
+    return {
+      take: () => {
+        events.push('take')
+        return Promise.resolve()
+      }
+    }
+  }
+
+  it('takes from the budget before every poll', async () => {
+    const { timing } = fakeTiming()
+    const events: string[] = []
+    const answers = [IN_PROGRESS, IN_PROGRESS, SUCCESSFUL]
+    lambdaMock.on(GetFunctionConfigurationCommand).callsFake(() => {
+      events.push('poll')
+      return answers.shift()
+    })
+    const outcome = await waitForUpdate(
+      lambda,
+      FUNCTION_ARN,
+      {
+        timeoutMs: 60_000,
+        log: () => undefined,
+        budget: recordingBudget(events)
+      },
+      timing
+    )
+    expect(outcome.polls).toBe(3)
+    expect(events).toEqual(['take', 'poll', 'take', 'poll', 'take', 'poll'])
+  })
+
+  it('takes before a throttled poll too', async () => {
+    const { timing } = fakeTiming()
+    const events: string[] = []
+    lambdaMock
+      .on(GetFunctionConfigurationCommand)
+      .rejectsOnce(throttled())
+      .resolves(SUCCESSFUL)
+    await waitForUpdate(
+      lambda,
+      FUNCTION_ARN,
+      {
+        timeoutMs: 60_000,
+        log: () => undefined,
+        budget: recordingBudget(events)
+      },
+      timing
+    )
+    expect(events).toEqual(['take', 'take'])
+  })
+
+  it('keeps the 500ms poll when the budget has room', async () => {
+    const { timing, sleeps } = fakeTiming()
+    lambdaMock
+      .on(GetFunctionConfigurationCommand)
+      .resolvesOnce(IN_PROGRESS)
+      .resolvesOnce(IN_PROGRESS)
+      .resolves(SUCCESSFUL)
+    await waitForUpdate(
+      lambda,
+      FUNCTION_ARN,
+      {
+        timeoutMs: 60_000,
+        log: () => undefined,
+        budget: callBudget(10, timing)
+      },
+      timing
+    )
+    expect(sleeps).toEqual([500, 500])
+  })
+
+  /**
+   * `waiters` functions updating at once, each InProgress for its first
+   * `inProgressPolls` polls; every poll's time on one virtual clock.
+   */
+  async function concurrentWaits(
+    waiters: number,
+    inProgressPolls: number,
+    budget: (timing: Timing) => CallBudget | undefined
+  ): Promise<{ times: number[]; perFunction: Map<string, number[]> }> {
+    const clock = virtualClock()
+    const shared = budget(clock.timing)
+    const times: number[] = []
+    const perFunction = new Map<string, number[]>()
+    lambdaMock
+      .on(GetFunctionConfigurationCommand)
+      .callsFake((input: { FunctionName: string }) => {
+        const polls = perFunction.get(input.FunctionName) ?? []
+        polls.push(clock.timing.now())
+        perFunction.set(input.FunctionName, polls)
+        times.push(clock.timing.now())
+        return polls.length <= inProgressPolls ? IN_PROGRESS : SUCCESSFUL
+      })
+    const outcomes = await clock.run(
+      Promise.all(
+        Array.from({ length: waiters }, (_, i) =>
+          waitForUpdate(
+            lambda,
+            `${FUNCTION_ARN}-${i}`,
+            {
+              timeoutMs: 120_000,
+              log: () => undefined,
+              ...(shared !== undefined && { budget: shared })
+            },
+            clock.timing
+          )
+        )
+      )
+    )
+    expect(outcomes.map(outcome => outcome.status)).toEqual(
+      Array.from({ length: waiters }, () => 'Successful')
+    )
+    return { times, perFunction }
+  }
+
+  it('without a budget, concurrent waiters together poll faster than 4/s (the case the budget is for)', async () => {
+    const { times } = await concurrentWaits(6, 10, () => undefined)
+    expect(times).toHaveLength(66)
+    expect(busiestSecond(times)).toBe(12)
+  })
+
+  it('6 waiters sharing a budget of 4/s never poll more than 4 times in any second, together', async () => {
+    const { times, perFunction } = await concurrentWaits(6, 10, timing =>
+      callBudget(4, timing)
+    )
+    expect(times).toHaveLength(66)
+    expect(busiestSecond(times)).toBe(4)
+    // Each function still polls at most twice a second, and all finish.
+    expect(perFunction.size).toBe(6)
+    for (const polls of perFunction.values()) {
+      expect(polls).toHaveLength(11)
+      expect(busiestSecond(polls)).toBeLessThanOrEqual(2)
+    }
+    // 66 polls at 4/s: the budget, not the 500ms interval, sets the pace.
+    expect(Math.max(...times)).toBeGreaterThanOrEqual(16_000)
+  })
+})
+
+describe('deployImage with a shared call budget', () => {
+  it('passes the budget to the wait', async () => {
+    const { timing } = fakeTiming()
+    let takes = 0
+    const budget: CallBudget = {
+      take: () => {
+        takes++
+        return Promise.resolve()
+      }
+    }
+    lambdaMock.on(UpdateFunctionCodeCommand).resolves(IN_PROGRESS)
+    lambdaMock
+      .on(GetFunctionConfigurationCommand)
+      .resolvesOnce(IN_PROGRESS)
+      .resolves(SUCCESSFUL)
+    lambdaMock
+      .on(GetFunctionCommand)
+      .resolves(getFunctionRunning(DOCKER_V2_DIGEST))
+    const result = await deployImage(
+      lambda,
+      FUNCTION_ARN,
+      IMAGE_BY_DIGEST,
+      DOCKER_V2_DIGEST,
+      { waitTimeoutMs: 60_000, log: () => undefined, budget },
+      timing
+    )
+    expect(result.polls).toBe(2)
+    expect(takes).toBe(2)
   })
 })

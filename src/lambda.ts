@@ -5,6 +5,7 @@ import {
   type FunctionConfiguration,
   type LambdaClient
 } from '@aws-sdk/client-lambda'
+import type { CallBudget } from './budget.js'
 import type { Architecture } from './inputs.js'
 import {
   DeployError,
@@ -129,6 +130,11 @@ export interface WaitOptions {
   /** Upper bound for the interval when throttled. */
   maxPollMs?: number
   log: Log
+  /**
+   * Shared with other concurrent waits, so their polls together stay within
+   * the account's rate limit; taken before every poll.
+   */
+  budget?: CallBudget
 }
 
 export interface UpdateOutcome {
@@ -167,6 +173,7 @@ export async function waitForUpdate(
   let lastSeen = 'unknown'
   for (;;) {
     let configuration: FunctionConfiguration | undefined
+    await options.budget?.take()
     try {
       polls++
       configuration = await lambda.send(
@@ -302,6 +309,8 @@ export interface DeployImageOptions {
   waitTimeoutMs: number
   log: Log
   pollMs?: number
+  /** Passed to waitForUpdate: see WaitOptions.budget. */
+  budget?: CallBudget
 }
 
 export interface DeployImageResult {
@@ -338,7 +347,8 @@ export async function deployImage(
     {
       timeoutMs: options.waitTimeoutMs,
       log: options.log,
-      ...(options.pollMs !== undefined && { pollMs: options.pollMs })
+      ...(options.pollMs !== undefined && { pollMs: options.pollMs }),
+      ...(options.budget !== undefined && { budget: options.budget })
     },
     timing
   )
