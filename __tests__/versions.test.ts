@@ -57,7 +57,7 @@ function logger(): { log: (message: string) => void; messages: string[] } {
   return { log: message => messages.push(message), messages }
 }
 
-const quiet = { log: (): void => undefined }
+const quiet: { log: (message: string) => void } = { log: () => undefined }
 
 beforeEach(() => {
   lambdaMock.reset()
