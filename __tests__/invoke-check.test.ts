@@ -45,7 +45,9 @@ function invoked(
     ...(extra.FunctionError !== undefined && {
       FunctionError: extra.FunctionError
     }),
-    Payload: Buffer.from(text) as unknown as InvokeCommandOutput['Payload'],
+    Payload: Buffer.from(text) as unknown as NonNullable<
+      InvokeCommandOutput['Payload']
+    >,
     $metadata: {}
   }
 }
