@@ -41,11 +41,24 @@ import {
   GetAuthorizationTokenCommand
 } from '@aws-sdk/client-ecr'
 import {
+  CloudWatchLogsClient,
+  FilterLogEventsCommand,
+  type FilteredLogEvent
+} from '@aws-sdk/client-cloudwatch-logs'
+import {
   AddPermissionCommand,
+  CreateAliasCommand,
   CreateFunctionCommand,
   CreateFunctionUrlConfigCommand,
+  GetAliasCommand,
+  InvokeCommand,
   LambdaClient,
-  waitUntilFunctionActiveV2
+  PublishVersionCommand,
+  UpdateAliasCommand,
+  UpdateFunctionCodeCommand,
+  waitUntilFunctionActiveV2,
+  waitUntilFunctionUpdatedV2,
+  type AliasConfiguration
 } from '@aws-sdk/client-lambda'
 
 import { makeAppContext } from './images.js'
@@ -709,10 +722,15 @@ export async function createImageFunction(
   return out
 }
 
-/** An HTTP API whose $default route integrates the function (AWS_PROXY). Returns id and endpoint. */
+/**
+ * An HTTP API whose $default route integrates the function (AWS_PROXY). Returns id and endpoint.
+ * `qualifier` (an alias or version) makes the integration `<functionArn>:<qualifier>`; a
+ * qualified `functionArn` works as well.
+ */
 export async function createHttpApi(
   functionArn: string,
-  name = 'local-aws-api'
+  name = 'local-aws-api',
+  qualifier?: string
 ): Promise<{ apiId: string; apiEndpoint: string }> {
   const { apigw } = awsClients()
   const api = await apigw.send(
@@ -723,7 +741,8 @@ export async function createHttpApi(
     new CreateIntegrationCommand({
       ApiId: api.ApiId,
       IntegrationType: 'AWS_PROXY',
-      IntegrationUri: functionArn,
+      IntegrationUri:
+        qualifier !== undefined ? `${functionArn}:${qualifier}` : functionArn,
       PayloadFormatVersion: '2.0'
     })
   )
@@ -1028,5 +1047,389 @@ export function localAwsCommand(command: 'up' | 'down' | 'status'): boolean {
     return true
   } catch {
     return false
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// versions, aliases, Invoke, CloudWatch Logs (gateway: versions carry their own image, Invoke runs
+// the version's image and answers like ASP.NET Core's Lambda hosting, FilterLogEvents reads what
+// the function's containers wrote plus Lambda's START/END/REPORT lines)
+
+let cachedLogs: CloudWatchLogsClient | undefined
+
+/** A CloudWatch Logs client pointed at the gateway. */
+export function logsClient(): CloudWatchLogsClient {
+  if (cachedLogs) return cachedLogs
+  const e = localAwsEnv()
+  cachedLogs = new CloudWatchLogsClient({
+    region: e.region,
+    endpoint: e.endpoint,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' }
+  })
+  return cachedLogs
+}
+
+/** Wait until the function's last update is no longer InProgress (Lambda's waiter, 1 s polls). */
+export async function waitForUpdated(
+  functionName: string,
+  maxWaitSeconds = 60
+): Promise<void> {
+  await waitUntilFunctionUpdatedV2(
+    {
+      client: awsClients().lambda,
+      maxWaitTime: maxWaitSeconds,
+      minDelay: 1,
+      maxDelay: 1
+    },
+    { FunctionName: functionName }
+  )
+}
+
+/** UpdateFunctionCode to `imageUri` and wait until the update has finished. */
+export async function updateCode(
+  functionName: string,
+  imageUri: string
+): Promise<void> {
+  await awsClients().lambda.send(
+    new UpdateFunctionCodeCommand({
+      FunctionName: functionName,
+      ImageUri: imageUri
+    })
+  )
+  await waitForUpdated(functionName)
+}
+
+export interface PublishedVersion {
+  /** "1", "2", ... */
+  version: string
+  /** manifest digest hex of the version's image */
+  codeSha256: string
+  /** arn:aws:lambda:...:function:<name>:<version> */
+  functionArn: string
+}
+
+/**
+ * PublishVersion of $LATEST (after waiting for a running update to finish, unless wait: false).
+ * `codeSha256` is passed as the CodeSha256 guard.
+ */
+export async function publishVersion(
+  functionName: string,
+  opts: { codeSha256?: string; description?: string; wait?: boolean } = {}
+): Promise<PublishedVersion> {
+  if (opts.wait !== false) await waitForUpdated(functionName)
+  const out = await awsClients().lambda.send(
+    new PublishVersionCommand({
+      FunctionName: functionName,
+      ...(opts.codeSha256 !== undefined ? { CodeSha256: opts.codeSha256 } : {}),
+      ...(opts.description !== undefined
+        ? { Description: opts.description }
+        : {})
+    })
+  )
+  if (!out.Version) throw new Error('PublishVersion returned no Version')
+  return {
+    version: out.Version,
+    codeSha256: out.CodeSha256 ?? '',
+    functionArn: out.FunctionArn ?? ''
+  }
+}
+
+/**
+ * CreateAlias `name` -> `version`; `weights` is RoutingConfig.AdditionalVersionWeights
+ * (e.g. { '3': 0.1 } sends 10 % of invocations to version 3).
+ */
+export async function createAlias(
+  functionName: string,
+  name: string,
+  version: string,
+  weights?: Record<string, number>,
+  description?: string
+): Promise<AliasConfiguration> {
+  return awsClients().lambda.send(
+    new CreateAliasCommand({
+      FunctionName: functionName,
+      Name: name,
+      FunctionVersion: version,
+      ...(weights
+        ? { RoutingConfig: { AdditionalVersionWeights: weights } }
+        : {}),
+      ...(description !== undefined ? { Description: description } : {})
+    })
+  )
+}
+
+/** UpdateAlias `name` -> `version` with these weights ({} removes them; undefined keeps them). */
+export async function updateAlias(
+  functionName: string,
+  name: string,
+  version: string,
+  weights?: Record<string, number>,
+  revisionId?: string
+): Promise<AliasConfiguration> {
+  return awsClients().lambda.send(
+    new UpdateAliasCommand({
+      FunctionName: functionName,
+      Name: name,
+      FunctionVersion: version,
+      ...(weights
+        ? { RoutingConfig: { AdditionalVersionWeights: weights } }
+        : {}),
+      ...(revisionId !== undefined ? { RevisionId: revisionId } : {})
+    })
+  )
+}
+
+export async function getAlias(
+  functionName: string,
+  name: string
+): Promise<AliasConfiguration> {
+  return awsClients().lambda.send(
+    new GetAliasCommand({ FunctionName: functionName, Name: name })
+  )
+}
+
+export interface InvokeResult {
+  /** HTTP status of the Invoke call (200; 202 Event; 204 DryRun) */
+  status: number
+  /** 'Unhandled' when the function failed */
+  functionError: string | undefined
+  /** the version that ran ($LATEST, or the number an alias routed to) */
+  executedVersion: string | undefined
+  /** the payload, parsed as JSON when it is JSON (else the text) */
+  payload: unknown
+  /** X-Amz-Log-Result decoded (LogType Tail), else undefined */
+  log: string | undefined
+}
+
+/**
+ * Invoke `functionName` (qualifier: $LATEST, a version or an alias; undefined: unqualified) with
+ * `event` (an object is sent as JSON; a string as it is). LogType Tail.
+ */
+export async function invoke(
+  functionName: string,
+  qualifier: string | undefined,
+  event: unknown,
+  opts: { invocationType?: 'RequestResponse' | 'Event' | 'DryRun' } = {}
+): Promise<InvokeResult> {
+  const out = await awsClients().lambda.send(
+    new InvokeCommand({
+      FunctionName: functionName,
+      ...(qualifier !== undefined ? { Qualifier: qualifier } : {}),
+      Payload: Buffer.from(
+        typeof event === 'string' ? event : JSON.stringify(event)
+      ),
+      LogType: 'Tail',
+      ...(opts.invocationType ? { InvocationType: opts.invocationType } : {})
+    })
+  )
+  const text = out.Payload ? Buffer.from(out.Payload).toString('utf8') : ''
+  let payload: unknown = text
+  try {
+    payload = text ? (JSON.parse(text) as unknown) : text
+  } catch {
+    /* not JSON: the text */
+  }
+  return {
+    status: out.StatusCode ?? 0,
+    functionError: out.FunctionError,
+    executedVersion: out.ExecutedVersion,
+    payload,
+    log: out.LogResult
+      ? Buffer.from(out.LogResult, 'base64').toString('utf8')
+      : undefined
+  }
+}
+
+/** FilterLogEvents on /aws/lambda/<functionName> from `startTime` (epoch ms), every page. */
+export async function filterLogs(
+  functionName: string,
+  startTime?: number,
+  opts: {
+    filterPattern?: string
+    endTime?: number
+    logStreamNamePrefix?: string
+  } = {}
+): Promise<FilteredLogEvent[]> {
+  const events: FilteredLogEvent[] = []
+  let nextToken: string | undefined
+  do {
+    const out = await logsClient().send(
+      new FilterLogEventsCommand({
+        logGroupName: `/aws/lambda/${functionName}`,
+        ...(startTime !== undefined ? { startTime } : {}),
+        ...(opts.endTime !== undefined ? { endTime: opts.endTime } : {}),
+        ...(opts.filterPattern !== undefined
+          ? { filterPattern: opts.filterPattern }
+          : {}),
+        ...(opts.logStreamNamePrefix !== undefined
+          ? { logStreamNamePrefix: opts.logStreamNamePrefix }
+          : {}),
+        ...(nextToken ? { nextToken } : {})
+      })
+    )
+    events.push(...(out.events ?? []))
+    nextToken = out.nextToken
+  } while (nextToken)
+  return events
+}
+
+export interface SyntheticRequest {
+  method?: string
+  /** path, may carry a query string: '/orders?id=1&tag=a' */
+  path?: string
+  headers?: Record<string, string>
+  cookies?: string[]
+  body?: string | Buffer
+}
+
+function splitPath(p: string): { path: string; query: string } {
+  const i = p.indexOf('?')
+  return i < 0
+    ? { path: p, query: '' }
+    : { path: p.slice(0, i), query: p.slice(i + 1) }
+}
+
+function eventBody(body: string | Buffer | undefined): {
+  body: string | null
+  isBase64Encoded: boolean
+} {
+  if (body === undefined) return { body: null, isBase64Encoded: false }
+  if (typeof body === 'string') return { body, isBase64Encoded: false }
+  return { body: body.toString('base64'), isBase64Encoded: true }
+}
+
+function queryParams(query: string): Record<string, string[]> {
+  const out: Record<string, string[]> = {}
+  for (const [k, v] of new URLSearchParams(query)) (out[k] ??= []).push(v)
+  return out
+}
+
+/** An API Gateway HTTP API (payload format 2.0) event. */
+export function httpApiEvent(
+  r: SyntheticRequest = {}
+): Record<string, unknown> {
+  const method = r.method ?? 'GET'
+  const { path: p, query } = splitPath(r.path ?? '/')
+  const qs = queryParams(query)
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: p,
+    rawQueryString: query,
+    ...(r.cookies ? { cookies: r.cookies } : {}),
+    headers: { host: 'local.execute-api', ...(r.headers ?? {}) },
+    ...(query
+      ? {
+          queryStringParameters: Object.fromEntries(
+            Object.entries(qs).map(([k, v]) => [k, v.join(',')])
+          )
+        }
+      : {}),
+    requestContext: {
+      accountId: ACCOUNT_ID,
+      apiId: 'local',
+      domainName: 'local.execute-api',
+      http: {
+        method,
+        path: p,
+        protocol: 'HTTP/1.1',
+        sourceIp: '127.0.0.1',
+        userAgent: 'aspnet-lambda-deploy'
+      },
+      requestId: randomBytes(8).toString('hex'),
+      routeKey: '$default',
+      stage: '$default',
+      time: new Date().toUTCString(),
+      timeEpoch: Date.now()
+    },
+    ...eventBody(r.body)
+  }
+}
+
+/** An API Gateway REST API (payload format 1.0) event. */
+export function restApiEvent(
+  r: SyntheticRequest = {}
+): Record<string, unknown> {
+  const method = r.method ?? 'GET'
+  const { path: p, query } = splitPath(r.path ?? '/')
+  const qs = queryParams(query)
+  const headers: Record<string, string> = {
+    Host: 'local.execute-api',
+    ...(r.headers ?? {})
+  }
+  if (r.cookies) headers.Cookie = r.cookies.join('; ')
+  return {
+    resource: '/{proxy+}',
+    path: p,
+    httpMethod: method,
+    headers,
+    multiValueHeaders: Object.fromEntries(
+      Object.entries(headers).map(([k, v]) => [k, [v]])
+    ),
+    queryStringParameters: query
+      ? Object.fromEntries(Object.entries(qs).map(([k, v]) => [k, v.at(-1)]))
+      : null,
+    multiValueQueryStringParameters: query ? qs : null,
+    pathParameters: { proxy: p.replace(/^\//, '') },
+    stageVariables: null,
+    requestContext: {
+      accountId: ACCOUNT_ID,
+      apiId: 'local',
+      resourcePath: '/{proxy+}',
+      httpMethod: method,
+      path: `/prod${p}`,
+      stage: 'prod',
+      requestId: randomBytes(8).toString('hex'),
+      identity: { sourceIp: '127.0.0.1' }
+    },
+    ...eventBody(r.body)
+  }
+}
+
+/**
+ * An Application Load Balancer event; multiValue: true for a target group with multi-value
+ * headers (the answer then uses multiValueHeaders too).
+ */
+export function albEvent(
+  r: SyntheticRequest = {},
+  multiValue = false
+): Record<string, unknown> {
+  const method = r.method ?? 'GET'
+  const { path: p, query } = splitPath(r.path ?? '/')
+  const headers: Record<string, string> = {
+    host: 'local.elb',
+    ...Object.fromEntries(
+      Object.entries(r.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v])
+    )
+  }
+  if (r.cookies) headers.cookie = r.cookies.join('; ')
+  // ALB passes the query string still URL-encoded.
+  const raw: Record<string, string[]> = {}
+  for (const pair of query ? query.split('&') : []) {
+    const [k = '', v = ''] = pair.split('=')
+    ;(raw[k] ??= []).push(v)
+  }
+  return {
+    requestContext: {
+      elb: {
+        targetGroupArn: `arn:aws:elasticloadbalancing:us-east-1:${ACCOUNT_ID}:targetgroup/local/0123456789abcdef`
+      }
+    },
+    httpMethod: method,
+    path: p,
+    ...(multiValue
+      ? {
+          multiValueQueryStringParameters: raw,
+          multiValueHeaders: Object.fromEntries(
+            Object.entries(headers).map(([k, v]) => [k, [v]])
+          )
+        }
+      : {
+          queryStringParameters: Object.fromEntries(
+            Object.entries(raw).map(([k, v]) => [k, v.at(-1) ?? ''])
+          ),
+          headers
+        }),
+    ...eventBody(r.body)
   }
 }

@@ -85,11 +85,15 @@ import {
   PutImageCommand
 } from '@aws-sdk/client-ecr'
 import {
+  GetAliasCommand,
   GetFunctionCommand,
+  GetFunctionConfigurationCommand,
   GetFunctionUrlConfigCommand,
   GetPolicyCommand,
   LambdaClient,
-  UpdateFunctionCodeCommand
+  UpdateFunctionCodeCommand,
+  type AliasConfiguration,
+  type GetFunctionCommandOutput
 } from '@aws-sdk/client-lambda'
 import {
   ApiGatewayV2Client,
@@ -203,6 +207,8 @@ function errMessage(e: unknown): string {
 interface RawResponse {
   status: number
   headers: http.IncomingHttpHeaders
+  /** header names as sent, and values: [name, value, name, value, ...] */
+  rawHeaders?: string[]
   body: Buffer
 }
 
@@ -225,6 +231,7 @@ function rawRequest(
           resolve({
             status: res.statusCode ?? 0,
             headers: res.headers,
+            rawHeaders: res.rawHeaders,
             body: Buffer.concat(chunks)
           })
         )
@@ -381,11 +388,29 @@ async function registryManifest(
   return { mediaType, body: r.body, digest: `sha256:${sha256Hex(r.body)}` }
 }
 
-/** Architecture (amd64, arm64, ...) and entrypoint from an image's config blob. */
+interface ImageConfig {
+  /** amd64, arm64, ... */
+  architecture: string
+  /** the program Lambda starts (argv[0] of ENTRYPOINT + CMD) */
+  entrypoint: string
+  entrypointArgs: string[]
+  cmd: string[]
+  workingDir: string
+}
+
+const UNKNOWN_IMAGE_CONFIG: ImageConfig = {
+  architecture: 'unknown',
+  entrypoint: '/lambda-entrypoint.sh',
+  entrypointArgs: [],
+  cmd: [],
+  workingDir: ''
+}
+
+/** Architecture (amd64, arm64, ...), entrypoint, cmd and working dir from an image's config blob. */
 async function registryImageConfig(
   repository: string,
   digest: string
-): Promise<{ architecture: string; entrypoint: string } | undefined> {
+): Promise<ImageConfig | undefined> {
   const m = await registryManifest(repository, digest)
   if (!m) return undefined
   const manifest = parseJson(m.body) as
@@ -402,13 +427,22 @@ async function registryImageConfig(
   const cfg = parseJson(r.body) as
     | {
         architecture?: string
-        config?: { Entrypoint?: string[] | null; Cmd?: string[] | null }
+        config?: {
+          Entrypoint?: string[] | null
+          Cmd?: string[] | null
+          WorkingDir?: string | null
+        }
       }
     | undefined
-  const argv = [...(cfg?.config?.Entrypoint ?? []), ...(cfg?.config?.Cmd ?? [])]
+  const entrypointArgs = cfg?.config?.Entrypoint ?? []
+  const cmd = cfg?.config?.Cmd ?? []
+  const argv = [...entrypointArgs, ...cmd]
   return {
     architecture: cfg?.architecture ?? 'unknown',
-    entrypoint: argv[0] ?? '/lambda-entrypoint.sh'
+    entrypoint: argv[0] ?? '/lambda-entrypoint.sh',
+    entrypointArgs,
+    cmd,
+    workingDir: cfg?.config?.WorkingDir ?? ''
   }
 }
 
@@ -518,6 +552,23 @@ interface FnState {
   revision: string
   /** Reads of $LATEST (GetFunction/GetFunctionConfiguration): when, and what they reported. */
   reads: ReadRecord[]
+  /** Published versions and the image $LATEST had when each was published. */
+  versions: Map<string, VersionRecord>
+  /** UpdateFunctionConfiguration since the last published version (PublishVersion publishes). */
+  configChangedSincePublish: boolean
+  /** Alias name -> RevisionId (moto never changes an alias's RevisionId). */
+  aliasRevisions: Map<string, string>
+  /** Qualifier of the function's URL config (moto ignores CreateFunctionUrlConfig's Qualifier). */
+  urlQualifier?: string | undefined
+}
+
+interface VersionRecord {
+  version: string
+  /** ImageUri $LATEST had when the version was published */
+  imageUri: string
+  image: ResolvedImage
+  revision: string
+  publishedAt: number
 }
 
 interface ReadRecord {
@@ -556,7 +607,10 @@ function fnState(name: string, region: string = DEFAULT_REGION): FnState {
       updates: [],
       busy: false,
       revision: randomUUID(),
-      reads: []
+      reads: [],
+      versions: new Map(),
+      configChangedSincePublish: false,
+      aliasRevisions: new Map()
     }
     fns.set(name, s)
   }
@@ -770,6 +824,7 @@ async function handleAws(
   if (scope.service === 'lambda')
     return handleLambdaApi(req, res, body, scope.region)
   if (scope.service === 'apigateway') return handleApigwApi(req, res, body)
+  if (scope.service === 'logs') return handleLogsApi(req, res, body)
   relay(res, await forwardToMoto(req, body))
 }
 
@@ -829,38 +884,64 @@ async function handleLambdaApi(
   const sub = segs[3]
 
   try {
-    // Function URL configs (moto has no ListFunctionUrlConfigs: built from GetFunctionUrlConfig)
+    // Function URL configs (moto has no ListFunctionUrlConfigs: built from GetFunctionUrlConfig;
+    // moto ignores Qualifier: the gateway keeps it, one URL config per function)
     if (segs[0] === '2021-10-31' && fn && (sub === 'url' || sub === 'urls')) {
       if (sub === 'urls' && method === 'GET')
         return listFunctionUrlConfigs(req, res, fn.name, region)
-      if (sub === 'url' && method === 'DELETE') {
-        // moto answers 204 for a function without a URL; Lambda: 404.
-        try {
-          await moto(region).lambda.send(
-            new GetFunctionUrlConfigCommand({ FunctionName: fn.name })
+      const urlQualifier =
+        qualifier === undefined || qualifier === '$LATEST'
+          ? undefined
+          : qualifier
+      const noUrl = (): void =>
+        lambdaError(
+          res,
+          404,
+          'ResourceNotFoundException',
+          'The resource you requested does not exist.'
+        )
+      if (method === 'POST' && urlQualifier !== undefined) {
+        // A URL's qualifier is an alias (or $LATEST); the alias must exist.
+        if (/^\d+$/.test(urlQualifier))
+          return lambdaError(
+            res,
+            400,
+            'InvalidParameterValueException',
+            `Function URLs cannot be attached to a function version (${urlQualifier}); use an alias.`
           )
-        } catch (e) {
-          if (errName(e) === 'ResourceNotFoundException')
-            return lambdaError(
-              res,
-              404,
-              'ResourceNotFoundException',
-              'The resource you requested does not exist.'
+        if (!(await motoAlias(fn.name, urlQualifier, region)))
+          return lambdaError(
+            res,
+            404,
+            'ResourceNotFoundException',
+            `Function not found: ${functionArn(fn.name, region, urlQualifier)}`
+          )
+      }
+      if (method !== 'POST') {
+        if ((fns.get(fn.name)?.urlQualifier ?? undefined) !== urlQualifier)
+          return noUrl()
+        if (method === 'DELETE') {
+          // moto answers 204 for a function without a URL; Lambda: 404.
+          try {
+            await moto(region).lambda.send(
+              new GetFunctionUrlConfigCommand({ FunctionName: fn.name })
             )
-          throw e
+          } catch (e) {
+            if (errName(e) === 'ResourceNotFoundException') return noUrl()
+            throw e
+          }
         }
       }
       const r = await forwardToMoto(req, body)
+      if (r.status < 300 && method === 'POST')
+        fnState(fn.name, region).urlQualifier = urlQualifier
+      if (r.status < 300 && method === 'DELETE') {
+        const st = fns.get(fn.name)
+        if (st) st.urlQualifier = undefined
+      }
       const out = r.status < 300 ? parseJson(r.body) : undefined
       if (!out) return relay(res, r)
-      const fixUrl = (c: Json): void => {
-        const arn = typeof c.FunctionArn === 'string' ? c.FunctionArn : fn.name
-        const name = canonicalFunctionName(arn).name
-        c.FunctionUrl = `http://${PUBLIC_HOST}/_url/${name}/`
-      }
-      if (sub === 'url') fixUrl(out)
-      for (const c of (out.FunctionUrlConfigs as Json[] | undefined) ?? [])
-        fixUrl(c)
+      fixUrlConfig(out, fn.name, region)
       return relay(res, r, out)
     }
 
@@ -878,7 +959,14 @@ async function handleLambdaApi(
         const old = fns.get(out.FunctionName)
         if (old?.current) clearTimeout(old.current.timer)
         fns.delete(out.FunctionName)
-        fnState(out.FunctionName, region)
+        const s = fnState(out.FunctionName, region)
+        // Publish: true -> version 1 carries the image the function was created with
+        if (
+          image &&
+          typeof out.Version === 'string' &&
+          /^\d+$/.test(out.Version)
+        )
+          recordVersion(s, out.Version, image)
       }
       await fixConfiguration(out, {
         latest: true,
@@ -901,12 +989,7 @@ async function handleLambdaApi(
         const s = fns.get(fn.name)
         if (s?.current) clearTimeout(s.current.timer)
         fns.delete(fn.name)
-        const entry = containers.get(fn.name)
-        if (entry) {
-          containers.delete(fn.name)
-          await entry.ready.catch(() => undefined)
-          await removeContainer(entry.id)
-        }
+        await removeFunctionContainers(fn.name)
       }
       return relay(res, r)
     }
@@ -955,6 +1038,7 @@ async function handleLambdaApi(
           ImageUri?: string
           RevisionId?: string
           DryRun?: boolean
+          Publish?: boolean
         }
         if (input.RevisionId !== undefined && input.RevisionId !== s.revision) {
           return lambdaError(
@@ -991,6 +1075,17 @@ async function handleLambdaApi(
         const r = await forwardToMoto(req, body)
         const out = r.status < 300 ? parseJson(r.body) : undefined
         if (!out) return relay(res, r)
+        // Publish: true -> the new version carries the new image
+        if (
+          input.Publish &&
+          image &&
+          typeof out.Version === 'string' &&
+          /^\d+$/.test(out.Version) &&
+          !s.versions.has(out.Version)
+        ) {
+          recordVersion(s, out.Version, image)
+          s.configChangedSincePublish = false
+        }
         const next = s.next ?? {}
         s.next = undefined
         startUpdate(
@@ -1011,12 +1106,12 @@ async function handleLambdaApi(
       }
     }
 
-    // UpdateFunctionConfiguration / PublishVersion: conflict while an update runs
+    // UpdateFunctionConfiguration: conflict while an update runs
     if (
       fn &&
       segs[1] === 'functions' &&
-      ((method === 'PUT' && sub === 'configuration') ||
-        (method === 'POST' && sub === 'versions'))
+      method === 'PUT' &&
+      sub === 'configuration'
     ) {
       const s = fnState(fn.name, region)
       if (inProgress(s))
@@ -1027,28 +1122,48 @@ async function handleLambdaApi(
           conflictMessage(fn.name, region)
         )
       const input = (parseJson(body) ?? {}) as { RevisionId?: string }
-      if (input.RevisionId !== undefined && input.RevisionId !== s.revision) {
-        return lambdaError(
-          res,
-          412,
-          'PreconditionFailedException',
-          'The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id'
-        )
-      }
+      if (input.RevisionId !== undefined && input.RevisionId !== s.revision)
+        return staleRevision(res)
       const r = await forwardToMoto(req, body)
       const out = r.status < 300 ? parseJson(r.body) : undefined
       if (!out) return relay(res, r)
-      if (sub === 'configuration') {
-        startUpdate(s, 'UpdateFunctionConfiguration', null, null, {})
-        await fixConfiguration(out, { latest: true, region })
-      } else {
-        await fixConfiguration(out, { latest: false, region })
-      }
+      s.configChangedSincePublish = true
+      startUpdate(s, 'UpdateFunctionConfiguration', null, null, {})
+      await fixConfiguration(out, { latest: true, region })
       return relay(res, r, out)
     }
 
+    // PublishVersion
+    if (
+      fn &&
+      segs[1] === 'functions' &&
+      method === 'POST' &&
+      sub === 'versions'
+    )
+      return publishVersion(req, res, body, fn.name, region)
+
+    // Aliases
+    if (fn && segs[1] === 'functions' && sub === 'aliases')
+      return handleAlias(req, res, body, fn.name, segs[4], region)
+
+    // Invoke
+    if (
+      fn &&
+      segs[1] === 'functions' &&
+      method === 'POST' &&
+      sub === 'invocations'
+    )
+      return handleInvoke(req, res, body, fn.name, qualifier, region)
+
     // GetFunction / GetFunctionConfiguration / ListFunctions / ListVersionsByFunction
     if (method === 'GET' && segs[1] === 'functions') {
+      // A qualified read of a version or an alias: answered from the version's own record.
+      let version: VersionRecord | undefined
+      if (fn && !latest && (sub === undefined || sub === 'configuration')) {
+        const v = await versionOfQualifier(fn.name, qualifier ?? '', region)
+        if (v && v !== '$LATEST')
+          version = await versionRecord(fn.name, v, region)
+      }
       const r = await forwardToMoto(req, body)
       const out = r.status < 300 ? parseJson(r.body) : undefined
       if (!out) return relay(res, r)
@@ -1057,35 +1172,47 @@ async function handleLambdaApi(
         const imageUri =
           typeof code?.ImageUri === 'string' ? code.ImageUri : undefined
         const cfg = out.Configuration as Json | undefined
-        if (cfg)
-          await fixConfiguration(cfg, {
-            latest,
-            region,
-            ...(imageUri ? { imageUri } : {})
-          })
-        if (code && imageUri) {
-          const image = await imageForStubSha(
-            sha256Hex(imageUri),
-            fn.name,
-            region,
-            imageUri
-          )
-          fixCode(code, image)
+        if (version) {
+          if (cfg) fixVersionConfiguration(cfg, version)
+          if (code) {
+            code.ImageUri = version.imageUri
+            fixCode(code, version.image)
+          }
+        } else {
+          if (cfg)
+            await fixConfiguration(cfg, {
+              latest,
+              region,
+              ...(imageUri ? { imageUri } : {})
+            })
+          if (code && imageUri) {
+            const image = await imageForStubSha(
+              sha256Hex(imageUri),
+              fn.name,
+              region,
+              imageUri
+            )
+            fixCode(code, image)
+          }
         }
         if (latest) recordRead(fn.name, region, 'GetFunction', cfg)
       } else if (fn && sub === 'configuration') {
-        await fixConfiguration(out, { latest, region })
+        if (version) fixVersionConfiguration(out, version)
+        else await fixConfiguration(out, { latest, region })
         if (latest) recordRead(fn.name, region, 'GetFunctionConfiguration', out)
       } else if (!fn || sub === 'versions') {
-        for (const c of (out.Functions as Json[] | undefined) ?? []) {
-          await fixConfiguration(c, {
-            latest: !fn && c.Version === '$LATEST',
-            region
-          })
+        const fixAny = async (c: Json, isLatest: boolean): Promise<void> => {
+          const name = typeof c.FunctionName === 'string' ? c.FunctionName : ''
+          const v = typeof c.Version === 'string' ? c.Version : '$LATEST'
+          const rec =
+            v !== '$LATEST' ? await versionRecord(name, v, region) : undefined
+          if (rec) fixVersionConfiguration(c, rec)
+          else await fixConfiguration(c, { latest: isLatest, region })
         }
-        for (const c of (out.Versions as Json[] | undefined) ?? []) {
-          await fixConfiguration(c, { latest: c.Version === '$LATEST', region })
-        }
+        for (const c of (out.Functions as Json[] | undefined) ?? [])
+          await fixAny(c, !fn && c.Version === '$LATEST')
+        for (const c of (out.Versions as Json[] | undefined) ?? [])
+          await fixAny(c, c.Version === '$LATEST')
       }
       return relay(res, r, out)
     }
@@ -1096,6 +1223,357 @@ async function handleLambdaApi(
       return lambdaError(res, e.status, e.type, e.message)
     throw e
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lambda versions and aliases
+
+function staleRevision(res: http.ServerResponse): void {
+  lambdaError(
+    res,
+    412,
+    'PreconditionFailedException',
+    'The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id'
+  )
+}
+
+function recordVersion(
+  s: FnState,
+  version: string,
+  image: ResolvedImage
+): VersionRecord {
+  const rec: VersionRecord = {
+    version,
+    imageUri: image.ref.uri,
+    image,
+    revision: randomUUID(),
+    publishedAt: Date.now()
+  }
+  s.versions.set(version, rec)
+  log(`version ${s.name}:${version} = ${image.digest}`)
+  return rec
+}
+
+/** A published version's configuration as Lambda shows it: its own image, Active, Successful. */
+function fixVersionConfiguration(c: Json, rec: VersionRecord): void {
+  c.CodeSha256 = rec.image.digest.replace(/^sha256:/, '')
+  c.CodeSize = 0
+  c.Version = rec.version
+  c.State = 'Active'
+  c.LastUpdateStatus = 'Successful'
+  delete c.StateReason
+  delete c.StateReasonCode
+  delete c.LastUpdateStatusReason
+  delete c.LastUpdateStatusReasonCode
+  c.RevisionId = rec.revision
+}
+
+/**
+ * The record of a published version; versions the gateway did not see published (none, normally)
+ * are recovered from moto's CodeSha256 (sha256 of the version's ImageUri in stub mode).
+ */
+async function versionRecord(
+  name: string,
+  version: string,
+  region: string
+): Promise<VersionRecord | undefined> {
+  const s = fnState(name, region)
+  const known = s.versions.get(version)
+  if (known) return known
+  try {
+    const c = await moto(region).lambda.send(
+      new GetFunctionConfigurationCommand({
+        FunctionName: name,
+        Qualifier: version
+      })
+    )
+    const image = stubShaToImage.get(c.CodeSha256 ?? '')
+    if (image && c.Version === version) return recordVersion(s, version, image)
+  } catch (e) {
+    if (errName(e) !== 'ResourceNotFoundException') throw e
+  }
+  return undefined
+}
+
+async function motoAlias(
+  name: string,
+  alias: string,
+  region: string
+): Promise<AliasConfiguration | undefined> {
+  try {
+    return await moto(region).lambda.send(
+      new GetAliasCommand({ FunctionName: name, Name: alias })
+    )
+  } catch (e) {
+    if (errName(e) === 'ResourceNotFoundException') return undefined
+    throw e
+  }
+}
+
+/** $LATEST, a version number, or the primary version of an alias (undefined: no such alias). */
+async function versionOfQualifier(
+  name: string,
+  qualifier: string,
+  region: string
+): Promise<string | undefined> {
+  if (qualifier === '$LATEST' || /^\d+$/.test(qualifier)) return qualifier
+  return (await motoAlias(name, qualifier, region))?.FunctionVersion
+}
+
+/** The image $LATEST runs now (moto's ImageUri, resolved to its digest). */
+async function latestImage(
+  name: string,
+  region: string
+): Promise<ResolvedImage | undefined> {
+  const f = await moto(region).lambda.send(
+    new GetFunctionCommand({ FunctionName: name })
+  )
+  const uri = f.Code?.ImageUri
+  return uri ? resolveImage(uri, region) : undefined
+}
+
+async function publishVersion(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  body: Buffer,
+  name: string,
+  region: string
+): Promise<void> {
+  const s = fnState(name, region)
+  if (inProgress(s))
+    return lambdaError(
+      res,
+      409,
+      'ResourceConflictException',
+      conflictMessage(name, region)
+    )
+  const input = (parseJson(body) ?? {}) as {
+    RevisionId?: string
+    CodeSha256?: string
+  }
+  if (input.RevisionId !== undefined && input.RevisionId !== s.revision)
+    return staleRevision(res)
+  let image: ResolvedImage | undefined
+  try {
+    image = await latestImage(name, region)
+  } catch (e) {
+    // moto gives the function-not-found answer
+    if (errName(e) === 'ResourceNotFoundException')
+      return relay(res, await forwardToMoto(req, body))
+    throw e
+  }
+  const current = image?.digest.replace(/^sha256:/, '') ?? ''
+  if (input.CodeSha256 !== undefined && input.CodeSha256 !== current)
+    return lambdaError(
+      res,
+      412,
+      'PreconditionFailedException',
+      `CodeSha256 (${input.CodeSha256}) is different from current CodeSha256 in $LATEST (${current}). Please try again with the current CodeSha256.`
+    )
+  // Nothing changed since the last published version: Lambda returns that version.
+  const last = [...s.versions.values()].sort(
+    (a, b) => Number(b.version) - Number(a.version)
+  )[0]
+  if (
+    last &&
+    image &&
+    last.image.digest === image.digest &&
+    !s.configChangedSincePublish
+  ) {
+    const r = await forwardToMoto(
+      req,
+      Buffer.alloc(0),
+      `/2015-03-31/functions/${encodeURIComponent(name)}/configuration?Qualifier=${last.version}`
+    )
+    const out = r.status < 300 ? parseJson(r.body) : undefined
+    if (out) {
+      fixVersionConfiguration(out, last)
+      return relay(res, { ...r, status: 201 }, out)
+    }
+  }
+  const r = await forwardToMoto(req, body)
+  const out = r.status < 300 ? parseJson(r.body) : undefined
+  if (!out) return relay(res, r)
+  const version = typeof out.Version === 'string' ? out.Version : ''
+  let rec = s.versions.get(version)
+  if (!rec && image && /^\d+$/.test(version))
+    rec = recordVersion(s, version, image)
+  s.configChangedSincePublish = false
+  if (rec) fixVersionConfiguration(out, rec)
+  else await fixConfiguration(out, { latest: false, region })
+  relay(res, r, out)
+}
+
+/** An alias as Lambda shows it: the gateway's RevisionId, no null RoutingConfig. */
+function fixAlias(a: Json, s: FnState): void {
+  const name = typeof a.Name === 'string' ? a.Name : ''
+  const rev = s.aliasRevisions.get(name)
+  if (rev) a.RevisionId = rev
+  else if (typeof a.RevisionId === 'string')
+    s.aliasRevisions.set(name, a.RevisionId)
+  if (a.RoutingConfig === null || a.RoutingConfig === undefined)
+    delete a.RoutingConfig
+  if (a.Description === null) a.Description = ''
+}
+
+/** Lambda's checks of an alias's FunctionVersion and RoutingConfig; an error message or undefined. */
+async function aliasProblem(
+  name: string,
+  region: string,
+  functionVersion: string | undefined,
+  routing: unknown
+): Promise<ApiError | undefined> {
+  const notFound = (v: string): ApiError =>
+    new ApiError(
+      404,
+      'ResourceNotFoundException',
+      `Function not found: ${functionArn(name, region, v)}`
+    )
+  if (functionVersion !== undefined && functionVersion !== '$LATEST') {
+    if (!/^\d+$/.test(functionVersion))
+      return new ApiError(
+        400,
+        'InvalidParameterValueException',
+        `Invalid function version ${functionVersion}.`
+      )
+    if (!(await versionRecord(name, functionVersion, region)))
+      return notFound(functionVersion)
+  }
+  const weights = (routing as { AdditionalVersionWeights?: unknown } | null)
+    ?.AdditionalVersionWeights
+  if (weights === undefined || weights === null) return undefined
+  const entries = Object.entries(weights as Record<string, unknown>)
+  if (entries.length > 1)
+    return new ApiError(
+      400,
+      'InvalidParameterValueException',
+      'Number of items in AdditionalVersionWeights cannot be greater than 1'
+    )
+  for (const [v, w] of entries) {
+    if (typeof w !== 'number' || !(w >= 0 && w <= 1))
+      return new ApiError(
+        400,
+        'ValidationException',
+        `1 validation error detected: Value '${String(w)}' at 'routingConfig.additionalVersionWeights' failed to satisfy constraint: Map value must satisfy constraint: [Member must have value less than or equal to 1.0, Member must have value greater than or equal to 0.0]`
+      )
+    if (functionVersion === '$LATEST')
+      return new ApiError(
+        400,
+        'InvalidParameterValueException',
+        '$LATEST is not supported for an alias pointing to more than 1 version'
+      )
+    if (!/^\d+$/.test(v))
+      return new ApiError(
+        400,
+        'InvalidParameterValueException',
+        `Invalid function version ${v}.`
+      )
+    if (v === functionVersion)
+      return new ApiError(
+        400,
+        'InvalidParameterValueException',
+        `Invalid function version ${v}. Function version ${v} is already included in routing configuration.`
+      )
+    if (!(await versionRecord(name, v, region))) return notFound(v)
+  }
+  return undefined
+}
+
+async function handleAlias(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  body: Buffer,
+  name: string,
+  aliasSeg: string | undefined,
+  region: string
+): Promise<void> {
+  const method = req.method ?? 'GET'
+  const s = fnState(name, region)
+  const alias =
+    aliasSeg !== undefined ? decodeURIComponent(aliasSeg) : undefined
+  const input = (parseJson(body) ?? {}) as {
+    Name?: string
+    FunctionVersion?: string
+    RoutingConfig?: unknown
+    RevisionId?: string
+  }
+  if (method === 'POST' && alias === undefined) {
+    // CreateAlias
+    const newName = input.Name ?? ''
+    try {
+      await moto(region).lambda.send(
+        new GetFunctionCommand({ FunctionName: name })
+      )
+    } catch (e) {
+      if (errName(e) === 'ResourceNotFoundException')
+        return relay(res, await forwardToMoto(req, body))
+      throw e
+    }
+    if (await motoAlias(name, newName, region))
+      return lambdaError(
+        res,
+        409,
+        'ResourceConflictException',
+        `Alias already exists: ${functionArn(name, region, newName)}`
+      )
+    const problem = await aliasProblem(
+      name,
+      region,
+      input.FunctionVersion ?? '',
+      input.RoutingConfig
+    )
+    if (problem)
+      return lambdaError(res, problem.status, problem.type, problem.message)
+    const r = await forwardToMoto(req, body)
+    const out = r.status < 300 ? parseJson(r.body) : undefined
+    if (!out) return relay(res, r)
+    s.aliasRevisions.set(newName, randomUUID())
+    fixAlias(out, s)
+    return relay(res, { ...r, status: 201 }, out)
+  }
+  if (method === 'PUT' && alias !== undefined) {
+    // UpdateAlias
+    const current = await motoAlias(name, alias, region)
+    if (!current) return relay(res, await forwardToMoto(req, body))
+    const revision =
+      s.aliasRevisions.get(alias) ?? current.RevisionId ?? randomUUID()
+    if (input.RevisionId !== undefined && input.RevisionId !== revision)
+      return staleRevision(res)
+    const problem = await aliasProblem(
+      name,
+      region,
+      input.FunctionVersion ?? current.FunctionVersion,
+      input.RoutingConfig !== undefined
+        ? input.RoutingConfig
+        : current.RoutingConfig
+    )
+    if (problem)
+      return lambdaError(res, problem.status, problem.type, problem.message)
+    const r = await forwardToMoto(req, body)
+    const out = r.status < 300 ? parseJson(r.body) : undefined
+    if (!out) return relay(res, r)
+    s.aliasRevisions.set(alias, randomUUID())
+    fixAlias(out, s)
+    return relay(res, { ...r, status: 200 }, out)
+  }
+  const r = await forwardToMoto(req, body)
+  if (method === 'DELETE' && alias !== undefined && r.status < 300)
+    s.aliasRevisions.delete(alias)
+  const out = r.status < 300 ? parseJson(r.body) : undefined
+  if (!out) return relay(res, r)
+  if (alias !== undefined) fixAlias(out, s)
+  for (const a of (out.Aliases as Json[] | undefined) ?? []) fixAlias(a, s)
+  relay(res, { ...r, status: 200 }, out)
+}
+
+function functionArn(name: string, region: string, qualifier?: string): string {
+  return `arn:aws:lambda:${region}:${ACCOUNT}:function:${name}${qualifier !== undefined ? `:${qualifier}` : ''}`
+}
+
+/** FunctionUrl on the gateway; FunctionArn qualified as the URL was created. */
+function fixUrlConfig(c: Json, name: string, region: string): void {
+  c.FunctionUrl = `http://${PUBLIC_HOST}/_url/${name}/`
+  c.FunctionArn = functionArn(name, region, fns.get(name)?.urlQualifier)
 }
 
 async function listFunctionUrlConfigs(
@@ -1111,7 +1589,7 @@ async function listFunctionUrlConfigs(
   )
   const cfg = r.status < 300 ? parseJson(r.body) : undefined // moto answers 201 here
   if (cfg) {
-    cfg.FunctionUrl = `http://${PUBLIC_HOST}/_url/${name}/`
+    fixUrlConfig(cfg, name, region)
     return sendJson(res, 200, { FunctionUrlConfigs: [cfg] })
   }
   try {
@@ -1338,28 +1816,297 @@ async function putManifest(
 }
 
 // ---------------------------------------------------------------------------------------------
-// data plane: containers
+// CloudWatch Logs: what the function's execution environments wrote
+
+interface LogEvent {
+  /** epoch ms, fractional */
+  ts: number
+  message: string
+  /** tie-break for equal ts: 0 START/INIT, 1 app output, 2 END, 3 REPORT */
+  order: number
+}
+
+interface LogStream {
+  group: string
+  name: string
+  /** Lines Lambda itself writes (START, END, REPORT, INIT_REPORT, errors) */
+  platform: LogEvent[]
+  /** The environment's container: its output is read with `docker logs --timestamps` */
+  containerId?: string
+  /** The container's output, kept when the container is removed */
+  containerLogs?: LogEvent[]
+}
+
+/** log group name -> stream name -> stream */
+const logGroups = new Map<string, Map<string, LogStream>>()
+
+const nowMs = (): number => performance.timeOrigin + performance.now()
+
+const pad2 = (n: number): string => String(n).padStart(2, '0')
+
+/** A new stream in /aws/lambda/<fn>, named like Lambda's: YYYY/MM/DD/[<version>]<32 hex>. */
+function newLogStream(fn: string, version: string): LogStream {
+  const d = new Date()
+  const day = `${d.getUTCFullYear()}/${pad2(d.getUTCMonth() + 1)}/${pad2(d.getUTCDate())}`
+  const stream: LogStream = {
+    group: `/aws/lambda/${fn}`,
+    name: `${day}/[${version}]${randomBytes(16).toString('hex')}`,
+    platform: []
+  }
+  let streams = logGroups.get(stream.group)
+  if (!streams) {
+    streams = new Map()
+    logGroups.set(stream.group, streams)
+  }
+  streams.set(stream.name, stream)
+  return stream
+}
+
+function logPlatform(stream: LogStream, message: string, order = 0): void {
+  stream.platform.push({
+    ts: nowMs(),
+    message: message.endsWith('\n') ? message : `${message}\n`,
+    order
+  })
+}
+
+/** `docker logs --timestamps` of a container (stdout and stderr) as log events. */
+async function dockerLogEvents(id: string): Promise<LogEvent[]> {
+  let out: { stdout: string; stderr: string }
+  try {
+    out = await execFileP(DOCKER, ['logs', '--timestamps', id], {
+      timeout: 15000,
+      maxBuffer: 64 * 1024 * 1024
+    })
+  } catch {
+    return []
+  }
+  const events: LogEvent[] = []
+  for (const line of `${out.stdout}\n${out.stderr}`.split('\n')) {
+    const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?Z ?(.*)$/.exec(line)
+    if (!m?.[1]) continue
+    events.push({
+      ts: Date.parse(`${m[1]}Z`) + Number(`0${m[2] ?? ''}`) * 1000,
+      message: `${(m[3] ?? '').replace(/\r$/, '')}\n`,
+      order: 1
+    })
+  }
+  return events
+}
+
+async function streamEvents(stream: LogStream): Promise<LogEvent[]> {
+  const app =
+    stream.containerLogs ??
+    (stream.containerId ? await dockerLogEvents(stream.containerId) : [])
+  return [...stream.platform, ...app].sort(
+    (a, b) => a.ts - b.ts || a.order - b.order
+  )
+}
+
+/** CloudWatch Logs' JSON 1.1 error shape. */
+function logsError(
+  res: http.ServerResponse,
+  status: number,
+  type: string,
+  message: string
+): void {
+  sendJson(
+    res,
+    status,
+    { __type: type, message },
+    {
+      'content-type': 'application/x-amz-json-1.1',
+      'x-amzn-errortype': type,
+      'x-amzn-requestid': randomUUID()
+    }
+  )
+}
+
+/**
+ * A CloudWatch Logs filter pattern as a predicate. Supported: terms (all must appear), quoted
+ * phrases, `?term` (any of them), `-term` (none of them), `%regex%`. JSON (`{...}`) and
+ * space-delimited (`[...]`) patterns are not supported and match every event.
+ */
+function logFilter(pattern: string | undefined): (message: string) => boolean {
+  const p = (pattern ?? '').trim()
+  if (!p || p.startsWith('{') || p.startsWith('[')) return () => true
+  const regex = /^%(.*)%$/.exec(p)
+  if (regex?.[1] !== undefined) {
+    const re = new RegExp(regex[1])
+    return m => re.test(m)
+  }
+  const all: string[] = []
+  const any: string[] = []
+  const none: string[] = []
+  for (const t of p.matchAll(/([?-])?(?:"((?:[^"\\]|\\.)*)"|(\S+))/g)) {
+    const term =
+      t[2] !== undefined ? t[2].replace(/\\(.)/g, '$1') : (t[3] ?? '')
+    if (!term) continue
+    if (t[1] === '?') any.push(term)
+    else if (t[1] === '-') none.push(term)
+    else all.push(term)
+  }
+  return m =>
+    all.every(t => m.includes(t)) &&
+    !none.some(t => m.includes(t)) &&
+    (any.length === 0 || any.some(t => m.includes(t)))
+}
+
+function eventId(stream: string, e: LogEvent, index: number): string {
+  const h = BigInt(`0x${sha256Hex(`${stream}|${e.ts}|${index}|${e.message}`)}`)
+  return (h % BigInt(10) ** BigInt(56)).toString().padStart(56, '0')
+}
+
+async function handleLogsApi(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  body: Buffer
+): Promise<void> {
+  const op = String(req.headers['x-amz-target'] ?? '')
+    .split('.')
+    .pop()
+  if (op !== 'FilterLogEvents')
+    return relay(res, await forwardToMoto(req, body))
+  const input = parseJson(body) ?? {}
+  const str = (v: unknown): string | undefined =>
+    typeof v === 'string' && v !== '' ? v : undefined
+  const num = (v: unknown): number | undefined =>
+    typeof v === 'number' && Number.isFinite(v) ? v : undefined
+  const identifier = str(input.logGroupIdentifier)
+  const group =
+    str(input.logGroupName) ??
+    (identifier
+      ? (/^arn:[^:]+:logs:[^:]*:[^:]*:log-group:([^:]+)(?::\*)?$/.exec(
+          identifier
+        )?.[1] ?? identifier)
+      : undefined)
+  if (!group)
+    return logsError(
+      res,
+      400,
+      'InvalidParameterException',
+      'Either logGroupName or logGroupIdentifier must be specified.'
+    )
+  const streams = logGroups.get(group)
+  if (!streams?.size) {
+    // Not a group a function wrote to: moto may know it (CreateLogGroup); else it does not exist.
+    const r = await forwardToMoto(req, body)
+    if (r.status < 300) return relay(res, r)
+    return logsError(
+      res,
+      400,
+      'ResourceNotFoundException',
+      'The specified log group does not exist.'
+    )
+  }
+  const names = Array.isArray(input.logStreamNames)
+    ? (input.logStreamNames as unknown[]).filter(
+        (n): n is string => typeof n === 'string'
+      )
+    : undefined
+  const prefix = str(input.logStreamNamePrefix)
+  const selected = [...streams.values()].filter(
+    st =>
+      (!names || names.includes(st.name)) &&
+      (!prefix || st.name.startsWith(prefix))
+  )
+  const startTime = num(input.startTime)
+  const endTime = num(input.endTime)
+  const match = logFilter(str(input.filterPattern))
+  const all: { e: LogEvent; out: Json }[] = []
+  for (const st of selected) {
+    const events = await streamEvents(st)
+    events.forEach((e, i) => {
+      const timestamp = Math.floor(e.ts)
+      if (startTime !== undefined && timestamp < startTime) return
+      if (endTime !== undefined && timestamp > endTime) return
+      if (!match(e.message)) return
+      all.push({
+        e,
+        out: {
+          logStreamName: st.name,
+          timestamp,
+          message: e.message,
+          ingestionTime: timestamp + 37,
+          eventId: eventId(st.name, e, i)
+        }
+      })
+    })
+  }
+  all.sort((a, b) => a.e.ts - b.e.ts || a.e.order - b.e.order)
+  const limit = Math.max(1, Math.min(10000, num(input.limit) ?? 10000))
+  let offset = 0
+  const token = str(input.nextToken)
+  if (token) {
+    const o = (
+      parseJson(Buffer.from(token, 'base64url')) as
+        { offset?: unknown } | undefined
+    )?.offset
+    if (typeof o !== 'number')
+      return logsError(
+        res,
+        400,
+        'InvalidParameterException',
+        'The specified nextToken is invalid.'
+      )
+    offset = o
+  }
+  const page = all.slice(offset, offset + limit).map(x => x.out)
+  const out: Json = {
+    events: page,
+    searchedLogStreams: selected.map(st => ({
+      logStreamName: st.name,
+      searchedCompletely: true
+    }))
+  }
+  if (offset + limit < all.length)
+    out.nextToken = Buffer.from(
+      JSON.stringify({ offset: offset + limit })
+    ).toString('base64url')
+  sendJson(res, 200, out, {
+    'content-type': 'application/x-amz-json-1.1',
+    'x-amzn-requestid': randomUUID()
+  })
+}
+
+// ---------------------------------------------------------------------------------------------
+// data plane: containers (one per function + version + image digest, like Lambda's environments)
 
 interface ContainerEntry {
+  key: string
   fn: string
+  version: string
   digest: string
   image: string
   id?: string
   port?: number
   ready: Promise<void>
   error?: RuntimeError
+  stream: LogStream
+  lastUsed: number
+  /** Cold start duration (docker run until port 8080 answers) */
+  initMs?: number
+  /** The first REPORT carries Init Duration, the later ones do not. */
+  initReported: boolean
 }
 
 class RuntimeError extends Error {
+  /** The log stream of the environment that failed (INIT_REPORT written there). */
+  stream?: LogStream
   constructor(
     readonly errorType: string,
-    message: string
+    message: string,
+    /** Local stand-in explanation, added to data-plane answers but not to Lambda's payloads. */
+    readonly detail = '',
+    /** The `IMAGE\tLaunch error: ...` line Lambda logs when the entrypoint cannot run. */
+    readonly launch = ''
   ) {
     super(message)
   }
 }
 
-const containers = new Map<string, ContainerEntry>() // function name -> entry
+const containers = new Map<string, ContainerEntry>() // `${fn}\n${version}\n${digest}` -> entry
+const MAX_CONTAINERS_PER_FUNCTION = 4
 
 async function docker(args: string[], timeoutMs = 120000): Promise<string> {
   const { stdout } = await execFileP(DOCKER, args, {
@@ -1412,28 +2159,39 @@ async function containerState(id: string): Promise<{
   return { running, exitCode, error, logs }
 }
 
-function exitedError(st: {
-  exitCode: number
-  error: string
-  logs: string
-}): RuntimeError {
+function launchLine(cfg: ImageConfig, error: string): string {
+  return `IMAGE\tLaunch error: ${error}\tEntrypoint: [${cfg.entrypointArgs.join(' ')}]\tCmd: [${cfg.cmd.join(' ')}]\tWorkingDir: [${cfg.workingDir}]`
+}
+
+function exitedError(
+  st: {
+    exitCode: number
+    error: string
+    logs: string
+  },
+  cfg: ImageConfig
+): RuntimeError {
   const text = `${st.error} ${st.logs}`
   if (/exec format error/.test(text)) {
     const arm =
       HOST_ARCH === 'amd64' &&
       !existsSync('/proc/sys/fs/binfmt_misc/qemu-aarch64')
+    const error = `fork/exec ${cfg.entrypoint}: exec format error`
     return new RuntimeError(
       'Runtime.InvalidEntrypoint',
-      `Error: fork/exec: exec format error${
+      `Error: ${error}`,
+      `${
         arm
-          ? ' (local stand-in: cannot run arm64 images on this amd64 host: qemu-user-static is not registered in binfmt_misc; scripts/local-aws.sh up registers it when run as root)'
+          ? '(local stand-in: cannot run arm64 images on this amd64 host: qemu-user-static is not registered in binfmt_misc; scripts/local-aws.sh up registers it when run as root) '
           : ''
-      }. Logs: ${st.logs}`
+      }Logs: ${st.logs}`,
+      launchLine(cfg, error)
     )
   }
   return new RuntimeError(
     'Runtime.ExitError',
-    `Error: Runtime exited with error: exit status ${st.exitCode}${st.error ? ` (${st.error})` : ''}. Logs: ${st.logs}`
+    `Error: Runtime exited with error: exit status ${st.exitCode}`,
+    `${st.error ? `(${st.error}) ` : ''}Logs: ${st.logs}`
   )
 }
 
@@ -1456,7 +2214,7 @@ function probe(port: number): Promise<boolean> {
 async function startContainer(
   entry: ContainerEntry,
   repo: string,
-  fnArch: string
+  target: Target
 ): Promise<void> {
   const cfg = await registryImageConfig(repo, entry.digest)
   if (!cfg)
@@ -1464,10 +2222,13 @@ async function startContainer(
       'Runtime.InvalidEntrypoint',
       `image ${entry.image} not found in the registry`
     )
-  if (cfg.architecture !== lambdaArchToOci(fnArch)) {
+  if (cfg.architecture !== lambdaArchToOci(target.arch)) {
+    const error = `fork/exec ${cfg.entrypoint}: exec format error`
     throw new RuntimeError(
       'Runtime.InvalidEntrypoint',
-      `Error: fork/exec ${cfg.entrypoint}: exec format error (image architecture ${cfg.architecture}, function architecture ${fnArch})`
+      `Error: ${error}`,
+      `(image architecture ${cfg.architecture}, function architecture ${target.arch})`,
+      launchLine(cfg, error)
     )
   }
   const started = Date.now()
@@ -1482,17 +2243,28 @@ async function startContainer(
     CONTAINER_LABEL,
     '--label',
     `aspnet-lambda-deploy.function=${entry.fn}`,
+    '--label',
+    `aspnet-lambda-deploy.version=${entry.version}`,
     '-e',
     `AWS_LAMBDA_FUNCTION_NAME=${entry.fn}`,
+    '-e',
+    `AWS_LAMBDA_FUNCTION_VERSION=${entry.version}`,
+    '-e',
+    `AWS_LAMBDA_FUNCTION_MEMORY_SIZE=${target.memoryMb}`,
+    '-e',
+    `AWS_LAMBDA_LOG_GROUP_NAME=${entry.stream.group}`,
+    '-e',
+    `AWS_LAMBDA_LOG_STREAM_NAME=${entry.stream.name}`,
     entry.image
   ])
+  entry.stream.containerId = entry.id
   let portOut = ''
   try {
     portOut = await docker(['port', entry.id, '8080/tcp'])
   } catch (e) {
     // A container that exited at once has no published port.
     const st = await containerState(entry.id)
-    if (!st.running) throw exitedError(st)
+    if (!st.running) throw exitedError(st, cfg)
     throw new RuntimeError(
       'Runtime.ExitError',
       `no port 8080 published: ${errMessage(e)}`
@@ -1506,14 +2278,14 @@ async function startContainer(
   while (Date.now() - started < COLD_START_MS) {
     if (await probe(entry.port)) {
       log(
-        `cold start ${entry.fn} ${entry.digest.slice(0, 19)} in ${Date.now() - started} ms (port ${entry.port})`
+        `cold start ${entry.fn}:${entry.version} ${entry.digest.slice(0, 19)} in ${Date.now() - started} ms (port ${entry.port})`
       )
       return
     }
     if (Date.now() - lastInspect > 300) {
       lastInspect = Date.now()
       const st = await containerState(entry.id)
-      if (!st.running) throw exitedError(st)
+      if (!st.running) throw exitedError(st, cfg)
     }
     await sleep(50)
   }
@@ -1532,100 +2304,322 @@ async function removeContainer(id: string | undefined): Promise<void> {
   }
 }
 
-async function ensureContainer(
-  fn: string,
-  repo: string,
-  digest: string,
-  fnArch: string
-): Promise<ContainerEntry> {
-  const existing = containers.get(fn)
-  if (existing && existing.digest === digest && !existing.error) {
+/** Keep what the container wrote (for FilterLogEvents), then remove it. */
+async function removeEntry(entry: ContainerEntry): Promise<void> {
+  await entry.ready.catch(() => undefined)
+  if (!entry.id) return
+  if (!entry.stream.containerLogs)
+    entry.stream.containerLogs = await dockerLogEvents(entry.id)
+  delete entry.stream.containerId
+  await removeContainer(entry.id)
+}
+
+async function removeFunctionContainers(fn: string): Promise<void> {
+  const gone = [...containers.values()].filter(e => e.fn === fn)
+  for (const e of gone) containers.delete(e.key)
+  await Promise.all(gone.map(e => removeEntry(e)))
+}
+
+async function ensureContainer(target: Target): Promise<ContainerEntry> {
+  const image = target.image
+  if (!image) throw new RuntimeError('Runtime.InvalidImage', 'no image')
+  const key = `${target.fn}\n${target.version}\n${image.digest}`
+  const existing = containers.get(key)
+  if (existing && !existing.error) {
+    existing.lastUsed = Date.now()
     await existing.ready
     return existing
   }
-  if (existing) {
-    containers.delete(fn)
-    await existing.ready.catch(() => undefined)
-    void removeContainer(existing.id)
+  // At most a few environments per function: the least recently used go first.
+  const mine = [...containers.values()]
+    .filter(e => e.fn === target.fn)
+    .sort((a, b) => a.lastUsed - b.lastUsed)
+  while (mine.length >= MAX_CONTAINERS_PER_FUNCTION) {
+    const old = mine.shift()
+    if (!old) break
+    containers.delete(old.key)
+    void removeEntry(old)
   }
   const entry: ContainerEntry = {
-    fn,
-    digest,
-    image: `${RAW_REGISTRY}/${repo}@${digest}`,
-    ready: Promise.resolve()
+    key,
+    fn: target.fn,
+    version: target.version,
+    digest: image.digest,
+    image: `${RAW_REGISTRY}/${image.ref.repository}@${image.digest}`,
+    ready: Promise.resolve(),
+    stream: newLogStream(target.fn, target.version),
+    lastUsed: Date.now(),
+    initReported: false
   }
-  entry.ready = startContainer(entry, repo, fnArch)
-  containers.set(fn, entry)
+  const t0 = nowMs()
+  entry.ready = startContainer(entry, image.ref.repository, target)
+  containers.set(key, entry)
   try {
     await entry.ready
+    entry.initMs = nowMs() - t0
   } catch (e) {
-    entry.error =
+    const err =
       e instanceof RuntimeError
         ? e
         : new RuntimeError('Runtime.Unknown', errMessage(e))
-    if (containers.get(fn) === entry) containers.delete(fn)
-    void removeContainer(entry.id)
-    throw entry.error
+    err.stream = entry.stream
+    entry.error = err
+    logPlatform(
+      entry.stream,
+      `INIT_REPORT Init Duration: ${(nowMs() - t0).toFixed(2)} ms\tPhase: init\tStatus: error\tError Type: ${err.errorType}`
+    )
+    if (err.launch) logPlatform(entry.stream, err.launch)
+    if (containers.get(key) === entry) containers.delete(key)
+    void removeEntry(entry)
+    throw err
   }
   return entry
 }
 
-function runtimeErrorResponse(res: http.ServerResponse, e: RuntimeError): void {
+// ---------------------------------------------------------------------------------------------
+// invocations: which version runs, and Lambda's START / END / REPORT lines around each request
+
+interface Target {
+  fn: string
+  /** the version that runs: $LATEST or a number (an alias resolved by its routing weights) */
+  version: string
+  image?: ResolvedImage
+  imageError?: RuntimeError
+  arch: string
+  memoryMb: number
+  timeoutS: number
+}
+
+/** An alias's version for one invocation: AdditionalVersionWeights honoured at random. */
+function pickVersion(alias: AliasConfiguration): string {
+  const r = Math.random()
+  let acc = 0
+  for (const [v, w] of Object.entries(
+    alias.RoutingConfig?.AdditionalVersionWeights ?? {}
+  )) {
+    acc += w
+    if (r < acc) return v
+  }
+  return alias.FunctionVersion ?? '$LATEST'
+}
+
+/**
+ * What runs for `name` + qualifier ($LATEST, a version, an alias): ApiError 404 when the function,
+ * version or alias does not exist. While an update of $LATEST is InProgress, $LATEST runs the
+ * previous image.
+ */
+async function resolveTarget(
+  name: string,
+  qualifier: string | undefined,
+  region: string
+): Promise<Target> {
+  let f: GetFunctionCommandOutput
+  try {
+    f = await moto(region).lambda.send(
+      new GetFunctionCommand({ FunctionName: name })
+    )
+  } catch (e) {
+    if (errName(e) === 'ResourceNotFoundException')
+      throw new ApiError(
+        404,
+        'ResourceNotFoundException',
+        `Function not found: ${functionArn(name, region)}`
+      )
+    throw e
+  }
+  const cfg = f.Configuration
+  const base = {
+    fn: name,
+    arch: cfg?.Architectures?.[0] ?? 'x86_64',
+    memoryMb: cfg?.MemorySize ?? 128,
+    timeoutS: cfg?.Timeout ?? 3
+  }
+  const notFound = (q: string): ApiError =>
+    new ApiError(
+      404,
+      'ResourceNotFoundException',
+      `Function not found: ${functionArn(name, region, q)}`
+    )
+  let q = qualifier ?? '$LATEST'
+  if (q !== '$LATEST' && !/^\d+$/.test(q)) {
+    const alias = await motoAlias(name, q, region)
+    if (!alias) throw notFound(q)
+    q = pickVersion(alias)
+  }
+  if (q === '$LATEST') {
+    let uri = f.Code?.ImageUri
+    const s = fns.get(name)
+    if (s?.current?.previousImageUri) uri = s.current.previousImageUri // old code serves until the update lands
+    if (!uri)
+      return {
+        ...base,
+        version: q,
+        imageError: new RuntimeError(
+          'Runtime.InvalidImage',
+          `function ${name} has no image`
+        )
+      }
+    try {
+      return { ...base, version: q, image: await resolveImage(uri, region) }
+    } catch (e) {
+      if (e instanceof ApiError)
+        return {
+          ...base,
+          version: q,
+          imageError: new RuntimeError('Runtime.InvalidImage', e.message)
+        }
+      throw e
+    }
+  }
+  const rec = await versionRecord(name, q, region)
+  if (!rec) throw notFound(q)
+  return { ...base, version: q, image: rec.image }
+}
+
+interface Invocation {
+  requestId: string
+  stream: LogStream
+  target: Target
+  startedAt: number
+  endedAt?: number
+  /** where this invocation's log starts (the init of a cold start) */
+  logFrom: number
+  entry?: ContainerEntry
+  initMs?: number
+}
+
+/**
+ * Get an environment for the target and write START; when none can start, write what Lambda
+ * writes for a failed init (START, the error, END, REPORT with Status: error) and return the error.
+ */
+async function startInvocation(
+  t: Target
+): Promise<{ inv: Invocation; error?: RuntimeError }> {
   const requestId = randomUUID()
+  const begun = nowMs()
+  try {
+    if (t.imageError) throw t.imageError
+    const entry = await ensureContainer(t)
+    entry.lastUsed = Date.now()
+    const inv: Invocation = {
+      requestId,
+      stream: entry.stream,
+      target: t,
+      startedAt: nowMs(),
+      logFrom: begun,
+      entry
+    }
+    if (!entry.initReported && entry.initMs !== undefined) {
+      inv.initMs = entry.initMs
+      inv.logFrom = 0
+      entry.initReported = true
+    }
+    logPlatform(
+      inv.stream,
+      `START RequestId: ${requestId} Version: ${t.version}`
+    )
+    return { inv }
+  } catch (e) {
+    const err =
+      e instanceof RuntimeError
+        ? e
+        : new RuntimeError('Runtime.Unknown', errMessage(e))
+    let stream = err.stream
+    if (!stream) {
+      stream = newLogStream(t.fn, t.version)
+      logPlatform(
+        stream,
+        `INIT_REPORT Init Duration: ${(nowMs() - begun).toFixed(2)} ms\tPhase: init\tStatus: error\tError Type: ${err.errorType}`
+      )
+    }
+    const inv: Invocation = {
+      requestId,
+      stream,
+      target: t,
+      startedAt: nowMs(),
+      logFrom: begun - 1
+    }
+    logPlatform(stream, `START RequestId: ${requestId} Version: ${t.version}`)
+    logPlatform(
+      stream,
+      `RequestId: ${requestId} ${err.message}\n${err.errorType}`,
+      1
+    )
+    endInvocation(inv, err.errorType)
+    return { inv, error: err }
+  }
+}
+
+function endInvocation(inv: Invocation, errorType?: string): void {
+  if (inv.endedAt !== undefined) return
+  const d = nowMs() - inv.startedAt
+  const mem = inv.target.memoryMb
+  logPlatform(inv.stream, `END RequestId: ${inv.requestId}`, 2)
+  logPlatform(
+    inv.stream,
+    `REPORT RequestId: ${inv.requestId}\tDuration: ${d.toFixed(2)} ms\tBilled Duration: ${Math.max(1, Math.ceil(d))} ms\tMemory Size: ${mem} MB\tMax Memory Used: ${Math.min(mem, 48)} MB${
+      inv.initMs !== undefined
+        ? `\tInit Duration: ${inv.initMs.toFixed(2)} ms`
+        : ''
+    }${errorType ? `\tStatus: error\tError Type: ${errorType}` : ''}`,
+    3
+  )
+  inv.endedAt = nowMs()
+}
+
+/** The invocation's log (init of a cold start, START .. REPORT), last 4 KB, base64: X-Amz-Log-Result. */
+async function tailLog(inv: Invocation): Promise<string> {
+  const from = inv.logFrom
+  const to = inv.endedAt ?? nowMs()
+  const events = (await streamEvents(inv.stream)).filter(
+    e => e.ts >= from && e.ts <= to
+  )
+  const text = Buffer.from(events.map(e => e.message).join(''))
+  return text.subarray(Math.max(0, text.length - 4096)).toString('base64')
+}
+
+function runtimeErrorResponse(
+  res: http.ServerResponse,
+  e: RuntimeError,
+  requestId: string = randomUUID()
+): void {
   sendJson(
     res,
     502,
     {
       errorType: e.errorType,
-      errorMessage: `RequestId: ${requestId} ${e.message}`
+      errorMessage: `RequestId: ${requestId} ${e.message}${e.detail ? ` ${e.detail}` : ''}`
     },
     { 'x-amzn-errortype': e.errorType, 'x-amzn-requestid': requestId }
   )
 }
 
-/** Serve one data-plane request for function `fn`, path `rest` (starting with /). */
+/** Serve one data-plane request for function `fn` (qualifier: alias/version), path `rest`. */
 async function invokeOverHttp(
   req: http.IncomingMessage,
   res: http.ServerResponse,
   fn: string,
+  qualifier: string | undefined,
   rest: string,
   region: string
 ): Promise<void> {
-  let imageUri: string | undefined
-  let arch = 'x86_64'
+  let target: Target
   try {
-    const f = await moto(region).lambda.send(
-      new GetFunctionCommand({ FunctionName: fn })
-    )
-    imageUri = f.Code?.ImageUri
-    arch = f.Configuration?.Architectures?.[0] ?? 'x86_64'
+    target = await resolveTarget(fn, qualifier, region)
   } catch (e) {
-    if (errName(e) === 'ResourceNotFoundException')
+    if (e instanceof ApiError)
       return sendJson(res, 404, { Message: `Function not found: ${fn}` })
     throw e
   }
-  const s = fns.get(fn)
-  if (s?.current?.previousImageUri) imageUri = s.current.previousImageUri // old code serves until the update lands
-  if (!imageUri)
-    return sendJson(res, 502, { Message: `function ${fn} has no image` })
-  let image: ResolvedImage
-  try {
-    image = await resolveImage(imageUri, region)
-  } catch (e) {
-    if (e instanceof ApiError)
-      return runtimeErrorResponse(
-        res,
-        new RuntimeError('Runtime.InvalidImage', e.message)
-      )
-    throw e
-  }
-  let entry: ContainerEntry
-  try {
-    entry = await ensureContainer(fn, image.ref.repository, image.digest, arch)
-  } catch (e) {
-    if (e instanceof RuntimeError) return runtimeErrorResponse(res, e)
-    throw e
-  }
+  const { inv, error } = await startInvocation(target)
+  if (error || !inv.entry)
+    return runtimeErrorResponse(
+      res,
+      error ?? new RuntimeError('Runtime.Unknown', 'no environment'),
+      inv.requestId
+    )
+  const entry = inv.entry
+  res.on('close', () => endInvocation(inv))
   const body = await readBody(req)
   const headers = { ...req.headers, host: `${HOST}:${entry.port}` }
   delete headers['transfer-encoding']
@@ -1649,19 +2643,383 @@ async function invokeOverHttp(
     void (async () => {
       const st = entry.id ? await containerState(entry.id) : undefined
       if (st && !st.running) {
-        if (containers.get(fn) === entry) containers.delete(fn)
-        void removeContainer(entry.id)
-        if (!res.headersSent) return runtimeErrorResponse(res, exitedError(st))
+        if (containers.get(entry.key) === entry) containers.delete(entry.key)
+        void removeEntry(entry)
+        const cfg = await registryImageConfig(
+          target.image?.ref.repository ?? '',
+          entry.digest
+        )
+        const rte = exitedError(st, cfg ?? UNKNOWN_IMAGE_CONFIG)
+        endInvocation(inv, rte.errorType)
+        if (!res.headersSent)
+          return runtimeErrorResponse(res, rte, inv.requestId)
       }
+      endInvocation(inv, 'Runtime.Unknown')
       if (!res.headersSent)
         runtimeErrorResponse(
           res,
-          new RuntimeError('Runtime.Unknown', `Error: ${err.message}`)
+          new RuntimeError('Runtime.Unknown', `Error: ${err.message}`),
+          inv.requestId
         )
       else res.destroy(err)
     })()
   })
   p.end(body)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Invoke: a Lambda event -> an HTTP request to the app -> the event source's response shape,
+// as ASP.NET Core's AddAWSLambdaHosting (Amazon.Lambda.AspNetCoreServer) does
+
+type EventKind = 'http-api-v2' | 'rest-api-v1' | 'alb'
+
+function eventKind(ev: Json): EventKind | undefined {
+  const rc = (ev.requestContext ?? {}) as Json
+  const httpCtx = rc.http as Json | undefined
+  if (ev.version === '2.0' && typeof httpCtx?.method === 'string')
+    return 'http-api-v2'
+  if (typeof ev.httpMethod === 'string' && typeof ev.path === 'string') {
+    const elb = rc.elb as Json | undefined
+    return typeof elb?.targetGroupArn === 'string' ? 'alb' : 'rest-api-v1'
+  }
+  return undefined
+}
+
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'content-length',
+  'upgrade',
+  'proxy-connection'
+])
+
+function scalar(x: unknown): string {
+  return typeof x === 'string' ||
+    typeof x === 'number' ||
+    typeof x === 'boolean'
+    ? String(x)
+    : JSON.stringify(x)
+}
+
+function stringRecord(v: unknown): Record<string, string> {
+  const out: Record<string, string> = {}
+  if (v && typeof v === 'object')
+    for (const [k, x] of Object.entries(v as Json))
+      if (x !== null && x !== undefined) out[k] = scalar(x)
+  return out
+}
+
+function listRecord(v: unknown): Record<string, string[]> {
+  const out: Record<string, string[]> = {}
+  if (v && typeof v === 'object')
+    for (const [k, x] of Object.entries(v as Json))
+      if (Array.isArray(x)) out[k] = x.map(scalar)
+  return out
+}
+
+interface AppRequest {
+  method: string
+  path: string
+  headers: http.OutgoingHttpHeaders
+  body: Buffer
+  multiValueHeaders: boolean
+}
+
+/** The HTTP request an event stands for (method, path and query, headers, cookies, body). */
+function eventToRequest(kind: EventKind, ev: Json): AppRequest {
+  const rc = (ev.requestContext ?? {}) as Json
+  const headers: http.OutgoingHttpHeaders = {}
+  let method: string
+  let p: string
+  let query: string
+  let multiValueHeaders = false
+  if (kind === 'http-api-v2') {
+    const h = (rc.http ?? {}) as Json
+    method = scalar(h.method)
+    p =
+      typeof ev.rawPath === 'string'
+        ? ev.rawPath
+        : typeof h.path === 'string'
+          ? h.path
+          : '/'
+    if (typeof ev.rawQueryString === 'string') query = ev.rawQueryString
+    else
+      query = Object.entries(stringRecord(ev.queryStringParameters))
+        .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
+        .join('&')
+    for (const [k, v] of Object.entries(stringRecord(ev.headers)))
+      headers[k.toLowerCase()] = v
+    if (Array.isArray(ev.cookies) && ev.cookies.length)
+      headers.cookie = ev.cookies.map(String).join('; ')
+  } else {
+    method = scalar(ev.httpMethod)
+    p = scalar(ev.path)
+    // ALB passes the query string as the client sent it (still encoded); API Gateway decodes it.
+    const enc = kind === 'alb' ? (s: string): string => s : encodeURIComponent
+    const mvq = listRecord(ev.multiValueQueryStringParameters)
+    const pairs: string[] = []
+    if (Object.keys(mvq).length) {
+      for (const [k, vs] of Object.entries(mvq))
+        for (const v of vs) pairs.push(`${enc(k)}=${enc(v)}`)
+    } else {
+      for (const [k, v] of Object.entries(
+        stringRecord(ev.queryStringParameters)
+      ))
+        pairs.push(`${enc(k)}=${enc(v)}`)
+    }
+    query = pairs.join('&')
+    const mvh = listRecord(ev.multiValueHeaders)
+    if (ev.multiValueHeaders && typeof ev.multiValueHeaders === 'object') {
+      multiValueHeaders = true
+      for (const [k, vs] of Object.entries(mvh))
+        headers[k.toLowerCase()] = vs.length === 1 ? (vs[0] ?? '') : vs
+    } else {
+      for (const [k, v] of Object.entries(stringRecord(ev.headers)))
+        headers[k.toLowerCase()] = v
+    }
+  }
+  for (const h of HOP_BY_HOP) delete headers[h]
+  const raw = typeof ev.body === 'string' ? ev.body : ''
+  const body = ev.isBase64Encoded
+    ? Buffer.from(raw, 'base64')
+    : Buffer.from(raw, 'utf8')
+  headers['content-length'] = String(body.length)
+  return {
+    method,
+    path: `${p.startsWith('/') ? p : `/${p}`}${query ? `?${query}` : ''}`,
+    headers,
+    body,
+    multiValueHeaders
+  }
+}
+
+const TEXT_CONTENT = /^text\/|json|xml|javascript/i
+
+/** The app's HTTP response in the event source's response shape. */
+function responseToEvent(
+  kind: EventKind,
+  r: RawResponse,
+  multiValueRequest: boolean
+): Json {
+  const multi: Record<string, string[]> = {}
+  const raw = r.rawHeaders ?? []
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const k = raw[i] ?? ''
+    if (HOP_BY_HOP.has(k.toLowerCase())) continue
+    const existing = Object.keys(multi).find(
+      x => x.toLowerCase() === k.toLowerCase()
+    )
+    ;(multi[existing ?? k] ??= []).push(raw[i + 1] ?? '')
+  }
+  const contentType =
+    Object.entries(multi).find(
+      ([k]) => k.toLowerCase() === 'content-type'
+    )?.[1]?.[0] ?? ''
+  const text = r.body.length === 0 || TEXT_CONTENT.test(contentType)
+  const body = text ? r.body.toString('utf8') : r.body.toString('base64')
+  const single: Record<string, string> = {}
+  for (const [k, vs] of Object.entries(multi))
+    single[k] = vs[vs.length - 1] ?? ''
+  if (kind === 'http-api-v2') {
+    const headers: Record<string, string> = {}
+    let cookies: string[] = []
+    for (const [k, vs] of Object.entries(multi)) {
+      if (k.toLowerCase() === 'set-cookie') cookies = vs
+      else headers[k] = vs.join(',')
+    }
+    return {
+      statusCode: r.status,
+      headers,
+      ...(cookies.length ? { cookies } : {}),
+      body,
+      isBase64Encoded: !text
+    }
+  }
+  if (kind === 'rest-api-v1')
+    return {
+      statusCode: r.status,
+      headers: single,
+      multiValueHeaders: multi,
+      body,
+      isBase64Encoded: !text
+    }
+  return {
+    statusCode: r.status,
+    statusDescription:
+      `${r.status} ${http.STATUS_CODES[r.status] ?? ''}`.trim(),
+    ...(multiValueRequest ? { multiValueHeaders: multi } : { headers: single }),
+    body,
+    isBase64Encoded: !text
+  }
+}
+
+interface InvokeResult {
+  inv: Invocation
+  payload: Buffer
+  functionError?: string
+}
+
+function functionErrorResult(
+  inv: Invocation,
+  errorType: string,
+  errorMessage: string
+): InvokeResult {
+  return {
+    inv,
+    functionError: 'Unhandled',
+    payload: Buffer.from(JSON.stringify({ errorType, errorMessage }))
+  }
+}
+
+/** One invocation with an event: START, the app's answer in the event source's shape, END, REPORT. */
+async function runInvoke(t: Target, eventBody: Buffer): Promise<InvokeResult> {
+  const { inv, error } = await startInvocation(t)
+  if (error || !inv.entry)
+    return functionErrorResult(
+      inv,
+      error?.errorType ?? 'Runtime.Unknown',
+      `RequestId: ${inv.requestId} ${error?.message ?? 'no environment'}`
+    )
+  const entry = inv.entry
+  // What ASP.NET Core's Lambda hosting logs when it throws.
+  const appFailure = (errorType: string, message: string): InvokeResult => {
+    logPlatform(
+      inv.stream,
+      `${new Date().toISOString()}\t${inv.requestId}\tfail\t${errorType}: ${message}`,
+      1
+    )
+    endInvocation(inv)
+    return functionErrorResult(
+      inv,
+      errorType.split('.').pop() ?? errorType,
+      message
+    )
+  }
+  let ev: unknown
+  try {
+    ev = JSON.parse(eventBody.toString('utf8') || 'null')
+  } catch (e) {
+    return appFailure(
+      'Amazon.Lambda.Serialization.SystemTextJson.JsonSerializerException',
+      `Error converting the Lambda event JSON payload to type Amazon.Lambda.APIGatewayEvents.APIGatewayHttpApiV2ProxyRequest: ${errMessage(e)}`
+    )
+  }
+  const kind =
+    ev !== null && typeof ev === 'object' && !Array.isArray(ev)
+      ? eventKind(ev as Json)
+      : undefined
+  if (!kind)
+    return appFailure(
+      'System.NullReferenceException',
+      'Object reference not set to an instance of an object.'
+    )
+  let request: AppRequest
+  try {
+    request = eventToRequest(kind, ev as Json)
+  } catch (e) {
+    return appFailure('System.ArgumentException', errMessage(e))
+  }
+  let r: RawResponse
+  try {
+    r = await rawRequest(
+      entry.port ?? 0,
+      request.method,
+      request.path,
+      request.headers,
+      request.body,
+      t.timeoutS * 1000
+    )
+  } catch (e) {
+    if (/^timeout after/.test(errMessage(e))) {
+      const msg = `Task timed out after ${t.timeoutS.toFixed(2)} seconds`
+      logPlatform(
+        inv.stream,
+        `${new Date().toISOString()} ${inv.requestId} ${msg}`,
+        1
+      )
+      endInvocation(inv, 'Sandbox.Timedout')
+      return functionErrorResult(
+        inv,
+        'Sandbox.Timedout',
+        `RequestId: ${inv.requestId} Error: ${msg}`
+      )
+    }
+    const st = entry.id ? await containerState(entry.id) : undefined
+    let rte = new RuntimeError('Runtime.Unknown', `Error: ${errMessage(e)}`)
+    if (st && !st.running) {
+      if (containers.get(entry.key) === entry) containers.delete(entry.key)
+      void removeEntry(entry)
+      const cfg = await registryImageConfig(
+        t.image?.ref.repository ?? '',
+        entry.digest
+      )
+      rte = exitedError(st, cfg ?? UNKNOWN_IMAGE_CONFIG)
+    }
+    logPlatform(
+      inv.stream,
+      `RequestId: ${inv.requestId} ${rte.message}\n${rte.errorType}`,
+      1
+    )
+    endInvocation(inv, rte.errorType)
+    return functionErrorResult(
+      inv,
+      rte.errorType,
+      `RequestId: ${inv.requestId} ${rte.message}`
+    )
+  }
+  endInvocation(inv)
+  return {
+    inv,
+    payload: Buffer.from(
+      JSON.stringify(responseToEvent(kind, r, request.multiValueHeaders))
+    )
+  }
+}
+
+async function handleInvoke(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  body: Buffer,
+  name: string,
+  qualifier: string | undefined,
+  region: string
+): Promise<void> {
+  let t: Target
+  try {
+    t = await resolveTarget(name, qualifier, region)
+  } catch (e) {
+    if (e instanceof ApiError)
+      return lambdaError(res, e.status, e.type, e.message)
+    throw e
+  }
+  const type = String(req.headers['x-amz-invocation-type'] ?? 'RequestResponse')
+  if (type === 'DryRun') {
+    res.writeHead(204, { 'x-amzn-requestid': randomUUID() })
+    return void res.end()
+  }
+  if (type === 'Event') {
+    void runInvoke(t, body).catch((e: unknown) =>
+      log(`async invoke of ${name}: ${errMessage(e)}`)
+    )
+    res.writeHead(202, {
+      'x-amzn-requestid': randomUUID(),
+      'content-length': '0'
+    })
+    return void res.end()
+  }
+  const out = await runInvoke(t, body)
+  const headers: Record<string, string> = {
+    'Content-Type': 'application/json',
+    'Content-Length': String(out.payload.length),
+    'X-Amz-Executed-Version': t.version,
+    'x-amzn-RequestId': out.inv.requestId
+  }
+  if (out.functionError) headers['X-Amz-Function-Error'] = out.functionError
+  if (String(req.headers['x-amz-log-type'] ?? '') === 'Tail')
+    headers['X-Amz-Log-Result'] = await tailLog(out.inv)
+  res.writeHead(200, headers)
+  res.end(out.payload)
 }
 
 async function handleFunctionUrl(
@@ -1685,45 +3043,69 @@ async function handleFunctionUrl(
       return sendJson(res, 403, { Message: 'Forbidden' })
     throw e
   }
+  const qualifier = fns.get(fn)?.urlQualifier
   // Like Lambda: AWS_IAM answers unsigned requests with 403, and NONE needs the resource-based
   // policy statement that lets anyone lambda:InvokeFunctionUrl (AddPermission ... NONE).
   if (authType === 'AWS_IAM') {
     if (!/^AWS4-HMAC-SHA256 /.test(req.headers.authorization ?? ''))
       return sendJson(res, 403, { Message: 'Forbidden' })
-  } else if (!(await allowsPublicUrlInvoke(fn))) {
+  } else if (!(await allowsPublicUrlInvoke(fn, qualifier))) {
     return sendJson(res, 403, { Message: 'Forbidden' })
   }
-  await invokeOverHttp(req, res, fn, (m[2] ?? '/') + url.search, DEFAULT_REGION)
+  await invokeOverHttp(
+    req,
+    res,
+    fn,
+    qualifier,
+    (m[2] ?? '/') + url.search,
+    DEFAULT_REGION
+  )
 }
 
-/** Does the function's policy let everyone invoke its AuthType NONE Function URL? */
-async function allowsPublicUrlInvoke(fn: string): Promise<boolean> {
-  let policy: string | undefined
-  try {
-    policy = (
-      await moto().lambda.send(new GetPolicyCommand({ FunctionName: fn }))
-    ).Policy
-  } catch (e) {
-    if (errName(e) === 'ResourceNotFoundException') return false
-    throw e
+/** Does the function's policy (or its alias's) let everyone invoke its AuthType NONE URL? */
+async function allowsPublicUrlInvoke(
+  fn: string,
+  qualifier: string | undefined
+): Promise<boolean> {
+  for (const q of qualifier !== undefined
+    ? [undefined, qualifier]
+    : [undefined]) {
+    let policy: string | undefined
+    try {
+      policy = (
+        await moto().lambda.send(
+          new GetPolicyCommand({
+            FunctionName: fn,
+            ...(q !== undefined ? { Qualifier: q } : {})
+          })
+        )
+      ).Policy
+    } catch (e) {
+      if (errName(e) === 'ResourceNotFoundException') continue
+      throw e
+    }
+    const statements =
+      (
+        parseJson(Buffer.from(policy ?? '')) as
+          { Statement?: Json[] } | undefined
+      )?.Statement ?? []
+    const allowed = statements.some(st => {
+      const principal = st.Principal
+      const anyone =
+        principal === '*' || (principal as Json | undefined)?.AWS === '*'
+      // moto keeps FunctionUrlAuthType on the statement; IAM puts it in a Condition.
+      const condition = JSON.stringify(st.Condition ?? {})
+      return (
+        st.Effect !== 'Deny' &&
+        st.Action === 'lambda:InvokeFunctionUrl' &&
+        anyone &&
+        (st.FunctionUrlAuthType === 'NONE' ||
+          condition.includes('"lambda:FunctionUrlAuthType":"NONE"'))
+      )
+    })
+    if (allowed) return true
   }
-  const statements =
-    (parseJson(Buffer.from(policy ?? '')) as { Statement?: Json[] } | undefined)
-      ?.Statement ?? []
-  return statements.some(st => {
-    const principal = st.Principal
-    const anyone =
-      principal === '*' || (principal as Json | undefined)?.AWS === '*'
-    // moto keeps FunctionUrlAuthType on the statement; IAM puts it in a Condition.
-    const condition = JSON.stringify(st.Condition ?? {})
-    return (
-      st.Effect !== 'Deny' &&
-      st.Action === 'lambda:InvokeFunctionUrl' &&
-      anyone &&
-      (st.FunctionUrlAuthType === 'NONE' ||
-        condition.includes('"lambda:FunctionUrlAuthType":"NONE"'))
-    )
-  })
+  return false
 }
 
 async function handleHttpApi(
@@ -1734,14 +3116,18 @@ async function handleHttpApi(
   const m = /^\/_apigw\/([^/]+)(\/.*)?$/.exec(url.pathname)
   if (!m?.[1]) return sendJson(res, 404, { message: 'Not Found' })
   let fn: string | undefined
+  let qualifier: string | undefined
   try {
     const ints = await moto().apigw.send(
       new GetIntegrationsCommand({ ApiId: m[1] })
     )
     for (const i of ints.Items ?? []) {
-      const fm = /function:([^:/]+)/.exec(i.IntegrationUri ?? '')
+      // arn:aws:lambda:<region>:<account>:function:<name>[:<alias or version>], also inside an
+      // arn:aws:apigateway:...:lambda:path/2015-03-31/functions/<that>/invocations URI
+      const fm = /function:([^:/]+)(?::([^:/]+))?/.exec(i.IntegrationUri ?? '')
       if (fm?.[1]) {
         fn = fm[1]
+        qualifier = fm[2]
         break
       }
     }
@@ -1751,7 +3137,14 @@ async function handleHttpApi(
     throw e
   }
   if (!fn) return sendJson(res, 500, { message: 'Internal Server Error' })
-  await invokeOverHttp(req, res, fn, (m[2] ?? '/') + url.search, DEFAULT_REGION)
+  await invokeOverHttp(
+    req,
+    res,
+    fn,
+    qualifier,
+    (m[2] ?? '/') + url.search,
+    DEFAULT_REGION
+  )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1786,6 +3179,7 @@ async function handleControl(
     for (const s of fns.values()) if (s.current) clearTimeout(s.current.timer)
     fns.clear()
     stubShaToImage.clear()
+    logGroups.clear()
     await removeAllContainers()
     if (REGISTRY_DIR) {
       const repos = path.join(REGISTRY_DIR, 'docker/registry/v2/repositories')
@@ -1801,7 +3195,9 @@ async function handleControl(
       200,
       [...containers.values()].map(c => ({
         function: c.fn,
+        version: c.version,
         digest: c.digest,
+        logStream: c.stream.name,
         id: c.id,
         port: c.port
       }))
@@ -1860,6 +3256,17 @@ async function handleControl(
     if (m[2] === 'updates' && method === 'GET')
       return sendJson(res, 200, s.updates)
     if (m[2] === 'reads' && method === 'GET') return sendJson(res, 200, s.reads)
+    if (m[2] === 'versions' && method === 'GET')
+      return sendJson(
+        res,
+        200,
+        [...s.versions.values()].map(v => ({
+          version: v.version,
+          imageUri: v.imageUri,
+          digest: v.image.digest,
+          publishedAt: v.publishedAt
+        }))
+      )
   }
   sendJson(res, 404, { message: `no control route ${method} ${url.pathname}` })
 }

@@ -4,6 +4,10 @@
  *
  *   makeAppContext(dir, { body: 'hello' })          200 + body at / (busybox httpd)
  *   makeAppContext(dir, { status: 500, body: 'x' })  answers 500 on every path (a broken release)
+ *   makeAppContext(dir, { status: 500, exceptionLog: 'boom' })
+ *                                                   ... and writes an ASP.NET Core unhandled-exception
+ *                                                   log entry to stderr on every request
+ *   makeAppContext(dir, { startupLog: ['line'] })   writes these lines to stderr once at start-up
  *
  * The busybox binaries are copied from the host at test time (never committed): the host's
  * /bin/busybox (Debian busybox-static, amd64 here) and, for arm64, the genuine arm64 busybox that
@@ -33,6 +37,25 @@ export interface AppOptions {
    * whatever the image's platform (an extension copied for the wrong CPU).
    */
   extension?: { name: string; arch: 'amd64' | 'arm64' }
+  /**
+   * Only with status != 200: on every request, write to stderr what ASP.NET Core logs for an
+   * unhandled exception, with this message:
+   *   fail: Microsoft.AspNetCore.Diagnostics.ExceptionHandlerMiddleware[1]
+   *         An unhandled exception has occurred while executing the request.
+   *         System.InvalidOperationException: <exceptionLog>
+   */
+  exceptionLog?: string
+  /** Lines written to stderr once when the container starts (e.g. an extension's init error). */
+  startupLog?: string[]
+}
+
+/** The lines ASP.NET Core's console logger writes for an unhandled exception. */
+export function aspNetUnhandledExceptionLines(message: string): string[] {
+  return [
+    'fail: Microsoft.AspNetCore.Diagnostics.ExceptionHandlerMiddleware[1]',
+    '      An unhandled exception has occurred while executing the request.',
+    `      System.InvalidOperationException: ${message}`
+  ]
 }
 
 const DEFAULT_STATE = '/tmp/aspnet-lambda-deploy-local-aws'
@@ -54,7 +77,7 @@ export function busyboxPath(arch: 'amd64' | 'arm64'): string {
 }
 
 /** The shell handler that answers `status` on every path (run by `busybox nc -ll -e`). */
-function errorHandler(status: number, body: string): string {
+function errorHandler(status: number, body: string, logs: boolean): string {
   const reason =
     status >= 500
       ? 'Internal Server Error'
@@ -68,7 +91,7 @@ CR=$(printf '\\r')
 while read -r line; do
   case "$line" in ""|"$CR") break ;; esac
 done
-printf 'HTTP/1.1 ${status} ${reason}\\r\\nContent-Type: text/plain\\r\\nContent-Length: ${len}\\r\\nConnection: close\\r\\n\\r\\n'
+${logs ? '/bin/busybox cat /exception.log >&2\n' : ''}printf 'HTTP/1.1 ${status} ${reason}\\r\\nContent-Type: text/plain\\r\\nContent-Length: ${len}\\r\\nConnection: close\\r\\n\\r\\n'
 /bin/busybox cat /www/body
 `
 }
@@ -85,7 +108,8 @@ export function makeAppContext(dir: string, opts: AppOptions = {}): string {
   copyFileSync(busyboxPath('arm64'), path.join(dir, 'busybox-arm64'))
   chmodSync(path.join(dir, 'busybox-amd64'), 0o755)
   chmodSync(path.join(dir, 'busybox-arm64'), 0o755)
-  let entrypoint: string[]
+  let serve: string[]
+  const exceptionLog = status !== 200 && opts.exceptionLog !== undefined
   if (status === 200) {
     writeFileSync(path.join(dir, 'www', 'index.html'), body)
     for (const [name, content] of Object.entries(opts.files ?? {})) {
@@ -93,13 +117,38 @@ export function makeAppContext(dir: string, opts: AppOptions = {}): string {
       mkdirSync(path.dirname(p), { recursive: true })
       writeFileSync(p, content)
     }
-    entrypoint = ['/bin/busybox', 'httpd', '-f', '-p', '8080', '-h', '/www']
+    serve = ['/bin/busybox', 'httpd', '-f', '-p', '8080', '-h', '/www']
   } else {
     writeFileSync(path.join(dir, 'www', 'body'), body)
-    writeFileSync(path.join(dir, 'handler'), errorHandler(status, body), {
-      mode: 0o755
-    })
-    entrypoint = ['/bin/busybox', 'nc', '-ll', '-p', '8080', '-e', '/handler']
+    writeFileSync(
+      path.join(dir, 'handler'),
+      errorHandler(status, body, exceptionLog),
+      { mode: 0o755 }
+    )
+    serve = ['/bin/busybox', 'nc', '-ll', '-p', '8080', '-e', '/handler']
+  }
+  const extraFiles: string[] = []
+  if (exceptionLog) {
+    writeFileSync(
+      path.join(dir, 'exception.log'),
+      aspNetUnhandledExceptionLines(opts.exceptionLog ?? '').join('\n') + '\n'
+    )
+    extraFiles.push('COPY exception.log /exception.log')
+  }
+  let entrypoint = serve
+  if (opts.startupLog !== undefined) {
+    // A start script: print the lines once (stderr), then become the server.
+    writeFileSync(
+      path.join(dir, 'startup.log'),
+      opts.startupLog.map(l => `${l}\n`).join('')
+    )
+    writeFileSync(
+      path.join(dir, 'start'),
+      `#!/bin/busybox sh\n/bin/busybox cat /startup.log >&2\nexec ${serve.join(' ')}\n`,
+      { mode: 0o755 }
+    )
+    extraFiles.push('COPY startup.log /startup.log', 'COPY start /start')
+    entrypoint = ['/bin/busybox', 'sh', '/start']
   }
   const lines = [
     'FROM scratch',
@@ -108,6 +157,7 @@ export function makeAppContext(dir: string, opts: AppOptions = {}): string {
     'COPY busybox-${TARGETARCH:-amd64} /bin/busybox',
     'COPY www /www',
     ...(status === 200 ? [] : ['COPY handler /handler']),
+    ...extraFiles,
     ...(opts.extension
       ? [
           `COPY busybox-${opts.extension.arch} /opt/extensions/${opts.extension.name}`
