@@ -210,9 +210,14 @@ const APIGATEWAY_VERBS: [RegExp, string][] = [
 function iamAction(module: string, operation: string): string {
   switch (module) {
     case '@aws-sdk/client-lambda':
-      return `lambda:${operation}`
+      // The Invoke API is authorised as lambda:InvokeFunction.
+      return operation === 'Invoke'
+        ? 'lambda:InvokeFunction'
+        : `lambda:${operation}`
     case '@aws-sdk/client-ecr':
       return `ecr:${operation}`
+    case '@aws-sdk/client-cloudwatch-logs':
+      return `logs:${operation}`
     case '@aws-sdk/client-elastic-load-balancing-v2':
       return `elasticloadbalancing:${operation}`
     // API Gateway (REST APIs) uses the same HTTP-verb IAM actions as v2.

@@ -81,6 +81,11 @@ function replaceExampleNames(resource: string, names: PolicyNames): string {
         new RegExp(`:function:${EXAMPLE.functionName}(?=$|[-:*])`),
         `:function:${names.functionName}`
       )
+      // The function's log group, read when a deploy fails.
+      .replace(
+        new RegExp(`:log-group:/aws/lambda/${EXAMPLE.functionName}(?=$|[-:*])`),
+        `:log-group:/aws/lambda/${names.functionName}`
+      )
       // The function's execution role, which previews pass to CreateFunction:
       // role/my-api-lambda in the README, role/<function>-lambda here.
       .replace(

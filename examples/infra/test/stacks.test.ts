@@ -287,12 +287,14 @@ describe('AppStack', () => {
       '123456789012',
       'eu-west-1',
       'team/my-api',
-      ':function:my-api'
+      ':function:my-api',
+      '/aws/lambda/my-api'
     ]) {
       expect(text).not.toContain(example)
     }
     expect(text).toContain('team/web')
     expect(text).toContain(':function:web-api')
+    expect(text).toContain(':log-group:/aws/lambda/web-api:*')
   })
 
   it('lets the deploy role pass exactly the execution role, if the README asks for PassRole', () => {
@@ -331,6 +333,8 @@ describe('deployPolicy', () => {
               'arn:aws:ecr:eu-west-1:123456789012:repository/team/my-api',
               'arn:aws:lambda:eu-west-1:123456789012:function:my-api',
               'arn:aws:lambda:eu-west-1:123456789012:function:my-api-pr-*',
+              'arn:aws:lambda:eu-west-1:123456789012:function:my-api:*',
+              'arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/my-api:*',
               'arn:aws:iam::123456789012:role/my-api-lambda',
               'arn:aws:apigateway:eu-west-1::/apis/*'
             ]
@@ -344,6 +348,8 @@ describe('deployPolicy', () => {
       'arn:aws:ecr:us-east-2:111122223333:repository/team/web',
       'arn:aws:lambda:us-east-2:111122223333:function:web-api',
       'arn:aws:lambda:us-east-2:111122223333:function:web-api-pr-*',
+      'arn:aws:lambda:us-east-2:111122223333:function:web-api:*',
+      'arn:aws:logs:us-east-2:111122223333:log-group:/aws/lambda/web-api:*',
       'arn:aws:iam::111122223333:role/web-api-lambda',
       'arn:aws:apigateway:us-east-2::/apis/*'
     ])
