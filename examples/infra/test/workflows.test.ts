@@ -123,6 +123,8 @@ describe('steps that use the action', () => {
   it('are checked in every example workflow', () => {
     const files = workflowFiles(EXAMPLES)
     expect(files).toEqual([
+      `${EXAMPLES}/build-once.yml`,
+      `${EXAMPLES}/deploy-many.yml`,
       `${EXAMPLES}/deploy.yml`,
       `${EXAMPLES}/preview.yml`,
       `${EXAMPLES}/rollback.yml`
@@ -154,10 +156,12 @@ describe('the example workflows', () => {
   const deploy = workflow(`${EXAMPLES}/deploy.yml`)
   const preview = workflow(`${EXAMPLES}/preview.yml`)
   const rollback = workflow(`${EXAMPLES}/rollback.yml`)
+  const deployMany = workflow(`${EXAMPLES}/deploy-many.yml`)
+  const buildOnce = workflow(`${EXAMPLES}/build-once.yml`)
   const functionName = deploy.env?.FUNCTION_NAME ?? ''
 
   it('use OIDC: id-token write, and credentials before the action', () => {
-    for (const parsed of [deploy, preview, rollback]) {
+    for (const parsed of [deploy, preview, rollback, deployMany, buildOnce]) {
       expect(parsed.permissions?.['id-token']).toBe('write')
       for (const job of Object.values(parsed.jobs)) {
         const uses = (job.steps ?? []).map(step => step.uses ?? '')
@@ -187,6 +191,16 @@ describe('the example workflows', () => {
         group: `preview-${functionName}-pr-\${{ github.event.pull_request.number }}`,
         'cancel-in-progress': false
       })
+    }
+    expect(deployMany.concurrency).toEqual({
+      group: `deploy-${functionName}-fleet`,
+      'cancel-in-progress': false
+    })
+    for (const job of Object.values(buildOnce.jobs)) {
+      expect(job.concurrency?.group).toMatch(
+        new RegExp(`^deploy-${functionName}-`)
+      )
+      expect(job.concurrency?.['cancel-in-progress']).toBe(false)
     }
   })
 
@@ -221,7 +235,7 @@ describe('the example workflows', () => {
     expect(preview.permissions?.['pull-requests']).toBe('write')
   })
 
-  it('rollback redeploys an existing tag given to workflow_dispatch, without building', () => {
+  it('rollback redeploys the tag given to workflow_dispatch with rollback-to, without building', () => {
     expect(Object.keys(rollback.on)).toEqual(['workflow_dispatch'])
     const dispatch = rollback.on.workflow_dispatch as {
       inputs: Record<string, { required?: boolean; type?: string }>
@@ -236,12 +250,44 @@ describe('the example workflows', () => {
     expect(steps.map(step => step.uses ?? '')).not.toContainEqual(
       expect.stringMatching(/^actions\/checkout@/)
     )
-    const check = steps.findIndex(step =>
-      (step.run ?? '').includes('aws ecr describe-images')
-    )
     const [, step] = stepsUsingAction(rollback)[0] ?? []
-    expect(check).toBeGreaterThanOrEqual(0)
-    expect(check).toBeLessThan(steps.indexOf(step as Step))
-    expect(step?.with?.tag).toBe('${{ inputs.tag }}')
+    // rollback-to resolves the tag itself and refuses a missing one (tag
+    // would build it).
+    expect(step?.with?.['rollback-to']).toBe('${{ inputs.tag }}')
+    expect(step?.with).not.toHaveProperty('tag')
+  })
+
+  it('deploy-many deploys one build to several functions through an alias with a canary', () => {
+    const [, step] = stepsUsingAction(deployMany)[0] ?? []
+    const names = ((step?.with?.['function-name'] as string | undefined) ?? '')
+      .split('\n')
+      .filter(name => name.trim() !== '')
+    expect(names.length).toBeGreaterThan(1)
+    expect(step?.with?.alias).toBe('live')
+    expect(step?.with?.['canary-percent']).toBeDefined()
+    expect(stepsUsingAction(deployMany)).toHaveLength(1)
+  })
+
+  it("build-once deploys the build job's image from a matrix, without building", () => {
+    const build = buildOnce.jobs.build as Job & {
+      outputs?: Record<string, string>
+    }
+    const production = buildOnce.jobs.production as Job & {
+      needs?: string
+      strategy?: { matrix?: Record<string, unknown> }
+    }
+    expect(production.needs).toBe('build')
+    const regions = production.strategy?.matrix?.region as string[] | undefined
+    expect(regions?.length).toBeGreaterThan(1)
+    const [, step] =
+      stepsUsingAction(buildOnce).find(([job]) => job === 'production') ?? []
+    const output = /^\$\{\{ needs\.build\.outputs\.([\w-]+) \}\}$/.exec(
+      (step?.with?.image as string | undefined) ?? ''
+    )?.[1]
+    expect(output).toBeDefined()
+    expect(build.outputs?.[output ?? '']).toContain('steps.deploy.outputs.')
+    expect((production.steps ?? []).map(s => s.uses ?? '')).not.toContainEqual(
+      expect.stringMatching(/^actions\/checkout@/)
+    )
   })
 })
