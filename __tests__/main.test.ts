@@ -691,7 +691,18 @@ describe('a first deploy of a new tag', () => {
         'smoke-status': '200',
         'reused-image': 'false',
         updated: 'true',
-        'rolled-back': 'false'
+        'rolled-back': 'false',
+        'serving-image-uri': `${REPOSITORY_URI}@${image.digest}`,
+        functions: JSON.stringify([
+          {
+            name: FUNCTION_NAME,
+            arn: FUNCTION_ARN,
+            outcome: 'deployed',
+            updated: true,
+            previousImage: PREVIOUS_URI,
+            servingImage: `${REPOSITORY_URI}@${image.digest}`
+          }
+        ])
       })
       expect(w.clientRegions).toEqual([REGION])
     }

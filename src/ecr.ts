@@ -97,6 +97,60 @@ export async function findTagDigest(
   }
 }
 
+/** The digest itself when the repository has that image, else undefined. */
+export async function findImageDigest(
+  ecr: ECRClient,
+  ref: RepositoryRef,
+  digest: string
+): Promise<string | undefined> {
+  try {
+    const response = await ecr.send(
+      new DescribeImagesCommand({
+        repositoryName: ref.name,
+        imageIds: [{ imageDigest: digest }],
+        ...(ref.registryId !== undefined && { registryId: ref.registryId })
+      })
+    )
+    return response.imageDetails?.[0]?.imageDigest
+  } catch (error) {
+    const name = awsErrorName(error)
+    if (name === 'ImageNotFoundException') return undefined
+    if (name === 'RepositoryNotFoundException') return undefined
+    throw new DeployError(describeAwsError('ecr:DescribeImages', error))
+  }
+}
+
+/** The `count` most recently pushed tags of the repository, newest first. */
+export async function recentTags(
+  ecr: ECRClient,
+  ref: RepositoryRef,
+  count: number
+): Promise<string[]> {
+  const images: { tags: string[]; pushedAt: number }[] = []
+  let nextToken: string | undefined
+  let pages = 0
+  do {
+    const response = await ecr.send(
+      new DescribeImagesCommand({
+        repositoryName: ref.name,
+        filter: { tagStatus: 'TAGGED' },
+        ...(ref.registryId !== undefined && { registryId: ref.registryId }),
+        ...(nextToken !== undefined && { nextToken })
+      })
+    )
+    for (const detail of response.imageDetails ?? [])
+      images.push({
+        tags: detail.imageTags ?? [],
+        pushedAt: detail.imagePushedAt?.getTime() ?? 0
+      })
+    nextToken = response.nextToken
+  } while (nextToken !== undefined && ++pages < 10)
+  return images
+    .sort((a, b) => b.pushedAt - a.pushedAt)
+    .flatMap(image => image.tags)
+    .slice(0, count)
+}
+
 /** Registry credentials for docker login and the registry API. */
 export async function getRegistryAuth(
   ecr: ECRClient,

@@ -1,6 +1,7 @@
 import * as os from 'node:os'
 import * as core from '@actions/core'
-import { createClients, type AwsClients } from './aws.js'
+import { createClients } from './aws.js'
+import { callBudget } from './budget.js'
 import {
   buildWithBuildx,
   buildWithDocker,
@@ -19,11 +20,12 @@ import {
   checkManifest,
   describeRepository,
   fetchImageConfigText,
+  findImageDigest,
   findTagDigest,
   getImageManifest,
   getRegistryAuth,
   parseImageConfig,
-  type Fetch,
+  recentTags,
   type RegistryAuth,
   type Repository
 } from './ecr.js'
@@ -31,9 +33,7 @@ import { DeployError, errorMessage } from './errors.js'
 import { getInputs, type Architecture, type Inputs } from './inputs.js'
 import {
   checkDeployable,
-  deployImage,
   getFunctionState,
-  waitForUpdate,
   type FunctionState
 } from './lambda.js'
 import { platformFor, resolveArchitecture } from './platform.js'
@@ -42,25 +42,41 @@ import { preflightImage } from './preflight/image.js'
 import { preflightApp } from './preflight/run.js'
 import {
   commentOnPullRequest,
-  createPreview,
   lookUpPreview,
   previewTarget,
   runCleanup
 } from './preview-run.js'
 import { ensureFunctionUrl } from './preview.js'
-import { discoverSmokeUrl, joinUrl, smokeTest } from './smoke.js'
+import {
+  canaryPhase,
+  deployPhase,
+  finishTargets,
+  MAX_PARALLEL,
+  moveAliasPhase,
+  newTarget,
+  preTrafficPhase,
+  rollBackAll,
+  smokePhase,
+  type Image,
+  type Target
+} from './release.js'
+import {
+  phaseRunner,
+  settleEach,
+  type Dependencies,
+  type PhaseRunner,
+  type RunContext
+} from './run-context.js'
 import { renderSummary, reportOutputs, type Report } from './summary.js'
 import { STATE } from './state.js'
-import { formatDuration, realTiming, type Timing } from './time.js'
+import { formatDuration, realTiming } from './time.js'
+import {
+  getAlias,
+  previousVersionFromDescription,
+  type AliasState
+} from './versions.js'
 
-export interface Dependencies {
-  clients: (region: string) => AwsClients
-  exec: Exec
-  timing: Timing
-  fetch: Fetch
-  env: NodeJS.ProcessEnv
-  readInput: (name: string) => string
-}
+export type { Dependencies } from './run-context.js'
 
 export function defaultDependencies(): Dependencies {
   return {
@@ -73,29 +89,12 @@ export function defaultDependencies(): Dependencies {
   }
 }
 
-/** Runs each phase in its own log group, timed, recorded in the report. */
-function phaseRunner(report: Report, timing: Timing) {
-  return async <T>(name: string, body: () => T | Promise<T>): Promise<T> =>
-    core.group(name, async () => {
-      const started = timing.now()
-      try {
-        const result = await body()
-        const durationMs = timing.now() - started
-        report.phases.push({ name, durationMs, outcome: 'ok' })
-        core.info(`${name}: done in ${formatDuration(durationMs)}`)
-        return result
-      } catch (error) {
-        const durationMs = timing.now() - started
-        report.phases.push({ name, durationMs, outcome: 'failed' })
-        core.info(`${name}: failed after ${formatDuration(durationMs)}`)
-        throw error
-      }
-    })
-}
-
 function describeFunction(fn: FunctionState): string {
   return `${fn.functionArn} (${fn.architecture}, State ${fn.state ?? '?'}, LastUpdateStatus ${fn.lastUpdateStatus ?? '?'}), running ${fn.imageUri ?? 'no image'}`
 }
+
+/** Shared poll budget: Lambda's control-plane limits are per account. */
+export const POLLS_PER_SECOND = 10
 
 export async function run(
   deps: Dependencies = defaultDependencies()
@@ -121,35 +120,16 @@ export async function run(
   }
 }
 
-type PhaseRunner = ReturnType<typeof phaseRunner>
-
-/** What every phase of one run works with. */
-interface RunContext {
-  deps: Dependencies
-  inputs: Inputs
-  report: Report
-  phase: PhaseRunner
-  clients: AwsClients
-  log: (message: string) => void
-}
-
-/** What the look-up found: the target function, the repository, the tag. */
+/** What the look-up found: the functions, the repository, the tag. */
 interface LookUp {
-  /** The function named by function-name (in preview mode, only read). */
+  /** The first function named by function-name (in preview mode, only read). */
   production: FunctionState
-  /** The function to deploy to; undefined for a preview not created yet. */
-  fn: FunctionState | undefined
-  repository: Repository
+  targets: Target[]
+  /** Undefined for rollback-to: previous, which needs no image from ECR. */
+  repository: Repository | undefined
   existingDigest: string | undefined
-  auth: RegistryAuth
+  auth: RegistryAuth | undefined
   architecture: Architecture
-}
-
-interface Image {
-  digest: string
-  uri: string
-  manifest: string
-  configText: string
 }
 
 async function deploy(
@@ -167,7 +147,9 @@ async function deploy(
     report,
     phase,
     clients: deps.clients(inputs.region),
-    log: message => core.info(message)
+    log: message => core.info(message),
+    budget: callBudget(POLLS_PER_SECOND, deps.timing),
+    startedAt: deps.timing.now()
   }
   if (inputs.mode !== 'deploy') {
     report.productionFunctionName = inputs.functionName
@@ -177,43 +159,134 @@ async function deploy(
     await runCleanup(ctx.clients.lambda, ctx.clients.ecr, inputs, report, phase)
     return
   }
-  report.imageTag = inputs.tag
+  report.imageTag = inputs.tag === '' ? undefined : inputs.tag
+  report.alias = inputs.alias
 
   const look = await lookUp(ctx)
-  report.functionName = look.fn?.functionName ?? inputs.preview?.name
-  report.functionArn = look.fn?.functionArn
+  const targets = look.targets
+  const first = targets[0] as Target
+  report.targets = targets.map(t => t.report)
+  report.functionName = first.fn?.functionName ?? inputs.preview?.name
+  report.functionArn = first.fn?.functionArn
   report.architecture = look.architecture
   report.platform = platformFor(look.architecture)
-  report.previousImageUri = look.fn?.imageUri
+  report.previousImageUri =
+    inputs.alias !== undefined ? first.aliasImageUri : first.fn?.imageUri
 
-  const digest = await obtainImage(ctx, look)
-  const image = await checkImage(ctx, look, digest)
-  await preflightPushedImage(ctx, look, image)
-  const { deployed, replaced } = await deployToFunction(ctx, look, image)
-  if (inputs.mode === 'preview') {
-    report.previewUrl = await phase('Preview URL', () =>
-      ensureFunctionUrl(
-        ctx.clients.lambda,
-        deployed.functionArn,
-        inputs.previewUrlAuth,
-        ctx.log
-      )
-    )
-    ctx.log(`Preview: ${report.previewUrl}`)
-  }
+  let image: Image | undefined
   try {
-    await smokeTestPhase(ctx, deployed)
+    if (inputs.source.kind === 'previous') {
+      image = previousImage(ctx, targets)
+    } else {
+      const digest = await obtainImage(ctx, look)
+      image = await checkImage(ctx, look, digest)
+      await preflightPushedImage(ctx, look, image)
+      await deployPhase(ctx, targets, image)
+    }
+    if (inputs.alias !== undefined) {
+      await preTrafficPhase(ctx, targets)
+      await canaryPhase(ctx, targets)
+      await moveAliasPhase(ctx, targets, image)
+    }
+    if (inputs.mode === 'preview') {
+      const arn = first.report.functionArn
+      report.previewUrl = await phase('Preview URL', () =>
+        ensureFunctionUrl(
+          ctx.clients.lambda,
+          arn,
+          inputs.previewUrlAuth,
+          ctx.log
+        )
+      )
+      ctx.log(`Preview: ${report.previewUrl}`)
+    }
+    await smokePhase(ctx, targets)
   } catch (error) {
-    if (report.smoke?.state !== 'failed' || report.updated !== true) throw error
-    await rollBack(ctx, deployed, replaced, image.uri, error)
+    if (targets.some(t => t.failed)) await showDiagnostics(ctx, targets)
+    await rollBackAll(ctx, targets, image, error)
+  } finally {
+    report.updated = anyUpdated(targets)
+    report.previousImageUri = first.report.previousImageUri
   }
+  finishTargets(ctx, targets, image)
+}
+
+function anyUpdated(targets: Target[]): boolean | undefined {
+  const known = targets
+    .map(t => t.report.updated)
+    .filter((u): u is boolean => u !== undefined)
+  return known.length === 0 ? undefined : known.some(Boolean)
+}
+
+/** rollback-to: previous: each alias goes back to the version it left. */
+function previousImage(ctx: RunContext, targets: Target[]): Image {
+  const first = targets[0] as Target
+  const uri = first.versionImageUri ?? ''
+  const digest = /@(sha256:[a-f0-9]{64})$/.exec(uri)?.[1] ?? ''
+  ctx.report.imageUri = uri
+  ctx.report.imageDigest = digest
+  ctx.report.reusedImage = true
+  return { digest, uri, manifest: '', configText: '' }
+}
+
+/** The lines of the logs that explain a failure, in the log and the summary. */
+async function showDiagnostics(
+  ctx: RunContext,
+  targets: Target[]
+): Promise<void> {
+  const failed = targets.filter(t => t.failed)
+  await ctx
+    .phase('Diagnostics', async () => {
+      // Loaded only when a run fails: keeps the action's start-up lean.
+      const { readDiagnostics, formatDiagnostics } =
+        await import('./diagnostics.js')
+      await Promise.all(
+        failed.map(async target => {
+          const found = await readDiagnostics(
+            target.report.functionArn,
+            ctx.inputs.region,
+            ctx.startedAt,
+            {
+              // Alias deploys: only the new version's streams. Otherwise
+              // the failure is on $LATEST.
+              ...(ctx.inputs.alias !== undefined &&
+                target.version !== undefined && { version: target.version }),
+              timing: ctx.deps.timing
+            }
+          )
+          target.report.diagnostics = {
+            lines: found.lines.map(line => line.message),
+            note: found.note
+          }
+          for (const line of formatDiagnostics(found)) target.log(line)
+        })
+      )
+    })
+    .catch((error: unknown) =>
+      core.warning(`Could not read the logs: ${errorMessage(error)}`)
+    )
 }
 
 function readInputs(deps: Dependencies, phase: PhaseRunner): Promise<Inputs> {
   return phase('Read inputs', () => {
     const parsed = getInputs(deps.readInput, deps.env)
+    const names =
+      parsed.functionNames.length > 1
+        ? `Functions ${parsed.functionNames.join(', ')}`
+        : `Function ${parsed.functionName}`
+    const image =
+      parsed.source.kind === 'previous'
+        ? `rollback-to previous (alias ${parsed.alias ?? ''})`
+        : parsed.source.kind === 'existing'
+          ? `${parsed.source.input} ${parsed.source.digest ?? parsed.source.tag ?? ''} (no build)`
+          : `tag ${parsed.tag}`
     core.info(
-      `Function ${parsed.functionName}, repository ${parsed.repository.name}, tag ${parsed.tag}, region ${parsed.region}`
+      `${names}, repository ${parsed.repository.name || '—'}, ${image}, region ${parsed.region}` +
+        (parsed.alias !== undefined
+          ? `, alias ${parsed.alias}${parsed.canary !== undefined ? ` (canary ${parsed.canary.percent}% for ${formatDuration(parsed.canary.intervalMs)})` : ''}`
+          : parsed.publish
+            ? ', publish a version'
+            : '')
     )
     if (parsed.preview !== undefined) {
       core.info(
@@ -228,69 +301,262 @@ function readInputs(deps: Dependencies, phase: PhaseRunner): Promise<Inputs> {
   })
 }
 
+/** The function, and with alias its alias and the image of its version. */
+async function lookUpFunction(
+  ctx: RunContext,
+  name: string
+): Promise<{
+  fn: FunctionState
+  alias: AliasState | undefined
+  aliasImageUri: string | undefined
+}> {
+  const { lambda } = ctx.clients
+  const alias = ctx.inputs.alias
+  const [fn, current] = await Promise.all([
+    getFunctionState(lambda, name),
+    alias === undefined ? undefined : getAlias(lambda, name, alias)
+  ])
+  const aliasImageUri =
+    current === undefined
+      ? undefined
+      : (await getFunctionState(lambda, `${fn.functionArn}:${current.version}`))
+          .imageUri
+  return { fn, alias: current, aliasImageUri }
+}
+
+/** rollback-to: previous: the version the alias left, and its image. */
+async function lookUpPrevious(ctx: RunContext, target: Target): Promise<void> {
+  const alias = ctx.inputs.alias ?? ''
+  const name = target.report.functionName
+  if (target.alias === undefined)
+    throw new DeployError(
+      `rollback-to: previous: ${name} has no alias ${alias}, so there is nothing to roll back.`
+    )
+  const version = previousVersionFromDescription(target.alias.description)
+  if (version === undefined)
+    throw new DeployError(
+      `rollback-to: previous: alias ${alias} of ${name} has no record of an earlier version (it was not last moved by this action). Roll back by tag instead: rollback-to: <tag>.`
+    )
+  if (version === target.alias.version)
+    throw new DeployError(
+      `rollback-to: previous: alias ${alias} of ${name} already points to version ${version}.`
+    )
+  const state = await getFunctionState(
+    ctx.clients.lambda,
+    `${target.report.functionArn}:${version}`
+  )
+  target.version = version
+  target.versionImageUri = state.imageUri
+  target.report.version = version
+  target.log(
+    `Alias ${alias} points to version ${target.alias.version}; rolling back to version ${version} (${state.imageUri ?? 'image unknown'}).`
+  )
+}
+
 async function lookUp(ctx: RunContext): Promise<LookUp> {
   const { inputs, log } = ctx
   const { lambda, ecr } = ctx.clients
+  const needsEcr = inputs.source.kind !== 'previous'
   return ctx.phase('Look up function, repository and tag', async () => {
-    const [production, repository, existingDigest, auth] = await Promise.all([
-      getFunctionState(lambda, inputs.functionName),
-      describeRepository(ecr, inputs.repository),
-      findTagDigest(ecr, inputs.repository, inputs.tag),
-      getRegistryAuth(ecr, inputs.repository.registryId)
+    const many = inputs.functionNames.length > 1
+    const [found, repository, existingDigest, auth] = await Promise.all([
+      settleEach(inputs.functionNames, MAX_PARALLEL, name =>
+        lookUpFunction(ctx, name)
+      ),
+      needsEcr ? describeRepository(ecr, inputs.repository) : undefined,
+      needsEcr ? findExistingDigest(ctx) : undefined,
+      needsEcr ? getRegistryAuth(ecr, inputs.repository.registryId) : undefined
     ])
+    const problems = found.flatMap(r =>
+      r.status === 'rejected' ? [errorMessage(r.reason)] : []
+    )
+    if (problems.length > 0) throw new DeployError(problems.join('\n'))
+    const functions = found.map(r =>
+      r.status === 'fulfilled' ? r.value : undefined
+    ) as {
+      fn: FunctionState
+      alias: AliasState | undefined
+      aliasImageUri: string | undefined
+    }[]
+    const production = (functions[0] as (typeof functions)[0]).fn
     // A preview deploys to its own function; production is only read.
-    const fn =
+    const previewFn =
       inputs.mode === 'preview'
         ? await lookUpPreview(lambda, inputs, production.functionName)
-        : production
-    core.setSecret(auth.password)
-    core.setSecret(
-      Buffer.from(`${auth.username}:${auth.password}`).toString('base64')
-    )
-    log(`Function: ${describeFunction(production)}`)
+        : undefined
+    const targets =
+      inputs.mode === 'preview'
+        ? [
+            newTarget(
+              ctx,
+              previewFn,
+              inputs.preview?.name ?? '',
+              false,
+              production
+            )
+          ]
+        : functions.map(f => {
+            const target = newTarget(ctx, f.fn, f.fn.functionName, many)
+            target.alias = f.alias
+            target.aliasImageUri = f.aliasImageUri
+            target.report.previousVersion = f.alias?.version
+            if (inputs.alias !== undefined)
+              target.report.previousImageUri = f.aliasImageUri
+            return target
+          })
+    if (auth !== undefined) {
+      core.setSecret(auth.password)
+      core.setSecret(
+        Buffer.from(`${auth.username}:${auth.password}`).toString('base64')
+      )
+    }
+    for (const { fn } of functions) {
+      log(`Function: ${describeFunction(fn)}`)
+      checkDeployable(fn)
+    }
+    for (const target of targets) {
+      if (target.alias !== undefined)
+        target.log(
+          `Alias ${target.alias.name} points to version ${target.alias.version} (${target.aliasImageUri ?? 'image unknown'})` +
+            (Object.keys(target.alias.weights).length > 0
+              ? `, with ${JSON.stringify(target.alias.weights)} of its traffic on other versions`
+              : '')
+        )
+      else if (inputs.alias !== undefined)
+        target.log(
+          `Alias ${inputs.alias} does not exist yet: it will be created.`
+        )
+    }
     if (inputs.mode === 'preview')
       log(
-        fn === undefined
+        previewFn === undefined
           ? `Preview function ${inputs.preview?.name ?? ''} does not exist yet: it will be created from ${production.functionName}'s configuration.`
-          : `Preview function: ${describeFunction(fn)}`
+          : `Preview function: ${describeFunction(previewFn)}`
       )
-    log(
-      `Repository: ${repository.uri} (tags ${repository.immutable ? 'IMMUTABLE' : 'MUTABLE'})`
+    if (previewFn !== undefined) checkDeployable(previewFn)
+    if (repository !== undefined) {
+      log(
+        `Repository: ${repository.uri} (tags ${repository.immutable ? 'IMMUTABLE' : 'MUTABLE'})`
+      )
+      checkImageRegistry(ctx, repository)
+    }
+    if (inputs.source.kind === 'build')
+      log(
+        existingDigest === undefined
+          ? `Tag ${inputs.tag} is new.`
+          : `Tag ${inputs.tag} already exists: ${existingDigest}`
+      )
+    const architecture = sharedArchitecture(
+      functions.map(f => f.fn),
+      inputs.architecture
     )
-    log(
-      existingDigest === undefined
-        ? `Tag ${inputs.tag} is new.`
-        : `Tag ${inputs.tag} already exists: ${existingDigest}`
-    )
-    checkDeployable(production)
-    if (fn !== undefined) checkDeployable(fn)
-    const architecture = resolveArchitecture(
-      production.architecture,
-      inputs.architecture,
-      production.functionName
-    )
-    log(
-      `Building for ${platformFor(architecture)}, the platform of the function's ${architecture} architecture.`
-    )
-    if (!repository.immutable) {
+    if (inputs.source.kind === 'build')
+      log(
+        `Building for ${platformFor(architecture)}, the platform of the function's ${architecture} architecture.`
+      )
+    if (inputs.source.kind === 'previous') {
+      await settleEach(targets, MAX_PARALLEL, t => lookUpPrevious(ctx, t)).then(
+        results => {
+          const failed = results.flatMap(r =>
+            r.status === 'rejected' ? [errorMessage(r.reason)] : []
+          )
+          if (failed.length > 0) throw new DeployError(failed.join('\n'))
+        }
+      )
+    }
+    if (repository !== undefined && !repository.immutable) {
       core.warning(
         `ECR repository ${repository.name} allows tags to be overwritten; IMMUTABLE tags make every deployed image traceable. This action never overwrites a tag either way.`
       )
     }
-    return { production, fn, repository, existingDigest, auth, architecture }
+    return {
+      production,
+      targets,
+      repository,
+      existingDigest,
+      auth,
+      architecture
+    }
   })
+}
+
+/** One build serves one architecture: every function must have it. */
+function sharedArchitecture(
+  functions: FunctionState[],
+  requested: Architecture | undefined
+): Architecture {
+  const first = functions[0] as FunctionState
+  const other = functions.find(f => f.architecture !== first.architecture)
+  if (other !== undefined) {
+    throw new DeployError(
+      `function-name lists functions with different architectures (${functions.map(f => `${f.functionName}: ${f.architecture}`).join(', ')}); one image runs on one architecture. Deploy them in two steps, one per architecture.`
+    )
+  }
+  return resolveArchitecture(first.architecture, requested, first.functionName)
+}
+
+/** An image URI must name the repository's own registry. */
+function checkImageRegistry(ctx: RunContext, repository: Repository): void {
+  const source = ctx.inputs.source
+  if (source.kind !== 'existing' || source.registry === undefined) return
+  const host = repository.uri.split('/')[0]
+  if (source.registry !== host) {
+    throw new DeployError(
+      `image names registry ${source.registry}, but repository ${repository.name} is in ${host ?? '?'} (region ${ctx.inputs.region}): Lambda only runs images from an ECR repository of the function's own account and region. Replicate the image there (ECR replication) and deploy that region's URI, or give just the tag or digest.`
+    )
+  }
+}
+
+/**
+ * The digest of the image to deploy when it may already exist: the tag
+ * (build: reuse it), or the image / rollback-to input (must exist).
+ */
+async function findExistingDigest(
+  ctx: RunContext
+): Promise<string | undefined> {
+  const { inputs } = ctx
+  const { ecr } = ctx.clients
+  const source = inputs.source
+  if (source.kind === 'build')
+    return findTagDigest(ecr, inputs.repository, inputs.tag)
+  if (source.kind !== 'existing') return undefined
+  const wanted = source.digest ?? source.tag ?? ''
+  const digest =
+    source.digest !== undefined
+      ? await findImageDigest(ecr, inputs.repository, source.digest)
+      : await findTagDigest(ecr, inputs.repository, wanted)
+  if (digest !== undefined) return digest
+  const recent = await recentTags(ecr, inputs.repository, 10).catch(
+    () => undefined
+  )
+  throw new DeployError(
+    `${source.input} ${wanted}: there is no such image in ${inputs.repository.name}` +
+      (source.input === 'rollback-to'
+        ? ' (an ECR lifecycle policy may have expired it).'
+        : '.') +
+      (recent === undefined
+        ? ''
+        : recent.length === 0
+          ? ' The repository has no tagged images.'
+          : ` The most recent tags still there: ${recent.join(', ')}.`)
+  )
 }
 
 /** The digest to deploy: the existing tag's, or a new build's. */
 async function obtainImage(ctx: RunContext, look: LookUp): Promise<string> {
   const { deps, inputs, report, phase, log } = ctx
   const { ecr } = ctx.clients
-  const { production, repository, auth, architecture } = look
+  const { production, architecture } = look
+  const repository = look.repository as Repository
+  const auth = look.auth as RegistryAuth
   const existing = look.existingDigest
   report.reusedImage = existing !== undefined
   if (existing !== undefined) {
+    const source = inputs.source
     log(
-      `Reusing ${repository.uri}:${inputs.tag} (${existing}) without building: tags are never overwritten, so a re-run deploys the same image.`
+      source.kind === 'existing'
+        ? `Deploying ${repository.uri}${source.digest !== undefined ? `@${existing}` : `:${inputs.tag} (${existing})`} from ${source.input}, without building.`
+        : `Reusing ${repository.uri}:${inputs.tag} (${existing}) without building: tags are never overwritten, so a re-run deploys the same image.`
     )
     return existing
   }
@@ -382,7 +648,9 @@ async function checkImage(
 ): Promise<Image> {
   const { deps, report, log } = ctx
   const { ecr } = ctx.clients
-  const { repository, auth, architecture } = look
+  const { architecture } = look
+  const repository = look.repository as Repository
+  const auth = look.auth as RegistryAuth
   report.imageDigest = digest
   const imageUri = `${repository.uri}@${digest}`
   report.imageUri = imageUri
@@ -410,12 +678,19 @@ async function preflightPushedImage(
   image: Image
 ): Promise<void> {
   const { deps, inputs, report, phase, log } = ctx
-  const { production, fn, repository, auth, architecture } = look
-  // A re-run whose function already runs this image has nothing to prevent.
-  const alreadyRunning =
-    fn !== undefined &&
-    fn.imageDigest === image.digest &&
-    fn.lastUpdateStatus === 'Successful'
+  const { production, architecture } = look
+  const repository = look.repository as Repository
+  const auth = look.auth as RegistryAuth
+  const fn = look.targets[0]?.fn
+  // A re-run whose functions already run this image has nothing to prevent.
+  const alreadyRunning = look.targets.every(
+    ({ fn: f, alias, aliasImageUri }) =>
+      ctx.inputs.alias !== undefined
+        ? alias !== undefined && aliasImageUri?.endsWith(`@${image.digest}`)
+        : f !== undefined &&
+          f.imageDigest === image.digest &&
+          f.lastUpdateStatus === 'Successful'
+  )
   if (alreadyRunning && inputs.preflight !== 'off') {
     log('Preflight: image skipped: the function already runs this image.')
   }
@@ -441,213 +716,6 @@ async function preflightPushedImage(
       if (stop !== undefined) throw new DeployError(stop)
     })
   }
-}
-
-/**
- * Update the function (or create the preview) and wait until it runs the
- * image. Returns the function after the deploy, and the function as it was
- * before (what a rollback restores).
- */
-async function deployToFunction(
-  ctx: RunContext,
-  look: LookUp,
-  image: Image
-): Promise<{ deployed: FunctionState; replaced: FunctionState | undefined }> {
-  const { deps, inputs, report, phase, log } = ctx
-  const { lambda } = ctx.clients
-  const { production, fn } = look
-  const { digest, uri: imageUri } = image
-  const waitTimeoutMs = inputs.waitTimeoutMs
-  // What this deploy replaces, and so what a rollback restores: the function
-  // as it was once any update already in progress had finished (or failed).
-  let replaced = fn
-  const deployed = await phase('Deploy', async () => {
-    if (fn === undefined) {
-      const target = previewTarget(inputs)
-      const started = deps.timing.now()
-      const created = await createPreview(
-        lambda,
-        {
-          production,
-          previewName: target.name,
-          pullRequest: target.pullRequest,
-          imageUri,
-          digest,
-          waitTimeoutMs,
-          log
-        },
-        deps.timing
-      )
-      report.updated = true
-      report.functionName = created.functionName
-      report.functionArn = created.functionArn
-      log(
-        `The preview function is Active after ${formatDuration(deps.timing.now() - started)} and runs ${created.imageUri ?? digest}.`
-      )
-      return created
-    }
-    let current = fn
-    if (fn.lastUpdateStatus === 'InProgress' || fn.state === 'Pending') {
-      log(
-        'Another update of the function is in progress; waiting for it to finish first.'
-      )
-      await waitForUpdate(
-        lambda,
-        fn.functionArn,
-        { timeoutMs: waitTimeoutMs, log },
-        deps.timing
-      )
-      current = await getFunctionState(lambda, fn.functionArn)
-      replaced = current
-      report.previousImageUri = current.imageUri
-    }
-    if (
-      current.imageDigest === digest &&
-      current.lastUpdateStatus === 'Successful'
-    ) {
-      log(`The function already runs ${digest}; no update needed.`)
-      report.updated = false
-      return current
-    }
-    const started = deps.timing.now()
-    const result = await deployImage(
-      lambda,
-      fn.functionArn,
-      imageUri,
-      digest,
-      { waitTimeoutMs, log },
-      deps.timing
-    )
-    report.updated = true
-    log(
-      `Lambda applied the update in ${formatDuration(deps.timing.now() - started)} (${result.polls} polls); the function runs ${result.after.imageUri ?? digest}.`
-    )
-    return result.after
-  })
-
-  return { deployed, replaced }
-}
-
-async function smokeTestPhase(
-  ctx: RunContext,
-  deployed: FunctionState
-): Promise<void> {
-  const { deps, inputs, report, phase, log } = ctx
-  const { lambda, apigateway } = ctx.clients
-  await phase('Smoke test', async () => {
-    if (!inputs.smokeTest) {
-      report.smoke = { state: 'skipped', reason: 'smoke-test is false' }
-      log('Smoke test disabled.')
-      return
-    }
-    let base = inputs.smokeUrl
-    if (inputs.mode === 'preview' && base !== undefined) {
-      // smoke-url names production's address; a preview is tested where it
-      // is served.
-      core.warning(
-        `smoke-url (${base}) is ignored in preview mode: the smoke test requests the preview function's own URL.`
-      )
-      base = undefined
-    }
-    if (base === undefined) {
-      const found = await discoverSmokeUrl(
-        lambda,
-        apigateway,
-        deployed.functionArn,
-        message => core.warning(message)
-      )
-      if (found === undefined) {
-        report.smoke = {
-          state: 'skipped',
-          reason: 'no smoke-url, Function URL or HTTP API found'
-        }
-        core.warning(
-          'Smoke test skipped: no smoke-url was given and the function has no Function URL or HTTP API integration that accepts unsigned requests. Set smoke-url to test the deployed app.'
-        )
-        return
-      }
-      log(
-        `Smoke-testing the ${found.source === 'function-url' ? 'Function URL' : 'HTTP API'} ${found.url}`
-      )
-      base = found.url
-    }
-    const url = joinUrl(base, inputs.smokePath)
-    const result = await smokeTest(
-      {
-        url,
-        expected: {
-          status: inputs.smokeExpectStatus,
-          body: inputs.smokeExpectBody
-        },
-        timeoutMs: inputs.smokeTimeoutMs,
-        log,
-        fetch: deps.fetch
-      },
-      deps.timing
-    )
-    report.smoke = {
-      state: result.pass ? 'passed' : 'failed',
-      url,
-      status: result.status,
-      attempts: result.attempts.length,
-      reason: result.reason
-    }
-    if (!result.pass)
-      throw new DeployError(`Smoke test failed: ${result.reason}`)
-  })
-}
-
-/** Put back what the deploy replaced, then fail with what happened. */
-async function rollBack(
-  ctx: RunContext,
-  deployed: FunctionState,
-  replaced: FunctionState | undefined,
-  imageUri: string,
-  cause: unknown
-): Promise<never> {
-  const { deps, inputs, report, phase, log } = ctx
-  const { lambda } = ctx.clients
-  const waitTimeoutMs = inputs.waitTimeoutMs
-  const previous = replaced?.imageUri
-  const previousDigest = replaced?.imageDigest
-  if (
-    !inputs.rollbackOnFailure ||
-    previous === undefined ||
-    previousDigest === undefined
-  ) {
-    report.rolledBack = false
-    throw new DeployError(
-      `${errorMessage(cause)}\nThe function ${deployed.functionName} now runs ${imageUri}` +
-        (previous !== undefined
-          ? `; to restore the previous image run: aws lambda update-function-code --function-name ${deployed.functionArn} --image-uri ${previous}`
-          : '.')
-    )
-  }
-  await phase('Roll back', async () => {
-    log(`Restoring the previous image ${previous}.`)
-    try {
-      await deployImage(
-        lambda,
-        deployed.functionArn,
-        previous,
-        previousDigest,
-        { waitTimeoutMs, log },
-        deps.timing
-      )
-    } catch (error) {
-      report.rolledBack = false
-      throw new DeployError(
-        `${errorMessage(cause)}\nROLLBACK FAILED: ${errorMessage(error)}\n` +
-          `The function may still run the failed image ${imageUri}. Restore it by hand: ` +
-          `aws lambda update-function-code --function-name ${deployed.functionArn} --image-uri ${previous}`
-      )
-    }
-  })
-  report.rolledBack = true
-  report.rolledBackTo = previous
-  throw new DeployError(
-    `${errorMessage(cause)}\nRolled back: ${deployed.functionName} runs the previous image ${previous} again.`
-  )
 }
 
 /**

@@ -123,7 +123,7 @@ export function readReleaseInputs(
       )
     } else if (alias === undefined) {
       problems.push(
-        'canary-percent needs alias: a canary shifts part of an alias\'s traffic to the new version (for example alias: live).'
+        "canary-percent needs alias: a canary shifts part of an alias's traffic to the new version (for example alias: live)."
       )
     }
     const intervalText = optional('canary-interval') ?? '5m'

@@ -165,17 +165,45 @@ export interface DiscoveredUrl {
 
 /**
  * Where to smoke-test when no smoke-url is given: the function's Function URL,
- * else an HTTP API whose integration invokes the function.
+ * else an HTTP API whose integration invokes the function. With a qualifier
+ * (an alias), what serves the alias comes first.
  */
 export async function discoverSmokeUrl(
   lambda: LambdaClient,
   apigateway: ApiGatewayV2Client,
   functionArn: string,
+  warn: (message: string) => void,
+  qualifier?: string
+): Promise<DiscoveredUrl | undefined> {
+  const qualifiers =
+    qualifier === undefined ? [undefined] : [qualifier, undefined]
+  for (const q of qualifiers) {
+    const url = await functionUrlOf(lambda, functionArn, q, warn)
+    if (url !== undefined) return url
+  }
+  for (const q of qualifiers) {
+    const api = await httpApiOf(
+      apigateway,
+      q === undefined ? functionArn : `${functionArn}:${q}`,
+      warn
+    )
+    if (api !== undefined) return api
+  }
+  return undefined
+}
+
+async function functionUrlOf(
+  lambda: LambdaClient,
+  functionArn: string,
+  qualifier: string | undefined,
   warn: (message: string) => void
 ): Promise<DiscoveredUrl | undefined> {
   try {
     const config = await lambda.send(
-      new GetFunctionUrlConfigCommand({ FunctionName: functionArn })
+      new GetFunctionUrlConfigCommand({
+        FunctionName: functionArn,
+        ...(qualifier !== undefined && { Qualifier: qualifier })
+      })
     )
     // The smoke request is unsigned: an AWS_IAM Function URL answers 403 to
     // every request, which would fail (and roll back) a good deploy.
@@ -193,6 +221,14 @@ export async function discoverSmokeUrl(
       )
     }
   }
+  return undefined
+}
+
+async function httpApiOf(
+  apigateway: ApiGatewayV2Client,
+  functionArn: string,
+  warn: (message: string) => void
+): Promise<DiscoveredUrl | undefined> {
   try {
     let nextToken: string | undefined
     do {
