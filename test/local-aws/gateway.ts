@@ -1968,6 +1968,7 @@ async function handleLogsApi(
   if (op !== 'FilterLogEvents')
     return relay(res, await forwardToMoto(req, body))
   const input = parseJson(body) ?? {}
+  await Promise.all([...pendingEnds])
   const str = (v: unknown): string | undefined =>
     typeof v === 'string' && v !== '' ? v : undefined
   const num = (v: unknown): number | undefined =>
@@ -2198,7 +2199,14 @@ function exitedError(
 function probe(port: number): Promise<boolean> {
   return new Promise(resolve => {
     const r = http.request(
-      { host: HOST, port, method: 'GET', path: '/', timeout: 2000 },
+      {
+        host: HOST,
+        port,
+        method: 'GET',
+        path: '/',
+        headers: { 'x-local-aws-probe': '1' },
+        timeout: 2000
+      },
       res => {
         res.resume()
         res.on('end', () => resolve(true))
@@ -2482,6 +2490,8 @@ interface Invocation {
   target: Target
   startedAt: number
   endedAt?: number
+  /** END / REPORT written (after LOG_SETTLE_MS) */
+  ending?: Promise<void>
   /** where this invocation's log starts (the init of a cold start) */
   logFrom: number
   entry?: ContainerEntry
@@ -2550,10 +2560,33 @@ async function startInvocation(
   }
 }
 
+/**
+ * How long END / REPORT wait after the app answered: Docker timestamps a line when its log driver
+ * reads it, a few ms after the app wrote it; Lambda flushes the app's output before END.
+ */
+const LOG_SETTLE_MS = 40
+/** END / REPORT lines not written yet (FilterLogEvents waits for them). */
+const pendingEnds = new Set<Promise<void>>()
+
 function endInvocation(inv: Invocation, errorType?: string): void {
-  if (inv.endedAt !== undefined) return
+  if (inv.ending) return
   const d = nowMs() - inv.startedAt
   const mem = inv.target.memoryMb
+  const settle = inv.entry?.id !== undefined
+  inv.ending = (settle ? sleep(LOG_SETTLE_MS) : Promise.resolve()).then(() =>
+    writeEnd(inv, d, mem, errorType)
+  )
+  const p = inv.ending
+  pendingEnds.add(p)
+  void p.finally(() => pendingEnds.delete(p))
+}
+
+function writeEnd(
+  inv: Invocation,
+  d: number,
+  mem: number,
+  errorType: string | undefined
+): void {
   logPlatform(inv.stream, `END RequestId: ${inv.requestId}`, 2)
   logPlatform(
     inv.stream,
@@ -2569,6 +2602,7 @@ function endInvocation(inv: Invocation, errorType?: string): void {
 
 /** The invocation's log (init of a cold start, START .. REPORT), last 4 KB, base64: X-Amz-Log-Result. */
 async function tailLog(inv: Invocation): Promise<string> {
+  await inv.ending
   const from = inv.logFrom
   const to = inv.endedAt ?? nowMs()
   const events = (await streamEvents(inv.stream)).filter(

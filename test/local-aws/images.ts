@@ -8,6 +8,7 @@
  *                                                   ... and writes an ASP.NET Core unhandled-exception
  *                                                   log entry to stderr on every request
  *   makeAppContext(dir, { startupLog: ['line'] })   writes these lines to stderr once at start-up
+ *   makeAppContext(dir, { echo: true })             also serves /cgi-bin/echo (see AppOptions.echo)
  *
  * The busybox binaries are copied from the host at test time (never committed): the host's
  * /bin/busybox (Debian busybox-static, amd64 here) and, for arm64, the genuine arm64 busybox that
@@ -47,7 +48,21 @@ export interface AppOptions {
   exceptionLog?: string
   /** Lines written to stderr once when the container starts (e.g. an extension's init error). */
   startupLog?: string[]
+  /**
+   * Only with status 200: serve /cgi-bin/echo[/...], a CGI script that answers
+   * 200 application/json {"method","uri","query","cookie","xTest","contentType","bodyBase64"}
+   * (uri: path and query as received; xTest: the X-Test header) with the response headers
+   * `X-Echo: yes`, `Set-Cookie: a=1; Path=/` and `Set-Cookie: b=2`.
+   */
+  echo?: boolean
 }
+
+const ECHO_CGI = `#!/bin/busybox sh
+body=$(/bin/busybox head -c "\${CONTENT_LENGTH:-0}" | /bin/busybox base64 -w 0)
+printf 'Content-Type: application/json\\r\\nX-Echo: yes\\r\\nSet-Cookie: a=1; Path=/\\r\\nSet-Cookie: b=2\\r\\n\\r\\n'
+printf '{"method":"%s","uri":"%s","query":"%s","cookie":"%s","xTest":"%s","contentType":"%s","bodyBase64":"%s"}' \\
+  "$REQUEST_METHOD" "$REQUEST_URI" "$QUERY_STRING" "$HTTP_COOKIE" "$HTTP_X_TEST" "$CONTENT_TYPE" "$body"
+`
 
 /** The lines ASP.NET Core's console logger writes for an unhandled exception. */
 export function aspNetUnhandledExceptionLines(message: string): string[] {
@@ -85,13 +100,26 @@ function errorHandler(status: number, body: string, logs: boolean): string {
         ? 'Client Error'
         : 'Status'
   const len = Buffer.byteLength(body)
-  // Reads the request head (so the peer sees no reset), then writes a complete response.
-  return `#!/bin/busybox sh
-CR=$(printf '\\r')
+  // Reads the request head (so the peer sees no reset), then writes a complete response. The
+  // exception log is written for requests, not for the stand-in's readiness probe (a GET with
+  // X-Local-Aws-Probe) nor for a bare connection.
+  const readHead = logs
+    ? `request=
+probe=
 while read -r line; do
   case "$line" in ""|"$CR") break ;; esac
+  request=1
+  case "$line" in [Xx]-[Ll]ocal-[Aa]ws-[Pp]robe:*) probe=1 ;; esac
 done
-${logs ? '/bin/busybox cat /exception.log >&2\n' : ''}printf 'HTTP/1.1 ${status} ${reason}\\r\\nContent-Type: text/plain\\r\\nContent-Length: ${len}\\r\\nConnection: close\\r\\n\\r\\n'
+[ -n "$request" ] && [ -z "$probe" ] && /bin/busybox cat /exception.log >&2
+`
+    : `while read -r line; do
+  case "$line" in ""|"$CR") break ;; esac
+done
+`
+  return `#!/bin/busybox sh
+CR=$(printf '\\r')
+${readHead}printf 'HTTP/1.1 ${status} ${reason}\\r\\nContent-Type: text/plain\\r\\nContent-Length: ${len}\\r\\nConnection: close\\r\\n\\r\\n'
 /bin/busybox cat /www/body
 `
 }
@@ -116,6 +144,12 @@ export function makeAppContext(dir: string, opts: AppOptions = {}): string {
       const p = path.join(dir, 'www', name)
       mkdirSync(path.dirname(p), { recursive: true })
       writeFileSync(p, content)
+    }
+    if (opts.echo) {
+      mkdirSync(path.join(dir, 'www', 'cgi-bin'), { recursive: true })
+      writeFileSync(path.join(dir, 'www', 'cgi-bin', 'echo'), ECHO_CGI, {
+        mode: 0o755
+      })
     }
     serve = ['/bin/busybox', 'httpd', '-f', '-p', '8080', '-h', '/www']
   } else {
