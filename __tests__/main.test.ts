@@ -1312,6 +1312,17 @@ describe('preflight of the app source', () => {
     )
   })
 
+  it('asks how the function is reached once: the smoke test reuses the answer', async () => {
+    const w = world({ 'event-source': '' })
+
+    await run(w.deps)
+
+    expect(core.failures()).toEqual([])
+    expect(w.calls('fetch')).toContain(SMOKE_URL)
+    // Preflight and the smoke test both need the Function URL.
+    expect(w.calls('lambda:GetFunctionUrlConfig')).toHaveLength(1)
+  })
+
   it('event-source overrides discovery: rest-api with the RestApi app deploys without asking AWS', async () => {
     const w = world({
       context: APP_SOURCE('rest-api'),

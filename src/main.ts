@@ -67,6 +67,7 @@ import {
   type PhaseRunner,
   type RunContext
 } from './run-context.js'
+import { readOnce } from './read-once.js'
 import { renderSummary, reportOutputs, type Report } from './summary.js'
 import { STATE } from './state.js'
 import { formatDuration, realTiming } from './time.js'
@@ -149,7 +150,8 @@ async function deploy(
     clients: deps.clients(inputs.region),
     log: message => core.info(message),
     budget: callBudget(POLLS_PER_SECOND, deps.timing),
-    startedAt: deps.timing.now()
+    startedAt: deps.timing.now(),
+    once: readOnce()
   }
   if (inputs.mode !== 'deploy') {
     report.productionFunctionName = inputs.functionName
@@ -565,7 +567,8 @@ async function obtainImage(ctx: RunContext, look: LookUp): Promise<string> {
       const checks = await preflightApp(inputs, architecture, {
         clients: ctx.clients,
         // How production is reached is what the app must expect.
-        functionArn: production.functionArn
+        functionArn: production.functionArn,
+        once: ctx.once
       })
       report.preflight = [...(report.preflight ?? []), ...checks]
       const stop = enforce('app', checks, inputs.preflight, {

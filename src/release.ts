@@ -321,7 +321,11 @@ async function eventSourceOf(
   target: Target
 ): Promise<EventSourceInput> {
   if (ctx.inputs.eventSource !== undefined) return ctx.inputs.eventSource
-  const discovery = await discoverReach(ctx.clients, target.report.functionArn)
+  const discovery = await discoverReach(
+    ctx.clients,
+    target.report.functionArn,
+    ctx.once
+  )
   const found = discovery.reaches[0]?.eventSource
   const input = (
     Object.entries(EVENT_SOURCE_FOR_INPUT) as [EventSourceInput, string][]
@@ -521,7 +525,8 @@ export async function smokePhase(
           apigateway,
           target.report.functionArn,
           message => core.warning(message),
-          inputs.alias
+          inputs.alias,
+          ctx.once
         )
         if (found === undefined) {
           target.report.smoke = {

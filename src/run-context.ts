@@ -4,6 +4,7 @@ import type { CallBudget } from './budget.js'
 import type { Exec } from './docker.js'
 import type { Fetch } from './ecr.js'
 import type { Inputs } from './inputs.js'
+import type { ReadOnce } from './read-once.js'
 import type { Report } from './summary.js'
 import { formatDuration, type Timing } from './time.js'
 
@@ -50,6 +51,8 @@ export interface RunContext {
   budget: CallBudget
   /** When the run began: the logs of a failure are read from here on. */
   startedAt: number
+  /** Answers shared within the run (how the functions are reached). */
+  once: ReadOnce
 }
 
 /**

@@ -15,6 +15,7 @@ import {
   networkErrorMessage
 } from './errors.js'
 import { invokesFunction } from './lambda.js'
+import { EVERY_TIME, type ReadOnce } from './read-once.js'
 import { backoffDelay } from './retry.js'
 import { formatDuration, type Timing } from './time.js'
 
@@ -173,19 +174,21 @@ export async function discoverSmokeUrl(
   apigateway: ApiGatewayV2Client,
   functionArn: string,
   warn: (message: string) => void,
-  qualifier?: string
+  qualifier?: string,
+  once: ReadOnce = EVERY_TIME
 ): Promise<DiscoveredUrl | undefined> {
   const qualifiers =
     qualifier === undefined ? [undefined] : [qualifier, undefined]
   for (const q of qualifiers) {
-    const url = await functionUrlOf(lambda, functionArn, q, warn)
+    const url = await functionUrlOf(lambda, functionArn, q, warn, once)
     if (url !== undefined) return url
   }
   for (const q of qualifiers) {
     const api = await httpApiOf(
       apigateway,
       q === undefined ? functionArn : `${functionArn}:${q}`,
-      warn
+      warn,
+      once
     )
     if (api !== undefined) return api
   }
@@ -196,14 +199,19 @@ async function functionUrlOf(
   lambda: LambdaClient,
   functionArn: string,
   qualifier: string | undefined,
-  warn: (message: string) => void
+  warn: (message: string) => void,
+  once: ReadOnce
 ): Promise<DiscoveredUrl | undefined> {
   try {
-    const config = await lambda.send(
-      new GetFunctionUrlConfigCommand({
-        FunctionName: functionArn,
-        ...(qualifier !== undefined && { Qualifier: qualifier })
-      })
+    const config = await once(
+      `function-url ${functionArn}${qualifier === undefined ? '' : ` ${qualifier}`}`,
+      () =>
+        lambda.send(
+          new GetFunctionUrlConfigCommand({
+            FunctionName: functionArn,
+            ...(qualifier !== undefined && { Qualifier: qualifier })
+          })
+        )
     )
     // The smoke request is unsigned: an AWS_IAM Function URL answers 403 to
     // every request, which would fail (and roll back) a good deploy.
@@ -227,15 +235,17 @@ async function functionUrlOf(
 async function httpApiOf(
   apigateway: ApiGatewayV2Client,
   functionArn: string,
-  warn: (message: string) => void
+  warn: (message: string) => void,
+  once: ReadOnce
 ): Promise<DiscoveredUrl | undefined> {
   try {
     let nextToken: string | undefined
     do {
-      const apis = await apigateway.send(
-        new GetApisCommand({
-          ...(nextToken !== undefined && { NextToken: nextToken })
-        })
+      const token = nextToken
+      const apis = await once(`apis ${token ?? ''}`, () =>
+        apigateway.send(
+          new GetApisCommand(token !== undefined ? { NextToken: token } : {})
+        )
       )
       for (const api of apis.Items ?? []) {
         if (
@@ -244,8 +254,9 @@ async function httpApiOf(
           api.ApiEndpoint === undefined
         )
           continue
-        const integrations = await apigateway.send(
-          new GetIntegrationsCommand({ ApiId: api.ApiId })
+        const apiId = api.ApiId
+        const integrations = await once(`integrations ${apiId}`, () =>
+          apigateway.send(new GetIntegrationsCommand({ ApiId: apiId }))
         )
         if (
           !(integrations.Items ?? []).some(i =>

@@ -20,6 +20,7 @@ import {
 import { awsErrorName, describeAwsError } from '../errors.js'
 import type { EventSourceInput } from '../inputs.js'
 import { invokesFunction } from '../lambda.js'
+import { EVERY_TIME, type ReadOnce } from '../read-once.js'
 import { fail, pass, warn, type Check } from './checks.js'
 
 /** The values of Amazon.Lambda.AspNetCoreServer.Hosting's LambdaEventSource. */
@@ -72,7 +73,8 @@ const MAX_LOOKUPS = 100
  */
 export async function discoverReach(
   clients: EventSourceClients,
-  functionArn: string
+  functionArn: string,
+  once: ReadOnce = EVERY_TIME
 ): Promise<Discovery> {
   const reaches: Reach[] = []
   const problems: string[] = []
@@ -89,8 +91,10 @@ export async function discoverReach(
   }
   await Promise.all([
     attempt('lambda:GetFunctionUrlConfig', async () => {
-      const config = await clients.lambda.send(
-        new GetFunctionUrlConfigCommand({ FunctionName: functionArn })
+      const config = await once(`function-url ${functionArn}`, () =>
+        clients.lambda.send(
+          new GetFunctionUrlConfigCommand({ FunctionName: functionArn })
+        )
       )
       if (config.FunctionUrl !== undefined) {
         reaches.push({
@@ -103,16 +107,20 @@ export async function discoverReach(
       let nextToken: string | undefined
       let looked = 0
       do {
-        const apis = await clients.apigateway.send(
-          new GetApisCommand(
-            nextToken !== undefined ? { NextToken: nextToken } : {}
+        const token = nextToken
+        const apis = await once(`apis ${token ?? ''}`, () =>
+          clients.apigateway.send(
+            new GetApisCommand(token !== undefined ? { NextToken: token } : {})
           )
         )
         for (const api of apis.Items ?? []) {
           if (api.ProtocolType !== 'HTTP' || api.ApiId === undefined) continue
           if (++looked > MAX_LOOKUPS) return
-          const integrations = await clients.apigateway.send(
-            new GetIntegrationsCommand({ ApiId: api.ApiId })
+          const apiId = api.ApiId
+          const integrations = await once(`integrations ${apiId}`, () =>
+            clients.apigateway.send(
+              new GetIntegrationsCommand({ ApiId: apiId })
+            )
           )
           for (const integration of integrations.Items ?? []) {
             if (!invokesFunction(integration.IntegrationUri, functionArn))

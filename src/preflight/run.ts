@@ -1,6 +1,7 @@
 import type { AwsClients } from '../aws.js'
 import type { Architecture, Inputs } from '../inputs.js'
 import { appChecks, findHostingCalls, readAppSource } from './app.js'
+import type { ReadOnce } from '../read-once.js'
 import type { Check } from './checks.js'
 import { discoverReach, type Discovery } from './eventsource.js'
 
@@ -11,7 +12,7 @@ import { discoverReach, type Discovery } from './eventsource.js'
 export async function preflightApp(
   inputs: Pick<Inputs, 'context' | 'file' | 'target' | 'eventSource'>,
   architecture: Architecture,
-  aws: { clients: AwsClients; functionArn: string }
+  aws: { clients: AwsClients; functionArn: string; once?: ReadOnce }
 ): Promise<Check[]> {
   const source = await readAppSource(inputs.context, inputs.file)
   const named = findHostingCalls(source.code).some(
@@ -19,7 +20,7 @@ export async function preflightApp(
   )
   let discovery: Discovery | undefined
   if (named && inputs.eventSource === undefined && source.projects.length > 0) {
-    discovery = await discoverReach(aws.clients, aws.functionArn)
+    discovery = await discoverReach(aws.clients, aws.functionArn, aws.once)
   }
   return appChecks(source, {
     architecture,
