@@ -20,10 +20,8 @@ import {
   ResourceNotFoundException
 } from '@aws-sdk/client-lambda'
 import { mockClient } from 'aws-sdk-client-mock'
-import {
-  discoverReach,
-  eventSourceForPayload
-} from '../src/preflight/eventsource.js'
+import { eventSourceForPayload } from '../src/preflight/eventsource.js'
+import { discoverReach } from '../src/preflight/discover.js'
 import { invokesFunction } from '../src/lambda.js'
 
 const ARN = 'arn:aws:lambda:eu-west-1:123456789012:function:orders'

@@ -1,38 +1,66 @@
-import { APIGatewayClient } from '@aws-sdk/client-api-gateway'
+import type { APIGatewayClient } from '@aws-sdk/client-api-gateway'
 import { ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2'
-import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2'
+import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2'
 import { ECRClient } from '@aws-sdk/client-ecr'
 import { LambdaClient } from '@aws-sdk/client-lambda'
 
-export interface AwsClients {
+/** Clients only the event source discovery needs. */
+export interface DiscoveryClients {
+  /** REST APIs (API Gateway v1). */
+  apigatewayRest?: APIGatewayClient | undefined
+  /** ALB target groups. */
+  elb?: ElasticLoadBalancingV2Client | undefined
+}
+
+export interface AwsClients extends DiscoveryClients {
   lambda: LambdaClient
   ecr: ECRClient
   apigateway: ApiGatewayV2Client
-  /** REST APIs (API Gateway v1), for preflight's event source discovery. */
-  apigatewayRest?: APIGatewayClient
-  /** ALB target groups, for preflight's event source discovery. */
-  elb?: ElasticLoadBalancingV2Client
+  /**
+   * Makes the discovery clients on first use: their SDK packages are loaded
+   * only by runs that look for REST APIs and ALBs, which keeps start-up lean.
+   */
+  discoveryClients?: () => Promise<DiscoveryClients>
 }
 
 const USER_AGENT: [string, string] = ['aspnet-lambda-deploy', '1']
 
-/**
- * The one place SDK clients are made. Endpoints come from the standard
- * AWS_ENDPOINT_URL(_<SERVICE>) variables, credentials from the default chain.
- */
-export function createClients(region: string): AwsClients {
-  const config = {
+function clientConfig(region: string) {
+  return {
     region,
     customUserAgent: [USER_AGENT],
     // The action does its own bounded retries where it matters; the SDK's
     // defaults cover throttling and transient network errors.
     maxAttempts: 4
   }
+}
+
+/**
+ * The one place SDK clients are made. Endpoints come from the standard
+ * AWS_ENDPOINT_URL(_<SERVICE>) variables, credentials from the default chain.
+ */
+export function createClients(region: string): AwsClients {
+  const config = clientConfig(region)
+  let discovery: Promise<DiscoveryClients> | undefined
   return {
     lambda: new LambdaClient(config),
     ecr: new ECRClient(config),
     apigateway: new ApiGatewayV2Client(config),
-    apigatewayRest: new APIGatewayClient(config),
-    elb: new ElasticLoadBalancingV2Client(config)
+    discoveryClients: () =>
+      (discovery ??= Promise.all([
+        import('@aws-sdk/client-api-gateway'),
+        import('@aws-sdk/client-elastic-load-balancing-v2')
+      ]).then(([rest, elb]) => ({
+        apigatewayRest: new rest.APIGatewayClient(config),
+        elb: new elb.ElasticLoadBalancingV2Client(config)
+      })))
   }
+}
+
+/** The clients for event source discovery: given ones, else made now. */
+export async function withDiscoveryClients(
+  clients: AwsClients
+): Promise<AwsClients> {
+  if (clients.discoveryClients === undefined) return clients
+  return { ...clients, ...(await clients.discoveryClients()) }
 }

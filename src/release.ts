@@ -1,4 +1,5 @@
 import * as core from '@actions/core'
+import { withDiscoveryClients } from './aws.js'
 import { DeployError, errorMessage } from './errors.js'
 import type { EventSourceInput } from './inputs.js'
 import { invokeCheck, type InvokeCheckResult } from './invoke-check.js'
@@ -8,10 +9,7 @@ import {
   waitForUpdate,
   type FunctionState
 } from './lambda.js'
-import {
-  discoverReach,
-  EVENT_SOURCE_FOR_INPUT
-} from './preflight/eventsource.js'
+import { EVENT_SOURCE_FOR_INPUT } from './preflight/eventsource.js'
 import { createPreview, previewTarget } from './preview-run.js'
 import { settleEach, type RunContext } from './run-context.js'
 import { discoverSmokeUrl, joinUrl, smokeTest } from './smoke.js'
@@ -321,8 +319,9 @@ async function eventSourceOf(
   target: Target
 ): Promise<EventSourceInput> {
   if (ctx.inputs.eventSource !== undefined) return ctx.inputs.eventSource
+  const { discoverReach } = await import('./preflight/discover.js')
   const discovery = await discoverReach(
-    ctx.clients,
+    await withDiscoveryClients(ctx.clients),
     target.report.functionArn,
     ctx.once
   )

@@ -1,9 +1,9 @@
-import type { AwsClients } from '../aws.js'
+import { withDiscoveryClients, type AwsClients } from '../aws.js'
 import type { Architecture, Inputs } from '../inputs.js'
 import { appChecks, findHostingCalls, readAppSource } from './app.js'
 import type { ReadOnce } from '../read-once.js'
 import type { Check } from './checks.js'
-import { discoverReach, type Discovery } from './eventsource.js'
+import type { Discovery } from './eventsource.js'
 
 /**
  * Read the build context's source and check it; ask AWS how the function is
@@ -20,7 +20,12 @@ export async function preflightApp(
   )
   let discovery: Discovery | undefined
   if (named && inputs.eventSource === undefined && source.projects.length > 0) {
-    discovery = await discoverReach(aws.clients, aws.functionArn, aws.once)
+    const { discoverReach } = await import('./discover.js')
+    discovery = await discoverReach(
+      await withDiscoveryClients(aws.clients),
+      aws.functionArn,
+      aws.once
+    )
   }
   return appChecks(source, {
     architecture,
