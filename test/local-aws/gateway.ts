@@ -11,6 +11,8 @@
  *                                               a token from ECR GetAuthorizationToken, streamed to 4568.
  *   - `/_url/<functionName>/<path>`          -> Function URL data plane (runs the image in a container).
  *   - `/_apigw/<apiId>/<path>`               -> HTTP API data plane (integration -> function -> container).
+ * SigV4 service `logs` (CloudWatch Logs, JSON 1.1): FilterLogEvents is answered by the gateway (below),
+ * every other operation goes to moto unchanged.
  *
  * ECR: GetAuthorizationToken hands out a fresh token (password) per call, proxyEndpoint
  * http://127.0.0.1:4566, expiresAt 12 h ahead. repositoryUri is 127.0.0.1:4566/<name>. Blob upload
@@ -37,17 +39,108 @@
  *   - Function URL data plane: AuthType AWS_IAM -> 403 for unsigned requests; AuthType NONE -> 403
  *     unless the function's policy lets Principal * lambda:InvokeFunctionUrl (FunctionUrlAuthType
  *     NONE), which real Lambda requires (AddPermission; createImageFunction adds it).
- *   - DeleteFunction also stops the function's data-plane container and forgets its update state.
+ *   - DeleteFunction also stops the function's data-plane containers and forgets its update state
+ *     (its log group stays, as in CloudWatch); DeleteFunction of a version forgets that version.
  *   - AddPermission with a StatementId the policy has -> 409 ResourceConflictException (moto: dup).
  *   - During an update, the data plane keeps serving the previous image (as Lambda does).
- * API Gateway v2: apiEndpoint http://127.0.0.1:4566/_apigw/<apiId>.
+ *   - Function URL configs keep their Qualifier (moto ignores it): CreateFunctionUrlConfig with
+ *     Qualifier=<alias> (the alias must exist, 404 otherwise; a version number -> 400) records it;
+ *     Get/List/CreateFunctionUrlConfig report FunctionArn `...:function:<name>:<alias>`; Get, Update
+ *     and Delete with another qualifier (or none) than the URL's -> 404. One URL config per function
+ *     (moto keeps one; creating another replaces it). The URL serves through its alias.
  *
- * Data plane: the function's current image (by digest) runs as
+ * Lambda versions (moto's versions share ImageUri with $LATEST; the gateway records each version's
+ * image when it is published: PublishVersion, UpdateFunctionCode or CreateFunction with Publish):
+ *   - GetFunction / GetFunctionConfiguration of a version (Qualifier=N, FunctionName `name:N` or
+ *     `arn:...:function:name:N`, or an alias: its primary version) and ListVersionsByFunction /
+ *     ListFunctions(FunctionVersion=ALL) show the version's own Code.ImageUri,
+ *     Code.ResolvedImageUri, CodeSha256 (manifest digest hex), State Active, LastUpdateStatus
+ *     Successful and a RevisionId of its own.
+ *   - PublishVersion: 409 while an update is InProgress; CodeSha256 given and not $LATEST's ->
+ *     412 PreconditionFailedException "CodeSha256 (x) is different from current CodeSha256 in
+ *     $LATEST (y). Please try again with the current CodeSha256."; nothing changed since the last
+ *     published version (same digest, no UpdateFunctionConfiguration) -> that version again.
+ * Aliases (stored by moto, checked and completed by the gateway):
+ *   - CreateAlias / UpdateAlias / GetAlias / ListAliases round-trip Description and
+ *     RoutingConfig.AdditionalVersionWeights (no RoutingConfig key when there is none); RevisionId
+ *     changes on every CreateAlias / UpdateAlias (moto never changes it); UpdateAlias with a stale
+ *     RevisionId -> 412 PreconditionFailedException. UpdateAlias without RoutingConfig keeps it;
+ *     `{AdditionalVersionWeights: {}}` removes it.
+ *   - Duplicate CreateAlias -> 409 ResourceConflictException "Alias already exists: <alias arn>"
+ *     (moto: ConflictException). FunctionVersion or a weighted version that does not exist -> 404
+ *     ResourceNotFoundException "Function not found: <arn>:<version>"; a weighted version equal to
+ *     FunctionVersion, weights with $LATEST, or more than one weighted version -> 400
+ *     InvalidParameterValueException; a weight outside [0, 1] -> 400 ValidationException.
+ * Invoke (moto: HTTP 500 for image functions) `POST /2015-03-31/functions/<fn>/invocations`
+ * (<fn>: name, partial or full ARN, `name:qualifier`; or ?Qualifier=):
+ *   - The qualifier ($LATEST when none, a version, an alias: a version picked at random by its
+ *     AdditionalVersionWeights) selects the image, run as on the data plane below. Unknown
+ *     function / version / alias -> 404 ResourceNotFoundException "Function not found: <arn>".
+ *     While an update of $LATEST is InProgress, $LATEST runs the previous image.
+ *   - X-Amz-Invocation-Type DryRun -> 204; Event -> 202 (runs in the background); otherwise 200
+ *     with X-Amz-Executed-Version (the version that ran) and, with X-Amz-Log-Type Tail,
+ *     X-Amz-Log-Result (base64 of the last 4 KB of this invocation's log lines).
+ *   - The event is answered as ASP.NET Core's AddAWSLambdaHosting would: it becomes an HTTP request
+ *     to the app (method, path, query string, headers, cookies, body with isBase64Encoded) and the
+ *     app's response is wrapped in the event source's response shape:
+ *       HTTP API 2.0 (version "2.0" + requestContext.http.method): rawPath, rawQueryString, headers,
+ *         cookies -> {statusCode, headers (comma-joined), cookies (Set-Cookie values, when any),
+ *         body, isBase64Encoded}
+ *       ALB (httpMethod + path + requestContext.elb.targetGroupArn): query string passed on still
+ *         encoded; headers or multiValueHeaders -> {statusCode, statusDescription "200 OK",
+ *         headers or multiValueHeaders (as the request used), body, isBase64Encoded}
+ *       REST API 1.0 (httpMethod + path, no elb; also HTTP API payload 1.0): (multiValue)
+ *         queryStringParameters (URL-encoded again), (multiValue)headers -> {statusCode, headers
+ *         (last value), multiValueHeaders, body, isBase64Encoded}
+ *     Response header names keep the app's spelling. Bodies of text/*, *json*, *xml*, *javascript*
+ *     content types (and empty bodies) are plain text, others base64 with isBase64Encoded true.
+ *   - Function errors (HTTP 200, X-Amz-Function-Error: Unhandled, payload {errorType,errorMessage}):
+ *     an event of none of these shapes -> NullReferenceException "Object reference not set to an
+ *     instance of an object."; a payload that is not JSON -> JsonSerializerException; an environment
+ *     that cannot start -> e.g. {"errorType":"Runtime.InvalidEntrypoint","errorMessage":"RequestId:
+ *     <id> Error: fork/exec /bin/busybox: exec format error"} (Runtime.ExitError when the container
+ *     exits); no answer within the function's Timeout -> Sandbox.Timedout.
+ * API Gateway v2: apiEndpoint http://127.0.0.1:4566/_apigw/<apiId>. The data plane serves the
+ * integration's function; an IntegrationUri `...:function:<name>:<alias or version>` serves that
+ * qualifier (alias weights honoured per request).
+ *
+ * Data plane: each (function, version, image digest) gets its own environment, like Lambda's:
  *   docker run -d -p 127.0.0.1::8080 --label aspnet-lambda-deploy.local=1 127.0.0.1:4568/<repo>@<digest>
- * (test images serve HTTP on 8080). One container per function, replaced when the digest changes.
- * An image whose config architecture differs from the function's Architectures -> 502
- * Runtime.InvalidEntrypoint (exec format error), like Lambda. A container that exits -> 502
- * Runtime.ExitError with its exit code and last log lines.
+ * (test images serve HTTP on 8080; env AWS_LAMBDA_FUNCTION_NAME / _VERSION / _MEMORY_SIZE,
+ * AWS_LAMBDA_LOG_GROUP_NAME / _STREAM_NAME). Ready when a GET / with header X-Local-Aws-Probe: 1
+ * answers. At most 4 containers per function: the least recently used is removed first (its output
+ * is kept for FilterLogEvents). An image whose config architecture differs from the function's
+ * Architectures -> 502 Runtime.InvalidEntrypoint (exec format error), like Lambda. A container that
+ * exits -> 502 Runtime.ExitError with its exit code and last log lines.
+ *
+ * CloudWatch Logs (log group /aws/lambda/<function>, one stream per environment, named like
+ * Lambda's `YYYY/MM/DD/[<version>]<32 hex>` (UTC date, $LATEST or the version number)):
+ *   - Events: every line the container wrote to stdout or stderr (`docker logs --timestamps`; the
+ *     output of a removed container is kept), plus the lines Lambda writes itself, for Invoke and
+ *     for every Function URL / HTTP API request:
+ *       START RequestId: <uuid> Version: <$LATEST|N>
+ *       END RequestId: <uuid>
+ *       REPORT RequestId: <uuid>	Duration: 1.23 ms	Billed Duration: 2 ms	Memory Size: 512 MB	Max Memory Used: 48 MB
+ *         (+ 	Init Duration: x ms on a cold start, + 	Status: error	Error Type: <type> on failure)
+ *     and, when an environment cannot start (before its START):
+ *       INIT_REPORT Init Duration: x ms	Phase: init	Status: error	Error Type: Runtime.InvalidEntrypoint
+ *       IMAGE	Launch error: fork/exec /bin/busybox: exec format error	Entrypoint: [/bin/busybox httpd ...]	Cmd: []	WorkingDir: [/]
+ *       RequestId: <uuid> Error: fork/exec /bin/busybox: exec format error
+Runtime.InvalidEntrypoint
+ *     (Invoke's function errors add `<ISO time>	<uuid>	fail	<exception type>: <message>`).
+ *     Every message ends with "\n", as Lambda's do. Max Memory Used is a fixed 48 MB (or the memory
+ *     size when smaller). END/REPORT are written 40 ms after the app answered, so the app's output
+ *     (timestamped by Docker when it reads it) comes before them; FilterLogEvents waits for them.
+ *   - FilterLogEvents: logGroupName or logGroupIdentifier (name or log-group ARN), logStreamNames,
+ *     logStreamNamePrefix, startTime / endTime (epoch ms, inclusive), limit (default and max 10000),
+ *     nextToken (an offset), filterPattern: plain terms (each must appear, case-sensitive), "quoted
+ *     phrases", `?a ?b` (any of them), `-term` (none of them), `%regex%`; JSON `{...}` and
+ *     space-delimited `[...]` patterns are NOT supported and match every event. Answer:
+ *     {events: [{logStreamName, timestamp, message, ingestionTime, eventId (56 digits)}] sorted by
+ *     time, searchedLogStreams: [{logStreamName, searchedCompletely: true}], nextToken?}.
+ *   - A group no function has written to goes to moto (a group created there answers from moto);
+ *     otherwise 400 {"__type":"ResourceNotFoundException","message":"The specified log group does
+ *     not exist."} with x-amzn-ErrorType.
  *
  * Control API (JSON bodies and answers; function names, not ARNs):
  *   GET  /_local/health                        -> {"ok":true}
@@ -64,7 +157,10 @@
  *   GET  /_local/functions/<name>/reads        -> [{"at","op","lastUpdateStatus"}]: every GetFunction /
  *                                                 GetFunctionConfiguration of $LATEST (epoch ms), so
  *                                                 a benchmark sees when a poller noticed an update end
- *   GET  /_local/containers                    -> running data-plane containers
+ *   GET  /_local/functions/<name>/versions     -> [{"version","imageUri","digest","publishedAt"}]: the
+ *                                                 image the gateway recorded for each published version
+ *   GET  /_local/containers                    -> running data-plane containers [{"function",
+ *                                                 "version","digest","logStream","id","port"}]
  *
  * Environment: LOCAL_AWS_PORT (4566), LOCAL_AWS_MOTO_PORT (4567), LOCAL_AWS_REGISTRY_PORT (4568),
  * LOCAL_AWS_REGISTRY_DIR (registry storage root, for reset), LOCAL_AWS_UPDATE_MS (1500),
@@ -990,6 +1086,27 @@ async function handleLambdaApi(
         if (s?.current) clearTimeout(s.current.timer)
         fns.delete(fn.name)
         await removeFunctionContainers(fn.name)
+      }
+      return relay(res, r)
+    }
+
+    // DeleteFunction of a version: forget its image and stop its environments
+    if (
+      method === 'DELETE' &&
+      fn &&
+      sub === undefined &&
+      segs[1] === 'functions' &&
+      qualifier !== undefined &&
+      /^\d+$/.test(qualifier)
+    ) {
+      const r = await forwardToMoto(req, body)
+      if (r.status < 300) {
+        fns.get(fn.name)?.versions.delete(qualifier)
+        const gone = [...containers.values()].filter(
+          e => e.fn === fn.name && e.version === qualifier
+        )
+        for (const e of gone) containers.delete(e.key)
+        await Promise.all(gone.map(e => removeEntry(e)))
       }
       return relay(res, r)
     }
