@@ -14,6 +14,17 @@
  *   const m = await registryManifest('api', 'v2') // { mediaType, digest, architecture, os, ... }
  *   const r = await runAction({ inputs: { 'function-name': 'api', repository: 'api' } })
  *   // r: { exitCode, stdout, stderr, outputs, summary, state, annotations, post }
+ *
+ * Versions, aliases, Invoke, logs ("an alias `live` on version N, an HTTP API on the alias"):
+ *   await updateCode('api', img.imageUri)     // UpdateFunctionCode + wait until Successful/Failed
+ *   const v = await publishVersion('api')     // { version: '2', codeSha256, functionArn }
+ *   await createAlias('api', 'live', v.version, { '3': 0.1 })   // weights optional
+ *   await updateAlias('api', 'live', '3', {}) // {} removes the weights
+ *   const a = await getAlias('api', 'live')
+ *   const api = await createHttpApi(fn.functionArn, 'api', 'live') // integration on the alias
+ *   const r = await invoke('api', 'live', httpApiEvent({ path: '/health' }))
+ *   // r: { status, functionError, executedVersion, payload, log }  (also restApiEvent, albEvent)
+ *   const events = await filterLogs('api', startTime) // FilterLogEvents on /aws/lambda/api
  */
 import { execFileSync, spawn } from 'node:child_process'
 import { createHash, createHmac, randomBytes } from 'node:crypto'
@@ -1203,13 +1214,16 @@ export interface InvokeResult {
 
 /**
  * Invoke `functionName` (qualifier: $LATEST, a version or an alias; undefined: unqualified) with
- * `event` (an object is sent as JSON; a string as it is). LogType Tail.
+ * `event` (an object is sent as JSON; a string as it is). LogType Tail unless tail: false.
  */
 export async function invoke(
   functionName: string,
   qualifier: string | undefined,
   event: unknown,
-  opts: { invocationType?: 'RequestResponse' | 'Event' | 'DryRun' } = {}
+  opts: {
+    invocationType?: 'RequestResponse' | 'Event' | 'DryRun'
+    tail?: boolean
+  } = {}
 ): Promise<InvokeResult> {
   const out = await awsClients().lambda.send(
     new InvokeCommand({
@@ -1218,7 +1232,7 @@ export async function invoke(
       Payload: Buffer.from(
         typeof event === 'string' ? event : JSON.stringify(event)
       ),
-      LogType: 'Tail',
+      LogType: opts.tail === false ? 'None' : 'Tail',
       ...(opts.invocationType ? { InvocationType: opts.invocationType } : {})
     })
   )

@@ -62,7 +62,7 @@
  *     published version (same digest, no UpdateFunctionConfiguration) -> that version again.
  * Aliases (stored by moto, checked and completed by the gateway):
  *   - CreateAlias / UpdateAlias / GetAlias / ListAliases round-trip Description and
- *     RoutingConfig.AdditionalVersionWeights (no RoutingConfig key when there is none); RevisionId
+ *     RoutingConfig.AdditionalVersionWeights (no RoutingConfig key without weights); RevisionId
  *     changes on every CreateAlias / UpdateAlias (moto never changes it); UpdateAlias with a stale
  *     RevisionId -> 412 PreconditionFailedException. UpdateAlias without RoutingConfig keeps it;
  *     `{AdditionalVersionWeights: {}}` removes it.
@@ -1521,15 +1521,16 @@ async function publishVersion(
   relay(res, r, out)
 }
 
-/** An alias as Lambda shows it: the gateway's RevisionId, no null RoutingConfig. */
+/** An alias as Lambda shows it: the gateway's RevisionId, no RoutingConfig without weights. */
 function fixAlias(a: Json, s: FnState): void {
   const name = typeof a.Name === 'string' ? a.Name : ''
   const rev = s.aliasRevisions.get(name)
   if (rev) a.RevisionId = rev
   else if (typeof a.RevisionId === 'string')
     s.aliasRevisions.set(name, a.RevisionId)
-  if (a.RoutingConfig === null || a.RoutingConfig === undefined)
-    delete a.RoutingConfig
+  const weights = (a.RoutingConfig as Json | null | undefined)
+    ?.AdditionalVersionWeights as Json | null | undefined
+  if (!weights || Object.keys(weights).length === 0) delete a.RoutingConfig
   if (a.Description === null) a.Description = ''
 }
 
