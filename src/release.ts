@@ -241,6 +241,8 @@ async function deployTarget(
     )
     if (target.latestChanged && now?.imageDigest !== image.digest) {
       target.latestChanged = false
+      // What it serves is theirs, not the image deployed here.
+      if (now !== undefined) target.deployed = now
       log(
         `$LATEST now runs ${now?.imageUri ?? 'another image'}, put there by someone else; it is left as it is.`
       )
