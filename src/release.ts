@@ -685,7 +685,9 @@ export async function rollBackAll(
   const finish = (): void => {
     for (const target of targets) {
       recordServing(target, image)
-      target.report.undo = servesChange(ctx, target)
+      // A restored target keeps its command: the summary shows what the
+      // rollback did, by hand.
+      target.report.undo = changed.includes(target)
         ? undoCommand(target, inputs.alias)
         : undefined
     }
