@@ -134,11 +134,8 @@ export function readReleaseInputs(
       )
     }
     canary = { percent, intervalMs: intervalMs ?? 0 }
-  } else if (optional('canary-interval') !== undefined) {
-    problems.push(
-      'canary-interval is set but canary-percent is not: give the share of traffic the canary gets (for example canary-percent: 10).'
-    )
   }
+  // canary-interval alone is fine: action.yml gives it a default.
 
   const rollbackTo = optional('rollback-to')
   const imageText = optional('image')
