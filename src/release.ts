@@ -257,7 +257,7 @@ async function deployTarget(
   )
   if (ready.status === 'Failed') {
     throw new DeployError(
-      `Version ${published.version} of ${fn.functionName} did not become active: ${ready.reasonCode ?? 'Failed'}: ${ready.reason ?? 'no reason given'}.`
+      `Version ${published.version} of ${fn.functionName} did not become active: ${ready.reasonCode ?? 'Failed'}: ${(ready.reason ?? 'no reason given').replace(/\.+$/, '')}.`
     )
   }
   target.version = published.version
