@@ -389,7 +389,7 @@ export async function preTrafficPhase(
       if (!result.pass) {
         target.report.outcome = 'stopped'
         throw new DeployError(
-          `Pre-traffic check of version ${target.version ?? '?'} failed: ${result.reason}. The alias ${ctx.inputs.alias ?? ''} was not moved: no traffic reached the new version.`
+          `Pre-traffic check of version ${target.version ?? '?'} failed: ${result.reason.trim().replace(/\.$/, '')}. The alias ${ctx.inputs.alias ?? ''} was not moved: no traffic reached the new version.`
         )
       }
     })

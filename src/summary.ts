@@ -369,7 +369,16 @@ function checkCell(check: CheckSummary | undefined): string {
 
 function aliasCell(alias: string, target: TargetReport): string {
   const now = target.servingVersion ?? target.version
-  return `${code(alias)} → version ${now ?? '—'}${target.previousVersion !== undefined ? ` (was ${target.previousVersion})` : ' (created)'}`
+  const was = target.previousVersion
+  const fresh = target.version
+  if (target.outcome === 'stopped' && was !== undefined)
+    return `${code(alias)} stays on version ${was}: version ${fresh ?? '—'} got no traffic`
+  if (
+    (target.outcome === 'rolled-back' || target.outcome === 'reverted') &&
+    now === was
+  )
+    return `${code(alias)} back on version ${was ?? '—'} after version ${fresh ?? '—'} failed`
+  return `${code(alias)} → version ${now ?? '—'}${was !== undefined ? (was === now ? ' (unchanged)' : ` (was ${was})`) : ' (created)'}`
 }
 
 function before(target: TargetReport): string {
