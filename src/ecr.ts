@@ -74,16 +74,33 @@ export async function describeRepository(
 }
 
 /** The digest an existing tag points at, or undefined when the tag is free. */
-export async function findTagDigest(
+export function findTagDigest(
   ecr: ECRClient,
   ref: RepositoryRef,
   tag: string
+): Promise<string | undefined> {
+  return findImage(ecr, ref, { imageTag: tag })
+}
+
+/** The digest itself when the repository has that image, else undefined. */
+export function findImageDigest(
+  ecr: ECRClient,
+  ref: RepositoryRef,
+  digest: string
+): Promise<string | undefined> {
+  return findImage(ecr, ref, { imageDigest: digest })
+}
+
+async function findImage(
+  ecr: ECRClient,
+  ref: RepositoryRef,
+  imageId: { imageTag: string } | { imageDigest: string }
 ): Promise<string | undefined> {
   try {
     const response = await ecr.send(
       new DescribeImagesCommand({
         repositoryName: ref.name,
-        imageIds: [{ imageTag: tag }],
+        imageIds: [imageId],
         ...(ref.registryId !== undefined && { registryId: ref.registryId })
       })
     )
@@ -92,29 +109,6 @@ export async function findTagDigest(
     const name = awsErrorName(error)
     if (name === 'ImageNotFoundException') return undefined
     // The repository check reports a missing repository with the fix.
-    if (name === 'RepositoryNotFoundException') return undefined
-    throw new DeployError(describeAwsError('ecr:DescribeImages', error))
-  }
-}
-
-/** The digest itself when the repository has that image, else undefined. */
-export async function findImageDigest(
-  ecr: ECRClient,
-  ref: RepositoryRef,
-  digest: string
-): Promise<string | undefined> {
-  try {
-    const response = await ecr.send(
-      new DescribeImagesCommand({
-        repositoryName: ref.name,
-        imageIds: [{ imageDigest: digest }],
-        ...(ref.registryId !== undefined && { registryId: ref.registryId })
-      })
-    )
-    return response.imageDetails?.[0]?.imageDigest
-  } catch (error) {
-    const name = awsErrorName(error)
-    if (name === 'ImageNotFoundException') return undefined
     if (name === 'RepositoryNotFoundException') return undefined
     throw new DeployError(describeAwsError('ecr:DescribeImages', error))
   }

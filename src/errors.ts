@@ -44,7 +44,8 @@ export class DeployError extends Error {
   }
 }
 
-const PERMISSION_ERRORS = new Set([
+/** AWS error names that mean the caller may not make the call. */
+export const PERMISSION_ERRORS: ReadonlySet<string> = new Set([
   'AccessDeniedException',
   'AccessDenied',
   'UnauthorizedOperation',

@@ -4,7 +4,8 @@ import {
   DeployError,
   awsErrorName,
   describeAwsError,
-  errorMessage
+  errorMessage,
+  PERMISSION_ERRORS
 } from './errors.js'
 import { inspectInvokePayload, syntheticEvent } from './events.js'
 import type { EventSourceInput } from './inputs.js'
@@ -61,14 +62,6 @@ export function isPermanentFunctionError(
     errorType === 'Extension.InitError'
   )
 }
-
-const PERMISSION_ERRORS = new Set([
-  'AccessDeniedException',
-  'AccessDenied',
-  'UnauthorizedOperation',
-  'UnrecognizedClientException',
-  'ExpiredTokenException'
-])
 
 const TRANSIENT_ERRORS = new Set([
   'TooManyRequestsException',
