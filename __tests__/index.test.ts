@@ -35,4 +35,11 @@ describe('index', () => {
     expect(post).toHaveBeenCalledTimes(1)
     expect(run).not.toHaveBeenCalled()
   })
+
+  it('the post entry (action.yml runs.post) only cleans up', async () => {
+    await import('../src/post-step.js')
+
+    expect(post).toHaveBeenCalledTimes(1)
+    expect(run).not.toHaveBeenCalled()
+  })
 })

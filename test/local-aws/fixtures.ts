@@ -808,6 +808,20 @@ export interface ActionResult extends StepResult {
   sha: string
 }
 
+/** The file action.yml's `runs:` names for the main or the post step. */
+export function actionEntry(
+  step: 'main' | 'post',
+  actionYml = path.join(REPO_ROOT, 'action.yml')
+): string {
+  const text = readFileSync(actionYml, 'utf8')
+  const runs = /^runs:\n((?: {2}.*\n?)*)/m.exec(text)?.[1] ?? ''
+  const file = new RegExp(`^ {2}${step}:\\s*'?([^'\\n]+)'?`, 'm').exec(
+    runs
+  )?.[1]
+  if (file === undefined) throw new Error(`action.yml has no runs.${step}`)
+  return path.join(REPO_ROOT, file.trim())
+}
+
 /** Inputs with a `default:` in action.yml (the runner sets INPUT_* for them when not given). */
 export function actionDefaults(
   actionYml = path.join(REPO_ROOT, 'action.yml')
@@ -963,7 +977,8 @@ async function runStep(
  */
 export async function runAction(opts: RunActionOptions): Promise<ActionResult> {
   const e = localAwsEnv()
-  const entry = opts.entry ?? path.join(REPO_ROOT, 'dist', 'index.js')
+  const entry = opts.entry ?? actionEntry('main')
+  const postEntry = opts.entry ?? actionEntry('post')
   if (!existsSync(entry))
     throw new Error(`${entry} does not exist (npm run package)`)
   const dir = mkdtempSync(path.join(os.tmpdir(), 'local-aws-run-'))
@@ -1019,7 +1034,7 @@ export async function runAction(opts: RunActionOptions): Promise<ActionResult> {
   if (opts.post !== false) {
     const postEnv: NodeJS.ProcessEnv = { ...base }
     for (const [k, v] of Object.entries(main.state)) postEnv[`STATE_${k}`] = v
-    post = await runStep(entry, postEnv, dir, 'post', workspace, timeoutMs)
+    post = await runStep(postEntry, postEnv, dir, 'post', workspace, timeoutMs)
   }
   return {
     ...main,
