@@ -45,7 +45,6 @@ import {
   CreateAliasCommand,
   GetAliasCommand,
   GetFunctionCommand,
-  GetFunctionConfigurationCommand,
   GetFunctionUrlConfigCommand,
   InvalidParameterValueException,
   InvokeCommand,
@@ -159,8 +158,9 @@ const notFound = (message: string): ResourceNotFoundException =>
 /**
  * One Lambda function: $LATEST, its published versions and its aliases.
  * UpdateFunctionCode reports the new image at once with LastUpdateStatus
- * InProgress; the next `pollsPerUpdate` polls still see it, then it lands (or
- * fails, leaving the previous image, with `nextUpdateFails`).
+ * InProgress; each GetFunction of $LATEST is one observation of it: the next
+ * `pollsPerUpdate` still see it, then it lands (or fails, leaving the
+ * previous image, with `nextUpdateFails`).
  */
 export class FakeFunction {
   readonly arn: string
@@ -256,20 +256,18 @@ export class FakeFunction {
     }
   }
 
+  /** GetFunction: one observation, which may see an update of $LATEST end. */
   getFunction(qualifier?: string): GetFunctionResponse {
-    const uri = this.imageOf(qualifier) ?? ''
-    return {
-      Configuration: this.configuration(qualifier),
-      Code: { RepositoryType: 'ECR', ImageUri: uri, ResolvedImageUri: uri }
-    }
-  }
-
-  poll(qualifier?: string): FunctionConfiguration {
     if (qualifier === undefined && this.status === 'InProgress') {
       if (this.pollsLeft > 0) this.pollsLeft--
       else this.finishUpdate()
     }
-    return this.configuration(qualifier)
+    const configuration = this.configuration(qualifier)
+    const uri = this.imageOf(qualifier) ?? ''
+    return {
+      Configuration: configuration,
+      Code: { RepositoryType: 'ECR', ImageUri: uri, ResolvedImageUri: uri }
+    }
   }
 
   updateCode(imageUri: string): FunctionConfiguration {
@@ -554,16 +552,6 @@ export function releaseWorld(inputs: Record<string, string> = {}): World {
         const { fn: f, qualifier } = target(input.FunctionName)
         return f.getFunction(qualifier)
       })
-    )
-    .on(GetFunctionConfigurationCommand)
-    .callsFake(
-      handle(
-        'lambda:GetFunctionConfiguration',
-        (input: { FunctionName?: string }) => {
-          const { fn: f, qualifier } = target(input.FunctionName)
-          return f.poll(qualifier)
-        }
-      )
     )
     .on(UpdateFunctionCodeCommand)
     .callsFake(

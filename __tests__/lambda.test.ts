@@ -1,14 +1,14 @@
 import { beforeEach, describe, expect, it } from '@jest/globals'
 import {
   GetFunctionCommand,
-  GetFunctionConfigurationCommand,
   InvalidParameterValueException,
   LambdaClient,
   ResourceConflictException,
   ResourceNotFoundException,
   TooManyRequestsException,
   UpdateFunctionCodeCommand,
-  type FunctionConfiguration
+  type FunctionConfiguration,
+  type GetFunctionResponse
 } from '@aws-sdk/client-lambda'
 import { mockClient } from 'aws-sdk-client-mock'
 import { DeployError } from '../src/errors.js'
@@ -24,6 +24,7 @@ import {
   type FunctionState
 } from '../src/lambda.js'
 import { callBudget, type CallBudget } from '../src/budget.js'
+import { POLLS_PER_SECOND } from '../src/main.js'
 import { fakeTiming } from '../__fixtures__/timing.js'
 import { busiestSecond, virtualClock } from '../__fixtures__/virtual-clock.js'
 import type { Timing } from '../src/time.js'
@@ -62,7 +63,7 @@ const throttled = (): TooManyRequestsException =>
     $metadata: {}
   })
 
-/** A configuration as GetFunctionConfiguration returns it mid-deploy. */
+/** A function's configuration mid-deploy (UpdateFunctionCode answers one). */
 function configuration(
   overrides: Partial<FunctionConfiguration>
 ): FunctionConfiguration {
@@ -77,6 +78,32 @@ const SUCCESSFUL = configuration({
   State: 'Active',
   LastUpdateStatus: 'Successful'
 })
+
+/**
+ * A poll's answer: GetFunction with this configuration, and the image the
+ * function runs (by default the one before the deploy, PREVIOUS_DIGEST).
+ */
+function polled(
+  config: FunctionConfiguration,
+  code: GetFunctionResponse['Code'] = GET_FUNCTION_X86_64_IMAGE.Code
+): GetFunctionResponse {
+  return { Configuration: config, Code: code }
+}
+
+/**
+ * A poll's answer once UpdateFunctionCode took `digest`: Lambda reports the
+ * new image at once, while the update is still InProgress.
+ */
+function polledRunning(
+  config: FunctionConfiguration,
+  digest: string = DOCKER_V2_DIGEST
+): GetFunctionResponse {
+  const running = getFunctionRunning(digest)
+  return {
+    Configuration: { ...config, CodeSha256: running.Configuration?.CodeSha256 },
+    Code: running.Code
+  }
+}
 
 /** The rejection of `promise`, which must reject with a DeployError. */
 async function deployError(promise: Promise<unknown>): Promise<DeployError> {
@@ -260,8 +287,10 @@ describe('waitForUpdate', () => {
   it('polls every 500ms until the update is Successful', async () => {
     const { timing, sleeps } = fakeTiming({ start: 1_000_000 })
     const callTimes: number[] = []
-    const answers = [IN_PROGRESS, IN_PROGRESS, IN_PROGRESS, SUCCESSFUL]
-    lambdaMock.on(GetFunctionConfigurationCommand).callsFake(() => {
+    const answers = [IN_PROGRESS, IN_PROGRESS, IN_PROGRESS, SUCCESSFUL].map(
+      config => polled(config)
+    )
+    lambdaMock.on(GetFunctionCommand).callsFake(() => {
       callTimes.push(timing.now())
       return answers[callTimes.length - 1]
     })
@@ -275,18 +304,27 @@ describe('waitForUpdate', () => {
     expect(outcome.status).toBe('Successful')
     expect(outcome.polls).toBe(4)
     expect(outcome.configuration).toEqual(SUCCESSFUL)
+    // The last answer, read as getFunctionState reads one.
+    expect(outcome.observed).toMatchObject({
+      functionName: FUNCTION_NAME,
+      functionArn: FUNCTION_ARN,
+      state: 'Active',
+      lastUpdateStatus: 'Successful',
+      imageUri: `${REPOSITORY_URI}@${PREVIOUS_DIGEST}`,
+      imageDigest: PREVIOUS_DIGEST
+    })
     expect(sleeps).toEqual([500, 500, 500])
     expect(callTimes).toEqual([1_000_000, 1_000_500, 1_001_000, 1_001_500])
-    const [call] = lambdaMock.commandCalls(GetFunctionConfigurationCommand)
+    const [call] = lambdaMock.commandCalls(GetFunctionCommand)
     expect(call?.args[0].input).toEqual({ FunctionName: FUNCTION_ARN })
   })
 
   it('never polls more than twice in a simulated second', async () => {
     const { timing } = fakeTiming()
     const callTimes: number[] = []
-    lambdaMock.on(GetFunctionConfigurationCommand).callsFake(() => {
+    lambdaMock.on(GetFunctionCommand).callsFake(() => {
       callTimes.push(timing.now())
-      return callTimes.length < 40 ? IN_PROGRESS : SUCCESSFUL
+      return polled(callTimes.length < 40 ? IN_PROGRESS : SUCCESSFUL)
     })
     await waitQuietly(timing)
     expect(callTimes).toHaveLength(40)
@@ -300,7 +338,7 @@ describe('waitForUpdate', () => {
 
   it('returns at once when no update is running', async () => {
     const { timing, sleeps } = fakeTiming()
-    lambdaMock.on(GetFunctionConfigurationCommand).resolves(SUCCESSFUL)
+    lambdaMock.on(GetFunctionCommand).resolves(polled(SUCCESSFUL))
     const outcome = await waitQuietly(timing)
     expect(outcome).toMatchObject({ status: 'Successful', polls: 1 })
     expect(sleeps).toEqual([])
@@ -309,16 +347,18 @@ describe('waitForUpdate', () => {
   it('reports a Failed update with AWS’s reason and code', async () => {
     const { timing } = fakeTiming()
     lambdaMock
-      .on(GetFunctionConfigurationCommand)
-      .resolvesOnce(IN_PROGRESS)
+      .on(GetFunctionCommand)
+      .resolvesOnce(polled(IN_PROGRESS))
       .resolves(
-        configuration({
-          State: 'Active',
-          LastUpdateStatus: 'Failed',
-          LastUpdateStatusReason:
-            'Lambda does not have permission to access the ECR image. Check the ECR permissions.',
-          LastUpdateStatusReasonCode: 'ImageAccessDenied'
-        })
+        polled(
+          configuration({
+            State: 'Active',
+            LastUpdateStatus: 'Failed',
+            LastUpdateStatusReason:
+              'Lambda does not have permission to access the ECR image. Check the ECR permissions.',
+            LastUpdateStatusReasonCode: 'ImageAccessDenied'
+          })
+        )
       )
     const outcome = await waitQuietly(timing)
     expect(outcome).toMatchObject({
@@ -332,14 +372,16 @@ describe('waitForUpdate', () => {
 
   it('reports a function in State Failed with the state reason', async () => {
     const { timing } = fakeTiming()
-    lambdaMock.on(GetFunctionConfigurationCommand).resolves(
-      configuration({
-        State: 'Failed',
-        StateReason:
-          'The image manifest, config or layer media type for the source image is not supported.',
-        StateReasonCode: 'InvalidImage',
-        LastUpdateStatus: 'Successful'
-      })
+    lambdaMock.on(GetFunctionCommand).resolves(
+      polled(
+        configuration({
+          State: 'Failed',
+          StateReason:
+            'The image manifest, config or layer media type for the source image is not supported.',
+          StateReasonCode: 'InvalidImage',
+          LastUpdateStatus: 'Successful'
+        })
+      )
     )
     const outcome = await waitQuietly(timing)
     expect(outcome).toMatchObject({
@@ -353,11 +395,13 @@ describe('waitForUpdate', () => {
   it('keeps waiting while a Failed state is being replaced by an update', async () => {
     const { timing } = fakeTiming()
     lambdaMock
-      .on(GetFunctionConfigurationCommand)
+      .on(GetFunctionCommand)
       .resolvesOnce(
-        configuration({ State: 'Failed', LastUpdateStatus: 'InProgress' })
+        polled(
+          configuration({ State: 'Failed', LastUpdateStatus: 'InProgress' })
+        )
       )
-      .resolves(SUCCESSFUL)
+      .resolves(polled(SUCCESSFUL))
     const outcome = await waitQuietly(timing)
     expect(outcome).toMatchObject({ status: 'Successful', polls: 2 })
   })
@@ -365,19 +409,25 @@ describe('waitForUpdate', () => {
   it('waits for a Pending function to become Active', async () => {
     const { timing, sleeps } = fakeTiming()
     lambdaMock
-      .on(GetFunctionConfigurationCommand)
+      .on(GetFunctionCommand)
       .resolvesOnce(
-        configuration({
-          State: 'Pending',
-          LastUpdateStatus: undefined,
-          StateReasonCode: 'Creating'
-        })
+        polled(
+          configuration({
+            State: 'Pending',
+            LastUpdateStatus: undefined,
+            StateReasonCode: 'Creating'
+          })
+        )
       )
       .resolvesOnce(
-        configuration({ State: 'Pending', LastUpdateStatus: 'Successful' })
+        polled(
+          configuration({ State: 'Pending', LastUpdateStatus: 'Successful' })
+        )
       )
       .resolves(
-        configuration({ State: 'Active', LastUpdateStatus: 'Successful' })
+        polled(
+          configuration({ State: 'Active', LastUpdateStatus: 'Successful' })
+        )
       )
     const outcome = await waitQuietly(timing)
     expect(outcome).toMatchObject({ status: 'Successful', polls: 3 })
@@ -386,7 +436,7 @@ describe('waitForUpdate', () => {
 
   it('gives up at wait-timeout and says what it last saw', async () => {
     const { timing, sleeps } = fakeTiming()
-    lambdaMock.on(GetFunctionConfigurationCommand).resolves(IN_PROGRESS)
+    lambdaMock.on(GetFunctionCommand).resolves(polled(IN_PROGRESS))
     const error = await deployError(
       waitForUpdate(
         lambda,
@@ -402,22 +452,20 @@ describe('waitForUpdate', () => {
     // The last sleep is shortened so the final poll happens at the deadline.
     expect(sleeps).toEqual([500, 500, 200])
     expect(timing.now()).toBe(1_200)
-    expect(
-      lambdaMock.commandCalls(GetFunctionConfigurationCommand)
-    ).toHaveLength(4)
+    expect(lambdaMock.commandCalls(GetFunctionCommand)).toHaveLength(4)
   })
 
   it('slows down when throttled, doubling the interval up to the cap, and resets after', async () => {
     const { timing, sleeps } = fakeTiming()
     lambdaMock
-      .on(GetFunctionConfigurationCommand)
+      .on(GetFunctionCommand)
       .rejectsOnce(throttled())
       .rejectsOnce(throttled())
       .rejectsOnce(throttled())
       .rejectsOnce(throttled())
       .rejectsOnce(throttled())
-      .resolvesOnce(IN_PROGRESS)
-      .resolves(SUCCESSFUL)
+      .resolvesOnce(polled(IN_PROGRESS))
+      .resolves(polled(SUCCESSFUL))
     const { log, messages } = logger()
     const outcome = await waitForUpdate(
       lambda,
@@ -436,11 +484,11 @@ describe('waitForUpdate', () => {
   it('honours custom poll and cap intervals', async () => {
     const { timing, sleeps } = fakeTiming()
     lambdaMock
-      .on(GetFunctionConfigurationCommand)
+      .on(GetFunctionCommand)
       .rejectsOnce(awsError('ThrottlingException', 'Rate exceeded'))
       .rejectsOnce(awsError('ThrottlingException', 'Rate exceeded'))
-      .resolvesOnce(IN_PROGRESS)
-      .resolves(SUCCESSFUL)
+      .resolvesOnce(polled(IN_PROGRESS))
+      .resolves(polled(SUCCESSFUL))
     await waitForUpdate(
       lambda,
       FUNCTION_ARN,
@@ -452,7 +500,7 @@ describe('waitForUpdate', () => {
 
   it('still times out when every poll is throttled', async () => {
     const { timing } = fakeTiming()
-    lambdaMock.on(GetFunctionConfigurationCommand).rejects(throttled())
+    lambdaMock.on(GetFunctionCommand).rejects(throttled())
     const error = await deployError(
       waitForUpdate(
         lambda,
@@ -465,23 +513,21 @@ describe('waitForUpdate', () => {
     expect(timing.now()).toBe(10_000)
   })
 
-  it('names lambda:GetFunctionConfiguration when access is denied', async () => {
+  it('names lambda:GetFunction when access is denied', async () => {
     const { timing } = fakeTiming()
     lambdaMock
-      .on(GetFunctionConfigurationCommand)
+      .on(GetFunctionCommand)
       .rejects(
         awsError(
           'AccessDeniedException',
-          'User: arn:aws:sts::123456789012:assumed-role/deploy/gha is not authorized to perform: lambda:GetFunctionConfiguration'
+          'User: arn:aws:sts::123456789012:assumed-role/deploy/gha is not authorized to perform: lambda:GetFunction'
         )
       )
     const error = await deployError(waitQuietly(timing))
     expect(error.message).toMatch(
-      /^lambda:GetFunctionConfiguration was denied \(AccessDeniedException\).*Allow "lambda:GetFunctionConfiguration"/
+      /^lambda:GetFunction was denied \(AccessDeniedException\).*Allow "lambda:GetFunction"/
     )
-    expect(
-      lambdaMock.commandCalls(GetFunctionConfigurationCommand)
-    ).toHaveLength(1)
+    expect(lambdaMock.commandCalls(GetFunctionCommand)).toHaveLength(1)
   })
 })
 
@@ -670,14 +716,13 @@ describe('deployImage', () => {
   it('updates by digest, waits, and confirms the function runs the digest', async () => {
     const { timing, sleeps } = fakeTiming()
     lambdaMock.on(UpdateFunctionCodeCommand).resolves(IN_PROGRESS)
-    lambdaMock
-      .on(GetFunctionConfigurationCommand)
-      .resolvesOnce(IN_PROGRESS)
-      .resolvesOnce(IN_PROGRESS)
-      .resolves(SUCCESSFUL)
+    // Every GetFunction is a poll; the last one also says what runs.
     lambdaMock
       .on(GetFunctionCommand)
-      .resolves(getFunctionRunning(DOCKER_V2_DIGEST))
+      .resolvesOnce(polledRunning(IN_PROGRESS))
+      .resolvesOnce(polledRunning(IN_PROGRESS))
+      .resolvesOnce(polledRunning(SUCCESSFUL))
+      .rejects(new Error('GetFunction after the update had landed'))
     const { log, messages } = logger()
     const result = await deployImage(
       lambda,
@@ -690,6 +735,9 @@ describe('deployImage', () => {
     expect(result.polls).toBe(3)
     expect(result.after.imageDigest).toBe(DOCKER_V2_DIGEST)
     expect(result.after.imageUri).toBe(IMAGE_BY_DIGEST)
+    expect(result.after.lastUpdateStatus).toBe('Successful')
+    // The last poll's answer is the final state: nothing is read twice.
+    expect(lambdaMock.commandCalls(GetFunctionCommand)).toHaveLength(3)
     const [update] = lambdaMock.commandCalls(UpdateFunctionCodeCommand)
     expect(update?.args[0].input).toEqual({
       FunctionName: FUNCTION_ARN,
@@ -705,12 +753,9 @@ describe('deployImage', () => {
     const { timing, sleeps } = fakeTiming()
     lambdaMock.on(UpdateFunctionCodeCommand).resolves(IN_PROGRESS)
     lambdaMock
-      .on(GetFunctionConfigurationCommand)
-      .resolvesOnce(IN_PROGRESS)
-      .resolves(SUCCESSFUL)
-    lambdaMock
       .on(GetFunctionCommand)
-      .resolves(getFunctionRunning(DOCKER_V2_DIGEST))
+      .resolvesOnce(polledRunning(IN_PROGRESS))
+      .resolves(polledRunning(SUCCESSFUL))
     await deployImage(
       lambda,
       FUNCTION_ARN,
@@ -725,15 +770,20 @@ describe('deployImage', () => {
   it('reports a Failed update with AWS’s reason and the image still running', async () => {
     const { timing } = fakeTiming()
     lambdaMock.on(UpdateFunctionCodeCommand).resolves(IN_PROGRESS)
-    lambdaMock.on(GetFunctionConfigurationCommand).resolves(
-      configuration({
-        LastUpdateStatus: 'Failed',
-        LastUpdateStatusReason:
-          'Lambda does not have permission to access the ECR image. Check the ECR permissions.',
-        LastUpdateStatusReasonCode: 'ImageAccessDenied'
-      })
-    )
-    lambdaMock.on(GetFunctionCommand).resolves(GET_FUNCTION_X86_64_IMAGE)
+    // Lambda put the previous image back: the poll that saw Failed shows it.
+    lambdaMock
+      .on(GetFunctionCommand)
+      .resolvesOnce(polledRunning(IN_PROGRESS))
+      .resolvesOnce(
+        polled(
+          configuration({
+            LastUpdateStatus: 'Failed',
+            LastUpdateStatusReason:
+              'Lambda does not have permission to access the ECR image. Check the ECR permissions.',
+            LastUpdateStatusReasonCode: 'ImageAccessDenied'
+          })
+        )
+      )
     const error = await deployError(
       deployImage(
         lambda,
@@ -749,22 +799,23 @@ describe('deployImage', () => {
         'Lambda does not have permission to access the ECR image. Check the ECR permissions. ' +
         `The function still runs ${REPOSITORY_URI}@${PREVIOUS_DIGEST}.`
     )
+    expect(lambdaMock.commandCalls(GetFunctionCommand)).toHaveLength(2)
   })
 
   it('does not claim the function runs the image whose update failed', async () => {
     const { timing } = fakeTiming()
     lambdaMock.on(UpdateFunctionCodeCommand).resolves(IN_PROGRESS)
-    lambdaMock.on(GetFunctionConfigurationCommand).resolves(
-      configuration({
-        LastUpdateStatus: 'Failed',
-        LastUpdateStatusReason:
-          'The image manifest, config or layer media type for the source image is not supported.',
-        LastUpdateStatusReasonCode: 'InvalidImage'
-      })
+    // The poll that saw Failed still names the refused image.
+    lambdaMock.on(GetFunctionCommand).resolves(
+      polledRunning(
+        configuration({
+          LastUpdateStatus: 'Failed',
+          LastUpdateStatusReason:
+            'The image manifest, config or layer media type for the source image is not supported.',
+          LastUpdateStatusReasonCode: 'InvalidImage'
+        })
+      )
     )
-    lambdaMock
-      .on(GetFunctionCommand)
-      .resolves(getFunctionRunning(DOCKER_V2_DIGEST))
     const error = await deployError(
       deployImage(
         lambda,
@@ -781,15 +832,12 @@ describe('deployImage', () => {
     expect(error.message).not.toContain(`runs ${IMAGE_BY_DIGEST}`)
   })
 
-  it('still reports a Failed update when the function cannot be read afterwards', async () => {
+  it('still reports a Failed update when Lambda’s answer names no image', async () => {
     const { timing } = fakeTiming()
     lambdaMock.on(UpdateFunctionCodeCommand).resolves(IN_PROGRESS)
-    lambdaMock
-      .on(GetFunctionConfigurationCommand)
-      .resolves(configuration({ LastUpdateStatus: 'Failed' }))
-    lambdaMock
-      .on(GetFunctionCommand)
-      .rejects(awsError('ServiceException', 'Internal error'))
+    lambdaMock.on(GetFunctionCommand).resolves({
+      Configuration: configuration({ LastUpdateStatus: 'Failed' })
+    })
     const error = await deployError(
       deployImage(
         lambda,
@@ -803,17 +851,18 @@ describe('deployImage', () => {
     expect(error.message).toBe(
       `Lambda could not apply the update to ${FUNCTION_ARN}: Failed: no reason given. The function still runs its previous image.`
     )
+    expect(lambdaMock.commandCalls(GetFunctionCommand)).toHaveLength(1)
   })
 
   it('fails when a Successful update left another image running', async () => {
     const { timing } = fakeTiming()
     lambdaMock.on(UpdateFunctionCodeCommand).resolves(IN_PROGRESS)
-    lambdaMock
-      .on(GetFunctionConfigurationCommand)
-      .resolvesOnce(IN_PROGRESS)
-      .resolves(SUCCESSFUL)
     const other = `sha256:${'e'.repeat(64)}`
-    lambdaMock.on(GetFunctionCommand).resolves(getFunctionRunning(other))
+    // Another deploy's image landed instead: the last poll shows it.
+    lambdaMock
+      .on(GetFunctionCommand)
+      .resolvesOnce(polledRunning(IN_PROGRESS))
+      .resolvesOnce(polledRunning(SUCCESSFUL, other))
     const error = await deployError(
       deployImage(
         lambda,
@@ -828,6 +877,32 @@ describe('deployImage', () => {
       new RegExp(
         `runs ${other}, not the image just deployed \\(${DOCKER_V2_DIGEST}\\).*concurrency group`
       )
+    )
+  })
+
+  it('names lambda:GetFunction when polling is denied', async () => {
+    const { timing } = fakeTiming()
+    lambdaMock.on(UpdateFunctionCodeCommand).resolves(IN_PROGRESS)
+    lambdaMock
+      .on(GetFunctionCommand)
+      .rejects(
+        awsError(
+          'AccessDeniedException',
+          'User: arn:aws:sts::123456789012:assumed-role/deploy/gha is not authorized to perform: lambda:GetFunction'
+        )
+      )
+    const error = await deployError(
+      deployImage(
+        lambda,
+        FUNCTION_ARN,
+        IMAGE_BY_DIGEST,
+        DOCKER_V2_DIGEST,
+        { waitTimeoutMs: 60_000, log: () => undefined },
+        timing
+      )
+    )
+    expect(error.message).toMatch(
+      /^lambda:GetFunction was denied \(AccessDeniedException\).*Allow "lambda:GetFunction"/
     )
   })
 
@@ -849,9 +924,7 @@ describe('deployImage', () => {
         timing
       )
     )
-    expect(
-      lambdaMock.commandCalls(GetFunctionConfigurationCommand)
-    ).toHaveLength(0)
+    expect(lambdaMock.commandCalls(GetFunctionCommand)).toHaveLength(0)
   })
 })
 
@@ -869,8 +942,10 @@ describe('waitForUpdate with a shared call budget', () => {
   it('takes from the budget before every poll', async () => {
     const { timing } = fakeTiming()
     const events: string[] = []
-    const answers = [IN_PROGRESS, IN_PROGRESS, SUCCESSFUL]
-    lambdaMock.on(GetFunctionConfigurationCommand).callsFake(() => {
+    const answers = [IN_PROGRESS, IN_PROGRESS, SUCCESSFUL].map(config =>
+      polled(config)
+    )
+    lambdaMock.on(GetFunctionCommand).callsFake(() => {
       events.push('poll')
       return answers.shift()
     })
@@ -892,9 +967,9 @@ describe('waitForUpdate with a shared call budget', () => {
     const { timing } = fakeTiming()
     const events: string[] = []
     lambdaMock
-      .on(GetFunctionConfigurationCommand)
+      .on(GetFunctionCommand)
       .rejectsOnce(throttled())
-      .resolves(SUCCESSFUL)
+      .resolves(polled(SUCCESSFUL))
     await waitForUpdate(
       lambda,
       FUNCTION_ARN,
@@ -911,10 +986,10 @@ describe('waitForUpdate with a shared call budget', () => {
   it('keeps the 500ms poll when the budget has room', async () => {
     const { timing, sleeps } = fakeTiming()
     lambdaMock
-      .on(GetFunctionConfigurationCommand)
-      .resolvesOnce(IN_PROGRESS)
-      .resolvesOnce(IN_PROGRESS)
-      .resolves(SUCCESSFUL)
+      .on(GetFunctionCommand)
+      .resolvesOnce(polled(IN_PROGRESS))
+      .resolvesOnce(polled(IN_PROGRESS))
+      .resolves(polled(SUCCESSFUL))
     await waitForUpdate(
       lambda,
       FUNCTION_ARN,
@@ -942,13 +1017,15 @@ describe('waitForUpdate with a shared call budget', () => {
     const times: number[] = []
     const perFunction = new Map<string, number[]>()
     lambdaMock
-      .on(GetFunctionConfigurationCommand)
+      .on(GetFunctionCommand)
       .callsFake((input: { FunctionName: string }) => {
         const polls = perFunction.get(input.FunctionName) ?? []
         polls.push(clock.timing.now())
         perFunction.set(input.FunctionName, polls)
         times.push(clock.timing.now())
-        return polls.length <= inProgressPolls ? IN_PROGRESS : SUCCESSFUL
+        return polled(
+          polls.length <= inProgressPolls ? IN_PROGRESS : SUCCESSFUL
+        )
       })
     const outcomes = await clock.run(
       Promise.all(
@@ -993,6 +1070,40 @@ describe('waitForUpdate with a shared call budget', () => {
     // 66 polls at 4/s: the budget, not the 500ms interval, sets the pace.
     expect(Math.max(...times)).toBeGreaterThanOrEqual(16_000)
   })
+
+  it(`10 functions sharing the run's budget (${POLLS_PER_SECOND}/s) stay within it and each still polls every 500ms`, async () => {
+    expect(POLLS_PER_SECOND).toBe(40)
+    const { times, perFunction } = await concurrentWaits(10, 20, timing =>
+      callBudget(POLLS_PER_SECOND, timing)
+    )
+    expect(times).toHaveLength(210)
+    // 10 functions at 2 polls/s: 20 GetFunction calls in the busiest second.
+    expect(busiestSecond(times)).toBeLessThanOrEqual(POLLS_PER_SECOND)
+    expect(busiestSecond(times)).toBe(20)
+    expect(perFunction.size).toBe(10)
+    for (const polls of perFunction.values()) {
+      expect(polls).toHaveLength(21)
+      // The budget never holds a poll back: exactly 500ms apart, from the start.
+      expect(polls[0]).toBe(0)
+      expect(polls.slice(1).map((t, i) => t - (polls[i] ?? 0))).toEqual(
+        Array.from({ length: 20 }, () => 500)
+      )
+    }
+    // 21 polls 500ms apart: done after 10s, as without a budget.
+    expect(Math.max(...times)).toBe(10_000)
+  })
+
+  it(`the old budget of 10/s would have slowed the same 10 functions down`, async () => {
+    const { times, perFunction } = await concurrentWaits(10, 20, timing =>
+      callBudget(10, timing)
+    )
+    expect(busiestSecond(times)).toBe(10)
+    const gaps = [...perFunction.values()].flatMap(polls =>
+      polls.slice(1).map((t, i) => t - (polls[i] ?? 0))
+    )
+    expect(Math.max(...gaps)).toBeGreaterThan(500)
+    expect(Math.max(...times)).toBeGreaterThanOrEqual(20_000)
+  })
 })
 
 describe('deployImage with a shared call budget', () => {
@@ -1007,12 +1118,9 @@ describe('deployImage with a shared call budget', () => {
     }
     lambdaMock.on(UpdateFunctionCodeCommand).resolves(IN_PROGRESS)
     lambdaMock
-      .on(GetFunctionConfigurationCommand)
-      .resolvesOnce(IN_PROGRESS)
-      .resolves(SUCCESSFUL)
-    lambdaMock
       .on(GetFunctionCommand)
-      .resolves(getFunctionRunning(DOCKER_V2_DIGEST))
+      .resolvesOnce(polledRunning(IN_PROGRESS))
+      .resolves(polledRunning(SUCCESSFUL))
     const result = await deployImage(
       lambda,
       FUNCTION_ARN,
@@ -1022,6 +1130,8 @@ describe('deployImage with a shared call budget', () => {
       timing
     )
     expect(result.polls).toBe(2)
+    // One take per GetFunction, and no GetFunction outside the budget.
     expect(takes).toBe(2)
+    expect(lambdaMock.commandCalls(GetFunctionCommand)).toHaveLength(2)
   })
 })

@@ -157,7 +157,7 @@ describe('$LATEST with publish', () => {
       }
     ])
     // It waited for the version itself to be ready.
-    expect(w.calls('lambda:GetFunctionConfiguration')).toContainEqual({
+    expect(w.calls('lambda:GetFunction')).toContainEqual({
       FunctionName: `${ARN}:1`
     })
     expect(w.fn.versions.get('1')).toBe(NEW_URI)
@@ -820,10 +820,16 @@ describe('several functions from one image', () => {
       ['my-api', PREVIOUS_URI],
       ['my-api-billing', PREVIOUS_URI]
     ])
-    // Concurrent: all three updates were asked for before the first poll.
+    // Concurrent: all three updates were asked for before the first poll
+    // (the first GetFunction after an UpdateFunctionCode).
     const firstPoll = w.events.findIndex(
-      e => e.call === 'lambda:GetFunctionConfiguration'
+      (e, i) =>
+        e.call === 'lambda:GetFunction' &&
+        w.events
+          .slice(0, i)
+          .some(earlier => earlier.call === 'lambda:UpdateFunctionCode')
     )
+    expect(firstPoll).toBeGreaterThan(0)
     expect(w.events.indexOf(updates[2] as (typeof updates)[0])).toBeLessThan(
       firstPoll
     )
@@ -888,16 +894,14 @@ describe('several functions from one image', () => {
       'function-name': names.join('\n'),
       'smoke-test': 'false'
     })
-    let running = 0
     let most = 0
-    const started = new Set<string>()
-    w.before['lambda:UpdateFunctionCode'] = input => {
-      started.add(String(input.FunctionName))
-      most = Math.max(most, ++running)
-    }
-    // deployImage ends with GetFunction of $LATEST once the update landed.
-    w.before['lambda:GetFunction'] = input => {
-      if (started.delete(String(input.FunctionName))) running--
+    // deployImage ends with the poll that sees its update land, so the
+    // functions being deployed are those whose update is still InProgress.
+    w.before['lambda:UpdateFunctionCode'] = () => {
+      const updating = [...w.functions.values()].filter(
+        f => f.status === 'InProgress'
+      ).length
+      most = Math.max(most, updating + 1)
     }
 
     await run(w.deps)

@@ -37,7 +37,6 @@ import {
 } from '@aws-sdk/client-ecr'
 import {
   GetFunctionCommand,
-  GetFunctionConfigurationCommand,
   GetFunctionUrlConfigCommand,
   LambdaClient,
   ResourceConflictException,
@@ -196,7 +195,8 @@ interface PendingUpdate {
 
 /**
  * A Lambda function as the API shows it. UpdateFunctionCode reports the new
- * code at once with LastUpdateStatus InProgress; polls then see it finish.
+ * code at once with LastUpdateStatus InProgress; each GetFunction is one
+ * observation of it, and after `pollsPerUpdate` of them it finishes.
  * A failed update leaves the previous code in place; an update while
  * another is in progress is refused with ResourceConflictException.
  */
@@ -209,7 +209,7 @@ class FakeFunction {
   reason: string | undefined = undefined
   reasonCode: LastUpdateStatusReasonCode | undefined = undefined
   functionUrl: string | undefined = FUNCTION_URL
-  /** GetFunctionConfiguration polls that still see an update InProgress. */
+  /** GetFunction calls that still see an update InProgress. */
   pollsPerUpdate = 1
   /** Refusals (ResourceConflictException) before an update is accepted. */
   conflicts = 0
@@ -236,7 +236,16 @@ class FakeFunction {
     }
   }
 
+  /**
+   * GetFunction: one observation of the function. An update in progress
+   * finishes on the observation after the `pollsPerUpdate` that see it
+   * InProgress, whoever makes them (the look-up or the wait's polls).
+   */
   getFunction(): GetFunctionResponse {
+    if (this.lastUpdateStatus === 'InProgress') {
+      if (this.pollsLeft > 0) this.pollsLeft--
+      else this.finishUpdate()
+    }
     return {
       Configuration: this.configuration(),
       Code:
@@ -271,14 +280,6 @@ class FakeFunction {
     this.reason = undefined
     this.reasonCode = undefined
     this.pollsLeft = this.pollsPerUpdate
-  }
-
-  poll(): FunctionConfiguration {
-    if (this.lastUpdateStatus === 'InProgress') {
-      if (this.pollsLeft > 0) this.pollsLeft--
-      else this.finishUpdate()
-    }
-    return this.configuration()
   }
 
   updateCode(imageUri: string): FunctionConfiguration {
@@ -392,13 +393,10 @@ function world(inputs: Record<string, string> = {}): World {
   mockClient(lambda)
     .on(GetFunctionCommand)
     .callsFake(async () => {
-      record('lambda:GetFunction', '')
-      return Promise.resolve(fn.getFunction())
-    })
-    .on(GetFunctionConfigurationCommand)
-    .callsFake(async () => {
-      record('lambda:GetFunctionConfiguration', '')
-      return Promise.resolve(fn.poll())
+      const answer = fn.getFunction()
+      // The detail: the LastUpdateStatus this observation saw.
+      record('lambda:GetFunction', answer.Configuration?.LastUpdateStatus ?? '')
+      return Promise.resolve(answer)
     })
     .on(UpdateFunctionCodeCommand)
     .callsFake(async (input: UpdateFunctionCodeCommandInput) => {
@@ -996,15 +994,26 @@ describe('the update', () => {
     await run(w.deps)
 
     expect(core.failures()).toEqual([])
-    const lambdaCalls = w.events
-      .filter(e => e.what.startsWith('lambda:'))
-      .map(e => e.what)
-    const firstUpdate = lambdaCalls.indexOf('lambda:UpdateFunctionCode')
+    const lambdaCalls = w.events.filter(e => e.what.startsWith('lambda:'))
+    const firstUpdate = lambdaCalls.findIndex(
+      e => e.what === 'lambda:UpdateFunctionCode'
+    )
+    // Each GetFunction is one look at the other update: the look-up saw it
+    // InProgress, the wait polled until it had finished (two more InProgress,
+    // then Successful), and only then came UpdateFunctionCode. The last
+    // GetFunction reads the function it will update.
     expect(
       lambdaCalls
         .slice(0, firstUpdate)
-        .filter(what => what === 'lambda:GetFunctionConfiguration')
-    ).toHaveLength(4)
+        .filter(e => e.what === 'lambda:GetFunction')
+        .map(e => e.detail)
+    ).toEqual([
+      'InProgress',
+      'InProgress',
+      'InProgress',
+      'Successful',
+      'Successful'
+    ])
     // It waited long enough: the first UpdateFunctionCode was accepted.
     expect(w.calls('lambda:UpdateFunctionCode')).toEqual([
       `${REPOSITORY_URI}@${ARM64_IMAGE.digest}`

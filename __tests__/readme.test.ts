@@ -436,7 +436,7 @@ describe('README IAM policy', () => {
     expect(needed).toEqual(
       expect.arrayContaining([
         'lambda:UpdateFunctionCode',
-        'lambda:GetFunctionConfiguration',
+        'lambda:GetFunction',
         'ecr:DescribeImages',
         'apigateway:GET'
       ])

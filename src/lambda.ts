@@ -1,8 +1,8 @@
 import {
   GetFunctionCommand,
-  GetFunctionConfigurationCommand,
   UpdateFunctionCodeCommand,
   type FunctionConfiguration,
+  type GetFunctionResponse,
   type LambdaClient
 } from '@aws-sdk/client-lambda'
 import type { CallBudget } from './budget.js'
@@ -84,6 +84,17 @@ export async function getFunctionState(
     }
     throw new DeployError(describeAwsError('lambda:GetFunction', error))
   }
+  return functionStateOf(response, functionName)
+}
+
+/**
+ * The function as one GetFunction answer describes it; `functionName` (what
+ * was asked for) stands in for a name or ARN the answer leaves out.
+ */
+export function functionStateOf(
+  response: GetFunctionResponse,
+  functionName: string
+): FunctionState {
   const config = response.Configuration ?? {}
   const resolved = response.Code?.ResolvedImageUri
   const imageDigest =
@@ -125,7 +136,11 @@ export function checkDeployable(fn: FunctionState): void {
 
 export interface WaitOptions {
   timeoutMs: number
-  /** Poll interval; Lambda's GetFunctionConfiguration is cheap, so keep it short. */
+  /**
+   * Poll interval, kept short: polls are GetFunction calls (as in AWS's
+   * function-updated-v2 waiter), which have their own rate limit of 100/s per
+   * account, apart from the 15/s that the other control-plane calls share.
+   */
   pollMs?: number
   /** Upper bound for the interval when throttled. */
   maxPollMs?: number
@@ -141,7 +156,10 @@ export interface UpdateOutcome {
   status: 'Successful' | 'Failed'
   reason: string | undefined
   reasonCode: string | undefined
+  /** The configuration in the last poll's answer. */
   configuration: FunctionConfiguration
+  /** The function as the last poll's answer shows it (as getFunctionState would). */
+  observed: FunctionState
   polls: number
 }
 
@@ -155,9 +173,10 @@ function isThrottle(error: unknown): boolean {
 }
 
 /**
- * Poll until the function is neither Pending nor InProgress. A fixed short
- * interval (not the SDK waiter's exponential backoff) notices completion
- * within one interval; throttling slows the poll down instead of failing.
+ * Poll GetFunction, like AWS's function-updated-v2 waiter, until the function
+ * is neither Pending nor InProgress. A fixed short interval (not the SDK
+ * waiter's exponential backoff) notices completion within one interval;
+ * throttling slows the poll down instead of failing.
  */
 export async function waitForUpdate(
   lambda: LambdaClient,
@@ -172,26 +191,26 @@ export async function waitForUpdate(
   let polls = 0
   let lastSeen = 'unknown'
   for (;;) {
-    let configuration: FunctionConfiguration | undefined
+    let response: GetFunctionResponse | undefined
     await options.budget?.take()
     try {
       polls++
-      configuration = await lambda.send(
-        new GetFunctionConfigurationCommand({ FunctionName: functionName })
+      response = await lambda.send(
+        new GetFunctionCommand({ FunctionName: functionName })
       )
       interval = pollMs
     } catch (error) {
       if (!isThrottle(error)) {
-        throw new DeployError(
-          describeAwsError('lambda:GetFunctionConfiguration', error)
-        )
+        throw new DeployError(describeAwsError('lambda:GetFunction', error))
       }
       interval = Math.min(maxPollMs, interval * 2)
       options.log(
         `Throttled while polling (${errorMessage(error)}); next poll in ${interval}ms.`
       )
     }
-    if (configuration !== undefined) {
+    if (response !== undefined) {
+      const configuration = response.Configuration ?? {}
+      const observed = functionStateOf(response, functionName)
       const status = configuration.LastUpdateStatus
       const state = configuration.State
       lastSeen = `State ${state ?? '?'}, LastUpdateStatus ${status ?? '?'}`
@@ -204,6 +223,7 @@ export async function waitForUpdate(
             configuration.StateReasonCode ??
             configuration.LastUpdateStatusReasonCode,
           configuration,
+          observed,
           polls
         }
       }
@@ -213,6 +233,7 @@ export async function waitForUpdate(
           reason: configuration.LastUpdateStatusReason,
           reasonCode: configuration.LastUpdateStatusReasonCode,
           configuration,
+          observed,
           polls
         }
       }
@@ -222,6 +243,7 @@ export async function waitForUpdate(
           reason: undefined,
           reasonCode: undefined,
           configuration,
+          observed,
           polls
         }
       }
@@ -352,13 +374,12 @@ export async function deployImage(
     },
     timing
   )
+  // The last poll's answer is a full GetFunction: what the function runs now.
+  const after = outcome.observed
   if (outcome.status === 'Failed') {
-    const now = await getFunctionState(lambda, functionName).catch(
-      () => undefined
-    )
     // Whether Lambda reports the refused image or the old one after a failed
     // update, the function keeps running the old one: never name the new one.
-    const running = now?.imageDigest !== digest ? now?.imageUri : undefined
+    const running = after.imageDigest !== digest ? after.imageUri : undefined
     const reason = (outcome.reason ?? 'no reason given').replace(/\.+$/, '')
     throw new DeployError(
       `Lambda could not apply the update to ${functionName}: ` +
@@ -366,7 +387,6 @@ export async function deployImage(
         `The function still runs ${running ?? 'its previous image'}.`
     )
   }
-  const after = await getFunctionState(lambda, functionName)
   checkDeployedDigest(after, digest)
   return { after, polls: outcome.polls }
 }
