@@ -91,11 +91,11 @@ describe('action.yml listing metadata', () => {
     expect(action.branding?.icon).toMatch(/^[a-z]+(-[a-z]+)*$/)
   })
 
-  it('runs the committed bundle on node24, with a post step', () => {
+  it('runs the committed bundles on node24, the post step from its own', () => {
     expect(action.runs).toEqual({
       using: 'node24',
       main: 'dist/index.js',
-      post: 'dist/index.js'
+      post: 'dist/post/index.js'
     })
   })
 })
