@@ -418,7 +418,7 @@ async function main(): Promise<number> {
       '## Scale and start-up',
       '',
       'The same release built once and deployed to one function, then to ten (same architecture; each updated,',
-      'waited for and smoke-tested through its Function URL; polls of all functions share one budget of 10 calls/s).',
+      'waited for and smoke-tested through its Function URL; polls (GetFunction) of all functions share one budget of 40 calls/s).',
       'Cold start is node starting dist/index.js until its first AWS request, against a local endpoint.',
       '',
       ...scale,

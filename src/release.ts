@@ -183,13 +183,15 @@ async function deployTarget(
     log(
       'Another update of the function is in progress; waiting for it to finish first.'
     )
-    await waitForUpdate(
-      lambda,
-      fn.functionArn,
-      { timeoutMs: waitTimeoutMs, log, budget: ctx.budget },
-      deps.timing
-    )
-    current = await getFunctionState(lambda, fn.functionArn)
+    // The wait's last answer is the function as this deploy finds it.
+    current = (
+      await waitForUpdate(
+        lambda,
+        fn.functionArn,
+        { timeoutMs: waitTimeoutMs, log, budget: ctx.budget },
+        deps.timing
+      )
+    ).observed
     target.replaced = current
     target.report.previousImageUri = current.imageUri
   }
