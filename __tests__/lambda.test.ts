@@ -124,6 +124,18 @@ beforeEach(() => {
   lambdaMock.reset()
 })
 
+/** deployImage of IMAGE_BY_DIGEST to FUNCTION_ARN, quietly, within a minute. */
+function deployDigest(timing: Timing): ReturnType<typeof deployImage> {
+  return deployImage(
+    lambda,
+    FUNCTION_ARN,
+    IMAGE_BY_DIGEST,
+    DOCKER_V2_DIGEST,
+    { waitTimeoutMs: 60_000, log: () => undefined },
+    timing
+  )
+}
+
 describe('digestFromImageUri', () => {
   it.each([
     [`${REPOSITORY_URI}@${DOCKER_V2_DIGEST}`, DOCKER_V2_DIGEST],
@@ -784,16 +796,7 @@ describe('deployImage', () => {
           })
         )
       )
-    const error = await deployError(
-      deployImage(
-        lambda,
-        FUNCTION_ARN,
-        IMAGE_BY_DIGEST,
-        DOCKER_V2_DIGEST,
-        { waitTimeoutMs: 60_000, log: () => undefined },
-        timing
-      )
-    )
+    const error = await deployError(deployDigest(timing))
     expect(error.message).toBe(
       `Lambda could not apply the update to ${FUNCTION_ARN}: ImageAccessDenied: ` +
         'Lambda does not have permission to access the ECR image. Check the ECR permissions. ' +
@@ -816,16 +819,7 @@ describe('deployImage', () => {
         })
       )
     )
-    const error = await deployError(
-      deployImage(
-        lambda,
-        FUNCTION_ARN,
-        IMAGE_BY_DIGEST,
-        DOCKER_V2_DIGEST,
-        { waitTimeoutMs: 60_000, log: () => undefined },
-        timing
-      )
-    )
+    const error = await deployError(deployDigest(timing))
     expect(error.message).toMatch(
       /InvalidImage: The image manifest.* is not supported\. The function still runs its previous image\.$/
     )
@@ -838,16 +832,7 @@ describe('deployImage', () => {
     lambdaMock.on(GetFunctionCommand).resolves({
       Configuration: configuration({ LastUpdateStatus: 'Failed' })
     })
-    const error = await deployError(
-      deployImage(
-        lambda,
-        FUNCTION_ARN,
-        IMAGE_BY_DIGEST,
-        DOCKER_V2_DIGEST,
-        { waitTimeoutMs: 60_000, log: () => undefined },
-        timing
-      )
-    )
+    const error = await deployError(deployDigest(timing))
     expect(error.message).toBe(
       `Lambda could not apply the update to ${FUNCTION_ARN}: Failed: no reason given. The function still runs its previous image.`
     )
@@ -863,16 +848,7 @@ describe('deployImage', () => {
       .on(GetFunctionCommand)
       .resolvesOnce(polledRunning(IN_PROGRESS))
       .resolvesOnce(polledRunning(SUCCESSFUL, other))
-    const error = await deployError(
-      deployImage(
-        lambda,
-        FUNCTION_ARN,
-        IMAGE_BY_DIGEST,
-        DOCKER_V2_DIGEST,
-        { waitTimeoutMs: 60_000, log: () => undefined },
-        timing
-      )
-    )
+    const error = await deployError(deployDigest(timing))
     expect(error.message).toMatch(
       new RegExp(
         `runs ${other}, not the image just deployed \\(${DOCKER_V2_DIGEST}\\).*concurrency group`
@@ -891,16 +867,7 @@ describe('deployImage', () => {
           'User: arn:aws:sts::123456789012:assumed-role/deploy/gha is not authorized to perform: lambda:GetFunction'
         )
       )
-    const error = await deployError(
-      deployImage(
-        lambda,
-        FUNCTION_ARN,
-        IMAGE_BY_DIGEST,
-        DOCKER_V2_DIGEST,
-        { waitTimeoutMs: 60_000, log: () => undefined },
-        timing
-      )
-    )
+    const error = await deployError(deployDigest(timing))
     expect(error.message).toMatch(
       /^lambda:GetFunction was denied \(AccessDeniedException\).*Allow "lambda:GetFunction"/
     )
@@ -914,16 +881,7 @@ describe('deployImage', () => {
         $metadata: {}
       })
     )
-    await deployError(
-      deployImage(
-        lambda,
-        FUNCTION_ARN,
-        IMAGE_BY_DIGEST,
-        DOCKER_V2_DIGEST,
-        { waitTimeoutMs: 60_000, log: () => undefined },
-        timing
-      )
-    )
+    await deployError(deployDigest(timing))
     expect(lambdaMock.commandCalls(GetFunctionCommand)).toHaveLength(0)
   })
 })
