@@ -874,6 +874,8 @@ describe('re-runs', () => {
     expect(core.outputs().updated).toBe('false')
     expect(core.outputs()['smoke-status']).toBe('200')
     expect(w.calls('fetch')).toContain(SMOKE_URL)
+    // Nothing changed, so there is nothing to undo.
+    expect(core.writtenSummaries()[0]).not.toContain('To undo this deploy')
   })
 })
 

@@ -770,8 +770,10 @@ export function finishTargets(
         ? 'unchanged'
         : 'deployed'
     recordServing(target, image)
-    target.report.undo = target.unchanged
-      ? undefined
-      : undoCommand(target, ctx.inputs.alias)
+    // Only a deploy that changed something has something to undo.
+    target.report.undo =
+      target.report.updated === true
+        ? undoCommand(target, ctx.inputs.alias)
+        : undefined
   }
 }
