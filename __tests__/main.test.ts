@@ -1009,12 +1009,7 @@ describe('the update', () => {
         .slice(0, firstUpdate)
         .filter(e => e.what === 'lambda:GetFunction')
         .map(e => e.detail)
-    ).toEqual([
-      'InProgress',
-      'InProgress',
-      'InProgress',
-      'Successful'
-    ])
+    ).toEqual(['InProgress', 'InProgress', 'InProgress', 'Successful'])
     // It waited long enough: the first UpdateFunctionCode was accepted.
     expect(w.calls('lambda:UpdateFunctionCode')).toEqual([
       `${REPOSITORY_URI}@${ARM64_IMAGE.digest}`
