@@ -4,7 +4,12 @@ import {
   readPreviewInputs,
   type PreviewInputs
 } from './preview-inputs.js'
-import { readReleaseInputs, type ReleaseInputs } from './release-inputs.js'
+import {
+  parseImageReference,
+  readReleaseInputs,
+  TAG,
+  type ReleaseInputs
+} from './release-inputs.js'
 import { parseDuration } from './time.js'
 
 export type PreflightMode = 'strict' | 'warn' | 'off'
@@ -65,7 +70,6 @@ const REPOSITORY_NAME =
   /^(?=.{2,256}$)(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/
 const REPOSITORY_URI =
   /^(?<account>\d{12})\.dkr\.ecr(?:-fips)?\.(?<region>[a-z]{2}(?:-[a-z]+)+-\d)\.amazonaws\.com(?:\.cn)?\/(?<name>.+)$/
-const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/
 const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d$/
 const KEY_VALUE = /^[^=\s][^=]*=/
 const REGEX_BODY = /^\/(?<pattern>.+)\/(?<flags>[dgimsuy]*)$/
@@ -143,9 +147,7 @@ export function getInputs(
     registryId: undefined
   }
   let repositoryRegion: string | undefined
-  const imageUriRepository = /^[^:/@]+[.:][^/]*\/([^:@]+)/.exec(
-    get('image')
-  )?.[1]
+  const imageUriRepository = parseImageReference(get('image'))?.repository
   const needsRepository =
     imageUriRepository === undefined && get('rollback-to') !== 'previous'
   if (repositoryInput === '' && needsRepository) {
@@ -320,12 +322,11 @@ export function getInputs(
     )
   }
   const { imageRepository, ...release } = readReleaseInputs(
-    optional,
+    { optional, boolean, duration },
     {
       mode: previewInputs.mode,
       region: REGION.test(region) ? region : undefined,
-      repository: repositoryInput === '' ? undefined : repository.name,
-      functionCount: functionNames.length
+      repository: repositoryInput === '' ? undefined : repository.name
     },
     problems
   )

@@ -33,6 +33,7 @@ import { DeployError, errorMessage } from './errors.js'
 import { getInputs, type Architecture, type Inputs } from './inputs.js'
 import {
   checkDeployable,
+  digestFromImageUri,
   getFunctionState,
   type FunctionState
 } from './lambda.js'
@@ -179,8 +180,6 @@ async function deploy(
   report.functionArn = first.fn?.functionArn
   report.architecture = look.architecture
   report.platform = platformFor(look.architecture)
-  report.previousImageUri =
-    inputs.alias !== undefined ? first.aliasImageUri : first.fn?.imageUri
 
   let image: Image | undefined
   try {
@@ -231,7 +230,7 @@ function anyUpdated(targets: Target[]): boolean | undefined {
 function previousImage(ctx: RunContext, targets: Target[]): Image {
   const first = targets[0] as Target
   const uri = first.versionImageUri ?? ''
-  const digest = /@(sha256:[a-f0-9]{64})$/.exec(uri)?.[1] ?? ''
+  const digest = digestFromImageUri(uri) ?? ''
   ctx.report.imageUri = uri
   ctx.report.imageDigest = digest
   ctx.report.reusedImage = true

@@ -1,5 +1,3 @@
-import { parseDuration } from './time.js'
-
 /**
  * The inputs of safe releases and of deploys without a build: publish,
  * alias, canary-percent, canary-interval, rollback-to and image.
@@ -43,7 +41,8 @@ export interface ImageReference {
   digest: string | undefined
 }
 
-const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/
+/** An image tag: ECR's (and Docker's) rule. */
+export const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/
 const DIGEST = /^sha256:[a-f0-9]{64}$/
 // Lambda: alias names are 1-128 of [A-Za-z0-9_-], not only digits.
 const ALIAS = /^(?!\d+$)[A-Za-z0-9_-]{1,128}$/
@@ -85,30 +84,29 @@ export interface ReleaseContext {
   region: string | undefined
   /** The repository input's name, when given. */
   repository: string | undefined
-  functionCount: number
+}
+
+/** How getInputs reads a value, so every input is read and reported alike. */
+export interface InputReaders {
+  optional: (name: string) => string | undefined
+  boolean: (name: string, fallback: boolean) => boolean
+  /** Milliseconds; a problem is reported for a value that is not a duration. */
+  duration: (name: string, fallback: string) => number
 }
 
 /** Read and check the release inputs; problems are appended to `problems`. */
 export function readReleaseInputs(
-  optional: (name: string) => string | undefined,
+  { optional, boolean, duration }: InputReaders,
   context: ReleaseContext,
   problems: string[]
 ): ReleaseInputs & { imageRepository: string | undefined } {
-  const boolean = (name: string): boolean => {
-    const text = optional(name)
-    if (text === undefined || /^false$/i.test(text)) return false
-    if (/^true$/i.test(text)) return true
-    problems.push(`${name} "${text}" must be true or false.`)
-    return false
-  }
-
   const alias = optional('alias')
   if (alias !== undefined && !ALIAS.test(alias)) {
     problems.push(
       `alias "${alias}" is not a Lambda alias name: 1-128 letters, digits, - or _, not only digits (for example live).`
     )
   }
-  const publish = boolean('publish') || alias !== undefined
+  const publish = boolean('publish', false) || alias !== undefined
 
   const percentText = optional('canary-percent')?.replace(/%$/, '')
   let canary: ReleaseInputs['canary']
@@ -126,14 +124,7 @@ export function readReleaseInputs(
         "canary-percent needs alias: a canary shifts part of an alias's traffic to the new version (for example alias: live)."
       )
     }
-    const intervalText = optional('canary-interval') ?? '5m'
-    const intervalMs = parseDuration(intervalText)
-    if (intervalMs === undefined || intervalMs <= 0) {
-      problems.push(
-        `canary-interval "${intervalText}" is not a duration: use forms like 90s, 5m, 1m30s.`
-      )
-    }
-    canary = { percent, intervalMs: intervalMs ?? 0 }
+    canary = { percent, intervalMs: duration('canary-interval', '5m') }
   }
   // canary-interval alone is fine: action.yml gives it a default.
 
