@@ -6,7 +6,7 @@
  * How to install it (ESM + ts-jest, verified in this repository):
  *
  *   import { jest } from '@jest/globals'
- *   import * as core from '../__fixtures__/core.js'
+ *   import * as core from './core.js'
  *   jest.unstable_mockModule('@actions/core', () => core)
  *   const { run } = await import('../src/main.js')
  *
@@ -15,7 +15,7 @@
  *   imports are hoisted above the mock and get the real @actions/core.
  * - The same goes for every src module that imports @actions/core itself
  *   (main, post, inputs): import them dynamically too, after the mock. A
- *   static `import ... from '../src/inputs.js'` in the test file loads the
+ *   static `import ... from '../src/inputs/read.js'` in the test file loads the
  *   real core into the shared module registry first, and main.js then reuses
  *   that copy. Modules that do not touch core (errors, state, docker, ecr,
  *   lambda, ...) can be imported statically.

@@ -1,5 +1,5 @@
 import { promises as fs } from 'node:fs'
-import type { Exec, ExecResult } from '../src/docker.js'
+import type { Exec, ExecResult } from '../src/build/docker.js'
 
 /** One command the code under test ran. */
 export interface ExecCall {

@@ -86,7 +86,7 @@ import {
 } from './aws.js'
 import { fakeExec } from './exec.js'
 import { fakeTiming, type FakeTiming } from './timing.js'
-import type { Dependencies } from '../src/run-context.js'
+import type { Dependencies } from '../src/stages/context.js'
 
 // diagnostics.ts makes its own logs client: mock the class.
 const logsMock = mockClient(CloudWatchLogsClient)

@@ -1,4 +1,4 @@
-import type { Timing } from '../src/time.js'
+import type { Timing } from '../src/util/time.js'
 
 export interface FakeTiming {
   /** Pass this wherever a `Timing` is expected. */

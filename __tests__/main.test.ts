@@ -77,10 +77,10 @@ import {
 } from '../__fixtures__/exec.js'
 import { fakeTiming, type FakeTiming } from '../__fixtures__/timing.js'
 import { lambdaDotnetLayers } from '../__fixtures__/layers.js'
-import type { Exec } from '../src/docker.js'
-import type { Fetch } from '../src/ecr.js'
+import type { Exec } from '../src/build/docker.js'
+import type { Fetch } from '../src/aws/ecr.js'
 import type { Dependencies } from '../src/main.js'
-import { STATE } from '../src/state.js'
+import { STATE } from '../src/post/saved-state.js'
 
 // main.ts (and inputs.ts) import @actions/core: mock it first, then import
 // them dynamically (see __fixtures__/core.ts).

@@ -1,7 +1,7 @@
 import * as os from 'node:os'
 import * as core from '@actions/core'
-import { createClients } from './aws.js'
-import { callBudget } from './budget.js'
+import { createClients } from './aws/clients.js'
+import { callBudget } from './util/budget.js'
 import {
   buildWithBuildx,
   buildWithDocker,
@@ -14,7 +14,7 @@ import {
   type BuildContext,
   type BuildRequest,
   type Exec
-} from './docker.js'
+} from './build/docker.js'
 import {
   checkImagePlatform,
   checkManifest,
@@ -28,26 +28,26 @@ import {
   recentTags,
   type RegistryAuth,
   type Repository
-} from './ecr.js'
-import { DeployError, errorMessage } from './errors.js'
-import { getInputs, type Architecture, type Inputs } from './inputs.js'
+} from './aws/ecr.js'
+import { DeployError, errorMessage } from './util/errors.js'
+import { getInputs } from './inputs/read.js'
 import {
   checkDeployable,
   digestFromImageUri,
   getFunctionState,
   type FunctionState
-} from './lambda.js'
-import { platformFor, resolveArchitecture } from './platform.js'
-import { enforce } from './preflight/checks.js'
-import { preflightImage } from './preflight/image.js'
-import { preflightApp } from './preflight/run.js'
+} from './aws/lambda.js'
+import { platformFor, resolveArchitecture } from './build/platform.js'
+import { enforce } from './checks/preflight/checks.js'
+import { preflightImage } from './checks/preflight/image.js'
+import { preflightApp } from './checks/preflight/run.js'
 import {
   commentOnPullRequest,
   lookUpPreview,
   previewTarget,
   runCleanup
-} from './preview-run.js'
-import { ensureFunctionUrl } from './preview.js'
+} from './preview/run.js'
+import { ensureFunctionUrl } from './preview/functions.js'
 import {
   canaryPhase,
   deployPhase,
@@ -60,25 +60,26 @@ import {
   smokePhase,
   type Image,
   type Target
-} from './release.js'
+} from './stages/release.js'
 import {
   phaseRunner,
   settleEach,
   type Dependencies,
   type PhaseRunner,
   type RunContext
-} from './run-context.js'
-import { readOnce } from './read-once.js'
-import { renderSummary, reportOutputs, type Report } from './summary.js'
-import { STATE } from './state.js'
-import { formatDuration, realTiming } from './time.js'
+} from './stages/context.js'
+import { readOnce } from './util/read-once.js'
+import { renderSummary, reportOutputs, type Report } from './report/summary.js'
+import { STATE } from './post/saved-state.js'
+import { formatDuration, realTiming } from './util/time.js'
 import {
   getAlias,
   previousVersionFromDescription,
   type AliasState
-} from './versions.js'
+} from './aws/versions.js'
+import type { Architecture, Inputs } from './inputs/types.js'
 
-export type { Dependencies } from './run-context.js'
+export type { Dependencies } from './stages/context.js'
 
 export function defaultDependencies(): Dependencies {
   return {
@@ -247,7 +248,7 @@ async function showDiagnostics(
     .phase('Diagnostics', async () => {
       // Loaded only when a run fails: keeps the action's start-up lean.
       const { readDiagnostics, formatDiagnostics } =
-        await import('./diagnostics.js')
+        await import('./aws/logs.js')
       await Promise.all(
         failed.map(async target => {
           const found = await readDiagnostics(

@@ -1,0 +1,705 @@
+import {
+  afterEach,
+  beforeEach,
+  describe,
+  expect,
+  it,
+  jest
+} from '@jest/globals'
+import {
+  BatchGetImageCommand,
+  DescribeImagesCommand,
+  DescribeRepositoriesCommand,
+  ECRClient,
+  GetAuthorizationTokenCommand,
+  ImageNotFoundException,
+  RepositoryNotFoundException,
+  type ImageTagMutability
+} from '@aws-sdk/client-ecr'
+import { mockClient } from 'aws-sdk-client-mock'
+import {
+  MEDIA_TYPES,
+  checkImagePlatform,
+  checkManifest,
+  decodeAuthorizationToken,
+  describeRepository,
+  fetchImageConfig,
+  findTagDigest,
+  getImageManifest,
+  getRegistryAuth,
+  idleTimeout,
+  type Fetch,
+  type ImageConfig,
+  type RegistryAuth,
+  type Repository
+} from '../../src/aws/ecr.js'
+import { DeployError } from '../../src/util/errors.js'
+import {
+  ACCOUNT,
+  AMD64_CONFIG,
+  AMD64_CONFIG_DIGEST,
+  ARM64_CONFIG,
+  ARM64_CONFIG_DIGEST,
+  BATCH_GET_IMAGE_NOT_FOUND,
+  DESCRIBE_IMAGES_TAGGED,
+  DESCRIBE_REPOSITORIES_IMMUTABLE,
+  DESCRIBE_REPOSITORIES_MUTABLE,
+  DOCKER_MANIFEST_LIST,
+  DOCKER_SCHEMA1_MANIFEST,
+  DOCKER_V2_DIGEST,
+  DOCKER_V2_MANIFEST,
+  GET_AUTHORIZATION_TOKEN,
+  LAYER_SIZES,
+  OCI_INDEX_DIGEST,
+  OCI_INDEX_WITH_PROVENANCE,
+  OCI_MANIFEST,
+  REGISTRY,
+  REGISTRY_PASSWORD,
+  REPOSITORY_NAME,
+  REPOSITORY_URI,
+  batchGetImage,
+  imageConfigBlob,
+  sha256Digest
+} from '../../__fixtures__/aws.js'
+import type { Architecture } from '../../src/inputs/types.js'
+
+const ecrMock = mockClient(ECRClient)
+const ecr = new ECRClient({ region: 'us-east-1' })
+
+const OTHER_ACCOUNT = '210987654321'
+
+function awsError(name: string, message: string): Error {
+  return Object.assign(new Error(message), { name })
+}
+
+const repositoryNotFound = (): RepositoryNotFoundException =>
+  new RepositoryNotFoundException({
+    message: `The repository with name '${REPOSITORY_NAME}' does not exist in the registry with id '${ACCOUNT}'`,
+    $metadata: {}
+  })
+
+const accessDenied = (action: string): Error =>
+  awsError(
+    'AccessDeniedException',
+    `User: arn:aws:sts::${ACCOUNT}:assumed-role/deploy/gha is not authorized to perform: ${action}`
+  )
+
+/** The rejection of `promise`, which must reject with a DeployError. */
+async function deployError(promise: Promise<unknown>): Promise<DeployError> {
+  const error = await promise.then(
+    () => undefined,
+    (reason: unknown) => reason
+  )
+  expect(error).toBeInstanceOf(DeployError)
+  return error as DeployError
+}
+
+beforeEach(() => {
+  ecrMock.reset()
+})
+
+describe('describeRepository', () => {
+  it('returns the URI, registry and name, and asks for the named repository only', async () => {
+    ecrMock
+      .on(DescribeRepositoriesCommand)
+      .resolves(DESCRIBE_REPOSITORIES_IMMUTABLE)
+    const repository = await describeRepository(ecr, {
+      name: REPOSITORY_NAME,
+      registryId: undefined
+    })
+    expect(repository).toEqual({
+      name: REPOSITORY_NAME,
+      registryId: ACCOUNT,
+      uri: REPOSITORY_URI,
+      immutable: true
+    })
+    const [call] = ecrMock.commandCalls(DescribeRepositoriesCommand)
+    expect(call?.args[0].input).toEqual({ repositoryNames: [REPOSITORY_NAME] })
+  })
+
+  it('passes the registry id of a cross-account repository', async () => {
+    const base = DESCRIBE_REPOSITORIES_MUTABLE.repositories?.[0]
+    ecrMock.on(DescribeRepositoriesCommand).resolves({
+      repositories: [
+        {
+          ...base,
+          registryId: OTHER_ACCOUNT,
+          repositoryUri: `${OTHER_ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/${REPOSITORY_NAME}`
+        }
+      ]
+    })
+    const repository = await describeRepository(ecr, {
+      name: REPOSITORY_NAME,
+      registryId: OTHER_ACCOUNT
+    })
+    expect(repository.registryId).toBe(OTHER_ACCOUNT)
+    expect(repository.uri).toBe(
+      `${OTHER_ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/${REPOSITORY_NAME}`
+    )
+    const [call] = ecrMock.commandCalls(DescribeRepositoriesCommand)
+    expect(call?.args[0].input).toEqual({
+      repositoryNames: [REPOSITORY_NAME],
+      registryId: OTHER_ACCOUNT
+    })
+  })
+
+  it.each<[ImageTagMutability | undefined, boolean]>([
+    ['IMMUTABLE', true],
+    ['IMMUTABLE_WITH_EXCLUSION', true],
+    ['MUTABLE', false],
+    ['MUTABLE_WITH_EXCLUSION', false],
+    [undefined, false]
+  ])('imageTagMutability %p → immutable %p', async (mutability, immutable) => {
+    const base = DESCRIBE_REPOSITORIES_IMMUTABLE.repositories?.[0]
+    ecrMock.on(DescribeRepositoriesCommand).resolves({
+      repositories: [{ ...base, imageTagMutability: mutability }]
+    })
+    const repository = await describeRepository(ecr, {
+      name: REPOSITORY_NAME,
+      registryId: undefined
+    })
+    expect(repository.immutable).toBe(immutable)
+  })
+
+  it('explains how to create a missing repository', async () => {
+    ecrMock.on(DescribeRepositoriesCommand).rejects(repositoryNotFound())
+    const error = await deployError(
+      describeRepository(ecr, { name: REPOSITORY_NAME, registryId: undefined })
+    )
+    expect(error.message).toContain(
+      `ECR repository "${REPOSITORY_NAME}" does not exist in this region`
+    )
+    expect(error.message).toContain(
+      `aws ecr create-repository --repository-name ${REPOSITORY_NAME} --image-tag-mutability IMMUTABLE`
+    )
+  })
+
+  it('names the registry of a missing cross-account repository', async () => {
+    ecrMock.on(DescribeRepositoriesCommand).rejects(repositoryNotFound())
+    const error = await deployError(
+      describeRepository(ecr, {
+        name: REPOSITORY_NAME,
+        registryId: OTHER_ACCOUNT
+      })
+    )
+    expect(error.message).toContain(`in registry ${OTHER_ACCOUNT}`)
+  })
+
+  it('names the missing permission when access is denied', async () => {
+    ecrMock
+      .on(DescribeRepositoriesCommand)
+      .rejects(accessDenied('ecr:DescribeRepositories'))
+    const error = await deployError(
+      describeRepository(ecr, { name: REPOSITORY_NAME, registryId: undefined })
+    )
+    expect(error.message).toMatch(
+      /^ecr:DescribeRepositories was denied \(AccessDeniedException\)/
+    )
+    expect(error.message).toContain('Allow "ecr:DescribeRepositories"')
+  })
+
+  it('refuses an answer without the repository', async () => {
+    ecrMock.on(DescribeRepositoriesCommand).resolves({ repositories: [] })
+    const error = await deployError(
+      describeRepository(ecr, { name: REPOSITORY_NAME, registryId: undefined })
+    )
+    expect(error.message).toBe(
+      `ECR returned no repository named ${REPOSITORY_NAME}.`
+    )
+  })
+})
+
+describe('findTagDigest', () => {
+  const ref = { name: REPOSITORY_NAME, registryId: undefined }
+
+  it('returns the digest an existing tag points at', async () => {
+    ecrMock.on(DescribeImagesCommand).resolves(DESCRIBE_IMAGES_TAGGED)
+    await expect(findTagDigest(ecr, ref, '3f9c2ab')).resolves.toBe(
+      DOCKER_V2_DIGEST
+    )
+    const [call] = ecrMock.commandCalls(DescribeImagesCommand)
+    expect(call?.args[0].input).toEqual({
+      repositoryName: REPOSITORY_NAME,
+      imageIds: [{ imageTag: '3f9c2ab' }]
+    })
+  })
+
+  it('passes the registry id of a cross-account repository', async () => {
+    ecrMock.on(DescribeImagesCommand).resolves(DESCRIBE_IMAGES_TAGGED)
+    await findTagDigest(
+      ecr,
+      { name: REPOSITORY_NAME, registryId: OTHER_ACCOUNT },
+      '3f9c2ab'
+    )
+    const [call] = ecrMock.commandCalls(DescribeImagesCommand)
+    expect(call?.args[0].input.registryId).toBe(OTHER_ACCOUNT)
+  })
+
+  it('returns undefined for a tag that does not exist', async () => {
+    ecrMock.on(DescribeImagesCommand).rejects(
+      new ImageNotFoundException({
+        message: `The image with imageId {imageDigest:'null', imageTag:'new'} does not exist within the repository with name '${REPOSITORY_NAME}'`,
+        $metadata: {}
+      })
+    )
+    await expect(findTagDigest(ecr, ref, 'new')).resolves.toBeUndefined()
+  })
+
+  it('leaves a missing repository to describeRepository', async () => {
+    ecrMock.on(DescribeImagesCommand).rejects(repositoryNotFound())
+    await expect(findTagDigest(ecr, ref, 'new')).resolves.toBeUndefined()
+  })
+
+  it.each([
+    [
+      accessDenied('ecr:DescribeImages'),
+      /^ecr:DescribeImages was denied \(AccessDeniedException\).*Allow "ecr:DescribeImages"/
+    ],
+    [
+      awsError('ServerException', 'Internal failure'),
+      /^ecr:DescribeImages failed \(ServerException\): Internal failure$/
+    ]
+  ])('throws other errors: %p', async (failure, message) => {
+    ecrMock.on(DescribeImagesCommand).rejects(failure)
+    const error = await deployError(findTagDigest(ecr, ref, 'v1'))
+    expect(error.message).toMatch(message)
+  })
+})
+
+describe('getRegistryAuth', () => {
+  it('decodes the token of the caller’s own registry', async () => {
+    ecrMock.on(GetAuthorizationTokenCommand).resolves(GET_AUTHORIZATION_TOKEN)
+    await expect(getRegistryAuth(ecr, undefined)).resolves.toEqual({
+      username: 'AWS',
+      password: REGISTRY_PASSWORD,
+      endpoint: `https://${REGISTRY}`
+    })
+    const [call] = ecrMock.commandCalls(GetAuthorizationTokenCommand)
+    expect(call?.args[0].input).toEqual({})
+  })
+
+  it('asks for the token of another account’s registry', async () => {
+    // Logging in to the caller's own registry instead gives docker's
+    // "no basic auth credentials" on push (aws-actions/amazon-ecr-login#334).
+    ecrMock.on(GetAuthorizationTokenCommand).resolves({
+      authorizationData: [
+        {
+          authorizationToken:
+            Buffer.from('AWS:cross-account').toString('base64'),
+          proxyEndpoint: `https://${OTHER_ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com`
+        }
+      ]
+    })
+    const auth = await getRegistryAuth(ecr, OTHER_ACCOUNT)
+    expect(auth.endpoint).toBe(
+      `https://${OTHER_ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com`
+    )
+    expect(auth.password).toBe('cross-account')
+    const [call] = ecrMock.commandCalls(GetAuthorizationTokenCommand)
+    expect(call?.args[0].input).toEqual({ registryIds: [OTHER_ACCOUNT] })
+  })
+
+  it('reports an answer without a token', async () => {
+    ecrMock.on(GetAuthorizationTokenCommand).resolves({ authorizationData: [] })
+    const error = await deployError(getRegistryAuth(ecr, undefined))
+    expect(error.message).toBe('ECR GetAuthorizationToken returned no token.')
+  })
+
+  it('names the missing permission when access is denied', async () => {
+    ecrMock
+      .on(GetAuthorizationTokenCommand)
+      .rejects(accessDenied('ecr:GetAuthorizationToken'))
+    const error = await deployError(getRegistryAuth(ecr, undefined))
+    expect(error.message).toContain('Allow "ecr:GetAuthorizationToken"')
+  })
+
+  it('reports a malformed token', async () => {
+    ecrMock.on(GetAuthorizationTokenCommand).resolves({
+      authorizationData: [
+        {
+          authorizationToken: Buffer.from('no separator').toString('base64'),
+          proxyEndpoint: `https://${REGISTRY}`
+        }
+      ]
+    })
+    const error = await deployError(getRegistryAuth(ecr, undefined))
+    expect(error.message).toContain('not in the user:password form')
+  })
+})
+
+describe('decodeAuthorizationToken', () => {
+  it.each([
+    ['AWS:secret', 'AWS', 'secret'],
+    // Only the first colon separates: the password may contain more.
+    ['AWS:a:b:c', 'AWS', 'a:b:c']
+  ])('%p → %p / %p', (decoded, username, password) => {
+    const token = Buffer.from(decoded).toString('base64')
+    expect(decodeAuthorizationToken(token)).toEqual({ username, password })
+  })
+
+  it.each([
+    ['no colon', Buffer.from('AWS').toString('base64')],
+    ['empty user name', Buffer.from(':secret').toString('base64')],
+    ['empty password', Buffer.from('AWS:').toString('base64')],
+    ['empty token', '']
+  ])('rejects a token with %s', (_case, token) => {
+    expect(() => decodeAuthorizationToken(token)).toThrow(
+      /not in the user:password form/
+    )
+  })
+})
+
+describe('getImageManifest', () => {
+  const repository: Repository = {
+    name: REPOSITORY_NAME,
+    registryId: ACCOUNT,
+    uri: REPOSITORY_URI,
+    immutable: true
+  }
+
+  it('returns the manifest and the media type ECR reports', async () => {
+    ecrMock
+      .on(BatchGetImageCommand)
+      .resolves(batchGetImage(DOCKER_V2_MANIFEST, MEDIA_TYPES.dockerManifest))
+    await expect(
+      getImageManifest(ecr, repository, DOCKER_V2_DIGEST)
+    ).resolves.toEqual({
+      mediaType: MEDIA_TYPES.dockerManifest,
+      manifest: DOCKER_V2_MANIFEST
+    })
+    const [call] = ecrMock.commandCalls(BatchGetImageCommand)
+    const input = call?.args[0].input
+    expect(input?.repositoryName).toBe(REPOSITORY_NAME)
+    expect(input?.registryId).toBe(ACCOUNT)
+    expect(input?.imageIds).toEqual([{ imageDigest: DOCKER_V2_DIGEST }])
+    // Without the index types ECR answers an index with a failure instead of
+    // the manifest, and the user would not learn it is a provenance index.
+    expect([...(input?.acceptedMediaTypes ?? [])].sort()).toEqual(
+      Object.values(MEDIA_TYPES).sort()
+    )
+  })
+
+  it('reads the media type from the manifest when ECR omits it', async () => {
+    ecrMock
+      .on(BatchGetImageCommand)
+      .resolves(batchGetImage(OCI_INDEX_WITH_PROVENANCE, undefined))
+    const image = await getImageManifest(ecr, repository, OCI_INDEX_DIGEST)
+    expect(image.mediaType).toBe(MEDIA_TYPES.ociIndex)
+  })
+
+  it('leaves the media type empty when neither ECR nor the manifest has one', async () => {
+    ecrMock
+      .on(BatchGetImageCommand)
+      .resolves(batchGetImage(DOCKER_SCHEMA1_MANIFEST, undefined))
+    const image = await getImageManifest(ecr, repository, DOCKER_V2_DIGEST)
+    expect(image.mediaType).toBe('')
+  })
+
+  it('reports ECR’s failure code and reason', async () => {
+    ecrMock.on(BatchGetImageCommand).resolves(BATCH_GET_IMAGE_NOT_FOUND)
+    const error = await deployError(
+      getImageManifest(ecr, repository, DOCKER_V2_DIGEST)
+    )
+    expect(error.message).toBe(
+      `ECR has no image ${REPOSITORY_NAME}@${DOCKER_V2_DIGEST} (ImageNotFound: Requested image not found).`
+    )
+  })
+
+  it('names the missing permission when access is denied', async () => {
+    ecrMock.on(BatchGetImageCommand).rejects(accessDenied('ecr:BatchGetImage'))
+    const error = await deployError(
+      getImageManifest(ecr, repository, DOCKER_V2_DIGEST)
+    )
+    expect(error.message).toContain('Allow "ecr:BatchGetImage"')
+  })
+})
+
+describe('checkManifest', () => {
+  it.each([
+    [
+      'Docker v2',
+      MEDIA_TYPES.dockerManifest,
+      DOCKER_V2_MANIFEST,
+      AMD64_CONFIG_DIGEST
+    ],
+    ['OCI', MEDIA_TYPES.ociManifest, OCI_MANIFEST, ARM64_CONFIG_DIGEST]
+  ])('accepts a %s image manifest', (_name, mediaType, manifest, config) => {
+    expect(checkManifest({ mediaType, manifest })).toEqual({
+      configDigest: config,
+      compressedSize: LAYER_SIZES[0] + LAYER_SIZES[1]
+    })
+  })
+
+  it.each([
+    [
+      'an OCI index with provenance',
+      MEDIA_TYPES.ociIndex,
+      OCI_INDEX_WITH_PROVENANCE,
+      /image index \(application\/vnd\.oci\.image\.index\.v1\+json\).*provenance\/SBOM attestations.*--provenance=false --sbom=false/s
+    ],
+    [
+      'a Docker manifest list',
+      MEDIA_TYPES.dockerManifestList,
+      DOCKER_MANIFEST_LIST,
+      /image index \(application\/vnd\.docker\.distribution\.manifest\.list\.v2\+json\).*Lambda rejects it/
+    ],
+    [
+      'a schema 1 manifest',
+      'application/vnd.docker.distribution.manifest.v1+prettyjws',
+      DOCKER_SCHEMA1_MANIFEST,
+      /media type "application\/vnd\.docker\.distribution\.manifest\.v1\+prettyjws", which Lambda does not accept/
+    ],
+    [
+      'an unknown media type',
+      'application/vnd.example.thing+json',
+      '{}',
+      /"application\/vnd\.example\.thing\+json", which Lambda does not accept/
+    ],
+    [
+      'a manifest without media type',
+      '',
+      DOCKER_SCHEMA1_MANIFEST,
+      /media type "", which Lambda does not accept/
+    ],
+    [
+      'a manifest without config',
+      MEDIA_TYPES.dockerManifest,
+      JSON.stringify({ schemaVersion: 2, layers: [] }),
+      /names no config blob/
+    ],
+    [
+      'a manifest that is not JSON',
+      MEDIA_TYPES.ociManifest,
+      '<html>',
+      /not valid JSON/
+    ]
+  ])('rejects %s', (_name, mediaType, manifest, message) => {
+    expect(() => checkManifest({ mediaType, manifest })).toThrow(message)
+  })
+
+  it('sums the compressed size of the layers that report one', () => {
+    const manifest = JSON.stringify({
+      config: { digest: AMD64_CONFIG_DIGEST },
+      layers: [{ size: 10 }, {}, { size: 'big' }, { size: 5 }]
+    })
+    expect(
+      checkManifest({ mediaType: MEDIA_TYPES.ociManifest, manifest })
+        .compressedSize
+    ).toBe(15)
+  })
+})
+
+describe('fetchImageConfig', () => {
+  const auth: RegistryAuth = {
+    username: 'AWS',
+    password: REGISTRY_PASSWORD,
+    endpoint: `https://${REGISTRY}`
+  }
+
+  interface FetchCall {
+    url: string
+    headers: Headers
+    redirect: RequestInit['redirect']
+  }
+
+  /** A registry that answers every request with `answer()`. */
+  function fakeRegistry(answer: () => Response): {
+    fetch: Fetch
+    calls: FetchCall[]
+  } {
+    const calls: FetchCall[] = []
+    const fetch: Fetch = (input, init) => {
+      calls.push({
+        url:
+          typeof input === 'string'
+            ? input
+            : input instanceof URL
+              ? input.href
+              : input.url,
+        headers: new Headers(init?.headers),
+        redirect: init?.redirect
+      })
+      return Promise.resolve(answer())
+    }
+    return { fetch, calls }
+  }
+
+  it('reads the config blob with the registry credentials', async () => {
+    const registry = fakeRegistry(() => new Response(AMD64_CONFIG))
+    await expect(
+      fetchImageConfig(
+        auth,
+        REPOSITORY_NAME,
+        AMD64_CONFIG_DIGEST,
+        registry.fetch
+      )
+    ).resolves.toEqual({ architecture: 'amd64', os: 'linux' })
+    expect(registry.calls).toHaveLength(1)
+    const [call] = registry.calls
+    expect(call?.url).toBe(
+      `https://${REGISTRY}/v2/${REPOSITORY_NAME}/blobs/${AMD64_CONFIG_DIGEST}`
+    )
+    const expected = Buffer.from(`AWS:${REGISTRY_PASSWORD}`).toString('base64')
+    expect(call?.headers.get('authorization')).toBe(`Basic ${expected}`)
+    // ECR answers blob requests with a redirect to S3.
+    expect(call?.redirect).toBe('follow')
+  })
+
+  it('does not double the slash after an endpoint that ends with one', async () => {
+    const registry = fakeRegistry(() => new Response(ARM64_CONFIG))
+    await fetchImageConfig(
+      { ...auth, endpoint: `https://${REGISTRY}/` },
+      REPOSITORY_NAME,
+      ARM64_CONFIG_DIGEST,
+      registry.fetch
+    )
+    expect(registry.calls[0]?.url).toBe(
+      `https://${REGISTRY}/v2/${REPOSITORY_NAME}/blobs/${ARM64_CONFIG_DIGEST}`
+    )
+  })
+
+  it('rejects a body whose digest is not the one asked for', async () => {
+    const tampered = AMD64_CONFIG.replace('"amd64"', '"arm64"')
+    const registry = fakeRegistry(() => new Response(tampered))
+    const error = await deployError(
+      fetchImageConfig(
+        auth,
+        REPOSITORY_NAME,
+        AMD64_CONFIG_DIGEST,
+        registry.fetch
+      )
+    )
+    expect(error.message).toBe(
+      `The registry returned an image config whose digest is ${sha256Digest(tampered)}, not ${AMD64_CONFIG_DIGEST}.`
+    )
+  })
+
+  it('reports the HTTP status of a refused request', async () => {
+    const registry = fakeRegistry(
+      () =>
+        new Response(
+          '{"errors":[{"code":"DENIED","message":"Your authorization token has expired."}]}',
+          { status: 401 }
+        )
+    )
+    const error = await deployError(
+      fetchImageConfig(
+        auth,
+        REPOSITORY_NAME,
+        AMD64_CONFIG_DIGEST,
+        registry.fetch
+      )
+    )
+    expect(error.message).toBe(
+      `Reading the image config ${AMD64_CONFIG_DIGEST} from the registry answered HTTP 401.`
+    )
+  })
+
+  it('reports a request that got no response', async () => {
+    const fetch: Fetch = () =>
+      Promise.reject(
+        new TypeError('fetch failed', {
+          cause: new Error(`getaddrinfo ENOTFOUND ${REGISTRY}`)
+        })
+      )
+    const error = await deployError(
+      fetchImageConfig(auth, REPOSITORY_NAME, AMD64_CONFIG_DIGEST, fetch)
+    )
+    expect(error.message).toContain(
+      `Could not read the image config ${AMD64_CONFIG_DIGEST} from the registry at https://${REGISTRY}: fetch failed`
+    )
+    expect(error.message).toContain(`getaddrinfo ENOTFOUND ${REGISTRY}`)
+  })
+
+  it('reports a config without architecture or os as unknown', async () => {
+    const blob = '{"config":{}}'
+    const registry = fakeRegistry(() => new Response(blob))
+    await expect(
+      fetchImageConfig(
+        auth,
+        REPOSITORY_NAME,
+        sha256Digest(blob),
+        registry.fetch
+      )
+    ).resolves.toEqual({ architecture: undefined, os: undefined })
+  })
+})
+
+describe('checkImagePlatform', () => {
+  it.each<[ImageConfig, Architecture]>([
+    [{ architecture: 'amd64', os: 'linux' }, 'x86_64'],
+    [{ architecture: 'arm64', os: 'linux' }, 'arm64'],
+    [{ architecture: 'amd64', os: undefined }, 'x86_64']
+  ])('accepts %p for a %s function', (config, architecture) => {
+    expect(() => checkImagePlatform(config, architecture)).not.toThrow()
+  })
+
+  it.each<[ImageConfig, Architecture, RegExp]>([
+    [
+      { architecture: 'arm64', os: 'linux' },
+      'x86_64',
+      /built for linux\/arm64 but the function runs on x86_64 \(linux\/amd64\).*"exec format error" \(Runtime\.InvalidEntrypoint\).*Rebuild for linux\/amd64/
+    ],
+    [
+      { architecture: 'amd64', os: 'linux' },
+      'arm64',
+      /built for linux\/amd64 but the function runs on arm64 \(linux\/arm64\).*exec format error/
+    ],
+    [
+      { architecture: undefined, os: 'linux' },
+      'x86_64',
+      /built for linux\/unknown but the function runs on x86_64/
+    ],
+    [
+      { architecture: 'amd64', os: 'windows' },
+      'x86_64',
+      /built for os "windows"; Lambda runs linux images only/
+    ]
+  ])('rejects %p for a %s function', (config, architecture, message) => {
+    expect(() => checkImagePlatform(config, architecture)).toThrow(message)
+  })
+
+  it('accepts the config of a real amd64 image end to end', async () => {
+    const blob = imageConfigBlob('amd64')
+    const config = await fetchImageConfig(
+      { username: 'AWS', password: 'p', endpoint: `https://${REGISTRY}` },
+      REPOSITORY_NAME,
+      sha256Digest(blob),
+      () => Promise.resolve(new Response(blob))
+    )
+    expect(() => checkImagePlatform(config, 'x86_64')).not.toThrow()
+    expect(() => checkImagePlatform(config, 'arm64')).toThrow(
+      /exec format error/
+    )
+  })
+})
+
+describe('idleTimeout', () => {
+  beforeEach(() => {
+    jest.useFakeTimers()
+  })
+
+  afterEach(() => {
+    jest.useRealTimers()
+  })
+
+  it('aborts a stalled read only after the idle time has passed without data', () => {
+    const idle = idleTimeout(60_000)
+    jest.advanceTimersByTime(59_000)
+    idle.touch() // a chunk arrived
+    jest.advanceTimersByTime(59_000)
+    expect(idle.signal.aborted).toBe(false)
+    jest.advanceTimersByTime(1_000)
+    expect(idle.signal.aborted).toBe(true)
+    expect(String(idle.signal.reason)).toMatch(
+      /no data from the registry for 60s/
+    )
+  })
+
+  it('never fires once the read has finished', () => {
+    const idle = idleTimeout(1_000)
+    idle.clear()
+    jest.advanceTimersByTime(10_000)
+    expect(idle.signal.aborted).toBe(false)
+  })
+})

@@ -1,0 +1,664 @@
+import { promises as fs } from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import {
+  buildWithBuildx,
+  buildWithDocker,
+  builderDriver,
+  buildxArgs,
+  digestFromMetadata,
+  digestFromPushOutput,
+  dockerLogin,
+  fallbackBuildArgs,
+  hasBuildx,
+  needsContainerBuilder,
+  prepareDockerConfig,
+  type BuildContext,
+  type BuildRequest
+} from '../../src/build/docker.js'
+import { DeployError } from '../../src/util/errors.js'
+import {
+  fakeExec,
+  writesBuildxMetadata,
+  type ScriptEntry
+} from '../../__fixtures__/exec.js'
+
+const REGISTRY = '123456789012.dkr.ecr.eu-west-1.amazonaws.com'
+const IMAGE = `${REGISTRY}/team/my-api:v1`
+const DIGEST = `sha256:${'4e'.repeat(32)}`
+const OTHER_DIGEST = `sha256:${'0a'.repeat(32)}`
+const ENV = { DOCKER_CONFIG: '/tmp/docker-config-test' }
+
+const request = (overrides: Partial<BuildRequest> = {}): BuildRequest => ({
+  context: '.',
+  file: undefined,
+  target: undefined,
+  buildArgs: [],
+  labels: [],
+  cacheFrom: [],
+  cacheTo: [],
+  platform: 'linux/amd64',
+  imageRef: IMAGE,
+  ...overrides
+})
+
+// What `docker push` prints (stdout), layer ids shortened by docker itself.
+const PUSH_OUTPUT = `The push refers to repository [${REGISTRY}/team/my-api]
+5f70bf18a086: Preparing
+d9b7b2e5e5b4: Preparing
+e3a0e2ab7b0e: Preparing
+5f70bf18a086: Layer already exists
+e3a0e2ab7b0e: Pushed
+d9b7b2e5e5b4: Pushed
+v1: digest: ${DIGEST} size: 1573
+`
+
+describe('buildxArgs', () => {
+  const META = '/work/build-metadata.json'
+  const FIXED = [
+    '--provenance=false',
+    '--sbom=false',
+    '--push',
+    '--metadata-file',
+    META
+  ]
+  it.each<[string, Partial<BuildRequest>, string | undefined, string[]]>([
+    [
+      'x86_64',
+      {},
+      undefined,
+      [
+        'buildx',
+        'build',
+        '--platform',
+        'linux/amd64',
+        '--tag',
+        IMAGE,
+        ...FIXED,
+        '.'
+      ]
+    ],
+    [
+      'arm64',
+      { platform: 'linux/arm64' },
+      undefined,
+      [
+        'buildx',
+        'build',
+        '--platform',
+        'linux/arm64',
+        '--tag',
+        IMAGE,
+        ...FIXED,
+        '.'
+      ]
+    ],
+    [
+      'file, target, build args and labels',
+      {
+        context: 'src/Api',
+        file: 'src/Api/Dockerfile',
+        target: 'runtime',
+        buildArgs: ['CONFIGURATION=Release', 'VERSION=1.2'],
+        labels: ['team=api']
+      },
+      undefined,
+      [
+        'buildx',
+        'build',
+        '--platform',
+        'linux/amd64',
+        '--tag',
+        IMAGE,
+        '--file',
+        'src/Api/Dockerfile',
+        '--target',
+        'runtime',
+        '--build-arg',
+        'CONFIGURATION=Release',
+        '--build-arg',
+        'VERSION=1.2',
+        '--label',
+        'team=api',
+        ...FIXED,
+        'src/Api'
+      ]
+    ],
+    [
+      'GitHub cache',
+      { cacheFrom: ['type=gha'], cacheTo: ['type=gha,mode=max'] },
+      'aspnet-lambda-deploy-1',
+      [
+        'buildx',
+        'build',
+        '--builder',
+        'aspnet-lambda-deploy-1',
+        '--platform',
+        'linux/amd64',
+        '--tag',
+        IMAGE,
+        ...FIXED,
+        '--cache-from',
+        'type=gha',
+        '--cache-to',
+        'type=gha,mode=max',
+        '.'
+      ]
+    ],
+    [
+      'several caches',
+      {
+        cacheFrom: ['type=registry,ref=x/cache', 'type=gha'],
+        cacheTo: ['type=inline']
+      },
+      undefined,
+      [
+        'buildx',
+        'build',
+        '--platform',
+        'linux/amd64',
+        '--tag',
+        IMAGE,
+        ...FIXED,
+        '--cache-from',
+        'type=registry,ref=x/cache',
+        '--cache-from',
+        'type=gha',
+        '--cache-to',
+        'type=inline',
+        '.'
+      ]
+    ]
+  ])('%s', (_label, overrides, builder, expected) => {
+    expect(buildxArgs(request(overrides), META, builder)).toEqual(expected)
+  })
+})
+
+describe('fallbackBuildArgs', () => {
+  it.each<[string, Partial<BuildRequest>, string[]]>([
+    ['x86_64', {}, ['build', '--platform', 'linux/amd64', '--tag', IMAGE, '.']],
+    [
+      'arm64 with everything',
+      {
+        platform: 'linux/arm64',
+        context: 'app',
+        file: 'app/Dockerfile',
+        target: 'final',
+        buildArgs: ['A=1'],
+        labels: ['l=v'],
+        cacheFrom: ['type=gha'],
+        cacheTo: ['type=gha,mode=max']
+      },
+      [
+        'build',
+        '--platform',
+        'linux/arm64',
+        '--tag',
+        IMAGE,
+        '--file',
+        'app/Dockerfile',
+        '--target',
+        'final',
+        '--build-arg',
+        'A=1',
+        '--label',
+        'l=v',
+        'app'
+      ]
+    ]
+  ])('%s', (_label, overrides, expected) => {
+    const args = fallbackBuildArgs(request(overrides))
+    expect(args).toEqual(expected)
+    // Plain docker build has none of buildx's flags.
+    for (const flag of [
+      '--push',
+      '--provenance=false',
+      '--sbom=false',
+      '--metadata-file',
+      '--cache-from',
+      '--cache-to'
+    ]) {
+      expect(args).not.toContain(flag)
+    }
+  })
+})
+
+describe('digestFromMetadata', () => {
+  it.each<[string, string, string | undefined]>([
+    [
+      'the pushed digest',
+      JSON.stringify({
+        'buildx.build.ref': 'builder/builder0/abc',
+        'containerimage.config.digest': OTHER_DIGEST,
+        'containerimage.digest': DIGEST,
+        'image.name': IMAGE
+      }),
+      DIGEST
+    ],
+    [
+      'no digest (nothing exported)',
+      JSON.stringify({ 'buildx.build.ref': 'x' }),
+      undefined
+    ],
+    [
+      'only the config digest',
+      JSON.stringify({ 'containerimage.config.digest': OTHER_DIGEST }),
+      undefined
+    ],
+    [
+      'a digest that is not sha256',
+      JSON.stringify({ 'containerimage.digest': 'sha256:abc' }),
+      undefined
+    ],
+    [
+      'a digest that is not a string',
+      JSON.stringify({ 'containerimage.digest': 42 }),
+      undefined
+    ],
+    ['an empty file', '', undefined],
+    ['not JSON', '{"containerimage.digest":', undefined],
+    ['JSON null', 'null', undefined]
+  ])('%s', (_label, metadata, expected) => {
+    expect(digestFromMetadata(metadata)).toBe(expected)
+  })
+})
+
+describe('digestFromPushOutput', () => {
+  it('reads the digest from a real docker push output', () => {
+    expect(digestFromPushOutput(PUSH_OUTPUT)).toBe(DIGEST)
+  })
+
+  it('takes the last digest line when there are several', () => {
+    const output = `latest: digest: ${OTHER_DIGEST} size: 1573\nv1: digest: ${DIGEST} size: 1573\n`
+    expect(digestFromPushOutput(output)).toBe(DIGEST)
+  })
+
+  it.each([
+    [
+      'no digest line',
+      'The push refers to repository [x]\n5f70bf18a086: Pushed\n'
+    ],
+    ['a truncated digest', 'v1: digest: sha256:4e4e size: 1573'],
+    ['an empty output', '']
+  ])('finds nothing in %s', (_label, output) => {
+    expect(digestFromPushOutput(output)).toBeUndefined()
+  })
+})
+
+describe('needsContainerBuilder', () => {
+  it.each<[string[], boolean]>([
+    [[], false],
+    [['type=inline'], false],
+    [['mode=max,type=inline'], false],
+    [['type=gha'], true],
+    [['type=gha,mode=max'], true],
+    [['type=registry,ref=x/cache'], true],
+    [['x/cache:latest'], true],
+    [['type=inline', 'type=gha'], true],
+    [['type=inlined'], true]
+  ])('%p → %p', (cacheTo, expected) => {
+    expect(needsContainerBuilder(cacheTo)).toBe(expected)
+  })
+})
+
+describe('builderDriver', () => {
+  const inspect = (driver: string): string =>
+    `Name:          default\nDriver:        ${driver}\nLast Activity: 2024-05-01 10:00:00 +0000 UTC\n\nNodes:\nName:      default\nEndpoint:  default\nStatus:    running\n`
+  it.each([
+    [inspect('docker'), 'docker'],
+    [inspect('docker-container'), 'docker-container'],
+    ['', undefined],
+    ['Name: x\nNodes:\n', undefined]
+  ])('reads the driver (%#)', (output, expected) => {
+    expect(builderDriver(output)).toBe(expected)
+  })
+})
+
+describe('hasBuildx', () => {
+  it.each([
+    [0, true],
+    [1, false],
+    [125, false]
+  ])('exit code %p → %p', async (exitCode, expected) => {
+    const fake = fakeExec([[['docker', 'buildx', 'version'], { exitCode }]])
+    await expect(hasBuildx(fake.exec, ENV)).resolves.toBe(expected)
+    expect(fake.calls).toHaveLength(1)
+    expect(fake.calls[0]?.env).toEqual(ENV)
+  })
+})
+
+describe('dockerLogin', () => {
+  const PASSWORD = 'eyJwYXlsb2FkIjoiZWNyLXRva2VuIn0='
+
+  it('passes the password on stdin only, with the private DOCKER_CONFIG', async () => {
+    const fake = fakeExec([
+      [['docker', 'login'], { stdout: 'Login Succeeded\n' }]
+    ])
+    await dockerLogin(fake.exec, REGISTRY, 'AWS', PASSWORD, ENV)
+    expect(fake.argvs()).toEqual([
+      ['docker', 'login', '--username', 'AWS', '--password-stdin', REGISTRY]
+    ])
+    expect(fake.calls[0]?.input).toBe(PASSWORD)
+    expect(fake.calls[0]?.env).toEqual(ENV)
+    expect(fake.argvs().flat().join(' ')).not.toContain(PASSWORD)
+  })
+
+  it('fails with the registry, exit code and docker message', async () => {
+    const fake = fakeExec([
+      [
+        ['docker', 'login'],
+        {
+          exitCode: 1,
+          stderr: `Error response from daemon: login attempt to https://${REGISTRY}/v2/ failed with status: 400 Bad Request\n`
+        }
+      ]
+    ])
+    const login = dockerLogin(fake.exec, REGISTRY, 'AWS', PASSWORD, ENV)
+    await expect(login).rejects.toBeInstanceOf(DeployError)
+    await expect(login).rejects.toThrow(
+      `docker login to ${REGISTRY} failed (exit code 1):\nError response from daemon: login attempt to https://${REGISTRY}/v2/ failed with status: 400 Bad Request`
+    )
+  })
+
+  it('uses stdout when stderr has only whitespace', async () => {
+    const fake = fakeExec([
+      [
+        ['docker', 'login'],
+        { exitCode: 1, stderr: '\n', stdout: 'denied: not authorized\n' }
+      ]
+    ])
+    await expect(
+      dockerLogin(fake.exec, REGISTRY, 'AWS', PASSWORD, ENV)
+    ).rejects.toThrow(/failed \(exit code 1\):\ndenied: not authorized$/)
+  })
+})
+
+describe('builds', () => {
+  let workDir: string
+  let warnings: string[]
+  beforeEach(async () => {
+    workDir = await fs.mkdtemp(path.join(os.tmpdir(), 'docker-test-'))
+    warnings = []
+  })
+  afterEach(async () => {
+    await fs.rm(workDir, { recursive: true, force: true })
+  })
+  const context = (
+    script: readonly ScriptEntry[]
+  ): { ctx: BuildContext; fake: ReturnType<typeof fakeExec> } => {
+    const fake = fakeExec(script)
+    return {
+      fake,
+      ctx: {
+        exec: fake.exec,
+        env: ENV,
+        workDir,
+        log: () => undefined,
+        warn: message => warnings.push(message)
+      }
+    }
+  }
+
+  describe('buildWithBuildx', () => {
+    it('reads the digest from the metadata file buildx wrote', async () => {
+      const { ctx, fake } = context([
+        [
+          ['docker', 'buildx', 'build'],
+          writesBuildxMetadata({
+            'containerimage.config.digest': OTHER_DIGEST,
+            'containerimage.digest': DIGEST
+          })
+        ]
+      ])
+      await expect(
+        buildWithBuildx(request(), ctx, 'my-builder')
+      ).resolves.toEqual({ digest: DIGEST, builder: 'buildx' })
+      const metadataFile = path.join(workDir, 'build-metadata.json')
+      expect(fake.argvs()).toEqual([
+        ['docker', ...buildxArgs(request(), metadataFile, 'my-builder')]
+      ])
+      expect(fake.calls[0]?.env).toEqual(ENV)
+      expect(fake.calls[0]?.stream).toBe(true)
+    })
+
+    it('fails clearly when buildx wrote no metadata file', async () => {
+      const { ctx } = context([
+        [['docker', 'buildx', 'build'], { exitCode: 0 }]
+      ])
+      await expect(buildWithBuildx(request(), ctx)).rejects.toThrow(
+        `docker buildx build succeeded but wrote no image digest to ${path.join(workDir, 'build-metadata.json')}.`
+      )
+    })
+
+    it('fails clearly when the metadata has no image digest', async () => {
+      const { ctx } = context([
+        [
+          ['docker', 'buildx', 'build'],
+          writesBuildxMetadata({ 'buildx.build.ref': 'x' })
+        ]
+      ])
+      await expect(buildWithBuildx(request(), ctx)).rejects.toThrow(
+        /succeeded but wrote no image digest/
+      )
+    })
+
+    it('reports a failed build with the last 15 lines of its output', async () => {
+      const stderr = Array.from(
+        { length: 30 },
+        (_, i) => `line-${String(i + 1).padStart(2, '0')}`
+      ).join('\n')
+      const { ctx } = context([
+        [['docker', 'buildx', 'build'], { exitCode: 1, stderr }]
+      ])
+      const error = await buildWithBuildx(request(), ctx).catch(
+        (caught: unknown) => caught
+      )
+      expect(error).toBeInstanceOf(DeployError)
+      const message = (error as DeployError).message
+      expect(message.split('\n')).toEqual([
+        'docker buildx build failed (exit code 1):',
+        ...Array.from({ length: 15 }, (_, i) => `line-${i + 16}`)
+      ])
+    })
+  })
+
+  describe('buildWithDocker', () => {
+    const inspectArgv = [
+      'docker',
+      'image',
+      'inspect',
+      '--format',
+      '{{.Os}}/{{.Architecture}}',
+      IMAGE
+    ]
+
+    it('builds, checks the platform, then pushes and reads the pushed digest', async () => {
+      const { ctx, fake } = context([
+        [['docker', 'build'], { stdout: 'Successfully built 1234\n' }],
+        [['docker', 'image', 'inspect'], { stdout: 'linux/amd64\n' }],
+        [['docker', 'push'], { stdout: PUSH_OUTPUT }]
+      ])
+      await expect(buildWithDocker(request(), ctx)).resolves.toEqual({
+        digest: DIGEST,
+        builder: 'docker build'
+      })
+      expect(fake.argvs()).toEqual([
+        ['docker', ...fallbackBuildArgs(request())],
+        inspectArgv,
+        ['docker', 'push', IMAGE]
+      ])
+      expect(fake.calls.map(call => call.env)).toEqual([ENV, ENV, ENV])
+      expect(warnings).toEqual([])
+    })
+
+    it('reads a digest docker printed on stderr', async () => {
+      const { ctx } = context([
+        [['docker', 'build'], {}],
+        [['docker', 'image', 'inspect'], { stdout: 'linux/arm64\n' }],
+        [['docker', 'push'], { stderr: `v1: digest: ${DIGEST} size: 528\n` }]
+      ])
+      await expect(
+        buildWithDocker(request({ platform: 'linux/arm64' }), ctx)
+      ).resolves.toEqual({
+        digest: DIGEST,
+        builder: 'docker build'
+      })
+    })
+
+    it.each([
+      ['another platform', { stdout: 'linux/arm64\n' }, 'linux/arm64'],
+      [
+        'a failed inspect',
+        { exitCode: 1, stderr: 'No such image' },
+        'an unknown platform'
+      ]
+    ])('refuses to push after %s', async (_label, inspect, reported) => {
+      const { ctx, fake } = context([
+        [['docker', 'build'], {}],
+        [['docker', 'image', 'inspect'], inspect],
+        [['docker', 'push'], { stdout: PUSH_OUTPUT }]
+      ])
+      await expect(buildWithDocker(request(), ctx)).rejects.toThrow(
+        `The docker build fallback produced an image for ${reported}, not linux/amd64; nothing was pushed.`
+      )
+      expect(fake.argvs().map(argv => argv[1])).toEqual(['build', 'image'])
+    })
+
+    it('warns that cache inputs are ignored', async () => {
+      const { ctx, fake } = context([
+        [['docker', 'build'], {}],
+        [['docker', 'image', 'inspect'], { stdout: 'linux/amd64' }],
+        [['docker', 'push'], { stdout: PUSH_OUTPUT }]
+      ])
+      await buildWithDocker(
+        request({ cacheFrom: ['type=gha'], cacheTo: ['type=gha,mode=max'] }),
+        ctx
+      )
+      expect(warnings).toEqual([
+        'cache-from and cache-to need docker buildx; they are ignored by the docker build fallback.'
+      ])
+      expect(fake.argvs().flat()).not.toContain('type=gha')
+    })
+
+    it('names the platform when the build fails, and pushes nothing', async () => {
+      const { ctx, fake } = context([
+        [
+          ['docker', 'build'],
+          {
+            exitCode: 1,
+            stderr: 'Step 3/9 : RUN dotnet publish\nerror NETSDK1045\n'
+          }
+        ]
+      ])
+      await expect(
+        buildWithDocker(request({ platform: 'linux/arm64' }), ctx)
+      ).rejects.toThrow(
+        'docker build for linux/arm64 (fallback without buildx) failed (exit code 1):\nStep 3/9 : RUN dotnet publish\nerror NETSDK1045'
+      )
+      expect(fake.calls).toHaveLength(1)
+    })
+
+    it('fails when the push fails', async () => {
+      const { ctx } = context([
+        [['docker', 'build'], {}],
+        [['docker', 'image', 'inspect'], { stdout: 'linux/amd64' }],
+        [
+          ['docker', 'push'],
+          {
+            exitCode: 1,
+            stderr:
+              'tag invalid: The image tag v1 already exists and cannot be overwritten because the repository is immutable.'
+          }
+        ]
+      ])
+      await expect(buildWithDocker(request(), ctx)).rejects.toThrow(
+        `docker push ${IMAGE} failed (exit code 1):\ntag invalid: The image tag v1 already exists`
+      )
+    })
+
+    it('fails when the push printed no digest', async () => {
+      const { ctx } = context([
+        [['docker', 'build'], {}],
+        [['docker', 'image', 'inspect'], { stdout: 'linux/amd64' }],
+        [['docker', 'push'], { stdout: 'The push refers to repository [x]\n' }]
+      ])
+      await expect(buildWithDocker(request(), ctx)).rejects.toThrow(
+        `docker push ${IMAGE} printed no digest.`
+      )
+    })
+  })
+})
+
+describe('prepareDockerConfig', () => {
+  let parent: string
+  let userConfig: string
+  beforeEach(async () => {
+    parent = await fs.mkdtemp(path.join(os.tmpdir(), 'runner-temp-'))
+    userConfig = await fs.mkdtemp(path.join(os.tmpdir(), 'user-docker-'))
+  })
+  afterEach(async () => {
+    await fs.rm(parent, { recursive: true, force: true })
+    await fs.rm(userConfig, { recursive: true, force: true })
+  })
+
+  it('creates a private directory whose config.json holds no credentials', async () => {
+    await fs.writeFile(
+      path.join(userConfig, 'config.json'),
+      JSON.stringify({
+        auths: { 'ghcr.io': { auth: 'dXNlcjpzZWNyZXQ=' } },
+        credsStore: 'desktop'
+      })
+    )
+    const dir = await prepareDockerConfig(parent, userConfig)
+    expect(path.dirname(dir)).toBe(parent)
+    expect(path.basename(dir)).toMatch(/^aspnet-lambda-deploy-/)
+    expect((await fs.stat(dir)).mode & 0o777).toBe(0o700)
+    const configFile = path.join(dir, 'config.json')
+    expect(JSON.parse(await fs.readFile(configFile, 'utf8'))).toEqual({
+      auths: {}
+    })
+    expect((await fs.stat(configFile)).mode & 0o077).toBe(0)
+  })
+
+  it('links cli-plugins, buildx and contexts from the user config', async () => {
+    for (const entry of ['cli-plugins', 'buildx', 'contexts']) {
+      await fs.mkdir(path.join(userConfig, entry))
+    }
+    const dir = await prepareDockerConfig(parent, userConfig)
+    expect((await fs.readdir(dir)).sort()).toEqual([
+      'buildx',
+      'cli-plugins',
+      'config.json',
+      'contexts'
+    ])
+    for (const entry of ['cli-plugins', 'buildx', 'contexts']) {
+      const link = path.join(dir, entry)
+      expect((await fs.lstat(link)).isSymbolicLink()).toBe(true)
+      expect(await fs.readlink(link)).toBe(path.join(userConfig, entry))
+    }
+  })
+
+  it('links only what the user config has', async () => {
+    await fs.mkdir(path.join(userConfig, 'cli-plugins'))
+    const dir = await prepareDockerConfig(parent, userConfig)
+    expect((await fs.readdir(dir)).sort()).toEqual([
+      'cli-plugins',
+      'config.json'
+    ])
+  })
+
+  it('skips every link when the user config directory does not exist', async () => {
+    const dir = await prepareDockerConfig(
+      parent,
+      path.join(userConfig, 'missing')
+    )
+    expect(await fs.readdir(dir)).toEqual(['config.json'])
+  })
+
+  it('makes a new directory on each call', async () => {
+    const first = await prepareDockerConfig(parent, userConfig)
+    const second = await prepareDockerConfig(parent, userConfig)
+    expect(first).not.toBe(second)
+  })
+})

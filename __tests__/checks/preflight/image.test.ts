@@ -1,0 +1,571 @@
+import { createHash } from 'node:crypto'
+import { Readable } from 'node:stream'
+import { describe, expect, it } from '@jest/globals'
+import {
+  AARCH64_BINARY,
+  X86_64_BINARY,
+  gzipTar,
+  tar,
+  type FixtureEntry
+} from '../../../__fixtures__/layers.js'
+import type { Fetch, RegistryAuth } from '../../../src/aws/ecr.js'
+import {
+  applyOverride,
+  imageChecks,
+  mergeLayers,
+  preflightImage,
+  resolvePath,
+  scanLayer,
+  sizeCheck,
+  wantedPaths,
+  type StartConfig
+} from '../../../src/checks/preflight/image.js'
+import type { Check } from '../../../src/checks/preflight/checks.js'
+
+const DOTNET_BASE: StartConfig = {
+  architecture: 'arm64',
+  os: 'linux',
+  entrypoint: ['/lambda-entrypoint.sh'],
+  cmd: ['MinimalApi'],
+  env: ['PATH=/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin'],
+  workingDir: '/var/task'
+}
+
+const BUSYBOX_APP: StartConfig = {
+  architecture: 'arm64',
+  os: 'linux',
+  entrypoint: ['/bin/busybox', 'httpd', '-f', '-p', '8080'],
+  cmd: [],
+  env: [],
+  workingDir: undefined
+}
+
+/** A .NET base image of the right CPU, as layers. */
+function dotnetBaseLayers(binary: Buffer): FixtureEntry[][] {
+  return [
+    [
+      { path: 'usr/bin/bash', content: binary, mode: 0o755 },
+      { path: 'bin', type: '2', linkTarget: 'usr/bin' },
+      {
+        path: 'lambda-entrypoint.sh',
+        content: '#!/bin/bash\nexec /var/runtime/bootstrap\n',
+        mode: 0o755
+      },
+      {
+        path: 'var/runtime/bootstrap',
+        content: '#!/bin/bash\nexec dotnet\n',
+        mode: 0o755
+      },
+      { path: 'var/lang/bin/dotnet', content: binary, mode: 0o755 }
+    ]
+  ]
+}
+
+function appLayer(extra: FixtureEntry[] = []): FixtureEntry[] {
+  return [
+    { path: 'var/task/MinimalApi.dll', content: 'MZ\x90\x00' },
+    { path: 'var/task/MinimalApi.runtimeconfig.json', content: '{}' },
+    { path: 'var/task/MinimalApi', content: AARCH64_BINARY, mode: 0o755 },
+    ...extra
+  ]
+}
+
+function* once(data: Buffer): Generator<Buffer> {
+  yield data
+}
+
+async function checksFor(
+  start: StartConfig,
+  layers: FixtureEntry[][],
+  bytes = 1024
+): Promise<Check[]> {
+  const wanted = wantedPaths(start)
+  const scans = []
+  for (const layer of layers)
+    scans.push(await scanLayer(once(tar(layer)), wanted))
+  return imageChecks(start, mergeLayers(scans), 'arm64', bytes)
+}
+
+function byId(checks: Check[]): Record<string, string> {
+  return Object.fromEntries(checks.map(check => [check.id, check.result]))
+}
+
+describe('image checks on the AWS .NET base image', () => {
+  it('pass for an arm64 app with its assembly named by CMD', async () => {
+    const checks = await checksFor(DOTNET_BASE, [
+      ...dotnetBaseLayers(AARCH64_BINARY),
+      appLayer()
+    ])
+    expect(byId(checks)).toEqual({
+      'image.entrypoint': 'pass',
+      'image.bootstrap': 'pass',
+      'image.cmd': 'pass',
+      'image.extensions': 'pass',
+      'image.size': 'pass'
+    })
+    // The script entrypoint's interpreter was followed through the /bin symlink.
+    expect(checks[0]?.message).toContain('/bin/bash (→ /usr/bin/bash)')
+    expect(checks[0]?.message).toContain('AArch64 ELF binary')
+  })
+
+  it.each<[string, FixtureEntry[], string, RegExp]>([
+    [
+      'an x86-64 extension in an arm64 image',
+      [
+        {
+          path: 'opt/extensions/telemetry',
+          content: X86_64_BINARY,
+          mode: 0o755
+        }
+      ],
+      'fail',
+      /\/opt\/extensions\/telemetry is a 64-bit x86-64 ELF binary but the function runs on arm64 \(AArch64\)[\s\S]*linux-arm64/
+    ],
+    [
+      'an extension that is not executable',
+      [
+        {
+          path: 'opt/extensions/telemetry',
+          content: AARCH64_BINARY,
+          mode: 0o644
+        }
+      ],
+      'fail',
+      /not executable \(mode 644\)/
+    ],
+    [
+      'an extension that is a text file',
+      [{ path: 'opt/extensions/README', content: 'docs', mode: 0o755 }],
+      'fail',
+      /neither an ELF binary nor a #! script/
+    ],
+    [
+      'a directory in /opt/extensions',
+      [{ path: 'opt/extensions/lib', type: '5' }],
+      'warn',
+      /Lambda only starts files directly in \/opt\/extensions/
+    ],
+    [
+      'a right-CPU extension',
+      [
+        {
+          path: 'opt/extensions/telemetry',
+          content: AARCH64_BINARY,
+          mode: 0o755
+        }
+      ],
+      'pass',
+      /AArch64 ELF binary/
+    ],
+    [
+      'a script extension whose interpreter is x86-64',
+      [
+        {
+          path: 'opt/extensions/wrapper',
+          content: '#!/usr/local/bin/x86sh\n',
+          mode: 0o755
+        },
+        { path: 'usr/local/bin/x86sh', content: X86_64_BINARY, mode: 0o755 }
+      ],
+      'fail',
+      /script for \/usr\/local\/bin\/x86sh; \/usr\/local\/bin\/x86sh is a 64-bit x86-64 ELF binary/
+    ],
+    [
+      'a script extension whose interpreter is outside the directories read',
+      [
+        {
+          path: 'opt/extensions/wrapper',
+          content: '#!/opt/tools/sh\n',
+          mode: 0o755
+        }
+      ],
+      'warn',
+      /\/opt\/tools\/sh is outside the directories preflight reads/
+    ]
+  ])('%s', async (_name, extra, result, message) => {
+    const checks = await checksFor(DOTNET_BASE, [
+      ...dotnetBaseLayers(AARCH64_BINARY),
+      appLayer(extra)
+    ])
+    const extension = checks.find(check =>
+      check.id.startsWith('image.extension:')
+    )
+    expect(extension?.message).toMatch(message)
+    expect(extension?.result).toBe(result)
+  })
+
+  it.each<[string, string[], FixtureEntry[], string, RegExp]>([
+    [
+      'a handler string',
+      ['MinimalApi::MinimalApi.Function::FunctionHandler'],
+      [],
+      'fail',
+      /handler string[\s\S]*CMD \["MinimalApi"\][\s\S]*#1032/
+    ],
+    [
+      'no CMD',
+      [],
+      [],
+      'fail',
+      /has no CMD[\s\S]*Apps in \/var\/task: MinimalApi/
+    ],
+    [
+      'a CMD naming an assembly that is not there',
+      ['MinimalAPI'],
+      [],
+      'fail',
+      /\/var\/task\/MinimalAPI.dll is not in the image[\s\S]*Apps in \/var\/task: MinimalApi/
+    ],
+    [
+      'an app host published for the other CPU',
+      ['MinimalApi'],
+      [{ path: 'var/task/MinimalApi', content: X86_64_BINARY, mode: 0o755 }],
+      'warn',
+      /app host \/var\/task\/MinimalApi is a 64-bit x86-64 ELF binary[\s\S]*-a \$TARGETARCH/
+    ]
+  ])('CMD: %s', async (_name, cmd, extra, result, message) => {
+    const start = { ...DOTNET_BASE, cmd }
+    const checks = await checksFor(start, [
+      ...dotnetBaseLayers(AARCH64_BINARY),
+      appLayer(),
+      ...(extra.length > 0 ? [extra] : [])
+    ])
+    const check = checks.find(c => c.id === 'image.cmd')
+    expect(check?.result).toBe(result)
+    expect(check?.message).toMatch(message)
+  })
+
+  it('fails when the base image itself is for the other CPU', async () => {
+    const checks = await checksFor(DOTNET_BASE, [
+      ...dotnetBaseLayers(X86_64_BINARY),
+      appLayer()
+    ])
+    expect(byId(checks)['image.entrypoint']).toBe('fail')
+    expect(checks[0]?.message).toMatch(
+      /x86-64 ELF binary but the function runs on arm64/
+    )
+  })
+})
+
+describe('whiteouts', () => {
+  const lower = [
+    { path: 'opt/extensions/old', content: X86_64_BINARY, mode: 0o755 },
+    { path: 'opt/extensions/kept', content: AARCH64_BINARY, mode: 0o755 }
+  ]
+
+  it.each<[string, FixtureEntry[], string[]]>([
+    [
+      '.wh.<name> deletes a file of a lower layer',
+      [{ path: 'opt/extensions/.wh.old' }],
+      ['/opt/extensions/kept']
+    ],
+    [
+      '.wh.<dir> deletes a whole directory',
+      [{ path: 'opt/.wh.extensions' }],
+      []
+    ],
+    [
+      '.wh..wh..opq hides the lower directory but keeps its own layer',
+      [
+        { path: 'opt/extensions/.wh..wh..opq' },
+        { path: 'opt/extensions/new', content: AARCH64_BINARY, mode: 0o755 }
+      ],
+      ['/opt/extensions/new']
+    ],
+    [
+      'a file replaces a lower directory',
+      [{ path: 'opt/extensions', content: 'x' }],
+      ['/opt/extensions']
+    ],
+    [
+      'nothing deleted',
+      [{ path: 'other', content: 'x' }],
+      ['/opt/extensions/kept', '/opt/extensions/old']
+    ]
+  ])('%s', async (_name, upper, expected) => {
+    const wanted = wantedPaths(BUSYBOX_APP)
+    const files = mergeLayers([
+      await scanLayer(once(tar(lower)), wanted),
+      await scanLayer(once(tar(upper)), wanted)
+    ])
+    expect(
+      [...files.keys()]
+        .filter(path => path.startsWith('/opt/extensions'))
+        .sort()
+    ).toEqual(expected)
+  })
+
+  it('a deleted wrong-CPU extension no longer fails the image', async () => {
+    const checks = await checksFor(BUSYBOX_APP, [
+      [{ path: 'bin/busybox', content: AARCH64_BINARY, mode: 0o755 }, ...lower],
+      [{ path: 'opt/extensions/.wh.old' }]
+    ])
+    expect(checks.filter(check => check.result !== 'pass')).toEqual([])
+  })
+})
+
+describe('images not on the AWS .NET base', () => {
+  it('pass with their own entrypoint and report what they found', async () => {
+    const checks = await checksFor(BUSYBOX_APP, [
+      [{ path: 'bin/busybox', content: AARCH64_BINARY, mode: 0o755 }]
+    ])
+    expect(byId(checks)).toEqual({
+      'image.entrypoint': 'pass',
+      'image.cmd': 'pass',
+      'image.extensions': 'pass',
+      'image.size': 'pass'
+    })
+    expect(checks.find(c => c.id === 'image.cmd')?.message).toContain(
+      'own entrypoint "/bin/busybox"'
+    )
+  })
+
+  it('finds a relative program on PATH, through a hard link', async () => {
+    const start = {
+      ...BUSYBOX_APP,
+      entrypoint: ['sh', '-c', 'x'],
+      env: ['PATH=/usr/bin:/bin']
+    }
+    const checks = await checksFor(start, [
+      [
+        { path: 'bin/busybox', content: X86_64_BINARY, mode: 0o755 },
+        { path: 'bin/sh', type: '1', linkTarget: 'bin/busybox' }
+      ]
+    ])
+    expect(checks[0]?.result).toBe('fail')
+    expect(checks[0]?.message).toMatch(
+      /\/bin\/sh is a 64-bit x86-64 ELF binary/
+    )
+  })
+
+  it('fails an entrypoint that is not in the image', async () => {
+    const checks = await checksFor(BUSYBOX_APP, [
+      [{ path: 'other', content: 'x' }]
+    ])
+    expect(checks[0]?.result).toBe('fail')
+    expect(checks[0]?.message).toContain('/bin/busybox is not in the image')
+  })
+})
+
+describe('resolvePath', () => {
+  it('gives up on a symlink loop', async () => {
+    const files = mergeLayers([
+      await scanLayer(
+        once(
+          tar([
+            { path: 'a', type: '2', linkTarget: 'b' },
+            { path: 'b', type: '2', linkTarget: 'a' }
+          ])
+        ),
+        new Set()
+      )
+    ])
+    expect(resolvePath(files, '/a').file).toBeUndefined()
+  })
+})
+
+describe('sizeCheck', () => {
+  it.each([
+    [100 * 1024 ** 2, 'pass'],
+    [8 * 1024 ** 3 - 1, 'pass'],
+    [8 * 1024 ** 3, 'warn'],
+    [10 * 1024 ** 3 - 1, 'warn'],
+    [10 * 1024 ** 3, 'fail']
+  ])('%i bytes → %s', (bytes, result) => {
+    expect(sizeCheck(bytes).result).toBe(result)
+  })
+})
+
+describe('preflightImage over the registry API', () => {
+  const auth: RegistryAuth = {
+    username: 'AWS',
+    password: 'secret',
+    endpoint: 'https://123456789012.dkr.ecr.us-east-1.amazonaws.com'
+  }
+  const digest = (data: Buffer | string): string =>
+    `sha256:${createHash('sha256').update(data).digest('hex')}`
+
+  function registry(layers: Buffer[], config: object) {
+    const configBlob = JSON.stringify(config)
+    const blobs = new Map<string, Buffer>([
+      [digest(configBlob), Buffer.from(configBlob)]
+    ])
+    for (const layer of layers) blobs.set(digest(layer), layer)
+    const manifest = JSON.stringify({
+      schemaVersion: 2,
+      config: { digest: digest(configBlob) },
+      layers: layers.map(layer => ({
+        mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
+        digest: digest(layer),
+        size: layer.length
+      }))
+    })
+    const requests: string[] = []
+    const fetchImpl: Fetch = (input, init) => {
+      const url =
+        typeof input === 'string'
+          ? input
+          : input instanceof URL
+            ? input.href
+            : input.url
+      requests.push(url)
+      const prefix = `${auth.endpoint}/v2/team/api/blobs/`
+      if (!url.startsWith(prefix))
+        return Promise.resolve(new Response('', { status: 404 }))
+      expect(new Headers(init?.headers).get('authorization')).toBe(
+        `Basic ${Buffer.from('AWS:secret').toString('base64')}`
+      )
+      expect(init?.redirect).toBe('follow')
+      const blob = blobs.get(url.slice(prefix.length))
+      if (blob === undefined)
+        return Promise.resolve(new Response('', { status: 404 }))
+      // Streamed in small pieces, as a network body is.
+      const body = Readable.toWeb(
+        Readable.from(chunksOf(blob, 1000))
+      ) as ReadableStream
+      return Promise.resolve(new Response(body, { status: 200 }))
+    }
+    return { manifest, configText: configBlob, fetchImpl, requests }
+  }
+
+  function* chunksOf(data: Buffer, size: number): Generator<Buffer> {
+    for (let i = 0; i < data.length; i += size) yield data.subarray(i, i + size)
+  }
+
+  it('reads the config and every layer and stops on a wrong-CPU extension', async () => {
+    const base = gzipTar([
+      { path: 'bin/busybox', content: AARCH64_BINARY, mode: 0o755 }
+    ])
+    const app = gzipTar([
+      { path: 'opt/extensions/ext', content: X86_64_BINARY, mode: 0o755 }
+    ])
+    const r = registry([base, app], {
+      architecture: 'arm64',
+      os: 'linux',
+      config: { Entrypoint: ['/bin/busybox', 'httpd'] }
+    })
+    const result = await preflightImage(
+      auth,
+      'team/api',
+      r.manifest,
+      r.configText,
+      'arm64',
+      r.fetchImpl
+    )
+    expect(result.layers).toBe(2)
+    expect(result.uncompressedBytes).toBe(
+      tar([{ path: 'bin/busybox', content: AARCH64_BINARY, mode: 0o755 }])
+        .length +
+        tar([
+          { path: 'opt/extensions/ext', content: X86_64_BINARY, mode: 0o755 }
+        ]).length
+    )
+    expect(byId(result.checks)).toEqual({
+      'image.entrypoint': 'pass',
+      'image.cmd': 'pass',
+      'image.extension:/opt/extensions/ext': 'fail',
+      'image.size': 'pass'
+    })
+    // The config comes from the image check: only the layers are read.
+    expect(r.requests).toHaveLength(2)
+  })
+
+  it('refuses a layer whose content does not match its digest', async () => {
+    const good = gzipTar([
+      { path: 'bin/busybox', content: AARCH64_BINARY, mode: 0o755 }
+    ])
+    const r = registry([good], {
+      architecture: 'arm64',
+      os: 'linux',
+      config: {}
+    })
+    const tampered = r.manifest.replace(digest(good), digest('something else'))
+    const fetchImpl: Fetch = (input, init) => {
+      const url =
+        typeof input === 'string'
+          ? input
+          : input instanceof URL
+            ? input.href
+            : input.url
+      return r.fetchImpl(
+        url.replace(digest('something else'), digest(good)),
+        init
+      )
+    }
+    await expect(
+      preflightImage(
+        auth,
+        'team/api',
+        tampered,
+        r.configText,
+        'arm64',
+        fetchImpl
+      )
+    ).rejects.toThrow(/digest is sha256:[a-f0-9]{64}, not sha256:/)
+  })
+
+  it('reports a missing layer blob with the HTTP status', async () => {
+    const r = registry([], { architecture: 'arm64', os: 'linux', config: {} })
+    const manifest = JSON.stringify({
+      layers: [
+        {
+          mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
+          digest: digest('gone'),
+          size: 1
+        }
+      ]
+    })
+    await expect(
+      preflightImage(
+        auth,
+        'team/api',
+        manifest,
+        r.configText,
+        'arm64',
+        r.fetchImpl
+      )
+    ).rejects.toThrow(/answered HTTP 404/)
+  })
+})
+
+describe("the function's ImageConfig", () => {
+  it.each<[string, Parameters<typeof applyOverride>[1], Partial<StartConfig>]>([
+    [
+      'no override',
+      undefined,
+      { entrypoint: ['/lambda-entrypoint.sh'], cmd: ['MinimalApi'] }
+    ],
+    [
+      'Command replaces CMD only',
+      {
+        entryPoint: undefined,
+        command: ['Other'],
+        workingDirectory: undefined
+      },
+      { entrypoint: ['/lambda-entrypoint.sh'], cmd: ['Other'] }
+    ],
+    [
+      'EntryPoint and WorkingDirectory replace theirs',
+      { entryPoint: ['/app/run'], command: [], workingDirectory: '/app' },
+      { entrypoint: ['/app/run'], cmd: ['MinimalApi'], workingDir: '/app' }
+    ]
+  ])('%s', (_name, override, expected) => {
+    expect(applyOverride(DOTNET_BASE, override)).toMatchObject(expected)
+  })
+
+  it('is what the CMD check judges: a Command override naming the app passes an image without CMD', async () => {
+    const start = applyOverride(
+      { ...DOTNET_BASE, cmd: [] },
+      {
+        entryPoint: undefined,
+        command: ['MinimalApi'],
+        workingDirectory: undefined
+      }
+    )
+    const checks = await checksFor(start, [
+      ...dotnetBaseLayers(AARCH64_BINARY),
+      appLayer()
+    ])
+    expect(checks.find(c => c.id === 'image.cmd')?.result).toBe('pass')
+  })
+})

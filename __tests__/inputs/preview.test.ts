@@ -1,0 +1,170 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { describe, expect, it } from '@jest/globals'
+import { InputError, getInputs } from '../../src/inputs/read.js'
+import type { Inputs } from '../../src/inputs/types.js'
+
+const VALID: Record<string, string> = {
+  'function-name': 'my-api',
+  repository: 'team/my-api',
+  tag: 'abc123',
+  'aws-region': 'eu-west-1'
+}
+
+function parse(
+  values: Record<string, string>,
+  env: NodeJS.ProcessEnv = {}
+): Inputs {
+  const all = { ...VALID, ...values }
+  return getInputs(name => all[name] ?? '', env)
+}
+
+function problems(
+  values: Record<string, string>,
+  env: NodeJS.ProcessEnv = {}
+): string[] {
+  try {
+    parse(values, env)
+  } catch (error) {
+    if (error instanceof InputError) return error.problems
+    throw error
+  }
+  return []
+}
+
+function pullRequestEvent(number: number, headSha: string): NodeJS.ProcessEnv {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'event-'))
+  const file = path.join(dir, 'event.json')
+  writeFileSync(
+    file,
+    JSON.stringify({ number, pull_request: { number, head: { sha: headSha } } })
+  )
+  return { GITHUB_EVENT_NAME: 'pull_request', GITHUB_EVENT_PATH: file }
+}
+
+describe('preview inputs', () => {
+  it('takes the pull request from a pull_request event and tags the image pr-<n>-<sha>', () => {
+    const inputs = parse({ mode: 'preview' }, pullRequestEvent(42, 'f00d'))
+    expect(inputs).toMatchObject({
+      mode: 'preview',
+      pullRequest: 42,
+      tag: 'pr-42-abc123',
+      headSha: 'f00d',
+      previewUrlAuth: 'NONE',
+      preview: { name: 'my-api-pr-42', shortened: false }
+    })
+  })
+
+  it('prefers the pull-request input and uses the name template, with the name of a function ARN', () => {
+    const inputs = parse(
+      {
+        mode: 'cleanup',
+        'function-name':
+          'arn:aws:lambda:eu-west-1:123456789012:function:my-api',
+        'pull-request': '7',
+        'preview-function-name': 'preview-{number}-{function}'
+      },
+      pullRequestEvent(42, 'f00d')
+    )
+    expect(inputs.pullRequest).toBe(7)
+    expect(inputs.preview?.name).toBe('preview-7-my-api')
+    // cleanup builds nothing: the tag is left as given
+    expect(inputs.tag).toBe('abc123')
+  })
+
+  it('leaves deploy runs alone', () => {
+    const inputs = parse({}, pullRequestEvent(42, 'f00d'))
+    expect(inputs.mode).toBe('deploy')
+    expect(inputs.tag).toBe('abc123')
+    expect(inputs.preview).toBeUndefined()
+  })
+
+  it.each<[Record<string, string>, NodeJS.ProcessEnv, RegExp]>([
+    [
+      { mode: 'preview' },
+      { GITHUB_EVENT_NAME: 'push' },
+      /^pull-request is required with mode: preview: it comes from the event payload of pull_request and pull_request_target events \(this run is a push event\)/
+    ],
+    [{ mode: 'cleanup' }, {}, /^pull-request is required with mode: cleanup/],
+    [
+      { mode: 'previews' },
+      {},
+      /^mode "previews" must be deploy, preview .* or cleanup/
+    ],
+    [
+      { mode: 'preview', 'pull-request': '#7' },
+      {},
+      /^pull-request "#7" must be a pull request number/
+    ],
+    [
+      { mode: 'preview', 'pull-request': '7', 'preview-url-auth': 'public' },
+      {},
+      /^preview-url-auth "public" must be NONE .* or AWS_IAM/
+    ],
+    [
+      {
+        mode: 'preview',
+        'pull-request': '7',
+        'preview-function-name': '{function}-preview'
+      },
+      {},
+      /^preview-function-name "\{function\}-preview" must contain \{number\}/
+    ],
+    [
+      {
+        mode: 'preview',
+        'pull-request': '7',
+        'preview-function-name': '{function}.pr.{number}'
+      },
+      {},
+      /is not a Lambda function name/
+    ]
+  ])('%j %j → %s', (values, env, expected) => {
+    const found = problems(values, env)
+    expect(found).toHaveLength(1)
+    expect(found[0]).toMatch(expected)
+  })
+
+  it('shortens a long preview name to 64 characters', () => {
+    const inputs = parse({
+      mode: 'preview',
+      'pull-request': '123',
+      'function-name': 'x'.repeat(60)
+    })
+    expect(inputs.preview?.shortened).toBe(true)
+    expect(inputs.preview?.name).toHaveLength(64)
+  })
+})
+
+describe('cleanup inputs', () => {
+  it('need no tag and no GITHUB_SHA: a cleanup builds nothing', () => {
+    const inputs = getInputs(
+      name =>
+        ({
+          mode: 'cleanup',
+          'pull-request': '7',
+          'function-name': 'my-api',
+          repository: 'team/my-api',
+          'aws-region': 'eu-west-1'
+        })[name] ?? '',
+      {}
+    )
+    expect(inputs.mode).toBe('cleanup')
+    expect(inputs.preview?.name).toBe('my-api-pr-7')
+  })
+
+  it('a deploy still needs a tag', () => {
+    expect(() =>
+      getInputs(
+        name =>
+          ({
+            'function-name': 'my-api',
+            repository: 'team/my-api',
+            'aws-region': 'eu-west-1'
+          })[name] ?? '',
+        {}
+      )
+    ).toThrow(/tag is empty and GITHUB_SHA is not set/)
+  })
+})

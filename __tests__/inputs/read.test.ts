@@ -1,0 +1,509 @@
+import { describe, expect, it } from '@jest/globals'
+import { InputError, getInputs } from '../../src/inputs/read.js'
+import type { Inputs } from '../../src/inputs/types.js'
+
+const ARN = 'arn:aws:lambda:eu-west-1:123456789012:function:my-api'
+const URI = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/my-api'
+
+/** The smallest set of inputs that is valid on its own. */
+const VALID: Record<string, string> = {
+  'function-name': 'my-api',
+  repository: 'team/my-api',
+  tag: 'v1',
+  'aws-region': 'eu-west-1'
+}
+
+type Values = Record<string, string>
+
+function reader(values: Values): (name: string) => string {
+  return name => values[name] ?? ''
+}
+
+function parse(values: Values, env: NodeJS.ProcessEnv = {}): Inputs {
+  return getInputs(reader({ ...VALID, ...values }), env)
+}
+
+/** The problems getInputs reports for these inputs (none when it accepts them). */
+function problems(values: Values, env: NodeJS.ProcessEnv = {}): string[] {
+  try {
+    parse(values, env)
+  } catch (error) {
+    if (error instanceof InputError) return error.problems
+    throw error
+  }
+  return []
+}
+
+describe('getInputs with valid inputs', () => {
+  it('fills defaults for everything optional', () => {
+    expect(parse({})).toEqual({
+      functionName: 'my-api',
+      functionNames: ['my-api'],
+      publish: false,
+      alias: undefined,
+      canary: undefined,
+      source: { kind: 'build' },
+      repository: { name: 'team/my-api', registryId: undefined },
+      tag: 'v1',
+      architecture: undefined,
+      context: '.',
+      file: undefined,
+      target: undefined,
+      buildArgs: [],
+      labels: [],
+      cacheFrom: [],
+      cacheTo: [],
+      waitTimeoutMs: 300_000,
+      smokeTest: true,
+      smokeUrl: undefined,
+      smokePath: '/',
+      smokeExpectStatus: 200,
+      smokeExpectBody: undefined,
+      smokeTimeoutMs: 120_000,
+      rollbackOnFailure: true,
+      region: 'eu-west-1',
+      preflight: 'strict',
+      eventSource: undefined,
+      mode: 'deploy',
+      pullRequest: undefined,
+      preview: undefined,
+      previewUrlAuth: 'NONE',
+      githubToken: undefined,
+      headSha: undefined
+    })
+  })
+
+  it('trims values and passes context, file and target through', () => {
+    const inputs = parse({
+      'function-name': '  my-api\n',
+      context: 'src/Api',
+      file: 'src/Api/Dockerfile.lambda',
+      target: 'runtime'
+    })
+    expect(inputs.functionName).toBe('my-api')
+    expect(inputs.context).toBe('src/Api')
+    expect(inputs.file).toBe('src/Api/Dockerfile.lambda')
+    expect(inputs.target).toBe('runtime')
+  })
+})
+
+describe('function-name', () => {
+  it.each([
+    ['my-api', 'my-api'],
+    ['My_Api-2', 'My_Api-2'],
+    ['a'.repeat(64), 'a'.repeat(64)],
+    [ARN, ARN],
+    ['123456789012:function:my-api', '123456789012:function:my-api'],
+    [
+      'arn:aws-cn:lambda:cn-north-1:123456789012:function:my-api',
+      'arn:aws-cn:lambda:cn-north-1:123456789012:function:my-api'
+    ]
+  ])('accepts %p', (input, expected) => {
+    const region = input.includes('cn-north-1') ? 'cn-north-1' : 'eu-west-1'
+    expect(
+      parse({ 'function-name': input, 'aws-region': region }).functionName
+    ).toBe(expected)
+  })
+
+  it.each([
+    ['a space', 'my api'],
+    ['a dot', 'my.api'],
+    ['65 characters', 'a'.repeat(65)],
+    ['a version qualifier', `${ARN}:7`],
+    ['an alias qualifier', `${ARN}:live`],
+    ['a layer ARN', 'arn:aws:lambda:eu-west-1:123456789012:layer:deps']
+  ])('rejects %s, naming both accepted forms', (_label, input) => {
+    expect(problems({ 'function-name': input })).toEqual([
+      `function-name "${input}" is not a function name (1-64 letters, digits, - or _) or a function ARN without qualifier (arn:aws:lambda:<region>:<account>:function:<name>).`
+    ])
+  })
+
+  it('is required', () => {
+    expect(problems({ 'function-name': '' })).toEqual([
+      expect.stringMatching(
+        /^function-name is required: .*\(my-api\).*arn:aws:lambda:/
+      )
+    ])
+  })
+})
+
+describe('repository', () => {
+  it.each([
+    ['team/my-api', { name: 'team/my-api', registryId: undefined }],
+    ['my-api', { name: 'my-api', registryId: undefined }],
+    [
+      'org/team/my_api.v2',
+      { name: 'org/team/my_api.v2', registryId: undefined }
+    ],
+    [URI, { name: 'team/my-api', registryId: '123456789012' }],
+    [
+      '123456789012.dkr.ecr-fips.us-east-1.amazonaws.com/my-api',
+      { name: 'my-api', registryId: '123456789012' }
+    ]
+  ])('parses %p', (input, expected) => {
+    const region = input.includes('us-east-1') ? 'us-east-1' : 'eu-west-1'
+    expect(
+      parse({ repository: input, 'aws-region': region }).repository
+    ).toEqual(expected)
+  })
+
+  it.each([
+    ['uppercase', 'Team/My-Api'],
+    ['a tag', 'team/my-api:latest'],
+    ['a digest', `team/my-api@sha256:${'a'.repeat(64)}`],
+    ['a URI with a tag', `${URI}:v1`],
+    ['one character', 'a'],
+    ['a leading separator', '-my-api'],
+    ['a doubled slash', 'team//my-api']
+  ])('rejects %s, naming the accepted forms', (_label, input) => {
+    expect(problems({ repository: input })).toEqual([
+      `repository "${input}" is not an ECR repository name (lowercase letters, digits, and . _ - / separators, 2-256 characters) or URI (<account>.dkr.ecr.<region>.amazonaws.com/<name>); give it without a tag or digest.`
+    ])
+  })
+
+  it('is required', () => {
+    expect(problems({ repository: '' })).toEqual([
+      expect.stringMatching(/^repository is required: .*team\/my-api.*dkr\.ecr/)
+    ])
+  })
+})
+
+describe('tag', () => {
+  it.each([
+    ['v1', 'v1'],
+    ['_build', '_build'],
+    ['1.2.3-rc.1_b', '1.2.3-rc.1_b'],
+    ['a'.repeat(128), 'a'.repeat(128)]
+  ])('accepts %p', (tag, expected) => {
+    expect(parse({ tag }).tag).toBe(expected)
+  })
+
+  it.each([
+    ['129 characters', 'a'.repeat(129)],
+    ['a leading dot', '.v1'],
+    ['a leading dash', '-v1'],
+    ['a slash', 'feature/x'],
+    ['a colon', 'v1:2'],
+    ['an @', 'v1@x'],
+    ['a space', 'v 1']
+  ])('rejects %s', (_label, tag) => {
+    expect(problems({ tag })).toEqual([
+      `tag "${tag}" is not a valid image tag: it must match [A-Za-z0-9_][A-Za-z0-9_.-]{0,127} (no slashes, colons or @).`
+    ])
+  })
+
+  it('defaults to GITHUB_SHA', () => {
+    const sha = 'f'.repeat(40)
+    expect(parse({ tag: '' }, { GITHUB_SHA: sha }).tag).toBe(sha)
+  })
+
+  it('prefers the tag input to GITHUB_SHA', () => {
+    expect(parse({ tag: 'v2' }, { GITHUB_SHA: 'f'.repeat(40) }).tag).toBe('v2')
+  })
+
+  it('reports a missing tag when GITHUB_SHA is not set either', () => {
+    expect(problems({ tag: '' })).toEqual([
+      'tag is empty and GITHUB_SHA is not set: give a tag matching [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}.'
+    ])
+  })
+})
+
+describe('architecture', () => {
+  it.each([
+    ['', undefined],
+    ['x86_64', 'x86_64'],
+    ['arm64', 'arm64'],
+    ['ARM64', 'arm64'],
+    ['X86_64', 'x86_64']
+  ])('%p → %p', (architecture, expected) => {
+    expect(parse({ architecture }).architecture).toBe(expected)
+  })
+
+  it.each(['amd64', 'aarch64', 'linux/arm64'])(
+    'rejects the docker-style name %p',
+    architecture => {
+      expect(problems({ architecture })).toEqual([
+        `architecture "${architecture}" must be x86_64 or arm64 (Lambda's names), or left empty to use the function's.`
+      ])
+    }
+  )
+})
+
+describe('durations', () => {
+  it.each([
+    ['90s', 90_000],
+    ['5m', 300_000],
+    ['1m30s', 90_000],
+    ['500ms', 500],
+    ['45', 45_000],
+    ['1h', 3_600_000]
+  ])('wait-timeout and smoke-timeout %p → %p ms', (text, ms) => {
+    const inputs = parse({ 'wait-timeout': text, 'smoke-timeout': text })
+    expect(inputs.waitTimeoutMs).toBe(ms)
+    expect(inputs.smokeTimeoutMs).toBe(ms)
+  })
+
+  it.each(['5 minutes', '1.5m', '0', '0s', '-30', 'soon'])(
+    'rejects %p',
+    text => {
+      expect(problems({ 'wait-timeout': text })).toEqual([
+        `wait-timeout "${text}" is not a duration: use a number of seconds or forms like 90s, 5m, 1m30s, 1h.`
+      ])
+      expect(problems({ 'smoke-timeout': text })).toEqual([
+        expect.stringMatching(
+          /^smoke-timeout ".*" is not a duration: .*90s, 5m, 1m30s/
+        )
+      ])
+    }
+  )
+})
+
+describe('booleans', () => {
+  it.each([
+    ['', true],
+    ['true', true],
+    ['TRUE', true],
+    ['false', false],
+    ['False', false]
+  ])('smoke-test and rollback-on-failure %p → %p', (text, expected) => {
+    const inputs = parse({ 'smoke-test': text, 'rollback-on-failure': text })
+    expect(inputs.smokeTest).toBe(expected)
+    expect(inputs.rollbackOnFailure).toBe(expected)
+  })
+
+  it.each(['yes', '1', 'no', 'off'])('rejects %p', text => {
+    expect(
+      problems({ 'smoke-test': text, 'rollback-on-failure': text })
+    ).toEqual([
+      `smoke-test "${text}" must be true or false.`,
+      `rollback-on-failure "${text}" must be true or false.`
+    ])
+  })
+})
+
+describe('smoke test inputs', () => {
+  it.each([
+    'https://abc123.lambda-url.eu-west-1.on.aws',
+    'http://localhost:8080/base'
+  ])('accepts the smoke-url %p', url => {
+    expect(parse({ 'smoke-url': url }).smokeUrl).toBe(url)
+  })
+
+  it.each([
+    'ftp://example.com',
+    'abc123.lambda-url.eu-west-1.on.aws',
+    'file:///etc/passwd'
+  ])('rejects the smoke-url %p with an example of one', url => {
+    expect(problems({ 'smoke-url': url })).toEqual([
+      `smoke-url "${url}" is not an http(s) URL (for example https://abc123.lambda-url.us-east-1.on.aws).`
+    ])
+  })
+
+  it('accepts a smoke-path starting with /', () => {
+    expect(parse({ 'smoke-path': '/health?full=1' }).smokePath).toBe(
+      '/health?full=1'
+    )
+  })
+
+  it('rejects a smoke-path without a leading /', () => {
+    expect(problems({ 'smoke-path': 'health' })).toEqual([
+      'smoke-path "health" must start with / (for example /health).'
+    ])
+  })
+
+  it.each([
+    ['204', 204],
+    ['404', 404],
+    ['100', 100],
+    ['599', 599]
+  ])('smoke-expect-status %p → %p', (text, status) => {
+    expect(parse({ 'smoke-expect-status': text }).smokeExpectStatus).toBe(
+      status
+    )
+  })
+
+  it.each(['99', '600', '2000', '20', 'ok', '2e2', '200.0'])(
+    'rejects smoke-expect-status %p',
+    text => {
+      expect(problems({ 'smoke-expect-status': text })).toEqual([
+        `smoke-expect-status "${text}" must be an HTTP status code from 100 to 599.`
+      ])
+    }
+  )
+
+  it.each(['Healthy', 'status: "ok"', '/health', 'a/b', '/api/v1/health'])(
+    'reads smoke-expect-body %p as a substring',
+    text => {
+      expect(parse({ 'smoke-expect-body': text }).smokeExpectBody).toEqual({
+        kind: 'substring',
+        text
+      })
+    }
+  )
+
+  it('reads /pattern/flags as a regular expression', () => {
+    const body = parse({
+      'smoke-expect-body': '/^"?healthy"?$/i'
+    }).smokeExpectBody
+    if (body?.kind !== 'regex')
+      throw new Error(`expected a regex, got ${JSON.stringify(body)}`)
+    expect(body.regex.source).toBe('^"?healthy"?$')
+    expect(body.regex.flags).toBe('i')
+    expect(body.regex.test('HEALTHY')).toBe(true)
+    expect(body.regex.test('unhealthy')).toBe(false)
+  })
+
+  it('reports an invalid regular expression with the engine message', () => {
+    expect(problems({ 'smoke-expect-body': '/status: (ok/' })).toEqual([
+      expect.stringMatching(
+        /^smoke-expect-body \/status: \(ok\/ is not a valid \/regular expression\/: .*Unterminated group/
+      )
+    ])
+  })
+})
+
+describe('region', () => {
+  it.each([
+    [
+      'the aws-region input',
+      { 'aws-region': 'eu-central-1' },
+      { AWS_REGION: 'us-east-1' },
+      'eu-central-1'
+    ],
+    [
+      'a function ARN',
+      { 'aws-region': '', 'function-name': ARN },
+      { AWS_REGION: 'us-east-1' },
+      'eu-west-1'
+    ],
+    [
+      'a repository URI',
+      { 'aws-region': '', repository: URI },
+      { AWS_REGION: 'us-east-1' },
+      'eu-west-1'
+    ],
+    [
+      'AWS_REGION',
+      { 'aws-region': '' },
+      { AWS_REGION: 'us-east-1', AWS_DEFAULT_REGION: 'us-west-2' },
+      'us-east-1'
+    ],
+    [
+      'AWS_DEFAULT_REGION',
+      { 'aws-region': '' },
+      { AWS_DEFAULT_REGION: 'us-west-2' },
+      'us-west-2'
+    ],
+    ['GovCloud', { 'aws-region': 'us-gov-west-1' }, {}, 'us-gov-west-1']
+  ])(
+    'comes from %s',
+    (_label, values: Values, env: NodeJS.ProcessEnv, expected) => {
+      expect(parse(values, env).region).toBe(expected)
+    }
+  )
+
+  it('is required', () => {
+    expect(problems({ 'aws-region': '' })).toEqual([
+      'aws-region: no AWS region. Set aws-region, or AWS_REGION (aws-actions/configure-aws-credentials sets it).'
+    ])
+  })
+
+  it.each(['Europe', 'eu-west', 'EU-WEST-1'])('rejects %p', region => {
+    expect(problems({ 'aws-region': region })).toEqual([
+      `aws-region "${region}" is not an AWS region such as eu-west-1.`
+    ])
+  })
+
+  it('rejects a function ARN in another region than aws-region', () => {
+    expect(
+      problems({ 'function-name': ARN, 'aws-region': 'us-east-1' })
+    ).toEqual([
+      'function-name is in eu-west-1 but the deploy runs in us-east-1: Lambda can only run images from an ECR repository in its own region (use ECR replication).'
+    ])
+  })
+
+  it('rejects a repository URI in another region than the function', () => {
+    const repository =
+      '123456789012.dkr.ecr.us-east-1.amazonaws.com/team/my-api'
+    expect(
+      problems({ 'function-name': ARN, repository, 'aws-region': '' })
+    ).toEqual([
+      expect.stringMatching(
+        /^repository is in us-east-1 but the deploy runs in eu-west-1: .*ECR replication/
+      )
+    ])
+  })
+})
+
+describe('multiline lists', () => {
+  it('drops blank lines and # comments and trims each line', () => {
+    const inputs = parse({
+      'build-args':
+        'CONFIGURATION=Release\n\n# the SDK image\n  DOTNET_VERSION=8.0  \r\nEMPTY=\nURL=https://x?a=b',
+      labels:
+        '# none yet\norg.opencontainers.image.source=https://github.com/o/r\n',
+      'cache-from': 'type=gha\n\n# and the registry\ntype=registry,ref=x/cache',
+      'cache-to': '  type=gha,mode=max  \n#type=inline'
+    })
+    expect(inputs.buildArgs).toEqual([
+      'CONFIGURATION=Release',
+      'DOTNET_VERSION=8.0',
+      'EMPTY=',
+      'URL=https://x?a=b'
+    ])
+    expect(inputs.labels).toEqual([
+      'org.opencontainers.image.source=https://github.com/o/r'
+    ])
+    expect(inputs.cacheFrom).toEqual(['type=gha', 'type=registry,ref=x/cache'])
+    expect(inputs.cacheTo).toEqual(['type=gha,mode=max'])
+  })
+
+  it.each([
+    ['build-args', 'NO_VALUE'],
+    ['build-args', '=value'],
+    ['labels', 'maintainer'],
+    ['labels', '=x']
+  ])('%s rejects %p as not KEY=VALUE', (name, line) => {
+    expect(problems({ [name]: `GOOD=1\n${line}` })).toEqual([
+      `${name}: "${line}" is not KEY=VALUE (one per line).`
+    ])
+  })
+})
+
+describe('several problems', () => {
+  it('reports them all in one error', () => {
+    let thrown: unknown
+    try {
+      parse({
+        'function-name': 'my api',
+        repository: 'Team/API',
+        tag: '.bad',
+        architecture: 'amd64',
+        'wait-timeout': 'forever',
+        'smoke-path': 'health',
+        'build-args': 'NOPE'
+      })
+    } catch (error) {
+      thrown = error
+    }
+    expect(thrown).toBeInstanceOf(InputError)
+    const error = thrown as InputError
+    expect(error.problems.map(problem => problem.split(' ')[0])).toEqual([
+      'function-name',
+      'repository',
+      'tag',
+      'architecture',
+      'smoke-path',
+      'build-args:',
+      'wait-timeout'
+    ])
+    expect(error.message.split('\n')).toEqual([
+      'Invalid inputs:',
+      ...error.problems.map(problem => `  - ${problem}`)
+    ])
+  })
+
+  it('prefixes a single problem with "Invalid input:"', () => {
+    expect(() => parse({ tag: '.bad' })).toThrow(/^Invalid input: tag "\.bad"/)
+  })
+})

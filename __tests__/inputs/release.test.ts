@@ -1,0 +1,217 @@
+import { describe, expect, it } from '@jest/globals'
+import { InputError, getInputs } from '../../src/inputs/read.js'
+import { parseImageReference } from '../../src/inputs/release.js'
+import type { Inputs } from '../../src/inputs/types.js'
+
+const DIGEST = `sha256:${'a'.repeat(64)}`
+const ECR = '123456789012.dkr.ecr.eu-west-1.amazonaws.com'
+const VALID: Record<string, string> = {
+  'function-name': 'my-api',
+  repository: 'team/my-api',
+  tag: 'v1',
+  'aws-region': 'eu-west-1'
+}
+
+function parse(values: Record<string, string>): Inputs {
+  const all = { ...VALID, ...values }
+  return getInputs(name => all[name] ?? '', {})
+}
+
+function problems(values: Record<string, string>): string[] {
+  try {
+    parse(values)
+  } catch (error) {
+    if (error instanceof InputError) return error.problems
+    throw error
+  }
+  return []
+}
+
+describe('parseImageReference', () => {
+  it.each([
+    ['v1.2.3', { tag: 'v1.2.3', digest: undefined, repository: undefined }],
+    [DIGEST, { tag: undefined, digest: DIGEST, repository: undefined }],
+    [
+      `${ECR}/team/my-api@${DIGEST}`,
+      {
+        tag: undefined,
+        digest: DIGEST,
+        repository: 'team/my-api',
+        region: 'eu-west-1',
+        account: '123456789012',
+        registry: ECR
+      }
+    ],
+    [
+      `${ECR}/team/my-api:v2`,
+      { tag: 'v2', digest: undefined, repository: 'team/my-api' }
+    ],
+    // A URI with a tag and a digest runs the digest.
+    [`${ECR}/api:v2@${DIGEST}`, { tag: undefined, digest: DIGEST }],
+    // Registries other than ECR (the local stand-in) have no region.
+    [
+      `127.0.0.1:4566/api@${DIGEST}`,
+      { registry: '127.0.0.1:4566', region: undefined, repository: 'api' }
+    ]
+  ])('%s', (text, expected) => {
+    expect(parseImageReference(text)).toMatchObject(expected)
+  })
+
+  it.each([
+    `${ECR}/team/my-api`, // neither tag nor digest
+    'sha256:abc',
+    'my api',
+    `${ECR}/Team@${DIGEST}`
+  ])('refuses %s', text => {
+    expect(parseImageReference(text)).toBeUndefined()
+  })
+})
+
+describe('release inputs', () => {
+  it('several functions, one per line, in order', () => {
+    const inputs = parse({
+      'function-name':
+        'api-a\n  arn:aws:lambda:eu-west-1:123456789012:function:api-b\n\n# comment\napi-c\n'
+    })
+    expect(inputs.functionNames).toEqual([
+      'api-a',
+      'arn:aws:lambda:eu-west-1:123456789012:function:api-b',
+      'api-c'
+    ])
+    expect(inputs.functionName).toBe('api-a')
+  })
+
+  it('refuses a function given twice and functions in several regions', () => {
+    expect(
+      problems({
+        'function-name':
+          'api-a\narn:aws:lambda:eu-west-1:123456789012:function:api-a'
+      })
+    ).toEqual([expect.stringContaining('api-a more than once')])
+    expect(
+      problems({
+        'aws-region': '',
+        'function-name':
+          'arn:aws:lambda:eu-west-1:123456789012:function:a\narn:aws:lambda:us-east-1:123456789012:function:b'
+      })
+    ).toContainEqual(expect.stringContaining('several regions'))
+  })
+
+  it('an alias publishes a version; publish alone too', () => {
+    expect(parse({ alias: 'live' })).toMatchObject({
+      alias: 'live',
+      publish: true
+    })
+    expect(parse({ publish: 'true' })).toMatchObject({
+      alias: undefined,
+      publish: true
+    })
+    expect(parse({})).toMatchObject({ publish: false })
+  })
+
+  it.each(['123', 'live!', 'a'.repeat(129)])('refuses alias %s', alias => {
+    expect(problems({ alias })).toEqual([
+      expect.stringContaining(`alias "${alias}" is not a Lambda alias name`)
+    ])
+  })
+
+  it('canary needs an alias and a share between 0 and 100', () => {
+    expect(
+      parse({ alias: 'live', 'canary-percent': '10', 'canary-interval': '90s' })
+        .canary
+    ).toEqual({ percent: 10, intervalMs: 90_000 })
+    expect(parse({ alias: 'live', 'canary-percent': '2.5%' }).canary).toEqual({
+      percent: 2.5,
+      intervalMs: 300_000
+    })
+    expect(problems({ 'canary-percent': '10' })).toEqual([
+      expect.stringContaining('canary-percent needs alias')
+    ])
+    for (const value of ['0', '100', 'ten', '-5'])
+      expect(problems({ alias: 'live', 'canary-percent': value })).toEqual([
+        expect.stringContaining(`canary-percent "${value}"`)
+      ])
+    expect(
+      problems({ alias: 'live', 'canary-percent': '5', 'canary-interval': 'x' })
+    ).toEqual([expect.stringContaining('canary-interval "x"')])
+    // The runner always passes action.yml's default canary-interval.
+    expect(parse({ alias: 'live', 'canary-interval': '5m' }).canary).toBe(
+      undefined
+    )
+  })
+
+  it('rollback-to a tag deploys that tag without a build', () => {
+    const inputs = parse({ 'rollback-to': 'v0.9', tag: '' })
+    expect(inputs.source).toEqual({
+      kind: 'existing',
+      input: 'rollback-to',
+      tag: 'v0.9',
+      digest: undefined,
+      registry: undefined
+    })
+    expect(inputs.tag).toBe('v0.9')
+  })
+
+  it('rollback-to previous needs an alias and no repository', () => {
+    expect(
+      parse({ 'rollback-to': 'previous', alias: 'live', repository: '' }).source
+    ).toEqual({ kind: 'previous' })
+    expect(problems({ 'rollback-to': 'previous' })).toEqual([
+      expect.stringContaining('rollback-to: previous needs alias')
+    ])
+    expect(problems({ 'rollback-to': 'a/b' })).toEqual([
+      expect.stringContaining('rollback-to "a/b"')
+    ])
+  })
+
+  it('image by digest, tag or URI; the URI can stand in for repository', () => {
+    expect(parse({ image: DIGEST }).source).toMatchObject({
+      kind: 'existing',
+      input: 'image',
+      digest: DIGEST
+    })
+    const byUri = parse({
+      repository: '',
+      image: `${ECR}/team/my-api@${DIGEST}`
+    })
+    expect(byUri.repository.name).toBe('team/my-api')
+    expect(byUri.source).toMatchObject({ digest: DIGEST, registry: ECR })
+    expect(parse({ image: 'v7', tag: '' }).tag).toBe('v7')
+  })
+
+  it('an image in another region is refused with the replication hint', () => {
+    const found = problems({
+      image: `123456789012.dkr.ecr.us-east-1.amazonaws.com/team/my-api@${DIGEST}`
+    })
+    expect(found).toEqual([
+      expect.stringMatching(
+        /is in us-east-1 but the function\(s\) are in eu-west-1: .*ECR replication/
+      )
+    ])
+  })
+
+  it('refuses an image of another repository, both image and rollback-to, and bad forms', () => {
+    expect(problems({ image: `${ECR}/other@${DIGEST}` })).toEqual([
+      expect.stringContaining('is in repository other but repository is')
+    ])
+    expect(problems({ image: 'v1', 'rollback-to': 'v0' })).toEqual([
+      expect.stringContaining('give one of them')
+    ])
+    expect(problems({ image: 'not an image' })).toEqual([
+      expect.stringContaining('image "not an image" must be')
+    ])
+  })
+
+  it('preview and cleanup take one function and no release inputs', () => {
+    const env = { mode: 'preview', 'pull-request': '7' }
+    expect(problems({ ...env, 'function-name': 'a\nb' })).toEqual([
+      expect.stringContaining('works on one production function')
+    ])
+    expect(problems({ ...env, alias: 'live' })).toEqual([
+      expect.stringContaining('alias is not used with mode: preview')
+    ])
+    expect(problems({ ...env, 'rollback-to': 'v1' })).toEqual([
+      expect.stringContaining('rollback-to is not used with mode: preview')
+    ])
+  })
+})

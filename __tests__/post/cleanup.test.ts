@@ -1,0 +1,181 @@
+import { existsSync, promises as fs } from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import {
+  afterEach,
+  beforeEach,
+  describe,
+  expect,
+  it,
+  jest
+} from '@jest/globals'
+import * as core from '../../__fixtures__/core.js'
+import { fakeExec } from '../../__fixtures__/exec.js'
+import { STATE } from '../../src/post/saved-state.js'
+
+// post.ts imports @actions/core: mock it first, then import it dynamically.
+jest.unstable_mockModule('@actions/core', () => core)
+const { post } = await import('../../src/post/cleanup.js')
+
+const BUILDER = 'aspnet-lambda-deploy-4242-m3k9x1'
+const REGISTRY = '123456789012.dkr.ecr.us-east-1.amazonaws.com'
+
+let runnerTemp: string
+
+/** A docker config as the main step leaves it after `docker login`. */
+async function loggedInDockerConfig(): Promise<string> {
+  const dir = await fs.mkdtemp(path.join(runnerTemp, 'aspnet-lambda-deploy-'))
+  const auth = Buffer.from('AWS:fake-ecr-password').toString('base64')
+  await fs.writeFile(
+    path.join(dir, 'config.json'),
+    JSON.stringify({ auths: { [REGISTRY]: { auth } } }),
+    { mode: 0o600 }
+  )
+  return dir
+}
+
+const exists = (file: string): Promise<boolean> =>
+  fs.access(file).then(
+    () => true,
+    () => false
+  )
+
+beforeEach(async () => {
+  core.resetCore()
+  runnerTemp = await fs.mkdtemp(
+    path.join(os.tmpdir(), 'post-test-runner-temp-')
+  )
+})
+
+afterEach(async () => {
+  await fs.rm(runnerTemp, { recursive: true, force: true })
+})
+
+describe('post', () => {
+  it('removes the docker config holding the ECR credentials, and nothing else', async () => {
+    const dockerConfig = await loggedInDockerConfig()
+    const neighbour = path.join(runnerTemp, 'other-step-output.txt')
+    await fs.writeFile(neighbour, 'kept')
+    core.setState({ [STATE.dockerConfig]: dockerConfig })
+    const { exec, calls } = fakeExec([])
+
+    await post(exec)
+
+    expect(await exists(dockerConfig)).toBe(false)
+    expect(await fs.readFile(neighbour, 'utf8')).toBe('kept')
+    expect(calls).toEqual([])
+    expect(core.warnings()).toEqual([])
+    expect(core.failures()).toEqual([])
+  })
+
+  it('removes the buildx builder the main step created', async () => {
+    core.setState({ [STATE.builder]: BUILDER })
+    const { exec, argvs } = fakeExec([
+      [['docker', 'buildx', 'rm'], { exitCode: 0 }]
+    ])
+
+    await post(exec)
+
+    expect(argvs()).toEqual([['docker', 'buildx', 'rm', BUILDER]])
+    expect(core.infos()).toContain(`Removed buildx builder ${BUILDER}.`)
+    expect(core.warnings()).toEqual([])
+  })
+
+  it('cleans up both when the main step left both', async () => {
+    const dockerConfig = await loggedInDockerConfig()
+    core.setState({
+      [STATE.dockerConfig]: dockerConfig,
+      [STATE.builder]: BUILDER
+    })
+    let configPresentDuringRm: boolean | undefined
+    const { exec, argvs, calls } = fakeExec([
+      [
+        ['docker', 'buildx', 'rm'],
+        () => {
+          configPresentDuringRm = existsSync(dockerConfig)
+          return { exitCode: 0 }
+        }
+      ]
+    ])
+
+    await post(exec)
+
+    expect(await exists(dockerConfig)).toBe(false)
+    expect(argvs()).toEqual([['docker', 'buildx', 'rm', BUILDER]])
+    // The builder may be recorded only in the run's docker config, so it is
+    // removed with that config, before the config itself goes.
+    expect(calls[0]?.env).toEqual({ DOCKER_CONFIG: dockerConfig })
+    expect(configPresentDuringRm).toBe(true)
+  })
+
+  it('warns but does not fail when docker cannot remove the builder', async () => {
+    core.setState({ [STATE.builder]: BUILDER })
+    const { exec } = fakeExec([
+      [
+        ['docker', 'buildx', 'rm'],
+        { exitCode: 1, stderr: `ERROR: no builder "${BUILDER}" found\n` }
+      ]
+    ])
+
+    await expect(post(exec)).resolves.toBeUndefined()
+
+    expect(core.warnings()).toEqual([
+      `Could not remove buildx builder ${BUILDER}: ERROR: no builder "${BUILDER}" found`
+    ])
+    expect(core.failures()).toEqual([])
+  })
+
+  it('warns but does not fail when docker is not there at all', async () => {
+    core.setState({ [STATE.builder]: BUILDER })
+    const { exec } = fakeExec([
+      [
+        ['docker'],
+        () => {
+          throw new Error('Unable to locate executable file: docker.')
+        }
+      ]
+    ])
+
+    await expect(post(exec)).resolves.toBeUndefined()
+
+    expect(core.warnings()).toEqual([
+      `Could not remove buildx builder ${BUILDER}: Unable to locate executable file: docker.`
+    ])
+    expect(core.failures()).toEqual([])
+  })
+
+  it('warns when the docker config cannot be removed, and still removes the builder', async () => {
+    // A path below a regular file: rm fails with ENOTDIR (force only ignores ENOENT).
+    const file = path.join(runnerTemp, 'not-a-directory')
+    await fs.writeFile(file, '')
+    const dockerConfig = path.join(file, 'aspnet-lambda-deploy-x')
+    core.setState({
+      [STATE.dockerConfig]: dockerConfig,
+      [STATE.builder]: BUILDER
+    })
+    const { exec, argvs } = fakeExec([
+      [['docker', 'buildx', 'rm'], { exitCode: 0 }]
+    ])
+
+    await expect(post(exec)).resolves.toBeUndefined()
+
+    expect(core.warnings()).toHaveLength(1)
+    expect(core.warnings()[0]).toMatch(
+      new RegExp(`^Could not remove ${dockerConfig}: .*ENOTDIR`)
+    )
+    expect(argvs()).toEqual([['docker', 'buildx', 'rm', BUILDER]])
+    expect(core.failures()).toEqual([])
+  })
+
+  it('does nothing when the main step left no state', async () => {
+    const { exec, calls } = fakeExec([])
+
+    await post(exec)
+
+    expect(calls).toEqual([])
+    expect(core.infos()).toEqual([])
+    expect(core.warnings()).toEqual([])
+    expect(core.failures()).toEqual([])
+    expect(await fs.readdir(runnerTemp)).toEqual([])
+  })
+})

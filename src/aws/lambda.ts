@@ -1,0 +1,410 @@
+import {
+  GetFunctionCommand,
+  UpdateFunctionCodeCommand,
+  type FunctionConfiguration,
+  type GetFunctionResponse,
+  type LambdaClient
+} from '@aws-sdk/client-lambda'
+import type { CallBudget } from '../util/budget.js'
+import {
+  DeployError,
+  awsErrorName,
+  describeAwsError,
+  errorMessage
+} from '../util/errors.js'
+import { functionArchitecture } from '../build/platform.js'
+import { retry } from '../util/retry.js'
+import { formatDuration, type Timing } from '../util/time.js'
+import type { Architecture } from '../inputs/types.js'
+
+export type Log = (message: string) => void
+
+export interface FunctionState {
+  functionName: string
+  functionArn: string
+  packageType: string
+  architecture: Architecture
+  state: string | undefined
+  lastUpdateStatus: string | undefined
+  /** The image the function runs, by digest when Lambda reports it. */
+  imageUri: string | undefined
+  imageDigest: string | undefined
+  /** The function's ImageConfig: overrides the image's ENTRYPOINT, CMD, WORKDIR. */
+  imageConfig?: ImageConfigOverride | undefined
+}
+
+export interface ImageConfigOverride {
+  entryPoint: string[] | undefined
+  command: string[] | undefined
+  workingDirectory: string | undefined
+}
+
+/** sha256:<hex> from `repo@sha256:<hex>` (or moto's `repo@sha256@sha256:<hex>`). */
+export function digestFromImageUri(
+  uri: string | undefined
+): string | undefined {
+  if (uri === undefined) return undefined
+  const match = /@(sha256:[a-f0-9]{64})$/.exec(uri)
+  return match?.[1]
+}
+
+/** Lambda's CodeSha256 of an image function is the manifest digest's hex. */
+export function digestFromCodeSha256(
+  codeSha256: string | undefined
+): string | undefined {
+  if (codeSha256 === undefined) return undefined
+  if (/^[a-f0-9]{64}$/.test(codeSha256)) return `sha256:${codeSha256}`
+  if (/^sha256:[a-f0-9]{64}$/.test(codeSha256)) return codeSha256
+  return undefined
+}
+
+function repositoryOf(uri: string): string {
+  const at = uri.indexOf('@')
+  if (at >= 0) return uri.slice(0, at)
+  const lastSlash = uri.lastIndexOf('/')
+  const lastColon = uri.lastIndexOf(':')
+  return lastColon > lastSlash ? uri.slice(0, lastColon) : uri
+}
+
+export async function getFunctionState(
+  lambda: LambdaClient,
+  functionName: string
+): Promise<FunctionState> {
+  let response
+  try {
+    response = await lambda.send(
+      new GetFunctionCommand({ FunctionName: functionName })
+    )
+  } catch (error) {
+    if (awsErrorName(error) === 'ResourceNotFoundException') {
+      throw new DeployError(
+        `Lambda function ${functionName} does not exist in this account and region. ` +
+          'Create it first (package type Image), or fix function-name / aws-region.'
+      )
+    }
+    throw new DeployError(describeAwsError('lambda:GetFunction', error))
+  }
+  return functionStateOf(response, functionName)
+}
+
+/**
+ * The function as one GetFunction answer describes it; `functionName` (what
+ * was asked for) stands in for a name or ARN the answer leaves out.
+ */
+export function functionStateOf(
+  response: GetFunctionResponse,
+  functionName: string
+): FunctionState {
+  const config = response.Configuration ?? {}
+  const resolved = response.Code?.ResolvedImageUri
+  const imageDigest =
+    digestFromImageUri(resolved) ?? digestFromCodeSha256(config.CodeSha256)
+  const imageUri = response.Code?.ImageUri
+  return {
+    functionName: config.FunctionName ?? functionName,
+    functionArn: config.FunctionArn ?? functionName,
+    packageType: config.PackageType ?? 'Zip',
+    architecture: functionArchitecture(config.Architectures),
+    state: config.State,
+    lastUpdateStatus: config.LastUpdateStatus,
+    imageUri:
+      imageUri !== undefined && imageDigest !== undefined
+        ? `${repositoryOf(imageUri)}@${imageDigest}`
+        : imageUri,
+    imageDigest,
+    imageConfig:
+      config.ImageConfigResponse?.ImageConfig === undefined
+        ? undefined
+        : {
+            entryPoint: config.ImageConfigResponse.ImageConfig.EntryPoint,
+            command: config.ImageConfigResponse.ImageConfig.Command,
+            workingDirectory:
+              config.ImageConfigResponse.ImageConfig.WorkingDirectory
+          }
+  }
+}
+
+/** Only container-image functions can take an image. */
+export function checkDeployable(fn: FunctionState): void {
+  if (fn.packageType !== 'Image') {
+    throw new DeployError(
+      `Function ${fn.functionName} has package type ${fn.packageType}; this action deploys container images. ` +
+        'Lambda cannot change a function\'s package type: create a function with PackageType "Image" and deploy to that one.'
+    )
+  }
+}
+
+export interface WaitOptions {
+  timeoutMs: number
+  /**
+   * Poll interval, kept short: polls are GetFunction calls (as in AWS's
+   * function-updated-v2 waiter), which have their own rate limit of 100/s per
+   * account, apart from the 15/s that the other control-plane calls share.
+   */
+  pollMs?: number
+  /** Upper bound for the interval when throttled. */
+  maxPollMs?: number
+  log: Log
+  /**
+   * Shared with other concurrent waits, so their polls together stay within
+   * the account's rate limit; taken before every poll.
+   */
+  budget?: CallBudget
+}
+
+export interface UpdateOutcome {
+  status: 'Successful' | 'Failed'
+  reason: string | undefined
+  reasonCode: string | undefined
+  /** The configuration in the last poll's answer. */
+  configuration: FunctionConfiguration
+  /** The function as the last poll's answer shows it (as getFunctionState would). */
+  observed: FunctionState
+  polls: number
+}
+
+function isThrottle(error: unknown): boolean {
+  const name = awsErrorName(error)
+  return (
+    name === 'TooManyRequestsException' ||
+    name === 'ThrottlingException' ||
+    name === 'Throttling'
+  )
+}
+
+/**
+ * Poll GetFunction, like AWS's function-updated-v2 waiter, until the function
+ * is neither Pending nor InProgress. A fixed short interval (not the SDK
+ * waiter's exponential backoff) notices completion within one interval;
+ * throttling slows the poll down instead of failing.
+ */
+export async function waitForUpdate(
+  lambda: LambdaClient,
+  functionName: string,
+  options: WaitOptions,
+  timing: Timing
+): Promise<UpdateOutcome> {
+  const pollMs = options.pollMs ?? 500
+  const maxPollMs = options.maxPollMs ?? 5000
+  const started = timing.now()
+  let interval = pollMs
+  let polls = 0
+  let lastSeen = 'unknown'
+  for (;;) {
+    let response: GetFunctionResponse | undefined
+    await options.budget?.take()
+    try {
+      polls++
+      response = await lambda.send(
+        new GetFunctionCommand({ FunctionName: functionName })
+      )
+      interval = pollMs
+    } catch (error) {
+      if (!isThrottle(error)) {
+        throw new DeployError(describeAwsError('lambda:GetFunction', error))
+      }
+      interval = Math.min(maxPollMs, interval * 2)
+      options.log(
+        `Throttled while polling (${errorMessage(error)}); next poll in ${interval}ms.`
+      )
+    }
+    if (response !== undefined) {
+      const configuration = response.Configuration ?? {}
+      const observed = functionStateOf(response, functionName)
+      const status = configuration.LastUpdateStatus
+      const state = configuration.State
+      lastSeen = `State ${state ?? '?'}, LastUpdateStatus ${status ?? '?'}`
+      if (state === 'Failed' && status !== 'InProgress') {
+        return {
+          status: 'Failed',
+          reason:
+            configuration.StateReason ?? configuration.LastUpdateStatusReason,
+          reasonCode:
+            configuration.StateReasonCode ??
+            configuration.LastUpdateStatusReasonCode,
+          configuration,
+          observed,
+          polls
+        }
+      }
+      if (status === 'Failed') {
+        return {
+          status: 'Failed',
+          reason: configuration.LastUpdateStatusReason,
+          reasonCode: configuration.LastUpdateStatusReasonCode,
+          configuration,
+          observed,
+          polls
+        }
+      }
+      if (status !== 'InProgress' && state !== 'Pending') {
+        return {
+          status: 'Successful',
+          reason: undefined,
+          reasonCode: undefined,
+          configuration,
+          observed,
+          polls
+        }
+      }
+    }
+    const elapsed = timing.now() - started
+    if (elapsed >= options.timeoutMs) {
+      throw new DeployError(
+        `Function ${functionName} is still updating after ${formatDuration(elapsed)} (${lastSeen}). ` +
+          'Raise wait-timeout, or look at the function in the Lambda console; the update may still finish.'
+      )
+    }
+    await timing.sleep(Math.min(interval, options.timeoutMs - elapsed))
+  }
+}
+
+export interface UpdateCodeOptions {
+  log: Log
+  /** Attempts for ResourceConflictException ("an update is in progress"). */
+  conflictAttempts?: number
+}
+
+/** UpdateFunctionCode by digest, retrying update-in-progress conflicts. */
+export async function updateFunctionCode(
+  lambda: LambdaClient,
+  functionName: string,
+  imageUri: string,
+  options: UpdateCodeOptions,
+  timing: Timing
+): Promise<FunctionConfiguration> {
+  try {
+    return await retry(
+      () =>
+        lambda.send(
+          new UpdateFunctionCodeCommand({
+            FunctionName: functionName,
+            ImageUri: imageUri
+          })
+        ),
+      {
+        attempts: options.conflictAttempts ?? 8,
+        baseDelayMs: 1000,
+        maxDelayMs: 10_000,
+        retryable: error =>
+          awsErrorName(error) === 'ResourceConflictException' ||
+          isThrottle(error),
+        onRetry: (error, attempt, delay) =>
+          options.log(
+            `UpdateFunctionCode attempt ${attempt} was refused (${awsErrorName(error) ?? 'error'}: ${errorMessage(error)}); retrying in ${delay}ms.`
+          )
+      },
+      timing
+    )
+  } catch (error) {
+    const name = awsErrorName(error)
+    if (name === 'ResourceConflictException') {
+      throw new DeployError(
+        `Function ${functionName} kept refusing the update because another update is in progress (${errorMessage(error)}). ` +
+          'Use a concurrency group per function in the workflow so deploys do not overlap.'
+      )
+    }
+    if (name === 'InvalidParameterValueException') {
+      throw new DeployError(
+        `Lambda refused the image ${imageUri}: ${errorMessage(error)}`
+      )
+    }
+    throw new DeployError(describeAwsError('lambda:UpdateFunctionCode', error))
+  }
+}
+
+/** Never report success for a deploy that did not land. */
+export function checkDeployedDigest(
+  fn: FunctionState,
+  expectedDigest: string
+): void {
+  if (fn.imageDigest !== expectedDigest) {
+    throw new DeployError(
+      `Lambda reports that function ${fn.functionName} runs ${fn.imageDigest ?? fn.imageUri ?? 'an unknown image'}, ` +
+        `not the image just deployed (${expectedDigest}). Another deploy may have run at the same time: ` +
+        'use a concurrency group per function in the workflow.'
+    )
+  }
+}
+
+export interface DeployImageOptions {
+  waitTimeoutMs: number
+  log: Log
+  pollMs?: number
+  /** Passed to waitForUpdate: see WaitOptions.budget. */
+  budget?: CallBudget
+}
+
+export interface DeployImageResult {
+  /** The function as Lambda reports it after the update. */
+  after: FunctionState
+  polls: number
+}
+
+/**
+ * UpdateFunctionCode, wait until Lambda has applied it, and confirm the
+ * function now runs exactly `digest`.
+ */
+export async function deployImage(
+  lambda: LambdaClient,
+  functionName: string,
+  imageUri: string,
+  digest: string,
+  options: DeployImageOptions,
+  timing: Timing
+): Promise<DeployImageResult> {
+  await updateFunctionCode(
+    lambda,
+    functionName,
+    imageUri,
+    { log: options.log },
+    timing
+  )
+  options.log(
+    `UpdateFunctionCode accepted ${imageUri}; waiting for Lambda to apply it.`
+  )
+  const outcome = await waitForUpdate(
+    lambda,
+    functionName,
+    {
+      timeoutMs: options.waitTimeoutMs,
+      log: options.log,
+      ...(options.pollMs !== undefined && { pollMs: options.pollMs }),
+      ...(options.budget !== undefined && { budget: options.budget })
+    },
+    timing
+  )
+  // The last poll's answer is a full GetFunction: what the function runs now.
+  const after = outcome.observed
+  if (outcome.status === 'Failed') {
+    // Whether Lambda reports the refused image or the old one after a failed
+    // update, the function keeps running the old one: never name the new one.
+    const running = after.imageDigest !== digest ? after.imageUri : undefined
+    const reason = (outcome.reason ?? 'no reason given').replace(/\.+$/, '')
+    throw new DeployError(
+      `Lambda could not apply the update to ${functionName}: ` +
+        `${outcome.reasonCode ?? 'Failed'}: ${reason}. ` +
+        `The function still runs ${running ?? 'its previous image'}.`
+    )
+  }
+  checkDeployedDigest(after, digest)
+  return { after, polls: outcome.polls }
+}
+
+/**
+ * Whether an API Gateway integration URI or an ALB target id invokes this
+ * function (any qualifier): the function ARN, ARN:alias, or the legacy
+ * arn:aws:apigateway:<region>:lambda:path/2015-03-31/functions/<arn>/invocations.
+ */
+export function invokesFunction(
+  uri: string | undefined,
+  functionArn: string
+): boolean {
+  if (uri === undefined) return false
+  return (
+    uri === functionArn ||
+    uri.startsWith(`${functionArn}:`) ||
+    uri.includes(`/functions/${functionArn}/`) ||
+    uri.includes(`/functions/${functionArn}:`)
+  )
+}

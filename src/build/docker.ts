@@ -1,0 +1,280 @@
+import { promises as fs } from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import * as actionsExec from '@actions/exec'
+import { DeployError } from '../util/errors.js'
+import type { Platform } from './platform.js'
+import type { Inputs } from '../inputs/types.js'
+
+export interface ExecResult {
+  exitCode: number
+  stdout: string
+  stderr: string
+}
+
+export interface ExecOptions {
+  env?: Record<string, string>
+  /** Written to the command's standard input (e.g. a password). */
+  input?: Buffer
+  /** Stream the command's output to the log (builds); otherwise quiet. */
+  stream?: boolean
+}
+
+/** Every command is an argv array; nothing goes through a shell. */
+export type Exec = (
+  command: string,
+  args: string[],
+  options?: ExecOptions
+) => Promise<ExecResult>
+
+export const realExec: Exec = async (command, args, options = {}) => {
+  const result = await actionsExec.getExecOutput(command, args, {
+    ignoreReturnCode: true,
+    silent: options.stream !== true,
+    ...(options.input !== undefined && { input: options.input }),
+    ...(options.env !== undefined && {
+      env: { ...(process.env as Record<string, string>), ...options.env }
+    })
+  })
+  return {
+    exitCode: result.exitCode,
+    stdout: result.stdout,
+    stderr: result.stderr
+  }
+}
+
+/** What to build: the build inputs as given, plus where the image goes. */
+export type BuildRequest = Pick<
+  Inputs,
+  | 'context'
+  | 'file'
+  | 'target'
+  | 'buildArgs'
+  | 'labels'
+  | 'cacheFrom'
+  | 'cacheTo'
+> & {
+  platform: Platform
+  /** repository:tag */
+  imageRef: string
+}
+
+function commonBuildArgs(request: BuildRequest): string[] {
+  const args = ['--platform', request.platform, '--tag', request.imageRef]
+  if (request.file !== undefined) args.push('--file', request.file)
+  if (request.target !== undefined) args.push('--target', request.target)
+  for (const arg of request.buildArgs) args.push('--build-arg', arg)
+  for (const label of request.labels) args.push('--label', label)
+  return args
+}
+
+/**
+ * `docker buildx build` argv. Provenance and SBOM are off so buildx pushes a
+ * single image manifest: Lambda rejects image indexes.
+ */
+export function buildxArgs(
+  request: BuildRequest,
+  metadataFile: string,
+  builder?: string
+): string[] {
+  const args = ['buildx', 'build']
+  if (builder !== undefined) args.push('--builder', builder)
+  args.push(
+    ...commonBuildArgs(request),
+    '--provenance=false',
+    '--sbom=false',
+    '--push',
+    '--metadata-file',
+    metadataFile
+  )
+  for (const cache of request.cacheFrom) args.push('--cache-from', cache)
+  for (const cache of request.cacheTo) args.push('--cache-to', cache)
+  args.push(request.context)
+  return args
+}
+
+/** Without buildx: plain `docker build` (BuildKit when DOCKER_BUILDKIT=1). */
+export function fallbackBuildArgs(request: BuildRequest): string[] {
+  return ['build', ...commonBuildArgs(request), request.context]
+}
+
+/** The digest buildx wrote to its metadata file. */
+export function digestFromMetadata(metadata: string): string | undefined {
+  try {
+    const parsed = JSON.parse(metadata) as Record<string, unknown>
+    const digest = parsed['containerimage.digest']
+    return typeof digest === 'string' && /^sha256:[a-f0-9]{64}$/.test(digest)
+      ? digest
+      : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** `docker push` ends with "<tag>: digest: sha256:… size: N". */
+export function digestFromPushOutput(output: string): string | undefined {
+  const matches = [...output.matchAll(/digest: (sha256:[a-f0-9]{64})/g)]
+  return matches.at(-1)?.[1]
+}
+
+/**
+ * Cache exports other than inline need a BuildKit builder of the
+ * docker-container kind: the default `docker` driver cannot export to the
+ * GitHub cache (type=gha) or a registry cache.
+ */
+export function needsContainerBuilder(cacheTo: string[]): boolean {
+  return cacheTo.some(cache => !/(^|,)type=inline(,|$)/.test(cache))
+}
+
+export function builderDriver(inspectOutput: string): string | undefined {
+  return /^Driver:\s*(\S+)/m.exec(inspectOutput)?.[1]
+}
+
+export async function hasBuildx(
+  exec: Exec,
+  env: Record<string, string>
+): Promise<boolean> {
+  const result = await exec('docker', ['buildx', 'version'], { env })
+  return result.exitCode === 0
+}
+
+function failure(what: string, result: ExecResult): DeployError {
+  // Some commands end with a bare newline on stderr and the error on stdout.
+  const detail = (result.stderr.trim() || result.stdout.trim())
+    .split('\n')
+    .slice(-15)
+    .join('\n')
+  return new DeployError(
+    `${what} failed (exit code ${result.exitCode}):\n${detail}`
+  )
+}
+
+/**
+ * A private docker config directory for this run, so ECR credentials never
+ * land in the runner's ~/.docker. CLI plugins (buildx), builders and contexts
+ * of the user's own config stay visible through links.
+ */
+export async function prepareDockerConfig(
+  parentDir: string,
+  userConfigDir: string = process.env.DOCKER_CONFIG ??
+    path.join(os.homedir(), '.docker')
+): Promise<string> {
+  const dir = await fs.mkdtemp(path.join(parentDir, 'aspnet-lambda-deploy-'))
+  await fs.chmod(dir, 0o700)
+  await fs.writeFile(path.join(dir, 'config.json'), '{"auths":{}}\n', {
+    mode: 0o600
+  })
+  for (const entry of ['cli-plugins', 'buildx', 'contexts']) {
+    const source = path.join(userConfigDir, entry)
+    try {
+      await fs.access(source)
+      await fs.symlink(source, path.join(dir, entry))
+    } catch {
+      // not present in the user's config: nothing to share
+    }
+  }
+  return dir
+}
+
+export async function dockerLogin(
+  exec: Exec,
+  registry: string,
+  username: string,
+  password: string,
+  env: Record<string, string>
+): Promise<void> {
+  const result = await exec(
+    'docker',
+    ['login', '--username', username, '--password-stdin', registry],
+    { env, input: Buffer.from(password) }
+  )
+  if (result.exitCode !== 0)
+    throw failure(`docker login to ${registry}`, result)
+}
+
+export interface BuildResult {
+  digest: string
+  builder: 'buildx' | 'docker build'
+}
+
+export interface BuildContext {
+  exec: Exec
+  env: Record<string, string>
+  workDir: string
+  log: (message: string) => void
+  warn: (message: string) => void
+}
+
+export async function buildWithBuildx(
+  request: BuildRequest,
+  context: BuildContext,
+  builder?: string
+): Promise<BuildResult> {
+  const metadataFile = path.join(context.workDir, 'build-metadata.json')
+  const result = await context.exec(
+    'docker',
+    buildxArgs(request, metadataFile, builder),
+    { env: context.env, stream: true }
+  )
+  if (result.exitCode !== 0) throw failure('docker buildx build', result)
+  const digest = digestFromMetadata(
+    await fs.readFile(metadataFile, 'utf8').catch(() => '')
+  )
+  if (digest === undefined) {
+    throw new DeployError(
+      `docker buildx build succeeded but wrote no image digest to ${metadataFile}.`
+    )
+  }
+  return { digest, builder: 'buildx' }
+}
+
+/** `docker build` + `docker push`, checking the built platform before pushing. */
+export async function buildWithDocker(
+  request: BuildRequest,
+  context: BuildContext
+): Promise<BuildResult> {
+  if (request.cacheFrom.length > 0 || request.cacheTo.length > 0) {
+    context.warn(
+      'cache-from and cache-to need docker buildx; they are ignored by the docker build fallback.'
+    )
+  }
+  const build = await context.exec('docker', fallbackBuildArgs(request), {
+    env: context.env,
+    stream: true
+  })
+  if (build.exitCode !== 0) {
+    throw failure(
+      `docker build for ${request.platform} (fallback without buildx)`,
+      build
+    )
+  }
+  const inspect = await context.exec(
+    'docker',
+    [
+      'image',
+      'inspect',
+      '--format',
+      '{{.Os}}/{{.Architecture}}',
+      request.imageRef
+    ],
+    { env: context.env }
+  )
+  const built = inspect.stdout.trim()
+  if (inspect.exitCode !== 0 || built !== request.platform) {
+    throw new DeployError(
+      `The docker build fallback produced an image for ${built || 'an unknown platform'}, not ${request.platform}; ` +
+        'nothing was pushed. Install docker buildx (docker/setup-buildx-action) to build for another CPU.'
+    )
+  }
+  const push = await context.exec('docker', ['push', request.imageRef], {
+    env: context.env,
+    stream: true
+  })
+  if (push.exitCode !== 0)
+    throw failure(`docker push ${request.imageRef}`, push)
+  const digest = digestFromPushOutput(push.stdout + push.stderr)
+  if (digest === undefined) {
+    throw new DeployError(`docker push ${request.imageRef} printed no digest.`)
+  }
+  return { digest, builder: 'docker build' }
+}

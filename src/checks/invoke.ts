@@ -1,0 +1,250 @@
+import { randomUUID } from 'node:crypto'
+import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda'
+import {
+  DeployError,
+  awsErrorName,
+  describeAwsError,
+  errorMessage,
+  PERMISSION_ERRORS
+} from '../util/errors.js'
+import { inspectInvokePayload, syntheticEvent } from './events.js'
+import { backoffDelay } from '../util/retry.js'
+import { evaluateResponse, type SmokeExpectation } from './smoke.js'
+import { formatDuration, type Timing } from '../util/time.js'
+import type { EventSourceInput } from '../inputs/types.js'
+
+export interface InvokeCheckOptions {
+  /** The function's ARN. */
+  functionName: string
+  /** The version (or alias) to invoke. */
+  qualifier: string
+  source: EventSourceInput
+  /** The request target, e.g. /health or /health?deep=true. */
+  path: string
+  expected: SmokeExpectation
+  timeoutMs: number
+  log: (message: string) => void
+}
+
+export interface InvokeCheckResult {
+  pass: boolean
+  status: number | undefined
+  attempts: number
+  reason: string
+  /** The version Lambda ran for the last invocation. */
+  executedVersion: string | undefined
+  /** The last answer's body (at most MAX_BODY characters). */
+  body?: string
+}
+
+/** How much of an answer's body the result keeps. */
+export const MAX_BODY = 1000
+
+/**
+ * Function errors no retry can fix, because they come from the image or its
+ * configuration and happen again on every cold start:
+ * - Runtime.Invalid* (Runtime.InvalidEntrypoint: ENTRYPOINT/CMD missing or
+ *   not executable, or the image's architecture is not the function's
+ *   ("exec format error"); Runtime.InvalidWorkingDirectory; ...)
+ * - Runtime.ExitError: the process exited, e.g. the app threw on startup
+ * - Extension.InitError: an extension in the image failed to start
+ * Everything else (Runtime.Unknown, Sandbox.Timedout and other timeouts,
+ * Runtime.OutOfMemory, unhandled exceptions) is retried until the time is
+ * up: a cold start can time out once and then succeed warm.
+ */
+export function isPermanentFunctionError(
+  errorType: string | undefined
+): boolean {
+  if (errorType === undefined) return false
+  return (
+    /^Runtime\.Invalid\w*$/.test(errorType) ||
+    errorType === 'Runtime.ExitError' ||
+    errorType === 'Extension.InitError'
+  )
+}
+
+const TRANSIENT_ERRORS = new Set([
+  'TooManyRequestsException',
+  'ThrottlingException',
+  'Throttling',
+  'ResourceConflictException',
+  'ResourceNotReadyException',
+  'EC2ThrottledException',
+  'ServiceException'
+])
+
+/**
+ * What to do about an error Invoke threw: throw (the workflow's setup is
+ * wrong: a missing permission or function), retry (throttling, an update in
+ * progress, a 5xx, a network error) or fail (another 4xx: Lambda refused to
+ * run this version, retrying cannot change that).
+ */
+export function invokeErrorAction(error: unknown): 'throw' | 'retry' | 'fail' {
+  const name = awsErrorName(error) ?? ''
+  if (PERMISSION_ERRORS.has(name)) return 'throw'
+  if (name === 'ResourceNotFoundException') return 'throw'
+  if (TRANSIENT_ERRORS.has(name)) return 'retry'
+  const fault =
+    typeof error === 'object' && error !== null && '$fault' in error
+      ? error.$fault
+      : undefined
+  const httpStatus =
+    typeof error === 'object' &&
+    error !== null &&
+    '$metadata' in error &&
+    typeof error.$metadata === 'object' &&
+    error.$metadata !== null &&
+    'httpStatusCode' in error.$metadata &&
+    typeof error.$metadata.httpStatusCode === 'number'
+      ? error.$metadata.httpStatusCode
+      : undefined
+  if (fault === 'server' || (httpStatus !== undefined && httpStatus >= 500)) {
+    return 'retry'
+  }
+  if (fault === 'client') return 'fail'
+  // No AWS answer at all: a network error or a timed-out request.
+  return 'retry'
+}
+
+function decodePayload(payload: Uint8Array | undefined): string | undefined {
+  return payload === undefined
+    ? undefined
+    : Buffer.from(payload).toString('utf8')
+}
+
+/**
+ * The pre-traffic check: invoke one version directly with the request its
+ * event source would send, before any traffic reaches it. Retries with
+ * backoff until `timeoutMs` (cold starts take seconds); stops at once on
+ * errors no retry can fix (see isPermanentFunctionError, and an answer that
+ * is not an ASP.NET Core app's). Throws DeployError when the check cannot
+ * be made at all (no lambda:InvokeFunction permission, no such version).
+ */
+export async function invokeCheck(
+  lambda: LambdaClient,
+  options: InvokeCheckOptions,
+  timing: Timing
+): Promise<InvokeCheckResult> {
+  const target = `${options.functionName}:${options.qualifier}`
+  const started = timing.now()
+  let status: number | undefined
+  let executedVersion: string | undefined
+  let body: string | undefined
+  let lastReason = 'no invocation was made'
+
+  const result = (pass: boolean, attempts: number, reason: string) => ({
+    pass,
+    status,
+    attempts,
+    reason,
+    executedVersion,
+    ...(body !== undefined && { body })
+  })
+
+  for (let attempt = 1; ; attempt++) {
+    const sent = timing.now()
+    const remaining = options.timeoutMs - (sent - started)
+    const event = syntheticEvent(
+      options.source,
+      { method: 'GET', path: options.path },
+      {
+        functionArn: options.functionName,
+        now: new Date(sent),
+        requestId: randomUUID()
+      }
+    )
+    let stop = false
+    try {
+      const response = await lambda.send(
+        new InvokeCommand({
+          FunctionName: options.functionName,
+          Qualifier: options.qualifier,
+          InvocationType: 'RequestResponse',
+          Payload: Buffer.from(JSON.stringify(event))
+        }),
+        { abortSignal: AbortSignal.timeout(Math.max(1000, remaining)) }
+      )
+      const took = formatDuration(timing.now() - sent)
+      executedVersion = response.ExecutedVersion ?? executedVersion
+      const from =
+        response.ExecutedVersion === undefined
+          ? ''
+          : ` from version ${response.ExecutedVersion}`
+      const inspection = inspectInvokePayload(
+        options.source,
+        decodePayload(response.Payload),
+        response.FunctionError
+      )
+      if (inspection.kind === 'answer') {
+        const { answer } = inspection
+        status = answer.status
+        body = answer.body.slice(0, MAX_BODY)
+        const verdict = evaluateResponse(
+          answer.status,
+          answer.body,
+          options.expected
+        )
+        options.log(
+          `Attempt ${attempt}: HTTP ${answer.status}${from} in ${took}: ${verdict.pass ? 'pass' : verdict.reason}`
+        )
+        if (verdict.pass) return result(true, attempt, verdict.reason)
+        lastReason = `${verdict.reason}; body: ${answer.body.slice(0, 200)}`
+      } else {
+        status = undefined
+        lastReason = inspection.reason
+        options.log(
+          `Attempt ${attempt}: no answer${from} in ${took}: ${lastReason}`
+        )
+        stop =
+          inspection.cause === 'wrong-shape' ||
+          isPermanentFunctionError(inspection.errorType)
+      }
+    } catch (error) {
+      const action = invokeErrorAction(error)
+      if (action === 'throw') throw invokeDeployError(options, target, error)
+      status = undefined
+      lastReason = describeAwsError('lambda:InvokeFunction', error)
+      options.log(
+        `Attempt ${attempt}: Invoke failed in ${formatDuration(timing.now() - sent)}: ${lastReason}`
+      )
+      stop = action === 'fail'
+    }
+    if (stop) {
+      return result(
+        false,
+        attempt,
+        `${target} failed in a way no retry can fix: ${lastReason}`
+      )
+    }
+    const elapsed = timing.now() - started
+    if (elapsed >= options.timeoutMs) {
+      return result(
+        false,
+        attempt,
+        `${target} did not pass within ${formatDuration(options.timeoutMs)} (${attempt} attempts); last: ${lastReason}`
+      )
+    }
+    await timing.sleep(
+      Math.min(
+        backoffDelay(attempt, 1000, 5000, timing.random),
+        options.timeoutMs - elapsed
+      )
+    )
+  }
+}
+
+function invokeDeployError(
+  options: InvokeCheckOptions,
+  target: string,
+  error: unknown
+): DeployError {
+  if (awsErrorName(error) === 'ResourceNotFoundException') {
+    return new DeployError(
+      `Cannot invoke ${target}: version or alias ${options.qualifier} of the function does not exist (${errorMessage(error)}).`
+    )
+  }
+  return new DeployError(
+    `${describeAwsError('lambda:InvokeFunction', error)} ` +
+      `The permission must cover the qualified ARN ${target} (e.g. ${options.functionName}:*), not only the function's ARN.`
+  )
+}

@@ -1,0 +1,429 @@
+import { promises as fs } from 'node:fs'
+import * as path from 'node:path'
+import { fail, pass, warn, type Check } from './checks.js'
+import {
+  eventSourceCheck,
+  type Discovery,
+  type LambdaEventSource
+} from './eventsource.js'
+import type { Architecture, EventSourceInput } from '../../inputs/types.js'
+
+export interface SourceFile {
+  /** Relative to the build context. */
+  path: string
+  text: string
+}
+
+export interface AppSource {
+  projects: SourceFile[]
+  /** C# files that mention AddAWSLambdaHosting. */
+  code: SourceFile[]
+  dockerfile: SourceFile | undefined
+}
+
+export interface Project {
+  path: string
+  /** AssemblyName, else the project file's name. */
+  assemblyName: string
+  referencesHosting: boolean
+}
+
+export function parseProject(file: SourceFile): Project {
+  const assembly = /<AssemblyName>\s*([^<\s]+)\s*<\/AssemblyName>/.exec(
+    file.text
+  )
+  return {
+    path: file.path,
+    assemblyName:
+      assembly?.[1] ??
+      path.basename(file.path).replace(/\.(cs|fs|vb)proj$/, ''),
+    referencesHosting:
+      /<PackageReference\s+Include\s*=\s*"Amazon\.Lambda\.AspNetCoreServer\.Hosting"/i.test(
+        file.text
+      )
+  }
+}
+
+/** C# without comments, so a commented-out call does not count. */
+function stripComments(code: string): string {
+  return code.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/[^\n]*/g, '')
+}
+
+export interface HostingCall {
+  file: string
+  eventSource: LambdaEventSource | undefined
+  /** What was passed when it is not a literal LambdaEventSource value. */
+  argument: string
+}
+
+export function findHostingCalls(files: SourceFile[]): HostingCall[] {
+  const calls: HostingCall[] = []
+  for (const file of files) {
+    for (const match of stripComments(file.text).matchAll(
+      /AddAWSLambdaHosting\s*\(\s*([^)]*)\)/g
+    )) {
+      const argument = (match[1] ?? '').trim()
+      const value =
+        /LambdaEventSource\s*\.\s*(HttpApi|RestApi|ApplicationLoadBalancer)\b/.exec(
+          argument
+        )?.[1] as LambdaEventSource | undefined
+      calls.push({ file: file.path, eventSource: value, argument })
+    }
+  }
+  return calls
+}
+
+export interface Stage {
+  from: string
+  name: string | undefined
+  entrypoint: string | undefined
+  cmd: string[] | undefined
+  runs: string[]
+}
+
+/** Dockerfile instructions, continuation lines joined, comments dropped. */
+function instructions(text: string): { keyword: string; args: string }[] {
+  const out: { keyword: string; args: string }[] = []
+  let current = ''
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim()
+    if (current === '' && (line === '' || line.startsWith('#'))) continue
+    if (line.startsWith('#')) continue
+    if (line.endsWith('\\')) {
+      current += `${line.slice(0, -1)} `
+      continue
+    }
+    current += line
+    const match = /^(\w+)\s*(.*)$/s.exec(current)
+    if (match !== null) {
+      out.push({
+        keyword: (match[1] ?? '').toUpperCase(),
+        args: match[2] ?? ''
+      })
+    }
+    current = ''
+  }
+  return out
+}
+
+function execForm(args: string): string[] {
+  try {
+    const parsed = JSON.parse(args) as unknown
+    if (
+      Array.isArray(parsed) &&
+      parsed.every(item => typeof item === 'string')
+    ) {
+      return parsed
+    }
+  } catch {
+    // Shell form: /bin/sh -c "<args>".
+  }
+  return ['/bin/sh', '-c', args]
+}
+
+export function parseDockerfile(text: string): Stage[] {
+  const stages: Stage[] = []
+  for (const { keyword, args } of instructions(text)) {
+    if (keyword === 'FROM') {
+      const words = args.split(/\s+/).filter(word => !word.startsWith('--'))
+      const as = words.findIndex(word => word.toUpperCase() === 'AS')
+      stages.push({
+        from: words[0] ?? '',
+        name: as >= 0 ? words[as + 1]?.toLowerCase() : undefined,
+        entrypoint: undefined,
+        cmd: undefined,
+        runs: []
+      })
+      continue
+    }
+    const stage = stages.at(-1)
+    if (stage === undefined) continue
+    if (keyword === 'ENTRYPOINT') stage.entrypoint = args
+    if (keyword === 'CMD') stage.cmd = execForm(args)
+    if (keyword === 'RUN') stage.runs.push(args)
+  }
+  return stages
+}
+
+/** The final stage, with ENTRYPOINT/CMD/base inherited through stage names. */
+export function finalStage(
+  stages: Stage[],
+  target?: string
+): Stage | undefined {
+  const index =
+    target === undefined
+      ? stages.length - 1
+      : stages.findIndex(stage => stage.name === target.toLowerCase())
+  let stage = stages[index]
+  if (stage === undefined) return undefined
+  const resolved: Stage = { ...stage }
+  for (let hops = 0; hops < stages.length; hops++) {
+    const parent = stages.find(s => s.name === stage?.from.toLowerCase())
+    if (parent === undefined) break
+    resolved.from = parent.from
+    resolved.entrypoint ??= parent.entrypoint
+    resolved.cmd ??= parent.cmd
+    stage = parent
+  }
+  return resolved
+}
+
+const AWS_DOTNET_IMAGE =
+  /^(?:public\.ecr\.aws\/lambda\/dotnet|amazon\/aws-lambda-dotnet)(?::|@|$)/
+
+/** `-r linux-x64`, `--runtime=linux-arm64`, `-a x64`, `--arch arm64` in RUN lines. */
+export function hardCodedRuntime(run: string): 'x64' | 'arm64' | undefined {
+  const rid =
+    /(?:^|\s)(?:-r|--runtime)(?:\s+|=)(?:linux(?:-musl)?-)(x64|arm64)\b/.exec(
+      run
+    )
+  const arch = /(?:^|\s)(?:-a|--arch)(?:\s+|=)(x64|arm64|amd64)\b/.exec(run)
+  const value = rid?.[1] ?? arch?.[1]
+  if (value === undefined) return undefined
+  return value === 'arm64' ? 'arm64' : 'x64'
+}
+
+export interface AppCheckOptions {
+  architecture: Architecture
+  target: string | undefined
+  declaredEventSource: EventSourceInput | undefined
+  discovery: Discovery | undefined
+}
+
+/** Every check of the app source: pure, over what was read. */
+export function appChecks(
+  source: AppSource,
+  options: AppCheckOptions
+): Check[] {
+  const checks: Check[] = []
+  const projects = source.projects.map(parseProject)
+  const stages =
+    source.dockerfile === undefined
+      ? []
+      : parseDockerfile(source.dockerfile.text)
+  const final = finalStage(stages, options.target)
+  const cmd = final?.cmd?.[0]
+
+  if (projects.length === 0) {
+    checks.push(
+      warn(
+        'app.project',
+        'ASP.NET project found',
+        'No .csproj in the build context, so the app source was not checked (a context of prebuilt output is fine; the image checks still run).'
+      )
+    )
+  } else {
+    const project =
+      projects.find(p => p.assemblyName === cmd) ??
+      projects.find(p => p.referencesHosting) ??
+      projects[0]
+    const calls = findHostingCalls(source.code)
+    if (project !== undefined) {
+      const missing: string[] = []
+      if (!project.referencesHosting) {
+        missing.push(
+          `${project.path} has no PackageReference to Amazon.Lambda.AspNetCoreServer.Hosting (dotnet add package Amazon.Lambda.AspNetCoreServer.Hosting)`
+        )
+      }
+      if (calls.length === 0) {
+        missing.push(
+          'no source file calls builder.Services.AddAWSLambdaHosting(LambdaEventSource.<X>)'
+        )
+      }
+      checks.push(
+        missing.length === 0
+          ? pass(
+              'app.hosting',
+              'Lambda hosting',
+              `${project.path} references Amazon.Lambda.AspNetCoreServer.Hosting; ${calls[0]?.file ?? ''} calls AddAWSLambdaHosting.`
+            )
+          : fail(
+              'app.hosting',
+              'Lambda hosting',
+              `${missing.join('; ')}. Without it the app never answers Lambda's requests.`
+            )
+      )
+    }
+    const literal = calls.find(call => call.eventSource !== undefined)
+    if (calls.length > 0 && literal === undefined) {
+      checks.push(
+        warn(
+          'app.event-source',
+          'LambdaEventSource matches how the function is reached',
+          `AddAWSLambdaHosting(${calls[0]?.argument ?? ''}) does not pass a literal LambdaEventSource value, so it was not compared.`
+        )
+      )
+    } else if (calls.length > 0) {
+      checks.push(
+        eventSourceCheck(
+          literal?.eventSource,
+          options.declaredEventSource,
+          options.discovery
+        )
+      )
+    }
+    if (final !== undefined && project !== undefined) {
+      checks.push(cmdCheck(final, project.assemblyName))
+    }
+  }
+
+  if (source.dockerfile === undefined) {
+    checks.push(
+      warn(
+        'app.dockerfile',
+        'Dockerfile',
+        'No Dockerfile found in the build context.'
+      )
+    )
+    return checks
+  }
+  if (final === undefined) {
+    checks.push(
+      fail(
+        'app.base-image',
+        'Final stage base image',
+        `${source.dockerfile.path} has no FROM${options.target !== undefined ? ` stage named ${options.target}` : ''}.`
+      )
+    )
+    return checks
+  }
+  if (AWS_DOTNET_IMAGE.test(final.from)) {
+    checks.push(
+      pass('app.base-image', 'Final stage base image', `FROM ${final.from}`)
+    )
+  } else if (final.entrypoint !== undefined) {
+    checks.push(
+      pass(
+        'app.base-image',
+        'Final stage base image',
+        `FROM ${final.from} with its own ENTRYPOINT ${final.entrypoint}`
+      )
+    )
+  } else if (final.from.includes('$')) {
+    checks.push(
+      warn(
+        'app.base-image',
+        'Final stage base image',
+        `FROM ${final.from} is set by a build argument, so it was not checked.`
+      )
+    )
+  } else {
+    checks.push(
+      fail(
+        'app.base-image',
+        'Final stage base image',
+        `The final stage is FROM ${final.from}, which is not an AWS Lambda .NET image, and sets no ENTRYPOINT: Lambda would have no runtime interface client to start. Use FROM public.ecr.aws/lambda/dotnet:8 (or later), or set an ENTRYPOINT that runs one.`
+      )
+    )
+  }
+
+  const wanted = options.architecture === 'arm64' ? 'arm64' : 'x64'
+  const hardCoded = stages
+    .flatMap(stage => stage.runs)
+    .map(run => ({ run, runtime: hardCodedRuntime(run) }))
+    .filter(item => item.runtime !== undefined && item.runtime !== wanted)
+  checks.push(
+    hardCoded.length > 0
+      ? warn(
+          'app.runtime',
+          'Publish for the function CPU',
+          `RUN ${hardCoded[0]?.run ?? ''} publishes for linux-${hardCoded[0]?.runtime ?? ''} but the function runs on ${options.architecture} (linux-${wanted}). Declare ARG TARGETARCH in the build stage and publish with -a $TARGETARCH.`
+        )
+      : pass(
+          'app.runtime',
+          'Publish for the function CPU',
+          `no RUN step hard-codes a runtime other than linux-${wanted}`
+        )
+  )
+  return checks
+}
+
+function cmdCheck(final: Stage, assemblyName: string): Check {
+  const title = 'Dockerfile CMD names the app assembly'
+  if (!AWS_DOTNET_IMAGE.test(final.from)) {
+    return pass(
+      'app.cmd',
+      title,
+      `not on the AWS .NET base image; CMD ${JSON.stringify(final.cmd ?? [])} is for the image's own entrypoint`
+    )
+  }
+  const cmd = final.cmd?.[0]
+  if (cmd === undefined) {
+    return fail('app.cmd', title, `No CMD: add CMD ["${assemblyName}"].`)
+  }
+  if (cmd.includes('::')) {
+    return fail(
+      'app.cmd',
+      title,
+      `CMD "${cmd}" is a handler string; with AddAWSLambdaHosting use CMD ["${assemblyName}"] (aws/aws-lambda-dotnet#1032).`
+    )
+  }
+  return cmd === assemblyName
+    ? pass('app.cmd', title, `CMD ["${cmd}"]`)
+    : fail(
+        'app.cmd',
+        title,
+        `CMD "${cmd}" but the project builds ${assemblyName}.dll: use CMD ["${assemblyName}"].`
+      )
+}
+
+// ------------------------------------------------------------------ I/O
+
+const SKIP_DIRS = new Set([
+  'bin',
+  'obj',
+  'node_modules',
+  '.git',
+  '.vs',
+  '.idea'
+])
+const MAX_FILES = 5000
+const MAX_FILE_BYTES = 1024 * 1024
+
+/** Read the project files, the C# that sets up hosting, and the Dockerfile. */
+export async function readAppSource(
+  context: string,
+  dockerfile: string | undefined
+): Promise<AppSource> {
+  const projects: SourceFile[] = []
+  const code: SourceFile[] = []
+  let seen = 0
+  const walk = async (dir: string, depth: number): Promise<void> => {
+    if (depth > 8 || seen > MAX_FILES) return
+    let entries
+    try {
+      entries = await fs.readdir(dir, { withFileTypes: true })
+    } catch {
+      return
+    }
+    for (const entry of entries) {
+      if (++seen > MAX_FILES) return
+      const full = path.join(dir, entry.name)
+      if (entry.isDirectory()) {
+        if (!SKIP_DIRS.has(entry.name)) await walk(full, depth + 1)
+        continue
+      }
+      if (!entry.isFile() || !/\.(csproj|fsproj|cs)$/.test(entry.name)) continue
+      const stat = await fs.stat(full)
+      if (stat.size > MAX_FILE_BYTES) continue
+      const text = await fs.readFile(full, 'utf8')
+      const file = { path: path.relative(context, full), text }
+      if (entry.name.endsWith('proj')) projects.push(file)
+      else if (text.includes('AddAWSLambdaHosting')) code.push(file)
+    }
+  }
+  await walk(context, 0)
+  const dockerfilePath = dockerfile ?? path.join(context, 'Dockerfile')
+  let docker: SourceFile | undefined
+  try {
+    docker = {
+      path: dockerfilePath,
+      text: await fs.readFile(dockerfilePath, 'utf8')
+    }
+  } catch {
+    docker = undefined
+  }
+  projects.sort((a, b) => a.path.localeCompare(b.path))
+  code.sort((a, b) => a.path.localeCompare(b.path))
+  return { projects, code, dockerfile: docker }
+}

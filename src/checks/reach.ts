@@ -1,0 +1,182 @@
+/**
+ * How the function is reached, asked of AWS. Its own module (loaded only by
+ * runs that need it): the REST API and ALB SDK clients stay out of start-up.
+ */
+import {
+  GetRestApisCommand,
+  GetResourcesCommand,
+  type APIGatewayClient
+} from '@aws-sdk/client-api-gateway'
+import {
+  GetApisCommand,
+  GetIntegrationsCommand,
+  type ApiGatewayV2Client
+} from '@aws-sdk/client-apigatewayv2'
+import {
+  DescribeTargetGroupsCommand,
+  DescribeTargetHealthCommand,
+  type ElasticLoadBalancingV2Client
+} from '@aws-sdk/client-elastic-load-balancing-v2'
+import {
+  GetFunctionUrlConfigCommand,
+  type LambdaClient
+} from '@aws-sdk/client-lambda'
+import { awsErrorName, describeAwsError } from '../util/errors.js'
+import { invokesFunction } from '../aws/lambda.js'
+import { EVERY_TIME, type ReadOnce } from '../util/read-once.js'
+import {
+  eventSourceForPayload,
+  type Discovery,
+  type Reach
+} from './preflight/eventsource.js'
+
+export interface EventSourceClients {
+  lambda: LambdaClient
+  apigateway: ApiGatewayV2Client
+  /** Without it, REST APIs are not looked at. */
+  apigatewayRest?: APIGatewayClient | undefined
+  /** Without it, ALB target groups are not looked at. */
+  elb?: ElasticLoadBalancingV2Client | undefined
+}
+
+/** Bound on APIs / target groups looked at, so a large account stays quick. */
+const MAX_LOOKUPS = 100
+
+/**
+ * How the function is reached: its Function URL, HTTP APIs and REST APIs
+ * whose integrations invoke it, ALB target groups that target it.
+ */
+export async function discoverReach(
+  clients: EventSourceClients,
+  functionArn: string,
+  once: ReadOnce = EVERY_TIME
+): Promise<Discovery> {
+  const reaches: Reach[] = []
+  const problems: string[] = []
+  const attempt = async (
+    permission: string,
+    lookup: () => Promise<void>
+  ): Promise<void> => {
+    try {
+      await lookup()
+    } catch (error) {
+      if (awsErrorName(error) === 'ResourceNotFoundException') return
+      problems.push(describeAwsError(permission, error))
+    }
+  }
+  await Promise.all([
+    attempt('lambda:GetFunctionUrlConfig', async () => {
+      const config = await once(`function-url ${functionArn}`, () =>
+        clients.lambda.send(
+          new GetFunctionUrlConfigCommand({ FunctionName: functionArn })
+        )
+      )
+      if (config.FunctionUrl !== undefined) {
+        reaches.push({
+          via: `Function URL ${config.FunctionUrl}`,
+          eventSource: 'HttpApi'
+        })
+      }
+    }),
+    attempt('apigateway:GET', async () => {
+      let nextToken: string | undefined
+      let looked = 0
+      do {
+        const token = nextToken
+        const apis = await once(`apis ${token ?? ''}`, () =>
+          clients.apigateway.send(
+            new GetApisCommand(token !== undefined ? { NextToken: token } : {})
+          )
+        )
+        for (const api of apis.Items ?? []) {
+          if (api.ProtocolType !== 'HTTP' || api.ApiId === undefined) continue
+          if (++looked > MAX_LOOKUPS) return
+          const apiId = api.ApiId
+          const integrations = await once(`integrations ${apiId}`, () =>
+            clients.apigateway.send(
+              new GetIntegrationsCommand({ ApiId: apiId })
+            )
+          )
+          for (const integration of integrations.Items ?? []) {
+            if (!invokesFunction(integration.IntegrationUri, functionArn))
+              continue
+            const version = integration.PayloadFormatVersion ?? '2.0'
+            reaches.push({
+              via: `HTTP API ${api.Name ?? api.ApiId} (payload ${version})`,
+              eventSource: eventSourceForPayload(version)
+            })
+          }
+        }
+        nextToken = apis.NextToken
+      } while (nextToken !== undefined)
+    }),
+    attempt('apigateway:GET', async () => {
+      const rest = clients.apigatewayRest
+      if (rest === undefined) return
+      let position: string | undefined
+      let looked = 0
+      do {
+        const apis = await rest.send(
+          new GetRestApisCommand(position !== undefined ? { position } : {})
+        )
+        for (const api of apis.items ?? []) {
+          if (api.id === undefined) continue
+          if (++looked > MAX_LOOKUPS) return
+          const resources = await rest.send(
+            new GetResourcesCommand({ restApiId: api.id, embed: ['methods'] })
+          )
+          const invokes = (resources.items ?? []).some(resource =>
+            Object.values(resource.resourceMethods ?? {}).some(method =>
+              invokesFunction(method.methodIntegration?.uri, functionArn)
+            )
+          )
+          if (invokes) {
+            reaches.push({
+              via: `REST API ${api.name ?? api.id}`,
+              eventSource: 'RestApi'
+            })
+          }
+        }
+        position = apis.position
+      } while (position !== undefined)
+    }),
+    attempt('elasticloadbalancing:DescribeTargetGroups', async () => {
+      const elb = clients.elb
+      if (elb === undefined) return
+      let marker: string | undefined
+      let looked = 0
+      do {
+        const groups = await elb.send(
+          new DescribeTargetGroupsCommand(
+            marker !== undefined ? { Marker: marker } : {}
+          )
+        )
+        for (const group of groups.TargetGroups ?? []) {
+          if (
+            group.TargetType !== 'lambda' ||
+            group.TargetGroupArn === undefined
+          )
+            continue
+          if (++looked > MAX_LOOKUPS) return
+          const health = await elb.send(
+            new DescribeTargetHealthCommand({
+              TargetGroupArn: group.TargetGroupArn
+            })
+          )
+          const targets = (health.TargetHealthDescriptions ?? []).some(target =>
+            invokesFunction(target.Target?.Id, functionArn)
+          )
+          if (targets) {
+            reaches.push({
+              via: `ALB target group ${group.TargetGroupName ?? group.TargetGroupArn}`,
+              eventSource: 'ApplicationLoadBalancer'
+            })
+          }
+        }
+        marker = groups.NextMarker
+      } while (marker !== undefined)
+    })
+  ])
+  reaches.sort((a, b) => a.via.localeCompare(b.via))
+  return { reaches, problems }
+}

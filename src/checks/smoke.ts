@@ -1,0 +1,293 @@
+import {
+  GetApisCommand,
+  GetIntegrationsCommand,
+  GetStagesCommand,
+  type ApiGatewayV2Client
+} from '@aws-sdk/client-apigatewayv2'
+import {
+  GetFunctionUrlConfigCommand,
+  type LambdaClient
+} from '@aws-sdk/client-lambda'
+import {
+  awsErrorName,
+  describeAwsError,
+  networkErrorMessage
+} from '../util/errors.js'
+import { invokesFunction } from '../aws/lambda.js'
+import { EVERY_TIME, type ReadOnce } from '../util/read-once.js'
+import { backoffDelay } from '../util/retry.js'
+import { formatDuration, type Timing } from '../util/time.js'
+import type { BodyExpectation } from '../inputs/types.js'
+
+export interface SmokeExpectation {
+  status: number
+  body: BodyExpectation | undefined
+}
+
+export interface Verdict {
+  pass: boolean
+  reason: string
+}
+
+/** Did one response meet the expectations? */
+export function evaluateResponse(
+  status: number,
+  body: string,
+  expected: SmokeExpectation
+): Verdict {
+  if (status !== expected.status) {
+    return {
+      pass: false,
+      reason: `status ${status}, expected ${expected.status}`
+    }
+  }
+  const rule = expected.body
+  if (rule?.kind === 'substring' && !body.includes(rule.text)) {
+    return { pass: false, reason: `body does not contain "${rule.text}"` }
+  }
+  // A /g or /y pattern keeps lastIndex between calls; start every test fresh.
+  if (rule?.kind === 'regex') rule.regex.lastIndex = 0
+  if (rule?.kind === 'regex' && !rule.regex.test(body)) {
+    return { pass: false, reason: `body does not match ${String(rule.regex)}` }
+  }
+  return { pass: true, reason: `status ${status}` }
+}
+
+export function joinUrl(base: string, path: string): string {
+  return `${base.replace(/\/+$/, '')}${path.startsWith('/') ? path : `/${path}`}`
+}
+
+export interface SmokeAttempt {
+  attempt: number
+  status: number | undefined
+  latencyMs: number
+  outcome: string
+}
+
+export interface SmokeResult {
+  pass: boolean
+  url: string
+  status: number | undefined
+  attempts: SmokeAttempt[]
+  reason: string
+}
+
+export interface SmokeOptions {
+  url: string
+  expected: SmokeExpectation
+  timeoutMs: number
+  log: (message: string) => void
+  fetch?: typeof fetch
+  /** Longest a single request may take. */
+  requestTimeoutMs?: number
+}
+
+/**
+ * Request the URL until it answers as expected or the time is up: cold
+ * starts of an ASP.NET app (and of a fresh Lambda version) take seconds.
+ */
+export async function smokeTest(
+  options: SmokeOptions,
+  timing: Timing
+): Promise<SmokeResult> {
+  const fetchImpl = options.fetch ?? fetch
+  const started = timing.now()
+  const attempts: SmokeAttempt[] = []
+  let lastStatus: number | undefined
+  let lastReason = 'no request was made'
+  for (let attempt = 1; ; attempt++) {
+    const remaining = options.timeoutMs - (timing.now() - started)
+    const requestTimeout = Math.max(
+      1000,
+      Math.min(options.requestTimeoutMs ?? 30_000, remaining)
+    )
+    const sent = timing.now()
+    let outcome: string
+    try {
+      const response = await fetchImpl(options.url, {
+        signal: AbortSignal.timeout(requestTimeout),
+        headers: { 'User-Agent': 'aspnet-lambda-deploy-smoke-test' },
+        redirect: 'manual'
+      })
+      const body = await response.text()
+      lastStatus = response.status
+      const verdict = evaluateResponse(response.status, body, options.expected)
+      outcome = verdict.pass ? 'pass' : verdict.reason
+      lastReason = verdict.pass
+        ? ''
+        : `${verdict.reason}; body: ${body.slice(0, 200)}`
+      const latencyMs = timing.now() - sent
+      attempts.push({ attempt, status: response.status, latencyMs, outcome })
+      options.log(
+        `Attempt ${attempt}: HTTP ${response.status} in ${formatDuration(latencyMs)}: ${outcome}`
+      )
+      if (verdict.pass) {
+        return {
+          pass: true,
+          url: options.url,
+          status: response.status,
+          attempts,
+          reason: verdict.reason
+        }
+      }
+    } catch (error) {
+      lastStatus = undefined
+      outcome = networkErrorMessage(error)
+      lastReason = outcome
+      const latencyMs = timing.now() - sent
+      attempts.push({ attempt, status: undefined, latencyMs, outcome })
+      options.log(
+        `Attempt ${attempt}: no response in ${formatDuration(latencyMs)}: ${outcome}`
+      )
+    }
+    const elapsed = timing.now() - started
+    if (elapsed >= options.timeoutMs) {
+      return {
+        pass: false,
+        url: options.url,
+        status: lastStatus,
+        attempts,
+        reason: `${options.url} did not pass within ${formatDuration(options.timeoutMs)} (${attempts.length} attempts); last: ${lastReason}`
+      }
+    }
+    await timing.sleep(
+      Math.min(
+        backoffDelay(attempt, 1000, 5000, timing.random),
+        options.timeoutMs - elapsed
+      )
+    )
+  }
+}
+
+export interface DiscoveredUrl {
+  url: string
+  source: 'function-url' | 'http-api'
+}
+
+/**
+ * Where to smoke-test when no smoke-url is given: the function's Function URL,
+ * else an HTTP API whose integration invokes the function. With a qualifier
+ * (an alias), what serves the alias comes first.
+ */
+export async function discoverSmokeUrl(
+  lambda: LambdaClient,
+  apigateway: ApiGatewayV2Client,
+  functionArn: string,
+  warn: (message: string) => void,
+  qualifier?: string,
+  once: ReadOnce = EVERY_TIME
+): Promise<DiscoveredUrl | undefined> {
+  const qualifiers =
+    qualifier === undefined ? [undefined] : [qualifier, undefined]
+  for (const q of qualifiers) {
+    const url = await functionUrlOf(lambda, functionArn, q, warn, once)
+    if (url !== undefined) return url
+  }
+  for (const q of qualifiers) {
+    const api = await httpApiOf(
+      apigateway,
+      q === undefined ? functionArn : `${functionArn}:${q}`,
+      warn,
+      once
+    )
+    if (api !== undefined) return api
+  }
+  return undefined
+}
+
+async function functionUrlOf(
+  lambda: LambdaClient,
+  functionArn: string,
+  qualifier: string | undefined,
+  warn: (message: string) => void,
+  once: ReadOnce
+): Promise<DiscoveredUrl | undefined> {
+  try {
+    const config = await once(
+      `function-url ${functionArn}${qualifier === undefined ? '' : ` ${qualifier}`}`,
+      () =>
+        lambda.send(
+          new GetFunctionUrlConfigCommand({
+            FunctionName: functionArn,
+            ...(qualifier !== undefined && { Qualifier: qualifier })
+          })
+        )
+    )
+    // The smoke request is unsigned: an AWS_IAM Function URL answers 403 to
+    // every request, which would fail (and roll back) a good deploy.
+    if (config.FunctionUrl !== undefined && config.AuthType === 'AWS_IAM') {
+      warn(
+        `The Function URL ${config.FunctionUrl} uses AWS_IAM auth and the smoke test sends unsigned requests, so it is not used; set smoke-url to an endpoint the test can call.`
+      )
+    } else if (config.FunctionUrl !== undefined) {
+      return { url: config.FunctionUrl, source: 'function-url' }
+    }
+  } catch (error) {
+    if (awsErrorName(error) !== 'ResourceNotFoundException') {
+      warn(
+        `Could not look up the function's Function URL: ${describeAwsError('lambda:GetFunctionUrlConfig', error)}`
+      )
+    }
+  }
+  return undefined
+}
+
+async function httpApiOf(
+  apigateway: ApiGatewayV2Client,
+  functionArn: string,
+  warn: (message: string) => void,
+  once: ReadOnce
+): Promise<DiscoveredUrl | undefined> {
+  try {
+    let nextToken: string | undefined
+    do {
+      const token = nextToken
+      const apis = await once(`apis ${token ?? ''}`, () =>
+        apigateway.send(
+          new GetApisCommand(token !== undefined ? { NextToken: token } : {})
+        )
+      )
+      for (const api of apis.Items ?? []) {
+        if (
+          api.ProtocolType !== 'HTTP' ||
+          api.ApiId === undefined ||
+          api.ApiEndpoint === undefined
+        )
+          continue
+        const apiId = api.ApiId
+        const integrations = await once(`integrations ${apiId}`, () =>
+          apigateway.send(new GetIntegrationsCommand({ ApiId: apiId }))
+        )
+        if (
+          !(integrations.Items ?? []).some(i =>
+            invokesFunction(i.IntegrationUri, functionArn)
+          )
+        )
+          continue
+        // With the execute-api endpoint disabled it answers 403 to everything;
+        // only the API's custom domain reaches the function.
+        if (api.DisableExecuteApiEndpoint === true) {
+          warn(
+            `HTTP API ${api.Name ?? api.ApiId} invokes the function but its default endpoint is disabled, so it is not used; set smoke-url to the API's custom domain.`
+          )
+          continue
+        }
+        const stages = await apigateway.send(
+          new GetStagesCommand({ ApiId: api.ApiId })
+        )
+        const names = (stages.Items ?? []).map(stage => stage.StageName ?? '')
+        const stage = names.includes('$default') ? '' : (names[0] ?? '')
+        return {
+          url: stage === '' ? api.ApiEndpoint : joinUrl(api.ApiEndpoint, stage),
+          source: 'http-api'
+        }
+      }
+      nextToken = apis.NextToken
+    } while (nextToken !== undefined)
+  } catch (error) {
+    warn(
+      `Could not look for an HTTP API in front of the function: ${describeAwsError('apigateway:GET', error)}`
+    )
+  }
+  return undefined
+}

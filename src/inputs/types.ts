@@ -1,0 +1,107 @@
+/**
+ * The action's domain types: what the validated inputs say. A leaf module:
+ * it imports nothing, so every part of the action can name these types
+ * without depending on how the inputs are read.
+ */
+
+export type PreflightMode = 'strict' | 'warn' | 'off'
+export type EventSourceInput = 'http-api' | 'rest-api' | 'alb'
+
+export type Architecture = 'x86_64' | 'arm64'
+
+export interface RepositoryRef {
+  /** Repository name, e.g. team/my-api. */
+  name: string
+  /** Account that owns the registry, when the input was a URI. */
+  registryId: string | undefined
+}
+
+export type BodyExpectation =
+  { kind: 'substring'; text: string } | { kind: 'regex'; regex: RegExp }
+
+/** Everything the action was asked to do, validated. Keys follow action.yml. */
+export interface Inputs extends PreviewInputs, ReleaseInputs {
+  /** The first (or only) function of function-name. */
+  functionName: string
+  /** Every function of function-name, in order (one build, deployed to all). */
+  functionNames: string[]
+  repository: RepositoryRef
+  tag: string
+  architecture: Architecture | undefined
+  context: string
+  file: string | undefined
+  target: string | undefined
+  buildArgs: string[]
+  labels: string[]
+  cacheFrom: string[]
+  cacheTo: string[]
+  waitTimeoutMs: number
+  smokeTest: boolean
+  smokeUrl: string | undefined
+  smokePath: string
+  smokeExpectStatus: number
+  smokeExpectBody: BodyExpectation | undefined
+  smokeTimeoutMs: number
+  rollbackOnFailure: boolean
+  region: string
+  /** strict: failed checks stop the deploy; warn: they only warn; off: no checks. */
+  preflight: PreflightMode
+  /** How the function is reached, overriding what preflight discovers. */
+  eventSource: EventSourceInput | undefined
+}
+
+export type Mode = 'deploy' | 'preview' | 'cleanup'
+
+/** The inputs of preview and cleanup runs, validated. */
+export interface PreviewInputs {
+  mode: Mode
+  pullRequest: number | undefined
+  /** Resolved from the preview-function-name template (preview/cleanup). */
+  preview: PreviewName | undefined
+  previewUrlAuth: UrlAuthType
+  githubToken: string | undefined
+  /** The commit the reviewer pushed (the PR head), for the comment. */
+  headSha: string | undefined
+}
+
+/**
+ * The inputs of safe releases and of deploys without a build: publish,
+ * alias, canary-percent, canary-interval, rollback-to and image.
+ */
+export interface ReleaseInputs {
+  /** Publish a version of the deployed code (always true with an alias). */
+  publish: boolean
+  /** Alias to move to the new version once it passed its checks. */
+  alias: string | undefined
+  /** Share of the alias's traffic the new version gets first (alias deploys). */
+  canary: { percent: number; intervalMs: number } | undefined
+  /** Where the image comes from. */
+  source: ImageSource
+}
+
+/**
+ * build: build the tag unless it exists (the default);
+ * existing: an image already in ECR, by tag or digest (image, rollback-to: <tag>);
+ * previous: the version the alias pointed to before its last move.
+ */
+export type ImageSource =
+  | { kind: 'build' }
+  | {
+      kind: 'existing'
+      input: 'image' | 'rollback-to'
+      tag: string | undefined
+      digest: string | undefined
+      /** Registry host the image input named, when it was a URI. */
+      registry: string | undefined
+    }
+  | { kind: 'previous' }
+
+export type UrlAuthType = 'NONE' | 'AWS_IAM'
+
+export interface PreviewName {
+  name: string
+  /** The template gave a longer name, cut to 64 characters with a hash. */
+  shortened: boolean
+  /** What the template gave before shortening. */
+  full: string
+}

@@ -1,6 +1,0 @@
-/** Names of the values the main step hands to the post step. */
-export const STATE = {
-  isPost: 'isPost',
-  dockerConfig: 'dockerConfig',
-  builder: 'builder'
-} as const
