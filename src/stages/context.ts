@@ -1,12 +1,14 @@
 import * as core from '@actions/core'
 import type { AwsClients } from '../aws/clients.js'
-import type { CallBudget } from '../util/budget.js'
+import type { Architecture, Inputs } from '../inputs/types.js'
 import type { Exec } from '../build/docker.js'
-import type { Fetch } from '../aws/ecr.js'
-import type { ReadOnce } from '../util/read-once.js'
+import type { Fetch, RegistryAuth, Repository } from '../aws/ecr.js'
+import type { FunctionState } from '../aws/lambda.js'
 import type { Report } from '../report/summary.js'
+import type { Image, TargetState } from '../targets.js'
+import type { CallBudget } from '../util/budget.js'
+import type { ReadOnce } from '../util/read-once.js'
 import { formatDuration, type Timing } from '../util/time.js'
-import type { Inputs } from '../inputs/types.js'
 
 export interface Dependencies {
   clients: (region: string) => AwsClients
@@ -39,10 +41,11 @@ export function phaseRunner(report: Report, timing: Timing) {
 
 export type PhaseRunner = ReturnType<typeof phaseRunner>
 
-/** What every phase of one run works with. */
+/** What every stage of one run works with. */
 export interface RunContext {
   deps: Dependencies
   inputs: Inputs
+  /** Run-level facts for the summary (image, builder, phases, preflight). */
   report: Report
   phase: PhaseRunner
   clients: AwsClients
@@ -55,34 +58,33 @@ export interface RunContext {
   once: ReadOnce
 }
 
-/**
- * Run `work` for every item with at most `limit` at once; every item runs
- * (a failure does not stop the others) and the results keep their order.
- */
-export async function settleEach<T, R>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T, index: number) => Promise<R>
-): Promise<PromiseSettledResult<R>[]> {
-  const results: PromiseSettledResult<R>[] = new Array<PromiseSettledResult<R>>(
-    items.length
-  )
-  let next = 0
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++
-      try {
-        results[index] = {
-          status: 'fulfilled',
-          value: await work(items[index] as T, index)
-        }
-      } catch (reason) {
-        results[index] = { status: 'rejected', reason }
-      }
-    }
-  }
-  await Promise.all(
-    Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker)
-  )
-  return results
+/** What the look-up found besides the functions. */
+export interface Found {
+  /** The first function named by function-name (in preview mode, only read). */
+  production: FunctionState
+  /** Undefined for rollback-to: previous, which needs no image from ECR. */
+  repository: Repository | undefined
+  /** The digest of the tag (build), or of the image / rollback-to input. */
+  existingDigest: string | undefined
+  auth: RegistryAuth | undefined
+  architecture: Architecture
+}
+
+/** The state of a run: one state per function, and the image. */
+export interface RunState {
+  targets: TargetState[]
+  found: Found | undefined
+  /** The digest to deploy: reused, or built and pushed by this run. */
+  digest: string | undefined
+  /** The image, checked (or for rollback-to previous, the version's). */
+  image: Image | undefined
+}
+
+/** One stage of the plan. */
+export type Stage = (ctx: RunContext, run: RunState) => Promise<void>
+
+/** Set by the look-up stage, which every later stage follows. */
+export function foundOf(run: RunState): Found {
+  if (run.found === undefined) throw new Error('look-up has not run')
+  return run.found
 }

@@ -1,0 +1,183 @@
+import { describe, expect, it } from '@jest/globals'
+import { planRun, type PlanInputs } from '../src/plan.js'
+
+const build = { kind: 'build' } as const
+const image = {
+  kind: 'existing',
+  input: 'image',
+  tag: 'v1',
+  digest: undefined,
+  registry: undefined
+} as const
+const rollbackTo = { ...image, input: 'rollback-to' } as const
+const previous = { kind: 'previous' } as const
+const canary = { percent: 10, intervalMs: 60_000 }
+
+function inputs(overrides: Partial<PlanInputs>): PlanInputs {
+  return {
+    mode: 'deploy',
+    alias: undefined,
+    canary: undefined,
+    source: build,
+    preflight: 'strict',
+    ...overrides
+  }
+}
+
+describe('planRun', () => {
+  it.each<[string, Partial<PlanInputs>, string[]]>([
+    [
+      'a build to $LATEST',
+      {},
+      [
+        'look-up',
+        'preflight-app',
+        'build',
+        'check-image',
+        'preflight-image',
+        'deploy',
+        'smoke'
+      ]
+    ],
+    [
+      'a build to $LATEST, preflight warn',
+      { preflight: 'warn' },
+      [
+        'look-up',
+        'preflight-app',
+        'build',
+        'check-image',
+        'preflight-image',
+        'deploy',
+        'smoke'
+      ]
+    ],
+    [
+      'a build to $LATEST, preflight off',
+      { preflight: 'off' },
+      ['look-up', 'build', 'check-image', 'deploy', 'smoke']
+    ],
+    [
+      'a build through an alias',
+      { alias: 'live' },
+      [
+        'look-up',
+        'preflight-app',
+        'build',
+        'check-image',
+        'preflight-image',
+        'deploy',
+        'pre-traffic',
+        'move-alias',
+        'smoke'
+      ]
+    ],
+    [
+      'a build through an alias with a canary',
+      { alias: 'live', canary },
+      [
+        'look-up',
+        'preflight-app',
+        'build',
+        'check-image',
+        'preflight-image',
+        'deploy',
+        'pre-traffic',
+        'canary',
+        'move-alias',
+        'smoke'
+      ]
+    ],
+    [
+      // canary-interval's default is always passed; without an alias there
+      // is no traffic to split.
+      'a canary without an alias',
+      { canary },
+      [
+        'look-up',
+        'preflight-app',
+        'build',
+        'check-image',
+        'preflight-image',
+        'deploy',
+        'smoke'
+      ]
+    ],
+    [
+      'the image input (no build, no app preflight)',
+      { source: image },
+      ['look-up', 'check-image', 'preflight-image', 'deploy', 'smoke']
+    ],
+    [
+      'the image input through an alias, preflight off',
+      { source: image, alias: 'live', preflight: 'off' },
+      ['look-up', 'check-image', 'deploy', 'pre-traffic', 'move-alias', 'smoke']
+    ],
+    [
+      'rollback-to a tag',
+      { source: rollbackTo },
+      ['look-up', 'check-image', 'preflight-image', 'deploy', 'smoke']
+    ],
+    [
+      'rollback-to previous (the alias goes back to the version it left)',
+      { source: previous, alias: 'live' },
+      ['look-up', 'pre-traffic', 'move-alias', 'smoke']
+    ],
+    [
+      'rollback-to previous with a canary',
+      { source: previous, alias: 'live', canary },
+      ['look-up', 'pre-traffic', 'canary', 'move-alias', 'smoke']
+    ],
+    [
+      'a preview',
+      { mode: 'preview' },
+      [
+        'look-up',
+        'preflight-app',
+        'build',
+        'check-image',
+        'preflight-image',
+        'deploy',
+        'preview-url',
+        'smoke'
+      ]
+    ],
+    [
+      'a preview, preflight off',
+      { mode: 'preview', preflight: 'off' },
+      ['look-up', 'build', 'check-image', 'deploy', 'preview-url', 'smoke']
+    ],
+    ['a cleanup', { mode: 'cleanup' }, ['cleanup']],
+    [
+      'a cleanup ignores the release inputs',
+      { mode: 'cleanup', alias: 'live', canary, source: image },
+      ['cleanup']
+    ]
+  ])('%s', (_name, overrides, expected) => {
+    expect(planRun(inputs(overrides))).toEqual(expected)
+  })
+
+  it('every plan but cleanup starts with look-up and ends with smoke', () => {
+    const modes = ['deploy', 'preview'] as const
+    const sources = [build, image, rollbackTo, previous]
+    for (const mode of modes)
+      for (const source of sources)
+        for (const alias of [undefined, 'live'])
+          for (const preflight of ['strict', 'warn', 'off'] as const) {
+            const plan = planRun(inputs({ mode, source, alias, preflight }))
+            expect(plan[0]).toBe('look-up')
+            expect(plan.at(-1)).toBe('smoke')
+            expect(new Set(plan).size).toBe(plan.length)
+            // Nothing is deployed that was not checked first, and traffic
+            // moves only after the pre-traffic check (-1: not in the plan).
+            const at = (stage: string): number =>
+              plan.indexOf(stage as (typeof plan)[number])
+            expect(
+              at('deploy') === -1 || at('check-image') < at('deploy')
+            ).toBe(true)
+            expect(
+              at('move-alias') === -1 || at('pre-traffic') < at('move-alias')
+            ).toBe(true)
+          }
+  })
+})

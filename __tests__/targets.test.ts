@@ -1,0 +1,368 @@
+import { describe, expect, it } from '@jest/globals'
+import type { FunctionState } from '../src/aws/lambda.js'
+import type { AliasState } from '../src/aws/versions.js'
+import type { Report } from '../src/report/summary.js'
+import {
+  anyUpdated,
+  changedServing,
+  needsMove,
+  newTarget,
+  outcomeOf,
+  reportTargets,
+  servesChange,
+  servingOf,
+  shownUndo,
+  undoCommand,
+  updatedOf,
+  type Image,
+  type Release,
+  type TargetState
+} from '../src/targets.js'
+
+const ARN = 'arn:aws:lambda:us-east-1:123456789012:function:api'
+const REPO = '123456789012.dkr.ecr.us-east-1.amazonaws.com/api'
+const OLD = `${REPO}@sha256:${'a'.repeat(64)}`
+const NEW = `${REPO}@sha256:${'b'.repeat(64)}`
+const THEIRS = `${REPO}@sha256:${'c'.repeat(64)}`
+const image: Image = {
+  digest: `sha256:${'b'.repeat(64)}`,
+  uri: NEW,
+  manifest: '',
+  configText: ''
+}
+
+function fn(imageUri: string | undefined): FunctionState {
+  return {
+    functionName: 'api',
+    functionArn: ARN,
+    imageUri,
+    imageDigest: imageUri?.split('@')[1],
+    architecture: 'x86_64',
+    state: 'Active',
+    lastUpdateStatus: 'Successful'
+  } as FunctionState
+}
+
+function alias(version: string): AliasState {
+  return {
+    name: 'live',
+    aliasArn: `${ARN}:live`,
+    version,
+    weights: {},
+    revisionId: 'r',
+    description: ''
+  }
+}
+
+function target(overrides: Partial<TargetState> = {}): TargetState {
+  return {
+    ...newTarget(fn(OLD), 'api', () => undefined),
+    ...overrides
+  }
+}
+
+const LATEST: Release = { alias: undefined }
+const ALIAS: Release = { alias: 'live' }
+
+describe('updatedOf', () => {
+  it.each<[string, Partial<TargetState>, boolean | undefined]>([
+    ['not reached by the deploy', {}, undefined],
+    ['$LATEST already ran the image', { code: 'up-to-date' }, false],
+    ['the alias already served it', { code: 'alias-up-to-date' }, false],
+    ['$LATEST updated', { code: 'updated' }, true],
+    ['a preview created', { code: 'created' }, true],
+    ['updated, then someone else deployed', { code: 'superseded' }, true],
+    [
+      'up to date on $LATEST, the alias moved',
+      { code: 'up-to-date', traffic: 'moved' },
+      true
+    ],
+    ['rollback-to previous moved the alias', { traffic: 'moved' }, true],
+    ['a canary share only', { traffic: 'canary' }, true]
+  ])('%s', (_name, state, expected) => {
+    expect(updatedOf(target(state))).toBe(expected)
+  })
+
+  it('anyUpdated: undefined until one is decided, then whether any was', () => {
+    expect(anyUpdated([target(), target()])).toBeUndefined()
+    expect(anyUpdated([target(), target({ code: 'up-to-date' })])).toBe(false)
+    expect(
+      anyUpdated([target({ code: 'up-to-date' }), target({ code: 'updated' })])
+    ).toBe(true)
+  })
+})
+
+describe('changedServing and servesChange', () => {
+  it.each<[string, Partial<TargetState>, Release, boolean, boolean]>([
+    ['$LATEST updated', { code: 'updated' }, LATEST, true, true],
+    [
+      '$LATEST updated and restored',
+      { code: 'updated', undo: 'restored' },
+      LATEST,
+      true,
+      false
+    ],
+    [
+      '$LATEST updated, restore failed',
+      { code: 'updated', undo: 'failed' },
+      LATEST,
+      true,
+      true
+    ],
+    // Someone else's code is on $LATEST: not ours to undo.
+    ['$LATEST superseded', { code: 'superseded' }, LATEST, false, false],
+    ['a created preview', { code: 'created' }, LATEST, false, false],
+    ['$LATEST already ran it', { code: 'up-to-date' }, LATEST, false, false],
+    // Alias deploys: what serves is the alias, not $LATEST.
+    ['alias: $LATEST updated only', { code: 'updated' }, ALIAS, false, false],
+    ['alias: canary share', { traffic: 'canary' }, ALIAS, true, true],
+    ['alias: moved', { traffic: 'moved' }, ALIAS, true, true],
+    [
+      'alias: moved and restored',
+      { traffic: 'moved', undo: 'restored' },
+      ALIAS,
+      true,
+      false
+    ]
+  ])('%s', (_name, state, release, changed, serves) => {
+    expect(changedServing(target(state), release)).toBe(changed)
+    expect(servesChange(target(state), release)).toBe(serves)
+  })
+})
+
+describe('outcomeOf', () => {
+  it.each<[string, Partial<TargetState>, Release, boolean, string]>([
+    ['success, updated', { code: 'updated' }, LATEST, false, 'deployed'],
+    ['success, created', { code: 'created' }, LATEST, false, 'deployed'],
+    [
+      'success, nothing to do',
+      { code: 'up-to-date' },
+      LATEST,
+      false,
+      'unchanged'
+    ],
+    [
+      'success, alias already served it',
+      { code: 'alias-up-to-date' },
+      ALIAS,
+      false,
+      'unchanged'
+    ],
+    ['success, alias moved', { traffic: 'moved' }, ALIAS, false, 'deployed'],
+    [
+      'failed before any change',
+      { error: 'Smoke test failed' },
+      LATEST,
+      true,
+      'stopped'
+    ],
+    ['another function failed first', {}, LATEST, true, 'stopped'],
+    [
+      'pre-traffic check failed: alias untouched',
+      { code: 'updated', error: 'Pre-traffic check failed' },
+      ALIAS,
+      true,
+      'stopped'
+    ],
+    [
+      'own failure, restored',
+      { code: 'updated', undo: 'restored', error: 'x' },
+      LATEST,
+      true,
+      'rolled-back'
+    ],
+    [
+      'restored because another failed',
+      { code: 'updated', undo: 'restored' },
+      LATEST,
+      true,
+      'reverted'
+    ],
+    [
+      'canary failed, alias restored',
+      { traffic: 'canary', undo: 'restored', error: 'x' },
+      ALIAS,
+      true,
+      'rolled-back'
+    ],
+    [
+      'restore failed',
+      { code: 'updated', undo: 'failed', error: 'x' },
+      LATEST,
+      true,
+      'rollback-failed'
+    ],
+    // rollback-on-failure: false leaves the change in place.
+    [
+      'changed, not undone',
+      { code: 'updated', error: 'x' },
+      LATEST,
+      true,
+      'failed'
+    ],
+    [
+      'superseded by another deploy',
+      { code: 'superseded', error: 'x' },
+      LATEST,
+      true,
+      'stopped'
+    ]
+  ])('%s', (_name, state, release, failed, expected) => {
+    expect(outcomeOf(target(state), release, failed)).toBe(expected)
+  })
+})
+
+describe('servingOf', () => {
+  it('$LATEST updated: the new image', () => {
+    expect(servingOf(target({ code: 'updated' }), image)).toEqual({
+      imageUri: NEW,
+      version: undefined
+    })
+  })
+
+  it('$LATEST restored: what it runs again', () => {
+    expect(
+      servingOf(
+        target({ code: 'updated', undo: 'restored', latest: fn(OLD) }),
+        image
+      ).imageUri
+    ).toBe(OLD)
+  })
+
+  it('superseded: what someone else put there', () => {
+    expect(
+      servingOf(target({ code: 'superseded', latest: fn(THEIRS) }), image)
+        .imageUri
+    ).toBe(THEIRS)
+  })
+
+  it('not reached: what it ran when the run began', () => {
+    expect(servingOf(target(), image).imageUri).toBe(OLD)
+  })
+
+  it('alias on the new version: the new image, and the version', () => {
+    expect(
+      servingOf(
+        target({ alias: alias('7'), version: '7', aliasImageUri: OLD }),
+        image
+      )
+    ).toEqual({ imageUri: NEW, version: '7' })
+  })
+
+  it('alias still on its old version: the old image', () => {
+    expect(
+      servingOf(
+        target({ alias: alias('6'), version: '7', aliasImageUri: OLD }),
+        image
+      )
+    ).toEqual({ imageUri: OLD, version: '6' })
+  })
+})
+
+describe('undo commands', () => {
+  it('$LATEST: update-function-code to the image it replaced', () => {
+    expect(undoCommand(target({ code: 'updated' }), LATEST)).toBe(
+      `aws lambda update-function-code --function-name ${ARN} --image-uri ${OLD}`
+    )
+  })
+
+  it('alias: update-alias to the version it left, weights cleared', () => {
+    expect(
+      undoCommand(target({ traffic: 'moved', previousVersion: '6' }), ALIAS)
+    ).toBe(
+      `aws lambda update-alias --function-name ${ARN} --name live --function-version 6 --routing-config 'AdditionalVersionWeights={}'`
+    )
+  })
+
+  it('none when there was nothing before', () => {
+    expect(undoCommand(target({ traffic: 'moved' }), ALIAS)).toBeUndefined()
+    expect(
+      undoCommand(target({ code: 'created', replaced: undefined }), LATEST)
+    ).toBeUndefined()
+  })
+
+  it.each<[string, Partial<TargetState>, boolean, boolean]>([
+    ['success, updated', { code: 'updated' }, false, true],
+    ['success, nothing changed', { code: 'up-to-date' }, false, false],
+    [
+      'failure, changed and restored',
+      { code: 'updated', undo: 'restored' },
+      true,
+      true
+    ],
+    ['failure, nothing changed', { error: 'x' }, true, false],
+    ['failure, superseded', { code: 'superseded' }, true, false]
+  ])('shown in the summary: %s', (_name, state, failed, shown) => {
+    expect(shownUndo(target(state), LATEST, failed) !== undefined).toBe(shown)
+  })
+})
+
+describe('needsMove', () => {
+  it('only a target with a new version that its alias does not serve yet', () => {
+    expect(needsMove(target())).toBe(false)
+    expect(needsMove(target({ version: '7' }))).toBe(true)
+    expect(needsMove(target({ version: '6', code: 'alias-up-to-date' }))).toBe(
+      false
+    )
+  })
+})
+
+describe('reportTargets', () => {
+  it('derives every function and the first function for the run', () => {
+    const report: Report = { phases: [] }
+    const first = target({
+      code: 'updated',
+      checks: {
+        smoke: {
+          state: 'passed',
+          url: 'https://x/',
+          status: 200,
+          attempts: 1,
+          reason: 'ok'
+        }
+      }
+    })
+    const second = target({
+      name: 'api2',
+      arn: `${ARN}2`,
+      code: 'up-to-date'
+    })
+
+    reportTargets(report, [first, second], LATEST, image, false)
+
+    expect(report.targets?.map(t => [t.functionName, t.outcome])).toEqual([
+      ['api', 'deployed'],
+      ['api2', 'unchanged']
+    ])
+    expect(report.targets?.[0]?.servingImageUri).toBe(NEW)
+    expect(report.targets?.[0]?.undo).toContain(OLD)
+    expect(report.targets?.[1]?.undo).toBeUndefined()
+    expect(report.functionName).toBe('api')
+    expect(report.functionArn).toBe(ARN)
+    expect(report.previousImageUri).toBe(OLD)
+    expect(report.smoke?.state).toBe('passed')
+    expect(report.updated).toBe(true)
+  })
+
+  it('alias deploys: the previous image is the alias version’s', () => {
+    const report: Report = { phases: [] }
+    reportTargets(
+      report,
+      [target({ aliasImageUri: THEIRS, alias: alias('6') })],
+      ALIAS,
+      image,
+      true
+    )
+    expect(report.previousImageUri).toBe(THEIRS)
+    expect(report.targets?.[0]?.outcome).toBe('stopped')
+    expect(report.updated).toBeUndefined()
+  })
+
+  it('no functions found: nothing about functions is claimed', () => {
+    const report: Report = { phases: [], functionName: 'api' }
+    reportTargets(report, [], LATEST, undefined, true)
+    expect(report.targets).toBeUndefined()
+    expect(report.functionName).toBe('api')
+    expect(report.updated).toBeUndefined()
+  })
+})

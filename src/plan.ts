@@ -1,0 +1,61 @@
+/**
+ * Which stages a run takes, in order: a pure function of the validated
+ * inputs. main.ts runs the plan; on a failure it runs the undo.
+ *
+ * A stage in the plan may still find at run time that it has nothing to do
+ * (the tag already exists, so nothing is built; the functions already run
+ * the image, so the image preflight is skipped): the plan says what the run
+ * may do, each stage says why it did or did not.
+ */
+import type { Inputs } from './inputs/types.js'
+
+export type StageName =
+  /** Functions, aliases, repository, tag (and for rollback-to previous, the version each alias left). */
+  | 'look-up'
+  /** The app's source and Dockerfile, before a build. */
+  | 'preflight-app'
+  /** Build and push, unless the tag already exists. */
+  | 'build'
+  /** The pushed image is one manifest for the function's platform. */
+  | 'check-image'
+  /** The image's layers: entrypoint, architecture of its binaries, size. */
+  | 'preflight-image'
+  /** $LATEST (or a new preview function) runs the image; publish a version. */
+  | 'deploy'
+  /** The new version, invoked directly before any traffic reaches it. */
+  | 'pre-traffic'
+  /** A share of the alias's traffic on the new version, checked meanwhile. */
+  | 'canary'
+  | 'move-alias'
+  /** The preview function's own Function URL. */
+  | 'preview-url'
+  | 'smoke'
+  /** mode cleanup: remove a pull request's preview. */
+  | 'cleanup'
+
+export type PlanInputs = Pick<
+  Inputs,
+  'mode' | 'alias' | 'canary' | 'source' | 'preflight'
+>
+
+export function planRun(inputs: PlanInputs): StageName[] {
+  if (inputs.mode === 'cleanup') return ['cleanup']
+  const preflight = inputs.preflight !== 'off'
+  const fromEcr = inputs.source.kind !== 'previous'
+  const build = inputs.source.kind === 'build'
+  const alias = inputs.alias !== undefined
+  const stages: (StageName | false)[] = [
+    'look-up',
+    build && preflight && 'preflight-app',
+    build && 'build',
+    fromEcr && 'check-image',
+    fromEcr && preflight && 'preflight-image',
+    fromEcr && 'deploy',
+    alias && 'pre-traffic',
+    alias && inputs.canary !== undefined && 'canary',
+    alias && 'move-alias',
+    inputs.mode === 'preview' && 'preview-url',
+    'smoke'
+  ]
+  return stages.filter((s): s is StageName => s !== false)
+}

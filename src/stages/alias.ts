@@ -1,0 +1,188 @@
+/**
+ * The alias stages: pre-traffic (the new version invoked directly before
+ * any traffic reaches it), canary (a share of the traffic while it is
+ * checked), move-alias (all of it, recording the version it leaves).
+ */
+import { withDiscoveryClients } from '../aws/clients.js'
+import {
+  aliasDescription,
+  pointAlias,
+  type AliasState
+} from '../aws/versions.js'
+import { invokeCheck, type InvokeCheckResult } from '../checks/invoke.js'
+import { EVENT_SOURCE_FOR_INPUT } from '../checks/preflight/eventsource.js'
+import type { EventSourceInput } from '../inputs/types.js'
+import type { CheckSummary } from '../report/summary.js'
+import { needsMove, type TargetState } from '../targets.js'
+import { DeployError } from '../util/errors.js'
+import { formatDuration } from '../util/time.js'
+import type { RunContext, RunState } from './context.js'
+import { forEachTarget } from './each.js'
+
+/** How requests reach the app, for the synthetic event. */
+async function eventSourceOf(
+  ctx: RunContext,
+  target: TargetState
+): Promise<EventSourceInput> {
+  if (ctx.inputs.eventSource !== undefined) return ctx.inputs.eventSource
+  const { discoverReach } = await import('../checks/reach.js')
+  const discovery = await discoverReach(
+    await withDiscoveryClients(ctx.clients),
+    target.arn,
+    ctx.once
+  )
+  const found = discovery.reaches[0]?.eventSource
+  const input = (
+    Object.entries(EVENT_SOURCE_FOR_INPUT) as [EventSourceInput, string][]
+  ).find(([, source]) => source === found)?.[0]
+  return input ?? 'http-api'
+}
+
+function checkSummary(result: InvokeCheckResult): CheckSummary {
+  return {
+    state: result.pass ? 'passed' : 'failed',
+    status: result.status,
+    attempts: result.attempts,
+    reason: result.reason
+  }
+}
+
+/** Invoke the target's new version with a synthetic request. */
+async function checkVersion(
+  ctx: RunContext,
+  target: TargetState,
+  timeoutMs: number
+): Promise<InvokeCheckResult> {
+  const { inputs, deps } = ctx
+  const source = await eventSourceOf(ctx, target)
+  return invokeCheck(
+    ctx.clients.lambda,
+    {
+      functionName: target.arn,
+      qualifier: target.version ?? '$LATEST',
+      source,
+      path: inputs.smokePath,
+      expected: {
+        status: inputs.smokeExpectStatus,
+        body: inputs.smokeExpectBody
+      },
+      timeoutMs,
+      log: target.log
+    },
+    deps.timing
+  )
+}
+
+/** Stage pre-traffic: invoke each new version before any traffic reaches it. */
+export async function preTrafficStage(
+  ctx: RunContext,
+  run: RunState
+): Promise<void> {
+  const pending = run.targets.filter(needsMove)
+  if (pending.length === 0) return
+  await ctx.phase('Pre-traffic check', () =>
+    forEachTarget(pending, async target => {
+      target.log(
+        `Invoking version ${target.version ?? '?'} with a synthetic ${ctx.inputs.smokePath} request; alias ${ctx.inputs.alias ?? ''} still serves version ${target.alias?.version ?? '(none yet)'}.`
+      )
+      const result = await checkVersion(ctx, target, ctx.inputs.smokeTimeoutMs)
+      target.checks.preTraffic = checkSummary(result)
+      if (!result.pass) {
+        throw new DeployError(
+          `Pre-traffic check of version ${target.version ?? '?'} failed: ${result.reason.trim().replace(/\.$/, '')}. The alias ${ctx.inputs.alias ?? ''} was not moved: no traffic reached the new version.`
+        )
+      }
+    })
+  )
+}
+
+/** Stage canary: a share of the alias's traffic on the new version, while checking it. */
+export async function canaryStage(
+  ctx: RunContext,
+  run: RunState
+): Promise<void> {
+  const canary = ctx.inputs.canary
+  const alias = ctx.inputs.alias
+  if (canary === undefined || alias === undefined) return
+  const pending = run.targets.filter(t => needsMove(t) && t.alias !== undefined)
+  if (pending.length === 0) return
+  const { deps } = ctx
+  await ctx.phase(`Canary (${canary.percent}%)`, async () => {
+    await forEachTarget(pending, async target => {
+      const current = target.alias as AliasState
+      target.alias = await pointAlias(
+        ctx.clients.lambda,
+        target.arn,
+        alias,
+        {
+          version: current.version,
+          weights: { [target.version ?? '']: canary.percent / 100 }
+        },
+        current,
+        { log: target.log },
+        deps.timing
+      )
+      target.traffic = 'canary'
+      target.log(
+        `Alias ${alias}: ${canary.percent}% of traffic to version ${target.version ?? '?'}, the rest to ${current.version}, for ${formatDuration(canary.intervalMs)}.`
+      )
+    })
+    const checkEveryMs = Math.min(
+      30_000,
+      Math.max(1000, Math.round(canary.intervalMs / 4))
+    )
+    const started = deps.timing.now()
+    let checks = 0
+    for (;;) {
+      const remaining = canary.intervalMs - (deps.timing.now() - started)
+      if (remaining <= 0) break
+      await deps.timing.sleep(Math.min(checkEveryMs, remaining))
+      checks++
+      await forEachTarget(pending, async target => {
+        const result = await checkVersion(ctx, target, checkEveryMs)
+        target.checks.canary = checkSummary(result)
+        if (!result.pass)
+          throw new DeployError(
+            `Canary check ${checks} of version ${target.version ?? '?'} failed: ${result.reason}.`
+          )
+      })
+    }
+    for (const target of pending)
+      target.log(`Canary passed ${checks} check(s).`)
+  })
+}
+
+/** Stage move-alias: every alias to its new version, recording the one it leaves. */
+export async function moveAliasStage(
+  ctx: RunContext,
+  run: RunState
+): Promise<void> {
+  const alias = ctx.inputs.alias
+  if (alias === undefined) return
+  const pending = run.targets.filter(needsMove)
+  if (pending.length === 0) return
+  const digest = run.image?.digest ?? ''
+  await ctx.phase(`Move alias ${alias}`, () =>
+    forEachTarget(pending, async target => {
+      const before = target.alias
+      const leaving = before?.version
+      target.alias = await pointAlias(
+        ctx.clients.lambda,
+        target.arn,
+        alias,
+        {
+          version: target.version ?? '',
+          description: aliasDescription(leaving, digest)
+        },
+        before,
+        { log: target.log },
+        ctx.deps.timing
+      )
+      target.traffic = 'moved'
+      target.aliasArn = target.alias.aliasArn
+      target.log(
+        `Alias ${alias} now points to version ${target.version ?? '?'}${leaving === undefined ? ' (created)' : ` (was ${leaving})`}.`
+      )
+    })
+  )
+}

@@ -1,0 +1,225 @@
+/**
+ * Stage deploy: every function's $LATEST runs the image (or a new preview
+ * function is created with it), then, with publish, a version of exactly
+ * that code. An alias on $LATEST is pinned to a version first.
+ */
+import {
+  deployImage,
+  getFunctionState,
+  waitForUpdate,
+  type FunctionState
+} from '../aws/lambda.js'
+import {
+  aliasDescription,
+  pointAlias,
+  publishVersion
+} from '../aws/versions.js'
+import { createPreview, previewTarget } from '../preview/run.js'
+import type { Image, TargetState } from '../targets.js'
+import { DeployError } from '../util/errors.js'
+import { formatDuration } from '../util/time.js'
+import type { RunContext, RunState } from './context.js'
+import { forEachTarget } from './each.js'
+
+export async function deployStage(
+  ctx: RunContext,
+  run: RunState
+): Promise<void> {
+  const image = run.image
+  if (image === undefined) throw new Error('check-image has not run')
+  await ctx.phase('Deploy', () =>
+    forEachTarget(run.targets, target => deployTarget(ctx, target, image))
+  )
+}
+
+const hexOf = (digest: string): string => digest.replace(/^sha256:/, '')
+
+async function deployTarget(
+  ctx: RunContext,
+  target: TargetState,
+  image: Image
+): Promise<void> {
+  const { inputs } = ctx
+  const log = target.log
+  if (
+    inputs.alias !== undefined &&
+    target.alias !== undefined &&
+    target.aliasImageUri?.endsWith(`@${image.digest}`) === true &&
+    Object.keys(target.alias.weights).length === 0
+  ) {
+    log(
+      `Alias ${inputs.alias} already serves ${image.digest} (version ${target.alias.version}); no update needed.`
+    )
+    target.code = 'alias-up-to-date'
+    target.version = target.alias.version
+    return
+  }
+  const fn = target.latest
+  if (fn === undefined) {
+    await createPreviewTarget(ctx, target, image)
+    return
+  }
+  let current = fn
+  if (fn.lastUpdateStatus === 'InProgress' || fn.state === 'Pending') {
+    log(
+      'Another update of the function is in progress; waiting for it to finish first.'
+    )
+    // The wait's last answer is the function as this deploy finds it.
+    current = (
+      await waitForUpdate(
+        ctx.clients.lambda,
+        fn.functionArn,
+        { timeoutMs: inputs.waitTimeoutMs, log, budget: ctx.budget },
+        ctx.deps.timing
+      )
+    ).observed
+    target.replaced = current
+    target.latest = current
+  }
+  if (inputs.alias !== undefined && target.alias?.version === '$LATEST')
+    await pinAlias(ctx, target, current)
+  if (
+    current.imageDigest === image.digest &&
+    current.lastUpdateStatus === 'Successful'
+  ) {
+    log(`The function already runs ${image.digest}; no update needed.`)
+    target.code = 'up-to-date'
+  } else {
+    const started = ctx.deps.timing.now()
+    const result = await deployImage(
+      ctx.clients.lambda,
+      fn.functionArn,
+      image.uri,
+      image.digest,
+      { waitTimeoutMs: inputs.waitTimeoutMs, log, budget: ctx.budget },
+      ctx.deps.timing
+    )
+    target.code = 'updated'
+    target.latest = result.after
+    log(
+      `Lambda applied the update in ${formatDuration(ctx.deps.timing.now() - started)} (${result.polls} polls); the function runs ${result.after.imageUri ?? image.digest}.`
+    )
+  }
+  if (inputs.publish) await publish(ctx, target, fn, image)
+}
+
+/** First preview of a pull request: the function is created with the image. */
+async function createPreviewTarget(
+  ctx: RunContext,
+  target: TargetState,
+  image: Image
+): Promise<void> {
+  const { deps, inputs } = ctx
+  const preview = previewTarget(inputs)
+  const started = deps.timing.now()
+  const created = await createPreview(
+    ctx.clients.lambda,
+    {
+      production: target.production as FunctionState,
+      previewName: preview.name,
+      pullRequest: preview.pullRequest,
+      imageUri: image.uri,
+      digest: image.digest,
+      waitTimeoutMs: inputs.waitTimeoutMs,
+      log: target.log
+    },
+    deps.timing
+  )
+  target.code = 'created'
+  target.name = created.functionName
+  target.arn = created.functionArn
+  target.latest = created
+  target.log(
+    `The preview function is Active after ${formatDuration(deps.timing.now() - started)} and runs ${created.imageUri ?? image.digest}.`
+  )
+}
+
+/** Publish a version of exactly the deployed code, and wait until it is active. */
+async function publish(
+  ctx: RunContext,
+  target: TargetState,
+  fn: FunctionState,
+  image: Image
+): Promise<void> {
+  const { inputs, deps } = ctx
+  const { lambda } = ctx.clients
+  const log = target.log
+  let published
+  try {
+    published = await publishVersion(
+      lambda,
+      fn.functionArn,
+      hexOf(image.digest),
+      `aspnet-lambda-deploy ${inputs.tag === '' ? image.digest : inputs.tag}`.slice(
+        0,
+        256
+      ),
+      { log },
+      deps.timing
+    )
+  } catch (error) {
+    // Refused because someone else changed $LATEST meanwhile: what runs now
+    // is theirs, and an undo must not put the old image over it.
+    const now = await getFunctionState(lambda, fn.functionArn).catch(
+      () => undefined
+    )
+    if (target.code === 'updated' && now?.imageDigest !== image.digest) {
+      target.code = 'superseded'
+      if (now !== undefined) target.latest = now
+      log(
+        `$LATEST now runs ${now?.imageUri ?? 'another image'}, put there by someone else; it is left as it is.`
+      )
+    }
+    throw error
+  }
+  const ready = await waitForUpdate(
+    lambda,
+    published.versionArn,
+    { timeoutMs: inputs.waitTimeoutMs, log, budget: ctx.budget },
+    deps.timing
+  )
+  if (ready.status === 'Failed') {
+    throw new DeployError(
+      `Version ${published.version} of ${fn.functionName} did not become active: ${ready.reasonCode ?? 'Failed'}: ${(ready.reason ?? 'no reason given').replace(/\.+$/, '')}.`
+    )
+  }
+  target.version = published.version
+  log(`Published version ${published.version} (${published.versionArn}).`)
+}
+
+/**
+ * An alias on $LATEST would serve the new code the moment $LATEST changes:
+ * first pin it to a version of the code it serves now.
+ */
+async function pinAlias(
+  ctx: RunContext,
+  target: TargetState,
+  current: FunctionState
+): Promise<void> {
+  const alias = ctx.inputs.alias ?? ''
+  if (current.imageDigest === undefined) return
+  const pinned = await publishVersion(
+    ctx.clients.lambda,
+    current.functionArn,
+    hexOf(current.imageDigest),
+    `aspnet-lambda-deploy: what alias ${alias} served on $LATEST`.slice(0, 256),
+    { log: target.log },
+    ctx.deps.timing
+  )
+  target.alias = await pointAlias(
+    ctx.clients.lambda,
+    current.functionArn,
+    alias,
+    {
+      version: pinned.version,
+      description: aliasDescription(undefined, current.imageDigest)
+    },
+    target.alias,
+    { log: target.log },
+    ctx.deps.timing
+  )
+  target.previousVersion = pinned.version
+  target.log(
+    `Alias ${alias} pointed to $LATEST, which is about to change: pinned it to version ${pinned.version} (the code it serves) so no traffic sees the new code before its checks.`
+  )
+}

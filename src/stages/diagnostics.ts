@@ -1,0 +1,45 @@
+/**
+ * After a failure: the lines of the failed functions' logs that explain it,
+ * in the log and the summary. Never fails the run by itself.
+ */
+import * as core from '@actions/core'
+import { errorMessage } from '../util/errors.js'
+import type { RunContext, RunState } from './context.js'
+
+export async function diagnosticsStage(
+  ctx: RunContext,
+  run: RunState
+): Promise<void> {
+  const failed = run.targets.filter(t => t.error !== undefined)
+  if (failed.length === 0) return
+  await ctx
+    .phase('Diagnostics', async () => {
+      // Loaded only when a run fails: keeps the action's start-up lean.
+      const { readDiagnostics, formatDiagnostics } =
+        await import('../aws/logs.js')
+      await Promise.all(
+        failed.map(async target => {
+          const found = await readDiagnostics(
+            target.arn,
+            ctx.inputs.region,
+            ctx.startedAt,
+            {
+              // Alias deploys: only the new version's streams. Otherwise
+              // the failure is on $LATEST.
+              ...(ctx.inputs.alias !== undefined &&
+                target.version !== undefined && { version: target.version }),
+              timing: ctx.deps.timing
+            }
+          )
+          target.diagnostics = {
+            lines: found.lines.map(line => line.message),
+            note: found.note
+          }
+          for (const line of formatDiagnostics(found)) target.log(line)
+        })
+      )
+    })
+    .catch((error: unknown) =>
+      core.warning(`Could not read the logs: ${errorMessage(error)}`)
+    )
+}

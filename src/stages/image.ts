@@ -1,0 +1,289 @@
+/**
+ * The stages that produce the image to deploy and prove it can run:
+ * preflight-app (before a build), build (or reuse the tag), check-image
+ * (one manifest for the function's platform), preflight-image (its layers).
+ */
+import * as os from 'node:os'
+import * as core from '@actions/core'
+import {
+  checkImagePlatform,
+  checkManifest,
+  fetchImageConfigText,
+  findTagDigest,
+  getImageManifest,
+  parseImageConfig,
+  type RegistryAuth,
+  type Repository
+} from '../aws/ecr.js'
+import {
+  buildWithBuildx,
+  buildWithDocker,
+  builderDriver,
+  dockerLogin,
+  hasBuildx,
+  needsContainerBuilder,
+  prepareDockerConfig,
+  type BuildContext,
+  type BuildRequest,
+  type Exec
+} from '../build/docker.js'
+import { platformFor } from '../build/platform.js'
+import { enforce, type Check } from '../checks/preflight/checks.js'
+import { preflightImage } from '../checks/preflight/image.js'
+import { preflightApp } from '../checks/preflight/run.js'
+import { STATE } from '../post/saved-state.js'
+import type { TargetState } from '../targets.js'
+import { DeployError, errorMessage } from '../util/errors.js'
+import { foundOf, type RunContext, type RunState } from './context.js'
+
+/** The repository and login every image stage needs (not rollback-to previous). */
+function registryOf(run: RunState): {
+  repository: Repository
+  auth: RegistryAuth
+} {
+  const { repository, auth } = foundOf(run)
+  if (repository === undefined || auth === undefined)
+    throw new Error('the look-up found no repository')
+  return { repository, auth }
+}
+
+function enforceChecks(
+  ctx: RunContext,
+  kind: 'app' | 'image',
+  checks: Check[]
+): void {
+  ctx.report.preflight = [...(ctx.report.preflight ?? []), ...checks]
+  const stop = enforce(kind, checks, ctx.inputs.preflight, {
+    log: ctx.log,
+    warn: message => core.warning(message)
+  })
+  if (stop !== undefined) throw new DeployError(stop)
+}
+
+/** Stage preflight-app: the source and Dockerfile, when a build will run. */
+export async function preflightAppStage(
+  ctx: RunContext,
+  run: RunState
+): Promise<void> {
+  const found = foundOf(run)
+  if (found.existingDigest !== undefined) return
+  await ctx.phase('Preflight: app', async () => {
+    const checks = await preflightApp(ctx.inputs, found.architecture, {
+      clients: ctx.clients,
+      // How production is reached is what the app must expect.
+      functionArn: found.production.functionArn,
+      once: ctx.once
+    })
+    enforceChecks(ctx, 'app', checks)
+  })
+}
+
+/** Stage build: the digest to deploy, the existing tag's or a new build's. */
+export async function buildStage(
+  ctx: RunContext,
+  run: RunState
+): Promise<void> {
+  const { deps, inputs, report, log } = ctx
+  const { ecr } = ctx.clients
+  const { repository, auth } = registryOf(run)
+  const existing = foundOf(run).existingDigest
+  report.reusedImage = existing !== undefined
+  if (existing !== undefined) {
+    log(
+      `Reusing ${repository.uri}:${inputs.tag} (${existing}) without building: tags are never overwritten, so a re-run deploys the same image.`
+    )
+    run.digest = existing
+    return
+  }
+  run.digest = await ctx.phase('Build and push', async () => {
+    const workDir = await prepareDockerConfig(
+      deps.env.RUNNER_TEMP ?? os.tmpdir()
+    )
+    core.saveState(STATE.dockerConfig, workDir)
+    const env = { DOCKER_CONFIG: workDir }
+    const registry = repository.uri.split('/')[0] ?? repository.uri
+    await dockerLogin(deps.exec, registry, auth.username, auth.password, env)
+    log(
+      `Logged in to ${registry} (credentials in a temporary DOCKER_CONFIG, removed by the post step).`
+    )
+    const request: BuildRequest = {
+      context: inputs.context,
+      file: inputs.file,
+      target: inputs.target,
+      buildArgs: inputs.buildArgs,
+      labels: inputs.labels,
+      cacheFrom: inputs.cacheFrom,
+      cacheTo: inputs.cacheTo,
+      platform: platformFor(foundOf(run).architecture),
+      imageRef: `${repository.uri}:${inputs.tag}`
+    }
+    const context: BuildContext = {
+      exec: deps.exec,
+      env,
+      workDir,
+      log,
+      warn: message => core.warning(message)
+    }
+    let result
+    try {
+      if (await hasBuildx(deps.exec, env)) {
+        const builder = await containerBuilderFor(
+          deps.exec,
+          env,
+          inputs.cacheTo
+        )
+        result = await buildWithBuildx(request, context, builder)
+      } else {
+        core.warning(
+          'docker buildx is not installed: falling back to docker build + docker push (no cache-from/cache-to). On GitHub-hosted runners buildx is present; elsewhere use docker/setup-buildx-action.'
+        )
+        result = await buildWithDocker(request, context)
+      }
+    } catch (error) {
+      // Two runs of the same commit at once: the other one pushed the tag
+      // first and the immutable repository refused ours. Deploy theirs.
+      const pushedMeanwhile = await findTagDigest(
+        ecr,
+        inputs.repository,
+        inputs.tag
+      )
+      if (pushedMeanwhile === undefined) throw error
+      core.warning(
+        `The build or push failed, but tag ${inputs.tag} now exists in ECR as ${pushedMeanwhile}, pushed by another run meanwhile; deploying that image. (${errorMessage(error).split('\n')[0] ?? ''})`
+      )
+      report.reusedImage = true
+      return pushedMeanwhile
+    }
+    report.builder = result.builder
+    log(`Pushed ${request.imageRef} as ${result.digest} (${result.builder}).`)
+    return result.digest
+  })
+}
+
+/** The digest of an image or rollback-to input: deployed as it is. */
+function existingDigest(ctx: RunContext, run: RunState): string {
+  const { inputs } = ctx
+  const source = inputs.source
+  const found = foundOf(run)
+  const digest = found.existingDigest ?? ''
+  if (source.kind === 'existing') {
+    ctx.report.reusedImage = true
+    ctx.log(
+      `Deploying ${found.repository?.uri ?? ''}${source.digest !== undefined ? `@${digest}` : `:${inputs.tag} (${digest})`} from ${source.input}, without building.`
+    )
+  }
+  return digest
+}
+
+/** Stage check-image: the image must be one manifest for the function's platform. */
+export async function checkImageStage(
+  ctx: RunContext,
+  run: RunState
+): Promise<void> {
+  const { deps, report, log } = ctx
+  const { repository, auth } = registryOf(run)
+  const { architecture } = foundOf(run)
+  const digest = run.digest ?? existingDigest(ctx, run)
+  run.digest = digest
+  report.imageDigest = digest
+  const imageUri = `${repository.uri}@${digest}`
+  report.imageUri = imageUri
+  run.image = await ctx.phase('Check the image', async () => {
+    const image = await getImageManifest(ctx.clients.ecr, repository, digest)
+    const manifest = checkManifest(image)
+    const configText = await fetchImageConfigText(
+      auth,
+      repository.name,
+      manifest.configDigest,
+      deps.fetch
+    )
+    const config = parseImageConfig(configText)
+    checkImagePlatform(config, architecture)
+    log(
+      `${imageUri}: single-platform ${image.mediaType}, ${config.os}/${config.architecture}, matches the function.`
+    )
+    return { digest, uri: imageUri, manifest: image.manifest, configText }
+  })
+}
+
+/**
+ * Whether every function (or every alias) already serves the digest: a
+ * re-run then has nothing for the image preflight to prevent.
+ */
+export function alreadyServing(
+  targets: readonly TargetState[],
+  digest: string,
+  alias: string | undefined
+): boolean {
+  return targets.every(t =>
+    alias !== undefined
+      ? t.alias !== undefined &&
+        t.aliasImageUri?.endsWith(`@${digest}`) === true
+      : t.latest !== undefined &&
+        t.latest.imageDigest === digest &&
+        t.latest.lastUpdateStatus === 'Successful'
+  )
+}
+
+/** Stage preflight-image: the layers of the pushed image. */
+export async function preflightImageStage(
+  ctx: RunContext,
+  run: RunState
+): Promise<void> {
+  const { deps, inputs, log } = ctx
+  const image = run.image
+  if (image === undefined) throw new Error('check-image has not run')
+  if (alreadyServing(run.targets, image.digest, inputs.alias)) {
+    log('Preflight: image skipped: the function already runs this image.')
+    return
+  }
+  const { repository, auth } = registryOf(run)
+  const found = foundOf(run)
+  const fn = run.targets[0]?.latest ?? found.production
+  await ctx.phase('Preflight: image', async () => {
+    const result = await preflightImage(
+      auth,
+      repository.name,
+      image.manifest,
+      image.configText,
+      found.architecture,
+      deps.fetch,
+      fn.imageConfig
+    )
+    log(
+      `Read ${result.layers} layer(s), ${result.uncompressedBytes} bytes uncompressed.`
+    )
+    enforceChecks(ctx, 'image', result.checks)
+  })
+}
+
+/**
+ * The default `docker` buildx driver cannot export a build cache (type=gha,
+ * registry): when one is asked for, make a docker-container builder for this
+ * run, removed by the post step.
+ */
+async function containerBuilderFor(
+  exec: Exec,
+  env: Record<string, string>,
+  cacheTo: string[]
+): Promise<string | undefined> {
+  if (!needsContainerBuilder(cacheTo)) return undefined
+  const inspect = await exec('docker', ['buildx', 'inspect'], { env })
+  if (builderDriver(inspect.stdout) !== 'docker') return undefined
+  const name = `aspnet-lambda-deploy-${process.pid}-${Date.now().toString(36)}`
+  const created = await exec(
+    'docker',
+    ['buildx', 'create', '--name', name, '--driver', 'docker-container'],
+    { env }
+  )
+  if (created.exitCode !== 0) {
+    throw new DeployError(
+      `cache-to needs a docker-container buildx builder, and creating one failed: ${created.stderr.trim()}`
+    )
+  }
+  core.saveState(STATE.builder, name)
+  core.info(
+    `Created buildx builder ${name} (docker-container driver) for cache-to; the post step removes it.`
+  )
+  return name
+}

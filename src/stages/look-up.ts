@@ -1,0 +1,293 @@
+/**
+ * Stage look-up: the functions (and their aliases), the repository, the tag,
+ * the registry login; for rollback-to previous, the version each alias left.
+ * Nothing changes in AWS here.
+ */
+import * as core from '@actions/core'
+import {
+  describeRepository,
+  findImageDigest,
+  findTagDigest,
+  getRegistryAuth,
+  recentTags,
+  type Repository
+} from '../aws/ecr.js'
+import {
+  checkDeployable,
+  digestFromImageUri,
+  getFunctionState,
+  type FunctionState
+} from '../aws/lambda.js'
+import {
+  getAlias,
+  previousVersionFromDescription,
+  type AliasState
+} from '../aws/versions.js'
+import { platformFor, resolveArchitecture } from '../build/platform.js'
+import type { Architecture } from '../inputs/types.js'
+import { lookUpPreview, previewTarget } from '../preview/run.js'
+import { newTarget, type TargetState } from '../targets.js'
+import { DeployError, errorMessage } from '../util/errors.js'
+import { settleEach } from '../util/settle.js'
+import type { RunContext, RunState } from './context.js'
+import { eachOrThrow, MAX_PARALLEL } from './each.js'
+
+interface FoundFunction {
+  fn: FunctionState
+  alias: AliasState | undefined
+  aliasImageUri: string | undefined
+}
+
+function describeFunction(fn: FunctionState): string {
+  return `${fn.functionArn} (${fn.architecture}, State ${fn.state ?? '?'}, LastUpdateStatus ${fn.lastUpdateStatus ?? '?'}), running ${fn.imageUri ?? 'no image'}`
+}
+
+export async function lookUpStage(
+  ctx: RunContext,
+  run: RunState
+): Promise<void> {
+  const { inputs, log } = ctx
+  const { lambda, ecr } = ctx.clients
+  const needsEcr = inputs.source.kind !== 'previous'
+  await ctx.phase('Look up function, repository and tag', async () => {
+    const many = inputs.functionNames.length > 1
+    const [found, repository, existingDigest, auth] = await Promise.all([
+      settleEach(inputs.functionNames, MAX_PARALLEL, name =>
+        lookUpFunction(ctx, name)
+      ),
+      needsEcr ? describeRepository(ecr, inputs.repository) : undefined,
+      needsEcr ? findExistingDigest(ctx) : undefined,
+      needsEcr ? getRegistryAuth(ecr, inputs.repository.registryId) : undefined
+    ])
+    const problems = found.flatMap(r =>
+      r.status === 'rejected' ? [errorMessage(r.reason)] : []
+    )
+    if (problems.length > 0) throw new DeployError(problems.join('\n'))
+    const functions = found.flatMap(r =>
+      r.status === 'fulfilled' ? [r.value] : []
+    )
+    const production = (functions[0] as FoundFunction).fn
+    // A preview deploys to its own function; production is only read.
+    const previewFn =
+      inputs.mode === 'preview'
+        ? await lookUpPreview(lambda, inputs, production.functionName)
+        : undefined
+    const prefixed =
+      (name: string) =>
+      (message: string): void =>
+        ctx.log(`[${name}] ${message}`)
+    const targets =
+      inputs.mode === 'preview'
+        ? [
+            newTarget(
+              previewFn,
+              previewTarget(inputs).name,
+              ctx.log,
+              production
+            )
+          ]
+        : functions.map(f => {
+            const target = newTarget(
+              f.fn,
+              f.fn.functionName,
+              many ? prefixed(f.fn.functionName) : ctx.log
+            )
+            target.alias = f.alias
+            target.aliasImageUri = f.aliasImageUri
+            target.previousVersion = f.alias?.version
+            return target
+          })
+    if (auth !== undefined) {
+      core.setSecret(auth.password)
+      core.setSecret(
+        Buffer.from(`${auth.username}:${auth.password}`).toString('base64')
+      )
+    }
+    for (const { fn } of functions) {
+      log(`Function: ${describeFunction(fn)}`)
+      checkDeployable(fn)
+    }
+    for (const target of targets) logAlias(ctx, target)
+    if (inputs.mode === 'preview')
+      log(
+        previewFn === undefined
+          ? `Preview function ${inputs.preview?.name ?? ''} does not exist yet: it will be created from ${production.functionName}'s configuration.`
+          : `Preview function: ${describeFunction(previewFn)}`
+      )
+    if (previewFn !== undefined) checkDeployable(previewFn)
+    if (repository !== undefined) {
+      log(
+        `Repository: ${repository.uri} (tags ${repository.immutable ? 'IMMUTABLE' : 'MUTABLE'})`
+      )
+      checkImageRegistry(ctx, repository)
+    }
+    if (inputs.source.kind === 'build')
+      log(
+        existingDigest === undefined
+          ? `Tag ${inputs.tag} is new.`
+          : `Tag ${inputs.tag} already exists: ${existingDigest}`
+      )
+    const architecture = sharedArchitecture(
+      functions.map(f => f.fn),
+      inputs.architecture
+    )
+    ctx.report.architecture = architecture
+    ctx.report.platform = platformFor(architecture)
+    if (inputs.source.kind === 'build')
+      log(
+        `Building for ${platformFor(architecture)}, the platform of the function's ${architecture} architecture.`
+      )
+    if (inputs.source.kind === 'previous')
+      await eachOrThrow(targets, t => lookUpPrevious(ctx, t))
+    if (repository !== undefined && !repository.immutable) {
+      core.warning(
+        `ECR repository ${repository.name} allows tags to be overwritten; IMMUTABLE tags make every deployed image traceable. This action never overwrites a tag either way.`
+      )
+    }
+    run.targets = targets
+    run.found = {
+      production,
+      repository,
+      existingDigest,
+      auth,
+      architecture
+    }
+  })
+  if (inputs.source.kind === 'previous') previousImage(ctx, run)
+}
+
+function logAlias(ctx: RunContext, target: TargetState): void {
+  if (target.alias !== undefined)
+    target.log(
+      `Alias ${target.alias.name} points to version ${target.alias.version} (${target.aliasImageUri ?? 'image unknown'})` +
+        (Object.keys(target.alias.weights).length > 0
+          ? `, with ${JSON.stringify(target.alias.weights)} of its traffic on other versions`
+          : '')
+    )
+  else if (ctx.inputs.alias !== undefined)
+    target.log(
+      `Alias ${ctx.inputs.alias} does not exist yet: it will be created.`
+    )
+}
+
+/** rollback-to: previous: each alias goes back to the version it left. */
+function previousImage(ctx: RunContext, run: RunState): void {
+  const uri = run.targets[0]?.versionImageUri ?? ''
+  const digest = digestFromImageUri(uri) ?? ''
+  ctx.report.imageUri = uri
+  ctx.report.imageDigest = digest
+  ctx.report.reusedImage = true
+  run.image = { digest, uri, manifest: '', configText: '' }
+}
+
+/** The function, and with alias its alias and the image of its version. */
+async function lookUpFunction(
+  ctx: RunContext,
+  name: string
+): Promise<FoundFunction> {
+  const { lambda } = ctx.clients
+  const alias = ctx.inputs.alias
+  const [fn, current] = await Promise.all([
+    getFunctionState(lambda, name),
+    alias === undefined ? undefined : getAlias(lambda, name, alias)
+  ])
+  const aliasImageUri =
+    current === undefined
+      ? undefined
+      : (await getFunctionState(lambda, `${fn.functionArn}:${current.version}`))
+          .imageUri
+  return { fn, alias: current, aliasImageUri }
+}
+
+/** rollback-to: previous: the version the alias left, and its image. */
+async function lookUpPrevious(
+  ctx: RunContext,
+  target: TargetState
+): Promise<void> {
+  const alias = ctx.inputs.alias ?? ''
+  const name = target.name
+  if (target.alias === undefined)
+    throw new DeployError(
+      `rollback-to: previous: ${name} has no alias ${alias}, so there is nothing to roll back.`
+    )
+  const version = previousVersionFromDescription(target.alias.description)
+  if (version === undefined)
+    throw new DeployError(
+      `rollback-to: previous: alias ${alias} of ${name} has no record of an earlier version (it was not last moved by this action). Roll back by tag instead: rollback-to: <tag>.`
+    )
+  if (version === target.alias.version)
+    throw new DeployError(
+      `rollback-to: previous: alias ${alias} of ${name} already points to version ${version}.`
+    )
+  const state = await getFunctionState(
+    ctx.clients.lambda,
+    `${target.arn}:${version}`
+  )
+  target.version = version
+  target.versionImageUri = state.imageUri
+  target.log(
+    `Alias ${alias} points to version ${target.alias.version}; rolling back to version ${version} (${state.imageUri ?? 'image unknown'}).`
+  )
+}
+
+/** One build serves one architecture: every function must have it. */
+function sharedArchitecture(
+  functions: FunctionState[],
+  requested: Architecture | undefined
+): Architecture {
+  const first = functions[0] as FunctionState
+  const other = functions.find(f => f.architecture !== first.architecture)
+  if (other !== undefined) {
+    throw new DeployError(
+      `function-name lists functions with different architectures (${functions.map(f => `${f.functionName}: ${f.architecture}`).join(', ')}); one image runs on one architecture. Deploy them in two steps, one per architecture.`
+    )
+  }
+  return resolveArchitecture(first.architecture, requested, first.functionName)
+}
+
+/** An image URI must name the repository's own registry. */
+function checkImageRegistry(ctx: RunContext, repository: Repository): void {
+  const source = ctx.inputs.source
+  if (source.kind !== 'existing' || source.registry === undefined) return
+  const host = repository.uri.split('/')[0]
+  if (source.registry !== host) {
+    throw new DeployError(
+      `image names registry ${source.registry}, but repository ${repository.name} is in ${host ?? '?'} (region ${ctx.inputs.region}): Lambda only runs images from an ECR repository of the function's own account and region. Replicate the image there (ECR replication) and deploy that region's URI, or give just the tag or digest.`
+    )
+  }
+}
+
+/**
+ * The digest of the image to deploy when it may already exist: the tag
+ * (build: reuse it), or the image / rollback-to input (must exist).
+ */
+async function findExistingDigest(
+  ctx: RunContext
+): Promise<string | undefined> {
+  const { inputs } = ctx
+  const { ecr } = ctx.clients
+  const source = inputs.source
+  if (source.kind === 'build')
+    return findTagDigest(ecr, inputs.repository, inputs.tag)
+  if (source.kind !== 'existing') return undefined
+  const wanted = source.digest ?? source.tag ?? ''
+  const digest =
+    source.digest !== undefined
+      ? await findImageDigest(ecr, inputs.repository, source.digest)
+      : await findTagDigest(ecr, inputs.repository, wanted)
+  if (digest !== undefined) return digest
+  const recent = await recentTags(ecr, inputs.repository, 10).catch(
+    () => undefined
+  )
+  throw new DeployError(
+    `${source.input} ${wanted}: there is no such image in ${inputs.repository.name}` +
+      (source.input === 'rollback-to'
+        ? ' (an ECR lifecycle policy may have expired it).'
+        : '.') +
+      (recent === undefined
+        ? ''
+        : recent.length === 0
+          ? ' The repository has no tagged images.'
+          : ` The most recent tags still there: ${recent.join(', ')}.`)
+  )
+}

@@ -1,0 +1,284 @@
+/**
+ * One state per function of the run, and everything derived from it.
+ *
+ * Stages write what they found or did into a function's `TargetState` (what
+ * $LATEST and the alias served when the run began, what this run changed,
+ * which checks passed, what the undo did). The per-function outcome, what it
+ * serves at the end, whether the run updated it, and the command that undoes
+ * the deploy are pure functions of that state: nothing else records them.
+ */
+import type { FunctionState, Log } from './aws/lambda.js'
+import type { AliasState } from './aws/versions.js'
+import type {
+  CheckSummary,
+  SmokeSummary,
+  Report,
+  TargetOutcome,
+  TargetReport
+} from './report/summary.js'
+
+/** The image being deployed, checked. */
+export interface Image {
+  digest: string
+  uri: string
+  manifest: string
+  configText: string
+}
+
+/**
+ * What the deploy stage found or did to $LATEST:
+ * pending: not reached; up-to-date: it already ran the image;
+ * alias-up-to-date: the alias already serves the image (nothing to do at
+ * all); created: a new preview function runs it; updated: this run's
+ * UpdateFunctionCode was accepted and $LATEST runs the image; superseded:
+ * this run updated $LATEST, then someone else put other code there.
+ */
+export type CodeChange =
+  | 'pending'
+  | 'up-to-date'
+  | 'alias-up-to-date'
+  | 'created'
+  | 'updated'
+  | 'superseded'
+
+/** What this run did to the alias's traffic: a canary share, or all of it. */
+export type TrafficChange = 'untouched' | 'canary' | 'moved'
+
+/** The undo after a failure: not needed or not tried, done, or it failed. */
+export type UndoResult = 'none' | 'restored' | 'failed'
+
+/** One function of the run. */
+export interface TargetState {
+  /** The function's name and ARN (the preview's, once it exists). */
+  name: string
+  arn: string
+  log: Log
+  /** preview mode: the production function the preview is created from. */
+  production: FunctionState | undefined
+  /** $LATEST as this run last saw it; undefined for a preview not created yet. */
+  latest: FunctionState | undefined
+  /** $LATEST before this run changed it: what a $LATEST undo restores. */
+  replaced: FunctionState | undefined
+  /** alias deploys: the alias as this run last saw it (undefined: none yet). */
+  alias: AliasState | undefined
+  /** The image of the alias's version when the run began. */
+  aliasImageUri: string | undefined
+  /** The version the alias served before this run (the pinned one for $LATEST). */
+  previousVersion: string | undefined
+  /** The version the alias moves to: the published one, or rollback-to previous. */
+  version: string | undefined
+  /** rollback-to previous: the image of that version. */
+  versionImageUri: string | undefined
+  code: CodeChange
+  traffic: TrafficChange
+  undo: UndoResult
+  /** This function's own failure (not an undo because another failed). */
+  error: string | undefined
+  checks: {
+    preTraffic?: CheckSummary | undefined
+    canary?: CheckSummary | undefined
+    smoke?: SmokeSummary | undefined
+  }
+  aliasArn: string | undefined
+  diagnostics: TargetReport['diagnostics']
+}
+
+export function newTarget(
+  fn: FunctionState | undefined,
+  name: string,
+  log: Log,
+  production?: FunctionState
+): TargetState {
+  return {
+    name: fn?.functionName ?? name,
+    arn: fn?.functionArn ?? name,
+    log,
+    production,
+    latest: fn,
+    replaced: fn,
+    alias: undefined,
+    aliasImageUri: undefined,
+    previousVersion: undefined,
+    version: undefined,
+    versionImageUri: undefined,
+    code: 'pending',
+    traffic: 'untouched',
+    undo: 'none',
+    error: undefined,
+    checks: {},
+    aliasArn: undefined,
+    diagnostics: undefined
+  }
+}
+
+/** How the run as a whole is released: through an alias, or on $LATEST. */
+export interface Release {
+  alias: string | undefined
+}
+
+/** Later stages leave it alone: its alias already serves the image. */
+export const isUpToDate = (t: TargetState): boolean =>
+  t.code === 'alias-up-to-date'
+
+/** The alias still has to move to the target's new version. */
+export const needsMove = (t: TargetState): boolean =>
+  !isUpToDate(t) && t.version !== undefined
+
+/**
+ * This run changed what the function serves (before any undo): the alias's
+ * traffic for alias deploys, $LATEST otherwise.
+ */
+export function changedServing(t: TargetState, release: Release): boolean {
+  return release.alias !== undefined
+    ? t.traffic !== 'untouched'
+    : t.code === 'updated'
+}
+
+/** Whether it still serves this run's change: changed and not restored. */
+export function servesChange(t: TargetState, release: Release): boolean {
+  return changedServing(t, release) && t.undo !== 'restored'
+}
+
+/** Whether this run updated the function; undefined while undecided. */
+export function updatedOf(t: TargetState): boolean | undefined {
+  if (
+    t.traffic !== 'untouched' ||
+    t.code === 'created' ||
+    t.code === 'updated' ||
+    t.code === 'superseded'
+  )
+    return true
+  if (t.code === 'up-to-date' || t.code === 'alias-up-to-date') return false
+  return undefined
+}
+
+/** The per-function result, once the run is over. */
+export function outcomeOf(
+  t: TargetState,
+  release: Release,
+  runFailed: boolean
+): TargetOutcome {
+  if (!runFailed) return updatedOf(t) === true ? 'deployed' : 'unchanged'
+  if (t.undo === 'restored')
+    return t.error !== undefined ? 'rolled-back' : 'reverted'
+  if (t.undo === 'failed') return 'rollback-failed'
+  return changedServing(t, release) ? 'failed' : 'stopped'
+}
+
+/** What the function (or its alias) serves at the end, as far as this run knows. */
+export function servingOf(
+  t: TargetState,
+  image: Image | undefined
+): { imageUri: string | undefined; version: string | undefined } {
+  if (t.alias !== undefined)
+    return {
+      version: t.alias.version,
+      imageUri:
+        t.alias.version === t.version
+          ? (image?.uri ?? t.aliasImageUri)
+          : t.aliasImageUri
+    }
+  return {
+    version: undefined,
+    imageUri:
+      t.code === 'updated' && t.undo !== 'restored'
+        ? (image?.uri ?? t.latest?.imageUri)
+        : t.latest?.imageUri
+  }
+}
+
+/** The command that puts back what the deploy replaced, by hand. */
+export function undoCommand(
+  t: TargetState,
+  release: Release
+): string | undefined {
+  if (release.alias !== undefined)
+    return t.previousVersion === undefined
+      ? undefined
+      : `aws lambda update-alias --function-name ${t.arn} --name ${release.alias} --function-version ${t.previousVersion} --routing-config 'AdditionalVersionWeights={}'`
+  const previous = t.replaced?.imageUri
+  return previous === undefined
+    ? undefined
+    : `aws lambda update-function-code --function-name ${t.arn} --image-uri ${previous}`
+}
+
+/**
+ * The undo command the summary shows: after a success, for a function the
+ * run updated; after a failure, for every function whose serving it changed
+ * (a restored one keeps it: the summary shows what the undo did, by hand).
+ */
+export function shownUndo(
+  t: TargetState,
+  release: Release,
+  runFailed: boolean
+): string | undefined {
+  const show = runFailed ? changedServing(t, release) : updatedOf(t) === true
+  return show ? undoCommand(t, release) : undefined
+}
+
+/** What the function served when the run began (or before this run's change). */
+function previousImageOf(t: TargetState, release: Release): string | undefined {
+  return release.alias !== undefined ? t.aliasImageUri : t.replaced?.imageUri
+}
+
+/** The report of one function at the end of the run, derived from its state. */
+export function targetReport(
+  t: TargetState,
+  release: Release,
+  image: Image | undefined,
+  runFailed: boolean
+): TargetReport {
+  const serving = servingOf(t, image)
+  return {
+    functionName: t.name,
+    functionArn: t.arn,
+    outcome: outcomeOf(t, release, runFailed),
+    updated: updatedOf(t),
+    previousImageUri: previousImageOf(t, release),
+    previousVersion: t.previousVersion,
+    version: t.version,
+    aliasArn: t.aliasArn,
+    preTraffic: t.checks.preTraffic,
+    canary: t.checks.canary,
+    smoke: t.checks.smoke,
+    servingImageUri: serving.imageUri,
+    servingVersion: serving.version,
+    error: t.error,
+    undo: shownUndo(t, release, runFailed),
+    diagnostics: t.diagnostics
+  }
+}
+
+/**
+ * The per-function part of the report, and the run-level fields that speak
+ * of the first function (function-arn, previous-image-uri, smoke-url …).
+ */
+export function reportTargets(
+  report: Report,
+  targets: readonly TargetState[],
+  release: Release,
+  image: Image | undefined,
+  runFailed: boolean
+): void {
+  // No function found (or a cleanup): nothing to say about functions.
+  if (targets.length === 0) return
+  report.targets = targets.map(t => targetReport(t, release, image, runFailed))
+  const first = targets[0]
+  const firstReport = report.targets[0]
+  if (first === undefined || firstReport === undefined) return
+  report.functionName = first.name
+  report.functionArn = first.latest?.functionArn
+  report.previousImageUri = firstReport.previousImageUri
+  report.smoke = first.checks.smoke
+  report.updated = anyUpdated(targets)
+}
+
+/** Whether the run updated any function; undefined when none was decided. */
+export function anyUpdated(
+  targets: readonly TargetState[]
+): boolean | undefined {
+  const known = targets
+    .map(updatedOf)
+    .filter((u): u is boolean => u !== undefined)
+  return known.length === 0 ? undefined : known.some(Boolean)
+}

@@ -1,0 +1,31 @@
+/**
+ * Run `work` for every item with at most `limit` at once; every item runs
+ * (a failure does not stop the others) and the results keep their order.
+ */
+export async function settleEach<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T, index: number) => Promise<R>
+): Promise<PromiseSettledResult<R>[]> {
+  const results: PromiseSettledResult<R>[] = new Array<PromiseSettledResult<R>>(
+    items.length
+  )
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++
+      try {
+        results[index] = {
+          status: 'fulfilled',
+          value: await work(items[index] as T, index)
+        }
+      } catch (reason) {
+        results[index] = { status: 'rejected', reason }
+      }
+    }
+  }
+  await Promise.all(
+    Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker)
+  )
+  return results
+}
