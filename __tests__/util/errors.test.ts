@@ -3,7 +3,8 @@ import {
   DeployError,
   awsErrorName,
   describeAwsError,
-  errorMessage
+  errorMessage,
+  isThrottling
 } from '../../src/util/errors.js'
 
 /** An error shaped like the ones AWS SDK v3 throws. */
@@ -93,5 +94,23 @@ describe('DeployError', () => {
     expect(error).toBeInstanceOf(Error)
     expect(error.name).toBe('DeployError')
     expect(error.message).toBe('what to fix')
+  })
+})
+
+describe('isThrottling', () => {
+  it.each([
+    ['TooManyRequestsException', true],
+    ['ThrottlingException', true],
+    ['Throttling', true],
+    ['ResourceConflictException', false],
+    ['ServiceUnavailableException', false],
+    ['EC2ThrottledException', false]
+  ])('%s: %s', (name, expected) => {
+    expect(isThrottling(awsError(name, 'Rate exceeded'))).toBe(expected)
+  })
+
+  it('is false for what is not an AWS error', () => {
+    expect(isThrottling('Throttling')).toBe(false)
+    expect(isThrottling(undefined)).toBe(false)
   })
 })

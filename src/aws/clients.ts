@@ -1,5 +1,6 @@
 import type { APIGatewayClient } from '@aws-sdk/client-api-gateway'
 import { ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2'
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2'
 import { ECRClient } from '@aws-sdk/client-ecr'
 import { LambdaClient } from '@aws-sdk/client-lambda'
@@ -25,6 +26,7 @@ export interface AwsClients extends DiscoveryClients {
 
 const USER_AGENT: [string, string] = ['aspnet-lambda-deploy', '1']
 
+/** What every client is made with. */
 function clientConfig(region: string) {
   return {
     region,
@@ -63,4 +65,15 @@ export async function withDiscoveryClients(
 ): Promise<AwsClients> {
   if (clients.discoveryClients === undefined) return clients
   return { ...clients, ...(await clients.discoveryClients()) }
+}
+
+/**
+ * A CloudWatch Logs client, for the diagnostics of a failed run: its SDK
+ * package is loaded only then, never at start-up.
+ */
+export async function createLogsClient(
+  region: string
+): Promise<CloudWatchLogsClient> {
+  const logs = await import('@aws-sdk/client-cloudwatch-logs')
+  return new logs.CloudWatchLogsClient(clientConfig(region))
 }

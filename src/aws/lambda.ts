@@ -10,9 +10,11 @@ import {
   DeployError,
   awsErrorName,
   describeAwsError,
-  errorMessage
+  errorMessage,
+  isThrottling
 } from '../util/errors.js'
 import { functionArchitecture } from '../build/platform.js'
+import { again, done, poll, throttled } from '../util/poll.js'
 import { retry } from '../util/retry.js'
 import { formatDuration, type Timing } from '../util/time.js'
 import type { Architecture } from '../inputs/types.js'
@@ -163,15 +165,6 @@ export interface UpdateOutcome {
   polls: number
 }
 
-function isThrottle(error: unknown): boolean {
-  const name = awsErrorName(error)
-  return (
-    name === 'TooManyRequestsException' ||
-    name === 'ThrottlingException' ||
-    name === 'Throttling'
-  )
-}
-
 /**
  * Poll GetFunction, like AWS's function-updated-v2 waiter, until the function
  * is neither Pending nor InProgress. A fixed short interval (not the SDK
@@ -184,38 +177,28 @@ export async function waitForUpdate(
   options: WaitOptions,
   timing: Timing
 ): Promise<UpdateOutcome> {
-  const pollMs = options.pollMs ?? 500
-  const maxPollMs = options.maxPollMs ?? 5000
-  const started = timing.now()
-  let interval = pollMs
-  let polls = 0
   let lastSeen = 'unknown'
-  for (;;) {
-    let response: GetFunctionResponse | undefined
-    await options.budget?.take()
-    try {
-      polls++
-      response = await lambda.send(
-        new GetFunctionCommand({ FunctionName: functionName })
-      )
-      interval = pollMs
-    } catch (error) {
-      if (!isThrottle(error)) {
-        throw new DeployError(describeAwsError('lambda:GetFunction', error))
+  const outcome = await poll<Omit<UpdateOutcome, 'polls'>>(
+    async () => {
+      await options.budget?.take()
+      let response: GetFunctionResponse
+      try {
+        response = await lambda.send(
+          new GetFunctionCommand({ FunctionName: functionName })
+        )
+      } catch (error) {
+        if (!isThrottling(error)) {
+          throw new DeployError(describeAwsError('lambda:GetFunction', error))
+        }
+        return throttled(error)
       }
-      interval = Math.min(maxPollMs, interval * 2)
-      options.log(
-        `Throttled while polling (${errorMessage(error)}); next poll in ${interval}ms.`
-      )
-    }
-    if (response !== undefined) {
       const configuration = response.Configuration ?? {}
       const observed = functionStateOf(response, functionName)
       const status = configuration.LastUpdateStatus
       const state = configuration.State
       lastSeen = `State ${state ?? '?'}, LastUpdateStatus ${status ?? '?'}`
       if (state === 'Failed' && status !== 'InProgress') {
-        return {
+        return done({
           status: 'Failed',
           reason:
             configuration.StateReason ?? configuration.LastUpdateStatusReason,
@@ -223,40 +206,47 @@ export async function waitForUpdate(
             configuration.StateReasonCode ??
             configuration.LastUpdateStatusReasonCode,
           configuration,
-          observed,
-          polls
-        }
+          observed
+        })
       }
       if (status === 'Failed') {
-        return {
+        return done({
           status: 'Failed',
           reason: configuration.LastUpdateStatusReason,
           reasonCode: configuration.LastUpdateStatusReasonCode,
           configuration,
-          observed,
-          polls
-        }
+          observed
+        })
       }
       if (status !== 'InProgress' && state !== 'Pending') {
-        return {
+        return done({
           status: 'Successful',
           reason: undefined,
           reasonCode: undefined,
           configuration,
-          observed,
-          polls
-        }
+          observed
+        })
       }
-    }
-    const elapsed = timing.now() - started
-    if (elapsed >= options.timeoutMs) {
-      throw new DeployError(
-        `Function ${functionName} is still updating after ${formatDuration(elapsed)} (${lastSeen}). ` +
-          'Raise wait-timeout, or look at the function in the Lambda console; the update may still finish.'
-      )
-    }
-    await timing.sleep(Math.min(interval, options.timeoutMs - elapsed))
+      return again
+    },
+    {
+      timeoutMs: options.timeoutMs,
+      intervalMs: options.pollMs ?? 500,
+      maxIntervalMs: options.maxPollMs ?? 5000,
+      onThrottled: (error, nextDelayMs) =>
+        options.log(
+          `Throttled while polling (${errorMessage(error)}); next poll in ${nextDelayMs}ms.`
+        )
+    },
+    timing
+  )
+  if (outcome.kind === 'done') {
+    return { ...outcome.value, polls: outcome.attempts }
   }
+  throw new DeployError(
+    `Function ${functionName} is still updating after ${formatDuration(outcome.elapsedMs)} (${lastSeen}). ` +
+      'Raise wait-timeout, or look at the function in the Lambda console; the update may still finish.'
+  )
 }
 
 export interface UpdateCodeOptions {
@@ -288,7 +278,7 @@ export async function updateFunctionCode(
         maxDelayMs: 10_000,
         retryable: error =>
           awsErrorName(error) === 'ResourceConflictException' ||
-          isThrottle(error),
+          isThrottling(error),
         onRetry: (error, attempt, delay) =>
           options.log(
             `UpdateFunctionCode attempt ${attempt} was refused (${awsErrorName(error) ?? 'error'}: ${errorMessage(error)}); retrying in ${delay}ms.`

@@ -1,11 +1,18 @@
 // Loaded with `await import('./logs.js')` only when a run fails: keep
-// its imports to the logs client and small helpers.
+// its imports to the logs client and small helpers (clients.ts is in the
+// start-up path anyway, and loads the logs SDK only when asked).
 import {
-  CloudWatchLogsClient,
   FilterLogEventsCommand,
+  type CloudWatchLogsClient,
   type FilterLogEventsCommandInput
 } from '@aws-sdk/client-cloudwatch-logs'
-import { awsErrorName, describeAwsError, errorMessage } from '../util/errors.js'
+import { createLogsClient } from './clients.js'
+import {
+  awsErrorName,
+  describeAwsError,
+  errorMessage,
+  isThrottling
+} from '../util/errors.js'
 import { retry } from '../util/retry.js'
 import { realTiming, type Timing } from '../util/time.js'
 
@@ -163,9 +170,8 @@ async function readEvents(
         baseDelayMs: 1000,
         maxDelayMs: 4000,
         retryable: error =>
-          ['ThrottlingException', 'ServiceUnavailableException'].includes(
-            awsErrorName(error) ?? ''
-          )
+          isThrottling(error) ||
+          awsErrorName(error) === 'ServiceUnavailableException'
       },
       timing
     )
@@ -216,13 +222,7 @@ export async function readDiagnostics(
   const fn = functionRef(functionName)
   const logGroupName = `/aws/lambda/${fn.name}`
   const timing = options.timing ?? realTiming
-  const client =
-    options.client ??
-    new CloudWatchLogsClient({
-      region,
-      customUserAgent: [['aspnet-lambda-deploy', '1']],
-      maxAttempts: 4
-    })
+  const client = options.client ?? (await createLogsClient(region))
   const since = new Date(sinceMs).toISOString()
   const who =
     options.version === undefined

@@ -10,23 +10,19 @@ import {
   DeployError,
   awsErrorName,
   describeAwsError,
-  errorMessage
+  errorMessage,
+  isThrottling
 } from '../util/errors.js'
 import { retry, type RetryOptions } from '../util/retry.js'
 import type { Timing } from '../util/time.js'
 
 type Log = (message: string) => void
 
-const THROTTLES = new Set([
-  'TooManyRequestsException',
-  'ThrottlingException',
-  'Throttling'
-])
-
 /** Update in progress, or throttled: both pass if we wait a little. */
 function isTransient(error: unknown): boolean {
-  const name = awsErrorName(error) ?? ''
-  return name === 'ResourceConflictException' || THROTTLES.has(name)
+  return (
+    awsErrorName(error) === 'ResourceConflictException' || isThrottling(error)
+  )
 }
 
 function retryOptions(

@@ -5,9 +5,11 @@ import {
   awsErrorName,
   describeAwsError,
   errorMessage,
+  isThrottling,
   PERMISSION_ERRORS
 } from '../util/errors.js'
 import { inspectInvokePayload, syntheticEvent } from './events.js'
+import { again, done, poll } from '../util/poll.js'
 import { backoffDelay } from '../util/retry.js'
 import { evaluateResponse, type SmokeExpectation } from './smoke.js'
 import { formatDuration, type Timing } from '../util/time.js'
@@ -63,12 +65,12 @@ export function isPermanentFunctionError(
   )
 }
 
+/** Besides throttling: errors that pass if we wait a little. */
 const TRANSIENT_ERRORS = new Set([
-  'TooManyRequestsException',
-  'ThrottlingException',
-  'Throttling',
   'ResourceConflictException',
   'ResourceNotReadyException',
+  // EC2 throttled Lambda while it set up the function's network interfaces:
+  // not a limit on our calls, so not one of THROTTLING_ERRORS.
   'EC2ThrottledException',
   'ServiceException'
 ])
@@ -83,7 +85,7 @@ export function invokeErrorAction(error: unknown): 'throw' | 'retry' | 'fail' {
   const name = awsErrorName(error) ?? ''
   if (PERMISSION_ERRORS.has(name)) return 'throw'
   if (name === 'ResourceNotFoundException') return 'throw'
-  if (TRANSIENT_ERRORS.has(name)) return 'retry'
+  if (isThrottling(error) || TRANSIENT_ERRORS.has(name)) return 'retry'
   const fault =
     typeof error === 'object' && error !== null && '$fault' in error
       ? error.$fault
@@ -126,13 +128,16 @@ export async function invokeCheck(
   timing: Timing
 ): Promise<InvokeCheckResult> {
   const target = `${options.functionName}:${options.qualifier}`
-  const started = timing.now()
   let status: number | undefined
   let executedVersion: string | undefined
   let body: string | undefined
   let lastReason = 'no invocation was made'
 
-  const result = (pass: boolean, attempts: number, reason: string) => ({
+  const result = (
+    pass: boolean,
+    attempts: number,
+    reason: string
+  ): InvokeCheckResult => ({
     pass,
     status,
     attempts,
@@ -141,96 +146,97 @@ export async function invokeCheck(
     ...(body !== undefined && { body })
   })
 
-  for (let attempt = 1; ; attempt++) {
-    const sent = timing.now()
-    const remaining = options.timeoutMs - (sent - started)
-    const event = syntheticEvent(
-      options.source,
-      { method: 'GET', path: options.path },
-      {
-        functionArn: options.functionName,
-        now: new Date(sent),
-        requestId: randomUUID()
-      }
-    )
-    let stop = false
-    try {
-      const response = await lambda.send(
-        new InvokeCommand({
-          FunctionName: options.functionName,
-          Qualifier: options.qualifier,
-          InvocationType: 'RequestResponse',
-          Payload: Buffer.from(JSON.stringify(event))
-        }),
-        { abortSignal: AbortSignal.timeout(Math.max(1000, remaining)) }
-      )
-      const took = formatDuration(timing.now() - sent)
-      executedVersion = response.ExecutedVersion ?? executedVersion
-      const from =
-        response.ExecutedVersion === undefined
-          ? ''
-          : ` from version ${response.ExecutedVersion}`
-      const inspection = inspectInvokePayload(
+  const outcome = await poll<InvokeCheckResult>(
+    async ({ attempt, remainingMs }) => {
+      const sent = timing.now()
+      const event = syntheticEvent(
         options.source,
-        decodePayload(response.Payload),
-        response.FunctionError
+        { method: 'GET', path: options.path },
+        {
+          functionArn: options.functionName,
+          now: new Date(sent),
+          requestId: randomUUID()
+        }
       )
-      if (inspection.kind === 'answer') {
-        const { answer } = inspection
-        status = answer.status
-        body = answer.body.slice(0, MAX_BODY)
-        const verdict = evaluateResponse(
-          answer.status,
-          answer.body,
-          options.expected
+      let stop = false
+      try {
+        const response = await lambda.send(
+          new InvokeCommand({
+            FunctionName: options.functionName,
+            Qualifier: options.qualifier,
+            InvocationType: 'RequestResponse',
+            Payload: Buffer.from(JSON.stringify(event))
+          }),
+          { abortSignal: AbortSignal.timeout(Math.max(1000, remainingMs)) }
         )
-        options.log(
-          `Attempt ${attempt}: HTTP ${answer.status}${from} in ${took}: ${verdict.pass ? 'pass' : verdict.reason}`
+        const took = formatDuration(timing.now() - sent)
+        executedVersion = response.ExecutedVersion ?? executedVersion
+        const from =
+          response.ExecutedVersion === undefined
+            ? ''
+            : ` from version ${response.ExecutedVersion}`
+        const inspection = inspectInvokePayload(
+          options.source,
+          decodePayload(response.Payload),
+          response.FunctionError
         )
-        if (verdict.pass) return result(true, attempt, verdict.reason)
-        lastReason = `${verdict.reason}; body: ${answer.body.slice(0, 200)}`
-      } else {
+        if (inspection.kind === 'answer') {
+          const { answer } = inspection
+          status = answer.status
+          body = answer.body.slice(0, MAX_BODY)
+          const verdict = evaluateResponse(
+            answer.status,
+            answer.body,
+            options.expected
+          )
+          options.log(
+            `Attempt ${attempt}: HTTP ${answer.status}${from} in ${took}: ${verdict.pass ? 'pass' : verdict.reason}`
+          )
+          if (verdict.pass) return done(result(true, attempt, verdict.reason))
+          lastReason = `${verdict.reason}; body: ${answer.body.slice(0, 200)}`
+        } else {
+          status = undefined
+          lastReason = inspection.reason
+          options.log(
+            `Attempt ${attempt}: no answer${from} in ${took}: ${lastReason}`
+          )
+          stop =
+            inspection.cause === 'wrong-shape' ||
+            isPermanentFunctionError(inspection.errorType)
+        }
+      } catch (error) {
+        const action = invokeErrorAction(error)
+        if (action === 'throw') throw invokeDeployError(options, target, error)
         status = undefined
-        lastReason = inspection.reason
+        lastReason = describeAwsError('lambda:InvokeFunction', error)
         options.log(
-          `Attempt ${attempt}: no answer${from} in ${took}: ${lastReason}`
+          `Attempt ${attempt}: Invoke failed in ${formatDuration(timing.now() - sent)}: ${lastReason}`
         )
-        stop =
-          inspection.cause === 'wrong-shape' ||
-          isPermanentFunctionError(inspection.errorType)
+        stop = action === 'fail'
       }
-    } catch (error) {
-      const action = invokeErrorAction(error)
-      if (action === 'throw') throw invokeDeployError(options, target, error)
-      status = undefined
-      lastReason = describeAwsError('lambda:InvokeFunction', error)
-      options.log(
-        `Attempt ${attempt}: Invoke failed in ${formatDuration(timing.now() - sent)}: ${lastReason}`
-      )
-      stop = action === 'fail'
-    }
-    if (stop) {
-      return result(
-        false,
-        attempt,
-        `${target} failed in a way no retry can fix: ${lastReason}`
-      )
-    }
-    const elapsed = timing.now() - started
-    if (elapsed >= options.timeoutMs) {
-      return result(
-        false,
-        attempt,
-        `${target} did not pass within ${formatDuration(options.timeoutMs)} (${attempt} attempts); last: ${lastReason}`
-      )
-    }
-    await timing.sleep(
-      Math.min(
-        backoffDelay(attempt, 1000, 5000, timing.random),
-        options.timeoutMs - elapsed
-      )
-    )
-  }
+      if (stop) {
+        return done(
+          result(
+            false,
+            attempt,
+            `${target} failed in a way no retry can fix: ${lastReason}`
+          )
+        )
+      }
+      return again
+    },
+    {
+      timeoutMs: options.timeoutMs,
+      intervalMs: attempts => backoffDelay(attempts, 1000, 5000, timing.random)
+    },
+    timing
+  )
+  if (outcome.kind === 'done') return outcome.value
+  return result(
+    false,
+    outcome.attempts,
+    `${target} did not pass within ${formatDuration(options.timeoutMs)} (${outcome.attempts} attempts); last: ${lastReason}`
+  )
 }
 
 function invokeDeployError(

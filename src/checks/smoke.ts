@@ -15,6 +15,7 @@ import {
 } from '../util/errors.js'
 import { invokesFunction } from '../aws/lambda.js'
 import { EVERY_TIME, type ReadOnce } from '../util/read-once.js'
+import { again, done, poll } from '../util/poll.js'
 import { backoffDelay } from '../util/retry.js'
 import { formatDuration, type Timing } from '../util/time.js'
 import type { BodyExpectation } from '../inputs/types.js'
@@ -91,71 +92,72 @@ export async function smokeTest(
   timing: Timing
 ): Promise<SmokeResult> {
   const fetchImpl = options.fetch ?? fetch
-  const started = timing.now()
   const attempts: SmokeAttempt[] = []
   let lastStatus: number | undefined
   let lastReason = 'no request was made'
-  for (let attempt = 1; ; attempt++) {
-    const remaining = options.timeoutMs - (timing.now() - started)
-    const requestTimeout = Math.max(
-      1000,
-      Math.min(options.requestTimeoutMs ?? 30_000, remaining)
-    )
-    const sent = timing.now()
-    let outcome: string
-    try {
-      const response = await fetchImpl(options.url, {
-        signal: AbortSignal.timeout(requestTimeout),
-        headers: { 'User-Agent': 'aspnet-lambda-deploy-smoke-test' },
-        redirect: 'manual'
-      })
-      const body = await response.text()
-      lastStatus = response.status
-      const verdict = evaluateResponse(response.status, body, options.expected)
-      outcome = verdict.pass ? 'pass' : verdict.reason
-      lastReason = verdict.pass
-        ? ''
-        : `${verdict.reason}; body: ${body.slice(0, 200)}`
-      const latencyMs = timing.now() - sent
-      attempts.push({ attempt, status: response.status, latencyMs, outcome })
-      options.log(
-        `Attempt ${attempt}: HTTP ${response.status} in ${formatDuration(latencyMs)}: ${outcome}`
+  const polled = await poll<SmokeResult>(
+    async ({ attempt, remainingMs }) => {
+      const requestTimeout = Math.max(
+        1000,
+        Math.min(options.requestTimeoutMs ?? 30_000, remainingMs)
       )
-      if (verdict.pass) {
-        return {
-          pass: true,
-          url: options.url,
-          status: response.status,
-          attempts,
-          reason: verdict.reason
+      const sent = timing.now()
+      try {
+        const response = await fetchImpl(options.url, {
+          signal: AbortSignal.timeout(requestTimeout),
+          headers: { 'User-Agent': 'aspnet-lambda-deploy-smoke-test' },
+          redirect: 'manual'
+        })
+        const body = await response.text()
+        lastStatus = response.status
+        const verdict = evaluateResponse(
+          response.status,
+          body,
+          options.expected
+        )
+        const outcome = verdict.pass ? 'pass' : verdict.reason
+        lastReason = verdict.pass
+          ? ''
+          : `${verdict.reason}; body: ${body.slice(0, 200)}`
+        const latencyMs = timing.now() - sent
+        attempts.push({ attempt, status: response.status, latencyMs, outcome })
+        options.log(
+          `Attempt ${attempt}: HTTP ${response.status} in ${formatDuration(latencyMs)}: ${outcome}`
+        )
+        if (verdict.pass) {
+          return done({
+            pass: true,
+            url: options.url,
+            status: response.status,
+            attempts,
+            reason: verdict.reason
+          })
         }
+      } catch (error) {
+        lastStatus = undefined
+        const outcome = networkErrorMessage(error)
+        lastReason = outcome
+        const latencyMs = timing.now() - sent
+        attempts.push({ attempt, status: undefined, latencyMs, outcome })
+        options.log(
+          `Attempt ${attempt}: no response in ${formatDuration(latencyMs)}: ${outcome}`
+        )
       }
-    } catch (error) {
-      lastStatus = undefined
-      outcome = networkErrorMessage(error)
-      lastReason = outcome
-      const latencyMs = timing.now() - sent
-      attempts.push({ attempt, status: undefined, latencyMs, outcome })
-      options.log(
-        `Attempt ${attempt}: no response in ${formatDuration(latencyMs)}: ${outcome}`
-      )
-    }
-    const elapsed = timing.now() - started
-    if (elapsed >= options.timeoutMs) {
-      return {
-        pass: false,
-        url: options.url,
-        status: lastStatus,
-        attempts,
-        reason: `${options.url} did not pass within ${formatDuration(options.timeoutMs)} (${attempts.length} attempts); last: ${lastReason}`
-      }
-    }
-    await timing.sleep(
-      Math.min(
-        backoffDelay(attempt, 1000, 5000, timing.random),
-        options.timeoutMs - elapsed
-      )
-    )
+      return again
+    },
+    {
+      timeoutMs: options.timeoutMs,
+      intervalMs: attempt => backoffDelay(attempt, 1000, 5000, timing.random)
+    },
+    timing
+  )
+  if (polled.kind === 'done') return polled.value
+  return {
+    pass: false,
+    url: options.url,
+    status: lastStatus,
+    attempts,
+    reason: `${options.url} did not pass within ${formatDuration(options.timeoutMs)} (${attempts.length} attempts); last: ${lastReason}`
   }
 }
 

@@ -54,6 +54,20 @@ export const PERMISSION_ERRORS: ReadonlySet<string> = new Set([
 ])
 
 /**
+ * AWS error names that mean "slow down": the call was refused for its rate,
+ * and the same call a little later will do.
+ */
+export const THROTTLING_ERRORS: ReadonlySet<string> = new Set([
+  'TooManyRequestsException',
+  'ThrottlingException',
+  'Throttling'
+])
+
+export function isThrottling(error: unknown): boolean {
+  return THROTTLING_ERRORS.has(awsErrorName(error) ?? '')
+}
+
+/**
  * Wrap an AWS error with the API action that failed, so a missing IAM
  * permission names the permission to add.
  */
