@@ -46,3 +46,8 @@ export function bareFunctionName(functionNameOrArn: string): string {
 export function previewTagPrefix(pullRequest: number): string {
   return `pr-${pullRequest}-`
 }
+
+/** pr-<n>-<tag>: the image tag of a preview (the tag input or the commit SHA). */
+export function previewImageTag(pullRequest: number, tag: string): string {
+  return `${previewTagPrefix(pullRequest)}${tag}`
+}
