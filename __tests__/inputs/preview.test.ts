@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from '@jest/globals'
+import { readPreview, type EventPayload } from '../../src/inputs/preview.js'
 import { InputError, getInputs } from '../../src/inputs/read.js'
 import type { Inputs } from '../../src/inputs/types.js'
 
@@ -166,5 +167,135 @@ describe('cleanup inputs', () => {
         {}
       )
     ).toThrow(/tag is empty and GITHUB_SHA is not set/)
+  })
+})
+
+describe('readPreview', () => {
+  function preview(
+    values: Record<string, string>,
+    event?: EventPayload,
+    env: NodeJS.ProcessEnv = {},
+    functionName = 'my-api'
+  ): ReturnType<typeof readPreview> {
+    return readPreview(name => values[name] ?? '', env, {
+      functionName,
+      event
+    })
+  }
+
+  it('defaults to a deploy, with no preview even in a pull request', () => {
+    expect(
+      preview({}, { number: 5, pull_request: { head: { sha: 'abc' } } })
+    ).toEqual({
+      value: {
+        mode: 'deploy',
+        pullRequest: 5,
+        preview: undefined,
+        previewUrlAuth: 'NONE',
+        githubToken: undefined,
+        headSha: 'abc'
+      },
+      problems: []
+    })
+  })
+
+  it.each<[string, EventPayload | undefined, number | undefined]>([
+    [
+      "the pull request's number",
+      { number: 1, pull_request: { number: 2 } },
+      2
+    ],
+    ["the event's number", { number: 3 }, 3],
+    ['no fraction', { number: 3.5 }, undefined],
+    ['no text', { number: '4' }, undefined],
+    ['no event', undefined, undefined]
+  ])('takes from the event %s', (_label, event, expected) => {
+    expect(preview({}, event).value.pullRequest).toBe(expected)
+  })
+
+  it.each<[unknown, string | undefined]>([
+    ['abc', 'abc'],
+    [42, undefined]
+  ])('reads the head SHA %p as %p', (sha, expected) => {
+    expect(preview({}, { pull_request: { head: { sha } } }).value.headSha).toBe(
+      expected
+    )
+  })
+
+  it.each<[string, Record<string, string>, string, string[]]>([
+    [
+      'a mode as given',
+      { mode: ' Preview! ' },
+      'my-api',
+      [
+        'mode "Preview!" must be deploy, preview (deploy the pull request to its own function) or cleanup (remove that preview).'
+      ]
+    ],
+    [
+      'a bad pull-request only once, even with mode: preview',
+      { mode: 'preview', 'pull-request': '0' },
+      'my-api',
+      ['pull-request "0" must be a pull request number such as 42.']
+    ],
+    [
+      'a missing pull request of an unknown event',
+      { mode: 'CLEANUP' },
+      'my-api',
+      [
+        'pull-request is required with mode: cleanup: it comes from the event payload of pull_request and pull_request_target events (this run is a unknown event); otherwise give the number, e.g. pull-request: ${{ github.event.pull_request.number }}.'
+      ]
+    ],
+    [
+      'the url auth as given',
+      { 'preview-url-auth': 'Public' },
+      'my-api',
+      [
+        'preview-url-auth "Public" must be NONE (public URL) or AWS_IAM (signed requests only).'
+      ]
+    ],
+    [
+      "a template that gives production's own name",
+      {
+        mode: 'preview',
+        'pull-request': '7',
+        'preview-function-name': 'api-{number}'
+      },
+      'arn:aws:lambda:eu-west-1:123456789012:function:api-7',
+      [
+        `preview-function-name "api-{number}" gives the production function's own name.`
+      ]
+    ],
+    [
+      'no name problem without a function (function-name reports it)',
+      { mode: 'preview', 'pull-request': '7', 'preview-function-name': 'x' },
+      '',
+      []
+    ],
+    [
+      'no template problem for a deploy',
+      { 'pull-request': '7', 'preview-function-name': '{function}' },
+      'my-api',
+      []
+    ]
+  ])('reports %s', (_label, values, functionName, problems) => {
+    expect(preview(values, undefined, {}, functionName).problems).toEqual(
+      problems
+    )
+  })
+
+  it.each<[string, 'NONE' | 'AWS_IAM']>([
+    ['', 'NONE'],
+    ['none', 'NONE'],
+    ['aws_iam', 'AWS_IAM']
+  ])('preview-url-auth %p → %p', (text, expected) => {
+    expect(preview({ 'preview-url-auth': text }).value.previewUrlAuth).toBe(
+      expected
+    )
+  })
+
+  it('passes github-token through', () => {
+    expect(preview({ 'github-token': ' ghs_x ' }).value.githubToken).toBe(
+      'ghs_x'
+    )
   })
 })

@@ -507,3 +507,38 @@ describe('several problems', () => {
     expect(() => parse({ tag: '.bad' })).toThrow(/^Invalid input: tag "\.bad"/)
   })
 })
+
+describe('the order of problems', () => {
+  it('follows the readers: functions, repository, tag, architecture, smoke, region, preview, release, preview tag, preflight, build, verification', () => {
+    expect(
+      problems({
+        'rollback-on-failure': 'x',
+        'build-args': 'NOPE',
+        preflight: 'x',
+        tag: 'a'.repeat(124),
+        alias: 'live',
+        'preview-url-auth': 'x',
+        'pull-request': '7',
+        mode: 'preview',
+        'aws-region': 'Europe',
+        'smoke-path': 'x',
+        architecture: 'x',
+        repository: 'Bad',
+        'function-name': 'a\nb\nb'
+      }).map(problem => problem.split(' ').slice(0, 2).join(' '))
+    ).toEqual([
+      'function-name lists', // b more than once
+      'repository "Bad"',
+      'architecture "x"',
+      'smoke-path "x"',
+      'aws-region "Europe"',
+      'preview-url-auth "x"',
+      'function-name lists', // 3 functions, but mode: preview
+      'alias is',
+      `tag "${'a'.repeat(124)}"`,
+      'preflight "x"',
+      'build-args: "NOPE"',
+      'rollback-on-failure "x"'
+    ])
+  })
+})

@@ -1,6 +1,10 @@
 import { describe, expect, it } from '@jest/globals'
 import { InputError, getInputs } from '../../src/inputs/read.js'
-import { parseImageReference } from '../../src/inputs/release.js'
+import {
+  parseImageReference,
+  readRelease,
+  type ReleaseContext
+} from '../../src/inputs/release.js'
 import type { Inputs } from '../../src/inputs/types.js'
 
 const DIGEST = `sha256:${'a'.repeat(64)}`
@@ -213,5 +217,105 @@ describe('release inputs', () => {
     expect(problems({ ...env, 'rollback-to': 'v1' })).toEqual([
       expect.stringContaining('rollback-to is not used with mode: preview')
     ])
+  })
+})
+
+describe('readRelease', () => {
+  const DEPLOY: ReleaseContext = {
+    mode: 'deploy',
+    region: 'eu-west-1',
+    repository: 'team/my-api'
+  }
+  function release(
+    values: Record<string, string>,
+    context: Partial<ReleaseContext> = {}
+  ): ReturnType<typeof readRelease> {
+    return readRelease(name => values[name] ?? '', { ...DEPLOY, ...context })
+  }
+
+  it('builds by default and publishes nothing', () => {
+    expect(release({})).toEqual({
+      value: {
+        publish: false,
+        alias: undefined,
+        canary: undefined,
+        source: { kind: 'build' },
+        imageRepository: undefined
+      },
+      problems: []
+    })
+  })
+
+  it.each<[string, Record<string, string>, string[]]>([
+    [
+      'a bad canary-percent and canary-interval both',
+      { alias: 'live', 'canary-percent': '150', 'canary-interval': 'soon' },
+      [
+        'canary-percent "150" must be a share of traffic above 0 and below 100 (for example 10).',
+        'canary-interval "soon" is not a duration: use a number of seconds or forms like 90s, 5m, 1m30s, 1h.'
+      ]
+    ],
+    [
+      'a bad publish',
+      { publish: 'yes' },
+      ['publish "yes" must be true or false.']
+    ],
+    [
+      'rollback-to: previous with an image',
+      { 'rollback-to': 'previous', image: 'v1' },
+      ['rollback-to and image both name the image to deploy: give one of them.']
+    ]
+  ])('reports %s', (_label, values, problems) => {
+    expect(release(values).problems).toEqual(problems)
+  })
+
+  it.each<[string, Record<string, string>, string[]]>([
+    [
+      'alias (not publish, which alias implies)',
+      { alias: 'live', publish: 'true' },
+      ['alias']
+    ],
+    ['publish', { publish: 'TRUE' }, ['publish']],
+    ['nothing for publish: false', { publish: 'false' }, []],
+    [
+      'each in order',
+      {
+        'rollback-to': 'v1',
+        'canary-percent': '10',
+        alias: 'live'
+      },
+      ['alias', 'canary-percent', 'rollback-to']
+    ],
+    ['not image, which a preview can deploy', { image: 'v1' }, []]
+  ])('with mode: cleanup refuses %s', (_label, values, names) => {
+    expect(release(values, { mode: 'cleanup' }).problems).toEqual(
+      names.map(
+        name =>
+          `${name} is not used with mode: cleanup: a preview is its own function, deployed on $LATEST. Use it with mode: deploy.`
+      )
+    )
+  })
+
+  it.each<[string, Partial<ReleaseContext>, number]>([
+    ['matching region and repository', {}, 0],
+    ['no valid region to compare', { region: undefined }, 0],
+    ['no repository input', { repository: undefined }, 0],
+    ['another region', { region: 'us-east-1' }, 1],
+    ['another repository', { repository: 'team/other' }, 1],
+    ['both', { region: 'us-east-1', repository: 'team/other' }, 2]
+  ])('compares an ECR image URI with %s', (_label, context, count) => {
+    const { value, problems } = release(
+      { image: `${ECR}/team/my-api:v3` },
+      context
+    )
+    expect(problems).toHaveLength(count)
+    expect(value.imageRepository).toBe('team/my-api')
+    expect(value.source).toEqual({
+      kind: 'existing',
+      input: 'image',
+      tag: 'v3',
+      digest: undefined,
+      registry: ECR
+    })
   })
 })

@@ -1,56 +1,45 @@
-import { readFileSync } from 'node:fs'
-import {
-  bareFunctionName,
-  previewFunctionName,
-  previewTagPrefix
-} from '../preview/functions.js'
+import { bareFunctionName, previewFunctionName } from '../preview/naming.js'
+import { fields, isOneOf, type InputReader, type Parsed } from './readers.js'
 import type { Mode, PreviewInputs, PreviewName, UrlAuthType } from './types.js'
 
 export const PULL_REQUEST_EVENTS = ['pull_request', 'pull_request_target']
 
+const MODES: readonly Mode[] = ['deploy', 'preview', 'cleanup']
+const URL_AUTH_TYPES: readonly UrlAuthType[] = ['NONE', 'AWS_IAM']
 const NAME = /^[A-Za-z0-9_-]+$/
 
-interface EventPayload {
+/** What the preview inputs use of a pull request event's payload. */
+export interface EventPayload {
   number?: unknown
   pull_request?: { number?: unknown; head?: { sha?: unknown } }
 }
 
-function readEvent(env: NodeJS.ProcessEnv): EventPayload | undefined {
-  const file = env.GITHUB_EVENT_PATH
-  if (
-    file === undefined ||
-    file === '' ||
-    !PULL_REQUEST_EVENTS.includes(env.GITHUB_EVENT_NAME ?? '')
-  ) {
-    return undefined
-  }
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as EventPayload
-  } catch {
-    return undefined
-  }
+export interface PreviewContext {
+  /** The production function (function-name's first). */
+  functionName: string
+  /** The pull request event that started the run, if one did. */
+  event: EventPayload | undefined
 }
 
 /**
  * mode, pull-request, preview-function-name, preview-url-auth and
- * github-token. Problems are appended to `problems`.
+ * github-token.
  */
-export function readPreviewInputs(
-  optional: (name: string) => string | undefined,
+export function readPreview(
+  read: InputReader,
   env: NodeJS.ProcessEnv,
-  functionName: string,
-  problems: string[]
-): PreviewInputs {
+  { functionName, event }: PreviewContext
+): Parsed<PreviewInputs> {
+  const input = fields(read)
+  const { optional, problems } = input
   const modeText = (optional('mode') ?? 'deploy').toLowerCase()
   let mode: Mode = 'deploy'
-  if (modeText === 'deploy' || modeText === 'preview' || modeText === 'cleanup')
-    mode = modeText
+  if (isOneOf(MODES, modeText)) mode = modeText
   else
     problems.push(
       `mode "${optional('mode') ?? ''}" must be deploy, preview (deploy the pull request to its own function) or cleanup (remove that preview).`
     )
 
-  const event = readEvent(env)
   const pullRequestText = optional('pull-request')
   let pullRequest: number | undefined
   if (pullRequestText !== undefined) {
@@ -79,7 +68,7 @@ export function readPreviewInputs(
 
   const authText = (optional('preview-url-auth') ?? 'NONE').toUpperCase()
   let previewUrlAuth: UrlAuthType = 'NONE'
-  if (authText === 'NONE' || authText === 'AWS_IAM') previewUrlAuth = authText
+  if (isOneOf(URL_AUTH_TYPES, authText)) previewUrlAuth = authText
   else
     problems.push(
       `preview-url-auth "${optional('preview-url-auth') ?? ''}" must be NONE (public URL) or AWS_IAM (signed requests only).`
@@ -111,17 +100,12 @@ export function readPreviewInputs(
   }
 
   const head = event?.pull_request?.head?.sha
-  return {
+  return input.parsed({
     mode,
     pullRequest,
     preview,
     previewUrlAuth,
     githubToken: optional('github-token'),
     headSha: typeof head === 'string' ? head : undefined
-  }
-}
-
-/** pr-<n>-<tag>: the image tag of a preview (the tag input or the commit SHA). */
-export function previewImageTag(pullRequest: number, tag: string): string {
-  return `${previewTagPrefix(pullRequest)}${tag}`
+  })
 }

@@ -1,4 +1,5 @@
-import type { ImageSource, ReleaseInputs } from './types.js'
+import { fields, type InputReader, type Parsed } from './readers.js'
+import type { ImageSource, Mode, ReleaseInputs } from './types.js'
 
 /** What an image URI or reference names. */
 export interface ImageReference {
@@ -49,27 +50,24 @@ export function parseImageReference(text: string): ImageReference | undefined {
 }
 
 export interface ReleaseContext {
-  mode: string
+  mode: Mode
   /** The deploy's region, when valid (image URIs must match it). */
   region: string | undefined
   /** The repository input's name, when given. */
   repository: string | undefined
 }
 
-/** How getInputs reads a value, so every input is read and reported alike. */
-export interface InputReaders {
-  optional: (name: string) => string | undefined
-  boolean: (name: string, fallback: boolean) => boolean
-  /** Milliseconds; a problem is reported for a value that is not a duration. */
-  duration: (name: string, fallback: string) => number
+export interface ReleaseInput extends ReleaseInputs {
+  /** The repository an image URI names. */
+  imageRepository: string | undefined
 }
 
-/** Read and check the release inputs; problems are appended to `problems`. */
-export function readReleaseInputs(
-  { optional, boolean, duration }: InputReaders,
-  context: ReleaseContext,
-  problems: string[]
-): ReleaseInputs & { imageRepository: string | undefined } {
+/** publish, alias, canary-percent, canary-interval, rollback-to and image. */
+export function readRelease(
+  read: InputReader,
+  context: ReleaseContext
+): Parsed<ReleaseInput> {
+  const { optional, boolean, duration, problems, parsed } = fields(read)
   const alias = optional('alias')
   if (alias !== undefined && !ALIAS.test(alias)) {
     problems.push(
@@ -176,5 +174,5 @@ export function readReleaseInputs(
       )
     }
   }
-  return { publish, alias, canary, source, imageRepository }
+  return parsed({ publish, alias, canary, source, imageRepository })
 }

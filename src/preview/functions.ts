@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import {
   BatchDeleteImageCommand,
   ListImagesCommand,
@@ -19,57 +18,22 @@ import {
   type LambdaClient
 } from '@aws-sdk/client-lambda'
 import { DeployError, awsErrorName, describeAwsError } from '../util/errors.js'
-import type {
-  PreviewName,
-  RepositoryRef,
-  UrlAuthType
-} from '../inputs/types.js'
+import type { RepositoryRef, UrlAuthType } from '../inputs/types.js'
+import { previewTagPrefix } from './naming.js'
 
-/** Lambda function names: 1-64 of [A-Za-z0-9_-]. */
-export const MAX_FUNCTION_NAME = 64
+// The naming functions moved to the pure ./naming.js; re-exported for the
+// modules and tests that import them from here.
+export {
+  MAX_FUNCTION_NAME,
+  bareFunctionName,
+  previewFunctionName,
+  previewTagPrefix
+} from './naming.js'
 
 export const PREVIEW_TAGS = {
   previewOf: 'aspnet-lambda-deploy:preview-of',
   pullRequest: 'aspnet-lambda-deploy:pull-request'
 } as const
-
-/**
- * The preview function's name from the template ({function}, {number}).
- * Names over Lambda's 64 characters are cut and end in a hash of the full
- * name, so two long names that share a prefix still differ, and the same
- * PR always gets the same name.
- */
-export function previewFunctionName(
-  template: string,
-  functionName: string,
-  pullRequest: number
-): PreviewName {
-  const full = template
-    .replaceAll('{function}', functionName)
-    .replaceAll('{number}', String(pullRequest))
-  if (full.length <= MAX_FUNCTION_NAME) {
-    return { name: full, shortened: false, full }
-  }
-  const hash = createHash('sha256').update(full).digest('hex').slice(0, 8)
-  const head = full
-    .slice(0, MAX_FUNCTION_NAME - hash.length - 1)
-    .replace(/[-_]+$/, '')
-  return { name: `${head}-${hash}`, shortened: true, full }
-}
-
-/** The last segment of a function name or (partial) ARN. */
-export function bareFunctionName(functionNameOrArn: string): string {
-  const parts = functionNameOrArn.split(':')
-  const index = parts.indexOf('function')
-  return index >= 0
-    ? (parts[index + 1] ?? functionNameOrArn)
-    : functionNameOrArn
-}
-
-/** Image tags of a pull request: pr-<n>-<sha>. */
-export function previewTagPrefix(pullRequest: number): string {
-  return `pr-${pullRequest}-`
-}
 
 /** Tags Lambda reserves (aws:...) cannot be set by CreateFunction. */
 function copyableTags(tags: Record<string, string>): Record<string, string> {

@@ -1,0 +1,134 @@
+import { describe, expect, it } from '@jest/globals'
+import {
+  readPreflight,
+  readSmokeRequest,
+  readVerification
+} from '../../src/inputs/checks.js'
+
+function reader(values: Record<string, string>): (name: string) => string {
+  return name => values[name] ?? ''
+}
+
+describe('readSmokeRequest', () => {
+  it('defaults to GET / expecting 200, anywhere', () => {
+    expect(readSmokeRequest(reader({}))).toEqual({
+      value: {
+        smokeUrl: undefined,
+        smokePath: '/',
+        smokeExpectStatus: 200,
+        smokeExpectBody: undefined
+      },
+      problems: []
+    })
+  })
+
+  it.each<[string, unknown]>([
+    // Flags outside JavaScript's make it a substring, not a bad regex.
+    ['/ok/x', { kind: 'substring', text: '/ok/x' }],
+    ['//', { kind: 'substring', text: '//' }],
+    ['  ok  ', { kind: 'substring', text: 'ok' }]
+  ])('reads smoke-expect-body %p as %j', (text, expected) => {
+    expect(
+      readSmokeRequest(reader({ 'smoke-expect-body': text })).value
+        .smokeExpectBody
+    ).toEqual(expected)
+  })
+
+  it.each<[string, string, string]>([
+    ['/a.c/', 'a.c', ''],
+    ['/^ok$/im', '^ok$', 'im'],
+    // RegExp.source escapes the slash.
+    ['/a/b/', 'a\\/b', '']
+  ])('reads %p as a regex of %p with flags %p', (text, source, flags) => {
+    const body = readSmokeRequest(reader({ 'smoke-expect-body': text })).value
+      .smokeExpectBody
+    expect(
+      body?.kind === 'regex' && [body.regex.source, body.regex.flags]
+    ).toEqual([source, flags])
+  })
+
+  it('reports every smoke problem, in the order of the inputs', () => {
+    expect(
+      readSmokeRequest(
+        reader({
+          'smoke-expect-body': '/[/',
+          'smoke-expect-status': '1xx',
+          'smoke-path': 'health',
+          'smoke-url': 'mailto:a@b.c'
+        })
+      ).problems
+    ).toEqual([
+      expect.stringMatching(/^smoke-url "mailto:a@b\.c"/),
+      expect.stringMatching(/^smoke-path "health"/),
+      expect.stringMatching(/^smoke-expect-status "1xx"/),
+      expect.stringMatching(/^smoke-expect-body \/\[\/ is not a valid/)
+    ])
+  })
+
+  it('keeps no expectation for an invalid regex', () => {
+    expect(
+      readSmokeRequest(reader({ 'smoke-expect-body': '/(/' })).value
+        .smokeExpectBody
+    ).toBeUndefined()
+  })
+})
+
+describe('readPreflight', () => {
+  it.each<[Record<string, string>, unknown, number]>([
+    [{}, { preflight: 'strict', eventSource: undefined }, 0],
+    [
+      { preflight: 'OFF', 'event-source': ' Rest-Api ' },
+      { preflight: 'off', eventSource: 'rest-api' },
+      0
+    ],
+    [
+      { preflight: 'loose', 'event-source': 'sqs' },
+      { preflight: 'strict', eventSource: undefined },
+      2
+    ]
+  ])('%j → %j with %d problem(s)', (values, expected, count) => {
+    const { value, problems } = readPreflight(reader(values))
+    expect(value).toEqual(expected)
+    expect(problems).toHaveLength(count)
+  })
+})
+
+describe('readVerification', () => {
+  it('defaults: wait 5m, smoke test for 2m, roll back on failure', () => {
+    expect(readVerification(reader({}))).toEqual({
+      value: {
+        waitTimeoutMs: 300_000,
+        smokeTest: true,
+        smokeTimeoutMs: 120_000,
+        rollbackOnFailure: true
+      },
+      problems: []
+    })
+  })
+
+  it('keeps the defaults for invalid values and reports them in order', () => {
+    expect(
+      readVerification(
+        reader({
+          'rollback-on-failure': 'nope',
+          'smoke-timeout': 'x',
+          'smoke-test': 'maybe',
+          'wait-timeout': '-1'
+        })
+      )
+    ).toEqual({
+      value: {
+        waitTimeoutMs: 300_000,
+        smokeTest: true,
+        smokeTimeoutMs: 120_000,
+        rollbackOnFailure: true
+      },
+      problems: [
+        expect.stringMatching(/^wait-timeout "-1" is not a duration/),
+        'smoke-test "maybe" must be true or false.',
+        expect.stringMatching(/^smoke-timeout "x" is not a duration/),
+        'rollback-on-failure "nope" must be true or false.'
+      ]
+    })
+  })
+})

@@ -1,0 +1,135 @@
+import { fields, isOneOf, type InputReader, type Parsed } from './readers.js'
+import type {
+  BodyExpectation,
+  EventSourceInput,
+  Inputs,
+  PreflightMode
+} from './types.js'
+
+const PREFLIGHT_MODES: readonly PreflightMode[] = ['strict', 'warn', 'off']
+const EVENT_SOURCES: readonly EventSourceInput[] = [
+  'http-api',
+  'rest-api',
+  'alb'
+]
+const REGEX_BODY = /^\/(?<pattern>.+)\/(?<flags>[dgimsuy]*)$/
+
+export type SmokeRequest = Pick<
+  Inputs,
+  'smokeUrl' | 'smokePath' | 'smokeExpectStatus' | 'smokeExpectBody'
+>
+
+/** What the smoke test requests and expects: smoke-url, -path, -expect-*. */
+export function readSmokeRequest(read: InputReader): Parsed<SmokeRequest> {
+  const input = fields(read)
+  const { problems } = input
+  const smokeUrl = input.optional('smoke-url')
+  if (smokeUrl !== undefined && !isHttpUrl(smokeUrl)) {
+    problems.push(
+      `smoke-url "${smokeUrl}" is not an http(s) URL (for example https://abc123.lambda-url.us-east-1.on.aws).`
+    )
+  }
+  const smokePath = input.optional('smoke-path') ?? '/'
+  if (!smokePath.startsWith('/')) {
+    problems.push(
+      `smoke-path "${smokePath}" must start with / (for example /health).`
+    )
+  }
+  const statusText = input.optional('smoke-expect-status') ?? '200'
+  const smokeExpectStatus = Number(statusText)
+  if (
+    !/^\d{3}$/.test(statusText) ||
+    smokeExpectStatus < 100 ||
+    smokeExpectStatus > 599
+  ) {
+    problems.push(
+      `smoke-expect-status "${statusText}" must be an HTTP status code from 100 to 599.`
+    )
+  }
+  const bodyText = input.optional('smoke-expect-body')
+  const body =
+    bodyText === undefined ? undefined : bodyExpectation(bodyText, problems)
+  return input.parsed({
+    smokeUrl,
+    smokePath,
+    smokeExpectStatus,
+    smokeExpectBody: body
+  })
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text)
+    return url.protocol === 'https:' || url.protocol === 'http:'
+  } catch {
+    return false
+  }
+}
+
+/** /pattern/flags is a regular expression; anything else a substring. */
+function bodyExpectation(
+  text: string,
+  problems: string[]
+): BodyExpectation | undefined {
+  const regex = REGEX_BODY.exec(text)
+  if (regex?.groups === undefined) return { kind: 'substring', text }
+  try {
+    return {
+      kind: 'regex',
+      regex: new RegExp(regex.groups.pattern ?? '', regex.groups.flags)
+    }
+  } catch (error) {
+    problems.push(
+      `smoke-expect-body ${text} is not a valid /regular expression/: ${(error as Error).message}.`
+    )
+    return undefined
+  }
+}
+
+/** preflight and event-source: how the checks before the deploy run. */
+export function readPreflight(
+  read: InputReader
+): Parsed<Pick<Inputs, 'preflight' | 'eventSource'>> {
+  const input = fields(read)
+  const { problems } = input
+  const preflightText = (input.optional('preflight') ?? 'strict').toLowerCase()
+  let preflight: PreflightMode = 'strict'
+  if (isOneOf(PREFLIGHT_MODES, preflightText)) {
+    preflight = preflightText
+  } else {
+    problems.push(
+      `preflight "${preflightText}" must be strict (failed checks stop the deploy), warn (they only warn) or off (no checks).`
+    )
+  }
+  const eventSourceText = input.optional('event-source')?.toLowerCase()
+  let eventSource: EventSourceInput | undefined
+  if (eventSourceText !== undefined) {
+    if (isOneOf(EVENT_SOURCES, eventSourceText)) {
+      eventSource = eventSourceText
+    } else {
+      problems.push(
+        `event-source "${eventSourceText}" must be http-api (HTTP API payload 2.0 or Function URL: LambdaEventSource.HttpApi), rest-api (REST API or HTTP API payload 1.0: LambdaEventSource.RestApi) or alb (Application Load Balancer: LambdaEventSource.ApplicationLoadBalancer), or left empty to discover it.`
+      )
+    }
+  }
+  return input.parsed({ preflight, eventSource })
+}
+
+export type Verification = Pick<
+  Inputs,
+  'waitTimeoutMs' | 'smokeTest' | 'smokeTimeoutMs' | 'rollbackOnFailure'
+>
+
+/**
+ * wait-timeout, smoke-test, smoke-timeout and rollback-on-failure: how long
+ * the deploy is waited for and tested, and whether a failure rolls it back.
+ */
+export function readVerification(read: InputReader): Parsed<Verification> {
+  const input = fields(read)
+  return input.parsed({
+    waitTimeoutMs: input.duration('wait-timeout', '5m'),
+    smokeTest: input.boolean('smoke-test', true),
+    smokeTimeoutMs: input.duration('smoke-timeout', '2m'),
+    rollbackOnFailure: input.boolean('rollback-on-failure', true)
+  })
+}
