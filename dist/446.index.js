@@ -11,11 +11,14 @@ export const modules = {
 /* harmony export */ });
 /* unused harmony exports linesThatMatter, MAX_PAGES, MAX_EVENTS, functionRef */
 /* harmony import */ var _aws_sdk_client_cloudwatch_logs__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(303);
+/* harmony import */ var _clients_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(201);
 /* harmony import */ var _util_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(17);
 /* harmony import */ var _util_retry_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(4266);
 /* harmony import */ var _util_time_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(6043);
 // Loaded with `await import('./logs.js')` only when a run fails: keep
-// its imports to the logs client and small helpers.
+// its imports to the logs client and small helpers (clients.ts is in the
+// start-up path anyway, and loads the logs SDK only when asked).
+
 
 
 
@@ -117,14 +120,15 @@ async function readEvents(client, input, version, timing) {
     let nextToken;
     let pages = 0;
     do {
-        const page = await (0,_util_retry_js__WEBPACK_IMPORTED_MODULE_2__/* .retry */ .L)(() => client.send(new _aws_sdk_client_cloudwatch_logs__WEBPACK_IMPORTED_MODULE_3__/* .FilterLogEventsCommand */ .nsW({
+        const page = await (0,_util_retry_js__WEBPACK_IMPORTED_MODULE_2__/* .retry */ .L)(() => client.send(new _aws_sdk_client_cloudwatch_logs__WEBPACK_IMPORTED_MODULE_3__.FilterLogEventsCommand({
             ...input,
             ...(nextToken !== undefined && { nextToken })
         })), {
             attempts: 3,
             baseDelayMs: 1000,
             maxDelayMs: 4000,
-            retryable: error => ['ThrottlingException', 'ServiceUnavailableException'].includes((0,_util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .awsErrorName */ .ZH)(error) ?? '')
+            retryable: error => (0,_util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .isThrottling */ .E2)(error) ||
+                (0,_util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .awsErrorName */ .ZH)(error) === 'ServiceUnavailableException'
         }, timing);
         pages++;
         for (const event of page.events ?? []) {
@@ -154,12 +158,7 @@ async function readDiagnostics(functionName, region, sinceMs, options = {}) {
     const fn = functionRef(functionName);
     const logGroupName = `/aws/lambda/${fn.name}`;
     const timing = options.timing ?? _util_time_js__WEBPACK_IMPORTED_MODULE_1__/* .realTiming */ .$u;
-    const client = options.client ??
-        new _aws_sdk_client_cloudwatch_logs__WEBPACK_IMPORTED_MODULE_3__/* .CloudWatchLogsClient */ .TFr({
-            region,
-            customUserAgent: [['aspnet-lambda-deploy', '1']],
-            maxAttempts: 4
-        });
+    const client = options.client ?? (await (0,_clients_js__WEBPACK_IMPORTED_MODULE_4__/* .createLogsClient */ .D3)(region));
     const since = new Date(sinceMs).toISOString();
     const who = options.version === undefined
         ? 'the function'

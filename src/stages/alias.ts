@@ -15,6 +15,7 @@ import type { EventSourceInput } from '../inputs/types.js'
 import type { CheckSummary } from '../report/summary.js'
 import { needsMove, type TargetState } from '../targets.js'
 import { DeployError } from '../util/errors.js'
+import { again, poll } from '../util/poll.js'
 import { formatDuration } from '../util/time.js'
 import type { RunContext, RunState } from './context.js'
 import { forEachTarget } from './each.js'
@@ -131,22 +132,27 @@ export async function canaryStage(
       30_000,
       Math.max(1000, Math.round(canary.intervalMs / 4))
     )
-    const started = deps.timing.now()
-    let checks = 0
-    for (;;) {
-      const remaining = canary.intervalMs - (deps.timing.now() - started)
-      if (remaining <= 0) break
-      await deps.timing.sleep(Math.min(checkEveryMs, remaining))
-      checks++
-      await forEachTarget(pending, async target => {
-        const result = await checkVersion(ctx, target, checkEveryMs)
-        target.checks.canary = checkSummary(result)
-        if (!result.pass)
-          throw new DeployError(
-            `Canary check ${checks} of version ${target.version ?? '?'} failed: ${result.reason}.`
-          )
-      })
-    }
+    // Check every interval until the canary period ends; the first failing
+    // check stops it.
+    const { attempts: checks } = await poll(
+      async ({ attempt: check }) => {
+        await forEachTarget(pending, async target => {
+          const result = await checkVersion(ctx, target, checkEveryMs)
+          target.checks.canary = checkSummary(result)
+          if (!result.pass)
+            throw new DeployError(
+              `Canary check ${check} of version ${target.version ?? '?'} failed: ${result.reason}.`
+            )
+        })
+        return again
+      },
+      {
+        timeoutMs: canary.intervalMs,
+        intervalMs: checkEveryMs,
+        waitFirst: true
+      },
+      deps.timing
+    )
     for (const target of pending)
       target.log(`Canary passed ${checks} check(s).`)
   })
