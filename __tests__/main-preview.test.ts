@@ -3,17 +3,38 @@
  * __fixtures__/world.ts: what runs before anything in AWS changes, a first
  * preview, and what a cleanup reports.
  */
-import { beforeEach, describe, expect, it, jest } from '@jest/globals'
-import * as core from '../__fixtures__/core.js'
-import { REGION } from '../__fixtures__/aws.js'
+import { promises as fs } from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
 import {
+  afterEach,
+  beforeEach,
+  describe,
+  expect,
+  it,
+  jest
+} from '@jest/globals'
+import type {
+  CreateFunctionCommandInput,
+  UpdateFunctionCodeCommandInput
+} from '@aws-sdk/client-lambda'
+import * as core from '../__fixtures__/core.js'
+import { ACCOUNT, REGION } from '../__fixtures__/aws.js'
+import {
+  PREVIOUS_URI,
+  PUBLIC_URL_STATEMENT,
+  functionArn,
+  functionUrlOf,
   simulatedWorld,
   storedImage,
+  uriOf,
   type World
 } from '../__fixtures__/world.js'
 
 jest.unstable_mockModule('@actions/core', () => core)
 const { run } = await import('../src/main.js')
+
+let runnerTemp: string
 
 /** Production is shop, its images in the repository shop. */
 function world(
@@ -27,9 +48,9 @@ function world(
       'aws-region': REGION,
       ...inputs
     },
-    { repository: 'shop' }
+    { repository: 'shop', runnerTemp }
   )
-  w.deps.env = env
+  w.deps.env = { RUNNER_TEMP: runnerTemp, ...env }
   return w
 }
 
@@ -37,8 +58,13 @@ function world(
 const callsTo = (w: World, service: string): string[] =>
   w.events.filter(e => e.call.startsWith(`${service}:`)).map(e => e.call)
 
-beforeEach(() => {
+beforeEach(async () => {
   core.resetCore()
+  runnerTemp = await fs.mkdtemp(path.join(os.tmpdir(), 'main-preview-test-'))
+})
+
+afterEach(async () => {
+  await fs.rm(runnerTemp, { recursive: true, force: true })
 })
 
 describe('mode preview', () => {
@@ -123,5 +149,168 @@ describe('mode cleanup', () => {
       'The production function shop does not exist; removing its preview anyway.'
     )
     expect(w.calls('ecr:BatchDeleteImage')).toHaveLength(1)
+  })
+})
+
+describe('a preview deploy', () => {
+  const SHA = 'b'.repeat(40)
+  const PREVIEW_INPUTS = {
+    mode: 'preview',
+    'pull-request': '7',
+    'github-token': 't',
+    'smoke-test': 'true',
+    'smoke-path': '/health',
+    'smoke-expect-status': '200',
+    'smoke-expect-body': 'Healthy',
+    preflight: 'off'
+  }
+  const ENV = {
+    GITHUB_SHA: SHA,
+    GITHUB_REPOSITORY: 'o/r',
+    GITHUB_API_URL: 'https://api.github.test'
+  }
+  const PREVIEW_URL = functionUrlOf('shop-pr-7')
+  const BUILT = storedImage('amd64', 'pull request 7')
+
+  it("first push: creates shop-pr-7 from production's configuration with the image by digest, waits until Active, and smoke-tests its public URL", async () => {
+    const w = world(PREVIEW_INPUTS, ENV)
+    w.build.image = BUILT
+    w.fn.tags = { team: 'shop', 'aws:cloudformation:stack-name': 'shop' }
+    w.fn.settings.Environment = {
+      Variables: { ASPNETCORE_ENVIRONMENT: 'Production' }
+    }
+
+    await run(w.deps)
+
+    expect(core.failures()).toEqual([])
+    expect(
+      w.calls<CreateFunctionCommandInput>('lambda:CreateFunction')
+    ).toEqual([
+      {
+        FunctionName: 'shop-pr-7',
+        PackageType: 'Image',
+        Code: { ImageUri: uriOf(BUILT.digest, 'shop') },
+        Role: `arn:aws:iam::${ACCOUNT}:role/my-api-lambda`,
+        Description:
+          'Preview of shop for pull request #7 (aspnet-lambda-deploy)',
+        Publish: false,
+        MemorySize: 1024,
+        Timeout: 30,
+        EphemeralStorage: { Size: 512 },
+        Environment: { Variables: { ASPNETCORE_ENVIRONMENT: 'Production' } },
+        Architectures: ['x86_64'],
+        Tags: {
+          team: 'shop',
+          'aspnet-lambda-deploy:preview-of': 'shop',
+          'aspnet-lambda-deploy:pull-request': '7'
+        }
+      }
+    ])
+    // The URL is made once the function is Active: the wait saw it Pending.
+    const preview = w.functions.get('shop-pr-7')
+    expect(preview?.state).toBe('Active')
+    expect(preview?.digest).toBe(BUILT.digest)
+    const afterCreate = w.events.slice(
+      w.events.findIndex(e => e.call === 'lambda:CreateFunction')
+    )
+    expect(
+      afterCreate
+        .slice(
+          0,
+          afterCreate.findIndex(
+            e => e.call === 'lambda:CreateFunctionUrlConfig'
+          )
+        )
+        .filter(e => e.call === 'lambda:GetFunction')
+        .map(e => e.detail)
+    ).toEqual(['', 'Successful', 'Successful'])
+    expect(w.calls('lambda:CreateFunctionUrlConfig')).toEqual([
+      { FunctionName: functionArn('shop-pr-7'), AuthType: 'NONE' }
+    ])
+    expect(w.calls('lambda:AddPermission')).toEqual([
+      {
+        FunctionName: functionArn('shop-pr-7'),
+        StatementId: PUBLIC_URL_STATEMENT,
+        Action: 'lambda:InvokeFunctionUrl',
+        Principal: '*',
+        FunctionUrlAuthType: 'NONE'
+      }
+    ])
+    expect(preview?.urlIsPublic).toBe(true)
+    expect(core.outputs()).toMatchObject({
+      'preview-function-name': 'shop-pr-7',
+      'preview-url': PREVIEW_URL,
+      'function-arn': functionArn('shop-pr-7'),
+      'image-tag': `pr-7-${SHA}`,
+      'smoke-url': `${PREVIEW_URL}health`,
+      'smoke-status': '200',
+      updated: 'true'
+    })
+    // Production is only read.
+    expect(w.calls('lambda:UpdateFunctionCode')).toEqual([])
+    expect(w.fn.imageUri).toBe(PREVIOUS_URI)
+    expect(w.comments).toHaveLength(1)
+    expect(w.comments[0]?.issue).toBe(7)
+    expect(w.comments[0]?.body).toContain(PREVIEW_URL)
+  })
+
+  it('preview-url-auth AWS_IAM: the URL takes signed requests only, with no public permission', async () => {
+    const w = world(
+      {
+        ...PREVIEW_INPUTS,
+        'preview-url-auth': 'AWS_IAM',
+        'smoke-test': 'false'
+      },
+      ENV
+    )
+    w.build.image = BUILT
+
+    await run(w.deps)
+
+    expect(core.failures()).toEqual([])
+    expect(w.calls('lambda:CreateFunctionUrlConfig')).toEqual([
+      { FunctionName: functionArn('shop-pr-7'), AuthType: 'AWS_IAM' }
+    ])
+    expect(w.calls('lambda:AddPermission')).toEqual([])
+    expect(w.functions.get('shop-pr-7')?.urlIsPublic).toBe(false)
+    expect(core.outputs()['preview-url']).toBe(PREVIEW_URL)
+  })
+
+  it('next push: updates the preview behind the same URL, creating nothing', async () => {
+    const w = world(PREVIEW_INPUTS, ENV)
+    w.build.image = BUILT
+    const preview = w.addFunction('shop-pr-7')
+    preview.tags = {
+      'aspnet-lambda-deploy:preview-of': 'shop',
+      'aspnet-lambda-deploy:pull-request': '7'
+    }
+    w.comments.push({
+      id: 5,
+      issue: 7,
+      body: '<!-- aspnet-lambda-deploy:preview:shop -->\nold'
+    })
+
+    await run(w.deps)
+
+    expect(core.failures()).toEqual([])
+    expect(
+      w.calls<UpdateFunctionCodeCommandInput>('lambda:UpdateFunctionCode')
+    ).toEqual([
+      {
+        FunctionName: functionArn('shop-pr-7'),
+        ImageUri: uriOf(BUILT.digest, 'shop')
+      }
+    ])
+    expect(preview.digest).toBe(BUILT.digest)
+    expect(w.fn.imageUri).toBe(PREVIOUS_URI)
+    expect(w.calls('lambda:CreateFunction')).toEqual([])
+    expect(w.calls('lambda:CreateFunctionUrlConfig')).toEqual([])
+    expect(w.calls('lambda:AddPermission')).toEqual([])
+    expect(core.outputs()).toMatchObject({
+      'preview-url': PREVIEW_URL,
+      'smoke-status': '200'
+    })
+    expect(w.comments).toHaveLength(1)
+    expect(w.comments[0]?.body).toContain(BUILT.digest)
   })
 })
