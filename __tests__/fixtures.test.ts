@@ -2,8 +2,23 @@ import { promises as fs } from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { describe, expect, it } from '@jest/globals'
+import {
+  CreateFunctionCommand,
+  CreateFunctionUrlConfigCommand,
+  GetFunctionCommand,
+  UpdateFunctionCodeCommand
+} from '@aws-sdk/client-lambda'
+import { PREVIOUS_DIGEST, REPOSITORY_URI } from '../__fixtures__/aws.js'
 import { fakeExec, writesBuildxMetadata } from '../__fixtures__/exec.js'
 import { fakeTiming } from '../__fixtures__/timing.js'
+import {
+  FakeFunction,
+  PREVIOUS_URI,
+  functionUrlOf,
+  simulatedWorld,
+  storedImage,
+  uriOf
+} from '../__fixtures__/world.js'
 
 // Other test files rely on these fixtures; a fixture that silently misbehaves
 // would make their assertions meaningless.
@@ -121,5 +136,97 @@ describe('fakeExec', () => {
     } finally {
       await fs.rm(dir, { recursive: true, force: true })
     }
+  })
+})
+
+describe('the simulated world', () => {
+  const NEW_URI = uriOf(storedImage('amd64', 'new').digest)
+
+  it('FakeFunction: an update is InProgress for pollsPerUpdate observations, then lands', () => {
+    const fn = new FakeFunction('my-api')
+    fn.pollsPerUpdate = 2
+    fn.updateCode(NEW_URI)
+    expect(() => fn.updateCode(NEW_URI)).toThrow(/An update is in progress/)
+    const seen = [1, 2, 3].map(
+      () => fn.getFunction().Configuration?.LastUpdateStatus
+    )
+    expect(seen).toEqual(['InProgress', 'InProgress', 'Successful'])
+    expect(fn.imageUri).toBe(NEW_URI)
+  })
+
+  it('FakeFunction: a failed update leaves the previous image, deployed by tag or not', () => {
+    const fn = new FakeFunction('my-api')
+    fn.deployedByTag(`${REPOSITORY_URI}:previous`, PREVIOUS_DIGEST)
+    fn.nextUpdateFails = { code: 'ImageAccessDenied', reason: 'denied' }
+    fn.updateCode(NEW_URI)
+    fn.getFunction()
+    const after = fn.getFunction()
+    expect(after.Configuration).toMatchObject({
+      LastUpdateStatus: 'Failed',
+      LastUpdateStatusReasonCode: 'ImageAccessDenied'
+    })
+    expect(after.Code).toMatchObject({
+      ImageUri: `${REPOSITORY_URI}:previous`,
+      ResolvedImageUri: PREVIOUS_URI
+    })
+    expect(fn.digest).toBe(PREVIOUS_DIGEST)
+  })
+
+  it('records every call with its detail and answers like Lambda: a created function is Pending, then Active', async () => {
+    const w = simulatedWorld({ 'function-name': 'my-api' })
+    const { lambda } = w.deps.clients('us-east-1')
+    await lambda.send(
+      new UpdateFunctionCodeCommand({
+        FunctionName: 'my-api',
+        ImageUri: NEW_URI
+      })
+    )
+    await lambda.send(
+      new CreateFunctionCommand({
+        FunctionName: 'my-api-pr-7',
+        PackageType: 'Image',
+        Role: 'r',
+        Code: { ImageUri: NEW_URI }
+      })
+    )
+    const states = []
+    for (let i = 0; i < 3; i++)
+      states.push(
+        (
+          await lambda.send(
+            new GetFunctionCommand({ FunctionName: 'my-api-pr-7' })
+          )
+        ).Configuration?.State
+      )
+    expect(states).toEqual(['Pending', 'Active', 'Active'])
+    await expect(
+      lambda.send(new GetFunctionCommand({ FunctionName: 'nope' }))
+    ).rejects.toThrow(/Function not found/)
+    expect(w.details('lambda:UpdateFunctionCode')).toEqual([NEW_URI])
+    expect(
+      w.order('lambda:CreateFunction', 'lambda:UpdateFunctionCode')
+    ).toEqual(['lambda:UpdateFunctionCode', 'lambda:CreateFunction'])
+  })
+
+  it('serves a Function URL only when it is public: AuthType NONE with the public statement', async () => {
+    const w = simulatedWorld({ 'function-name': 'my-api' })
+    const { lambda } = w.deps.clients('us-east-1')
+    const preview = w.addFunction('my-api-pr-7')
+    preview.url = undefined
+    preview.permissions.length = 0
+    await lambda.send(
+      new CreateFunctionUrlConfigCommand({
+        FunctionName: 'my-api-pr-7',
+        AuthType: 'NONE'
+      })
+    )
+    const health = `${functionUrlOf('my-api-pr-7')}health`
+    expect((await w.deps.fetch(health)).status).toBe(403)
+    expect(
+      (await w.deps.fetch(`${functionUrlOf('my-api')}health`)).status
+    ).toBe(200)
+    await expect(w.deps.fetch('https://elsewhere.example/')).rejects.toThrow(
+      'fetch failed'
+    )
   })
 })

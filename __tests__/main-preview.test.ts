@@ -1,191 +1,126 @@
 /**
- * main.ts in modes preview and cleanup, against mocked AWS: what runs
- * before anything in AWS changes, and what a cleanup reports.
+ * main.ts in modes preview and cleanup, against the simulated AWS of
+ * __fixtures__/world.ts: what runs before anything in AWS changes, a first
+ * preview, and what a cleanup reports.
  */
-import { beforeEach, describe, expect, it, jest } from '@jest/globals'
-import { ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2'
+import { promises as fs } from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
 import {
-  BatchDeleteImageCommand,
-  DescribeImagesCommand,
-  DescribeRepositoriesCommand,
-  ECRClient,
-  GetAuthorizationTokenCommand,
-  ListImagesCommand
-} from '@aws-sdk/client-ecr'
-import {
-  GetFunctionCommand,
-  LambdaClient,
-  ListTagsCommand,
-  ResourceNotFoundException,
-  UpdateFunctionCodeCommand
+  afterEach,
+  beforeEach,
+  describe,
+  expect,
+  it,
+  jest
+} from '@jest/globals'
+import type {
+  CreateFunctionCommandInput,
+  UpdateFunctionCodeCommandInput
 } from '@aws-sdk/client-lambda'
-import { mockClient } from 'aws-sdk-client-mock'
 import * as core from '../__fixtures__/core.js'
-import { fakeExec } from '../__fixtures__/exec.js'
-import { fakeTiming } from '../__fixtures__/timing.js'
-import type { Dependencies } from '../src/main.js'
+import { ACCOUNT, REGION } from '../__fixtures__/aws.js'
+import {
+  PREVIOUS_URI,
+  PUBLIC_URL_STATEMENT,
+  functionArn,
+  functionUrlOf,
+  simulatedWorld,
+  storedImage,
+  uriOf,
+  type World
+} from '../__fixtures__/world.js'
 
 jest.unstable_mockModule('@actions/core', () => core)
 const { run } = await import('../src/main.js')
 
-const lambdaMock = mockClient(LambdaClient)
-const ecrMock = mockClient(ECRClient)
-const PRODUCTION_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:shop'
+let runnerTemp: string
 
-function deps(
+/** Production is shop, its images in the repository shop. */
+function world(
   inputs: Record<string, string>,
-  env: NodeJS.ProcessEnv,
-  fetchImpl: typeof fetch = () => Promise.reject(new Error('no network'))
-): { deps: Dependencies; exec: ReturnType<typeof fakeExec> } {
-  const exec = fakeExec([])
-  return {
-    exec,
-    deps: {
-      clients: () => ({
-        lambda: new LambdaClient({ region: 'us-east-1' }),
-        ecr: new ECRClient({ region: 'us-east-1' }),
-        apigateway: new ApiGatewayV2Client({ region: 'us-east-1' })
-      }),
-      exec: exec.exec,
-      timing: fakeTiming().timing,
-      fetch: fetchImpl,
-      env,
-      readInput: name =>
-        ({
-          'function-name': 'shop',
-          repository: 'shop',
-          'aws-region': 'us-east-1',
-          ...inputs
-        })[name] ?? ''
-    }
-  }
+  env: NodeJS.ProcessEnv = {}
+): World {
+  const w = simulatedWorld(
+    {
+      'function-name': 'shop',
+      repository: 'shop',
+      'aws-region': REGION,
+      ...inputs
+    },
+    { repository: 'shop', runnerTemp }
+  )
+  w.deps.env = { RUNNER_TEMP: runnerTemp, ...env }
+  return w
 }
 
-const notFound = (): ResourceNotFoundException =>
-  new ResourceNotFoundException({
-    message: 'Function not found',
-    $metadata: {}
-  })
+/** The calls made to a service (lambda, ecr, ...). */
+const callsTo = (w: World, service: string): string[] =>
+  w.events.filter(e => e.call.startsWith(`${service}:`)).map(e => e.call)
 
-beforeEach(() => {
+beforeEach(async () => {
   core.resetCore()
-  lambdaMock.reset()
-  ecrMock.reset()
+  runnerTemp = await fs.mkdtemp(path.join(os.tmpdir(), 'main-preview-test-'))
+})
+
+afterEach(async () => {
+  await fs.rm(runnerTemp, { recursive: true, force: true })
 })
 
 describe('mode preview', () => {
   it('without a pull request number fails before any AWS call, naming pull-request and the events', async () => {
-    await run(
-      deps(
-        { mode: 'preview' },
-        { GITHUB_EVENT_NAME: 'push', GITHUB_SHA: 'a'.repeat(40) }
-      ).deps
+    const w = world(
+      { mode: 'preview' },
+      { GITHUB_EVENT_NAME: 'push', GITHUB_SHA: 'a'.repeat(40) }
     )
+
+    await run(w.deps)
 
     expect(core.setFailed).toHaveBeenCalledWith(
       expect.stringMatching(
         /pull-request is required with mode: preview: it comes from the event payload of pull_request and pull_request_target events \(this run is a push event\)/
       )
     )
-    expect(lambdaMock.calls()).toHaveLength(0)
-    expect(ecrMock.calls()).toHaveLength(0)
+    expect(callsTo(w, 'lambda')).toHaveLength(0)
+    expect(callsTo(w, 'ecr')).toHaveLength(0)
   })
 
   it('refuses a preview function tagged for another pull request before building or updating anything', async () => {
-    lambdaMock.on(GetFunctionCommand, { FunctionName: 'shop' }).resolves({
-      Configuration: {
-        FunctionName: 'shop',
-        FunctionArn: PRODUCTION_ARN,
-        PackageType: 'Image',
-        Architectures: ['x86_64'],
-        State: 'Active',
-        LastUpdateStatus: 'Successful'
-      },
-      Code: { ImageUri: `repo@sha256:${'a'.repeat(64)}` }
-    })
-    lambdaMock.on(GetFunctionCommand, { FunctionName: 'shop-pr-7' }).resolves({
-      Configuration: { FunctionArn: `${PRODUCTION_ARN}-pr-7` }
-    })
-    lambdaMock.on(ListTagsCommand).resolves({
-      Tags: {
-        'aspnet-lambda-deploy:preview-of': 'shop',
-        'aspnet-lambda-deploy:pull-request': '6'
-      }
-    })
-    ecrMock.on(DescribeRepositoriesCommand).resolves({
-      repositories: [
-        {
-          repositoryName: 'shop',
-          registryId: '123456789012',
-          repositoryUri: 'r/shop',
-          imageTagMutability: 'IMMUTABLE'
-        }
-      ]
-    })
-    ecrMock.on(DescribeImagesCommand).resolves({ imageDetails: [] })
-    ecrMock.on(GetAuthorizationTokenCommand).resolves({
-      authorizationData: [
-        {
-          authorizationToken: Buffer.from('AWS:pw').toString('base64'),
-          proxyEndpoint: 'https://r'
-        }
-      ]
-    })
-    const d = deps(
+    const w = world(
       { mode: 'preview', 'pull-request': '7' },
       { GITHUB_SHA: 'b'.repeat(40) }
     )
+    w.addFunction('shop-pr-7').tags = {
+      'aspnet-lambda-deploy:preview-of': 'shop',
+      'aspnet-lambda-deploy:pull-request': '6'
+    }
 
-    await run(d.deps)
+    await run(w.deps)
 
     expect(core.setFailed).toHaveBeenCalledWith(
       expect.stringContaining(
         'Function shop-pr-7 is not tagged as the preview of shop for pull request #7: its tag aspnet-lambda-deploy:pull-request is "6", not "7"'
       )
     )
-    expect(d.exec.calls).toHaveLength(0)
-    expect(lambdaMock.commandCalls(UpdateFunctionCodeCommand)).toHaveLength(0)
+    expect(w.execCalls).toHaveLength(0)
+    expect(w.calls('lambda:UpdateFunctionCode')).toHaveLength(0)
   })
 })
 
 describe('mode cleanup', () => {
   it('succeeds with nothing left, and updates (never creates) the sticky comment', async () => {
-    lambdaMock.on(GetFunctionCommand, { FunctionName: 'shop' }).resolves({
-      Configuration: {
-        FunctionName: 'shop',
-        FunctionArn: PRODUCTION_ARN,
-        PackageType: 'Image',
-        Architectures: ['x86_64']
-      }
-    })
-    lambdaMock
-      .on(GetFunctionCommand, { FunctionName: 'shop-pr-7' })
-      .rejects(notFound())
-    lambdaMock.on(ListTagsCommand).resolves({ Tags: {} })
-    ecrMock
-      .on(ListImagesCommand)
-      .resolves({ imageIds: [{ imageTag: 'v1', imageDigest: 'sha256:1' }] })
-    const requests: string[] = []
-    const github = ((url: string, init?: RequestInit) => {
-      requests.push(`${init?.method ?? 'GET'} ${new URL(url).pathname}`)
-      if ((init?.method ?? 'GET') === 'GET')
-        return Promise.resolve(
-          new Response(
-            JSON.stringify([
-              { id: 5, body: '<!-- aspnet-lambda-deploy:preview:shop -->\nold' }
-            ])
-          )
-        )
-      return Promise.resolve(new Response('{}'))
-    }) as typeof fetch
-
-    await run(
-      deps(
-        { mode: 'cleanup', 'pull-request': '7', 'github-token': 't' },
-        { GITHUB_REPOSITORY: 'o/r', GITHUB_API_URL: 'https://api.github.test' },
-        github
-      ).deps
+    const w = world(
+      { mode: 'cleanup', 'pull-request': '7', 'github-token': 't' },
+      { GITHUB_REPOSITORY: 'o/r', GITHUB_API_URL: 'https://api.github.test' }
     )
+    w.registry.push('v1', storedImage('amd64', 'v1'))
+    w.comments.push({
+      id: 5,
+      issue: 7,
+      body: '<!-- aspnet-lambda-deploy:preview:shop -->\nold'
+    })
+
+    await run(w.deps)
 
     expect(core.setFailed).not.toHaveBeenCalled()
     expect(core.setOutput).toHaveBeenCalledWith(
@@ -193,6 +128,9 @@ describe('mode cleanup', () => {
       'shop-pr-7'
     )
     expect(core.info).toHaveBeenCalledWith('Nothing was left to remove.')
+    const requests = w
+      .calls<{ url: string; method: string }>('fetch')
+      .map(r => `${r.method} ${new URL(r.url).pathname}`)
     expect(requests).toEqual([
       'GET /repos/o/r/issues/7/comments',
       'PATCH /repos/o/r/issues/comments/5'
@@ -200,20 +138,179 @@ describe('mode cleanup', () => {
   })
 
   it('removes the preview of a production function that no longer exists', async () => {
-    lambdaMock.on(GetFunctionCommand).rejects(notFound())
-    ecrMock.on(ListImagesCommand).resolves({
-      imageIds: [{ imageTag: 'pr-7-abc', imageDigest: 'sha256:1' }]
-    })
-    ecrMock.on(BatchDeleteImageCommand).resolves({
-      imageIds: [{ imageTag: 'pr-7-abc', imageDigest: 'sha256:1' }]
-    })
+    const w = world({ mode: 'cleanup', 'pull-request': '7' })
+    w.functions.clear()
+    w.registry.push('pr-7-abc', storedImage('amd64', 'pr-7'))
 
-    await run(deps({ mode: 'cleanup', 'pull-request': '7' }, {}).deps)
+    await run(w.deps)
 
     expect(core.setFailed).not.toHaveBeenCalled()
     expect(core.warning).toHaveBeenCalledWith(
       'The production function shop does not exist; removing its preview anyway.'
     )
-    expect(ecrMock.commandCalls(BatchDeleteImageCommand)).toHaveLength(1)
+    expect(w.calls('ecr:BatchDeleteImage')).toHaveLength(1)
+  })
+})
+
+describe('a preview deploy', () => {
+  const SHA = 'b'.repeat(40)
+  const PREVIEW_INPUTS = {
+    mode: 'preview',
+    'pull-request': '7',
+    'github-token': 't',
+    'smoke-test': 'true',
+    'smoke-path': '/health',
+    'smoke-expect-status': '200',
+    'smoke-expect-body': 'Healthy',
+    preflight: 'off'
+  }
+  const ENV = {
+    GITHUB_SHA: SHA,
+    GITHUB_REPOSITORY: 'o/r',
+    GITHUB_API_URL: 'https://api.github.test'
+  }
+  const PREVIEW_URL = functionUrlOf('shop-pr-7')
+  const BUILT = storedImage('amd64', 'pull request 7')
+
+  it("first push: creates shop-pr-7 from production's configuration with the image by digest, waits until Active, and smoke-tests its public URL", async () => {
+    const w = world(PREVIEW_INPUTS, ENV)
+    w.build.image = BUILT
+    w.fn.tags = { team: 'shop', 'aws:cloudformation:stack-name': 'shop' }
+    w.fn.settings.Environment = {
+      Variables: { ASPNETCORE_ENVIRONMENT: 'Production' }
+    }
+
+    await run(w.deps)
+
+    expect(core.failures()).toEqual([])
+    expect(
+      w.calls<CreateFunctionCommandInput>('lambda:CreateFunction')
+    ).toEqual([
+      {
+        FunctionName: 'shop-pr-7',
+        PackageType: 'Image',
+        Code: { ImageUri: uriOf(BUILT.digest, 'shop') },
+        Role: `arn:aws:iam::${ACCOUNT}:role/my-api-lambda`,
+        Description:
+          'Preview of shop for pull request #7 (aspnet-lambda-deploy)',
+        Publish: false,
+        MemorySize: 1024,
+        Timeout: 30,
+        EphemeralStorage: { Size: 512 },
+        Environment: { Variables: { ASPNETCORE_ENVIRONMENT: 'Production' } },
+        Architectures: ['x86_64'],
+        Tags: {
+          team: 'shop',
+          'aspnet-lambda-deploy:preview-of': 'shop',
+          'aspnet-lambda-deploy:pull-request': '7'
+        }
+      }
+    ])
+    // The URL is made once the function is Active: the wait saw it Pending.
+    const preview = w.functions.get('shop-pr-7')
+    expect(preview?.state).toBe('Active')
+    expect(preview?.digest).toBe(BUILT.digest)
+    const afterCreate = w.events.slice(
+      w.events.findIndex(e => e.call === 'lambda:CreateFunction')
+    )
+    expect(
+      afterCreate
+        .slice(
+          0,
+          afterCreate.findIndex(
+            e => e.call === 'lambda:CreateFunctionUrlConfig'
+          )
+        )
+        .filter(e => e.call === 'lambda:GetFunction')
+        .map(e => e.detail)
+    ).toEqual(['', 'Successful', 'Successful'])
+    expect(w.calls('lambda:CreateFunctionUrlConfig')).toEqual([
+      { FunctionName: functionArn('shop-pr-7'), AuthType: 'NONE' }
+    ])
+    expect(w.calls('lambda:AddPermission')).toEqual([
+      {
+        FunctionName: functionArn('shop-pr-7'),
+        StatementId: PUBLIC_URL_STATEMENT,
+        Action: 'lambda:InvokeFunctionUrl',
+        Principal: '*',
+        FunctionUrlAuthType: 'NONE'
+      }
+    ])
+    expect(preview?.urlIsPublic).toBe(true)
+    expect(core.outputs()).toMatchObject({
+      'preview-function-name': 'shop-pr-7',
+      'preview-url': PREVIEW_URL,
+      'function-arn': functionArn('shop-pr-7'),
+      'image-tag': `pr-7-${SHA}`,
+      'smoke-url': `${PREVIEW_URL}health`,
+      'smoke-status': '200',
+      updated: 'true'
+    })
+    // Production is only read.
+    expect(w.calls('lambda:UpdateFunctionCode')).toEqual([])
+    expect(w.fn.imageUri).toBe(PREVIOUS_URI)
+    expect(w.comments).toHaveLength(1)
+    expect(w.comments[0]?.issue).toBe(7)
+    expect(w.comments[0]?.body).toContain(PREVIEW_URL)
+  })
+
+  it('preview-url-auth AWS_IAM: the URL takes signed requests only, with no public permission', async () => {
+    const w = world(
+      {
+        ...PREVIEW_INPUTS,
+        'preview-url-auth': 'AWS_IAM',
+        'smoke-test': 'false'
+      },
+      ENV
+    )
+    w.build.image = BUILT
+
+    await run(w.deps)
+
+    expect(core.failures()).toEqual([])
+    expect(w.calls('lambda:CreateFunctionUrlConfig')).toEqual([
+      { FunctionName: functionArn('shop-pr-7'), AuthType: 'AWS_IAM' }
+    ])
+    expect(w.calls('lambda:AddPermission')).toEqual([])
+    expect(w.functions.get('shop-pr-7')?.urlIsPublic).toBe(false)
+    expect(core.outputs()['preview-url']).toBe(PREVIEW_URL)
+  })
+
+  it('next push: updates the preview behind the same URL, creating nothing', async () => {
+    const w = world(PREVIEW_INPUTS, ENV)
+    w.build.image = BUILT
+    const preview = w.addFunction('shop-pr-7')
+    preview.tags = {
+      'aspnet-lambda-deploy:preview-of': 'shop',
+      'aspnet-lambda-deploy:pull-request': '7'
+    }
+    w.comments.push({
+      id: 5,
+      issue: 7,
+      body: '<!-- aspnet-lambda-deploy:preview:shop -->\nold'
+    })
+
+    await run(w.deps)
+
+    expect(core.failures()).toEqual([])
+    expect(
+      w.calls<UpdateFunctionCodeCommandInput>('lambda:UpdateFunctionCode')
+    ).toEqual([
+      {
+        FunctionName: functionArn('shop-pr-7'),
+        ImageUri: uriOf(BUILT.digest, 'shop')
+      }
+    ])
+    expect(preview.digest).toBe(BUILT.digest)
+    expect(w.fn.imageUri).toBe(PREVIOUS_URI)
+    expect(w.calls('lambda:CreateFunction')).toEqual([])
+    expect(w.calls('lambda:CreateFunctionUrlConfig')).toEqual([])
+    expect(w.calls('lambda:AddPermission')).toEqual([])
+    expect(core.outputs()).toMatchObject({
+      'preview-url': PREVIEW_URL,
+      'smoke-status': '200'
+    })
+    expect(w.comments).toHaveLength(1)
+    expect(w.comments[0]?.body).toContain(BUILT.digest)
   })
 })

@@ -3,8 +3,8 @@
  * pre-traffic Invoke of the new version, canary weights, rollbacks (alias and
  * $LATEST), several functions from one image, rollback-to, the image input and
  * log diagnostics — against the simulated Lambda, ECR and CloudWatch Logs of
- * __fixtures__/release-world.ts. Every deploy uses an image already in ECR,
- * so nothing is built.
+ * __fixtures__/world.ts. Every deploy uses an image already in ECR, so
+ * nothing is built.
  */
 import { beforeEach, describe, expect, it, jest } from '@jest/globals'
 import type {
@@ -25,16 +25,17 @@ import {
   sha256Digest
 } from '../__fixtures__/aws.js'
 import {
+  HEALTH_PATH,
   PREVIOUS_URI,
   START,
   functionArn,
   functionUrlOf,
   hexOf,
-  releaseWorld,
+  simulatedWorld,
   storedImage,
   uriOf,
   type World
-} from '../__fixtures__/release-world.js'
+} from '../__fixtures__/world.js'
 
 // main.ts imports @actions/core: mock it first (see __fixtures__/core.ts).
 jest.unstable_mockModule('@actions/core', () => core)
@@ -53,6 +54,26 @@ const OTHER_URI = uriOf(sha256Digest('deployed by someone else'))
 const ARN = functionArn('my-api')
 const SMOKE_URL = `${functionUrlOf('my-api')}health`
 const DAY = 24 * 60 * 60 * 1000
+
+/** The action's inputs as the runner passes them, for these tests. */
+const RELEASE_INPUTS: Record<string, string> = {
+  'function-name': 'my-api',
+  repository: REPOSITORY_NAME,
+  tag: 'v2',
+  'aws-region': REGION,
+  preflight: 'off',
+  'wait-timeout': '5m',
+  'smoke-test': 'true',
+  'smoke-path': HEALTH_PATH,
+  'smoke-expect-status': '200',
+  'smoke-expect-body': 'Healthy',
+  'smoke-timeout': '30s',
+  'rollback-on-failure': 'true'
+}
+
+/** A world with an empty ECR; `inputs` override RELEASE_INPUTS. */
+const releaseWorld = (inputs: Record<string, string> = {}): World =>
+  simulatedWorld({ ...RELEASE_INPUTS, ...inputs })
 
 /** A world whose ECR holds v1 and v2 (pushed before the run). */
 function world(inputs: Record<string, string> = {}): World {
@@ -135,7 +156,7 @@ describe('$LATEST with publish', () => {
     const w = world({ publish: 'true' })
     let atPublish: string | undefined
     w.before['lambda:PublishVersion'] = () => {
-      atPublish = `${w.fn.status} ${w.fn.imageUri}`
+      atPublish = `${w.fn.lastUpdateStatus ?? ''} ${w.fn.imageUri ?? ''}`
     }
 
     await run(w.deps)
@@ -899,7 +920,7 @@ describe('several functions from one image', () => {
     // functions being deployed are those whose update is still InProgress.
     w.before['lambda:UpdateFunctionCode'] = () => {
       const updating = [...w.functions.values()].filter(
-        f => f.status === 'InProgress'
+        f => f.lastUpdateStatus === 'InProgress'
       ).length
       most = Math.max(most, updating + 1)
     }
