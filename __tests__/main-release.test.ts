@@ -219,9 +219,11 @@ describe('$LATEST with publish', () => {
       'serving-image-uri': OTHER_URI
     })
     expect(core.outputs()['function-version']).toBeUndefined()
-    expect(functionsOutput()[0]).toMatchObject({ outcome: 'stopped' })
+    // Someone else's deploy: left alone and reported as such.
+    expect(functionsOutput()[0]).toMatchObject({ outcome: 'superseded' })
     expect(core.groupNames()).not.toContain('Roll back')
     expect(summary()).not.toContain('update-function-code')
+    expect(summary()).toContain('someone else deployed meanwhile')
   })
 })
 
@@ -457,14 +459,16 @@ describe('the pre-traffic check', () => {
 
     expect(core.failures()).toHaveLength(1)
     expect(core.failures()[0]).toMatch(
-      /^Pre-traffic check of version 3 failed: .*did not pass within 30(?:\.0)?s.*status 500.*The alias live was not moved: no traffic reached the new version\.$/s
+      /^Pre-traffic check of version 3 failed: .*did not pass within 30(?:\.0)?s.*status 500.*The alias live was not moved: no traffic reached the new version\.\nRolled back: my-api \$LATEST runs the previous image .* again\.$/s
     )
+    // $LATEST does not keep the code the check rejected.
+    expect(w.fn.imageUri).toBe(PREVIOUS_URI)
     expect(w.calls('lambda:Invoke').length).toBeGreaterThan(1)
     expect(w.calls('lambda:UpdateAlias')).toEqual([])
     expect(w.fn.aliases.get('live')?.version).toBe('2')
     expect(steps(w)).not.toContain(`fetch ${SMOKE_URL}`)
     expect(core.outputs()).toMatchObject({
-      'rolled-back': 'false',
+      'rolled-back': 'true',
       'serving-version': '2',
       'serving-image-uri': PREVIOUS_URI
     })
@@ -476,7 +480,7 @@ describe('the pre-traffic check', () => {
       logStreamNamePrefix: '2024/03/02/[3]'
     })
     const text = summary()
-    expect(text).toContain('❌ Failed')
+    expect(text).toContain('↩️ Failed and rolled back')
     expect(text).toContain('Logs of my-api since the deploy began')
     expect(text).toContain(
       "System.InvalidOperationException: Unable to resolve service for type 'IOrderStore'"
@@ -508,7 +512,9 @@ describe('the pre-traffic check', () => {
     )
     expect(w.calls('lambda:UpdateAlias')).toEqual([])
     expect(w.fn.aliases.get('live')?.version).toBe('2')
-    expect(core.outputs()['rolled-back']).toBe('false')
+    // The rejected code does not stay on $LATEST either.
+    expect(w.fn.imageUri).toBe(PREVIOUS_URI)
+    expect(core.outputs()['rolled-back']).toBe('true')
     expect(summary()).toContain('no logs yet (version 3 wrote none since')
   })
 
@@ -661,7 +667,7 @@ describe('canary', () => {
     const [failure] = core.failures()
     expect(failure).toMatch(/^Canary check 2 of version 3 failed: /)
     expect(failure).toContain(
-      'Rolled back: my-api alias live points to version 2 again.'
+      `Rolled back: my-api alias live points to version 2 again; $LATEST runs the previous image ${PREVIOUS_URI} again.`
     )
     const updates = w.calls<UpdateAliasCommandInput>('lambda:UpdateAlias')
     expect(updates.map(u => u.FunctionVersion)).toEqual(['2', '2'])
@@ -699,7 +705,7 @@ describe('a failed smoke test after the alias moved', () => {
     const [failure] = core.failures()
     expect(failure).toMatch(/^Smoke test failed: .*status 503/s)
     expect(failure).toContain(
-      'Rolled back: my-api alias live points to version 2 again.'
+      `Rolled back: my-api alias live points to version 2 again; $LATEST runs the previous image ${PREVIOUS_URI} again.`
     )
     expect(
       w
@@ -707,8 +713,13 @@ describe('a failed smoke test after the alias moved', () => {
         .map(u => u.FunctionVersion)
     ).toEqual(['3', '2'])
     expect(w.fn.aliases.get('live')?.version).toBe('2')
-    // $LATEST is not what serves: it is left alone.
-    expect(w.calls('lambda:UpdateFunctionCode')).toHaveLength(1)
+    // $LATEST does not keep the release the smoke test rejected either.
+    expect(
+      w
+        .calls<{ ImageUri?: string }>('lambda:UpdateFunctionCode')
+        .map(u => u.ImageUri)
+    ).toEqual([NEW_URI, PREVIOUS_URI])
+    expect(w.fn.imageUri).toBe(PREVIOUS_URI)
     expect(core.outputs()).toMatchObject({
       'rolled-back': 'true',
       'serving-version': '2',
@@ -1158,7 +1169,8 @@ describe('diagnostics', () => {
       `Could not read the function's logs (AccessDeniedException): allow logs:FilterLogEvents on arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/my-api:* to see them here.`
     )
     expect(core.warnings().join('\n')).not.toContain('Could not read the logs')
-    expect(core.outputs()['rolled-back']).toBe('false')
+    // $LATEST got the rejected code; the undo put the previous image back.
+    expect(core.outputs()['rolled-back']).toBe('true')
   })
 })
 
@@ -1231,8 +1243,9 @@ describe('the deploy phase, in more situations', () => {
     await run(w.deps)
 
     expect(core.failures()).toEqual([
-      'Version 3 of my-api did not become active: ImageAccessDenied: Lambda does not have permission to access the ECR image.'
+      `Version 3 of my-api did not become active: ImageAccessDenied: Lambda does not have permission to access the ECR image.\nRolled back: my-api $LATEST runs the previous image ${PREVIOUS_URI} again.`
     ])
+    expect(w.fn.imageUri).toBe(PREVIOUS_URI)
     expect(w.calls('lambda:Invoke')).toEqual([])
     expect(w.calls('lambda:UpdateAlias')).toEqual([])
     expect(w.fn.aliases.get('live')?.version).toBe('2')

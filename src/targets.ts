@@ -30,7 +30,9 @@ export interface Image {
  * pending: not reached; up-to-date: it already ran the image;
  * alias-up-to-date: the alias already serves the image (nothing to do at
  * all); created: a new preview function runs it; updated: this run's
- * UpdateFunctionCode was accepted and $LATEST runs the image; superseded:
+ * UpdateFunctionCode was accepted (it counts as changed from then on, even
+ * while Lambda is still applying it); refused: Lambda could not apply the
+ * update and kept the previous image; superseded:
  * this run updated $LATEST, then someone else put other code there.
  */
 export type CodeChange =
@@ -39,13 +41,18 @@ export type CodeChange =
   | 'alias-up-to-date'
   | 'created'
   | 'updated'
+  | 'refused'
   | 'superseded'
 
 /** What this run did to the alias's traffic: a canary share, or all of it. */
 export type TrafficChange = 'untouched' | 'canary' | 'moved'
 
-/** The undo after a failure: not needed or not tried, done, or it failed. */
-export type UndoResult = 'none' | 'restored' | 'failed'
+/**
+ * The undo after a failure: not needed or not tried; done (and the known
+ * good release verified); it failed; or someone else's deploy serves now,
+ * which an undo never overwrites.
+ */
+export type UndoResult = 'none' | 'restored' | 'failed' | 'superseded'
 
 /** One function of the run. */
 export interface TargetState {
@@ -74,6 +81,12 @@ export interface TargetState {
   undo: UndoResult
   /** This function's own failure (not an undo because another failed). */
   error: string | undefined
+  /**
+   * Someone else changed what the function (or alias) serves during this
+   * run: what serves now is theirs. Checks made since are void, and an undo
+   * leaves it alone.
+   */
+  supersededBy: string | undefined
   checks: {
     preTraffic?: CheckSummary | undefined
     canary?: CheckSummary | undefined
@@ -105,6 +118,7 @@ export function newTarget(
     traffic: 'untouched',
     undo: 'none',
     error: undefined,
+    supersededBy: undefined,
     checks: {},
     aliasArn: undefined,
     diagnostics: undefined
@@ -124,19 +138,34 @@ export const isUpToDate = (t: TargetState): boolean =>
 export const needsMove = (t: TargetState): boolean =>
   !isUpToDate(t) && t.version !== undefined
 
-/**
- * This run changed what the function serves (before any undo): the alias's
- * traffic for alias deploys, $LATEST otherwise.
- */
-export function changedServing(t: TargetState, release: Release): boolean {
-  return release.alias !== undefined
-    ? t.traffic !== 'untouched'
-    : t.code === 'updated'
+/** This run's UpdateFunctionCode was accepted: $LATEST may run the image. */
+export const changedLatest = (t: TargetState): boolean => t.code === 'updated'
+
+/** This run changed the alias's traffic (a canary share, or all of it). */
+export const changedAlias = (t: TargetState): boolean =>
+  t.traffic !== 'untouched'
+
+/** What an undo puts back: whatever this run changed and is still its own. */
+export function needsUndo(t: TargetState): boolean {
+  return t.supersededBy === undefined && (changedLatest(t) || changedAlias(t))
 }
 
-/** Whether it still serves this run's change: changed and not restored. */
+/**
+ * This run changed what serves the function's traffic (before any undo):
+ * the alias for alias deploys, $LATEST otherwise.
+ */
+export function changedServing(t: TargetState, release: Release): boolean {
+  return release.alias !== undefined ? changedAlias(t) : changedLatest(t)
+}
+
+/** Whether it still serves this run's change: changed and not put back. */
 export function servesChange(t: TargetState, release: Release): boolean {
-  return changedServing(t, release) && t.undo !== 'restored'
+  return (
+    changedServing(t, release) &&
+    t.undo !== 'restored' &&
+    t.undo !== 'superseded' &&
+    t.supersededBy === undefined
+  )
 }
 
 /** Whether this run updated the function; undefined while undecided. */
@@ -159,10 +188,13 @@ export function outcomeOf(
   runFailed: boolean
 ): TargetOutcome {
   if (!runFailed) return updatedOf(t) === true ? 'deployed' : 'unchanged'
+  if (t.undo === 'failed') return 'rollback-failed'
+  if (t.supersededBy !== undefined || t.undo === 'superseded')
+    return 'superseded'
+  if (!changedServing(t, release)) return 'stopped'
   if (t.undo === 'restored')
     return t.error !== undefined ? 'rolled-back' : 'reverted'
-  if (t.undo === 'failed') return 'rollback-failed'
-  return changedServing(t, release) ? 'failed' : 'stopped'
+  return 'failed'
 }
 
 /** What the function (or its alias) serves at the end, as far as this run knows. */
@@ -180,11 +212,25 @@ export function servingOf(
     }
   return {
     version: undefined,
-    imageUri:
-      t.code === 'updated' && t.undo !== 'restored'
-        ? (image?.uri ?? t.latest?.imageUri)
-        : t.latest?.imageUri
+    imageUri: servesChange(t, { alias: undefined })
+      ? (image?.uri ?? t.latest?.imageUri)
+      : t.latest?.imageUri
   }
+}
+
+/** The command that moves the alias back to the version it left. */
+function aliasUndo(t: TargetState, alias: string): string | undefined {
+  return t.previousVersion === undefined
+    ? undefined
+    : `aws lambda update-alias --function-name ${t.arn} --name ${alias} --function-version ${t.previousVersion} --routing-config 'AdditionalVersionWeights={}'`
+}
+
+/** The command that puts back the image $LATEST ran before this run. */
+function latestUndo(t: TargetState): string | undefined {
+  const previous = t.replaced?.imageUri
+  return previous === undefined
+    ? undefined
+    : `aws lambda update-function-code --function-name ${t.arn} --image-uri ${previous}`
 }
 
 /** The command that puts back what the deploy replaced, by hand. */
@@ -192,28 +238,33 @@ export function undoCommand(
   t: TargetState,
   release: Release
 ): string | undefined {
-  if (release.alias !== undefined)
-    return t.previousVersion === undefined
-      ? undefined
-      : `aws lambda update-alias --function-name ${t.arn} --name ${release.alias} --function-version ${t.previousVersion} --routing-config 'AdditionalVersionWeights={}'`
-  const previous = t.replaced?.imageUri
-  return previous === undefined
-    ? undefined
-    : `aws lambda update-function-code --function-name ${t.arn} --image-uri ${previous}`
+  return release.alias !== undefined
+    ? aliasUndo(t, release.alias)
+    : latestUndo(t)
 }
 
 /**
- * The undo command the summary shows: after a success, for a function the
- * run updated; after a failure, for every function whose serving it changed
- * (a restored one keeps it: the summary shows what the undo did, by hand).
+ * The undo commands the summary shows: after a success, for a function the
+ * run updated (the alias, for alias deploys); after a failure, for every
+ * part this run changed — the alias and $LATEST — restored or not (a
+ * restored one shows what the undo did, by hand). Never for what someone
+ * else changed meanwhile.
  */
 export function shownUndo(
   t: TargetState,
   release: Release,
   runFailed: boolean
 ): string | undefined {
-  const show = runFailed ? changedServing(t, release) : updatedOf(t) === true
-  return show ? undoCommand(t, release) : undefined
+  if (!runFailed)
+    return updatedOf(t) === true ? undoCommand(t, release) : undefined
+  if (t.supersededBy !== undefined || t.undo === 'superseded') return undefined
+  const commands = [
+    release.alias !== undefined && changedAlias(t)
+      ? aliasUndo(t, release.alias)
+      : undefined,
+    changedLatest(t) ? latestUndo(t) : undefined
+  ].filter((c): c is string => c !== undefined)
+  return commands.length === 0 ? undefined : commands.join('\n')
 }
 
 /** What the function served when the run began (or before this run's change). */

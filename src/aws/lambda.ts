@@ -7,7 +7,9 @@ import {
 } from '@aws-sdk/client-lambda'
 import type { CallBudget } from '../util/budget.js'
 import {
+  ChangedMeanwhileError,
   DeployError,
+  UpdateFailedError,
   awsErrorName,
   describeAwsError,
   errorMessage,
@@ -31,6 +33,8 @@ export interface FunctionState {
   /** The image the function runs, by digest when Lambda reports it. */
   imageUri: string | undefined
   imageDigest: string | undefined
+  /** Changes with every change of the function: a guarded call passes it. */
+  revisionId?: string | undefined
   /** The function's ImageConfig: overrides the image's ENTRYPOINT, CMD, WORKDIR. */
   imageConfig?: ImageConfigOverride | undefined
 }
@@ -114,6 +118,7 @@ export function functionStateOf(
         ? `${repositoryOf(imageUri)}@${imageDigest}`
         : imageUri,
     imageDigest,
+    revisionId: config.RevisionId,
     imageConfig:
       config.ImageConfigResponse?.ImageConfig === undefined
         ? undefined
@@ -253,6 +258,11 @@ export interface UpdateCodeOptions {
   log: Log
   /** Attempts for ResourceConflictException ("an update is in progress"). */
   conflictAttempts?: number
+  /**
+   * Only if the function is still at this revision: a change by someone
+   * else since it was read makes Lambda refuse (PreconditionFailed).
+   */
+  revisionId?: string | undefined
 }
 
 /** UpdateFunctionCode by digest, retrying update-in-progress conflicts. */
@@ -269,7 +279,10 @@ export async function updateFunctionCode(
         lambda.send(
           new UpdateFunctionCodeCommand({
             FunctionName: functionName,
-            ImageUri: imageUri
+            ImageUri: imageUri,
+            ...(options.revisionId !== undefined && {
+              RevisionId: options.revisionId
+            })
           })
         ),
       {
@@ -288,6 +301,11 @@ export async function updateFunctionCode(
     )
   } catch (error) {
     const name = awsErrorName(error)
+    if (name === 'PreconditionFailedException') {
+      throw new ChangedMeanwhileError(
+        `Function ${functionName} was changed by someone else since it was read, so it was left as it is (${errorMessage(error)}).`
+      )
+    }
     if (name === 'ResourceConflictException') {
       throw new DeployError(
         `Function ${functionName} kept refusing the update because another update is in progress (${errorMessage(error)}). ` +
@@ -321,6 +339,13 @@ export interface DeployImageOptions {
   waitTimeoutMs: number
   log: Log
   pollMs?: number
+  /** Guard: only if the function is still at this revision. */
+  revisionId?: string | undefined
+  /**
+   * Called once Lambda accepted the update: from then on the function
+   * counts as changed, whatever happens while waiting.
+   */
+  onAccepted?: () => void
   /** Passed to waitForUpdate: see WaitOptions.budget. */
   budget?: CallBudget
 }
@@ -347,9 +372,10 @@ export async function deployImage(
     lambda,
     functionName,
     imageUri,
-    { log: options.log },
+    { log: options.log, revisionId: options.revisionId },
     timing
   )
+  options.onAccepted?.()
   options.log(
     `UpdateFunctionCode accepted ${imageUri}; waiting for Lambda to apply it.`
   )
@@ -371,7 +397,7 @@ export async function deployImage(
     // update, the function keeps running the old one: never name the new one.
     const running = after.imageDigest !== digest ? after.imageUri : undefined
     const reason = (outcome.reason ?? 'no reason given').replace(/\.+$/, '')
-    throw new DeployError(
+    throw new UpdateFailedError(
       `Lambda could not apply the update to ${functionName}: ` +
         `${outcome.reasonCode ?? 'Failed'}: ${reason}. ` +
         `The function still runs ${running ?? 'its previous image'}.`

@@ -7,6 +7,7 @@ import {
   type LambdaClient
 } from '@aws-sdk/client-lambda'
 import {
+  ChangedMeanwhileError,
   DeployError,
   awsErrorName,
   describeAwsError,
@@ -258,7 +259,7 @@ export async function pointAlias(
     return aliasState(updated, alias)
   } catch (error) {
     if (awsErrorName(error) === 'PreconditionFailedException') {
-      throw new DeployError(
+      throw new ChangedMeanwhileError(
         `Someone else moved alias ${alias} of ${functionName} while deploying (it no longer points where it did: ${errorMessage(error)}). ` +
           'It was left as they set it. Use a concurrency group per function in the workflow, and run the deploy again.'
       )

@@ -31,6 +31,7 @@ export type CheckSummary =
  * pending: not finished; deployed: runs (serves) the new image;
  * unchanged: already did; stopped: failed before traffic reached it;
  * failed: failed and still serves it (no rollback); rolled-back: restored;
+ * superseded: someone else changed it during the run (left alone);
  * reverted: restored because another function failed.
  */
 export type TargetOutcome =
@@ -42,6 +43,7 @@ export type TargetOutcome =
   | 'rolled-back'
   | 'reverted'
   | 'rollback-failed'
+  | 'superseded'
 
 /** What happened to one function of the run. */
 export interface TargetReport {
@@ -196,7 +198,9 @@ export function renderSummary(report: Report): string {
           : '✅ Deployed'
       : report.rolledBack === true
         ? '↩️ Failed and rolled back'
-        : '❌ Failed'
+        : (report.targets ?? []).some(t => t.outcome === 'superseded')
+          ? '⚠️ Failed: someone else deployed meanwhile'
+          : '❌ Failed'
   const targets = report.targets ?? []
   const many = targets.length > 1
   const lines = [
@@ -356,7 +360,9 @@ const OUTCOME_TEXT: Record<TargetOutcome, string> = {
   failed: '❌ failed',
   'rolled-back': '↩️ rolled back',
   reverted: '↩️ reverted (another function failed)',
-  'rollback-failed': '🚨 rollback failed'
+  'rollback-failed': '🚨 rollback failed',
+  superseded:
+    '⚠️ superseded: someone else deployed meanwhile (left as they set it)'
 }
 
 function checkCell(check: CheckSummary | undefined): string {

@@ -19,6 +19,7 @@ import { again, poll } from '../util/poll.js'
 import { formatDuration } from '../util/time.js'
 import type { RunContext, RunState } from './context.js'
 import { forEachTarget } from './each.js'
+import { confirmStillOurs } from './still-ours.js'
 
 /** How requests reach the app, for the synthetic event. */
 async function eventSourceOf(
@@ -139,6 +140,12 @@ export async function canaryStage(
         await forEachTarget(pending, async target => {
           const result = await checkVersion(ctx, target, checkEveryMs)
           target.checks.canary = checkSummary(result)
+          // The split must still be ours: otherwise someone else's release
+          // took the traffic, and this check says nothing about ours.
+          await confirmStillOurs(ctx, target, 'canary', {
+            digest: undefined,
+            weights: target.alias?.weights ?? {}
+          })
           if (!result.pass)
             throw new DeployError(
               `Canary check ${check} of version ${target.version ?? '?'} failed: ${result.reason}.`

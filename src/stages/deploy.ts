@@ -16,7 +16,7 @@ import {
 } from '../aws/versions.js'
 import { createPreview, previewTarget } from '../preview/run.js'
 import type { Image, TargetState } from '../targets.js'
-import { DeployError } from '../util/errors.js'
+import { DeployError, UpdateFailedError } from '../util/errors.js'
 import { formatDuration } from '../util/time.js'
 import type { RunContext, RunState } from './context.js'
 import { forEachTarget } from './each.js'
@@ -91,10 +91,22 @@ async function deployTarget(
       fn.functionArn,
       image.uri,
       image.digest,
-      { waitTimeoutMs: inputs.waitTimeoutMs, log, budget: ctx.budget },
+      {
+        waitTimeoutMs: inputs.waitTimeoutMs,
+        log,
+        budget: ctx.budget,
+        // From here on the function counts as changed, even if the wait
+        // then times out: the undo puts it back.
+        onAccepted: () => {
+          target.code = 'updated'
+        }
+      },
       ctx.deps.timing
-    )
-    target.code = 'updated'
+    ).catch((error: unknown) => {
+      // Lambda kept the previous image: nothing of this run's is live.
+      if (error instanceof UpdateFailedError) target.code = 'refused'
+      throw error
+    })
     target.latest = result.after
     log(
       `Lambda applied the update in ${formatDuration(ctx.deps.timing.now() - started)} (${result.polls} polls); the function runs ${result.after.imageUri ?? image.digest}.`
@@ -165,10 +177,9 @@ async function publish(
     )
     if (target.code === 'updated' && now?.imageDigest !== image.digest) {
       target.code = 'superseded'
+      target.supersededBy = `$LATEST now runs ${now?.imageUri ?? 'another image'}, put there by someone else`
       if (now !== undefined) target.latest = now
-      log(
-        `$LATEST now runs ${now?.imageUri ?? 'another image'}, put there by someone else; it is left as it is.`
-      )
+      log(`${target.supersededBy}; it is left as it is.`)
     }
     throw error
   }

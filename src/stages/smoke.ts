@@ -7,6 +7,7 @@ import { discoverSmokeUrl, joinUrl, smokeTest } from '../checks/smoke.js'
 import { DeployError } from '../util/errors.js'
 import type { RunContext, RunState } from './context.js'
 import { forEachTarget } from './each.js'
+import { confirmStillOurs } from './still-ours.js'
 
 export async function smokeStage(
   ctx: RunContext,
@@ -84,6 +85,10 @@ export async function smokeStage(
         attempts: result.attempts.length,
         reason: result.reason
       }
+      // Pass or fail, the answer counts only if it came from this release.
+      await confirmStillOurs(ctx, target, 'smoke test', {
+        digest: run.image?.digest
+      })
       if (!result.pass)
         throw new DeployError(`Smoke test failed: ${result.reason}`)
     })

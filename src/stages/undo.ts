@@ -1,52 +1,117 @@
 /**
- * The undo after a failure: every function whose serving this run changed
- * is put back (all of them, not only the one that failed): the alias to the
- * version it left, $LATEST to the image it ran.
+ * The undo after a failure: every function this run changed is put back
+ * (all of them, not only the one that failed): the alias to the version it
+ * left, and $LATEST to the image it ran — also in alias deploys, so nothing
+ * that calls the function unqualified keeps code a check rejected.
+ *
+ * Every undo is guarded: it puts back only what is still this run's change.
+ * If someone else deployed meanwhile, their release is left as it is and
+ * the function is reported superseded.
  */
 import * as core from '@actions/core'
-import { deployImage } from '../aws/lambda.js'
-import { pointAlias } from '../aws/versions.js'
+import { deployImage, waitForUpdate } from '../aws/lambda.js'
+import { getAlias, pointAlias } from '../aws/versions.js'
 import {
-  changedServing,
-  undoCommand,
+  changedAlias,
+  changedLatest,
+  needsUndo,
+  shownUndo,
   type Release,
   type TargetState
 } from '../targets.js'
-import { DeployError, errorMessage } from '../util/errors.js'
+import {
+  ChangedMeanwhileError,
+  DeployError,
+  errorMessage
+} from '../util/errors.js'
 import { settleEach } from '../util/settle.js'
+import { formatDuration } from '../util/time.js'
 import type { RunContext, RunState } from './context.js'
 import { MAX_PARALLEL } from './each.js'
 
-/** Put one target back; says what it serves again. */
-async function restore(ctx: RunContext, target: TargetState): Promise<string> {
-  const { inputs, deps } = ctx
-  const alias = inputs.alias
-  if (alias !== undefined && target.traffic !== 'untouched') {
-    const previous = target.previousVersion
-    if (previous === undefined) {
-      throw new DeployError(
-        `alias ${alias} did not exist before this run, so there is no earlier version to point it back to; it points to version ${target.alias?.version ?? '?'}.`
-      )
-    }
-    target.alias = await pointAlias(
-      ctx.clients.lambda,
-      target.arn,
-      alias,
-      {
-        version: previous,
-        description: target.alias?.description ?? ''
-      },
-      target.alias,
-      { log: target.log },
-      deps.timing
+/**
+ * How long an undo waits for an update still in progress (a wait-timeout
+ * that expired while Lambda was applying the new image) to settle before it
+ * restores. Lambda applies an image update in seconds to a few minutes.
+ */
+export const UNDO_SETTLE_MS = 120_000
+
+/** The alias back to the version it left, if it is still as this run set it. */
+async function restoreAlias(
+  ctx: RunContext,
+  target: TargetState,
+  alias: string
+): Promise<string> {
+  const previous = target.previousVersion
+  if (previous === undefined) {
+    throw new DeployError(
+      `alias ${alias} did not exist before this run, so there is no earlier version to point it back to; it points to version ${target.alias?.version ?? '?'}.`
     )
+  }
+  const now = await getAlias(ctx.clients.lambda, target.arn, alias)
+  const ours = target.alias
+  if (
+    now !== undefined &&
+    now.version === previous &&
+    Object.keys(now.weights).length === 0
+  ) {
+    target.alias = now
     return `alias ${alias} points to version ${previous} again`
   }
+  if (now === undefined || now.revisionId !== ours?.revisionId) {
+    throw new ChangedMeanwhileError(
+      `someone else changed alias ${alias} meanwhile (it points to version ${now?.version ?? '(deleted)'}); it is left as they set it.`
+    )
+  }
+  target.alias = await pointAlias(
+    ctx.clients.lambda,
+    target.arn,
+    alias,
+    { version: previous, description: now.description ?? '' },
+    now,
+    { log: target.log },
+    ctx.deps.timing
+  )
+  return `alias ${alias} points to version ${previous} again`
+}
+
+/**
+ * $LATEST back to the image it ran, if it still runs this run's image:
+ * first let an update in progress settle, then restore with the revision
+ * just read, so a concurrent change makes Lambda refuse instead of being
+ * overwritten.
+ */
+async function restoreLatest(
+  ctx: RunContext,
+  target: TargetState,
+  digest: string
+): Promise<string> {
   const previous = target.replaced?.imageUri
   const previousDigest = target.replaced?.imageDigest
   if (previous === undefined || previousDigest === undefined) {
     throw new DeployError(
       'the function ran no image before this deploy, so there is nothing to restore.'
+    )
+  }
+  const settled = await waitForUpdate(
+    ctx.clients.lambda,
+    target.arn,
+    { timeoutMs: UNDO_SETTLE_MS, log: target.log, budget: ctx.budget },
+    ctx.deps.timing
+  ).catch((error: unknown) => {
+    throw new DeployError(
+      `Lambda was still applying the update after ${formatDuration(UNDO_SETTLE_MS)} more, so it could not be put back: the untested image ${digest} may go live (${errorMessage(error)}).`
+    )
+  })
+  const now = settled.observed
+  target.latest = now
+  if (now.imageDigest === previousDigest) {
+    // The update failed and Lambda kept the old image, or someone put it back.
+    return `runs the previous image ${previous}`
+  }
+  if (now.imageDigest !== digest) {
+    throw new ChangedMeanwhileError(
+      `someone else deployed ${now.imageUri ?? 'another image'} meanwhile; it is left as it is.`
     )
   }
   target.log(`Restoring the previous image ${previous}.`)
@@ -56,14 +121,33 @@ async function restore(ctx: RunContext, target: TargetState): Promise<string> {
     previous,
     previousDigest,
     {
-      waitTimeoutMs: inputs.waitTimeoutMs,
+      waitTimeoutMs: ctx.inputs.waitTimeoutMs,
       log: target.log,
-      budget: ctx.budget
+      budget: ctx.budget,
+      revisionId: now.revisionId
     },
-    deps.timing
+    ctx.deps.timing
   )
   target.latest = result.after
   return `runs the previous image ${previous} again`
+}
+
+/** Put one target back: its alias, then $LATEST. Says what it did. */
+async function restore(
+  ctx: RunContext,
+  target: TargetState,
+  digest: string
+): Promise<string> {
+  const done: string[] = []
+  const alias = ctx.inputs.alias
+  if (alias !== undefined && changedAlias(target))
+    done.push(await restoreAlias(ctx, target, alias))
+  if (changedLatest(target))
+    done.push(
+      (alias !== undefined ? '$LATEST ' : '') +
+        (await restoreLatest(ctx, target, digest))
+    )
+  return done.join('; ')
 }
 
 /**
@@ -77,7 +161,7 @@ export async function undoStage(
 ): Promise<never> {
   const { inputs, report } = ctx
   const release: Release = { alias: inputs.alias }
-  const changed = run.targets.filter(t => changedServing(t, release))
+  const changed = run.targets.filter(needsUndo)
   if (changed.length === 0) {
     report.rolledBack = false
     throw cause
@@ -85,7 +169,7 @@ export async function undoStage(
   if (!inputs.rollbackOnFailure) {
     report.rolledBack = false
     const commands = changed
-      .map(t => undoCommand(t, release))
+      .map(t => shownUndo(t, release, true))
       .filter((c): c is string => c !== undefined)
     throw new DeployError(
       `${errorMessage(cause)}\nrollback-on-failure is false: ${changed.map(t => t.name).join(', ')} keep${changed.length === 1 ? 's' : ''} the new release.` +
@@ -94,12 +178,13 @@ export async function undoStage(
           : '')
     )
   }
+  const digest = run.image?.digest ?? ''
   const lines: string[] = []
   let allRestored = true
   await ctx
     .phase('Roll back', async () => {
       const results = await settleEach(changed, MAX_PARALLEL, target =>
-        restore(ctx, target)
+        restore(ctx, target, digest)
       )
       results.forEach((result, i) => {
         const target = changed[i] as TargetState
@@ -107,10 +192,15 @@ export async function undoStage(
           target.undo = 'restored'
           lines.push(`${target.name} ${result.value}.`)
           target.log(`Rolled back: ${result.value}.`)
+        } else if (result.reason instanceof ChangedMeanwhileError) {
+          target.undo = 'superseded'
+          target.supersededBy = errorMessage(result.reason)
+          lines.push(`${target.name}: not rolled back: ${target.supersededBy}`)
+          core.warning(lines.at(-1) ?? '')
         } else {
           allRestored = false
           target.undo = 'failed'
-          const command = undoCommand(target, release)
+          const command = shownUndo(target, release, true)
           lines.push(
             `ROLLBACK FAILED for ${target.name}: ${errorMessage(result.reason)}` +
               (command !== undefined ? ` Restore it by hand: ${command}` : '')
@@ -122,10 +212,10 @@ export async function undoStage(
     })
     .catch(() => undefined)
   report.rolledBack = allRestored
-  const first = changed[0]
+  const first = changed.find(t => t.undo === 'restored')
   if (allRestored && first !== undefined)
     report.rolledBackTo =
-      inputs.alias !== undefined
+      inputs.alias !== undefined && changedAlias(first)
         ? `version ${first.previousVersion ?? '?'}`
         : first.replaced?.imageUri
   throw new DeployError(

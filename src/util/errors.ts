@@ -44,6 +44,28 @@ export class DeployError extends Error {
   }
 }
 
+/**
+ * Lambda could not apply an update (LastUpdateStatus Failed) and kept
+ * running what it ran before: nothing changed.
+ */
+export class UpdateFailedError extends DeployError {
+  constructor(message: string) {
+    super(message)
+    this.name = 'UpdateFailedError'
+  }
+}
+
+/**
+ * A guarded call was refused because someone else changed the function or
+ * alias since this run read it: what serves now is theirs.
+ */
+export class ChangedMeanwhileError extends DeployError {
+  constructor(message: string) {
+    super(message)
+    this.name = 'ChangedMeanwhileError'
+  }
+}
+
 /** AWS error names that mean the caller may not make the call. */
 export const PERMISSION_ERRORS: ReadonlySet<string> = new Set([
   'AccessDeniedException',

@@ -1,0 +1,57 @@
+/**
+ * A check only counts if it checked this run's code: after a check, read
+ * again what the function (or its alias) serves. If someone else changed it
+ * meanwhile, the check answered for their release, not ours.
+ */
+import { getFunctionState } from '../aws/lambda.js'
+import { getAlias } from '../aws/versions.js'
+import type { TargetState } from '../targets.js'
+import { DeployError } from '../util/errors.js'
+import type { RunContext } from './context.js'
+
+/** What serves instead of this run's release; undefined when it is still ours. */
+export async function servedInstead(
+  ctx: RunContext,
+  target: TargetState,
+  expected: { digest: string | undefined; weights?: Record<string, number> }
+): Promise<string | undefined> {
+  const alias = ctx.inputs.alias
+  if (alias !== undefined) {
+    const now = await getAlias(ctx.clients.lambda, target.arn, alias)
+    const ours = target.alias
+    const weights = expected.weights ?? {}
+    const sameWeights =
+      now !== undefined &&
+      JSON.stringify(Object.entries(now.weights).sort()) ===
+        JSON.stringify(Object.entries(weights).sort())
+    if (now !== undefined && now.version === ours?.version && sameWeights)
+      return undefined
+    return now === undefined
+      ? `alias ${alias} was deleted`
+      : `alias ${alias} now points to version ${now.version}${Object.keys(now.weights).length > 0 ? ` with ${JSON.stringify(now.weights)}` : ''}`
+  }
+  const now = await getFunctionState(ctx.clients.lambda, target.arn)
+  target.latest = now
+  if (expected.digest === undefined || now.imageDigest === expected.digest)
+    return undefined
+  return `$LATEST now runs ${now.imageUri ?? 'another image'}`
+}
+
+/**
+ * After a check of `target`: if someone else's release serves now, the
+ * check is void; the function is marked superseded (an undo leaves it
+ * alone) and the run fails saying so.
+ */
+export async function confirmStillOurs(
+  ctx: RunContext,
+  target: TargetState,
+  check: string,
+  expected: { digest: string | undefined; weights?: Record<string, number> }
+): Promise<void> {
+  const instead = await servedInstead(ctx, target, expected)
+  if (instead === undefined) return
+  target.supersededBy = `${instead}, put there by someone else during the ${check}`
+  throw new DeployError(
+    `${target.name} was changed by someone else during the ${check}: ${instead}. The ${check} checked their release, not this one, so it does not count; their release is left as it is.`
+  )
+}
