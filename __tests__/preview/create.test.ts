@@ -1,334 +1,168 @@
-/**
- * A first preview: the function created from production's configuration with
- * the new image by digest, the wait until it is Active, and its Function URL.
- * Lambda is aws-sdk-client-mock; the clock is virtual, so nothing waits.
- */
-import { beforeEach, describe, expect, it, jest } from '@jest/globals'
+import { beforeEach, describe, expect, it } from '@jest/globals'
 import {
-  AddPermissionCommand,
   CreateFunctionCommand,
-  CreateFunctionUrlConfigCommand,
-  GetFunctionCommand,
-  GetFunctionUrlConfigCommand,
   InvalidParameterValueException,
   LambdaClient,
-  ListTagsCommand,
   ResourceConflictException,
-  ResourceNotFoundException,
-  type FunctionConfiguration,
-  type GetFunctionResponse
+  type FunctionConfiguration
 } from '@aws-sdk/client-lambda'
 import { mockClient } from 'aws-sdk-client-mock'
-import * as core from '../../__fixtures__/core.js'
-import { virtualClock } from '../../__fixtures__/virtual-clock.js'
 import {
   createPreviewFunction,
-  ensureFunctionUrl
-} from '../../src/preview/functions.js'
-import type { FunctionState } from '../../src/aws/lambda.js'
-
-// run.ts imports @actions/core: mock it first (see __fixtures__/core.ts).
-jest.unstable_mockModule('@actions/core', () => core)
-const { createPreview } = await import('../../src/preview/run.js')
+  previewCreateInput,
+  previewTagProblem
+} from '../../src/preview/create.js'
 
 const lambdaMock = mockClient(LambdaClient)
 const lambda = new LambdaClient({ region: 'eu-west-1' })
 
-const ACCOUNT = '123456789012'
-const PRODUCTION_ARN = `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:my-api`
 const PREVIEW = 'my-api-pr-7'
-const PREVIEW_ARN = `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:${PREVIEW}`
-const REPOSITORY = `${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/team/my-api`
-const DIGEST = `sha256:${'c'.repeat(64)}`
-const IMAGE_URI = `${REPOSITORY}@${DIGEST}`
-const PRODUCTION_DIGEST = `sha256:${'a'.repeat(64)}`
+const PREVIEW_ARN = `arn:aws:lambda:eu-west-1:123456789012:function:${PREVIEW}`
+const IMAGE_URI = `123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/my-api@sha256:${'c'.repeat(64)}`
 
-/** Production as createPreview's caller found it. */
-const PRODUCTION: FunctionState = {
-  functionName: 'my-api',
-  functionArn: PRODUCTION_ARN,
-  packageType: 'Image',
-  architecture: 'arm64',
-  state: 'Active',
-  lastUpdateStatus: 'Successful',
-  imageUri: `${REPOSITORY}@${PRODUCTION_DIGEST}`,
-  imageDigest: PRODUCTION_DIGEST
-}
+beforeEach(() => {
+  lambdaMock.reset()
+})
 
-/** GetFunction's Configuration of production: what is copied and what is not. */
-const PRODUCTION_CONFIGURATION: FunctionConfiguration = {
+const PRODUCTION: FunctionConfiguration = {
   FunctionName: 'my-api',
-  FunctionArn: PRODUCTION_ARN,
-  Role: `arn:aws:iam::${ACCOUNT}:role/my-api-lambda`,
-  Description: 'Orders API',
-  MemorySize: 1536,
-  Timeout: 45,
-  EphemeralStorage: { Size: 1024 },
-  Environment: {
-    Variables: {
-      ASPNETCORE_ENVIRONMENT: 'Production',
-      ConnectionStrings__Orders: 'Host=db'
-    }
-  },
+  FunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:my-api',
+  Role: 'arn:aws:iam::123456789012:role/my-api-lambda',
+  MemorySize: 1024,
+  Timeout: 30,
+  EphemeralStorage: { Size: 2048 },
+  Environment: { Variables: { ASPNETCORE_ENVIRONMENT: 'Production' } },
   Architectures: ['arm64'],
   ImageConfigResponse: {
-    ImageConfig: { Command: ['OrdersApi'], WorkingDirectory: '/var/task' }
+    ImageConfig: { Command: ['MinimalApi'], EntryPoint: [] }
   },
   VpcConfig: {
-    SubnetIds: ['subnet-1', 'subnet-2'],
+    SubnetIds: ['subnet-1'],
     SecurityGroupIds: ['sg-1'],
     VpcId: 'vpc-1'
   },
   TracingConfig: { Mode: 'Active' },
-  PackageType: 'Image',
-  CodeSha256: 'a'.repeat(64),
-  RevisionId: 'rev-9',
+  CodeSha256: 'ab'.repeat(32),
+  RevisionId: 'rev-1',
   Version: '$LATEST',
+  LastModified: '2026-01-01',
   State: 'Active',
   LastUpdateStatus: 'Successful',
-  KMSKeyArn: `arn:aws:kms:eu-west-1:${ACCOUNT}:key/k`,
+  KMSKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/k',
   FileSystemConfigs: [
-    {
-      Arn: `arn:aws:elasticfilesystem:eu-west-1:${ACCOUNT}:access-point/fsap-1`,
-      LocalMountPath: '/mnt/data'
-    }
+    { Arn: 'arn:aws:elasticfilesystem:x', LocalMountPath: '/mnt/data' }
   ],
-  DeadLetterConfig: { TargetArn: `arn:aws:sqs:eu-west-1:${ACCOUNT}:dlq` },
-  LoggingConfig: { LogGroup: '/aws/lambda/my-api', LogFormat: 'JSON' }
+  DeadLetterConfig: { TargetArn: 'arn:aws:sqs:eu-west-1:123456789012:dlq' },
+  LoggingConfig: { LogGroup: '/aws/lambda/my-api' },
+  PackageType: 'Image'
 }
 
-/** The CreateFunction input today's code makes of PRODUCTION_CONFIGURATION. */
-const EXPECTED_CREATE = {
-  FunctionName: PREVIEW,
-  PackageType: 'Image',
-  Code: { ImageUri: IMAGE_URI },
-  Role: `arn:aws:iam::${ACCOUNT}:role/my-api-lambda`,
-  Description: 'Preview of my-api for pull request #7 (aspnet-lambda-deploy)',
-  Publish: false,
-  MemorySize: 1536,
-  Timeout: 45,
-  EphemeralStorage: { Size: 1024 },
-  Environment: {
-    Variables: {
-      ASPNETCORE_ENVIRONMENT: 'Production',
-      ConnectionStrings__Orders: 'Host=db'
-    }
-  },
-  Architectures: ['arm64'],
-  ImageConfig: { Command: ['OrdersApi'], WorkingDirectory: '/var/task' },
-  VpcConfig: {
-    SubnetIds: ['subnet-1', 'subnet-2'],
-    SecurityGroupIds: ['sg-1']
-  },
-  TracingConfig: { Mode: 'Active' },
-  Tags: {
-    team: 'orders',
+describe('previewCreateInput', () => {
+  const input = previewCreateInput({
+    configuration: PRODUCTION,
+    tags: { team: 'web', 'aws:cloudformation:stack-name': 'prod' },
+    productionName: 'my-api',
+    previewName: 'my-api-pr-7',
+    pullRequest: 7,
+    imageUri: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/api@sha256:ff'
+  })
+
+  it('copies exactly what the app needs to run like production, and marks the preview', () => {
+    expect(input).toEqual({
+      FunctionName: 'my-api-pr-7',
+      PackageType: 'Image',
+      Code: {
+        ImageUri: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/api@sha256:ff'
+      },
+      Role: 'arn:aws:iam::123456789012:role/my-api-lambda',
+      Description:
+        'Preview of my-api for pull request #7 (aspnet-lambda-deploy)',
+      Publish: false,
+      MemorySize: 1024,
+      Timeout: 30,
+      EphemeralStorage: { Size: 2048 },
+      Environment: { Variables: { ASPNETCORE_ENVIRONMENT: 'Production' } },
+      Architectures: ['arm64'],
+      ImageConfig: { Command: ['MinimalApi'] },
+      VpcConfig: { SubnetIds: ['subnet-1'], SecurityGroupIds: ['sg-1'] },
+      TracingConfig: { Mode: 'Active' },
+      Tags: {
+        team: 'web',
+        'aspnet-lambda-deploy:preview-of': 'my-api',
+        'aspnet-lambda-deploy:pull-request': '7'
+      }
+    })
+  })
+
+  it.each([
+    'CodeSha256',
+    'RevisionId',
+    'FunctionArn',
+    'KMSKeyArn',
+    'FileSystemConfigs',
+    'DeadLetterConfig',
+    'LoggingConfig',
+    'State'
+  ])('does not copy %s', field => {
+    expect(Object.keys(input)).not.toContain(field)
+  })
+
+  it('omits VPC and image config that production does not have', () => {
+    const minimal = previewCreateInput({
+      configuration: {
+        Role: 'arn:aws:iam::123456789012:role/r',
+        VpcConfig: { SubnetIds: [], SecurityGroupIds: [] },
+        ImageConfigResponse: { ImageConfig: { Command: [], EntryPoint: [] } }
+      },
+      tags: {},
+      productionName: 'api',
+      previewName: 'api-pr-1',
+      pullRequest: 1,
+      imageUri: 'x@sha256:aa'
+    })
+    expect(minimal.VpcConfig).toBeUndefined()
+    expect(minimal.ImageConfig).toBeUndefined()
+  })
+
+  it('does not carry over preview tags of the production function itself', () => {
+    const fromTagged = previewCreateInput({
+      configuration: PRODUCTION,
+      tags: { 'aspnet-lambda-deploy:pull-request': '3' },
+      productionName: 'my-api',
+      previewName: 'my-api-pr-7',
+      pullRequest: 7,
+      imageUri: 'x@sha256:aa'
+    })
+    expect(fromTagged.Tags?.['aspnet-lambda-deploy:pull-request']).toBe('7')
+  })
+})
+
+describe('previewTagProblem', () => {
+  const ours = {
     'aspnet-lambda-deploy:preview-of': 'my-api',
     'aspnet-lambda-deploy:pull-request': '7'
   }
-}
-
-/** GetFunction of the new preview while Lambda sets it up, and after. */
-function previewAnswer(
-  state: 'Pending' | 'Active' | 'Failed',
-  digest = DIGEST,
-  extra: FunctionConfiguration = {}
-): GetFunctionResponse {
-  return {
-    Configuration: {
-      FunctionName: PREVIEW,
-      FunctionArn: PREVIEW_ARN,
-      PackageType: 'Image',
-      Architectures: ['arm64'],
-      CodeSha256: digest.slice('sha256:'.length),
-      State: state,
-      ...(state === 'Pending'
-        ? {
-            StateReason: 'The function is being created.',
-            StateReasonCode: 'Creating'
-          }
-        : { LastUpdateStatus: state === 'Active' ? 'Successful' : 'Failed' }),
-      ...extra
-    },
-    Code: {
-      RepositoryType: 'ECR',
-      ImageUri: `${REPOSITORY}@${digest}`,
-      ResolvedImageUri: `${REPOSITORY}@${digest}`
-    }
-  }
-}
-
-/**
- * Production readable, CreateFunction accepted; the preview answers
- * GetFunction with `observations` in turn, the last one repeating.
- */
-function arrange(...observations: GetFunctionResponse[]): void {
-  lambdaMock
-    .on(GetFunctionCommand, { FunctionName: PRODUCTION_ARN })
-    .resolves({ Configuration: PRODUCTION_CONFIGURATION })
-  lambdaMock.on(ListTagsCommand, { Resource: PRODUCTION_ARN }).resolves({
-    Tags: {
-      team: 'orders',
-      'aws:cloudformation:stack-name': 'orders-prod',
-      'aspnet-lambda-deploy:pull-request': '3'
-    }
+  it('accepts this PR’s preview of this function', () => {
+    expect(previewTagProblem('my-api-pr-7', ours, 'my-api', 7)).toBeUndefined()
   })
-  lambdaMock.on(CreateFunctionCommand).resolves({
-    FunctionName: PREVIEW,
-    FunctionArn: PREVIEW_ARN,
-    State: 'Pending',
-    StateReasonCode: 'Creating'
-  })
-  const previewCalls = lambdaMock.on(GetFunctionCommand, {
-    FunctionName: PREVIEW
-  })
-  observations
-    .slice(0, -1)
-    .forEach(observation => previewCalls.resolvesOnce(observation))
-  const last = observations.at(-1)
-  if (last !== undefined) previewCalls.resolves(last)
-}
-
-function create(waitTimeoutMs = 300_000) {
-  const clock = virtualClock(1_000_000)
-  const log: string[] = []
-  const work = createPreview(
-    lambda,
-    {
-      production: PRODUCTION,
-      previewName: PREVIEW,
-      pullRequest: 7,
-      imageUri: IMAGE_URI,
-      digest: DIGEST,
-      waitTimeoutMs,
-      log: message => log.push(message)
-    },
-    clock.timing
-  )
-  return {
-    result: clock.run(work),
-    log,
-    elapsed: () => clock.timing.now() - 1_000_000
-  }
-}
-
-/** An AWS SDK error as the client throws it. */
-function awsError(name: string, message: string, status: number): Error {
-  return Object.assign(new Error(message), {
-    name,
-    $fault: 'client',
-    $metadata: { httpStatusCode: status }
-  })
-}
-
-const previewPolls = (): number =>
-  lambdaMock
-    .commandCalls(GetFunctionCommand)
-    .filter(call => call.args[0].input.FunctionName === PREVIEW).length
-
-beforeEach(() => {
-  core.resetCore()
-  lambdaMock.reset()
-})
-
-describe('createPreview', () => {
-  it("creates the preview from production's configuration and tags, with the image by digest", async () => {
-    arrange(previewAnswer('Pending'), previewAnswer('Active'))
-
-    await create().result
-
-    const creates = lambdaMock.commandCalls(CreateFunctionCommand)
-    expect(creates.map(call => call.args[0].input)).toEqual([EXPECTED_CREATE])
-    // Production's configuration is read fresh, by ARN, not from its state.
-    expect(
-      lambdaMock
-        .commandCalls(GetFunctionCommand)
-        .map(call => call.args[0].input.FunctionName)[0]
-    ).toBe(PRODUCTION_ARN)
-    expect(
-      lambdaMock.commandCalls(ListTagsCommand).map(c => c.args[0].input)
-    ).toEqual([{ Resource: PRODUCTION_ARN }])
-  })
-
-  it('waits until the new function is Active, polling it, and returns it as Lambda reports it', async () => {
-    arrange(
-      previewAnswer('Pending'),
-      previewAnswer('Pending'),
-      previewAnswer('Active')
+  it.each([
+    [{}, 'lacks the tag aspnet-lambda-deploy:preview-of=my-api'],
+    [
+      { 'aspnet-lambda-deploy:preview-of': 'my-api' },
+      'lacks the tag aspnet-lambda-deploy:pull-request=7'
+    ],
+    [
+      { ...ours, 'aspnet-lambda-deploy:pull-request': '8' },
+      'its tag aspnet-lambda-deploy:pull-request is "8", not "7"'
+    ],
+    [
+      { ...ours, 'aspnet-lambda-deploy:preview-of': 'other-api' },
+      'its tag aspnet-lambda-deploy:preview-of is "other-api", not "my-api"'
+    ]
+  ])('refuses %j', (tags, expected) => {
+    expect(previewTagProblem('my-api-pr-7', tags, 'my-api', 7)).toContain(
+      expected
     )
-
-    const { result, log, elapsed } = create()
-    const created = await result
-
-    expect(created).toEqual({
-      functionName: PREVIEW,
-      functionArn: PREVIEW_ARN,
-      packageType: 'Image',
-      architecture: 'arm64',
-      state: 'Active',
-      lastUpdateStatus: 'Successful',
-      imageUri: IMAGE_URI,
-      imageDigest: DIGEST,
-      imageConfig: undefined
-    })
-    // Two Pending polls, the Active one, then the read of what it runs.
-    expect(previewPolls()).toBe(4)
-    expect(elapsed()).toBe(1_000)
-    expect(log).toEqual([
-      `Created ${PREVIEW_ARN} from my-api's configuration; waiting until it is Active.`
-    ])
-  })
-
-  it('fails with Lambda’s reason when the new function does not become Active', async () => {
-    arrange(
-      previewAnswer('Pending'),
-      previewAnswer('Failed', DIGEST, {
-        StateReason:
-          'Lambda does not have permission to access the ECR image. Check the ECR permissions.',
-        StateReasonCode: 'ImageAccessDenied'
-      })
-    )
-
-    await expect(create().result).rejects.toThrow(
-      `The preview function ${PREVIEW} was created but did not become Active: ImageAccessDenied: Lambda does not have permission to access the ECR image. Check the ECR permissions.`
-    )
-  })
-
-  it('gives up after wait-timeout on a function that stays Pending', async () => {
-    arrange(previewAnswer('Pending'))
-
-    const { result, elapsed } = create(10_000)
-
-    await expect(result).rejects.toThrow(
-      `Function ${PREVIEW} is still updating after 10.0s (State Pending, LastUpdateStatus ?)`
-    )
-    expect(elapsed()).toBe(10_000)
-  })
-
-  it('fails when the created function runs another image than the one asked for', async () => {
-    const other = `sha256:${'d'.repeat(64)}`
-    arrange(previewAnswer('Pending'), previewAnswer('Active', other))
-
-    await expect(create().result).rejects.toThrow(
-      `Lambda reports that function ${PREVIEW} runs ${other}, not the image just deployed (${DIGEST})`
-    )
-  })
-
-  it('names production when its configuration cannot be read, and creates nothing', async () => {
-    lambdaMock
-      .on(GetFunctionCommand)
-      .rejects(
-        awsError(
-          'AccessDeniedException',
-          'not authorized to perform: lambda:GetFunction',
-          403
-        )
-      )
-
-    await expect(create().result).rejects.toThrow(
-      "Could not read my-api's configuration: not authorized to perform: lambda:GetFunction"
-    )
-    expect(lambdaMock.commandCalls(CreateFunctionCommand)).toEqual([])
   })
 })
 
@@ -383,161 +217,5 @@ describe('createPreviewFunction', () => {
     expect(String(error)).toContain('lambda:CreateFunction')
     expect(String(error)).toContain(`Function already exist: ${PREVIEW}`)
     expect(String(error)).not.toContain('Lambda refused to create')
-  })
-})
-
-describe('ensureFunctionUrl', () => {
-  const FUNCTION_URL = 'https://abcdefghij.lambda-url.eu-west-1.on.aws/'
-  const noUrl = () =>
-    new ResourceNotFoundException({
-      message: 'The resource you requested does not exist.',
-      $metadata: { httpStatusCode: 404 }
-    })
-
-  function noUrlYet(): void {
-    lambdaMock.on(GetFunctionUrlConfigCommand).rejects(noUrl())
-    lambdaMock
-      .on(CreateFunctionUrlConfigCommand)
-      .callsFake((input: { AuthType?: string }) =>
-        Promise.resolve({
-          FunctionUrl: FUNCTION_URL,
-          FunctionArn: PREVIEW_ARN,
-          AuthType: input.AuthType,
-          CreationTime: '2024-03-02T09:30:00.000Z'
-        })
-      )
-    lambdaMock.on(AddPermissionCommand).resolves({ Statement: '{}' })
-  }
-
-  const created = () =>
-    lambdaMock
-      .commandCalls(CreateFunctionUrlConfigCommand)
-      .map(call => call.args[0].input)
-  const permissions = () =>
-    lambdaMock
-      .commandCalls(AddPermissionCommand)
-      .map(call => call.args[0].input)
-
-  it('AuthType NONE: creates a public URL and the permission that lets anyone call it', async () => {
-    noUrlYet()
-    const log: string[] = []
-
-    await expect(
-      ensureFunctionUrl(lambda, PREVIEW, 'NONE', m => log.push(m))
-    ).resolves.toBe(FUNCTION_URL)
-
-    expect(created()).toEqual([{ FunctionName: PREVIEW, AuthType: 'NONE' }])
-    expect(permissions()).toEqual([
-      {
-        FunctionName: PREVIEW,
-        StatementId: 'FunctionURLAllowPublicAccess',
-        Action: 'lambda:InvokeFunctionUrl',
-        Principal: '*',
-        FunctionUrlAuthType: 'NONE'
-      }
-    ])
-    expect(log).toEqual([
-      `Created the Function URL ${FUNCTION_URL} (AuthType NONE).`
-    ])
-  })
-
-  it('AuthType AWS_IAM: creates a URL for signed requests only, with no public permission', async () => {
-    noUrlYet()
-
-    await expect(
-      ensureFunctionUrl(lambda, PREVIEW, 'AWS_IAM', () => undefined)
-    ).resolves.toBe(FUNCTION_URL)
-
-    expect(created()).toEqual([{ FunctionName: PREVIEW, AuthType: 'AWS_IAM' }])
-    expect(permissions()).toEqual([])
-  })
-
-  it('reuses an existing URL as it is: no new URL, no permission', async () => {
-    lambdaMock.on(GetFunctionUrlConfigCommand).resolves({
-      FunctionUrl: FUNCTION_URL,
-      FunctionArn: PREVIEW_ARN,
-      AuthType: 'NONE'
-    })
-    const log: string[] = []
-
-    await expect(
-      ensureFunctionUrl(lambda, PREVIEW, 'NONE', m => log.push(m))
-    ).resolves.toBe(FUNCTION_URL)
-
-    expect(
-      lambdaMock
-        .commandCalls(GetFunctionUrlConfigCommand)
-        .map(call => call.args[0].input)
-    ).toEqual([{ FunctionName: PREVIEW }])
-    expect(created()).toEqual([])
-    expect(permissions()).toEqual([])
-    expect(log).toEqual([])
-  })
-
-  it('keeps the auth type of an existing URL, and says preview-url-auth applies only to a new one', async () => {
-    lambdaMock.on(GetFunctionUrlConfigCommand).resolves({
-      FunctionUrl: FUNCTION_URL,
-      AuthType: 'NONE'
-    })
-    const log: string[] = []
-
-    await expect(
-      ensureFunctionUrl(lambda, PREVIEW, 'AWS_IAM', m => log.push(m))
-    ).resolves.toBe(FUNCTION_URL)
-
-    expect(created()).toEqual([])
-    expect(log).toEqual([
-      `The Function URL of ${PREVIEW} keeps its AuthType NONE; preview-url-auth (AWS_IAM) applies when the URL is created.`
-    ])
-  })
-
-  it('accepts a public statement that is already there (a URL deleted and made again)', async () => {
-    noUrlYet()
-    lambdaMock.on(AddPermissionCommand).rejects(
-      new ResourceConflictException({
-        message:
-          'The statement id (FunctionURLAllowPublicAccess) provided already exists.',
-        $metadata: { httpStatusCode: 409 }
-      })
-    )
-
-    await expect(
-      ensureFunctionUrl(lambda, PREVIEW, 'NONE', () => undefined)
-    ).resolves.toBe(FUNCTION_URL)
-    expect(permissions()).toHaveLength(1)
-  })
-
-  it('fails when the public permission cannot be added: the URL would answer 403', async () => {
-    noUrlYet()
-    lambdaMock
-      .on(AddPermissionCommand)
-      .rejects(
-        awsError(
-          'AccessDeniedException',
-          'not authorized to perform: lambda:AddPermission',
-          403
-        )
-      )
-
-    await expect(
-      ensureFunctionUrl(lambda, PREVIEW, 'NONE', () => undefined)
-    ).rejects.toThrow(/lambda:AddPermission/)
-  })
-
-  it('fails on a look-up error other than no URL, creating nothing', async () => {
-    lambdaMock
-      .on(GetFunctionUrlConfigCommand)
-      .rejects(
-        awsError(
-          'AccessDeniedException',
-          'not authorized to perform: lambda:GetFunctionUrlConfig',
-          403
-        )
-      )
-
-    await expect(
-      ensureFunctionUrl(lambda, PREVIEW, 'NONE', () => undefined)
-    ).rejects.toThrow(/lambda:GetFunctionUrlConfig/)
-    expect(created()).toEqual([])
   })
 })

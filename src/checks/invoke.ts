@@ -8,7 +8,8 @@ import {
   isThrottling,
   PERMISSION_ERRORS
 } from '../util/errors.js'
-import { inspectInvokePayload, syntheticEvent } from './events.js'
+import { syntheticEvent } from './events.js'
+import { inspectInvokePayload } from './invoke-payload.js'
 import { again, done, poll } from '../util/poll.js'
 import { backoffDelay } from '../util/retry.js'
 import { evaluateResponse, type SmokeExpectation } from './smoke.js'

@@ -1,7 +1,7 @@
 /**
  * How previews are named: the preview function and its image tags. Pure, so
- * the inputs can resolve a preview's name without the AWS clients that
- * src/preview/functions.ts needs.
+ * the inputs can resolve a preview's name without the AWS clients that the
+ * rest of src/preview needs.
  */
 import { createHash } from 'node:crypto'
 import type { PreviewName } from '../inputs/types.js'

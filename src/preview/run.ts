@@ -13,16 +13,15 @@ import {
   waitForUpdate,
   type FunctionState
 } from '../aws/lambda.js'
+import { cleanupPreview, type CleanupResult } from './cleanup.js'
 import {
-  bareFunctionName,
-  cleanupPreview,
   createPreviewFunction,
   findFunction,
   listTags,
   previewCreateInput,
-  previewTagProblem,
-  type CleanupResult
-} from './functions.js'
+  previewTagProblem
+} from './create.js'
+import { bareFunctionName } from './naming.js'
 import type { Report, SmokeSummary } from '../report/summary.js'
 import type { Timing } from '../util/time.js'
 import type { Inputs } from '../inputs/types.js'

@@ -1,5 +1,5 @@
 /** Stage preview-url: the preview function's own Function URL. */
-import { ensureFunctionUrl } from '../preview/functions.js'
+import { ensureFunctionUrl } from '../preview/url.js'
 import type { RunContext, RunState } from './context.js'
 
 export async function previewUrlStage(

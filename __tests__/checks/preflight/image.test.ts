@@ -12,14 +12,12 @@ import type { Fetch, RegistryAuth } from '../../../src/aws/ecr.js'
 import {
   applyOverride,
   imageChecks,
-  mergeLayers,
   preflightImage,
-  resolvePath,
-  scanLayer,
   sizeCheck,
   wantedPaths,
   type StartConfig
 } from '../../../src/checks/preflight/image.js'
+import { mergeLayers, scanLayer } from '../../../src/checks/preflight/layers.js'
 import type { Check } from '../../../src/checks/preflight/checks.js'
 
 const DOTNET_BASE: StartConfig = {
@@ -253,48 +251,6 @@ describe('whiteouts', () => {
     { path: 'opt/extensions/kept', content: AARCH64_BINARY, mode: 0o755 }
   ]
 
-  it.each<[string, FixtureEntry[], string[]]>([
-    [
-      '.wh.<name> deletes a file of a lower layer',
-      [{ path: 'opt/extensions/.wh.old' }],
-      ['/opt/extensions/kept']
-    ],
-    [
-      '.wh.<dir> deletes a whole directory',
-      [{ path: 'opt/.wh.extensions' }],
-      []
-    ],
-    [
-      '.wh..wh..opq hides the lower directory but keeps its own layer',
-      [
-        { path: 'opt/extensions/.wh..wh..opq' },
-        { path: 'opt/extensions/new', content: AARCH64_BINARY, mode: 0o755 }
-      ],
-      ['/opt/extensions/new']
-    ],
-    [
-      'a file replaces a lower directory',
-      [{ path: 'opt/extensions', content: 'x' }],
-      ['/opt/extensions']
-    ],
-    [
-      'nothing deleted',
-      [{ path: 'other', content: 'x' }],
-      ['/opt/extensions/kept', '/opt/extensions/old']
-    ]
-  ])('%s', async (_name, upper, expected) => {
-    const wanted = wantedPaths(BUSYBOX_APP)
-    const files = mergeLayers([
-      await scanLayer(once(tar(lower)), wanted),
-      await scanLayer(once(tar(upper)), wanted)
-    ])
-    expect(
-      [...files.keys()]
-        .filter(path => path.startsWith('/opt/extensions'))
-        .sort()
-    ).toEqual(expected)
-  })
-
   it('a deleted wrong-CPU extension no longer fails the image', async () => {
     const checks = await checksFor(BUSYBOX_APP, [
       [{ path: 'bin/busybox', content: AARCH64_BINARY, mode: 0o755 }, ...lower],
@@ -344,23 +300,6 @@ describe('images not on the AWS .NET base', () => {
     ])
     expect(checks[0]?.result).toBe('fail')
     expect(checks[0]?.message).toContain('/bin/busybox is not in the image')
-  })
-})
-
-describe('resolvePath', () => {
-  it('gives up on a symlink loop', async () => {
-    const files = mergeLayers([
-      await scanLayer(
-        once(
-          tar([
-            { path: 'a', type: '2', linkTarget: 'b' },
-            { path: 'b', type: '2', linkTarget: 'a' }
-          ])
-        ),
-        new Set()
-      )
-    ])
-    expect(resolvePath(files, '/a').file).toBeUndefined()
   })
 })
 

@@ -1,25 +1,28 @@
-import { createHash } from 'node:crypto'
-import { Readable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
-import * as zlib from 'node:zlib'
-import {
-  BLOB_IDLE_TIMEOUT_MS,
-  fetchBlob,
-  idleTimeout,
-  type Fetch,
-  type RegistryAuth
-} from '../../aws/ecr.js'
-import { DeployError, errorMessage } from '../../util/errors.js'
+/**
+ * What the pushed image must have for Lambda to start it on the function's
+ * CPU: the start configuration (ENTRYPOINT, CMD, WORKDIR, with the function's
+ * ImageConfig applied), the program it names, the runtime bootstrap, the app
+ * assembly on the AWS .NET base image, the extensions, and the size. The
+ * files come from ./layers.js; preflightImage reads them and runs the checks.
+ */
+import type { Fetch, RegistryAuth } from '../../aws/ecr.js'
 import type { ImageConfigOverride } from '../../aws/lambda.js'
 import { fail, pass, warn, type Check } from './checks.js'
+import { expectedMachine, identify } from './elf.js'
+import { describeExecutable, judgeExecutable } from './executable.js'
 import {
-  HEADER_BYTES,
-  expectedMachine,
-  identify,
-  machineName,
-  type Executable
-} from './elf.js'
-import { normalizePath, readTar, type TarEntry } from './tar.js'
+  EXTENSIONS_DIR,
+  TASK_ROOT,
+  baseName,
+  fetchAndScanLayer,
+  isCovered,
+  mergeLayers,
+  parentOf,
+  parseLayers,
+  resolvePath,
+  type ImageFiles
+} from './layers.js'
+import { normalizePath } from './tar.js'
 import type { Architecture } from '../../inputs/types.js'
 
 /** Lambda's limit for an image, uncompressed, all layers. */
@@ -29,22 +32,9 @@ export const SIZE_WARNING_BYTES = 8 * 1024 ** 3
 /** The AWS base images start everything through this script. */
 export const AWS_BASE_ENTRYPOINT = '/lambda-entrypoint.sh'
 const DOTNET_IN_BASE_IMAGE = '/var/lang/bin/dotnet'
-const EXTENSIONS_DIR = '/opt/extensions'
-const TASK_ROOT = '/var/task'
 const BOOTSTRAP = '/var/runtime/bootstrap'
 const DEFAULT_PATH =
   '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
-/** Directories whose files' first bytes are kept (interpreters, PATH). */
-const HEADER_DIRS = new Set([
-  '/bin',
-  '/sbin',
-  '/usr/bin',
-  '/usr/sbin',
-  '/usr/local/bin',
-  EXTENSIONS_DIR
-])
-/** Bound on what is remembered about links and /var/task entries. */
-const MAX_RECORDS = 200_000
 
 export interface StartConfig {
   architecture: string | undefined
@@ -53,34 +43,6 @@ export interface StartConfig {
   cmd: string[]
   env: string[]
   workingDir: string | undefined
-}
-
-export interface LayerRef {
-  digest: string
-  mediaType: string
-  size: number
-}
-
-/** A file the image ends up with, as far as preflight cares. */
-export interface ImageFile {
-  type: TarEntry['type']
-  mode: number
-  size: number
-  linkTarget: string | undefined
-  head: Buffer | undefined
-}
-
-export type ImageFiles = Map<string, ImageFile>
-
-/** What one layer adds, deletes and hides. */
-export interface LayerScan {
-  files: Map<string, ImageFile>
-  /** Paths deleted by .wh.<name>. */
-  whiteouts: string[]
-  /** Directories made opaque by .wh..wh..opq. */
-  opaque: string[]
-  bytes: number
-  unreadable: string | undefined
 }
 
 /**
@@ -140,26 +102,6 @@ export function parseStartConfig(json: string): StartConfig {
   }
 }
 
-export function parseLayers(manifest: string): LayerRef[] {
-  const parsed = JSON.parse(manifest) as {
-    layers?: { digest?: unknown; mediaType?: unknown; size?: unknown }[]
-  }
-  return (parsed.layers ?? []).map(layer => ({
-    digest: typeof layer.digest === 'string' ? layer.digest : '',
-    mediaType: typeof layer.mediaType === 'string' ? layer.mediaType : '',
-    size: typeof layer.size === 'number' ? layer.size : 0
-  }))
-}
-
-function parentOf(path: string): string {
-  const slash = path.lastIndexOf('/')
-  return slash <= 0 ? '/' : path.slice(0, slash)
-}
-
-function baseName(path: string): string {
-  return path.slice(path.lastIndexOf('/') + 1)
-}
-
 /** Where Lambda would look for the program: absolute, relative to WorkingDir, or on PATH. */
 export function programCandidates(
   program: string,
@@ -205,247 +147,6 @@ export function wantedPaths(start: StartConfig): Set<string> {
     wanted.add(normalizePath(`${TASK_ROOT}/${assembly}.dll`))
   }
   return wanted
-}
-
-/** Directories whose every file is remembered, so absence there is real. */
-function coveredDirs(wanted: Set<string>): Set<string> {
-  return new Set([
-    ...HEADER_DIRS,
-    TASK_ROOT,
-    ...[...wanted].map(path => parentOf(path))
-  ])
-}
-
-/** A file at one of these paths would replace a directory preflight reads. */
-function ancestorsOf(dirs: Set<string>): Set<string> {
-  const ancestors = new Set<string>()
-  for (const dir of dirs) {
-    for (let path = dir; path !== '/'; path = parentOf(path))
-      ancestors.add(path)
-  }
-  return ancestors
-}
-
-/**
- * Did preflight remember every file at this path's place? Only then is a
- * missing file really missing from the image.
- */
-export function isCovered(path: string, wanted: Set<string>): boolean {
-  return (
-    wanted.has(path) ||
-    HEADER_DIRS.has(parentOf(path)) ||
-    parentOf(path) === TASK_ROOT
-  )
-}
-
-function isWhiteout(path: string): boolean {
-  return baseName(path).startsWith('.wh.')
-}
-
-/** Read one layer's tar stream: what it adds (as far as wanted), deletes and hides. */
-export async function scanLayer(
-  tar: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
-  wanted: Set<string>
-): Promise<LayerScan> {
-  const files = new Map<string, ImageFile>()
-  const whiteouts: string[] = []
-  const opaque: string[] = []
-  let records = 0
-  const ancestors = ancestorsOf(coveredDirs(wanted))
-  const keepHead = (entry: TarEntry): boolean =>
-    entry.type === 'file' &&
-    (wanted.has(entry.path) || HEADER_DIRS.has(parentOf(entry.path)))
-  const stats = await readTar(
-    tar,
-    entry => (keepHead(entry) ? HEADER_BYTES : 0),
-    (entry, head) => {
-      const name = baseName(entry.path)
-      if (name === '.wh..wh..opq') {
-        opaque.push(parentOf(entry.path))
-        return
-      }
-      if (isWhiteout(entry.path)) {
-        whiteouts.push(
-          normalizePath(`${parentOf(entry.path)}/${name.slice('.wh.'.length)}`)
-        )
-        return
-      }
-      const parent = parentOf(entry.path)
-      const remember =
-        keepHead(entry) ||
-        (entry.type !== 'directory' && ancestors.has(entry.path)) ||
-        wanted.has(entry.path) ||
-        parent === EXTENSIONS_DIR ||
-        parent === TASK_ROOT ||
-        entry.type === 'symlink' ||
-        entry.type === 'hardlink'
-      if (!remember || records >= MAX_RECORDS) return
-      records++
-      files.set(entry.path, {
-        type: entry.type,
-        mode: entry.mode,
-        size: entry.size,
-        linkTarget: entry.linkTarget,
-        head
-      })
-    }
-  )
-  return { files, whiteouts, opaque, bytes: stats.bytes, unreadable: undefined }
-}
-
-function removeTree(files: ImageFiles, path: string): void {
-  files.delete(path)
-  const prefix = path === '/' ? '/' : `${path}/`
-  for (const key of [...files.keys()]) {
-    if (key.startsWith(prefix)) files.delete(key)
-  }
-}
-
-/** Stack layers bottom to top, applying OCI whiteouts. */
-export function mergeLayers(layers: LayerScan[]): ImageFiles {
-  const files: ImageFiles = new Map()
-  for (const layer of layers) {
-    for (const dir of layer.opaque) {
-      const prefix = dir === '/' ? '/' : `${dir}/`
-      for (const key of [...files.keys()]) {
-        if (key.startsWith(prefix)) files.delete(key)
-      }
-    }
-    for (const path of layer.whiteouts) removeTree(files, path)
-    for (const [path, file] of layer.files) {
-      if (file.type !== 'directory') removeTree(files, path)
-      files.set(path, file)
-    }
-  }
-  // A hard link's content is its target's.
-  for (const [path, file] of files) {
-    if (file.type !== 'hardlink' || file.linkTarget === undefined) continue
-    const target = files.get(file.linkTarget)
-    if (target !== undefined && target.type === 'file') {
-      files.set(path, { ...target, linkTarget: file.linkTarget })
-    }
-  }
-  return files
-}
-
-export interface Resolved {
-  path: string
-  file: ImageFile | undefined
-}
-
-/** Follow symlinks (in any component) the way the kernel would, up to 40 hops. */
-export function resolvePath(files: ImageFiles, path: string): Resolved {
-  let current = normalizePath(path)
-  for (let hops = 0; hops < 40; hops++) {
-    const parts = current.split('/').filter(part => part !== '')
-    let prefix = ''
-    let redirected = false
-    for (let i = 0; i < parts.length; i++) {
-      prefix = `${prefix}/${parts[i] ?? ''}`
-      const file = files.get(prefix)
-      if (file?.type === 'symlink' && file.linkTarget !== undefined) {
-        const target = file.linkTarget.startsWith('/')
-          ? file.linkTarget
-          : `${parentOf(prefix)}/${file.linkTarget}`
-        current = normalizePath(`${target}/${parts.slice(i + 1).join('/')}`)
-        redirected = true
-        break
-      }
-    }
-    if (!redirected) return { path: current, file: files.get(current) }
-  }
-  return { path: current, file: undefined }
-}
-
-function describeExecutable(what: Executable): string {
-  if (what.kind === 'elf')
-    return `a ${what.bits}-bit ${what.machineName} ELF binary`
-  if (what.kind === 'script') return `a script for ${what.interpreter}`
-  return what.reason
-}
-
-export interface ExecutableVerdict {
-  result: Check['result']
-  message: string
-}
-
-/**
- * Can Lambda exec this file on the function's CPU? ELF machine, executable
- * bit, and for a #! script its interpreter.
- */
-export function judgeExecutable(
-  files: ImageFiles,
-  path: string,
-  architecture: Architecture,
-  fix: string,
-  covered: (path: string) => boolean = () => true,
-  depth = 0
-): ExecutableVerdict {
-  const resolved = resolvePath(files, path)
-  const shown = resolved.path === path ? path : `${path} (→ ${resolved.path})`
-  const file = resolved.file
-  const cpu = `${architecture} (${machineName(expectedMachine(architecture))})`
-  if (file === undefined && !covered(resolved.path)) {
-    return {
-      result: 'warn',
-      message: `${shown} is outside the directories preflight reads, so its CPU was not checked.`
-    }
-  }
-  if (file === undefined) {
-    return { result: 'fail', message: `${shown} is not in the image. ${fix}` }
-  }
-  if (file.type !== 'file') {
-    return {
-      result: 'fail',
-      message: `${shown} is a ${file.type}, not an executable file. ${fix}`
-    }
-  }
-  if ((file.mode & 0o111) === 0) {
-    return {
-      result: 'fail',
-      message: `${shown} is not executable (mode ${file.mode.toString(8)}): Lambda cannot start it. Make it executable (chmod +x, or COPY --chmod=755).`
-    }
-  }
-  if (file.head === undefined) {
-    return {
-      result: 'warn',
-      message: `${shown}: its first bytes were not read, so its CPU is unknown.`
-    }
-  }
-  const what = identify(file.head)
-  if (what.kind === 'elf') {
-    if (what.machine !== expectedMachine(architecture)) {
-      return {
-        result: 'fail',
-        message: `${shown} is ${describeExecutable(what)} but the function runs on ${cpu}: Lambda cannot start it (exec format error). ${fix}`
-      }
-    }
-    return { result: 'pass', message: `${shown}: ${describeExecutable(what)}` }
-  }
-  if (what.kind === 'script') {
-    if (!what.interpreter.startsWith('/') || depth > 2) {
-      return {
-        result: 'pass',
-        message: `${shown}: ${describeExecutable(what)}`
-      }
-    }
-    const interpreter = judgeExecutable(
-      files,
-      what.interpreter,
-      architecture,
-      `Its interpreter must exist for ${cpu}.`,
-      covered,
-      depth + 1
-    )
-    return {
-      result: interpreter.result,
-      message: `${shown}: ${describeExecutable(what)}; ${interpreter.message}`
-    }
-  }
-  return {
-    result: 'fail',
-    message: `${shown} is ${what.reason}: Lambda cannot exec it. ${fix}`
-  }
 }
 
 function formatBytes(bytes: number): string {
@@ -647,100 +348,6 @@ function handlerCheck(
     }
   }
   return pass('image.cmd', title, `CMD "${handler}": ${dll} is in the image`)
-}
-
-// ------------------------------------------------------------------ I/O
-
-async function* hashing(
-  body: AsyncIterable<Uint8Array>,
-  hash: ReturnType<typeof createHash>,
-  onChunk: () => void
-): AsyncGenerator<Uint8Array> {
-  for await (const chunk of body) {
-    onChunk()
-    hash.update(chunk)
-    yield chunk
-  }
-}
-
-type Decompressor = () => NodeJS.ReadWriteStream
-
-function decompressorFor(mediaType: string): Decompressor | 'none' | undefined {
-  if (/gzip/.test(mediaType)) return () => zlib.createGunzip()
-  if (/zstd/.test(mediaType)) {
-    const zstd = (
-      zlib as { createZstdDecompress?: () => NodeJS.ReadWriteStream }
-    ).createZstdDecompress
-    return zstd === undefined ? undefined : () => zstd()
-  }
-  if (/\.tar$|tar$/.test(mediaType)) return 'none'
-  return undefined
-}
-
-/** Stream one layer blob through the decompressor and the tar reader. */
-export async function fetchAndScanLayer(
-  auth: RegistryAuth,
-  repositoryName: string,
-  layer: LayerRef,
-  wanted: Set<string>,
-  fetchImpl: Fetch
-): Promise<LayerScan> {
-  const decompressor = decompressorFor(layer.mediaType)
-  if (decompressor === undefined) {
-    return {
-      files: new Map(),
-      whiteouts: [],
-      opaque: [],
-      bytes: 0,
-      unreadable: `layer ${layer.digest} has media type ${layer.mediaType}, which this runtime cannot decompress`
-    }
-  }
-  const idle = idleTimeout(BLOB_IDLE_TIMEOUT_MS)
-  const response = await fetchBlob(
-    auth,
-    repositoryName,
-    layer.digest,
-    layer.digest,
-    fetchImpl,
-    idle.signal
-  )
-  if (response.body === null) {
-    idle.clear()
-    throw new DeployError(`The registry sent no content for ${layer.digest}.`)
-  }
-  const hash = createHash('sha256')
-  const compressed = Readable.from(hashing(response.body, hash, idle.touch))
-  let scan: LayerScan
-  try {
-    if (decompressor === 'none') {
-      scan = await scanLayer(compressed, wanted)
-    } else {
-      const inflate = decompressor()
-      const feeding = pipeline(compressed, inflate)
-      try {
-        scan = await scanLayer(inflate as AsyncIterable<Uint8Array>, wanted)
-        await feeding
-      } catch (error) {
-        compressed.destroy()
-        await feeding.catch(() => undefined)
-        throw error
-      }
-    }
-  } catch (error) {
-    if (error instanceof DeployError) throw error
-    throw new DeployError(
-      `Could not read layer ${layer.digest} of the pushed image: ${errorMessage(error)}`
-    )
-  } finally {
-    idle.clear()
-  }
-  const actual = `sha256:${hash.digest('hex')}`
-  if (actual !== layer.digest) {
-    throw new DeployError(
-      `The registry returned layer content whose digest is ${actual}, not ${layer.digest}.`
-    )
-  }
-  return scan
 }
 
 export interface ImagePreflight {

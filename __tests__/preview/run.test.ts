@@ -1,0 +1,324 @@
+/**
+ * A first preview (createPreview in src/preview/run.ts): the function created
+ * from production's configuration with the new image by digest, and the wait
+ * until it is Active. Lambda is aws-sdk-client-mock; the clock is virtual, so
+ * nothing waits.
+ */
+import { beforeEach, describe, expect, it, jest } from '@jest/globals'
+import {
+  CreateFunctionCommand,
+  GetFunctionCommand,
+  LambdaClient,
+  ListTagsCommand,
+  type FunctionConfiguration,
+  type GetFunctionResponse
+} from '@aws-sdk/client-lambda'
+import { mockClient } from 'aws-sdk-client-mock'
+import * as core from '../../__fixtures__/core.js'
+import { virtualClock } from '../../__fixtures__/virtual-clock.js'
+import type { FunctionState } from '../../src/aws/lambda.js'
+
+// run.ts imports @actions/core: mock it first (see __fixtures__/core.ts).
+jest.unstable_mockModule('@actions/core', () => core)
+const { createPreview } = await import('../../src/preview/run.js')
+
+const lambdaMock = mockClient(LambdaClient)
+const lambda = new LambdaClient({ region: 'eu-west-1' })
+
+const ACCOUNT = '123456789012'
+const PRODUCTION_ARN = `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:my-api`
+const PREVIEW = 'my-api-pr-7'
+const PREVIEW_ARN = `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:${PREVIEW}`
+const REPOSITORY = `${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/team/my-api`
+const DIGEST = `sha256:${'c'.repeat(64)}`
+const IMAGE_URI = `${REPOSITORY}@${DIGEST}`
+const PRODUCTION_DIGEST = `sha256:${'a'.repeat(64)}`
+
+/** Production as createPreview's caller found it. */
+const PRODUCTION: FunctionState = {
+  functionName: 'my-api',
+  functionArn: PRODUCTION_ARN,
+  packageType: 'Image',
+  architecture: 'arm64',
+  state: 'Active',
+  lastUpdateStatus: 'Successful',
+  imageUri: `${REPOSITORY}@${PRODUCTION_DIGEST}`,
+  imageDigest: PRODUCTION_DIGEST
+}
+
+/** GetFunction's Configuration of production: what is copied and what is not. */
+const PRODUCTION_CONFIGURATION: FunctionConfiguration = {
+  FunctionName: 'my-api',
+  FunctionArn: PRODUCTION_ARN,
+  Role: `arn:aws:iam::${ACCOUNT}:role/my-api-lambda`,
+  Description: 'Orders API',
+  MemorySize: 1536,
+  Timeout: 45,
+  EphemeralStorage: { Size: 1024 },
+  Environment: {
+    Variables: {
+      ASPNETCORE_ENVIRONMENT: 'Production',
+      ConnectionStrings__Orders: 'Host=db'
+    }
+  },
+  Architectures: ['arm64'],
+  ImageConfigResponse: {
+    ImageConfig: { Command: ['OrdersApi'], WorkingDirectory: '/var/task' }
+  },
+  VpcConfig: {
+    SubnetIds: ['subnet-1', 'subnet-2'],
+    SecurityGroupIds: ['sg-1'],
+    VpcId: 'vpc-1'
+  },
+  TracingConfig: { Mode: 'Active' },
+  PackageType: 'Image',
+  CodeSha256: 'a'.repeat(64),
+  RevisionId: 'rev-9',
+  Version: '$LATEST',
+  State: 'Active',
+  LastUpdateStatus: 'Successful',
+  KMSKeyArn: `arn:aws:kms:eu-west-1:${ACCOUNT}:key/k`,
+  FileSystemConfigs: [
+    {
+      Arn: `arn:aws:elasticfilesystem:eu-west-1:${ACCOUNT}:access-point/fsap-1`,
+      LocalMountPath: '/mnt/data'
+    }
+  ],
+  DeadLetterConfig: { TargetArn: `arn:aws:sqs:eu-west-1:${ACCOUNT}:dlq` },
+  LoggingConfig: { LogGroup: '/aws/lambda/my-api', LogFormat: 'JSON' }
+}
+
+/** The CreateFunction input today's code makes of PRODUCTION_CONFIGURATION. */
+const EXPECTED_CREATE = {
+  FunctionName: PREVIEW,
+  PackageType: 'Image',
+  Code: { ImageUri: IMAGE_URI },
+  Role: `arn:aws:iam::${ACCOUNT}:role/my-api-lambda`,
+  Description: 'Preview of my-api for pull request #7 (aspnet-lambda-deploy)',
+  Publish: false,
+  MemorySize: 1536,
+  Timeout: 45,
+  EphemeralStorage: { Size: 1024 },
+  Environment: {
+    Variables: {
+      ASPNETCORE_ENVIRONMENT: 'Production',
+      ConnectionStrings__Orders: 'Host=db'
+    }
+  },
+  Architectures: ['arm64'],
+  ImageConfig: { Command: ['OrdersApi'], WorkingDirectory: '/var/task' },
+  VpcConfig: {
+    SubnetIds: ['subnet-1', 'subnet-2'],
+    SecurityGroupIds: ['sg-1']
+  },
+  TracingConfig: { Mode: 'Active' },
+  Tags: {
+    team: 'orders',
+    'aspnet-lambda-deploy:preview-of': 'my-api',
+    'aspnet-lambda-deploy:pull-request': '7'
+  }
+}
+
+/** GetFunction of the new preview while Lambda sets it up, and after. */
+function previewAnswer(
+  state: 'Pending' | 'Active' | 'Failed',
+  digest = DIGEST,
+  extra: FunctionConfiguration = {}
+): GetFunctionResponse {
+  return {
+    Configuration: {
+      FunctionName: PREVIEW,
+      FunctionArn: PREVIEW_ARN,
+      PackageType: 'Image',
+      Architectures: ['arm64'],
+      CodeSha256: digest.slice('sha256:'.length),
+      State: state,
+      ...(state === 'Pending'
+        ? {
+            StateReason: 'The function is being created.',
+            StateReasonCode: 'Creating'
+          }
+        : { LastUpdateStatus: state === 'Active' ? 'Successful' : 'Failed' }),
+      ...extra
+    },
+    Code: {
+      RepositoryType: 'ECR',
+      ImageUri: `${REPOSITORY}@${digest}`,
+      ResolvedImageUri: `${REPOSITORY}@${digest}`
+    }
+  }
+}
+
+/**
+ * Production readable, CreateFunction accepted; the preview answers
+ * GetFunction with `observations` in turn, the last one repeating.
+ */
+function arrange(...observations: GetFunctionResponse[]): void {
+  lambdaMock
+    .on(GetFunctionCommand, { FunctionName: PRODUCTION_ARN })
+    .resolves({ Configuration: PRODUCTION_CONFIGURATION })
+  lambdaMock.on(ListTagsCommand, { Resource: PRODUCTION_ARN }).resolves({
+    Tags: {
+      team: 'orders',
+      'aws:cloudformation:stack-name': 'orders-prod',
+      'aspnet-lambda-deploy:pull-request': '3'
+    }
+  })
+  lambdaMock.on(CreateFunctionCommand).resolves({
+    FunctionName: PREVIEW,
+    FunctionArn: PREVIEW_ARN,
+    State: 'Pending',
+    StateReasonCode: 'Creating'
+  })
+  const previewCalls = lambdaMock.on(GetFunctionCommand, {
+    FunctionName: PREVIEW
+  })
+  observations
+    .slice(0, -1)
+    .forEach(observation => previewCalls.resolvesOnce(observation))
+  const last = observations.at(-1)
+  if (last !== undefined) previewCalls.resolves(last)
+}
+
+function create(waitTimeoutMs = 300_000) {
+  const clock = virtualClock(1_000_000)
+  const log: string[] = []
+  const work = createPreview(
+    lambda,
+    {
+      production: PRODUCTION,
+      previewName: PREVIEW,
+      pullRequest: 7,
+      imageUri: IMAGE_URI,
+      digest: DIGEST,
+      waitTimeoutMs,
+      log: message => log.push(message)
+    },
+    clock.timing
+  )
+  return {
+    result: clock.run(work),
+    log,
+    elapsed: () => clock.timing.now() - 1_000_000
+  }
+}
+
+/** An AWS SDK error as the client throws it. */
+function awsError(name: string, message: string, status: number): Error {
+  return Object.assign(new Error(message), {
+    name,
+    $fault: 'client',
+    $metadata: { httpStatusCode: status }
+  })
+}
+
+const previewPolls = (): number =>
+  lambdaMock
+    .commandCalls(GetFunctionCommand)
+    .filter(call => call.args[0].input.FunctionName === PREVIEW).length
+
+beforeEach(() => {
+  core.resetCore()
+  lambdaMock.reset()
+})
+
+describe('createPreview', () => {
+  it("creates the preview from production's configuration and tags, with the image by digest", async () => {
+    arrange(previewAnswer('Pending'), previewAnswer('Active'))
+
+    await create().result
+
+    const creates = lambdaMock.commandCalls(CreateFunctionCommand)
+    expect(creates.map(call => call.args[0].input)).toEqual([EXPECTED_CREATE])
+    // Production's configuration is read fresh, by ARN, not from its state.
+    expect(
+      lambdaMock
+        .commandCalls(GetFunctionCommand)
+        .map(call => call.args[0].input.FunctionName)[0]
+    ).toBe(PRODUCTION_ARN)
+    expect(
+      lambdaMock.commandCalls(ListTagsCommand).map(c => c.args[0].input)
+    ).toEqual([{ Resource: PRODUCTION_ARN }])
+  })
+
+  it('waits until the new function is Active, polling it, and returns it as Lambda reports it', async () => {
+    arrange(
+      previewAnswer('Pending'),
+      previewAnswer('Pending'),
+      previewAnswer('Active')
+    )
+
+    const { result, log, elapsed } = create()
+    const created = await result
+
+    expect(created).toEqual({
+      functionName: PREVIEW,
+      functionArn: PREVIEW_ARN,
+      packageType: 'Image',
+      architecture: 'arm64',
+      state: 'Active',
+      lastUpdateStatus: 'Successful',
+      imageUri: IMAGE_URI,
+      imageDigest: DIGEST,
+      imageConfig: undefined
+    })
+    // Two Pending polls, the Active one, then the read of what it runs.
+    expect(previewPolls()).toBe(4)
+    expect(elapsed()).toBe(1_000)
+    expect(log).toEqual([
+      `Created ${PREVIEW_ARN} from my-api's configuration; waiting until it is Active.`
+    ])
+  })
+
+  it('fails with Lambda’s reason when the new function does not become Active', async () => {
+    arrange(
+      previewAnswer('Pending'),
+      previewAnswer('Failed', DIGEST, {
+        StateReason:
+          'Lambda does not have permission to access the ECR image. Check the ECR permissions.',
+        StateReasonCode: 'ImageAccessDenied'
+      })
+    )
+
+    await expect(create().result).rejects.toThrow(
+      `The preview function ${PREVIEW} was created but did not become Active: ImageAccessDenied: Lambda does not have permission to access the ECR image. Check the ECR permissions.`
+    )
+  })
+
+  it('gives up after wait-timeout on a function that stays Pending', async () => {
+    arrange(previewAnswer('Pending'))
+
+    const { result, elapsed } = create(10_000)
+
+    await expect(result).rejects.toThrow(
+      `Function ${PREVIEW} is still updating after 10.0s (State Pending, LastUpdateStatus ?)`
+    )
+    expect(elapsed()).toBe(10_000)
+  })
+
+  it('fails when the created function runs another image than the one asked for', async () => {
+    const other = `sha256:${'d'.repeat(64)}`
+    arrange(previewAnswer('Pending'), previewAnswer('Active', other))
+
+    await expect(create().result).rejects.toThrow(
+      `Lambda reports that function ${PREVIEW} runs ${other}, not the image just deployed (${DIGEST})`
+    )
+  })
+
+  it('names production when its configuration cannot be read, and creates nothing', async () => {
+    lambdaMock
+      .on(GetFunctionCommand)
+      .rejects(
+        awsError(
+          'AccessDeniedException',
+          'not authorized to perform: lambda:GetFunction',
+          403
+        )
+      )
+
+    await expect(create().result).rejects.toThrow(
+      "Could not read my-api's configuration: not authorized to perform: lambda:GetFunction"
+    )
+    expect(lambdaMock.commandCalls(CreateFunctionCommand)).toEqual([])
+  })
+})

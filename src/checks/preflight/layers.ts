@@ -1,0 +1,330 @@
+/**
+ * The image's files as the pushed layers leave them: parse the manifest's
+ * layer list, stream each layer blob (digest-verified, decompressed) through
+ * the tar reader, stack the layers with OCI whiteouts into one file table,
+ * and resolve paths through its links. Only what preflight needs is kept:
+ * the first bytes of wanted files and of the PATH and extension directories,
+ * and the entries of the directories preflight looks through.
+ */
+import { createHash } from 'node:crypto'
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import * as zlib from 'node:zlib'
+import {
+  BLOB_IDLE_TIMEOUT_MS,
+  fetchBlob,
+  idleTimeout,
+  type Fetch,
+  type RegistryAuth
+} from '../../aws/ecr.js'
+import { DeployError, errorMessage } from '../../util/errors.js'
+import { HEADER_BYTES } from './elf.js'
+import { normalizePath, readTar, type TarEntry } from './tar.js'
+
+/** Lambda starts every file directly in this directory as an extension. */
+export const EXTENSIONS_DIR = '/opt/extensions'
+/** Where the AWS base images keep the app (LAMBDA_TASK_ROOT). */
+export const TASK_ROOT = '/var/task'
+/** Directories whose files' first bytes are kept (interpreters, PATH). */
+const HEADER_DIRS = new Set([
+  '/bin',
+  '/sbin',
+  '/usr/bin',
+  '/usr/sbin',
+  '/usr/local/bin',
+  EXTENSIONS_DIR
+])
+/** Bound on what is remembered about links and /var/task entries. */
+const MAX_RECORDS = 200_000
+
+export interface LayerRef {
+  digest: string
+  mediaType: string
+  size: number
+}
+
+/** A file the image ends up with, as far as preflight cares. */
+export interface ImageFile {
+  type: TarEntry['type']
+  mode: number
+  size: number
+  linkTarget: string | undefined
+  head: Buffer | undefined
+}
+
+export type ImageFiles = Map<string, ImageFile>
+
+/** What one layer adds, deletes and hides. */
+export interface LayerScan {
+  files: Map<string, ImageFile>
+  /** Paths deleted by .wh.<name>. */
+  whiteouts: string[]
+  /** Directories made opaque by .wh..wh..opq. */
+  opaque: string[]
+  bytes: number
+  unreadable: string | undefined
+}
+
+export function parseLayers(manifest: string): LayerRef[] {
+  const parsed = JSON.parse(manifest) as {
+    layers?: { digest?: unknown; mediaType?: unknown; size?: unknown }[]
+  }
+  return (parsed.layers ?? []).map(layer => ({
+    digest: typeof layer.digest === 'string' ? layer.digest : '',
+    mediaType: typeof layer.mediaType === 'string' ? layer.mediaType : '',
+    size: typeof layer.size === 'number' ? layer.size : 0
+  }))
+}
+
+export function parentOf(path: string): string {
+  const slash = path.lastIndexOf('/')
+  return slash <= 0 ? '/' : path.slice(0, slash)
+}
+
+export function baseName(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1)
+}
+
+/** Directories whose every file is remembered, so absence there is real. */
+function coveredDirs(wanted: Set<string>): Set<string> {
+  return new Set([
+    ...HEADER_DIRS,
+    TASK_ROOT,
+    ...[...wanted].map(path => parentOf(path))
+  ])
+}
+
+/** A file at one of these paths would replace a directory preflight reads. */
+function ancestorsOf(dirs: Set<string>): Set<string> {
+  const ancestors = new Set<string>()
+  for (const dir of dirs) {
+    for (let path = dir; path !== '/'; path = parentOf(path))
+      ancestors.add(path)
+  }
+  return ancestors
+}
+
+/**
+ * Did preflight remember every file at this path's place? Only then is a
+ * missing file really missing from the image.
+ */
+export function isCovered(path: string, wanted: Set<string>): boolean {
+  return (
+    wanted.has(path) ||
+    HEADER_DIRS.has(parentOf(path)) ||
+    parentOf(path) === TASK_ROOT
+  )
+}
+
+function isWhiteout(path: string): boolean {
+  return baseName(path).startsWith('.wh.')
+}
+
+/** Read one layer's tar stream: what it adds (as far as wanted), deletes and hides. */
+export async function scanLayer(
+  tar: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  wanted: Set<string>
+): Promise<LayerScan> {
+  const files = new Map<string, ImageFile>()
+  const whiteouts: string[] = []
+  const opaque: string[] = []
+  let records = 0
+  const ancestors = ancestorsOf(coveredDirs(wanted))
+  const keepHead = (entry: TarEntry): boolean =>
+    entry.type === 'file' &&
+    (wanted.has(entry.path) || HEADER_DIRS.has(parentOf(entry.path)))
+  const stats = await readTar(
+    tar,
+    entry => (keepHead(entry) ? HEADER_BYTES : 0),
+    (entry, head) => {
+      const name = baseName(entry.path)
+      if (name === '.wh..wh..opq') {
+        opaque.push(parentOf(entry.path))
+        return
+      }
+      if (isWhiteout(entry.path)) {
+        whiteouts.push(
+          normalizePath(`${parentOf(entry.path)}/${name.slice('.wh.'.length)}`)
+        )
+        return
+      }
+      const parent = parentOf(entry.path)
+      const remember =
+        keepHead(entry) ||
+        (entry.type !== 'directory' && ancestors.has(entry.path)) ||
+        wanted.has(entry.path) ||
+        parent === EXTENSIONS_DIR ||
+        parent === TASK_ROOT ||
+        entry.type === 'symlink' ||
+        entry.type === 'hardlink'
+      if (!remember || records >= MAX_RECORDS) return
+      records++
+      files.set(entry.path, {
+        type: entry.type,
+        mode: entry.mode,
+        size: entry.size,
+        linkTarget: entry.linkTarget,
+        head
+      })
+    }
+  )
+  return { files, whiteouts, opaque, bytes: stats.bytes, unreadable: undefined }
+}
+
+function removeTree(files: ImageFiles, path: string): void {
+  files.delete(path)
+  const prefix = path === '/' ? '/' : `${path}/`
+  for (const key of [...files.keys()]) {
+    if (key.startsWith(prefix)) files.delete(key)
+  }
+}
+
+/** Stack layers bottom to top, applying OCI whiteouts. */
+export function mergeLayers(layers: LayerScan[]): ImageFiles {
+  const files: ImageFiles = new Map()
+  for (const layer of layers) {
+    for (const dir of layer.opaque) {
+      const prefix = dir === '/' ? '/' : `${dir}/`
+      for (const key of [...files.keys()]) {
+        if (key.startsWith(prefix)) files.delete(key)
+      }
+    }
+    for (const path of layer.whiteouts) removeTree(files, path)
+    for (const [path, file] of layer.files) {
+      if (file.type !== 'directory') removeTree(files, path)
+      files.set(path, file)
+    }
+  }
+  // A hard link's content is its target's.
+  for (const [path, file] of files) {
+    if (file.type !== 'hardlink' || file.linkTarget === undefined) continue
+    const target = files.get(file.linkTarget)
+    if (target !== undefined && target.type === 'file') {
+      files.set(path, { ...target, linkTarget: file.linkTarget })
+    }
+  }
+  return files
+}
+
+export interface Resolved {
+  path: string
+  file: ImageFile | undefined
+}
+
+/** Follow symlinks (in any component) the way the kernel would, up to 40 hops. */
+export function resolvePath(files: ImageFiles, path: string): Resolved {
+  let current = normalizePath(path)
+  for (let hops = 0; hops < 40; hops++) {
+    const parts = current.split('/').filter(part => part !== '')
+    let prefix = ''
+    let redirected = false
+    for (let i = 0; i < parts.length; i++) {
+      prefix = `${prefix}/${parts[i] ?? ''}`
+      const file = files.get(prefix)
+      if (file?.type === 'symlink' && file.linkTarget !== undefined) {
+        const target = file.linkTarget.startsWith('/')
+          ? file.linkTarget
+          : `${parentOf(prefix)}/${file.linkTarget}`
+        current = normalizePath(`${target}/${parts.slice(i + 1).join('/')}`)
+        redirected = true
+        break
+      }
+    }
+    if (!redirected) return { path: current, file: files.get(current) }
+  }
+  return { path: current, file: undefined }
+}
+
+// ------------------------------------------------------------------ I/O
+
+async function* hashing(
+  body: AsyncIterable<Uint8Array>,
+  hash: ReturnType<typeof createHash>,
+  onChunk: () => void
+): AsyncGenerator<Uint8Array> {
+  for await (const chunk of body) {
+    onChunk()
+    hash.update(chunk)
+    yield chunk
+  }
+}
+
+type Decompressor = () => NodeJS.ReadWriteStream
+
+function decompressorFor(mediaType: string): Decompressor | 'none' | undefined {
+  if (/gzip/.test(mediaType)) return () => zlib.createGunzip()
+  if (/zstd/.test(mediaType)) {
+    const zstd = (
+      zlib as { createZstdDecompress?: () => NodeJS.ReadWriteStream }
+    ).createZstdDecompress
+    return zstd === undefined ? undefined : () => zstd()
+  }
+  if (/\.tar$|tar$/.test(mediaType)) return 'none'
+  return undefined
+}
+
+/** Stream one layer blob through the decompressor and the tar reader. */
+export async function fetchAndScanLayer(
+  auth: RegistryAuth,
+  repositoryName: string,
+  layer: LayerRef,
+  wanted: Set<string>,
+  fetchImpl: Fetch
+): Promise<LayerScan> {
+  const decompressor = decompressorFor(layer.mediaType)
+  if (decompressor === undefined) {
+    return {
+      files: new Map(),
+      whiteouts: [],
+      opaque: [],
+      bytes: 0,
+      unreadable: `layer ${layer.digest} has media type ${layer.mediaType}, which this runtime cannot decompress`
+    }
+  }
+  const idle = idleTimeout(BLOB_IDLE_TIMEOUT_MS)
+  const response = await fetchBlob(
+    auth,
+    repositoryName,
+    layer.digest,
+    layer.digest,
+    fetchImpl,
+    idle.signal
+  )
+  if (response.body === null) {
+    idle.clear()
+    throw new DeployError(`The registry sent no content for ${layer.digest}.`)
+  }
+  const hash = createHash('sha256')
+  const compressed = Readable.from(hashing(response.body, hash, idle.touch))
+  let scan: LayerScan
+  try {
+    if (decompressor === 'none') {
+      scan = await scanLayer(compressed, wanted)
+    } else {
+      const inflate = decompressor()
+      const feeding = pipeline(compressed, inflate)
+      try {
+        scan = await scanLayer(inflate as AsyncIterable<Uint8Array>, wanted)
+        await feeding
+      } catch (error) {
+        compressed.destroy()
+        await feeding.catch(() => undefined)
+        throw error
+      }
+    }
+  } catch (error) {
+    if (error instanceof DeployError) throw error
+    throw new DeployError(
+      `Could not read layer ${layer.digest} of the pushed image: ${errorMessage(error)}`
+    )
+  } finally {
+    idle.clear()
+  }
+  const actual = `sha256:${hash.digest('hex')}`
+  if (actual !== layer.digest) {
+    throw new DeployError(
+      `The registry returned layer content whose digest is ${actual}, not ${layer.digest}.`
+    )
+  }
+  return scan
+}
