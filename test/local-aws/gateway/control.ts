@@ -1,0 +1,191 @@
+/**
+ * Control API (JSON bodies and answers; function names, not ARNs):
+ *   GET  /_local/health                        -> {"ok":true}
+ *   POST /_local/reset                         moto /moto-api/reset, forget gateway state, remove
+ *                                              gateway-started containers and registry repositories
+ *   POST /_local/functions/<name>/next-update  {"durationMs"?:n,"failReason"?:s,"failReasonCode"?:s}
+ *                                              applies to the next UpdateFunctionCode of <name>
+ *   POST /_local/functions/<name>/begin-update {"durationMs":n} InProgress now, as if someone else
+ *                                              had started an update (ends Successful)
+ *   POST /_local/functions/<name>/settings     {"updateDurationMs":n|null} default duration for <name>
+ *   GET  /_local/functions/<name>/updates      -> [{"imageUri","startedAt","finishedAt","status",
+ *                                                 "source","reason"?,"reasonCode"?}] (epoch ms;
+ *                                                 finishedAt null while InProgress)
+ *   GET  /_local/functions/<name>/reads        -> [{"at","op","lastUpdateStatus"}]: every GetFunction /
+ *                                                 GetFunctionConfiguration of $LATEST (epoch ms), so
+ *                                                 a benchmark sees when a poller noticed an update end
+ *   GET  /_local/functions/<name>/versions     -> [{"version","imageUri","digest","publishedAt"}]: the
+ *                                                 image the gateway recorded for each published version
+ *   GET  /_local/containers                    -> running data-plane containers [{"function",
+ *                                                 "version","digest","logStream","id","port"}]
+ */
+import { existsSync, readdirSync, rmSync } from 'node:fs'
+import type http from 'node:http'
+import path from 'node:path'
+
+import { GetFunctionCommand } from '@aws-sdk/client-lambda'
+
+import {
+  DEFAULT_UPDATE_MS,
+  MOTO_PORT,
+  PUBLIC_HOST,
+  REGISTRY_DIR
+} from './config.js'
+import { containers, removeAllContainers } from './containers.js'
+import {
+  errMessage,
+  parseJson,
+  rawRequest,
+  readBody,
+  sendJson,
+  type Json
+} from './http.js'
+import { stubShaToImage } from './image-refs.js'
+import {
+  canonicalFunctionName,
+  conflictMessage,
+  fnState,
+  fns,
+  inProgress,
+  type FnState,
+  type NextUpdate
+} from './lambda-state.js'
+import { startUpdate } from './lambda-updates.js'
+import { logGroups } from './log-store.js'
+import { moto } from './moto.js'
+
+export async function handleControl(
+  req: http.IncomingMessage,
+  res: http.ServerResponse
+): Promise<void> {
+  const url = new URL(req.url ?? '/', `http://${PUBLIC_HOST}`)
+  const method = req.method ?? 'GET'
+  const body = await readBody(req)
+  const input = parseJson(body) ?? {}
+  if (url.pathname === '/_local/health') return sendJson(res, 200, { ok: true })
+  if (url.pathname === '/_local/reset' && method === 'POST') return reset(res)
+  if (url.pathname === '/_local/containers' && method === 'GET')
+    return listContainers(res)
+  const m = /^\/_local\/functions\/([^/]+)\/([a-z-]+)$/.exec(url.pathname)
+  if (m?.[1] && m[2]) {
+    const s = fnState(canonicalFunctionName(m[1]).name)
+    const route = functionRoutes.get(`${method} ${m[2]}`)
+    if (route) return route(res, s, input)
+  }
+  sendJson(res, 404, { message: `no control route ${method} ${url.pathname}` })
+}
+
+async function reset(res: http.ServerResponse): Promise<void> {
+  await rawRequest(MOTO_PORT, 'POST', '/moto-api/reset', {})
+  for (const s of fns.values()) if (s.current) clearTimeout(s.current.timer)
+  fns.clear()
+  stubShaToImage.clear()
+  logGroups.clear()
+  await removeAllContainers()
+  if (REGISTRY_DIR) {
+    const repos = path.join(REGISTRY_DIR, 'docker/registry/v2/repositories')
+    if (existsSync(repos))
+      for (const d of readdirSync(repos))
+        rmSync(path.join(repos, d), { recursive: true, force: true })
+  }
+  return sendJson(res, 200, { ok: true })
+}
+
+function listContainers(res: http.ServerResponse): void {
+  return sendJson(
+    res,
+    200,
+    [...containers.values()].map(c => ({
+      function: c.fn,
+      version: c.version,
+      digest: c.digest,
+      logStream: c.stream.name,
+      id: c.id,
+      port: c.port
+    }))
+  )
+}
+
+const num = (v: unknown): number | undefined =>
+  typeof v === 'number' && Number.isFinite(v) ? v : undefined
+const str = (v: unknown): string | undefined =>
+  typeof v === 'string' ? v : undefined
+
+type FunctionRoute = (
+  res: http.ServerResponse,
+  s: FnState,
+  input: Json
+) => void | Promise<void>
+
+/** `<method> <route>` of /_local/functions/<name>/<route> -> handler */
+const functionRoutes = new Map<string, FunctionRoute>([
+  ['POST next-update', nextUpdate],
+  ['POST begin-update', beginUpdate],
+  ['POST settings', settings],
+  ['GET updates', (res, s) => sendJson(res, 200, s.updates)],
+  ['GET reads', (res, s) => sendJson(res, 200, s.reads)],
+  [
+    'GET versions',
+    (res, s) =>
+      sendJson(
+        res,
+        200,
+        [...s.versions.values()].map(v => ({
+          version: v.version,
+          imageUri: v.imageUri,
+          digest: v.image.digest,
+          publishedAt: v.publishedAt
+        }))
+      )
+  ]
+])
+
+function nextUpdate(res: http.ServerResponse, s: FnState, input: Json): void {
+  const next: NextUpdate = {}
+  const d = num(input.durationMs)
+  const fr = str(input.failReason)
+  const fc = str(input.failReasonCode)
+  if (d !== undefined) next.durationMs = d
+  if (fr !== undefined) next.failReason = fr
+  if (fc !== undefined) next.failReasonCode = fc
+  s.next = next
+  return sendJson(res, 200, { ok: true, next })
+}
+
+async function beginUpdate(
+  res: http.ServerResponse,
+  s: FnState,
+  input: Json
+): Promise<void> {
+  const name = s.name
+  if (inProgress(s))
+    return sendJson(res, 409, { message: conflictMessage(name, s.region) })
+  let imageUri: string | null = null
+  try {
+    const f = await moto(s.region).lambda.send(
+      new GetFunctionCommand({ FunctionName: name })
+    )
+    imageUri = f.Code?.ImageUri ?? null
+  } catch (e) {
+    return sendJson(res, 404, { message: errMessage(e) })
+  }
+  const d = num(input.durationMs)
+  const rec = startUpdate(
+    s,
+    'begin-update',
+    imageUri,
+    imageUri,
+    d !== undefined ? { durationMs: d } : {}
+  )
+  return sendJson(res, 200, rec)
+}
+
+function settings(res: http.ServerResponse, s: FnState, input: Json): void {
+  const d = num(input.updateDurationMs)
+  if (d === undefined) delete s.durationMs
+  else s.durationMs = d
+  return sendJson(res, 200, {
+    ok: true,
+    updateDurationMs: s.durationMs ?? DEFAULT_UPDATE_MS
+  })
+}

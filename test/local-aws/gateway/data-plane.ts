@@ -1,0 +1,249 @@
+/**
+ * The data plane: Function URLs (`/_url/<functionName>/<path>`) and HTTP APIs
+ * (`/_apigw/<apiId>/<path>`) served by the function's image running in a container
+ * (./containers.ts), one START / END / REPORT per request (./invocations.ts).
+ *   - Function URL data plane: AuthType AWS_IAM -> 403 for unsigned requests; AuthType NONE -> 403
+ *     unless the function's policy lets Principal * lambda:InvokeFunctionUrl (FunctionUrlAuthType
+ *     NONE), which real Lambda requires (AddPermission; createImageFunction adds it). The URL serves
+ *     through its alias (./lambda-urls.ts).
+ *   - HTTP API: the data plane serves the integration's function; an IntegrationUri
+ *     `...:function:<name>:<alias or version>` serves that qualifier (alias weights honoured per
+ *     request).
+ */
+import { randomUUID } from 'node:crypto'
+import http from 'node:http'
+
+import { GetIntegrationsCommand } from '@aws-sdk/client-apigatewayv2'
+import {
+  GetFunctionUrlConfigCommand,
+  GetPolicyCommand
+} from '@aws-sdk/client-lambda'
+
+import { DEFAULT_REGION, HOST, PUBLIC_HOST } from './config.js'
+import {
+  containerState,
+  containers,
+  exitedError,
+  removeEntry
+} from './containers.js'
+import { ApiError, RuntimeError } from './errors.js'
+import { errName, parseJson, readBody, sendJson, type Json } from './http.js'
+import { registryImageConfig, UNKNOWN_IMAGE_CONFIG } from './image-refs.js'
+import { endInvocation, startInvocation } from './invocations.js'
+import { fns } from './lambda-state.js'
+import { moto } from './moto.js'
+import { resolveTarget, type Target } from './targets.js'
+
+function runtimeErrorResponse(
+  res: http.ServerResponse,
+  e: RuntimeError,
+  requestId: string = randomUUID()
+): void {
+  sendJson(
+    res,
+    502,
+    {
+      errorType: e.errorType,
+      errorMessage: `RequestId: ${requestId} ${e.message}${e.detail ? ` ${e.detail}` : ''}`
+    },
+    { 'x-amzn-errortype': e.errorType, 'x-amzn-requestid': requestId }
+  )
+}
+
+/** Serve one data-plane request for function `fn` (qualifier: alias/version), path `rest`. */
+async function invokeOverHttp(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  fn: string,
+  qualifier: string | undefined,
+  rest: string,
+  region: string
+): Promise<void> {
+  let target: Target
+  try {
+    target = await resolveTarget(fn, qualifier, region)
+  } catch (e) {
+    if (e instanceof ApiError)
+      return sendJson(res, 404, { Message: `Function not found: ${fn}` })
+    throw e
+  }
+  const { inv, error } = await startInvocation(target)
+  if (error || !inv.entry)
+    return runtimeErrorResponse(
+      res,
+      error ?? new RuntimeError('Runtime.Unknown', 'no environment'),
+      inv.requestId
+    )
+  const entry = inv.entry
+  res.on('close', () => endInvocation(inv))
+  const body = await readBody(req)
+  const headers = { ...req.headers, host: `${HOST}:${entry.port}` }
+  delete headers['transfer-encoding']
+  headers['content-length'] = String(body.length)
+  const p = http.request(
+    {
+      host: HOST,
+      port: entry.port,
+      method: req.method,
+      path: rest,
+      headers,
+      timeout: 60000
+    },
+    pr => {
+      res.writeHead(pr.statusCode ?? 502, pr.headers)
+      pr.pipe(res)
+    }
+  )
+  p.on('timeout', () => p.destroy(new Error('timeout')))
+  p.on('error', err => {
+    void (async () => {
+      const st = entry.id ? await containerState(entry.id) : undefined
+      if (st && !st.running) {
+        if (containers.get(entry.key) === entry) containers.delete(entry.key)
+        void removeEntry(entry)
+        const cfg = await registryImageConfig(
+          target.image?.ref.repository ?? '',
+          entry.digest
+        )
+        const rte = exitedError(st, cfg ?? UNKNOWN_IMAGE_CONFIG)
+        endInvocation(inv, rte.errorType)
+        if (!res.headersSent)
+          return runtimeErrorResponse(res, rte, inv.requestId)
+      }
+      endInvocation(inv, 'Runtime.Unknown')
+      if (!res.headersSent)
+        runtimeErrorResponse(
+          res,
+          new RuntimeError('Runtime.Unknown', `Error: ${err.message}`),
+          inv.requestId
+        )
+      else res.destroy(err)
+    })()
+  })
+  p.end(body)
+}
+
+export async function handleFunctionUrl(
+  req: http.IncomingMessage,
+  res: http.ServerResponse
+): Promise<void> {
+  const url = new URL(req.url ?? '/', `http://${PUBLIC_HOST}`)
+  const m = /^\/_url\/([^/]+)(\/.*)?$/.exec(url.pathname)
+  if (!m?.[1]) return sendJson(res, 404, { Message: 'Not Found' })
+  const fn = decodeURIComponent(m[1])
+  // The URL exists only while the function has a Function URL config.
+  let authType: string | undefined
+  try {
+    authType = (
+      await moto().lambda.send(
+        new GetFunctionUrlConfigCommand({ FunctionName: fn })
+      )
+    ).AuthType
+  } catch (e) {
+    if (errName(e) === 'ResourceNotFoundException')
+      return sendJson(res, 403, { Message: 'Forbidden' })
+    throw e
+  }
+  const qualifier = fns.get(fn)?.urlQualifier
+  // Like Lambda: AWS_IAM answers unsigned requests with 403, and NONE needs the resource-based
+  // policy statement that lets anyone lambda:InvokeFunctionUrl (AddPermission ... NONE).
+  if (authType === 'AWS_IAM') {
+    if (!/^AWS4-HMAC-SHA256 /.test(req.headers.authorization ?? ''))
+      return sendJson(res, 403, { Message: 'Forbidden' })
+  } else if (!(await allowsPublicUrlInvoke(fn, qualifier))) {
+    return sendJson(res, 403, { Message: 'Forbidden' })
+  }
+  await invokeOverHttp(
+    req,
+    res,
+    fn,
+    qualifier,
+    (m[2] ?? '/') + url.search,
+    DEFAULT_REGION
+  )
+}
+
+/** Does the function's policy (or its alias's) let everyone invoke its AuthType NONE URL? */
+async function allowsPublicUrlInvoke(
+  fn: string,
+  qualifier: string | undefined
+): Promise<boolean> {
+  for (const q of qualifier !== undefined
+    ? [undefined, qualifier]
+    : [undefined]) {
+    let policy: string | undefined
+    try {
+      policy = (
+        await moto().lambda.send(
+          new GetPolicyCommand({
+            FunctionName: fn,
+            ...(q !== undefined ? { Qualifier: q } : {})
+          })
+        )
+      ).Policy
+    } catch (e) {
+      if (errName(e) === 'ResourceNotFoundException') continue
+      throw e
+    }
+    const statements =
+      (
+        parseJson(Buffer.from(policy ?? '')) as
+          { Statement?: Json[] } | undefined
+      )?.Statement ?? []
+    const allowed = statements.some(st => {
+      const principal = st.Principal
+      const anyone =
+        principal === '*' || (principal as Json | undefined)?.AWS === '*'
+      // moto keeps FunctionUrlAuthType on the statement; IAM puts it in a Condition.
+      const condition = JSON.stringify(st.Condition ?? {})
+      return (
+        st.Effect !== 'Deny' &&
+        st.Action === 'lambda:InvokeFunctionUrl' &&
+        anyone &&
+        (st.FunctionUrlAuthType === 'NONE' ||
+          condition.includes('"lambda:FunctionUrlAuthType":"NONE"'))
+      )
+    })
+    if (allowed) return true
+  }
+  return false
+}
+
+export async function handleHttpApi(
+  req: http.IncomingMessage,
+  res: http.ServerResponse
+): Promise<void> {
+  const url = new URL(req.url ?? '/', `http://${PUBLIC_HOST}`)
+  const m = /^\/_apigw\/([^/]+)(\/.*)?$/.exec(url.pathname)
+  if (!m?.[1]) return sendJson(res, 404, { message: 'Not Found' })
+  let fn: string | undefined
+  let qualifier: string | undefined
+  try {
+    const ints = await moto().apigw.send(
+      new GetIntegrationsCommand({ ApiId: m[1] })
+    )
+    for (const i of ints.Items ?? []) {
+      // arn:aws:lambda:<region>:<account>:function:<name>[:<alias or version>], also inside an
+      // arn:aws:apigateway:...:lambda:path/2015-03-31/functions/<that>/invocations URI
+      const fm = /function:([^:/]+)(?::([^:/]+))?/.exec(i.IntegrationUri ?? '')
+      if (fm?.[1]) {
+        fn = fm[1]
+        qualifier = fm[2]
+        break
+      }
+    }
+  } catch (e) {
+    if (errName(e) === 'NotFoundException')
+      return sendJson(res, 404, { message: 'Not Found' })
+    throw e
+  }
+  if (!fn) return sendJson(res, 500, { message: 'Internal Server Error' })
+  await invokeOverHttp(
+    req,
+    res,
+    fn,
+    qualifier,
+    (m[2] ?? '/') + url.search,
+    DEFAULT_REGION
+  )
+}
