@@ -1,7 +1,8 @@
 /**
- * Keeps the README honest about the code: the inputs and outputs tables match
- * action.yml, the IAM policy grants exactly what src/ calls (plus what docker
- * push needs), and the examples use only inputs that exist.
+ * Keeps the documentation honest about the code: the README's inputs and
+ * outputs tables match action.yml, the IAM policy of docs/permissions.md grants
+ * exactly what src/ calls (plus what docker push needs), and the examples in
+ * the README and docs/ use only inputs that exist.
  */
 import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
@@ -72,13 +73,13 @@ function parseActionYml(text: string): ActionMetadata {
   return { inputs, outputs }
 }
 
-// -------------------------------------------------------------------- README
+// ------------------------------------------------------------ documentation
 
 /** The text under a `## heading`, up to the next `## `. */
-function section(markdown: string, heading: string): string {
+function section(markdown: string, heading: string, file = 'README'): string {
   const lines = markdown.split(/\r?\n/)
   const start = lines.findIndex(line => line.trim() === `## ${heading}`)
-  if (start < 0) throw new Error(`README has no "## ${heading}" section`)
+  if (start < 0) throw new Error(`${file} has no "## ${heading}" section`)
   const end = lines.findIndex((line, i) => i > start && /^## /.test(line))
   return lines.slice(start + 1, end < 0 ? undefined : end).join('\n')
 }
@@ -184,10 +185,13 @@ function compareOutputs(action: string[], readme: string[]): string[] {
 
 // --------------------------------------------------------- IAM and the code
 
-/** IAM actions of the first ```json block under "## Permissions". */
+/** IAM actions of the first ```json block under "## The policy". */
 function policyActions(markdown: string): string[] {
-  const block = codeBlocks(section(markdown, 'Permissions'), 'json')[0]
-  if (block === undefined) throw new Error('no ```json block under Permissions')
+  const block = codeBlocks(
+    section(markdown, 'The policy', PERMISSIONS),
+    'json'
+  )[0]
+  if (block === undefined) throw new Error('no ```json block under The policy')
   const policy = JSON.parse(block) as {
     Statement: { Action: string | string[] } | { Action: string | string[] }[]
   }
@@ -275,7 +279,7 @@ function awsCallsIn(files: Map<string, string>): CodeCall[] {
 }
 
 /**
- * Granted by the README's policy although src/ never constructs them:
+ * Granted by the policy although src/ never constructs them:
  * `docker push` (layer and manifest upload) and reading blobs through the
  * registry API, which the action does for the image config and Lambda does
  * when it checks the image.
@@ -362,7 +366,15 @@ const isThisAction = (uses: string): boolean =>
 
 // --------------------------------------------------------------------- tests
 
+const PERMISSIONS = 'docs/permissions.md'
+
 const readme = read('README.md')
+const permissions = read(PERMISSIONS)
+const contributing = read('CONTRIBUTING.md')
+const docs = readdirSync(join(root, 'docs'))
+  .filter(name => name.endsWith('.md'))
+  .sort()
+  .map(name => read(`docs/${name}`))
 const action = parseActionYml(read('action.yml'))
 
 describe('the action.yml parser', () => {
@@ -427,10 +439,10 @@ describe('README Inputs and Outputs tables', () => {
   })
 })
 
-describe('README IAM policy', () => {
+describe('the IAM policy of docs/permissions.md', () => {
   const calls = awsCallsIn(sourceFiles())
   const needed = [...new Set(calls.map(call => call.iamAction))].sort()
-  const granted = policyActions(readme)
+  const granted = policyActions(permissions)
 
   it('is derived from a scan that finds the calls the action is built on', () => {
     expect(needed).toEqual(
@@ -480,7 +492,7 @@ describe('README IAM policy', () => {
   })
 })
 
-describe('README and workflow examples', () => {
+describe('README, docs/ and workflow examples', () => {
   const unknown = (keys: string[]): string[] =>
     keys.filter(key => !action.inputs.has(key))
   const required = [...action.inputs]
@@ -514,10 +526,10 @@ describe('README and workflow examples', () => {
     expect(workflow).toMatch(/role-to-assume: /)
   })
 
-  it('every YAML snippet in the README uses only existing inputs', () => {
-    const keys = codeBlocks(readme, 'yaml').flatMap(block =>
-      stepInputs(block, isThisAction).flat()
-    )
+  it('every YAML snippet in the README and docs/ uses only existing inputs', () => {
+    const keys = [readme, ...docs]
+      .flatMap(markdown => codeBlocks(markdown, 'yaml'))
+      .flatMap(block => stepInputs(block, isThisAction).flat())
     expect(keys.length).toBeGreaterThan(0)
     expect(unknown(keys)).toEqual([])
   })
@@ -542,7 +554,8 @@ describe('README and workflow examples', () => {
   })
 
   it('the Dockerfile and Program.cs shown are the example app', () => {
-    const shape = section(readme, 'What your app looks like')
+    // docs/your-app.md is all about the app's shape: the whole page.
+    const shape = read('docs/your-app.md')
     expect(codeBlocks(shape, 'dockerfile')[0]).toBe(
       read('examples/aspnet8-minimal-api/Dockerfile')
     )
@@ -552,9 +565,10 @@ describe('README and workflow examples', () => {
   })
 
   it('"Run it locally" gives exactly the two commands, and both scripts exist', () => {
-    const commands = codeBlocks(section(readme, 'Run it locally'), 'sh').map(
-      block => block.trim()
-    )
+    const commands = codeBlocks(
+      section(contributing, 'Run it locally', 'CONTRIBUTING.md'),
+      'sh'
+    ).map(block => block.trim())
     expect(commands).toEqual([
       'npm ci && npm run demo',
       'npm ci && npm run test:all'

@@ -13,23 +13,33 @@ export interface PolicyDocument {
   Statement: PolicyStatement[]
 }
 
-/** The action's README, two folders up: the one source of the deploy policy. */
-export const README_PATH = join(__dirname, '..', '..', '..', 'README.md')
+/**
+ * The action's permissions page, two folders up (linked from the README's
+ * Permissions section): the one source of the deploy policy.
+ */
+export const POLICY_PATH = join(
+  __dirname,
+  '..',
+  '..',
+  '..',
+  'docs',
+  'permissions.md'
+)
 
 /**
  * The least-privilege policy the action documents: the first ```json block
- * under "## Permissions" in its README. The deploy role is built from it at
- * synth time, so the role and the documentation cannot drift apart.
+ * under "## The policy" of its docs/permissions.md. The deploy role is built
+ * from it at synth time, so the role and the documentation cannot drift apart.
  */
 export function readmePolicy(markdown: string): PolicyDocument {
   const lines = markdown.split(/\r?\n/)
-  const start = lines.findIndex(line => line.trim() === '## Permissions')
-  if (start < 0) throw new Error('the README has no "## Permissions" section')
+  const start = lines.findIndex(line => line.trim() === '## The policy')
+  if (start < 0) throw new Error('the page has no "## The policy" section')
   const end = lines.findIndex((line, i) => i > start && /^## /.test(line))
   const section = lines.slice(start + 1, end < 0 ? undefined : end).join('\n')
   const block = /^```json\s*\n([\s\S]*?)^```/m.exec(section)?.[1]
   if (block === undefined) {
-    throw new Error('no ```json policy under the README\'s "## Permissions"')
+    throw new Error('no ```json policy under "## The policy"')
   }
   const policy = JSON.parse(block) as PolicyDocument
   if (!Array.isArray(policy.Statement) || policy.Statement.length === 0) {
@@ -38,7 +48,7 @@ export function readmePolicy(markdown: string): PolicyDocument {
   return policy
 }
 
-export function readReadmePolicy(path: string = README_PATH): PolicyDocument {
+export function readReadmePolicy(path: string = POLICY_PATH): PolicyDocument {
   return readmePolicy(readFileSync(path, 'utf8'))
 }
 

@@ -120,7 +120,7 @@ export interface AppStackProps extends StackProps {
    * token.actions.githubusercontent.com provider to reuse it.
    */
   existingOidcProviderArn?: string
-  /** The README whose Permissions policy the deploy role gets. */
+  /** The page whose policy the deploy role gets (docs/permissions.md). */
   readmePath?: string
 }
 

@@ -123,12 +123,66 @@ describe('the release workflow', () => {
     expect(release.jobs.check?.permissions).toBeUndefined()
   })
 
-  it('the CHANGELOG has a section for the version in package.json', () => {
-    const { version } = JSON.parse(read('package.json')) as { version: string }
-    expect(read('CHANGELOG.md')).toMatch(
-      new RegExp(`^## \\[${version.replaceAll('.', '\\.')}\\]`, 'm')
-    )
+  it('the CHANGELOG has one [Unreleased] section, and a dated one per release', () => {
+    const headings = read('CHANGELOG.md').match(/^## .*$/gm) ?? []
+    expect(headings.filter(h => h === '## [Unreleased]')).toHaveLength(1)
+    expect(
+      headings.filter(
+        h =>
+          h !== '## [Unreleased]' &&
+          !/^## \[\d+\.\d+\.\d+\] - \d{4}-\d{2}-\d{2}$/.test(h)
+      )
+    ).toEqual([])
   })
+
+  it('package.json has a released version or the next one', () => {
+    const { version } = JSON.parse(read('package.json')) as { version: string }
+    const released = [
+      ...read('CHANGELOG.md').matchAll(/^## \[(\d+)\.(\d+)\.(\d+)\] - /gm)
+    ].map(match => match.slice(1, 4).map(Number))
+    const ours = version.split('.').map(Number)
+    const compare = (a: number[], b: number[]): number =>
+      (a[0] ?? 0) - (b[0] ?? 0) ||
+      (a[1] ?? 0) - (b[1] ?? 0) ||
+      (a[2] ?? 0) - (b[2] ?? 0)
+    const isReleased = released.some(r => compare(r, ours) === 0)
+    const isNext = released.every(r => compare(r, ours) < 0)
+    expect(isReleased || isNext).toBe(true)
+  })
+
+  it.each([
+    ['## [1.1.0] - 2026-01-02', 0],
+    ['## [1.1.0] - Unreleased', 1],
+    ['## [Unreleased]', 1],
+    ['## [1.1.0]', 1],
+    ['## [1x1x0] - 2026-01-02', 1],
+    ['## [1.1.01] - 2026-01-02', 1]
+  ])(
+    'refuses a tag without a dated CHANGELOG entry: "%s" → %i',
+    (heading, status) => {
+      const dir = mkdtempSync(join(scratch, 'dated-'))
+      writeFileSync(
+        join(dir, 'CHANGELOG.md'),
+        `# Changelog\n\n${heading}\n\n- x\n`
+      )
+      const result = spawnSync(
+        'bash',
+        [
+          '--norc',
+          '-e',
+          '-c',
+          stepNamed('check', 'CHANGELOG.md has a dated entry for the tag')
+            .run ?? ''
+        ],
+        {
+          cwd: dir,
+          encoding: 'utf8',
+          env: { PATH: process.env.PATH ?? '', TAG: 'v1.1.0' }
+        }
+      )
+      expect(result.status).toBe(status)
+    }
+  )
 
   it("publishes the version's CHANGELOG section as the release notes", () => {
     const bin = join(scratch, 'bin')

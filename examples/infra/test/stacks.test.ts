@@ -2,14 +2,15 @@ import { readFileSync } from 'node:fs'
 import { App, type Stack } from 'aws-cdk-lib'
 import { Match, Template } from 'aws-cdk-lib/assertions'
 import {
-  README_PATH,
+  POLICY_PATH,
   actionsOf,
   deployPolicy,
   readmePolicy
 } from '../lib/readme-policy'
 import { AppStack, type AppStackProps, RepositoryStack } from '../lib/stacks'
 
-const readme = readFileSync(README_PATH, 'utf8')
+// docs/permissions.md, where the README's Permissions section points.
+const readme = readFileSync(POLICY_PATH, 'utf8')
 
 function appStack(overrides: Partial<AppStackProps> = {}): Stack {
   return new AppStack(new App(), 'App', {
@@ -21,9 +22,9 @@ function appStack(overrides: Partial<AppStackProps> = {}): Stack {
   })
 }
 
-/** The README's policy, read here independently of lib/readme-policy.ts. */
+/** The documented policy, read here independently of lib/readme-policy.ts. */
 function readmeActions(): string[] {
-  const permissions = readme.split(/^## Permissions\s*$/m)[1] ?? ''
+  const permissions = readme.split(/^## The policy\s*$/m)[1] ?? ''
   const json = /```json\n([\s\S]*?)\n```/.exec(permissions)?.[1] ?? '{}'
   const policy = JSON.parse(json) as {
     Statement: { Action: string | string[] }[]
@@ -381,9 +382,9 @@ describe('deployPolicy', () => {
     expect(JSON.stringify(policy)).toContain(':function:my-api"')
   })
 
-  it('reads the policy from the Permissions section only', () => {
+  it('reads the policy from the "The policy" section only', () => {
     expect(() => readmePolicy('# x\n```json\n{}\n```\n')).toThrow(
-      /no "## Permissions" section/
+      /no "## The policy" section/
     )
     expect(actionsOf(readmePolicy(readme))).toEqual(readmeActions())
   })
