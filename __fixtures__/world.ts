@@ -339,6 +339,19 @@ export class FakeFunction {
     })
   }
 
+  /**
+   * $LATEST's RevisionId: it changes with every change of its code or
+   * update status, as Lambda's does.
+   */
+  get revisionId(): string {
+    return `fn-${createHash('sha256')
+      .update(
+        `${this.code}|${this.resolved}|${this.lastUpdateStatus}|${this.state}`
+      )
+      .digest('hex')
+      .slice(0, 12)}`
+  }
+
   /** Someone else's deploy of $LATEST, already finished. */
   deployedBySomeoneElse(imageUri: string): void {
     this.imageUri = imageUri
@@ -371,6 +384,7 @@ export class FakeFunction {
       PackageType: this.packageType,
       Architectures: [this.architecture],
       CodeSha256: digest === undefined ? undefined : hexOf(digest),
+      ...(!versioned && { RevisionId: this.revisionId }),
       ...(versioned
         ? this.versionState(qualifier)
         : {
@@ -443,7 +457,13 @@ export class FakeFunction {
     this.pollsLeft = this.pollsPerUpdate
   }
 
-  updateCode(imageUri: string): FunctionConfiguration {
+  updateCode(imageUri: string, revisionId?: string): FunctionConfiguration {
+    if (revisionId !== undefined && revisionId !== this.revisionId)
+      throw new PreconditionFailedException({
+        message:
+          'The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id',
+        $metadata: { httpStatusCode: 412 }
+      })
     if (this.state === 'Pending') throw this.busy()
     if (this.conflicts > 0 || this.lastUpdateStatus === 'InProgress') {
       this.conflicts = Math.max(0, this.conflicts - 1)
@@ -889,7 +909,10 @@ export function simulatedWorld(
       handle(
         'lambda:UpdateFunctionCode',
         (input: UpdateFunctionCodeCommandInput) =>
-          target(input.FunctionName).fn.updateCode(input.ImageUri ?? '')
+          target(input.FunctionName).fn.updateCode(
+            input.ImageUri ?? '',
+            input.RevisionId
+          )
       )
     )
     .on(PublishVersionCommand)

@@ -6,6 +6,7 @@ import {
   anyUpdated,
   changedServing,
   needsMove,
+  needsUndo,
   newTarget,
   outcomeOf,
   reportTargets,
@@ -201,9 +202,51 @@ describe('outcomeOf', () => {
       'failed'
     ],
     [
-      'superseded by another deploy',
-      { code: 'superseded', error: 'x' },
+      'publish refused: someone else changed $LATEST',
+      {
+        code: 'superseded',
+        supersededBy: '$LATEST now runs theirs',
+        error: 'x'
+      },
       LATEST,
+      true,
+      'superseded'
+    ],
+    [
+      'a check reached someone else’s release',
+      {
+        code: 'updated',
+        supersededBy: '$LATEST now runs theirs',
+        undo: 'superseded'
+      },
+      LATEST,
+      true,
+      'superseded'
+    ],
+    [
+      'alias moved by someone else during the canary, $LATEST restored',
+      {
+        code: 'updated',
+        traffic: 'canary',
+        supersededBy: 'alias moved',
+        undo: 'restored',
+        error: 'x'
+      },
+      ALIAS,
+      true,
+      'superseded'
+    ],
+    [
+      'Lambda refused the update (kept the previous image)',
+      { code: 'refused', error: 'x' },
+      LATEST,
+      true,
+      'stopped'
+    ],
+    [
+      'alias deploy: pre-traffic failed, $LATEST restored',
+      { code: 'updated', undo: 'restored', error: 'x' },
+      ALIAS,
       true,
       'stopped'
     ]
@@ -294,6 +337,33 @@ describe('undo commands', () => {
     ['failure, superseded', { code: 'superseded' }, true, false]
   ])('shown in the summary: %s', (_name, state, failed, shown) => {
     expect(shownUndo(target(state), LATEST, failed) !== undefined).toBe(shown)
+  })
+})
+
+describe('needsUndo', () => {
+  it.each<[string, Partial<TargetState>, boolean]>([
+    ['nothing changed', {}, false],
+    [
+      '$LATEST updated (also while still being applied)',
+      { code: 'updated' },
+      true
+    ],
+    ['$LATEST refused by Lambda', { code: 'refused' }, false],
+    ['$LATEST superseded before our undo', { code: 'superseded' }, false],
+    ['alias moved', { traffic: 'moved' }, true],
+    [
+      'alias moved, then by someone else',
+      { traffic: 'moved', supersededBy: 'x' },
+      false
+    ],
+    // $LATEST is still checked by the guarded undo itself.
+    [
+      'alias taken over, $LATEST ours',
+      { traffic: 'canary', code: 'updated', supersededBy: 'x' },
+      true
+    ]
+  ])('%s', (_name, state, expected) => {
+    expect(needsUndo(target(state))).toBe(expected)
   })
 })
 

@@ -145,9 +145,13 @@ export const changedLatest = (t: TargetState): boolean => t.code === 'updated'
 export const changedAlias = (t: TargetState): boolean =>
   t.traffic !== 'untouched'
 
-/** What an undo puts back: whatever this run changed and is still its own. */
+/**
+ * Whether an undo has something to put back: $LATEST if this run changed it
+ * (the undo itself checks it is still ours), the alias unless someone else
+ * has moved it since.
+ */
 export function needsUndo(t: TargetState): boolean {
-  return t.supersededBy === undefined && (changedLatest(t) || changedAlias(t))
+  return changedLatest(t) || (changedAlias(t) && t.supersededBy === undefined)
 }
 
 /**

@@ -145,6 +145,14 @@ export async function canaryStage(
           await confirmStillOurs(ctx, target, 'canary', {
             digest: undefined,
             weights: target.alias?.weights ?? {}
+          }).catch((error: unknown) => {
+            target.checks.canary = {
+              state: 'failed',
+              status: result.status,
+              attempts: result.attempts,
+              reason: `void: ${target.supersededBy ?? 'someone else moved the alias'}`
+            }
+            throw error
           })
           if (!result.pass)
             throw new DeployError(

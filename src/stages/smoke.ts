@@ -88,6 +88,15 @@ export async function smokeStage(
       // Pass or fail, the answer counts only if it came from this release.
       await confirmStillOurs(ctx, target, 'smoke test', {
         digest: run.image?.digest
+      }).catch((error: unknown) => {
+        target.checks.smoke = {
+          state: 'failed',
+          url,
+          status: result.status,
+          attempts: result.attempts.length,
+          reason: `void: ${target.supersededBy ?? 'someone else changed the function'}`
+        }
+        throw error
       })
       if (!result.pass)
         throw new DeployError(`Smoke test failed: ${result.reason}`)

@@ -140,7 +140,12 @@ async function restore(
 ): Promise<string> {
   const done: string[] = []
   const alias = ctx.inputs.alias
-  if (alias !== undefined && changedAlias(target))
+  // An alias someone else moved since is theirs: left alone.
+  if (
+    alias !== undefined &&
+    changedAlias(target) &&
+    target.supersededBy === undefined
+  )
     done.push(await restoreAlias(ctx, target, alias))
   if (changedLatest(target))
     done.push(
@@ -211,14 +216,15 @@ export async function undoStage(
       if (!allRestored) throw new DeployError('A rollback failed.')
     })
     .catch(() => undefined)
-  report.rolledBack = allRestored
   const first = changed.find(t => t.undo === 'restored')
-  if (allRestored && first !== undefined)
+  // Nothing restored (all superseded) is no rollback.
+  report.rolledBack = allRestored && first !== undefined
+  if (report.rolledBack && first !== undefined)
     report.rolledBackTo =
       inputs.alias !== undefined && changedAlias(first)
         ? `version ${first.previousVersion ?? '?'}`
         : first.replaced?.imageUri
   throw new DeployError(
-    `${errorMessage(cause)}\n${allRestored ? 'Rolled back: ' : ''}${lines.join('\n')}`
+    `${errorMessage(cause)}\n${report.rolledBack ? 'Rolled back: ' : ''}${lines.join('\n')}`
   )
 }

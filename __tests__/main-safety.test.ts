@@ -1,0 +1,207 @@
+/**
+ * What a run guarantees under faults, end to end through run() against the
+ * simulated world: every run ends on a verified release, on the known good
+ * one, or reports that someone else's release serves (and leaves it). Each
+ * test asserts what the function serves at the end.
+ */
+import { beforeEach, describe, expect, it, jest } from '@jest/globals'
+import * as core from '../__fixtures__/core.js'
+import {
+  PREVIOUS_DIGEST,
+  REGION,
+  REPOSITORY_NAME,
+  sha256Digest
+} from '../__fixtures__/aws.js'
+import {
+  HEALTH_PATH,
+  PREVIOUS_URI,
+  START,
+  functionArn,
+  functionUrlOf,
+  simulatedWorld,
+  storedImage,
+  uriOf,
+  type World
+} from '../__fixtures__/world.js'
+
+jest.unstable_mockModule('@actions/core', () => core)
+const { run } = await import('../src/main.js')
+
+const NEW = storedImage('amd64', 'v2')
+const NEW_URI = uriOf(NEW.digest)
+const OTHER_URI = uriOf(sha256Digest('deployed by someone else'))
+const ARN = functionArn('my-api')
+const SMOKE_URL = `${functionUrlOf('my-api')}health`
+const DAY = 24 * 60 * 60 * 1000
+
+function world(inputs: Record<string, string> = {}): World {
+  const w = simulatedWorld({
+    'function-name': 'my-api',
+    repository: REPOSITORY_NAME,
+    tag: 'v2',
+    'aws-region': REGION,
+    preflight: 'off',
+    'wait-timeout': '5m',
+    'smoke-test': 'true',
+    'smoke-path': HEALTH_PATH,
+    'smoke-expect-status': '200',
+    'smoke-expect-body': 'Healthy',
+    'smoke-timeout': '30s',
+    'rollback-on-failure': 'true',
+    ...inputs
+  })
+  w.registry.push('v2', NEW, new Date(START - DAY))
+  return w
+}
+
+const images = (w: World): (string | undefined)[] =>
+  w
+    .calls<{ ImageUri?: string }>('lambda:UpdateFunctionCode')
+    .map(u => u.ImageUri)
+
+const functionsOutput = (): { outcome: string }[] =>
+  JSON.parse(core.outputs().functions ?? '[]') as { outcome: string }[]
+
+beforeEach(() => {
+  core.resetCore()
+})
+
+describe('the wait times out while Lambda is still applying the update', () => {
+  it('the function counts as changed: the undo lets the update settle, then restores the previous image', async () => {
+    const w = world({ 'wait-timeout': '5s' })
+    // Lambda takes about 10 s (20 polls of 500 ms) to apply our update, and
+    // then puts the restore through at once.
+    w.fn.pollsPerUpdate = 20
+    w.before['lambda:UpdateFunctionCode'] = () => {
+      if (images(w).length === 2) w.fn.pollsPerUpdate = 1
+    }
+
+    await run(w.deps)
+
+    expect(core.failures()[0]).toMatch(/still updating after 5\.0s/)
+    expect(core.failures()[0]).toContain(
+      `Rolled back: my-api runs the previous image ${PREVIOUS_URI} again.`
+    )
+    // The untested image was live for a moment; the known good one serves now.
+    expect(images(w)).toEqual([NEW_URI, PREVIOUS_URI])
+    expect(w.fn.imageUri).toBe(PREVIOUS_URI)
+    expect(w.fn.lastUpdateStatus).toBe('Successful')
+    expect(core.outputs()).toMatchObject({
+      'rolled-back': 'true',
+      'serving-image-uri': PREVIOUS_URI
+    })
+    expect(functionsOutput()[0]?.outcome).toBe('rolled-back')
+  })
+
+  it('the restore is guarded with the revision it read: a change in between is not overwritten', async () => {
+    const w = world({ 'wait-timeout': '5s' })
+    w.fn.pollsPerUpdate = 20
+    // Someone else deploys between the undo's read and its restore.
+    w.before['lambda:UpdateFunctionCode'] = () => {
+      if (images(w).length === 2) w.fn.deployedBySomeoneElse(OTHER_URI)
+    }
+
+    await run(w.deps)
+
+    // The restore was refused (stale RevisionId): their image stays.
+    expect(images(w)).toEqual([NEW_URI, PREVIOUS_URI])
+    expect(w.fn.imageUri).toBe(OTHER_URI)
+    expect(functionsOutput()[0]?.outcome).toBe('superseded')
+    expect(core.failures()[0]).toContain('changed by someone else')
+  })
+})
+
+describe('someone else deploys while the smoke test runs', () => {
+  it('a check that reached their release does not count: superseded, their release left in place', async () => {
+    const w = world()
+    // Our release answers 404; theirs lands after our first request.
+    w.answers.set(NEW.digest, [{ status: 404, body: 'Not Found' }])
+    let requests = 0
+    w.before.fetch = input => {
+      if (String(input.url) === SMOKE_URL && ++requests === 1)
+        queueMicrotask(() => w.fn.deployedBySomeoneElse(OTHER_URI))
+    }
+
+    await run(w.deps)
+
+    // The smoke test passed on their image, but the run does not claim it.
+    expect(core.failures()).toHaveLength(1)
+    expect(core.failures()[0]).toContain(
+      'was changed by someone else during the smoke test'
+    )
+    expect(w.fn.imageUri).toBe(OTHER_URI)
+    expect(images(w)).toEqual([NEW_URI])
+    expect(functionsOutput()[0]?.outcome).toBe('superseded')
+    expect(core.outputs()['serving-image-uri']).toBe(OTHER_URI)
+    expect(core.writtenSummaries().join('\n')).toContain(
+      'someone else deployed meanwhile'
+    )
+    expect(core.writtenSummaries().join('\n')).not.toContain(
+      'update-function-code'
+    )
+  })
+
+  it('without anyone else, a failing smoke test still rolls back', async () => {
+    const w = world()
+    w.answers.set(NEW.digest, [{ status: 404, body: 'Not Found' }])
+
+    await run(w.deps)
+
+    expect(w.fn.imageUri).toBe(PREVIOUS_URI)
+    expect(w.fn.digest).toBe(PREVIOUS_DIGEST)
+    expect(images(w)).toEqual([NEW_URI, PREVIOUS_URI])
+    expect(functionsOutput()[0]?.outcome).toBe('rolled-back')
+  })
+})
+
+describe('someone else moves the alias during a canary', () => {
+  it('the canary check is void; their alias is left as they set it', async () => {
+    const w = world({
+      alias: 'live',
+      'canary-percent': '10',
+      'canary-interval': '10s'
+    })
+    w.fn.imageUri = PREVIOUS_URI
+    w.fn.publish()
+    w.fn.setAlias('live', '1')
+    w.fn.url = { qualifier: 'live' }
+    let invokes = 0
+    w.before['lambda:Invoke'] = () => {
+      // After the pre-traffic check, during the first canary check.
+      if (++invokes === 2) w.fn.setAlias('live', '1')
+    }
+
+    await run(w.deps)
+
+    expect(core.failures()[0]).toContain(
+      'was changed by someone else during the canary'
+    )
+    expect(w.fn.aliases.get('live')).toMatchObject({
+      version: '1',
+      weights: {}
+    })
+    // $LATEST, which no one else touched, is put back (guarded).
+    expect(images(w)).toEqual([NEW_URI, PREVIOUS_URI])
+    expect(w.fn.imageUri).toBe(PREVIOUS_URI)
+    expect(functionsOutput()[0]?.outcome).toBe('superseded')
+  })
+})
+
+describe('an update Lambda could not apply', () => {
+  it('is not undone: Lambda kept the previous image, and the run says so', async () => {
+    const w = world()
+    w.fn.nextUpdateFails = {
+      code: 'ImageAccessDenied',
+      reason: 'Lambda does not have permission to access the ECR image.'
+    }
+
+    await run(w.deps)
+
+    expect(images(w)).toEqual([NEW_URI])
+    expect(w.fn.imageUri).toBe(PREVIOUS_URI)
+    expect(core.groupNames()).not.toContain('Roll back')
+    expect(functionsOutput()[0]?.outcome).toBe('stopped')
+    expect(core.outputs()['serving-image-uri']).toBe(PREVIOUS_URI)
+    expect(ARN).toContain('my-api')
+  })
+})
