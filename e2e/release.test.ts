@@ -9,6 +9,7 @@ import { beforeEach, describe, expect, it, jest } from '@jest/globals'
 import {
   CreateAliasCommand,
   GetAliasCommand,
+  GetFunctionCommand,
   PublishVersionCommand
 } from '@aws-sdk/client-lambda'
 import {
@@ -148,8 +149,8 @@ describe('alias deploys', () => {
     expect(back.stdout).not.toMatch(/docker build|Pushed /)
   })
 
-  it('a bad release is caught before traffic: the alias is not moved and the logs say why', async () => {
-    const { version, apiEndpoint } = await aliasedFunction('cart')
+  it('a bad release is caught before traffic: the alias is not moved, $LATEST is put back, and the logs say why', async () => {
+    const { fn, version, apiEndpoint } = await aliasedFunction('cart')
 
     const result = await runAction({
       inputs: {
@@ -174,8 +175,13 @@ describe('alias deploys', () => {
       status: 200,
       body: 'release 1\n'
     })
+    // $LATEST got the rejected code for the publish; it does not keep it.
+    const latest = await awsClients().lambda.send(
+      new GetFunctionCommand({ FunctionName: 'cart' })
+    )
+    expect(latest.Code?.ResolvedImageUri).toContain(fn.initialDigest)
     expect(result.outputs).toMatchObject({
-      'rolled-back': 'false',
+      'rolled-back': 'true',
       'serving-version': version
     })
     expect(result.summary).toMatch(
