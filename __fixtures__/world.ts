@@ -747,6 +747,8 @@ export interface World {
   comments: Comment[]
   /** Runs before the fake answers `call`; throw to make the call fail. */
   before: Record<string, (input: Record<string, unknown>) => void>
+  /** The runner cancels the job: the run's cancel listener hears `signal`. */
+  cancel: (signal?: string) => void
   events: Event[]
   timing: FakeTiming
   exec: jest.Mock<Exec>
@@ -1408,6 +1410,7 @@ export function simulatedWorld(
 
   const timing = fakeTiming({ start: START })
   const clientRegions: string[] = []
+  const cancelListeners = new Set<(signal: string) => void>()
   const deps: Dependencies = {
     clients: region => {
       clientRegions.push(region)
@@ -1422,10 +1425,17 @@ export function simulatedWorld(
         RUNNER_TEMP: options.runnerTemp
       })
     },
-    readInput: name => getInput(name)
+    readInput: name => getInput(name),
+    onCancel: listener => {
+      cancelListeners.add(listener)
+      return () => cancelListeners.delete(listener)
+    }
   }
   return {
     deps,
+    cancel: (signal = 'SIGINT') => {
+      for (const listener of [...cancelListeners]) listener(signal)
+    },
     fn,
     functions,
     addFunction: name => {

@@ -205,3 +205,84 @@ describe('an update Lambda could not apply', () => {
     expect(ARN).toContain('my-api')
   })
 })
+
+describe('the job is cancelled', () => {
+  it('during the smoke test: no new work, the previous image is put back, nothing is left for the post step', async () => {
+    const w = world()
+    w.answers.set(NEW.digest, [{ status: 503, body: 'warming up' }])
+    w.before.fetch = input => {
+      if (String(input.url) === SMOKE_URL) w.cancel('SIGINT')
+    }
+
+    await run(w.deps)
+
+    expect(core.failures()[0]).toMatch(
+      /^The run was cancelled \(SIGINT, during stage smoke\)\./
+    )
+    // One smoke request, then no more: the cancel stopped the retries.
+    expect(w.calls('fetch').filter(f => f.url === SMOKE_URL)).toHaveLength(1)
+    expect(images(w)).toEqual([NEW_URI, PREVIOUS_URI])
+    expect(w.fn.imageUri).toBe(PREVIOUS_URI)
+    expect(core.warnings().join('\n')).toContain('Cancel requested (SIGINT)')
+    expect(core.savedState().undo).toBe('[]')
+    expect(core.outputs()['serving-image-uri']).toBe(PREVIOUS_URI)
+  })
+
+  it('while the update is applied: the change was accepted, so it is undone', async () => {
+    const w = world()
+    // Lambda settles within the cancelled run's short undo (3 s + 4 s).
+    w.fn.pollsPerUpdate = 5
+    let polls = 0
+    w.before['lambda:GetFunction'] = () => {
+      if (images(w).length === 1 && ++polls === 3) w.cancel('SIGTERM')
+    }
+
+    await run(w.deps)
+
+    expect(core.failures()[0]).toMatch(
+      /cancelled \(SIGTERM, during stage deploy\)/
+    )
+    expect(w.fn.imageUri).toBe(PREVIOUS_URI)
+    expect(images(w)).toEqual([NEW_URI, PREVIOUS_URI])
+    expect(core.savedState().undo).toBe('[]')
+  })
+
+  it('before anything changed: nothing to undo, and the deploy never starts', async () => {
+    const w = world()
+    w.before['ecr:DescribeRepositories'] = () => w.cancel('SIGINT')
+
+    await run(w.deps)
+
+    expect(core.failures()[0]).toMatch(/cancelled/)
+    expect(images(w)).toEqual([])
+    expect(w.fn.imageUri).toBe(PREVIOUS_URI)
+  })
+
+  it('an undo that runs out of the grace leaves its records to the post step', async () => {
+    const w = world()
+    // Lambda is slow to apply anything: the cancelled run's short undo
+    // cannot finish within the runner's grace.
+    w.fn.pollsPerUpdate = 40
+    let polls = 0
+    w.before['lambda:GetFunction'] = () => {
+      if (images(w).length === 1 && ++polls === 2) w.cancel('SIGINT')
+    }
+
+    await run(w.deps)
+
+    const records = JSON.parse(core.savedState().undo ?? '[]') as {
+      kind: string
+      restoreImageUri: string
+      ourDigest: string
+    }[]
+    expect(records).toEqual([
+      expect.objectContaining({
+        kind: 'latest',
+        functionArn: ARN,
+        ourDigest: NEW.digest,
+        restoreImageUri: PREVIOUS_URI,
+        restoreDigest: PREVIOUS_DIGEST
+      })
+    ])
+  })
+})

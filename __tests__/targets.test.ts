@@ -9,6 +9,7 @@ import {
   needsUndo,
   newTarget,
   outcomeOf,
+  pendingUndo,
   reportTargets,
   servesChange,
   servingOf,
@@ -434,5 +435,51 @@ describe('reportTargets', () => {
     expect(report.targets).toBeUndefined()
     expect(report.functionName).toBe('api')
     expect(report.updated).toBeUndefined()
+  })
+})
+
+describe('pendingUndo (what the post step must put back)', () => {
+  const region = 'us-east-1'
+
+  it('$LATEST updated and not yet restored', () => {
+    expect(
+      pendingUndo([target({ code: 'updated' })], LATEST, image, region)
+    ).toEqual([
+      {
+        kind: 'latest',
+        region,
+        functionArn: ARN,
+        ourDigest: image.digest,
+        restoreImageUri: OLD,
+        restoreDigest: `sha256:${'a'.repeat(64)}`
+      }
+    ])
+  })
+
+  it('an alias split and $LATEST, aliases recorded with their versions', () => {
+    const records = pendingUndo(
+      [
+        target({
+          code: 'updated',
+          traffic: 'canary',
+          version: '7',
+          previousVersion: '6'
+        })
+      ],
+      ALIAS,
+      image,
+      region
+    )
+    expect(records.map(r => r.kind)).toEqual(['alias', 'latest'])
+    expect(records[0]).toMatchObject({ ourVersion: '7', previousVersion: '6' })
+  })
+
+  it.each<[string, Partial<TargetState>]>([
+    ['nothing changed', {}],
+    ['already restored', { code: 'updated', undo: 'restored' }],
+    ['superseded', { code: 'updated', undo: 'superseded' }],
+    ['refused by Lambda', { code: 'refused' }]
+  ])('nothing when %s', (_name, state) => {
+    expect(pendingUndo([target(state)], LATEST, image, region)).toEqual([])
   })
 })

@@ -17,6 +17,7 @@ import {
   previewTarget,
   runCleanup
 } from './preview/run.js'
+import { STATE } from './post/saved-state.js'
 import { renderSummary, reportOutputs, type Report } from './report/summary.js'
 import { canaryStage, moveAliasStage, preTrafficStage } from './stages/alias.js'
 import {
@@ -38,9 +39,14 @@ import {
 import { lookUpStage } from './stages/look-up.js'
 import { previewUrlStage } from './stages/preview-url.js'
 import { smokeStage } from './stages/smoke.js'
-import { undoStage } from './stages/undo.js'
-import { reportTargets } from './targets.js'
+import { UNDO_SETTLE_MS, undoStage } from './stages/undo.js'
+import { pendingUndo, reportTargets } from './targets.js'
 import { callBudget } from './util/budget.js'
+import {
+  CancelledError,
+  cancellableTiming,
+  processSignals
+} from './util/cancel.js'
 import { errorMessage } from './util/errors.js'
 import { readOnce } from './util/read-once.js'
 import { formatDuration, realTiming } from './util/time.js'
@@ -54,7 +60,8 @@ export function defaultDependencies(): Dependencies {
     timing: realTiming,
     fetch: globalThis.fetch,
     env: process.env,
-    readInput: name => core.getInput(name)
+    readInput: name => core.getInput(name),
+    onCancel: processSignals
   }
 }
 
@@ -95,14 +102,30 @@ export async function run(
     image: undefined
   }
   let inputs: Inputs | undefined
+  const cancel = new AbortController()
+  const stopListening = deps.onCancel(signal => {
+    if (cancel.signal.aborted) return
+    core.warning(
+      `Cancel requested (${signal}): starting no new work; putting back what this run changed.`
+    )
+    cancel.abort(signal)
+  })
   try {
     inputs = await readInputs(deps, phase)
-    await runPlan(runContext(deps, inputs, report, phase), state)
+    await runPlan(
+      runContext(deps, inputs, report, phase, state, cancel.signal),
+      state,
+      cancel.signal
+    )
   } catch (error) {
     report.error = errorMessage(error)
     core.setFailed(report.error)
   } finally {
+    stopListening()
     if (inputs !== undefined) {
+      // Whatever is still this run's change and not put back is left to the
+      // post step (a cancelled run's undo may not have had the time).
+      saveUndo(inputs, state)
       reportTargets(
         report,
         state.targets,
@@ -123,11 +146,28 @@ export async function run(
   }
 }
 
+/** What the post step must still put back, as this run's state says. */
+function saveUndo(inputs: Inputs, state: RunState): void {
+  core.saveState(
+    STATE.undo,
+    JSON.stringify(
+      pendingUndo(
+        state.targets,
+        { alias: inputs.alias },
+        state.image,
+        inputs.region
+      )
+    )
+  )
+}
+
 function runContext(
   deps: Dependencies,
   inputs: Inputs,
   report: Report,
-  phase: PhaseRunner
+  phase: PhaseRunner,
+  state: RunState,
+  cancelled: AbortSignal
 ): RunContext {
   report.functionName = inputs.functionName
   if (inputs.mode !== 'deploy') {
@@ -139,7 +179,9 @@ function runContext(
     report.alias = inputs.alias
   }
   return {
-    deps,
+    // Every wait of the stages ends early when the run is cancelled.
+    deps: { ...deps, timing: cancellableTiming(deps.timing, cancelled) },
+    undoDeps: deps,
     inputs,
     report,
     phase,
@@ -147,27 +189,55 @@ function runContext(
     log: message => core.info(message),
     budget: callBudget(POLLS_PER_SECOND, deps.timing),
     startedAt: deps.timing.now(),
-    once: readOnce()
+    once: readOnce(),
+    changed: () => saveUndo(inputs, state)
   }
 }
 
-/** Run the plan's stages; after a failure, explain it and undo the run's changes. */
-async function runPlan(ctx: RunContext, state: RunState): Promise<void> {
+/** How long a cancelled run's undo may wait, within the runner's grace. */
+const CANCEL_UNDO_LIMITS = { settleMs: 3000, waitTimeoutMs: 4000 }
+
+/**
+ * Run the plan's stages; after a failure or a cancel, explain it and undo
+ * the run's changes. The undo itself is never cancelled: it runs on the
+ * real clock, within the runner's grace when the run was cancelled.
+ */
+async function runPlan(
+  ctx: RunContext,
+  state: RunState,
+  cancelled: AbortSignal
+): Promise<void> {
   const plan = planRun(ctx.inputs)
   if (plan.includes('cleanup')) {
     const { lambda, ecr } = ctx.clients
     await runCleanup(lambda, ecr, ctx.inputs, ctx.report, ctx.phase)
     return
   }
+  let stage: StageName | undefined
   try {
     for (const name of plan) {
+      if (cancelled.aborted) throw new CancelledError(String(cancelled.reason))
+      stage = name
       if (name !== 'cleanup') await STAGES[name](ctx, state)
     }
   } catch (error) {
+    const cause = cancelled.aborted
+      ? new CancelledError(
+          `${String(cancelled.reason)}, during stage ${stage ?? 'look-up'}`
+        )
+      : error
     // Nothing was found, so nothing can have changed.
-    if (state.targets.length === 0) throw error
-    await diagnosticsStage(ctx, state)
-    await undoStage(ctx, state, error)
+    if (state.targets.length === 0) throw cause
+    const undoCtx: RunContext = { ...ctx, deps: ctx.undoDeps }
+    if (!cancelled.aborted) await diagnosticsStage(undoCtx, state)
+    await undoStage(
+      undoCtx,
+      state,
+      cause,
+      cancelled.aborted
+        ? CANCEL_UNDO_LIMITS
+        : { settleMs: UNDO_SETTLE_MS, waitTimeoutMs: ctx.inputs.waitTimeoutMs }
+    )
   }
 }
 

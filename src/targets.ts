@@ -9,6 +9,7 @@
  */
 import type { FunctionState, Log } from './aws/lambda.js'
 import type { AliasState } from './aws/versions.js'
+import type { UndoRecord } from './post/saved-state.js'
 import type {
   CheckSummary,
   SmokeSummary,
@@ -336,4 +337,52 @@ export function anyUpdated(
     .map(updatedOf)
     .filter((u): u is boolean => u !== undefined)
   return known.length === 0 ? undefined : known.some(Boolean)
+}
+
+/**
+ * What this run changed and has not put back (or seen taken over): what the
+ * post step must put back if the run is killed before its own undo ends.
+ */
+export function pendingUndo(
+  targets: readonly TargetState[],
+  release: Release,
+  image: Image | undefined,
+  region: string
+): UndoRecord[] {
+  return targets.flatMap(t => {
+    if (!needsUndo(t) || t.undo === 'restored' || t.undo === 'superseded')
+      return []
+    const records: UndoRecord[] = []
+    if (
+      release.alias !== undefined &&
+      changedAlias(t) &&
+      t.supersededBy === undefined &&
+      t.previousVersion !== undefined &&
+      t.version !== undefined
+    )
+      records.push({
+        kind: 'alias',
+        region,
+        functionArn: t.arn,
+        alias: release.alias,
+        ourVersion: t.version,
+        previousVersion: t.previousVersion
+      })
+    const previous = t.replaced
+    if (
+      changedLatest(t) &&
+      image !== undefined &&
+      previous?.imageUri !== undefined &&
+      previous.imageDigest !== undefined
+    )
+      records.push({
+        kind: 'latest',
+        region,
+        functionArn: t.arn,
+        ourDigest: image.digest,
+        restoreImageUri: previous.imageUri,
+        restoreDigest: previous.imageDigest
+      })
+    return records
+  })
 }

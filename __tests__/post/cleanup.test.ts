@@ -15,6 +15,10 @@ import { STATE } from '../../src/post/saved-state.js'
 
 // post.ts imports @actions/core: mock it first, then import it dynamically.
 jest.unstable_mockModule('@actions/core', () => core)
+// The undo's AWS side is tested in undo.test.ts; here, only that post runs it.
+const finishUndo =
+  jest.fn<(records: unknown[]) => Promise<{ lines: string[]; ok: boolean }>>()
+jest.unstable_mockModule('../../src/post/undo.js', () => ({ finishUndo }))
 const { post } = await import('../../src/post/cleanup.js')
 
 const BUILDER = 'aspnet-lambda-deploy-4242-m3k9x1'
@@ -42,6 +46,7 @@ const exists = (file: string): Promise<boolean> =>
 
 beforeEach(async () => {
   core.resetCore()
+  finishUndo.mockReset()
   runnerTemp = await fs.mkdtemp(
     path.join(os.tmpdir(), 'post-test-runner-temp-')
   )
@@ -52,6 +57,42 @@ afterEach(async () => {
 })
 
 describe('post', () => {
+  it('puts back what a cancelled run left in the saved state, and says so in the summary', async () => {
+    const record = {
+      kind: 'latest',
+      region: 'us-east-1',
+      functionArn: 'arn:aws:lambda:us-east-1:123456789012:function:api',
+      ourDigest: 'sha256:' + 'b'.repeat(64),
+      restoreImageUri: 'repo@sha256:' + 'a'.repeat(64),
+      restoreDigest: 'sha256:' + 'a'.repeat(64)
+    }
+    core.setState({ [STATE.undo]: JSON.stringify([record]) })
+    finishUndo.mockResolvedValue({ lines: ['api runs repo again.'], ok: true })
+    const { exec } = fakeExec([])
+
+    await post(exec)
+
+    expect(finishUndo).toHaveBeenCalledTimes(1)
+    expect(finishUndo.mock.calls[0]?.[0]).toEqual([record])
+    expect(core.groupNames()).toContain(
+      'Put back what the cancelled run changed'
+    )
+    expect(core.writtenSummaries().join('\n')).toContain(
+      '- api runs repo again.'
+    )
+    expect(core.failures()).toEqual([])
+  })
+
+  it('a run that finished its own undo (or changed nothing) leaves nothing to put back', async () => {
+    core.setState({ [STATE.undo]: '[]' })
+    const { exec } = fakeExec([])
+
+    await post(exec)
+
+    expect(finishUndo).not.toHaveBeenCalled()
+    expect(core.writtenSummaries()).toEqual([])
+  })
+
   it('removes the docker config holding the ECR credentials, and nothing else', async () => {
     const dockerConfig = await loggedInDockerConfig()
     const neighbour = path.join(runnerTemp, 'other-step-output.txt')

@@ -77,3 +77,8 @@ export async function createLogsClient(
   const logs = await import('@aws-sdk/client-cloudwatch-logs')
   return new logs.CloudWatchLogsClient(clientConfig(region))
 }
+
+/** A Lambda client alone: what the post step needs to finish an undo. */
+export function createLambdaClient(region: string): LambdaClient {
+  return new LambdaClient(clientConfig(region))
+}

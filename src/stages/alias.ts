@@ -125,6 +125,7 @@ export async function canaryStage(
         deps.timing
       )
       target.traffic = 'canary'
+      ctx.changed()
       target.log(
         `Alias ${alias}: ${canary.percent}% of traffic to version ${target.version ?? '?'}, the rest to ${current.version}, for ${formatDuration(canary.intervalMs)}.`
       )
@@ -200,6 +201,7 @@ export async function moveAliasStage(
         ctx.deps.timing
       )
       target.traffic = 'moved'
+      ctx.changed()
       target.aliasArn = target.alias.aliasArn
       target.log(
         `Alias ${alias} now points to version ${target.version ?? '?'}${leaving === undefined ? ' (created)' : ` (was ${leaving})`}.`

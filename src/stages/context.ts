@@ -7,6 +7,7 @@ import type { FunctionState } from '../aws/lambda.js'
 import type { Report } from '../report/summary.js'
 import type { Image, TargetState } from '../targets.js'
 import type { CallBudget } from '../util/budget.js'
+import type { OnCancel } from '../util/cancel.js'
 import type { ReadOnce } from '../util/read-once.js'
 import { formatDuration, type Timing } from '../util/time.js'
 
@@ -17,6 +18,8 @@ export interface Dependencies {
   fetch: Fetch
   env: NodeJS.ProcessEnv
   readInput: (name: string) => string
+  /** The runner's cancel signals (SIGINT, SIGTERM). */
+  onCancel: OnCancel
 }
 
 /** Runs each phase in its own log group, timed, recorded in the report. */
@@ -43,7 +46,10 @@ export type PhaseRunner = ReturnType<typeof phaseRunner>
 
 /** What every stage of one run works with. */
 export interface RunContext {
+  /** The stages' dependencies: their waits end early on a cancel. */
   deps: Dependencies
+  /** The dependencies the undo runs with: never cancelled. */
+  undoDeps: Dependencies
   inputs: Inputs
   /** Run-level facts for the summary (image, builder, phases, preflight). */
   report: Report
@@ -56,6 +62,11 @@ export interface RunContext {
   startedAt: number
   /** Answers shared within the run (how the functions are reached). */
   once: ReadOnce
+  /**
+   * Stages call it as soon as AWS accepted a change, so that a run killed
+   * right after still leaves the post step what to put back.
+   */
+  changed: () => void
 }
 
 /** What the look-up found besides the functions. */

@@ -99,6 +99,7 @@ async function deployTarget(
         // then times out: the undo puts it back.
         onAccepted: () => {
           target.code = 'updated'
+          ctx.changed()
         }
       },
       ctx.deps.timing

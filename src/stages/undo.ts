@@ -81,10 +81,19 @@ async function restoreAlias(
  * just read, so a concurrent change makes Lambda refuse instead of being
  * overwritten.
  */
+/** How long the undo may wait: shorter for a cancelled run. */
+export interface UndoLimits {
+  /** For an update in progress to settle before restoring. */
+  settleMs: number
+  /** For the restore to be applied. */
+  waitTimeoutMs: number
+}
+
 async function restoreLatest(
   ctx: RunContext,
   target: TargetState,
-  digest: string
+  digest: string,
+  limits: UndoLimits
 ): Promise<string> {
   const previous = target.replaced?.imageUri
   const previousDigest = target.replaced?.imageDigest
@@ -96,11 +105,11 @@ async function restoreLatest(
   const settled = await waitForUpdate(
     ctx.clients.lambda,
     target.arn,
-    { timeoutMs: UNDO_SETTLE_MS, log: target.log, budget: ctx.budget },
+    { timeoutMs: limits.settleMs, log: target.log, budget: ctx.budget },
     ctx.deps.timing
   ).catch((error: unknown) => {
     throw new DeployError(
-      `Lambda was still applying the update after ${formatDuration(UNDO_SETTLE_MS)} more, so it could not be put back: the untested image ${digest} may go live (${errorMessage(error)}).`
+      `Lambda was still applying the update after ${formatDuration(limits.settleMs)} more, so it could not be put back: the untested image ${digest} may go live (${errorMessage(error)}).`
     )
   })
   const now = settled.observed
@@ -121,7 +130,7 @@ async function restoreLatest(
     previous,
     previousDigest,
     {
-      waitTimeoutMs: ctx.inputs.waitTimeoutMs,
+      waitTimeoutMs: limits.waitTimeoutMs,
       log: target.log,
       budget: ctx.budget,
       revisionId: now.revisionId
@@ -136,7 +145,8 @@ async function restoreLatest(
 async function restore(
   ctx: RunContext,
   target: TargetState,
-  digest: string
+  digest: string,
+  limits: UndoLimits
 ): Promise<string> {
   const done: string[] = []
   const alias = ctx.inputs.alias
@@ -150,7 +160,7 @@ async function restore(
   if (changedLatest(target))
     done.push(
       (alias !== undefined ? '$LATEST ' : '') +
-        (await restoreLatest(ctx, target, digest))
+        (await restoreLatest(ctx, target, digest, limits))
     )
   return done.join('; ')
 }
@@ -162,7 +172,8 @@ async function restore(
 export async function undoStage(
   ctx: RunContext,
   run: RunState,
-  cause: unknown
+  cause: unknown,
+  limits: UndoLimits
 ): Promise<never> {
   const { inputs, report } = ctx
   const release: Release = { alias: inputs.alias }
@@ -189,7 +200,7 @@ export async function undoStage(
   await ctx
     .phase('Roll back', async () => {
       const results = await settleEach(changed, MAX_PARALLEL, target =>
-        restore(ctx, target, digest)
+        restore(ctx, target, digest, limits)
       )
       results.forEach((result, i) => {
         const target = changed[i] as TargetState

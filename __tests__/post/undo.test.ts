@@ -1,0 +1,161 @@
+import { beforeEach, describe, expect, it } from '@jest/globals'
+import {
+  GetAliasCommand,
+  GetFunctionCommand,
+  LambdaClient,
+  UpdateAliasCommand,
+  UpdateFunctionCodeCommand
+} from '@aws-sdk/client-lambda'
+import { mockClient } from 'aws-sdk-client-mock'
+import { fakeTiming } from '../../__fixtures__/timing.js'
+import { finishUndo } from '../../src/post/undo.js'
+import type { UndoRecord } from '../../src/post/saved-state.js'
+
+const ARN = 'arn:aws:lambda:us-east-1:123456789012:function:api'
+const REPO = '123456789012.dkr.ecr.us-east-1.amazonaws.com/api'
+const digest = (c: string): string => `sha256:${c.repeat(64)}`
+const OURS = digest('b')
+const GOOD = digest('a')
+const THEIRS = digest('c')
+
+const latest: UndoRecord = {
+  kind: 'latest',
+  region: 'us-east-1',
+  functionArn: ARN,
+  ourDigest: OURS,
+  restoreImageUri: `${REPO}@${GOOD}`,
+  restoreDigest: GOOD
+}
+const alias: UndoRecord = {
+  kind: 'alias',
+  region: 'us-east-1',
+  functionArn: ARN,
+  alias: 'live',
+  ourVersion: '7',
+  previousVersion: '6'
+}
+
+const lambda = mockClient(LambdaClient)
+
+function runs(d: string, status = 'Successful') {
+  return {
+    Configuration: {
+      FunctionName: 'api',
+      FunctionArn: ARN,
+      PackageType: 'Image' as const,
+      State: 'Active' as const,
+      LastUpdateStatus: status as 'Successful',
+      CodeSha256: d.slice(7),
+      RevisionId: `rev-${d.slice(7, 10)}-${status}`
+    },
+    Code: { ImageUri: `${REPO}@${d}`, ResolvedImageUri: `${REPO}@${d}` }
+  }
+}
+
+const finish = (records: UndoRecord[]) =>
+  finishUndo(
+    records,
+    () => undefined,
+    () => lambda as unknown as LambdaClient,
+    fakeTiming().timing
+  )
+
+beforeEach(() => {
+  lambda.reset()
+})
+
+describe('finishUndo ($LATEST)', () => {
+  it('already back on the known good image: verified, nothing changed', async () => {
+    lambda.on(GetFunctionCommand).resolves(runs(GOOD))
+    const { lines, ok } = await finish([latest])
+    expect(ok).toBe(true)
+    expect(lines).toEqual([`${ARN} runs ${REPO}@${GOOD} (verified).`])
+    expect(lambda.commandCalls(UpdateFunctionCodeCommand)).toHaveLength(0)
+  })
+
+  it('still ours: restored with the revision it read', async () => {
+    lambda
+      .on(GetFunctionCommand)
+      .resolvesOnce(runs(OURS, 'InProgress'))
+      .resolvesOnce(runs(OURS))
+      .resolves(runs(GOOD))
+    lambda.on(UpdateFunctionCodeCommand).resolves({})
+    const { lines, ok } = await finish([latest])
+    expect(ok).toBe(true)
+    expect(lines).toEqual([`${ARN} runs ${REPO}@${GOOD} again.`])
+    expect(
+      lambda.commandCalls(UpdateFunctionCodeCommand)[0]?.args[0].input
+    ).toEqual({
+      FunctionName: ARN,
+      ImageUri: `${REPO}@${GOOD}`,
+      RevisionId: runs(OURS).Configuration.RevisionId
+    })
+  })
+
+  it("someone else's image: left as it is", async () => {
+    lambda.on(GetFunctionCommand).resolves(runs(THEIRS))
+    const { lines, ok } = await finish([latest])
+    expect(ok).toBe(true)
+    expect(lines[0]).toContain('deployed by someone else; it is left as it is')
+    expect(lambda.commandCalls(UpdateFunctionCodeCommand)).toHaveLength(0)
+  })
+
+  it('a refused restore is reported with the command that does it by hand', async () => {
+    lambda.on(GetFunctionCommand).resolves(runs(OURS))
+    lambda
+      .on(UpdateFunctionCodeCommand)
+      .rejects(
+        Object.assign(new Error('denied'), { name: 'AccessDeniedException' })
+      )
+    const { lines, ok } = await finish([latest])
+    expect(ok).toBe(false)
+    expect(lines[0]).toContain(
+      `aws lambda update-function-code --function-name ${ARN} --image-uri ${REPO}@${GOOD}`
+    )
+  })
+})
+
+describe('finishUndo (alias)', () => {
+  const aliasAnswer = (
+    version: string,
+    weights: Record<string, number> = {}
+  ) => ({
+    AliasArn: `${ARN}:live`,
+    Name: 'live',
+    FunctionVersion: version,
+    RevisionId: `alias-${version}`,
+    ...(Object.keys(weights).length > 0 && {
+      RoutingConfig: { AdditionalVersionWeights: weights }
+    })
+  })
+
+  it('a canary split of ours: all traffic back on the previous version, weights cleared', async () => {
+    lambda.on(GetAliasCommand).resolves(aliasAnswer('6', { '7': 0.1 }))
+    lambda.on(UpdateAliasCommand).resolves(aliasAnswer('6'))
+    const { lines, ok } = await finish([alias])
+    expect(ok).toBe(true)
+    expect(lines[0]).toContain('points to version 6 again')
+    expect(
+      lambda.commandCalls(UpdateAliasCommand)[0]?.args[0].input
+    ).toMatchObject({
+      FunctionVersion: '6',
+      RoutingConfig: { AdditionalVersionWeights: {} },
+      RevisionId: 'alias-6'
+    })
+  })
+
+  it('moved by someone else: left as it is', async () => {
+    lambda.on(GetAliasCommand).resolves(aliasAnswer('9'))
+    const { lines } = await finish([alias])
+    expect(lines[0]).toContain('was moved by someone else (version 9)')
+    expect(lambda.commandCalls(UpdateAliasCommand)).toHaveLength(0)
+  })
+
+  it('aliases are put back before $LATEST', async () => {
+    lambda.on(GetAliasCommand).resolves(aliasAnswer('6'))
+    lambda.on(GetFunctionCommand).resolves(runs(GOOD))
+    const { lines } = await finish([latest, alias])
+    expect(lines[0]).toContain('alias live')
+    expect(lines[1]).toContain('(verified)')
+  })
+})

@@ -1,0 +1,101 @@
+/**
+ * The post step's half of the undo: a run that was cancelled or killed
+ * before its own undo ended leaves what it changed in the saved state; the
+ * post step (which the runner runs even after a cancel) puts it back —
+ * guarded like the main step's undo: only what is still this run's change.
+ */
+import { createLambdaClient } from '../aws/clients.js'
+import { deployImage, waitForUpdate } from '../aws/lambda.js'
+import { getAlias, pointAlias } from '../aws/versions.js'
+import { errorMessage } from '../util/errors.js'
+import { realTiming, type Timing } from '../util/time.js'
+import type { UndoRecord } from './saved-state.js'
+import type { LambdaClient } from '@aws-sdk/client-lambda'
+
+/** The post step has more time than a cancelled main step: up to 5 minutes a wait. */
+const POST_WAIT_MS = 5 * 60_000
+
+async function finishOne(
+  lambda: LambdaClient,
+  record: UndoRecord,
+  log: (message: string) => void,
+  timing: Timing
+): Promise<string> {
+  if (record.kind === 'alias') {
+    const now = await getAlias(lambda, record.functionArn, record.alias)
+    if (now === undefined)
+      return `alias ${record.alias} of ${record.functionArn} no longer exists; nothing was changed.`
+    const weights = Object.keys(now.weights)
+    if (now.version === record.previousVersion && weights.length === 0)
+      return `alias ${record.alias} of ${record.functionArn} points to version ${record.previousVersion} (verified).`
+    if (
+      now.version !== record.ourVersion &&
+      !weights.includes(record.ourVersion)
+    )
+      return `alias ${record.alias} of ${record.functionArn} was moved by someone else (version ${now.version}); it is left as it is.`
+    await pointAlias(
+      lambda,
+      record.functionArn,
+      record.alias,
+      { version: record.previousVersion, description: now.description ?? '' },
+      now,
+      { log },
+      timing
+    )
+    return `alias ${record.alias} of ${record.functionArn} points to version ${record.previousVersion} again.`
+  }
+  const settled = await waitForUpdate(
+    lambda,
+    record.functionArn,
+    { timeoutMs: POST_WAIT_MS, log },
+    timing
+  )
+  const now = settled.observed
+  if (now.imageDigest === record.restoreDigest)
+    return `${record.functionArn} runs ${record.restoreImageUri} (verified).`
+  if (now.imageDigest !== record.ourDigest)
+    return `${record.functionArn} runs ${now.imageUri ?? 'another image'}, deployed by someone else; it is left as it is.`
+  await deployImage(
+    lambda,
+    record.functionArn,
+    record.restoreImageUri,
+    record.restoreDigest,
+    { waitTimeoutMs: POST_WAIT_MS, log, revisionId: now.revisionId },
+    timing
+  )
+  return `${record.functionArn} runs ${record.restoreImageUri} again.`
+}
+
+/**
+ * Put back every record; returns one line per record, and whether all of
+ * them ended on the known good release (or were left to someone else's).
+ */
+export async function finishUndo(
+  records: readonly UndoRecord[],
+  log: (message: string) => void,
+  makeLambda: (region: string) => LambdaClient = createLambdaClient,
+  timing: Timing = realTiming
+): Promise<{ lines: string[]; ok: boolean }> {
+  const lines: string[] = []
+  let ok = true
+  // Aliases first: they are what serves traffic in alias deploys.
+  const ordered = [...records].sort(
+    (a, b) => Number(a.kind === 'latest') - Number(b.kind === 'latest')
+  )
+  for (const record of ordered) {
+    try {
+      lines.push(
+        await finishOne(makeLambda(record.region), record, log, timing)
+      )
+    } catch (error) {
+      ok = false
+      lines.push(
+        `Could not put back ${record.functionArn}: ${errorMessage(error)}` +
+          (record.kind === 'latest'
+            ? ` Restore it by hand: aws lambda update-function-code --function-name ${record.functionArn} --image-uri ${record.restoreImageUri}`
+            : ` Restore it by hand: aws lambda update-alias --function-name ${record.functionArn} --name ${record.alias} --function-version ${record.previousVersion} --routing-config 'AdditionalVersionWeights={}'`)
+      )
+    }
+  }
+  return { lines, ok }
+}
