@@ -959,7 +959,7 @@ describe('several functions from one image', () => {
       expect(fn.imageUri).toBe(PREVIOUS_URI)
   })
 
-  it('requests a given smoke-url once, not once per function', async () => {
+  it('requests a given smoke-url once (the first function), and invokes the others directly', async () => {
     const w = world({
       'function-name': THREE,
       'smoke-url': 'https://api.example.com'
@@ -974,7 +974,15 @@ describe('several functions from one image', () => {
     expect(steps(w).filter(s => s.startsWith('fetch'))).toEqual([
       'fetch https://api.example.com/health'
     ])
-    expect(w.calls('lambda:GetFunctionUrlConfig')).toEqual([])
+    // Every function is checked: the other two by a synthetic request.
+    expect(
+      w
+        .calls<InvokeCommandInput>('lambda:Invoke')
+        .map(i => [i.FunctionName, i.Qualifier])
+    ).toEqual([
+      [functionArn('my-api-orders'), '$LATEST'],
+      [functionArn('my-api-billing'), '$LATEST']
+    ])
     expect(functionsOutput().map(f => f.outcome)).toEqual([
       'deployed',
       'deployed',
@@ -1274,7 +1282,7 @@ describe('the deploy phase, in more situations', () => {
     ])
   })
 
-  it('skips the smoke test, with a warning naming it, for a function with no URL', async () => {
+  it('invokes a function that has no URL directly instead of skipping its smoke test', async () => {
     const w = world({ 'function-name': 'my-api\nmy-api-orders' })
     const orders = w.functions.get('my-api-orders')
     if (orders !== undefined) orders.url = undefined
@@ -1282,17 +1290,16 @@ describe('the deploy phase, in more situations', () => {
     await run(w.deps)
 
     expect(core.failures()).toEqual([])
-    expect(core.warnings()).toContainEqual(
-      expect.stringMatching(
-        /^Smoke test skipped for my-api-orders: no smoke-url/
-      )
-    )
     expect(steps(w).filter(s => s.startsWith('fetch'))).toEqual([
       `fetch ${SMOKE_URL}`
     ])
-    expect(summary()).toContain(
-      'skipped: no smoke-url, Function URL or HTTP API found'
-    )
+    expect(
+      w
+        .calls<InvokeCommandInput>('lambda:Invoke')
+        .map(i => [i.FunctionName, i.Qualifier])
+    ).toEqual([[functionArn('my-api-orders'), '$LATEST']])
+    expect(summary()).not.toContain('skipped')
+    expect(summary()).toContain('(direct Invoke)')
   })
 })
 

@@ -206,6 +206,25 @@ describe('an update Lambda could not apply', () => {
   })
 })
 
+describe('what the post step is left to put back', () => {
+  it('nothing after a verified release (it was recorded while the deploy ran)', async () => {
+    const w = world()
+    const saved: string[] = []
+    w.before['lambda:GetFunction'] = () => {
+      saved.push(core.savedState().undo ?? '')
+    }
+
+    await run(w.deps)
+
+    expect(core.failures()).toEqual([])
+    // While the update was applied, a killed run would have left it ...
+    expect(saved.some(s => s.includes('"kind":"latest"'))).toBe(true)
+    // ... but a run that ends on a verified release leaves nothing.
+    expect(core.savedState().undo).toBe('[]')
+    expect(w.fn.imageUri).toBe(NEW_URI)
+  })
+})
+
 describe('the job is cancelled', () => {
   it('during the smoke test: no new work, the previous image is put back, nothing is left for the post step', async () => {
     const w = world()

@@ -673,7 +673,7 @@ describe('the smoke test', () => {
     )
   })
 
-  it('is skipped with a warning when no URL can be found', async () => {
+  it('is not skipped when no URL can be found: the function is invoked with a synthetic request', async () => {
     const w = world()
     w.fn.url = undefined
 
@@ -681,12 +681,26 @@ describe('the smoke test', () => {
 
     expect(core.failures()).toEqual([])
     expect(w.details('apigateway:GetApis')).toHaveLength(1)
-    expect(core.warnings().join('\n')).toMatch(/Smoke test skipped/)
+    expect(core.warnings().join('\n')).not.toMatch(/Smoke test skipped/)
     expect(w.details('fetch').filter(url => !url.includes('/v2/'))).toEqual([])
+    expect(w.calls('lambda:Invoke')).toEqual([
+      expect.objectContaining({ Qualifier: '$LATEST' })
+    ])
     expect(core.outputs()).toMatchObject({
-      'smoke-status': 'skipped',
-      'smoke-url': ''
+      'smoke-status': '200',
+      'smoke-url': expect.stringContaining('(direct Invoke)') as string
     })
+  })
+
+  it('a failing direct Invoke fails the run and rolls back', async () => {
+    const w = world()
+    w.fn.url = undefined
+    w.answers.set(w.build.image.digest, [{ status: 500, body: 'boom' }])
+
+    await run(w.deps)
+
+    expect(core.failures()[0]).toMatch(/^Smoke test \(direct Invoke\) failed/)
+    expect(w.fn.digest).toBe(PREVIOUS_DIGEST)
   })
 })
 

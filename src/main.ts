@@ -123,9 +123,11 @@ export async function run(
   } finally {
     stopListening()
     if (inputs !== undefined) {
-      // Whatever is still this run's change and not put back is left to the
-      // post step (a cancelled run's undo may not have had the time).
-      saveUndo(inputs, state)
+      // A verified release has nothing to put back. After a failure, what is
+      // still this run's change and not put back is left to the post step
+      // (a cancelled run's undo may not have had the time).
+      if (report.error === undefined) core.saveState(STATE.undo, '[]')
+      else saveUndo(inputs, state)
       reportTargets(
         report,
         state.targets,

@@ -3,77 +3,19 @@
  * any traffic reaches it), canary (a share of the traffic while it is
  * checked), move-alias (all of it, recording the version it leaves).
  */
-import { withDiscoveryClients } from '../aws/clients.js'
 import {
   aliasDescription,
   pointAlias,
   type AliasState
 } from '../aws/versions.js'
-import { invokeCheck, type InvokeCheckResult } from '../checks/invoke.js'
-import { EVENT_SOURCE_FOR_INPUT } from '../checks/preflight/eventsource.js'
-import type { EventSourceInput } from '../inputs/types.js'
-import type { CheckSummary } from '../report/summary.js'
-import { needsMove, type TargetState } from '../targets.js'
+import { needsMove } from '../targets.js'
 import { DeployError } from '../util/errors.js'
 import { again, poll } from '../util/poll.js'
 import { formatDuration } from '../util/time.js'
 import type { RunContext, RunState } from './context.js'
 import { forEachTarget } from './each.js'
 import { confirmStillOurs } from './still-ours.js'
-
-/** How requests reach the app, for the synthetic event. */
-async function eventSourceOf(
-  ctx: RunContext,
-  target: TargetState
-): Promise<EventSourceInput> {
-  if (ctx.inputs.eventSource !== undefined) return ctx.inputs.eventSource
-  const { discoverReach } = await import('../checks/reach.js')
-  const discovery = await discoverReach(
-    await withDiscoveryClients(ctx.clients),
-    target.arn,
-    ctx.once
-  )
-  const found = discovery.reaches[0]?.eventSource
-  const input = (
-    Object.entries(EVENT_SOURCE_FOR_INPUT) as [EventSourceInput, string][]
-  ).find(([, source]) => source === found)?.[0]
-  return input ?? 'http-api'
-}
-
-function checkSummary(result: InvokeCheckResult): CheckSummary {
-  return {
-    state: result.pass ? 'passed' : 'failed',
-    status: result.status,
-    attempts: result.attempts,
-    reason: result.reason
-  }
-}
-
-/** Invoke the target's new version with a synthetic request. */
-async function checkVersion(
-  ctx: RunContext,
-  target: TargetState,
-  timeoutMs: number
-): Promise<InvokeCheckResult> {
-  const { inputs, deps } = ctx
-  const source = await eventSourceOf(ctx, target)
-  return invokeCheck(
-    ctx.clients.lambda,
-    {
-      functionName: target.arn,
-      qualifier: target.version ?? '$LATEST',
-      source,
-      path: inputs.smokePath,
-      expected: {
-        status: inputs.smokeExpectStatus,
-        body: inputs.smokeExpectBody
-      },
-      timeoutMs,
-      log: target.log
-    },
-    deps.timing
-  )
-}
+import { checkSummary, checkVersion } from './synthetic-request.js'
 
 /** Stage pre-traffic: invoke each new version before any traffic reaches it. */
 export async function preTrafficStage(

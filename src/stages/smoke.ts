@@ -1,12 +1,16 @@
 /**
  * Stage smoke: an HTTP request to every function's endpoint (smoke-url, or
- * its Function URL / HTTP API), retried through cold starts.
+ * its Function URL / HTTP API), retried through cold starts; a function no
+ * HTTP endpoint reaches is invoked directly with a synthetic request. Every
+ * check is void if someone else's release answered it.
  */
 import * as core from '@actions/core'
 import { discoverSmokeUrl, joinUrl, smokeTest } from '../checks/smoke.js'
 import { DeployError } from '../util/errors.js'
 import type { RunContext, RunState } from './context.js'
+import type { TargetState } from '../targets.js'
 import { forEachTarget } from './each.js'
+import { checkVersion } from './synthetic-request.js'
 import { confirmStillOurs } from './still-ours.js'
 
 export async function smokeStage(
@@ -14,7 +18,6 @@ export async function smokeStage(
   run: RunState
 ): Promise<void> {
   const { deps, inputs } = ctx
-  const { lambda, apigateway } = ctx.clients
   const targets = run.targets
   await ctx.phase('Smoke test', async () => {
     if (!inputs.smokeTest) {
@@ -35,34 +38,19 @@ export async function smokeStage(
       )
       given = undefined
     }
-    // One smoke-url is one endpoint: test it once, for the first function.
-    const tested = given !== undefined ? targets.slice(0, 1) : targets
-    await forEachTarget(tested, async target => {
-      const log = target.log
-      let base = given
+    // smoke-url is one endpoint, the first function's; every other function
+    // (and any function no HTTP endpoint reaches) is checked by a direct
+    // Invoke with a synthetic request: never silently unchecked.
+    await forEachTarget(targets, async (target: TargetState) => {
+      const base =
+        given !== undefined
+          ? target === targets[0]
+            ? given
+            : undefined
+          : await discoverUrl(ctx, target)
       if (base === undefined) {
-        const found = await discoverSmokeUrl(
-          lambda,
-          apigateway,
-          target.arn,
-          message => core.warning(message),
-          inputs.alias,
-          ctx.once
-        )
-        if (found === undefined) {
-          target.checks.smoke = {
-            state: 'skipped',
-            reason: 'no smoke-url, Function URL or HTTP API found'
-          }
-          core.warning(
-            `Smoke test skipped${targets.length > 1 ? ` for ${target.name}` : ''}: no smoke-url was given and the function has no Function URL or HTTP API integration that accepts unsigned requests. Set smoke-url to test the deployed app.`
-          )
-          return
-        }
-        log(
-          `Smoke-testing the ${found.source === 'function-url' ? 'Function URL' : 'HTTP API'} ${found.url}`
-        )
-        base = found.url
+        await invokeInstead(ctx, run, target)
+        return
       }
       const url = joinUrl(base, inputs.smokePath)
       const result = await smokeTest(
@@ -73,7 +61,7 @@ export async function smokeStage(
             body: inputs.smokeExpectBody
           },
           timeoutMs: inputs.smokeTimeoutMs,
-          log,
+          log: target.log,
           fetch: deps.fetch
         },
         deps.timing
@@ -85,21 +73,83 @@ export async function smokeStage(
         attempts: result.attempts.length,
         reason: result.reason
       }
-      // Pass or fail, the answer counts only if it came from this release.
-      await confirmStillOurs(ctx, target, 'smoke test', {
-        digest: run.image?.digest
-      }).catch((error: unknown) => {
-        target.checks.smoke = {
-          state: 'failed',
-          url,
-          status: result.status,
-          attempts: result.attempts.length,
-          reason: `void: ${target.supersededBy ?? 'someone else changed the function'}`
-        }
-        throw error
-      })
+      await confirmOrVoid(ctx, run, target)
       if (!result.pass)
         throw new DeployError(`Smoke test failed: ${result.reason}`)
     })
+  })
+}
+
+/** The function's own HTTP endpoint (Function URL or HTTP API), if any. */
+async function discoverUrl(
+  ctx: RunContext,
+  target: TargetState
+): Promise<string | undefined> {
+  const found = await discoverSmokeUrl(
+    ctx.clients.lambda,
+    ctx.clients.apigateway,
+    target.arn,
+    message => core.warning(message),
+    ctx.inputs.alias,
+    ctx.once
+  )
+  if (found === undefined) return undefined
+  target.log(
+    `Smoke-testing the ${found.source === 'function-url' ? 'Function URL' : 'HTTP API'} ${found.url}`
+  )
+  return found.url
+}
+
+/**
+ * No HTTP endpoint to request: invoke what serves (the alias's new version,
+ * or $LATEST) with a synthetic request for the app's event source instead.
+ */
+async function invokeInstead(
+  ctx: RunContext,
+  run: RunState,
+  target: TargetState
+): Promise<void> {
+  const qualifier =
+    ctx.inputs.alias !== undefined
+      ? (target.version ?? ctx.inputs.alias)
+      : '$LATEST'
+  target.log(
+    `No HTTP endpoint to smoke-test: invoking ${target.arn}:${qualifier} with a synthetic ${ctx.inputs.smokePath} request instead.`
+  )
+  const result = await checkVersion(
+    ctx,
+    target,
+    ctx.inputs.smokeTimeoutMs,
+    qualifier
+  )
+  target.checks.smoke = {
+    state: result.pass ? 'passed' : 'failed',
+    url: `${target.arn}:${qualifier} (direct Invoke)`,
+    status: result.status,
+    attempts: result.attempts,
+    reason: result.reason
+  }
+  await confirmOrVoid(ctx, run, target)
+  if (!result.pass)
+    throw new DeployError(`Smoke test (direct Invoke) failed: ${result.reason}`)
+}
+
+/** Pass or fail, a check counts only if it reached this run's release. */
+async function confirmOrVoid(
+  ctx: RunContext,
+  run: RunState,
+  target: TargetState
+): Promise<void> {
+  await confirmStillOurs(ctx, target, 'smoke test', {
+    digest: run.image?.digest
+  }).catch((error: unknown) => {
+    const smoke = target.checks.smoke
+    if (smoke !== undefined && smoke.state !== 'skipped')
+      target.checks.smoke = {
+        ...smoke,
+        state: 'failed',
+        reason: `void: ${target.supersededBy ?? 'someone else changed the function'}`
+      }
+    throw error
   })
 }

@@ -785,7 +785,21 @@ export interface RunActionOptions {
   post?: boolean
   /** Kill the step after this long (default 10 minutes). */
   timeoutMs?: number
+  /**
+   * While the main step runs: when its output first matches `when`, do
+   * something (someone else deploys), or cancel the job as the runner does —
+   * SIGINT, SIGTERM 7.5 s later, SIGKILL 2.5 s after that — and then run the
+   * post step as the runner still does.
+   */
+  during?: {
+    when: RegExp
+    cancel?: boolean
+    run?: () => Promise<void>
+  }
 }
+
+/** The runner's cancel: SIGINT, then SIGTERM after 7.5 s, then SIGKILL after 2.5 s more. */
+export const RUNNER_CANCEL_MS = { term: 7500, kill: 2500 }
 
 export interface StepResult {
   exitCode: number
@@ -920,7 +934,8 @@ async function runStep(
   dir: string,
   stepName: string,
   cwd: string,
-  timeoutMs: number
+  timeoutMs: number,
+  during?: RunActionOptions['during']
 ): Promise<StepResult> {
   const files = {
     GITHUB_OUTPUT: path.join(dir, `${stepName}-output`),
@@ -943,7 +958,27 @@ async function runStep(
     })
     let so = ''
     let se = ''
-    child.stdout.on('data', (d: Buffer) => (so += d.toString()))
+    let triggered = false
+    const timers: NodeJS.Timeout[] = []
+    child.stdout.on('data', (d: Buffer) => {
+      so += d.toString()
+      if (during === undefined || triggered || !during.when.test(so)) return
+      triggered = true
+      if (during.run !== undefined)
+        during.run().catch((error: unknown) => {
+          se += `\n[runAction] during-step action failed: ${String(error)}\n`
+        })
+      if (during.cancel === true) {
+        child.kill('SIGINT')
+        timers.push(
+          setTimeout(() => child.kill('SIGTERM'), RUNNER_CANCEL_MS.term),
+          setTimeout(
+            () => child.kill('SIGKILL'),
+            RUNNER_CANCEL_MS.term + RUNNER_CANCEL_MS.kill
+          )
+        )
+      }
+    })
     child.stderr.on('data', (d: Buffer) => (se += d.toString()))
     const timer = setTimeout(() => {
       se += `\n[runAction] ${stepName} step killed after ${timeoutMs} ms\n`
@@ -955,6 +990,7 @@ async function runStep(
     })
     child.on('close', (c, signal) => {
       clearTimeout(timer)
+      for (const t of timers) clearTimeout(t)
       resolve({ code: c ?? (signal ? 128 : 1), stdout: so, stderr: se })
     })
   })
@@ -1029,7 +1065,15 @@ export async function runAction(opts: RunActionOptions): Promise<ActionResult> {
   Object.assign(base, opts.env ?? {})
 
   const timeoutMs = opts.timeoutMs ?? 10 * 60 * 1000
-  const main = await runStep(entry, base, dir, 'main', workspace, timeoutMs)
+  const main = await runStep(
+    entry,
+    base,
+    dir,
+    'main',
+    workspace,
+    timeoutMs,
+    opts.during
+  )
   let post: StepResult | undefined
   if (opts.post !== false) {
     const postEnv: NodeJS.ProcessEnv = { ...base }
