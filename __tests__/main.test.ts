@@ -688,7 +688,7 @@ describe('the smoke test', () => {
     ])
     expect(core.outputs()).toMatchObject({
       'smoke-status': '200',
-      'smoke-url': expect.stringContaining('(direct Invoke)') as string
+      'smoke-url': expect.stringContaining('(direct Invoke)')
     })
   })
 

@@ -154,3 +154,47 @@ describe('someone else deploys while the smoke test runs', () => {
     expect(result.summary).toMatch(/someone else deployed meanwhile/)
   })
 })
+
+describe('the function has no HTTP endpoint', () => {
+  it('is checked by a direct Invoke with a synthetic request, never silently unchecked', async () => {
+    await createImageFunction({
+      functionName: 'worker',
+      repositoryName: 'worker',
+      architecture: 'x86_64',
+      body: 'release 1\n'
+    })
+
+    const good = await runAction({
+      inputs: {
+        'function-name': 'worker',
+        repository: 'worker',
+        context: appContext({ body: 'release 2\n' }),
+        'smoke-expect-body': 'release 2'
+      }
+    })
+
+    expect(errors(good)).toBe('')
+    expect(good.exitCode).toBe(0)
+    expect(good.stdout).toMatch(
+      /No HTTP endpoint to smoke-test: invoking .*worker:\$LATEST/
+    )
+    expect(good.outputs['smoke-status']).toBe('200')
+    expect(good.outputs['smoke-url']).toContain('(direct Invoke)')
+
+    const bad = await runAction({
+      inputs: {
+        'function-name': 'worker',
+        repository: 'worker',
+        context: appContext({ status: 500, body: 'boom\n' }),
+        'smoke-timeout': '5s'
+      }
+    })
+
+    expect(bad.exitCode).toBe(1)
+    expect(errors(bad)).toMatch(/Smoke test \(direct Invoke\) failed/)
+    // The release that failed its Invoke does not stay: release 2 serves.
+    expect(await deployedDigest('worker')).toBe(
+      (good.outputs['image-digest'] ?? '').trim()
+    )
+  })
+})
