@@ -242,6 +242,18 @@ export async function controlBeginUpdate(
   )
 }
 
+/** The next `count` GetFunction calls of the function answer only after `ms` (a stalled call). */
+export async function controlStall(
+  functionName: string,
+  stall: { count: number; ms: number }
+): Promise<void> {
+  await control(
+    'POST',
+    `/functions/${encodeURIComponent(functionName)}/stall`,
+    stall
+  )
+}
+
 /** Default update duration for one function (null: back to LOCAL_AWS_UPDATE_MS). */
 export async function controlUpdateDuration(
   functionName: string,

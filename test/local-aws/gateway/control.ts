@@ -8,6 +8,8 @@
  *   POST /_local/functions/<name>/begin-update {"durationMs":n} InProgress now, as if someone else
  *                                              had started an update (ends Successful)
  *   POST /_local/functions/<name>/settings     {"updateDurationMs":n|null} default duration for <name>
+ *   POST /_local/functions/<name>/stall        {"count":n,"ms":n}: the next n GetFunction calls of
+ *                                              <name> answer only after ms (a stalled connection)
  *   GET  /_local/functions/<name>/updates      -> [{"imageUri","startedAt","finishedAt","status",
  *                                                 "source","reason"?,"reasonCode"?}] (epoch ms;
  *                                                 finishedAt null while InProgress)
@@ -122,6 +124,13 @@ const functionRoutes = new Map<string, FunctionRoute>([
   ['POST next-update', nextUpdate],
   ['POST begin-update', beginUpdate],
   ['POST settings', settings],
+  [
+    'POST stall',
+    (res, s, input) => {
+      s.stall = { count: num(input.count) ?? 1, ms: num(input.ms) ?? 60_000 }
+      sendJson(res, 200, { ok: true, stall: s.stall })
+    }
+  ],
   ['GET updates', (res, s) => sendJson(res, 200, s.updates)],
   ['GET reads', (res, s) => sendJson(res, 200, s.reads)],
   [

@@ -28,6 +28,7 @@ import {
 import { readFunctions } from './lambda-reads.js'
 import { handleUrlConfig, listFunctionUrlConfigs } from './lambda-urls.js'
 import { publishVersion } from './lambda-versions.js'
+import { fns } from './lambda-state.js'
 import { forwardToMoto } from './moto.js'
 
 export async function handleLambdaApi(
@@ -67,12 +68,23 @@ export async function handleLambdaApi(
       if (method === 'POST' && sub === 'invocations')
         return handleInvoke(req, res, body, fn.name, qualifier, region)
     }
-    if (method === 'GET' && segs[1] === 'functions')
+    if (method === 'GET' && segs[1] === 'functions') {
+      await stalled(fn?.name)
       return await readFunctions(c)
+    }
     relay(res, await forwardToMoto(req, body))
   } catch (e) {
     if (e instanceof ApiError)
       return lambdaError(res, e.status, e.type, e.message)
     throw e
   }
+}
+
+/** A stalled call (control `stall`): hold the answer back, as a hung connection would. */
+async function stalled(name: string | undefined): Promise<void> {
+  if (name === undefined) return
+  const s = fns.get(name)
+  if (s?.stall === undefined || s.stall.count <= 0) return
+  s.stall.count--
+  await new Promise(resolve => setTimeout(resolve, s.stall?.ms ?? 0))
 }

@@ -56,6 +56,8 @@ export interface FnState {
   aliasRevisions: Map<string, string>
   /** Qualifier of the function's URL config (moto ignores CreateFunctionUrlConfig's Qualifier). */
   urlQualifier?: string | undefined
+  /** A stalled call (control `stall`): the next `count` GetFunction answers wait `ms` first. */
+  stall?: { count: number; ms: number } | undefined
 }
 
 export interface VersionRecord {
