@@ -97,3 +97,22 @@ export function writesBuildxMetadata(
     return { exitCode: 0 }
   }
 }
+
+/**
+ * A plain `docker build` that succeeds and writes `imageId` to the path given
+ * after `--iidfile`, as docker does; `output` is what it prints.
+ */
+export function writesImageId(
+  imageId: string,
+  output: Partial<ExecResult> = {}
+): (call: ExecCall) => Promise<Partial<ExecResult>> {
+  return async call => {
+    const index = call.args.indexOf('--iidfile')
+    const file = index === -1 ? undefined : call.args[index + 1]
+    if (file === undefined) {
+      throw new Error('fakeExec: docker build was run without --iidfile')
+    }
+    await fs.writeFile(file, imageId)
+    return { exitCode: 0, ...output }
+  }
+}

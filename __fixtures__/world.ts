@@ -117,7 +117,12 @@ import {
   sha256Digest
 } from './aws.js'
 import { getInput, openGroups, setInputs } from './core.js'
-import { fakeExec, type ExecCall, type ScriptEntry } from './exec.js'
+import {
+  fakeExec,
+  writesImageId,
+  type ExecCall,
+  type ScriptEntry
+} from './exec.js'
 import { lambdaDotnetLayers } from './layers.js'
 import { fakeTiming, type FakeTiming } from './timing.js'
 import type { Exec } from '../src/build/docker.js'
@@ -161,6 +166,12 @@ export interface StoredImage {
 
 export const layerDigest = (layer: Buffer): string =>
   `sha256:${createHash('sha256').update(layer).digest('hex')}`
+
+/** The id docker gives a local build of the image: its config's digest. */
+export const localImageId = (image: StoredImage): string =>
+  `sha256:${createHash('sha256')
+    .update(image.config ?? image.digest)
+    .digest('hex')}`
 
 /**
  * A single-platform image of an ASP.NET app on the AWS .NET base image, as
@@ -1380,10 +1391,15 @@ export function simulatedWorld(
         return {}
       }
     ],
-    [['docker', 'build'], {}],
+    [
+      ['docker', 'build'],
+      call => writesImageId(localImageId(build.image))(call)
+    ],
     [
       ['docker', 'image', 'inspect'],
-      () => ({ stdout: `${build.image.platform}\n` })
+      () => ({
+        stdout: `${localImageId(build.image)} ${build.image.platform}\n`
+      })
     ],
     [
       ['docker', 'push'],

@@ -9,7 +9,11 @@ import {
   UpdateFunctionCodeCommand
 } from '@aws-sdk/client-lambda'
 import { PREVIOUS_DIGEST, REPOSITORY_URI } from '../__fixtures__/aws.js'
-import { fakeExec, writesBuildxMetadata } from '../__fixtures__/exec.js'
+import {
+  fakeExec,
+  writesBuildxMetadata,
+  writesImageId
+} from '../__fixtures__/exec.js'
 import { fakeTiming } from '../__fixtures__/timing.js'
 import {
   FakeFunction,
@@ -133,6 +137,25 @@ describe('fakeExec', () => {
       await expect(
         fake.exec('docker', ['buildx', 'build', '.'])
       ).rejects.toThrow(/without --metadata-file/)
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('writesImageId writes the id to the --iidfile path', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'fixture-'))
+    try {
+      const file = path.join(dir, 'iid')
+      const fake = fakeExec([
+        [['docker', 'build'], writesImageId('sha256:ab', { stdout: 'built' })]
+      ])
+      await expect(
+        fake.exec('docker', ['build', '--iidfile', file, '--', '.'])
+      ).resolves.toEqual({ exitCode: 0, stdout: 'built', stderr: '' })
+      expect(await fs.readFile(file, 'utf8')).toBe('sha256:ab')
+      await expect(fake.exec('docker', ['build', '.'])).rejects.toThrow(
+        /without --iidfile/
+      )
     } finally {
       await fs.rm(dir, { recursive: true, force: true })
     }

@@ -1,4 +1,9 @@
-import { describe, expect, it, jest } from '@jest/globals'
+import { createServer, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterEach, describe, expect, it, jest } from '@jest/globals'
+import { DescribeRegistryCommand } from '@aws-sdk/client-ecr'
+import { GetAccountSettingsCommand, LambdaClient } from '@aws-sdk/client-lambda'
+import { NodeHttpHandler } from '@smithy/node-http-handler'
 
 // Stands in for the logs SDK package, to see when it is loaded and what its
 // client is made with.
@@ -14,7 +19,7 @@ jest.unstable_mockModule('@aws-sdk/client-cloudwatch-logs', () => {
   return { CloudWatchLogsClient: FakeLogsClient }
 })
 
-const { createClients, createLogsClient } =
+const { HTTP_LIMITS, clientConfig, createClients, createLogsClient } =
   await import('../../src/aws/clients.js')
 
 describe('createLogsClient', () => {
@@ -31,7 +36,12 @@ describe('createLogsClient', () => {
       {
         region: 'eu-west-1',
         customUserAgent: [['aspnet-lambda-deploy', '1']],
-        maxAttempts: 4
+        maxAttempts: 4,
+        requestHandler: {
+          requestTimeout: 30_000,
+          connectionTimeout: 5_000,
+          throwOnRequestTimeout: true
+        }
       }
     ])
     // The same options as the clients made at start-up.
@@ -43,5 +53,85 @@ describe('createLogsClient', () => {
     clients.lambda.destroy()
     clients.ecr.destroy()
     clients.apigateway.destroy()
+  })
+})
+
+describe('request limits', () => {
+  const servers: Server[] = []
+  afterEach(async () => {
+    await Promise.all(
+      servers
+        .splice(0)
+        .map(server => new Promise(resolve => server.close(resolve)))
+    )
+  })
+
+  /** A local endpoint: `answer` decides what each request gets. */
+  async function endpoint(
+    answer: (response: ServerResponse) => void
+  ): Promise<string> {
+    const server = createServer((_request, response) => answer(response))
+    servers.push(server)
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+    const { port } = server.address() as AddressInfo
+    return `http://127.0.0.1:${port}`
+  }
+
+  const CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'x' }
+
+  it('bounds every request and its connection', () => {
+    expect(clientConfig('eu-west-1').requestHandler).toEqual({
+      requestTimeout: 30_000,
+      connectionTimeout: 5_000,
+      throwOnRequestTimeout: true
+    })
+  })
+
+  it('makes the clients with those limits', async () => {
+    const url = await endpoint(response => {
+      response.writeHead(200, { 'content-type': 'application/json' })
+      response.end('{}')
+    })
+    const saved = { ...process.env }
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL: url,
+      AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey
+    })
+    const clients = createClients('eu-west-1')
+    try {
+      await clients.lambda.send(new GetAccountSettingsCommand({}))
+      await clients.ecr.send(new DescribeRegistryCommand({}))
+      for (const client of [clients.lambda, clients.ecr]) {
+        const handler = client.config.requestHandler as NodeHttpHandler
+        expect(handler).toBeInstanceOf(NodeHttpHandler)
+        expect(handler.httpHandlerConfigs()).toMatchObject(HTTP_LIMITS)
+      }
+    } finally {
+      process.env = saved
+      clients.lambda.destroy()
+      clients.ecr.destroy()
+      clients.apigateway.destroy()
+    }
+  })
+
+  it('fails a request that gets no answer in time, instead of waiting for ever', async () => {
+    // Accepts the connection and never answers.
+    const url = await endpoint(() => undefined)
+    const lambda = new LambdaClient({
+      ...clientConfig('eu-west-1', { ...HTTP_LIMITS, requestTimeout: 200 }),
+      maxAttempts: 1,
+      endpoint: url,
+      credentials: CREDENTIALS
+    })
+    const started = Date.now()
+    try {
+      await expect(
+        lambda.send(new GetAccountSettingsCommand({}))
+      ).rejects.toMatchObject({ name: 'TimeoutError' })
+      expect(Date.now() - started).toBeLessThan(3_000)
+    } finally {
+      lambda.destroy()
+    }
   })
 })

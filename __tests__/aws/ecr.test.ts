@@ -18,11 +18,14 @@ import {
 } from '@aws-sdk/client-ecr'
 import { mockClient } from 'aws-sdk-client-mock'
 import {
+  BLOB_IDLE_TIMEOUT_MS,
+  CONFIG_MAX_BYTES,
   MEDIA_TYPES,
   checkImagePlatform,
   checkManifest,
   decodeAuthorizationToken,
   describeRepository,
+  fetchBlob,
   fetchImageConfig,
   findTagDigest,
   getImageManifest,
@@ -670,6 +673,72 @@ describe('checkImagePlatform', () => {
     expect(() => checkImagePlatform(config, 'x86_64')).not.toThrow()
     expect(() => checkImagePlatform(config, 'arm64')).toThrow(
       /exec format error/
+    )
+  })
+})
+
+describe('registry reads are bounded', () => {
+  const auth: RegistryAuth = {
+    username: 'AWS',
+    password: 'p',
+    endpoint: `https://${REGISTRY}`
+  }
+
+  it('gives a blob request a timeout when the caller gives none', async () => {
+    const signals: (AbortSignal | null | undefined)[] = []
+    const fetch: Fetch = (_input, init) => {
+      signals.push(init?.signal)
+      return Promise.resolve(new Response('blob'))
+    }
+    await fetchBlob(auth, REPOSITORY_NAME, 'sha256:x', 'a blob', fetch)
+    const given = new AbortController().signal
+    await fetchBlob(auth, REPOSITORY_NAME, 'sha256:x', 'a blob', fetch, given)
+    expect(signals[0]).toBeInstanceOf(AbortSignal)
+    expect(signals[0]).not.toBe(given)
+    expect(signals[1]).toBe(given)
+    expect(BLOB_IDLE_TIMEOUT_MS).toBe(60_000)
+  })
+
+  it('stops reading an image config past 4 MiB', async () => {
+    let cancelled = false
+    let sent = 0
+    const chunk = new Uint8Array(256 * 1024).fill(0x20)
+    const endless = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        sent += chunk.byteLength
+        controller.enqueue(chunk)
+      },
+      cancel() {
+        cancelled = true
+      }
+    })
+    const error = await deployError(
+      fetchImageConfig(auth, REPOSITORY_NAME, AMD64_CONFIG_DIGEST, () =>
+        Promise.resolve(new Response(endless))
+      )
+    )
+    expect(error.message).toBe(
+      `The registry sent more than 4 MiB for the image config ${AMD64_CONFIG_DIGEST}; an image config is far smaller, so it was not read further.`
+    )
+    expect(cancelled).toBe(true)
+    expect(sent).toBeLessThanOrEqual(CONFIG_MAX_BYTES + 2 * chunk.byteLength)
+  })
+
+  it('reports a config whose reading failed', async () => {
+    const failing = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        controller.error(new Error('The operation was aborted due to timeout'))
+      }
+    })
+    const error = await deployError(
+      fetchImageConfig(auth, REPOSITORY_NAME, AMD64_CONFIG_DIGEST, () =>
+        Promise.resolve(new Response(failing))
+      )
+    )
+    expect(error.message).toMatch(
+      new RegExp(
+        `^Could not read the image config ${AMD64_CONFIG_DIGEST} from the registry at https://${REGISTRY.replace(/\./g, '\\.')}: .*timeout`
+      )
     )
   })
 })

@@ -21,6 +21,7 @@ import { DeployError } from '../../src/util/errors.js'
 import {
   fakeExec,
   writesBuildxMetadata,
+  writesImageId,
   type ScriptEntry
 } from '../../__fixtures__/exec.js'
 
@@ -28,6 +29,9 @@ const REGISTRY = '123456789012.dkr.ecr.eu-west-1.amazonaws.com'
 const IMAGE = `${REGISTRY}/team/my-api:v1`
 const DIGEST = `sha256:${'4e'.repeat(32)}`
 const OTHER_DIGEST = `sha256:${'0a'.repeat(32)}`
+/** Local image ids (the config digest docker reports). */
+const BUILT_ID = `sha256:${'b1'.repeat(32)}`
+const STALE_ID = `sha256:${'5e'.repeat(32)}`
 const ENV = { DOCKER_CONFIG: '/tmp/docker-config-test' }
 
 const request = (overrides: Partial<BuildRequest> = {}): BuildRequest => ({
@@ -176,8 +180,23 @@ describe('buildxArgs', () => {
 })
 
 describe('fallbackBuildArgs', () => {
+  const IID = '/work/build-image-id'
   it.each<[string, Partial<BuildRequest>, string[]]>([
-    ['x86_64', {}, ['build', '--platform', 'linux/amd64', '--tag', IMAGE, '.']],
+    [
+      'x86_64',
+      {},
+      [
+        'build',
+        '--platform',
+        'linux/amd64',
+        '--tag',
+        IMAGE,
+        '--iidfile',
+        IID,
+        '--',
+        '.'
+      ]
+    ],
     [
       'arm64 with everything',
       {
@@ -204,12 +223,62 @@ describe('fallbackBuildArgs', () => {
         'A=1',
         '--label',
         'l=v',
+        '--iidfile',
+        IID,
+        '--',
         'app'
+      ]
+    ],
+    [
+      // Refused as inputs; were one to get through, -- keeps it a path.
+      'a context that looks like an option',
+      { context: '--help' },
+      [
+        'build',
+        '--platform',
+        'linux/amd64',
+        '--tag',
+        IMAGE,
+        '--iidfile',
+        IID,
+        '--',
+        '--help'
+      ]
+    ],
+    [
+      // Values that follow their flag are values, whatever they look like.
+      'values that look like options',
+      {
+        file: '-',
+        target: '--pull',
+        buildArgs: ['--network=host'],
+        labels: ['-q']
+      },
+      [
+        'build',
+        '--platform',
+        'linux/amd64',
+        '--tag',
+        IMAGE,
+        '--file',
+        '-',
+        '--target',
+        '--pull',
+        '--build-arg',
+        '--network=host',
+        '--label',
+        '-q',
+        '--iidfile',
+        IID,
+        '--',
+        '.'
       ]
     ]
   ])('%s', (_label, overrides, expected) => {
-    const args = fallbackBuildArgs(request(overrides))
+    const args = fallbackBuildArgs(request(overrides), IID)
     expect(args).toEqual(expected)
+    // The context is the one argument after --, and the last.
+    expect(args.indexOf('--')).toBe(args.length - 2)
     // Plain docker build has none of buildx's flags.
     for (const flag of [
       '--push',
@@ -469,14 +538,24 @@ describe('builds', () => {
       'image',
       'inspect',
       '--format',
-      '{{.Os}}/{{.Architecture}}',
+      '{{.Id}} {{.Os}}/{{.Architecture}}',
       IMAGE
     ]
+    const iidFile = (): string => path.join(workDir, 'build-image-id')
+    /** What `docker image inspect` prints for a local image. */
+    const inspected = (id: string, platform: string): { stdout: string } => ({
+      stdout: `${id} ${platform}\n`
+    })
 
-    it('builds, checks the platform, then pushes and reads the pushed digest', async () => {
+    it('builds, proves the tag is this build for its platform, then pushes and reads the pushed digest', async () => {
       const { ctx, fake } = context([
-        [['docker', 'build'], { stdout: 'Successfully built 1234\n' }],
-        [['docker', 'image', 'inspect'], { stdout: 'linux/amd64\n' }],
+        [
+          ['docker', 'build'],
+          writesImageId(BUILT_ID, {
+            stdout: 'Successfully built b1b1b1b1b1b1\n'
+          })
+        ],
+        [['docker', 'image', 'inspect'], inspected(BUILT_ID, 'linux/amd64')],
         [['docker', 'push'], { stdout: PUSH_OUTPUT }]
       ])
       await expect(buildWithDocker(request(), ctx)).resolves.toEqual({
@@ -484,7 +563,7 @@ describe('builds', () => {
         builder: 'docker build'
       })
       expect(fake.argvs()).toEqual([
-        ['docker', ...fallbackBuildArgs(request())],
+        ['docker', ...fallbackBuildArgs(request(), iidFile())],
         inspectArgv,
         ['docker', 'push', IMAGE]
       ])
@@ -494,8 +573,8 @@ describe('builds', () => {
 
     it('reads a digest docker printed on stderr', async () => {
       const { ctx } = context([
-        [['docker', 'build'], {}],
-        [['docker', 'image', 'inspect'], { stdout: 'linux/arm64\n' }],
+        [['docker', 'build'], writesImageId(BUILT_ID)],
+        [['docker', 'image', 'inspect'], inspected(BUILT_ID, 'linux/arm64')],
         [['docker', 'push'], { stderr: `v1: digest: ${DIGEST} size: 528\n` }]
       ])
       await expect(
@@ -507,7 +586,7 @@ describe('builds', () => {
     })
 
     it.each([
-      ['another platform', { stdout: 'linux/arm64\n' }, 'linux/arm64'],
+      ['another platform', inspected(BUILT_ID, 'linux/arm64'), 'linux/arm64'],
       [
         'a failed inspect',
         { exitCode: 1, stderr: 'No such image' },
@@ -515,7 +594,7 @@ describe('builds', () => {
       ]
     ])('refuses to push after %s', async (_label, inspect, reported) => {
       const { ctx, fake } = context([
-        [['docker', 'build'], {}],
+        [['docker', 'build'], writesImageId(BUILT_ID)],
         [['docker', 'image', 'inspect'], inspect],
         [['docker', 'push'], { stdout: PUSH_OUTPUT }]
       ])
@@ -525,10 +604,69 @@ describe('builds', () => {
       expect(fake.argvs().map(argv => argv[1])).toEqual(['build', 'image'])
     })
 
+    it('refuses to push a tag that names another local image than the one just built (a stale tag)', async () => {
+      const { ctx, fake } = context([
+        [['docker', 'build'], writesImageId(BUILT_ID)],
+        // Right platform, wrong image: the platform alone would let it through.
+        [['docker', 'image', 'inspect'], inspected(STALE_ID, 'linux/amd64')],
+        [['docker', 'push'], { stdout: PUSH_OUTPUT }]
+      ])
+      const error = await buildWithDocker(request(), ctx).catch(
+        (caught: unknown) => caught
+      )
+      expect(error).toBeInstanceOf(DeployError)
+      expect((error as DeployError).message).toBe(
+        `${IMAGE} is the local image ${STALE_ID}, not ${BUILT_ID}, which docker build just built: a stale local tag. Nothing was pushed.`
+      )
+      expect(fake.argvs().map(argv => argv[1])).toEqual(['build', 'image'])
+    })
+
+    it.each<[string, ScriptEntry[1]]>([
+      ['writes no id file', {}],
+      ['writes an id that is not one', writesImageId('1234abcd')],
+      ['writes an empty id file', writesImageId('')]
+    ])('refuses to push when docker build %s', async (_label, build) => {
+      const { ctx, fake } = context([
+        [['docker', 'build'], build],
+        [['docker', 'image', 'inspect'], inspected(BUILT_ID, 'linux/amd64')],
+        [['docker', 'push'], { stdout: PUSH_OUTPUT }]
+      ])
+      await expect(buildWithDocker(request(), ctx)).rejects.toThrow(
+        `docker build succeeded but wrote no image id to ${iidFile()}, so the image tagged ${IMAGE} cannot be proven to be this build; nothing was pushed.`
+      )
+      expect(fake.argvs().map(argv => argv[1])).toEqual(['build'])
+    })
+
+    it('does not take the id file an earlier build left for this one', async () => {
+      await fs.writeFile(iidFile(), BUILT_ID)
+      const { ctx, fake } = context([
+        // This build writes nothing (as a docker without --iidfile would).
+        [['docker', 'build'], {}],
+        [['docker', 'image', 'inspect'], inspected(BUILT_ID, 'linux/amd64')],
+        [['docker', 'push'], { stdout: PUSH_OUTPUT }]
+      ])
+      await expect(buildWithDocker(request(), ctx)).rejects.toThrow(
+        /wrote no image id/
+      )
+      expect(fake.argvs().map(argv => argv[1])).toEqual(['build'])
+    })
+
+    it('takes the id with the line end docker may write', async () => {
+      const { ctx } = context([
+        [['docker', 'build'], writesImageId(`${BUILT_ID}\n`)],
+        [['docker', 'image', 'inspect'], inspected(BUILT_ID, 'linux/amd64')],
+        [['docker', 'push'], { stdout: PUSH_OUTPUT }]
+      ])
+      await expect(buildWithDocker(request(), ctx)).resolves.toEqual({
+        digest: DIGEST,
+        builder: 'docker build'
+      })
+    })
+
     it('warns that cache inputs are ignored', async () => {
       const { ctx, fake } = context([
-        [['docker', 'build'], {}],
-        [['docker', 'image', 'inspect'], { stdout: 'linux/amd64' }],
+        [['docker', 'build'], writesImageId(BUILT_ID)],
+        [['docker', 'image', 'inspect'], inspected(BUILT_ID, 'linux/amd64')],
         [['docker', 'push'], { stdout: PUSH_OUTPUT }]
       ])
       await buildWithDocker(
@@ -561,8 +699,8 @@ describe('builds', () => {
 
     it('fails when the push fails', async () => {
       const { ctx } = context([
-        [['docker', 'build'], {}],
-        [['docker', 'image', 'inspect'], { stdout: 'linux/amd64' }],
+        [['docker', 'build'], writesImageId(BUILT_ID)],
+        [['docker', 'image', 'inspect'], inspected(BUILT_ID, 'linux/amd64')],
         [
           ['docker', 'push'],
           {
@@ -579,8 +717,8 @@ describe('builds', () => {
 
     it('fails when the push printed no digest', async () => {
       const { ctx } = context([
-        [['docker', 'build'], {}],
-        [['docker', 'image', 'inspect'], { stdout: 'linux/amd64' }],
+        [['docker', 'build'], writesImageId(BUILT_ID)],
+        [['docker', 'image', 'inspect'], inspected(BUILT_ID, 'linux/amd64')],
         [['docker', 'push'], { stdout: 'The push refers to repository [x]\n' }]
       ])
       await expect(buildWithDocker(request(), ctx)).rejects.toThrow(

@@ -385,6 +385,65 @@ describe('smokeTest', () => {
   })
 })
 
+describe('smokeTest: the body it reads', () => {
+  /** A body that never ends, and whether the test stopped it. */
+  function endlessPage(): { response: Response; cancelled: () => boolean } {
+    let cancelled = false
+    const chunk = Buffer.from('<p>Healthy</p>'.padEnd(64 * 1024, ' '))
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        controller.enqueue(chunk)
+      },
+      cancel() {
+        cancelled = true
+      }
+    })
+    return { response: new Response(body), cancelled: () => cancelled }
+  }
+
+  it('reads at most 1 MiB of an endless body, and says it was cut', async () => {
+    const clock = fakeTiming()
+    const page = endlessPage()
+    const fetch: typeof globalThis.fetch = () => Promise.resolve(page.response)
+    const options = smokeOptions(fetch, {
+      expected: { status: 200, body: { kind: 'substring', text: 'Healthy' } }
+    })
+    const result = await smokeTest(options, clock.timing)
+    expect(result.pass).toBe(true)
+    expect(page.cancelled()).toBe(true)
+    expect(options.messages).toEqual([
+      'Attempt 1: HTTP 200 in 0ms: pass (body cut at 1 MiB: only that much was read and checked)'
+    ])
+  })
+
+  it('checks only the part it read, and says so when that fails', async () => {
+    const clock = fakeTiming()
+    const server = fakeServer(clock, [
+      { status: 200, body: `${'x'.repeat(40)}Healthy` }
+    ])
+    const result = await smokeTest(
+      smokeOptions(server.fetch, {
+        expected: { status: 200, body: { kind: 'substring', text: 'Healthy' } },
+        timeoutMs: 1_000,
+        maxBodyBytes: 32
+      }),
+      clock.timing
+    )
+    expect(result.pass).toBe(false)
+    expect(result.reason).toMatch(
+      /last: body does not contain "Healthy" \(body cut at 32 bytes: only that much was read and checked\); body: x{32}$/
+    )
+  })
+
+  it('says nothing about a body within the limit', async () => {
+    const clock = fakeTiming()
+    const server = fakeServer(clock, [{ status: 200, body: 'x'.repeat(32) }])
+    const options = smokeOptions(server.fetch, { maxBodyBytes: 32 })
+    await smokeTest(options, clock.timing)
+    expect(options.messages).toEqual(['Attempt 1: HTTP 200 in 0ms: pass'])
+  })
+})
+
 describe('discoverSmokeUrl', () => {
   const lambdaMock = mockClient(LambdaClient)
   const apigatewayMock = mockClient(ApiGatewayV2Client)

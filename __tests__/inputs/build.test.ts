@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import { readArchitecture, readBuildOptions } from '../../src/inputs/build.js'
+import type { FileFacts, StatFile } from '../../src/inputs/files.js'
 
 function reader(values: Record<string, string>): (name: string) => string {
   return name => values[name] ?? ''
@@ -58,5 +59,103 @@ describe('readBuildOptions', () => {
     ]
   ])('reports %s', (_label, values, problems) => {
     expect(readBuildOptions(reader(values)).problems).toEqual(problems)
+  })
+})
+
+describe('readBuildOptions: context and file', () => {
+  const stat =
+    (facts: FileFacts): StatFile =>
+    () =>
+      facts
+  const ACCEPTED =
+    'give the path of the Dockerfile, relative to the working directory (for example src/Api/Dockerfile).'
+
+  it.each<[string, Record<string, string>, number]>([
+    ['--help as the context', { context: '--help' }, 1],
+    ['- as the context', { context: '-' }, 1],
+    ['a padded -x as the context', { context: '  -x ' }, 1],
+    ['- as the file', { file: '-' }, 1],
+    ['-f as the file', { file: '-f' }, 1],
+    ['both', { context: '-', file: '-' }, 2],
+    ['./- as the context and file', { context: './-', file: './-' }, 0],
+    ['a dash inside', { context: 'a-b/-c', file: 'a/-Dockerfile' }, 0]
+  ])('%s: %d problem(s)', (_label, values, count) => {
+    const { problems } = readBuildOptions(reader(values))
+    expect(problems).toHaveLength(count)
+    for (const problem of problems) {
+      expect(problem).toMatch(
+        /^(context|file) ".*" must be .* not start with -/
+      )
+    }
+  })
+
+  it.each<[string, FileFacts, string | undefined]>([
+    ['a Dockerfile', { kind: 'file', size: 412 }, undefined],
+    ['an empty file', { kind: 'file', size: 0 }, undefined],
+    ['a file of exactly 1 MiB', { kind: 'file', size: 1024 ** 2 }, undefined],
+    [
+      'a file of 1 MiB and a byte',
+      { kind: 'file', size: 1024 ** 2 + 1 },
+      `file "x" is 1.0 MiB, more than a Dockerfile's 1 MiB at most: ${ACCEPTED}`
+    ],
+    [
+      'a 2 GiB file',
+      { kind: 'file', size: 2 * 1024 ** 3 },
+      `file "x" is 2048.0 MiB, more than a Dockerfile's 1 MiB at most: ${ACCEPTED}`
+    ],
+    [
+      'a directory',
+      { kind: 'directory', size: 0 },
+      `file "x" is a directory, not a regular file: ${ACCEPTED}`
+    ],
+    [
+      'a device',
+      { kind: 'device', size: 0 },
+      `file "x" is a device, not a regular file: ${ACCEPTED}`
+    ],
+    [
+      'a FIFO',
+      { kind: 'fifo', size: 0 },
+      `file "x" is a named pipe, not a regular file: ${ACCEPTED}`
+    ],
+    [
+      'a socket',
+      { kind: 'socket', size: 0 },
+      `file "x" is a socket, not a regular file: ${ACCEPTED}`
+    ],
+    [
+      'a missing file',
+      { kind: 'missing', size: 0 },
+      `file "x" does not exist: ${ACCEPTED}`
+    ],
+    [
+      'an unreadable path',
+      { kind: 'unreadable', size: 0, reason: 'EACCES' },
+      `file "x" cannot be read (EACCES): ${ACCEPTED}`
+    ]
+  ])('with a stat: %s', (_label, facts, problem) => {
+    const { value, problems } = readBuildOptions(reader({ file: ' x ' }), {
+      stat: stat(facts)
+    })
+    expect(value.file).toBe('x')
+    expect(problems).toEqual(problem === undefined ? [] : [problem])
+  })
+
+  it('without a stat, takes the file as written (a run that builds nothing)', () => {
+    expect(
+      readBuildOptions(reader({ file: 'gone/Dockerfile' })).problems
+    ).toEqual([])
+  })
+
+  it('asks the stat about the trimmed file only, and not about a - file', () => {
+    const looked: string[] = []
+    const recording: StatFile = path => {
+      looked.push(path)
+      return { kind: 'file', size: 1 }
+    }
+    readBuildOptions(reader({ file: ' src/Dockerfile\n' }), { stat: recording })
+    readBuildOptions(reader({ file: '-' }), { stat: recording })
+    readBuildOptions(reader({}), { stat: recording })
+    expect(looked).toEqual(['src/Dockerfile'])
   })
 })

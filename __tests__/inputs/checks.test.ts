@@ -106,6 +106,21 @@ describe('readVerification', () => {
     })
   })
 
+  it('bounds wait-timeout to 5s..1h and smoke-timeout to 1s..15m', () => {
+    expect(
+      readVerification(
+        reader({ 'wait-timeout': '9999h', 'smoke-timeout': '16m' })
+      ).problems
+    ).toEqual([
+      'wait-timeout "9999h" must be from 5s to 1h.',
+      'smoke-timeout "16m" must be from 1s to 15m.'
+    ])
+    expect(
+      readVerification(reader({ 'wait-timeout': '5s', 'smoke-timeout': '15m' }))
+        .value
+    ).toMatchObject({ waitTimeoutMs: 5_000, smokeTimeoutMs: 900_000 })
+  })
+
   it('keeps the defaults for invalid values and reports them in order', () => {
     expect(
       readVerification(

@@ -1,4 +1,9 @@
-import { describe, expect, it } from '@jest/globals'
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
+import type { FileFacts, StatFile } from '../../src/inputs/files.js'
 import { InputError, getInputs } from '../../src/inputs/read.js'
 import type { Inputs } from '../../src/inputs/types.js'
 
@@ -19,14 +24,34 @@ function reader(values: Values): (name: string) => string {
   return name => values[name] ?? ''
 }
 
-function parse(values: Values, env: NodeJS.ProcessEnv = {}): Inputs {
-  return getInputs(reader({ ...VALID, ...values }), env)
+/** Every path is a small Dockerfile, unless `files` says otherwise. */
+function fakeStat(files: Record<string, FileFacts> = {}): StatFile & {
+  looked: string[]
+} {
+  const looked: string[] = []
+  const stat = (path: string): FileFacts => {
+    looked.push(path)
+    return files[path] ?? { kind: 'file', size: 120 }
+  }
+  return Object.assign(stat, { looked })
+}
+
+function parse(
+  values: Values,
+  env: NodeJS.ProcessEnv = {},
+  stat: StatFile = fakeStat()
+): Inputs {
+  return getInputs(reader({ ...VALID, ...values }), env, stat)
 }
 
 /** The problems getInputs reports for these inputs (none when it accepts them). */
-function problems(values: Values, env: NodeJS.ProcessEnv = {}): string[] {
+function problems(
+  values: Values,
+  env: NodeJS.ProcessEnv = {},
+  stat: StatFile = fakeStat()
+): string[] {
   try {
-    parse(values, env)
+    parse(values, env, stat)
   } catch (error) {
     if (error instanceof InputError) return error.problems
     throw error
@@ -84,6 +109,131 @@ describe('getInputs with valid inputs', () => {
     expect(inputs.context).toBe('src/Api')
     expect(inputs.file).toBe('src/Api/Dockerfile.lambda')
     expect(inputs.target).toBe('runtime')
+  })
+})
+
+describe('context and file', () => {
+  it.each<[string, Values, string]>([
+    [
+      'a context that docker would take for an option',
+      { context: '--help' },
+      'context "--help" must be a directory path that does not start with - (docker would take it for an option): for example . or src/Api, or ./--help for a directory of that name.'
+    ],
+    [
+      'a context of -',
+      { context: '-' },
+      'context "-" must be a directory path that does not start with - (docker would take it for an option): for example . or src/Api, or ./- for a directory of that name.'
+    ],
+    [
+      'a file of - (standard input)',
+      { file: '-' },
+      'file "-" must be a path to a Dockerfile that does not start with - (docker would take it for an option, and - for standard input): for example src/Api/Dockerfile, or ./- for a file of that name.'
+    ],
+    [
+      'a file that docker would take for an option',
+      { file: '--no-cache' },
+      'file "--no-cache" must be a path to a Dockerfile that does not start with - (docker would take it for an option, and - for standard input): for example src/Api/Dockerfile, or ./--no-cache for a file of that name.'
+    ]
+  ])('refuses %s', (_label, values, problem) => {
+    const stat = fakeStat()
+    expect(problems(values, {}, stat)).toEqual([problem])
+    // Refused as written: the file system is not asked about it.
+    expect(stat.looked).toEqual([])
+  })
+
+  it.each([' ./-', './--help', 'src/-x', '.'])(
+    'takes the context %p: only a leading - is an option',
+    context => {
+      expect(parse({ context }).context).toBe(context.trim())
+    }
+  )
+
+  it('looks at the file of a run that builds, and refuses a device', () => {
+    const stat = fakeStat({ '/dev/zero': { kind: 'device', size: 0 } })
+    expect(problems({ file: '/dev/zero' }, {}, stat)).toEqual([
+      'file "/dev/zero" is a device, not a regular file: give the path of the Dockerfile, relative to the working directory (for example src/Api/Dockerfile).'
+    ])
+    expect(stat.looked).toEqual(['/dev/zero'])
+  })
+
+  it.each<[string, Values]>([
+    ['an image input', { image: 'v0.9', tag: '' }],
+    ['rollback-to', { 'rollback-to': 'v0.9', tag: '' }]
+  ])(
+    'does not look at the file of a run that builds nothing (%s)',
+    (_label, values) => {
+      const stat = fakeStat({ 'Dockerfile.gone': { kind: 'missing', size: 0 } })
+      expect(
+        problems({ ...values, file: 'Dockerfile.gone' }, {}, stat)
+      ).toEqual([])
+      expect(stat.looked).toEqual([])
+    }
+  )
+
+  it('does not look at the file of a cleanup, whose job may not check it out', () => {
+    const stat = fakeStat({ 'Dockerfile.gone': { kind: 'missing', size: 0 } })
+    const inputs = parse(
+      {
+        mode: 'cleanup',
+        'pull-request': '7',
+        tag: '',
+        file: 'Dockerfile.gone'
+      },
+      {},
+      stat
+    )
+    expect(inputs.mode).toBe('cleanup')
+    expect(stat.looked).toEqual([])
+  })
+
+  describe('on the real file system', () => {
+    let dir: string
+    beforeEach(() => {
+      dir = mkdtempSync(path.join(os.tmpdir(), 'inputs-file-'))
+    })
+    afterEach(() => {
+      rmSync(dir, { recursive: true, force: true })
+    })
+    const real = (values: Values): string[] => {
+      try {
+        getInputs(reader({ ...VALID, ...values }), {})
+      } catch (error) {
+        if (error instanceof InputError) return error.problems
+        throw error
+      }
+      return []
+    }
+
+    it('takes a Dockerfile and refuses a directory, a missing file, a FIFO and a device', () => {
+      const dockerfile = path.join(dir, 'Dockerfile')
+      writeFileSync(dockerfile, 'FROM public.ecr.aws/lambda/dotnet:8\n')
+      expect(real({ file: dockerfile })).toEqual([])
+      expect(real({ file: dir })).toEqual([
+        expect.stringMatching(/^file ".*" is a directory, not a regular file: /)
+      ])
+      expect(real({ file: path.join(dir, 'nope') })).toEqual([
+        expect.stringMatching(/^file ".*nope" does not exist: give the path/)
+      ])
+      expect(real({ file: '/dev/null' })).toEqual([
+        'file "/dev/null" is a device, not a regular file: give the path of the Dockerfile, relative to the working directory (for example src/Api/Dockerfile).'
+      ])
+      const fifo = path.join(dir, 'fifo')
+      expect(spawnSync('mkfifo', [fifo]).status).toBe(0)
+      expect(real({ file: fifo })).toEqual([
+        expect.stringMatching(/^file ".*fifo" is a named pipe, not a regular/)
+      ])
+    })
+
+    it('refuses a file bigger than 1 MiB', () => {
+      const big = path.join(dir, 'Dockerfile.big')
+      writeFileSync(big, Buffer.alloc(1024 * 1024 + 1, 0x23))
+      expect(real({ file: big })).toEqual([
+        `file "${big}" is 1.0 MiB, more than a Dockerfile's 1 MiB at most: give the path of the Dockerfile, relative to the working directory (for example src/Api/Dockerfile).`
+      ])
+      const exact = path.join(dir, 'Dockerfile.exact')
+      writeFileSync(exact, Buffer.alloc(1024 * 1024, 0x23))
+      expect(real({ file: exact })).toEqual([])
+    })
   })
 })
 
@@ -234,13 +384,42 @@ describe('durations', () => {
     ['90s', 90_000],
     ['5m', 300_000],
     ['1m30s', 90_000],
-    ['500ms', 500],
     ['45', 45_000],
-    ['1h', 3_600_000]
+    ['15m', 900_000]
   ])('wait-timeout and smoke-timeout %p → %p ms', (text, ms) => {
     const inputs = parse({ 'wait-timeout': text, 'smoke-timeout': text })
     expect(inputs.waitTimeoutMs).toBe(ms)
     expect(inputs.smokeTimeoutMs).toBe(ms)
+  })
+
+  it.each<[string, string, number]>([
+    ['wait-timeout', '5s', 5_000],
+    ['wait-timeout', '1h', 3_600_000],
+    ['wait-timeout', '59m59s', 3_599_000],
+    ['smoke-timeout', '1s', 1_000],
+    ['smoke-timeout', '1000ms', 1_000],
+    ['smoke-timeout', '14m60s', 900_000]
+  ])('accepts %s %p at the ends of its range', (name, text, ms) => {
+    const inputs = parse({ [name]: text })
+    expect(
+      name === 'wait-timeout' ? inputs.waitTimeoutMs : inputs.smokeTimeoutMs
+    ).toBe(ms)
+  })
+
+  it.each<[string, string, string]>([
+    ['wait-timeout', '4s', 'from 5s to 1h'],
+    ['wait-timeout', '500ms', 'from 5s to 1h'],
+    ['wait-timeout', '1h1s', 'from 5s to 1h'],
+    ['wait-timeout', '9999h', 'from 5s to 1h'],
+    ['wait-timeout', '9'.repeat(400), 'from 5s to 1h'],
+    ['smoke-timeout', '999ms', 'from 1s to 15m'],
+    ['smoke-timeout', '15m1s', 'from 1s to 15m'],
+    ['smoke-timeout', '1h', 'from 1s to 15m'],
+    ['smoke-timeout', '9999h', 'from 1s to 15m']
+  ])('refuses %s %p: it must be %s', (name, text, range) => {
+    expect(problems({ [name]: text })).toEqual([
+      `${name} "${text}" must be ${range}.`
+    ])
   })
 
   it.each(['5 minutes', '1.5m', '0', '0s', '-30', 'soon'])(

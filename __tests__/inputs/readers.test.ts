@@ -119,6 +119,32 @@ describe('fields', () => {
     }
   )
 
+  it.each<[string, number, string[]]>([
+    ['10s', 10_000, []],
+    ['1m', 60_000, []],
+    ['', 30_000, []],
+    ['9s', 30_000, ['wait "9s" must be from 10s to 1m.']],
+    ['1m1s', 30_000, ['wait "1m1s" must be from 10s to 1m.']],
+    ['9999h', 30_000, ['wait "9999h" must be from 10s to 1m.']],
+    // Not a duration at all is said first, as without a range.
+    [
+      'soon',
+      30_000,
+      [
+        'wait "soon" is not a duration: use a number of seconds or forms like 90s, 5m, 1m30s, 1h.'
+      ]
+    ]
+  ])(
+    'duration %p within 10s..1m (fallback 30s) → %p ms',
+    (raw, expected, problems) => {
+      const input = fields(reader({ wait: raw }))
+      expect(input.duration('wait', '30s', { min: '10s', max: '1m' })).toBe(
+        expected
+      )
+      expect(input.problems).toEqual(problems)
+    }
+  )
+
   it('parsed returns the value with every problem, in the order read', () => {
     const input = fields(reader({ a: 'maybe', b: 'later', c: 'X' }))
     input.boolean('a', true)

@@ -158,3 +158,51 @@ describe('upsertComment', () => {
     )
   })
 })
+
+describe('upsertComment: limits of each call', () => {
+  it('gives every call a timeout', async () => {
+    const signals: (AbortSignal | null | undefined)[] = []
+    const gh = fakeGitHub([])
+    const recording: typeof fetch = (input, init) => {
+      signals.push(init?.signal)
+      return gh.target.fetch(input, init)
+    }
+    await upsertComment({ ...gh.target, fetch: recording }, MARKER, 'x')
+    expect(signals).toHaveLength(2)
+    for (const signal of signals) expect(signal).toBeInstanceOf(AbortSignal)
+  })
+
+  it('refuses an answer larger than the limit instead of reading it all', async () => {
+    const gh = fakeGitHub([
+      { id: 1, body: 'x'.repeat(200) },
+      { id: 2, body: 'y'.repeat(200) }
+    ])
+    await expect(
+      upsertComment({ ...gh.target, maxBodyBytes: 256 }, MARKER, 'x')
+    ).rejects.toThrow(
+      'GET /repos/o/r/issues/7/comments?per_page=100&page=1: the answer is larger than 256 bytes; it was not read further.'
+    )
+    expect(gh.requests).toEqual(['GET /repos/o/r/issues/7/comments'])
+  })
+
+  it('still reads the status of a large refusal', async () => {
+    const page = `{"message":"Forbidden"}${' '.repeat(10_000)}`
+    const fetch: typeof globalThis.fetch = () =>
+      Promise.resolve(new Response(page, { status: 403 }))
+    const gh = fakeGitHub([])
+    await expect(
+      upsertComment({ ...gh.target, fetch, maxBodyBytes: 256 }, MARKER, 'x')
+    ).resolves.toMatchObject({ state: 'no-permission', status: 403 })
+  })
+
+  it('reads answers up to 16 MiB by default', async () => {
+    const big = Array.from({ length: 99 }, (_, i) => ({
+      id: i + 1,
+      body: 'z'.repeat(65_536)
+    }))
+    const gh = fakeGitHub(big)
+    await expect(upsertComment(gh.target, MARKER, 'x')).resolves.toMatchObject({
+      state: 'created'
+    })
+  })
+})

@@ -12,6 +12,7 @@ import {
   describeAwsError,
   networkErrorMessage
 } from '../util/errors.js'
+import { formatLimit, readBounded } from '../util/body.js'
 import { ociArchitecture } from '../build/platform.js'
 import type { Architecture, RepositoryRef } from '../inputs/types.js'
 
@@ -301,10 +302,17 @@ export type Fetch = typeof fetch
 export const BLOB_IDLE_TIMEOUT_MS = 60_000
 
 /**
+ * Most of an image config read. Real configs are kilobytes (a long build
+ * history makes them tens); the registry is not trusted to send only that.
+ */
+export const CONFIG_MAX_BYTES = 4 * 1024 * 1024
+
+/**
  * A blob (config or layer) from the registry API, with the same Basic
  * credentials docker used. ECR answers with a redirect to S3; fetch drops the
  * Authorization header on that cross-origin hop, as S3 requires. `what`
- * names the blob in errors ("the image config sha256:…").
+ * names the blob in errors ("the image config sha256:…"). Without a
+ * `signal`, the request and its body get BLOB_IDLE_TIMEOUT_MS in all.
  */
 export async function fetchBlob(
   auth: RegistryAuth,
@@ -323,7 +331,7 @@ export async function fetchBlob(
     response = await fetchImpl(url, {
       headers: { Authorization: `Basic ${basic}` },
       redirect: 'follow',
-      ...(signal !== undefined && { signal })
+      signal: signal ?? AbortSignal.timeout(BLOB_IDLE_TIMEOUT_MS)
     })
   } catch (error) {
     throw new DeployError(
@@ -387,7 +395,20 @@ export async function fetchImageConfigText(
     fetchImpl,
     AbortSignal.timeout(BLOB_IDLE_TIMEOUT_MS)
   )
-  const bytes = Buffer.from(await response.arrayBuffer())
+  let read
+  try {
+    read = await readBounded(response, CONFIG_MAX_BYTES)
+  } catch (error) {
+    throw new DeployError(
+      `Could not read the image config ${configDigest} from the registry at ${auth.endpoint}: ${networkErrorMessage(error)}`
+    )
+  }
+  if (read.cut) {
+    throw new DeployError(
+      `The registry sent more than ${formatLimit(CONFIG_MAX_BYTES)} for the image config ${configDigest}; an image config is far smaller, so it was not read further.`
+    )
+  }
+  const bytes = read.bytes
   const actual = `sha256:${createHash('sha256').update(bytes).digest('hex')}`
   if (actual !== configDigest) {
     throw new DeployError(

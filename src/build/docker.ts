@@ -93,10 +93,29 @@ export function buildxArgs(
   return args
 }
 
-/** Without buildx: plain `docker build` (BuildKit when DOCKER_BUILDKIT=1). */
-export function fallbackBuildArgs(request: BuildRequest): string[] {
-  return ['build', ...commonBuildArgs(request), request.context]
+/**
+ * Without buildx: plain `docker build` (BuildKit when DOCKER_BUILDKIT=1),
+ * writing the id of the image it built to `iidFile`. `--` ends the options:
+ * the context cannot be read as one, whatever it is.
+ */
+export function fallbackBuildArgs(
+  request: BuildRequest,
+  iidFile: string
+): string[] {
+  return [
+    'build',
+    ...commonBuildArgs(request),
+    '--iidfile',
+    iidFile,
+    '--',
+    request.context
+  ]
 }
+
+/** What `docker image inspect` is asked for: the image id and its platform. */
+export const INSPECT_FORMAT = '{{.Id}} {{.Os}}/{{.Architecture}}'
+
+const IMAGE_ID = /^sha256:[a-f0-9]{64}$/
 
 /** The digest buildx wrote to its metadata file. */
 export function digestFromMetadata(metadata: string): string | undefined {
@@ -228,7 +247,12 @@ export async function buildWithBuildx(
   return { digest, builder: 'buildx' }
 }
 
-/** `docker build` + `docker push`, checking the built platform before pushing. */
+/**
+ * `docker build` + `docker push`. Before pushing, the tag must name the very
+ * image this build made (its id from --iidfile), for the built platform: a
+ * tag left on another local image (a build that tagged nothing, a tag moved
+ * meanwhile) must not be pushed as this build.
+ */
 export async function buildWithDocker(
   request: BuildRequest,
   context: BuildContext
@@ -238,31 +262,40 @@ export async function buildWithDocker(
       'cache-from and cache-to need docker buildx; they are ignored by the docker build fallback.'
     )
   }
-  const build = await context.exec('docker', fallbackBuildArgs(request), {
-    env: context.env,
-    stream: true
-  })
+  const iidFile = path.join(context.workDir, 'build-image-id')
+  // An id left by an earlier build must not vouch for this one.
+  await fs.rm(iidFile, { force: true })
+  const build = await context.exec(
+    'docker',
+    fallbackBuildArgs(request, iidFile),
+    { env: context.env, stream: true }
+  )
   if (build.exitCode !== 0) {
     throw failure(
       `docker build for ${request.platform} (fallback without buildx)`,
       build
     )
   }
+  const builtId = (await fs.readFile(iidFile, 'utf8').catch(() => '')).trim()
+  if (!IMAGE_ID.test(builtId)) {
+    throw new DeployError(
+      `docker build succeeded but wrote no image id to ${iidFile}, so the image tagged ${request.imageRef} cannot be proven to be this build; nothing was pushed.`
+    )
+  }
   const inspect = await context.exec(
     'docker',
-    [
-      'image',
-      'inspect',
-      '--format',
-      '{{.Os}}/{{.Architecture}}',
-      request.imageRef
-    ],
+    ['image', 'inspect', '--format', INSPECT_FORMAT, request.imageRef],
     { env: context.env }
   )
-  const built = inspect.stdout.trim()
+  const [taggedId = '', built = ''] = inspect.stdout.trim().split(/\s+/)
+  if (inspect.exitCode === 0 && taggedId !== builtId) {
+    throw new DeployError(
+      `${request.imageRef} is the local image ${taggedId || 'of an unknown id'}, not ${builtId}, which docker build just built: a stale local tag. Nothing was pushed.`
+    )
+  }
   if (inspect.exitCode !== 0 || built !== request.platform) {
     throw new DeployError(
-      `The docker build fallback produced an image for ${built || 'an unknown platform'}, not ${request.platform}; ` +
+      `The docker build fallback produced an image for ${(inspect.exitCode === 0 && built) || 'an unknown platform'}, not ${request.platform}; ` +
         'nothing was pushed. Install docker buildx (docker/setup-buildx-action) to build for another CPU.'
     )
   }

@@ -14,6 +14,7 @@ import {
   networkErrorMessage
 } from '../util/errors.js'
 import { invokesFunction } from '../aws/lambda.js'
+import { formatLimit, readBounded } from '../util/body.js'
 import { EVERY_TIME, type ReadOnce } from '../util/read-once.js'
 import { again, done, poll } from '../util/poll.js'
 import { backoffDelay } from '../util/retry.js'
@@ -73,14 +74,19 @@ export interface SmokeResult {
   reason: string
 }
 
+/** The most of a response body the smoke test reads and checks. */
+export const SMOKE_BODY_MAX_BYTES = 1024 * 1024
+
 export interface SmokeOptions {
   url: string
   expected: SmokeExpectation
   timeoutMs: number
   log: (message: string) => void
   fetch?: typeof fetch
-  /** Longest a single request may take. */
+  /** Longest a single request may take, its body included. */
   requestTimeoutMs?: number
+  /** Most of a body read; the rest is not. */
+  maxBodyBytes?: number
 }
 
 /**
@@ -108,17 +114,23 @@ export async function smokeTest(
           headers: { 'User-Agent': 'aspnet-lambda-deploy-smoke-test' },
           redirect: 'manual'
         })
-        const body = await response.text()
+        const maxBodyBytes = options.maxBodyBytes ?? SMOKE_BODY_MAX_BYTES
+        // The request's timeout signal also bounds reading the body.
+        const read = await readBounded(response, maxBodyBytes)
+        const body = read.bytes.toString('utf8')
         lastStatus = response.status
         const verdict = evaluateResponse(
           response.status,
           body,
           options.expected
         )
-        const outcome = verdict.pass ? 'pass' : verdict.reason
+        const cut = read.cut
+          ? ` (body cut at ${formatLimit(maxBodyBytes)}: only that much was read and checked)`
+          : ''
+        const outcome = `${verdict.pass ? 'pass' : verdict.reason}${cut}`
         lastReason = verdict.pass
           ? ''
-          : `${verdict.reason}; body: ${body.slice(0, 200)}`
+          : `${verdict.reason}${cut}; body: ${body.slice(0, 200)}`
         const latencyMs = timing.now() - sent
         attempts.push({ attempt, status: response.status, latencyMs, outcome })
         options.log(

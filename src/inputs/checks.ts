@@ -1,4 +1,10 @@
-import { fields, isOneOf, type InputReader, type Parsed } from './readers.js'
+import {
+  fields,
+  isOneOf,
+  type DurationRange,
+  type InputReader,
+  type Parsed
+} from './readers.js'
 import type {
   BodyExpectation,
   EventSourceInput,
@@ -115,6 +121,17 @@ export function readPreflight(
   return input.parsed({ preflight, eventSource })
 }
 
+/**
+ * Lambda finishes an update in seconds to minutes; an hour is a wait that
+ * will not end well. The lower end leaves room for a deliberately short wait.
+ */
+export const WAIT_TIMEOUT_RANGE: DurationRange = { min: '5s', max: '1h' }
+/**
+ * One attempt needs a second; past a quarter of an hour a failing app only
+ * holds the job (and, during a canary, the traffic) longer.
+ */
+export const SMOKE_TIMEOUT_RANGE: DurationRange = { min: '1s', max: '15m' }
+
 export type Verification = Pick<
   Inputs,
   'waitTimeoutMs' | 'smokeTest' | 'smokeTimeoutMs' | 'rollbackOnFailure'
@@ -127,9 +144,9 @@ export type Verification = Pick<
 export function readVerification(read: InputReader): Parsed<Verification> {
   const input = fields(read)
   return input.parsed({
-    waitTimeoutMs: input.duration('wait-timeout', '5m'),
+    waitTimeoutMs: input.duration('wait-timeout', '5m', WAIT_TIMEOUT_RANGE),
     smokeTest: input.boolean('smoke-test', true),
-    smokeTimeoutMs: input.duration('smoke-timeout', '2m'),
+    smokeTimeoutMs: input.duration('smoke-timeout', '2m', SMOKE_TIMEOUT_RANGE),
     rollbackOnFailure: input.boolean('rollback-on-failure', true)
   })
 }

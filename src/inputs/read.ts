@@ -2,6 +2,7 @@ import * as core from '@actions/core'
 import { readArchitecture, readBuildOptions } from './build.js'
 import { readPreflight, readSmokeRequest, readVerification } from './checks.js'
 import { readPullRequestEvent } from './event.js'
+import { statFile, type StatFile } from './files.js'
 import { oneFunctionPerPreview, readFunctions } from './functions.js'
 import { readPreview } from './preview.js'
 import type { InputReader } from './readers.js'
@@ -28,10 +29,14 @@ export class InputError extends Error {
   }
 }
 
-/** Read, parse and validate every input; throws one InputError listing all problems. */
+/**
+ * Read, parse and validate every input; throws one InputError listing all
+ * problems. `stat` looks at the Dockerfile of a run that may build.
+ */
 export function getInputs(
   read: InputReader = name => core.getInput(name),
-  env: NodeJS.ProcessEnv = process.env
+  env: NodeJS.ProcessEnv = process.env,
+  stat: StatFile = statFile
 ): Inputs {
   const functions = readFunctions(read)
   const repository = readRepository(read)
@@ -58,7 +63,10 @@ export function getInputs(
   const { imageRepository, ...releaseInputs } = release.value
   const deployedTag = resolveTag(tag.value, preview.value, releaseInputs.source)
   const preflight = readPreflight(read)
-  const build = readBuildOptions(read)
+  // A cleanup, or a deploy of an image already in ECR, builds nothing: its
+  // job need not have checked the Dockerfile out.
+  const builds = mode !== 'cleanup' && releaseInputs.source.kind === 'build'
+  const build = readBuildOptions(read, builds ? { stat } : undefined)
   const verification = readVerification(read)
 
   // The order users see the problems in (read.test.ts pins it).

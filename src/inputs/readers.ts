@@ -5,6 +5,12 @@
  */
 import { parseDuration } from '../util/time.js'
 
+/** The shortest and longest a duration input may be, as durations. */
+export interface DurationRange {
+  min: string
+  max: string
+}
+
 /** The raw text of an input: core.getInput in the action, a map in tests. */
 export type InputReader = (name: string) => string
 
@@ -45,8 +51,11 @@ export interface Fields {
   keyValues: (name: string) => string[]
   /** true or false, any case; `fallback` when not given or not a boolean. */
   boolean: (name: string, fallback: boolean) => boolean
-  /** Milliseconds; `fallback`'s when not given or not a positive duration. */
-  duration: (name: string, fallback: string) => number
+  /**
+   * Milliseconds; `fallback`'s when not given, not a positive duration or
+   * outside `range` (both ends included).
+   */
+  duration: (name: string, fallback: string, range?: DurationRange) => number
   /** The reader's result: `value` with the problems found. */
   parsed: <T>(value: T) => Parsed<T>
 }
@@ -80,7 +89,7 @@ export function fields(read: InputReader): Fields {
       problems.push(`${name} "${value}" must be true or false.`)
       return fallback
     },
-    duration: (name, fallback) => {
+    duration: (name, fallback, range) => {
       const value = optional(name) ?? fallback
       const ms = parseDuration(value)
       if (ms === undefined || ms <= 0) {
@@ -89,8 +98,20 @@ export function fields(read: InputReader): Fields {
         )
         return parseDuration(fallback) ?? 0
       }
+      if (range !== undefined && !inRange(ms, range)) {
+        problems.push(
+          `${name} "${value}" must be from ${range.min} to ${range.max}.`
+        )
+        return parseDuration(fallback) ?? 0
+      }
       return ms
     },
     parsed: value => ({ value, problems })
   }
+}
+
+function inRange(ms: number, range: DurationRange): boolean {
+  const min = parseDuration(range.min) ?? 0
+  const max = parseDuration(range.max) ?? 0
+  return ms >= min && ms <= max
 }

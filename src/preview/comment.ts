@@ -2,9 +2,18 @@
  * The sticky pull request comment of a preview, over the GitHub REST API
  * with fetch. Loaded only in preview and cleanup modes.
  */
+import { formatLimit, readBounded } from '../util/body.js'
 import { errorMessage, networkErrorMessage } from '../util/errors.js'
 
 export type Fetch = typeof fetch
+
+/** Longest one GitHub API call may take, its answer included. */
+export const GITHUB_TIMEOUT_MS = 30_000
+/**
+ * Most of an answer read: a page of 100 comments of GitHub's largest size
+ * (65,536 characters each) stays well under it.
+ */
+export const GITHUB_BODY_MAX_BYTES = 16 * 1024 * 1024
 
 export interface PreviewCommentInfo {
   productionName: string
@@ -97,6 +106,8 @@ export interface GitHubTarget {
   repository: string
   issueNumber: number
   fetch: Fetch
+  /** Most of an answer read (tests make it small). */
+  maxBodyBytes?: number
 }
 
 export type CommentOutcome =
@@ -132,12 +143,27 @@ async function call(
         ...(body !== undefined && { 'Content-Type': 'application/json' })
       },
       ...(body !== undefined && { body: JSON.stringify(body) }),
-      signal: AbortSignal.timeout(30_000)
+      // Also bounds reading the answer.
+      signal: AbortSignal.timeout(GITHUB_TIMEOUT_MS)
     })
   } catch (error) {
     throw new Error(`${method} ${url}: ${networkErrorMessage(error)}`)
   }
-  const text = await response.text()
+  const maxBytes = target.maxBodyBytes ?? GITHUB_BODY_MAX_BYTES
+  let read
+  try {
+    read = await readBounded(response, maxBytes)
+  } catch (error) {
+    throw new Error(
+      `${method} ${url}: reading the answer: ${networkErrorMessage(error)}`
+    )
+  }
+  const text = read.bytes.toString('utf8')
+  if (read.cut && response.ok) {
+    throw new Error(
+      `${method} ${path}: the answer is larger than ${formatLimit(maxBytes)}; it was not read further.`
+    )
+  }
   if (!response.ok) {
     let message = text.slice(0, 200)
     try {

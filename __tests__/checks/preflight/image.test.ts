@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto'
 import { Readable } from 'node:stream'
+import { createGzip } from 'node:zlib'
 import { describe, expect, it } from '@jest/globals'
 import {
   AARCH64_BINARY,
   X86_64_BINARY,
   gzipTar,
+  header,
   tar,
   type FixtureEntry
 } from '../../../__fixtures__/layers.js'
@@ -12,8 +14,10 @@ import type { Fetch, RegistryAuth } from '../../../src/aws/ecr.js'
 import {
   applyOverride,
   imageChecks,
+  SIZE_LIMIT_BYTES,
   preflightImage,
   sizeCheck,
+  sizeStoppedCheck,
   wantedPaths,
   type StartConfig
 } from '../../../src/checks/preflight/image.js'
@@ -464,6 +468,199 @@ describe('preflightImage over the registry API', () => {
         r.fetchImpl
       )
     ).rejects.toThrow(/answered HTTP 404/)
+  })
+})
+
+describe('preflightImage stops at the size limit', () => {
+  const auth: RegistryAuth = {
+    username: 'AWS',
+    password: 'secret',
+    endpoint: 'https://123456789012.dkr.ecr.us-east-1.amazonaws.com'
+  }
+  const CONFIG = JSON.stringify({
+    architecture: 'arm64',
+    os: 'linux',
+    config: { Entrypoint: ['/bin/busybox', 'httpd'] }
+  })
+  const KiB = 1024
+  const MiB = 1024 * KiB
+
+  /** A layer's body: what it streams, how much of it was sent, whether it was stopped. */
+  interface Body {
+    stream: () => Readable
+    /** Its real digest, for a layer read to its end; made up otherwise. */
+    digest?: string
+  }
+  interface Served {
+    requests: string[]
+    /** Compressed bytes handed to the reader. */
+    sent: () => number
+    /** Bodies that ended early because the reader stopped. */
+    closed: () => number
+    fetchImpl: Fetch
+    manifest: string
+  }
+
+  function serve(
+    layers: Body[],
+    mediaType = 'application/vnd.oci.image.layer.v1.tar+gzip'
+  ): Served {
+    const requests: string[] = []
+    let sent = 0
+    let closed = 0
+    const digests = layers.map(
+      (layer, i) => layer.digest ?? `sha256:${String(i).padStart(64, '0')}`
+    )
+    const fetchImpl: Fetch = input => {
+      const url = typeof input === 'string' ? input : ''
+      requests.push(url)
+      const index = digests.findIndex(digest => url.endsWith(digest))
+      const source = layers[index]?.stream()
+      if (source === undefined) {
+        return Promise.resolve(new Response('', { status: 404 }))
+      }
+      async function* counted(): AsyncGenerator<Buffer> {
+        let ended = false
+        try {
+          for await (const chunk of source as AsyncIterable<Buffer>) {
+            sent += chunk.length
+            yield chunk
+          }
+          ended = true
+        } finally {
+          if (!ended) {
+            closed++
+            source?.destroy()
+          }
+        }
+      }
+      const body = Readable.toWeb(Readable.from(counted())) as ReadableStream
+      return Promise.resolve(new Response(body))
+    }
+    const manifest = JSON.stringify({
+      schemaVersion: 2,
+      config: { digest: 'sha256:config' },
+      layers: digests.map(digest => ({ mediaType, digest, size: 1 }))
+    })
+    return {
+      requests,
+      sent: () => sent,
+      closed: () => closed,
+      fetchImpl,
+      manifest
+    }
+  }
+
+  /** A tar of one 1 TiB file of zeros that never ends. */
+  function* endlessTar(): Generator<Buffer> {
+    yield header('huge', '0', 1024 ** 4)
+    const zeros = Buffer.alloc(64 * KiB)
+    for (;;) yield zeros
+  }
+
+  /**
+   * Lets the cancelled streams finish closing: the test's own gzip producer
+   * works on libuv's thread pool, so this takes a few milliseconds.
+   */
+  async function settled(done: () => boolean): Promise<void> {
+    for (let turn = 0; turn < 400 && !done(); turn++) {
+      await new Promise(resolve => setTimeout(resolve, 5))
+    }
+  }
+
+  const run = (served: Served, limit: number) =>
+    preflightImage(
+      auth,
+      'team/api',
+      served.manifest,
+      CONFIG,
+      'arm64',
+      served.fetchImpl,
+      undefined,
+      limit
+    )
+
+  it('stops a gzip bomb (an endless layer) once the uncompressed bytes reach the limit', async () => {
+    const served = serve([
+      { stream: () => Readable.from(endlessTar()).pipe(createGzip()) }
+    ])
+    const result = await run(served, 4 * MiB)
+    expect(result.checks).toEqual([
+      {
+        id: 'image.size',
+        title: 'Image size (uncompressed)',
+        result: 'fail',
+        message: expect.stringMatching(
+          /^more than 4\.0 MiB, Lambda's limit for an image: UpdateFunctionCode would be refused\. Reading the layers stopped there, after 4\.\d MiB \(0 of 1 layers read whole\), so the image's files were not checked\./
+        )
+      }
+    ])
+    expect(result.uncompressedBytes).toBeGreaterThanOrEqual(4 * MiB)
+    // At most one decompressed chunk past the limit.
+    expect(result.uncompressedBytes).toBeLessThan(4 * MiB + 256 * KiB)
+    expect(result.layers).toBe(1)
+    await settled(() => served.closed() === 1)
+    expect(served.closed()).toBe(1)
+    // Zeros compress about a thousand to one: a few KiB of the endless body.
+    expect(served.sent()).toBeLessThan(256 * KiB)
+  })
+
+  it('stops an endless uncompressed layer too', async () => {
+    const served = serve(
+      [{ stream: () => Readable.from(endlessTar()) }],
+      'application/vnd.oci.image.layer.v1.tar'
+    )
+    const result = await run(served, 2 * MiB)
+    expect(result.checks.map(check => [check.id, check.result])).toEqual([
+      ['image.size', 'fail']
+    ])
+    expect(result.uncompressedBytes).toBeLessThan(2 * MiB + 256 * KiB)
+    await settled(() => served.closed() === 1)
+    expect(served.closed()).toBe(1)
+  })
+
+  it('stops the layers read alongside, and does not start the rest', async () => {
+    const oneMiB = gzipTar([{ path: 'blob', content: Buffer.alloc(MiB, 1) }])
+    const served = serve(
+      Array.from({ length: 8 }, () => ({
+        stream: () => Readable.from([oneMiB]),
+        digest: `sha256:${createHash('sha256').update(oneMiB).digest('hex')}`
+      }))
+    )
+    const result = await run(served, 2 * MiB + 512 * KiB)
+    expect(result.checks).toHaveLength(1)
+    expect(result.checks[0]?.message).toMatch(
+      /after 2\.\d MiB \([0-2] of 8 layers read whole\)/
+    )
+    expect(result.layers).toBe(8)
+    // Three at a time: those in flight stop at the limit, and the layers
+    // after them are never asked for.
+    expect(served.requests.length).toBeGreaterThanOrEqual(3)
+    expect(served.requests.length).toBeLessThan(6)
+  })
+
+  it('reads each layer to its end (and checks its digest) under the limit', async () => {
+    const base = gzipTar([
+      { path: 'bin/busybox', content: AARCH64_BINARY, mode: 0o755 }
+    ])
+    const served = serve([{ stream: () => Readable.from([base]) }])
+    // The digests are made up here: the stop is what is tested, not them.
+    await expect(run(served, 10 * MiB)).rejects.toThrow(
+      /whose digest is sha256:[a-f0-9]{64}, not sha256:0{64}/
+    )
+  })
+
+  it("uses Lambda's 10 GiB by default", () => {
+    expect(SIZE_LIMIT_BYTES).toBe(10 * 1024 ** 3)
+    expect(
+      sizeStoppedCheck(SIZE_LIMIT_BYTES + 5, SIZE_LIMIT_BYTES, 3, 7)
+    ).toEqual({
+      id: 'image.size',
+      title: 'Image size (uncompressed)',
+      result: 'fail',
+      message:
+        "more than 10.00 GiB, Lambda's limit for an image: UpdateFunctionCode would be refused. Reading the layers stopped there, after 10.00 GiB (3 of 7 layers read whole), so the image's files were not checked. Make the image smaller (multi-stage build, publish only the app, no SDK in the final stage)."
+    })
   })
 })
 

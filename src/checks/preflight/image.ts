@@ -19,8 +19,11 @@ import {
   mergeLayers,
   parentOf,
   parseLayers,
+  reachedLimit,
   resolvePath,
-  type ImageFiles
+  stoppedScan,
+  type ImageFiles,
+  type SizeBudget
 } from './layers.js'
 import { normalizePath } from './tar.js'
 import type { Architecture } from '../../inputs/types.js'
@@ -173,6 +176,23 @@ export function sizeCheck(bytes: number): Check {
     )
   }
   return pass('image.size', title, `${size} of Lambda's 10 GiB limit`)
+}
+
+/**
+ * The size check of an image whose layers were not all read: reading
+ * stopped once the uncompressed bytes reached `limit`.
+ */
+export function sizeStoppedCheck(
+  bytesRead: number,
+  limit: number,
+  layersRead: number,
+  layers: number
+): Check {
+  return fail(
+    'image.size',
+    'Image size (uncompressed)',
+    `more than ${formatBytes(limit)}, Lambda's limit for an image: UpdateFunctionCode would be refused. Reading the layers stopped there, after ${formatBytes(bytesRead)} (${layersRead} of ${layers} layers read whole), so the image's files were not checked. Make the image smaller (multi-stage build, publish only the app, no SDK in the final stage).`
+  )
 }
 
 /** Every check of the image's files: pure, over what the layers held. */
@@ -379,7 +399,8 @@ async function mapLimit<T, R>(
 
 /**
  * Read the pushed image through the registry API (config and every layer,
- * streamed) and check what Lambda will start.
+ * streamed) and check what Lambda will start. Past `sizeLimitBytes`
+ * uncompressed, reading stops and only the failed size check is reported.
  */
 export async function preflightImage(
   auth: RegistryAuth,
@@ -389,14 +410,35 @@ export async function preflightImage(
   configText: string,
   architecture: Architecture,
   fetchImpl: Fetch,
-  override?: ImageConfigOverride
+  override?: ImageConfigOverride,
+  sizeLimitBytes: number = SIZE_LIMIT_BYTES
 ): Promise<ImagePreflight> {
   const start = applyOverride(parseStartConfig(configText), override)
   const layers = parseLayers(manifest)
   const wanted = wantedPaths(start)
+  const budget: SizeBudget = { limit: sizeLimitBytes, read: 0 }
   const scans = await mapLimit(layers, 3, layer =>
-    fetchAndScanLayer(auth, repositoryName, layer, wanted, fetchImpl)
+    reachedLimit(budget)
+      ? Promise.resolve(stoppedScan(0))
+      : fetchAndScanLayer(
+          auth,
+          repositoryName,
+          layer,
+          wanted,
+          fetchImpl,
+          budget
+        )
   )
+  if (scans.some(scan => scan.stopped === true)) {
+    const layersRead = scans.filter(scan => scan.stopped !== true).length
+    return {
+      checks: [
+        sizeStoppedCheck(budget.read, sizeLimitBytes, layersRead, layers.length)
+      ],
+      uncompressedBytes: budget.read,
+      layers: layers.length
+    }
+  }
   const files = mergeLayers(scans)
   const uncompressedBytes = scans.reduce((sum, scan) => sum + scan.bytes, 0)
   const checks = imageChecks(start, files, architecture, uncompressedBytes)

@@ -63,6 +63,44 @@ export interface LayerScan {
   opaque: string[]
   bytes: number
   unreadable: string | undefined
+  /**
+   * Not read to its end: the image's uncompressed bytes reached the size
+   * budget (this layer's files are then not known).
+   */
+  stopped?: boolean
+}
+
+/**
+ * The uncompressed bytes read so far across one image's layers, shared by
+ * the layers read at the same time: once it reaches `limit`, every read
+ * stops, so a huge image or a gzip bomb costs at most `limit` bytes of work.
+ */
+export interface SizeBudget {
+  readonly limit: number
+  read: number
+}
+
+export function reachedLimit(budget: SizeBudget): boolean {
+  return budget.read >= budget.limit
+}
+
+/** A layer not read (or not read to its end) because the budget ran out. */
+export function stoppedScan(bytes: number): LayerScan {
+  return {
+    files: new Map(),
+    whiteouts: [],
+    opaque: [],
+    bytes,
+    unreadable: undefined,
+    stopped: true
+  }
+}
+
+class SizeLimitReached extends Error {
+  constructor() {
+    super('the image passed its size budget')
+    this.name = 'SizeLimitReached'
+  }
 }
 
 export function parseLayers(manifest: string): LayerRef[] {
@@ -171,28 +209,78 @@ export async function scanLayer(
   return { files, whiteouts, opaque, bytes: stats.bytes, unreadable: undefined }
 }
 
-function removeTree(files: ImageFiles, path: string): void {
-  files.delete(path)
-  const prefix = path === '/' ? '/' : `${path}/`
-  for (const key of [...files.keys()]) {
-    if (key.startsWith(prefix)) files.delete(key)
+/**
+ * The image's files with an index of each directory's children, so that
+ * deleting a subtree costs what the subtree holds, not what the image holds.
+ * Paths are normalized (as the tar reader makes them), so "under /a" is
+ * exactly "starts with /a/".
+ */
+class FileTree {
+  readonly files: ImageFiles = new Map()
+  /** Paths present as files or as parents of files, by parent. */
+  private readonly children = new Map<string, Set<string>>()
+
+  set(path: string, file: ImageFile): void {
+    this.files.set(path, file)
+    // Link the path into the index up to the first ancestor already there.
+    for (let child = path; child !== '/';) {
+      const parent = parentOf(child)
+      let siblings = this.children.get(parent)
+      const known = siblings !== undefined
+      if (siblings === undefined) {
+        siblings = new Set()
+        this.children.set(parent, siblings)
+      }
+      if (siblings.has(child)) break
+      siblings.add(child)
+      if (known) break
+      child = parent
+    }
+  }
+
+  /** Delete everything under `dir` (not `dir` itself). */
+  clearUnder(dir: string): void {
+    const stack = [...(this.children.get(dir) ?? [])]
+    this.children.delete(dir)
+    for (let path = stack.pop(); path !== undefined; path = stack.pop()) {
+      this.files.delete(path)
+      const below = this.children.get(path)
+      if (below !== undefined) {
+        // Not push(...below): a directory may hold more entries than a
+        // call takes arguments.
+        for (const child of below) stack.push(child)
+        this.children.delete(path)
+      }
+    }
+  }
+
+  /** Delete `path` and everything under it. */
+  remove(path: string): void {
+    this.files.delete(path)
+    this.clearUnder(path)
   }
 }
 
-/** Stack layers bottom to top, applying OCI whiteouts. */
+/**
+ * Stack layers bottom to top, applying OCI whiteouts: in each layer, its
+ * opaque directories hide what the layers below put in them, its whiteouts
+ * delete, and each of its files replaces what was at its path (a file or
+ * link also everything under it; a directory keeps its contents). One pass:
+ * every path is added once and deleted at most once per layer that adds it.
+ */
 export function mergeLayers(layers: LayerScan[]): ImageFiles {
-  const files: ImageFiles = new Map()
+  const tree = new FileTree()
+  const { files } = tree
   for (const layer of layers) {
     for (const dir of layer.opaque) {
-      const prefix = dir === '/' ? '/' : `${dir}/`
-      for (const key of [...files.keys()]) {
-        if (key.startsWith(prefix)) files.delete(key)
-      }
+      // An opaque root hides the root itself too, as a prefix of "/" would.
+      if (dir === '/') tree.remove('/')
+      else tree.clearUnder(dir)
     }
-    for (const path of layer.whiteouts) removeTree(files, path)
+    for (const path of layer.whiteouts) tree.remove(path)
     for (const [path, file] of layer.files) {
-      if (file.type !== 'directory') removeTree(files, path)
-      files.set(path, file)
+      if (file.type !== 'directory') tree.remove(path)
+      tree.set(path, file)
     }
   }
   // A hard link's content is its target's.
@@ -249,6 +337,21 @@ async function* hashing(
   }
 }
 
+/** Counts the uncompressed bytes against the budget, and stops at its limit. */
+async function* metered(
+  tar: AsyncIterable<Uint8Array>,
+  budget: SizeBudget,
+  counted: { bytes: number }
+): AsyncGenerator<Uint8Array> {
+  for await (const chunk of tar) {
+    // Another layer may have used up the budget meanwhile.
+    if (reachedLimit(budget)) throw new SizeLimitReached()
+    budget.read += chunk.byteLength
+    counted.bytes += chunk.byteLength
+    yield chunk
+  }
+}
+
 type Decompressor = () => NodeJS.ReadWriteStream
 
 function decompressorFor(mediaType: string): Decompressor | 'none' | undefined {
@@ -263,13 +366,18 @@ function decompressorFor(mediaType: string): Decompressor | 'none' | undefined {
   return undefined
 }
 
-/** Stream one layer blob through the decompressor and the tar reader. */
+/**
+ * Stream one layer blob through the decompressor and the tar reader. With a
+ * `budget`, reading stops (and the scan says so) once the image's
+ * uncompressed bytes reach its limit.
+ */
 export async function fetchAndScanLayer(
   auth: RegistryAuth,
   repositoryName: string,
   layer: LayerRef,
   wanted: Set<string>,
-  fetchImpl: Fetch
+  fetchImpl: Fetch,
+  budget: SizeBudget = { limit: Number.POSITIVE_INFINITY, read: 0 }
 ): Promise<LayerScan> {
   const decompressor = decompressorFor(layer.mediaType)
   if (decompressor === undefined) {
@@ -296,15 +404,24 @@ export async function fetchAndScanLayer(
   }
   const hash = createHash('sha256')
   const compressed = Readable.from(hashing(response.body, hash, idle.touch))
+  const counted = { bytes: 0 }
   let scan: LayerScan
   try {
     if (decompressor === 'none') {
-      scan = await scanLayer(compressed, wanted)
+      try {
+        scan = await scanLayer(metered(compressed, budget, counted), wanted)
+      } catch (error) {
+        compressed.destroy()
+        throw error
+      }
     } else {
       const inflate = decompressor()
       const feeding = pipeline(compressed, inflate)
       try {
-        scan = await scanLayer(inflate as AsyncIterable<Uint8Array>, wanted)
+        scan = await scanLayer(
+          metered(inflate as AsyncIterable<Uint8Array>, budget, counted),
+          wanted
+        )
         await feeding
       } catch (error) {
         compressed.destroy()
@@ -313,6 +430,8 @@ export async function fetchAndScanLayer(
       }
     }
   } catch (error) {
+    // Not a fault of the layer: the image is already too big to deploy.
+    if (error instanceof SizeLimitReached) return stoppedScan(counted.bytes)
     if (error instanceof DeployError) throw error
     throw new DeployError(
       `Could not read layer ${layer.digest} of the pushed image: ${errorMessage(error)}`
