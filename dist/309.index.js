@@ -7,18 +7,29 @@ export const modules = {
 
 __webpack_require__.r(__webpack_exports__);
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   GITHUB_BODY_MAX_BYTES: () => (/* binding */ GITHUB_BODY_MAX_BYTES),
+/* harmony export */   GITHUB_TIMEOUT_MS: () => (/* binding */ GITHUB_TIMEOUT_MS),
 /* harmony export */   commentMarker: () => (/* binding */ commentMarker),
 /* harmony export */   decideUpsert: () => (/* binding */ decideUpsert),
 /* harmony export */   renderPreviewComment: () => (/* binding */ renderPreviewComment),
 /* harmony export */   renderRemovedComment: () => (/* binding */ renderRemovedComment),
 /* harmony export */   upsertComment: () => (/* binding */ upsertComment)
 /* harmony export */ });
+/* harmony import */ var _util_body_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(1370);
 /* harmony import */ var _util_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(17);
 /**
  * The sticky pull request comment of a preview, over the GitHub REST API
  * with fetch. Loaded only in preview and cleanup modes.
  */
 
+
+/** Longest one GitHub API call may take, its answer included. */
+const GITHUB_TIMEOUT_MS = 30_000;
+/**
+ * Most of an answer read: a page of 100 comments of GitHub's largest size
+ * (65,536 characters each) stays well under it.
+ */
+const GITHUB_BODY_MAX_BYTES = 16 * 1024 * 1024;
 /** Finds the comment again on later pushes; one per production function. */
 function commentMarker(productionName) {
     return `<!-- aspnet-lambda-deploy:preview:${productionName} -->`;
@@ -86,13 +97,25 @@ async function call(target, method, path, body) {
                 ...(body !== undefined && { 'Content-Type': 'application/json' })
             },
             ...(body !== undefined && { body: JSON.stringify(body) }),
-            signal: AbortSignal.timeout(30_000)
+            // Also bounds reading the answer.
+            signal: AbortSignal.timeout(GITHUB_TIMEOUT_MS)
         });
     }
     catch (error) {
         throw new Error(`${method} ${url}: ${(0,_util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .networkErrorMessage */ .qu)(error)}`);
     }
-    const text = await response.text();
+    const maxBytes = target.maxBodyBytes ?? GITHUB_BODY_MAX_BYTES;
+    let read;
+    try {
+        read = await (0,_util_body_js__WEBPACK_IMPORTED_MODULE_1__/* .readBounded */ .C)(response, maxBytes);
+    }
+    catch (error) {
+        throw new Error(`${method} ${url}: reading the answer: ${(0,_util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .networkErrorMessage */ .qu)(error)}`);
+    }
+    const text = read.bytes.toString('utf8');
+    if (read.cut && response.ok) {
+        throw new Error(`${method} ${path}: the answer is larger than ${(0,_util_body_js__WEBPACK_IMPORTED_MODULE_1__/* .formatLimit */ .t)(maxBytes)}; it was not read further.`);
+    }
     if (!response.ok) {
         let message = text.slice(0, 200);
         try {

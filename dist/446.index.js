@@ -10,11 +10,11 @@ export const modules = {
 /* harmony export */   readDiagnostics: () => (/* binding */ readDiagnostics)
 /* harmony export */ });
 /* unused harmony exports linesThatMatter, MAX_PAGES, MAX_EVENTS, functionRef */
-/* harmony import */ var _aws_sdk_client_cloudwatch_logs__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(303);
-/* harmony import */ var _clients_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(201);
-/* harmony import */ var _util_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(17);
-/* harmony import */ var _util_retry_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(4266);
-/* harmony import */ var _util_time_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(6043);
+/* harmony import */ var _aws_sdk_client_cloudwatch_logs__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(303);
+/* harmony import */ var _clients_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(201);
+/* harmony import */ var _util_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(17);
+/* harmony import */ var _util_retry_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(4266);
+/* harmony import */ var _util_time_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(6043);
 // Loaded with `await import('./logs.js')` only when a run fails: keep
 // its imports to the logs client and small helpers (clients.ts is in the
 // start-up path anyway, and loads the logs SDK only when asked).
@@ -120,15 +120,15 @@ async function readEvents(client, input, version, timing) {
     let nextToken;
     let pages = 0;
     do {
-        const page = await (0,_util_retry_js__WEBPACK_IMPORTED_MODULE_2__/* .retry */ .L)(() => client.send(new _aws_sdk_client_cloudwatch_logs__WEBPACK_IMPORTED_MODULE_3__.FilterLogEventsCommand({
+        const page = await (0,_util_retry_js__WEBPACK_IMPORTED_MODULE_3__/* .retry */ .L)(() => client.send(new _aws_sdk_client_cloudwatch_logs__WEBPACK_IMPORTED_MODULE_4__.FilterLogEventsCommand({
             ...input,
             ...(nextToken !== undefined && { nextToken })
         })), {
             attempts: 3,
             baseDelayMs: 1000,
             maxDelayMs: 4000,
-            retryable: error => (0,_util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .isThrottling */ .E2)(error) ||
-                (0,_util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .awsErrorName */ .ZH)(error) === 'ServiceUnavailableException'
+            retryable: error => (0,_util_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .isThrottling */ .E2)(error) ||
+                (0,_util_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .awsErrorName */ .ZH)(error) === 'ServiceUnavailableException'
         }, timing);
         pages++;
         for (const event of page.events ?? []) {
@@ -157,8 +157,8 @@ async function readEvents(client, input, version, timing) {
 async function readDiagnostics(functionName, region, sinceMs, options = {}) {
     const fn = functionRef(functionName);
     const logGroupName = `/aws/lambda/${fn.name}`;
-    const timing = options.timing ?? _util_time_js__WEBPACK_IMPORTED_MODULE_1__/* .realTiming */ .$u;
-    const client = options.client ?? (await (0,_clients_js__WEBPACK_IMPORTED_MODULE_4__/* .createLogsClient */ .D3)(region));
+    const timing = options.timing ?? _util_time_js__WEBPACK_IMPORTED_MODULE_2__/* .realTiming */ .$u;
+    const client = options.client ?? (await (0,_clients_js__WEBPACK_IMPORTED_MODULE_0__/* .createLogsClient */ .D3)(region));
     const since = new Date(sinceMs).toISOString();
     const who = options.version === undefined
         ? 'the function'
@@ -199,18 +199,18 @@ async function readDiagnostics(functionName, region, sinceMs, options = {}) {
         return result(last, `Nothing in the logs since ${since} looks like an error; these are the last ${last.length} lines.${truncated}`);
     }
     catch (error) {
-        const name = (0,_util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .awsErrorName */ .ZH)(error);
+        const name = (0,_util_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .awsErrorName */ .ZH)(error);
         if (name === 'ResourceNotFoundException') {
             return result([], `no logs yet (the function wrote none since ${since}: log group ${logGroupName} does not exist)`);
         }
         if (name === 'AccessDeniedException' ||
             name === 'AccessDenied' ||
             name === 'UnauthorizedOperation') {
-            const account = fn.account ?? accountInMessage((0,_util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .errorMessage */ .gJ)(error)) ?? '<account>';
+            const account = fn.account ?? accountInMessage((0,_util_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .errorMessage */ .gJ)(error)) ?? '<account>';
             return result([], `Could not read the function's logs (${name}): allow logs:FilterLogEvents on ` +
                 `arn:${fn.partition}:logs:${region}:${account}:log-group:${logGroupName}:* to see them here.`);
         }
-        return result([], `Could not read the function's logs: ${(0,_util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .describeAwsError */ .Pp)('logs:FilterLogEvents', error)}`);
+        return result([], `Could not read the function's logs: ${(0,_util_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .describeAwsError */ .Pp)('logs:FilterLogEvents', error)}`);
     }
     finally {
         if (options.client === undefined)

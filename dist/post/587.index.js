@@ -18,14 +18,28 @@ var dist_cjs = __webpack_require__(1696);
 
 
 const USER_AGENT = ['aspnet-lambda-deploy', '1'];
+/**
+ * How long one SDK request may take. The SDK's default is no limit at all,
+ * so a connection that stalls would hold the run until the job times out.
+ * The SDK makes its NodeHttpHandler from these options (no handler of our
+ * own, so nothing more is bundled); throwOnRequestTimeout makes the request
+ * limit an error the SDK retries, rather than only a logged warning.
+ */
+const HTTP_LIMITS = {
+    /** Every call the action makes is a small control-plane request. */
+    requestTimeout: 30_000,
+    connectionTimeout: 5_000,
+    throwOnRequestTimeout: true
+};
 /** What every client is made with. */
-function clientConfig(region) {
+function clientConfig(region, limits = HTTP_LIMITS) {
     return {
         region,
         customUserAgent: [USER_AGENT],
         // The action does its own bounded retries where it matters; the SDK's
         // defaults cover throttling and transient network errors.
-        maxAttempts: 4
+        maxAttempts: 4,
+        requestHandler: { ...limits }
     };
 }
 /**
