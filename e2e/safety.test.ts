@@ -8,6 +8,7 @@ import { beforeEach, describe, expect, it, jest } from '@jest/globals'
 import {
   buildAndPush,
   controlNextUpdate,
+  controlStall,
   createImageFunction,
   localAwsEnv,
   reset,
@@ -196,5 +197,32 @@ describe('the function has no HTTP endpoint', () => {
     expect(await deployedDigest('worker')).toBe(
       (good.outputs['image-digest'] ?? '').trim()
     )
+  })
+})
+
+describe('Lambda stops answering (a stalled call)', () => {
+  it('the wait is not defeated: the stalled read is cut at the deadline, and the release is undone', async () => {
+    const started = Date.now()
+    const result = await runAction({
+      inputs: {
+        'function-name': 'shop',
+        repository: 'shop',
+        context: appContext({ body: 'release 2\n' }),
+        'wait-timeout': '10s'
+      },
+      during: {
+        when: /waiting for Lambda to apply it/,
+        // GetFunction answers nothing for two minutes, twice.
+        run: () => controlStall('shop', { count: 2, ms: 120_000 })
+      }
+    })
+
+    expect(result.exitCode).toBe(1)
+    expect(errors(result)).toMatch(/did not answer GetFunction .* stalled/)
+    // Bounded by wait-timeout and the client's 30 s request timeout, not
+    // by the stall.
+    expect(Date.now() - started).toBeLessThan(120_000)
+    await servesRelease1()
+    expect(functions(result.outputs)[0]?.outcome).toBe('rolled-back')
   })
 })

@@ -325,15 +325,20 @@ function checkDeployable(fn) {
  */
 async function waitForUpdate(lambda, functionName, options, timing) {
     let lastSeen = 'unknown';
-    const outcome = await poll(async () => {
+    const outcome = await poll(async ({ remainingMs }) => {
         await options.budget?.take();
         let response;
         try {
-            response = await lambda.send(new dist_cjs/* GetFunctionCommand */.YF5({ FunctionName: functionName }));
+            // A read that hangs must not outlive the wait: it is cut at the
+            // deadline (and by the client's own request timeout before that).
+            response = await lambda.send(new dist_cjs/* GetFunctionCommand */.YF5({ FunctionName: functionName }), { abortSignal: AbortSignal.timeout(Math.max(1000, remainingMs)) });
         }
         catch (error) {
             if (!(0,errors/* isThrottling */.E2)(error)) {
-                throw new errors/* DeployError */.sH((0,errors/* describeAwsError */.Pp)('lambda:GetFunction', error));
+                throw new errors/* DeployError */.sH((0,errors/* awsErrorName */.ZH)(error) === 'AbortError' ||
+                    (0,errors/* awsErrorName */.ZH)(error) === 'TimeoutError'
+                    ? `Lambda did not answer GetFunction for ${functionName} before the wait's deadline (a stalled connection): ${(0,errors/* errorMessage */.gJ)(error)}`
+                    : (0,errors/* describeAwsError */.Pp)('lambda:GetFunction', error));
             }
             return throttled(error);
         }

@@ -184,16 +184,24 @@ export async function waitForUpdate(
 ): Promise<UpdateOutcome> {
   let lastSeen = 'unknown'
   const outcome = await poll<Omit<UpdateOutcome, 'polls'>>(
-    async () => {
+    async ({ remainingMs }) => {
       await options.budget?.take()
       let response: GetFunctionResponse
       try {
+        // A read that hangs must not outlive the wait: it is cut at the
+        // deadline (and by the client's own request timeout before that).
         response = await lambda.send(
-          new GetFunctionCommand({ FunctionName: functionName })
+          new GetFunctionCommand({ FunctionName: functionName }),
+          { abortSignal: AbortSignal.timeout(Math.max(1000, remainingMs)) }
         )
       } catch (error) {
         if (!isThrottling(error)) {
-          throw new DeployError(describeAwsError('lambda:GetFunction', error))
+          throw new DeployError(
+            awsErrorName(error) === 'AbortError' ||
+              awsErrorName(error) === 'TimeoutError'
+              ? `Lambda did not answer GetFunction for ${functionName} before the wait's deadline (a stalled connection): ${errorMessage(error)}`
+              : describeAwsError('lambda:GetFunction', error)
+          )
         }
         return throttled(error)
       }
