@@ -22,6 +22,7 @@ import * as core from '../__fixtures__/core.js'
 import { ACCOUNT, REGION } from '../__fixtures__/aws.js'
 import {
   PREVIOUS_URI,
+  PUBLIC_INVOKE_STATEMENT,
   PUBLIC_URL_STATEMENT,
   functionArn,
   functionUrlOf,
@@ -234,6 +235,13 @@ describe('a preview deploy', () => {
         Action: 'lambda:InvokeFunctionUrl',
         Principal: '*',
         FunctionUrlAuthType: 'NONE'
+      },
+      {
+        FunctionName: functionArn('shop-pr-7'),
+        StatementId: PUBLIC_INVOKE_STATEMENT,
+        Action: 'lambda:InvokeFunction',
+        Principal: '*',
+        InvokedViaFunctionUrl: true
       }
     ])
     expect(preview?.urlIsPublic).toBe(true)
