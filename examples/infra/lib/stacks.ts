@@ -129,6 +129,7 @@ const GITHUB_OIDC = 'token.actions.githubusercontent.com'
 export class AppStack extends Stack {
   readonly function: lambda.DockerImageFunction
   readonly liveAlias: lambda.Alias
+  readonly functionUrl: lambda.FunctionUrl
   readonly deployRole: iam.Role
 
   constructor(scope: Construct, id: string, props: AppStackProps) {
@@ -196,6 +197,15 @@ export class AppStack extends Stack {
       )
     })
 
+    // A public URL on the function, which the action's smoke test finds.
+    // CDK grants both statements Lambda has required of an AuthType NONE URL
+    // since October 2025: lambda:InvokeFunctionUrl (FunctionUrlAuthType
+    // NONE) and lambda:InvokeFunction (InvokedViaFunctionUrl true). With only
+    // the first, every request answers 403.
+    this.functionUrl = this.function.addFunctionUrl({
+      authType: lambda.FunctionUrlAuthType.NONE
+    })
+
     const oidcProviderArn =
       props.existingOidcProviderArn ??
       new iam.OidcProviderNative(this, 'GitHubOidc', {
@@ -234,6 +244,7 @@ export class AppStack extends Stack {
     })
 
     new CfnOutput(this, 'ApiUrl', { value: api.apiEndpoint })
+    new CfnOutput(this, 'FunctionUrl', { value: this.functionUrl.url })
     new CfnOutput(this, 'DeployRoleArn', { value: this.deployRole.roleArn })
     new CfnOutput(this, 'FunctionName', { value: this.function.functionName })
   }

@@ -206,6 +206,37 @@ describe('AppStack', () => {
     })
   })
 
+  it("gives the function a public URL with both permissions Lambda's current rule requires", () => {
+    const template = Template.fromStack(appStack())
+    template.hasResourceProperties('AWS::Lambda::Url', {
+      AuthType: 'NONE',
+      TargetFunctionArn: Match.anyValue()
+    })
+    const permissions = Object.values(
+      template.findResources('AWS::Lambda::Permission')
+    ).map(
+      resource =>
+        (resource as { Properties: Record<string, unknown> }).Properties
+    )
+    const publicUrl = permissions.filter(p => p.Principal === '*')
+    // Since October 2025 an AuthType NONE URL answers 403 without both.
+    expect(publicUrl).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          Action: 'lambda:InvokeFunctionUrl',
+          FunctionUrlAuthType: 'NONE'
+        }),
+        expect.objectContaining({
+          Action: 'lambda:InvokeFunction',
+          InvokedViaFunctionUrl: true
+        })
+      ])
+    )
+    // Nothing else is granted to everyone.
+    expect(publicUrl).toHaveLength(2)
+    template.hasOutput('FunctionUrl', Match.anyValue())
+  })
+
   it('creates the GitHub OIDC provider, or reuses an existing one', () => {
     template.hasResourceProperties('AWS::IAM::OIDCProvider', {
       Url: 'https://token.actions.githubusercontent.com',
