@@ -198,7 +198,8 @@ describe('a preview deploy', () => {
         MemorySize: 1024,
         Timeout: 30,
         EphemeralStorage: { Size: 512 },
-        Environment: { Variables: { ASPNETCORE_ENVIRONMENT: 'Production' } },
+        // No Environment: production's variables stay in production unless
+        // preview-copy-env names them.
         Architectures: ['x86_64'],
         Tags: {
           team: 'shop',
@@ -207,6 +208,16 @@ describe('a preview deploy', () => {
         }
       }
     ])
+    expect(core.warnings()).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /^preview-role-arn is not set: the preview shop-pr-7 runs with production's execution role/
+        )
+      ])
+    )
+    expect(core.writtenSummaries().join('\n')).toMatch(
+      /> \[!WARNING\]\n> preview-role-arn is not set/
+    )
     // The URL is made once the function is Active: the wait saw it Pending.
     const preview = w.functions.get('shop-pr-7')
     expect(preview?.state).toBe('Active')
