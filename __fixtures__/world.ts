@@ -777,6 +777,8 @@ export interface Comment {
   id: number
   issue: number
   body: string
+  /** Who wrote it; default github-actions[bot], as with GITHUB_TOKEN. */
+  author?: string
 }
 
 export interface World {
@@ -1310,8 +1312,12 @@ export function simulatedWorld(
     const shown = (c: Comment) => ({
       id: c.id,
       body: c.body,
+      user: { login: c.author ?? 'github-actions[bot]' },
       html_url: `https://github.com/o/r/pull/${c.issue}#issuecomment-${c.id}`
     })
+    // The token is GITHUB_TOKEN: an installation token may not read /user.
+    if (path === '/user')
+      return json({ message: 'Resource not accessible by integration' }, 403)
     if (listing !== null && method === 'GET')
       return json(
         comments.filter(c => c.issue === Number(listing[1])).map(shown)

@@ -133,9 +133,34 @@ describe('mode cleanup', () => {
       .calls<{ url: string; method: string }>('fetch')
       .map(r => `${r.method} ${new URL(r.url).pathname}`)
     expect(requests).toEqual([
+      'GET /user',
       'GET /repos/o/r/issues/7/comments',
       'PATCH /repos/o/r/issues/comments/5'
     ])
+    expect(core.setSecret).toHaveBeenCalledWith('t')
+  })
+
+  it('leaves a marker comment someone else planted as it is', async () => {
+    const w = world(
+      { mode: 'cleanup', 'pull-request': '7', 'github-token': 't' },
+      { GITHUB_REPOSITORY: 'o/r', GITHUB_API_URL: 'https://api.github.test' }
+    )
+    w.registry.push('v1', storedImage('amd64', 'v1'))
+    const planted = {
+      id: 5,
+      issue: 7,
+      body: '<!-- aspnet-lambda-deploy:preview:shop -->\n[preview](https://evil.example)',
+      author: 'mallory'
+    }
+    w.comments.push({ ...planted })
+
+    await run(w.deps)
+
+    expect(core.setFailed).not.toHaveBeenCalled()
+    expect(w.comments).toEqual([planted])
+    expect(core.info).toHaveBeenCalledWith(
+      'Pull request comment: no preview comment by github-actions[bot] to update (1 by someone else left alone).'
+    )
   })
 
   it('removes the preview of a production function that no longer exists', async () => {

@@ -227,6 +227,13 @@ export async function runCleanup(
   return result
 }
 
+/** The failure for the comment: the phase that failed and the error's first line (comment.ts redacts it). */
+function failureLine(report: Report): string | undefined {
+  if (report.error === undefined) return undefined
+  const phase = report.phases.find(p => p.outcome === 'failed')?.name
+  return phase === undefined ? report.error : `${phase}: ${report.error}`
+}
+
 function smokeText(smoke: SmokeSummary | undefined): string {
   if (smoke === undefined) return 'not run'
   if (smoke.state === 'skipped') return `skipped: ${smoke.reason}`
@@ -251,6 +258,8 @@ export async function commentOnPullRequest(
     core.info('No github-token: no pull request comment.')
     return
   }
+  // A token passed from a step's output is not masked by the runner.
+  core.setSecret(token)
   const repository = env.GITHUB_REPOSITORY
   if (repository === undefined || !repository.includes('/')) {
     core.warning(
@@ -271,7 +280,8 @@ export async function commentOnPullRequest(
           image: report.imageUri,
           commit: inputs.headSha ?? env.GITHUB_SHA,
           smoke: smokeText(report.smoke),
-          error: report.error
+          error: failureLine(report),
+          runUrl: github.runUrl(env)
         })
   try {
     const outcome = await github.upsertComment(
@@ -296,6 +306,11 @@ export async function commentOnPullRequest(
       core.info(
         `Pull request comment ${outcome.state}${outcome.url !== undefined ? `: ${outcome.url}` : ''}.`
       )
+      if ((outcome.othersWithMarker ?? 0) > 0) {
+        core.warning(
+          `Pull request #${inputs.pullRequest} has ${outcome.othersWithMarker} comment(s) with the preview marker written by someone else; they were left alone. Do not trust a preview link in them.`
+        )
+      }
     }
   } catch (error) {
     core.warning(
