@@ -10,9 +10,9 @@
  *   $LATEST's digest and refuses a CodeSha256 that no longer matches, as AWS
  *   does), aliases with weights, description and RevisionId, Invoke of a
  *   version or alias answered by the "app" of that version's image, Function
- *   URLs with their auth type and the public permission, tags, and the
+ *   URLs with their auth type and the two public permissions, tags, and the
  *   preview calls (CreateFunction → Pending → Active, CreateFunctionUrlConfig,
- *   AddPermission, DeleteFunction, DeleteFunctionUrlConfig);
+ *   GetPolicy, AddPermission, DeleteFunction, DeleteFunctionUrlConfig);
  * - ECR: one repository holding images by digest and tags with push dates
  *   (DescribeImages, BatchGetImage, ListImages, BatchDeleteImage);
  * - API Gateway v2: HTTP APIs and their integrations;
@@ -71,6 +71,7 @@ import {
   GetAliasCommand,
   GetFunctionCommand,
   GetFunctionUrlConfigCommand,
+  GetPolicyCommand,
   InvalidParameterValueException,
   InvokeCommand,
   LambdaClient,
@@ -145,8 +146,14 @@ export const hexOf = (digest: string): string => digest.replace(/^sha256:/, '')
 export const PREVIOUS_URI = uriOf(PREVIOUS_DIGEST)
 export const functionUrlOf = (name: string): string =>
   `https://${name}.lambda-url.${REGION}.on.aws/`
-/** The statement ensureFunctionUrl adds for an AuthType NONE URL. */
+/** The statements ensureFunctionUrl adds for an AuthType NONE URL. */
 export const PUBLIC_URL_STATEMENT = 'FunctionURLAllowPublicAccess'
+export const PUBLIC_INVOKE_STATEMENT = 'FunctionURLAllowInvokeAction'
+/** Lambda's answer to a Function URL request the policy does not allow. */
+export const URL_FORBIDDEN = {
+  Message:
+    'Forbidden. For troubleshooting Function URL authorization issues, see: https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html'
+}
 
 export const DOCKER_V2 = 'application/vnd.docker.distribution.manifest.v2+json'
 const BASIC_AUTH = `Basic ${Buffer.from(`AWS:${REGISTRY_PASSWORD}`).toString('base64')}`
@@ -273,13 +280,19 @@ export class FakeFunction {
     ...GET_FUNCTION_X86_64_IMAGE.Configuration
   }
   tags: Record<string, string> = {}
-  /** Resource policy statements (AddPermission), the public URL one included. */
+  /** Resource policy statements (AddPermission), the two public URL ones included. */
   readonly permissions: Omit<AddPermissionCommandInput, 'FunctionName'>[] = [
     {
       StatementId: PUBLIC_URL_STATEMENT,
       Action: 'lambda:InvokeFunctionUrl',
       Principal: '*',
       FunctionUrlAuthType: 'NONE'
+    },
+    {
+      StatementId: PUBLIC_INVOKE_STATEMENT,
+      Action: 'lambda:InvokeFunction',
+      Principal: '*',
+      InvokedViaFunctionUrl: true
     }
   ]
   /** Published versions: number → image URI. */
@@ -594,7 +607,11 @@ export class FakeFunction {
     return this.alias(name)
   }
 
-  /** Whether anyone on the internet may call the URL (AuthType NONE and the public statement). */
+  /**
+   * Whether anyone on the internet may call the URL. Lambda's rule since
+   * October 2025: AuthType NONE, and both lambda:InvokeFunctionUrl (for a
+   * NONE URL) and lambda:InvokeFunction (through the URL) granted to *.
+   */
   get urlIsPublic(): boolean {
     return (
       (this.url?.authType ?? 'NONE') === 'NONE' &&
@@ -603,8 +620,44 @@ export class FakeFunction {
           p.Action === 'lambda:InvokeFunctionUrl' &&
           p.Principal === '*' &&
           p.FunctionUrlAuthType === 'NONE'
+      ) &&
+      this.permissions.some(
+        p =>
+          p.Action === 'lambda:InvokeFunction' &&
+          p.Principal === '*' &&
+          p.InvokedViaFunctionUrl === true
       )
     )
+  }
+
+  /** GetPolicy's Policy text, with the conditions where IAM puts them. */
+  policyText(): string {
+    return JSON.stringify({
+      Version: '2012-10-17',
+      Id: 'default',
+      Statement: this.permissions.map(p => ({
+        Sid: p.StatementId,
+        Effect: 'Allow',
+        Principal: p.Principal,
+        Action: p.Action,
+        Resource: this.arn,
+        ...((p.FunctionUrlAuthType !== undefined ||
+          p.InvokedViaFunctionUrl !== undefined) && {
+          Condition: {
+            ...(p.FunctionUrlAuthType !== undefined && {
+              StringEquals: {
+                'lambda:FunctionUrlAuthType': p.FunctionUrlAuthType
+              }
+            }),
+            ...(p.InvokedViaFunctionUrl !== undefined && {
+              Bool: {
+                'lambda:InvokedViaFunctionUrl': String(p.InvokedViaFunctionUrl)
+              }
+            })
+          }
+        })
+      }))
+    })
   }
 
   private latestUri(): string | undefined {
@@ -735,6 +788,8 @@ export interface Comment {
   id: number
   issue: number
   body: string
+  /** Who wrote it; default github-actions[bot], as with GITHUB_TOKEN. */
+  author?: string
 }
 
 export interface World {
@@ -1031,6 +1086,15 @@ export function simulatedWorld(
         }
       )
     )
+    .on(GetPolicyCommand)
+    .callsFake(
+      handle('lambda:GetPolicy', (input: { FunctionName?: string }) => {
+        const { fn: f } = target(input.FunctionName)
+        if (f.permissions.length === 0)
+          throw notFound('The resource you requested does not exist.')
+        return { Policy: f.policyText(), RevisionId: 'policy-1' }
+      })
+    )
     .on(AddPermissionCommand)
     .callsFake(
       handle('lambda:AddPermission', (input: AddPermissionCommandInput) => {
@@ -1261,8 +1325,12 @@ export function simulatedWorld(
     const shown = (c: Comment) => ({
       id: c.id,
       body: c.body,
+      user: { login: c.author ?? 'github-actions[bot]' },
       html_url: `https://github.com/o/r/pull/${c.issue}#issuecomment-${c.id}`
     })
+    // The token is GITHUB_TOKEN: an installation token may not read /user.
+    if (path === '/user')
+      return json({ message: 'Resource not accessible by integration' }, 403)
     if (listing !== null && method === 'GET')
       return json(
         comments.filter(c => c.issue === Number(listing[1])).map(shown)
@@ -1332,8 +1400,7 @@ export function simulatedWorld(
     if (served === undefined)
       return Promise.reject(new TypeError('fetch failed'))
     // AuthType AWS_IAM wants a signed request, NONE the public statement.
-    if (!served.urlIsPublic)
-      return Promise.resolve(json({ Message: 'Forbidden' }, 403))
+    if (!served.urlIsPublic) return Promise.resolve(json(URL_FORBIDDEN, 403))
     const answer = app(
       digestOf(served.imageOf(served.url?.qualifier)),
       new URL(url).pathname

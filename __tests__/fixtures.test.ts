@@ -3,9 +3,11 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import { describe, expect, it } from '@jest/globals'
 import {
+  AddPermissionCommand,
   CreateFunctionCommand,
   CreateFunctionUrlConfigCommand,
   GetFunctionCommand,
+  GetPolicyCommand,
   UpdateFunctionCodeCommand
 } from '@aws-sdk/client-lambda'
 import { PREVIOUS_DIGEST, REPOSITORY_URI } from '../__fixtures__/aws.js'
@@ -19,6 +21,9 @@ import {
   FakeFunction,
   PREVIOUS_URI,
   functionUrlOf,
+  PUBLIC_INVOKE_STATEMENT,
+  PUBLIC_URL_STATEMENT,
+  URL_FORBIDDEN,
   simulatedWorld,
   storedImage,
   uriOf
@@ -251,5 +256,52 @@ describe('the simulated world', () => {
     await expect(w.deps.fetch('https://elsewhere.example/')).rejects.toThrow(
       'fetch failed'
     )
+  })
+
+  it("follows Lambda's current URL rule: AuthType NONE with only lambda:InvokeFunctionUrl answers 403 until lambda:InvokeFunction through the URL is granted too", async () => {
+    const w = simulatedWorld({ 'function-name': 'my-api' })
+    const { lambda } = w.deps.clients('us-east-1')
+    const preview = w.addFunction('my-api-pr-7')
+    preview.permissions.length = 0
+    await lambda.send(
+      new AddPermissionCommand({
+        FunctionName: 'my-api-pr-7',
+        StatementId: PUBLIC_URL_STATEMENT,
+        Action: 'lambda:InvokeFunctionUrl',
+        Principal: '*',
+        FunctionUrlAuthType: 'NONE'
+      })
+    )
+    const health = `${functionUrlOf('my-api-pr-7')}health`
+    const refused = await w.deps.fetch(health)
+    expect(refused.status).toBe(403)
+    expect(await refused.json()).toEqual(URL_FORBIDDEN)
+    expect(
+      JSON.parse(
+        (
+          await lambda.send(
+            new GetPolicyCommand({ FunctionName: 'my-api-pr-7' })
+          )
+        ).Policy ?? ''
+      )
+    ).toMatchObject({
+      Statement: [
+        {
+          Sid: PUBLIC_URL_STATEMENT,
+          Condition: { StringEquals: { 'lambda:FunctionUrlAuthType': 'NONE' } }
+        }
+      ]
+    })
+
+    await lambda.send(
+      new AddPermissionCommand({
+        FunctionName: 'my-api-pr-7',
+        StatementId: PUBLIC_INVOKE_STATEMENT,
+        Action: 'lambda:InvokeFunction',
+        Principal: '*',
+        InvokedViaFunctionUrl: true
+      })
+    )
+    expect((await w.deps.fetch(health)).status).toBe(200)
   })
 })

@@ -22,6 +22,7 @@ import * as core from '../__fixtures__/core.js'
 import { ACCOUNT, REGION } from '../__fixtures__/aws.js'
 import {
   PREVIOUS_URI,
+  PUBLIC_INVOKE_STATEMENT,
   PUBLIC_URL_STATEMENT,
   functionArn,
   functionUrlOf,
@@ -132,9 +133,34 @@ describe('mode cleanup', () => {
       .calls<{ url: string; method: string }>('fetch')
       .map(r => `${r.method} ${new URL(r.url).pathname}`)
     expect(requests).toEqual([
+      'GET /user',
       'GET /repos/o/r/issues/7/comments',
       'PATCH /repos/o/r/issues/comments/5'
     ])
+    expect(core.setSecret).toHaveBeenCalledWith('t')
+  })
+
+  it('leaves a marker comment someone else planted as it is', async () => {
+    const w = world(
+      { mode: 'cleanup', 'pull-request': '7', 'github-token': 't' },
+      { GITHUB_REPOSITORY: 'o/r', GITHUB_API_URL: 'https://api.github.test' }
+    )
+    w.registry.push('v1', storedImage('amd64', 'v1'))
+    const planted = {
+      id: 5,
+      issue: 7,
+      body: '<!-- aspnet-lambda-deploy:preview:shop -->\n[preview](https://evil.example)',
+      author: 'mallory'
+    }
+    w.comments.push({ ...planted })
+
+    await run(w.deps)
+
+    expect(core.setFailed).not.toHaveBeenCalled()
+    expect(w.comments).toEqual([planted])
+    expect(core.info).toHaveBeenCalledWith(
+      'Pull request comment: no preview comment by github-actions[bot] to update (1 by someone else left alone).'
+    )
   })
 
   it('removes the preview of a production function that no longer exists', async () => {
@@ -197,7 +223,8 @@ describe('a preview deploy', () => {
         MemorySize: 1024,
         Timeout: 30,
         EphemeralStorage: { Size: 512 },
-        Environment: { Variables: { ASPNETCORE_ENVIRONMENT: 'Production' } },
+        // No Environment: production's variables stay in production unless
+        // preview-copy-env names them.
         Architectures: ['x86_64'],
         Tags: {
           team: 'shop',
@@ -206,6 +233,16 @@ describe('a preview deploy', () => {
         }
       }
     ])
+    expect(core.warnings()).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /^preview-role-arn is not set: the preview shop-pr-7 runs with production's execution role/
+        )
+      ])
+    )
+    expect(core.writtenSummaries().join('\n')).toMatch(
+      /> \[!WARNING\]\n> preview-role-arn is not set/
+    )
     // The URL is made once the function is Active: the wait saw it Pending.
     const preview = w.functions.get('shop-pr-7')
     expect(preview?.state).toBe('Active')
@@ -234,6 +271,13 @@ describe('a preview deploy', () => {
         Action: 'lambda:InvokeFunctionUrl',
         Principal: '*',
         FunctionUrlAuthType: 'NONE'
+      },
+      {
+        FunctionName: functionArn('shop-pr-7'),
+        StatementId: PUBLIC_INVOKE_STATEMENT,
+        Action: 'lambda:InvokeFunction',
+        Principal: '*',
+        InvokedViaFunctionUrl: true
       }
     ])
     expect(preview?.urlIsPublic).toBe(true)

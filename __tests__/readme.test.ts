@@ -185,21 +185,33 @@ function compareOutputs(action: string[], readme: string[]): string[] {
 
 // --------------------------------------------------------- IAM and the code
 
-/** IAM actions of the first ```json block under "## The policy". */
-function policyActions(markdown: string): string[] {
-  const block = codeBlocks(
-    section(markdown, 'The policy', PERMISSIONS),
-    'json'
-  )[0]
-  if (block === undefined) throw new Error('no ```json block under The policy')
+interface PolicyStatement {
+  Sid?: string
+  Action: string | string[]
+  Resource: string | string[]
+}
+
+/** The statements of the first ```json block under `## <heading>`. */
+function policyStatements(
+  markdown: string,
+  heading = 'The policy'
+): PolicyStatement[] {
+  const block = codeBlocks(section(markdown, heading, PERMISSIONS), 'json')[0]
+  if (block === undefined)
+    throw new Error(`no \`\`\`json block under ${heading}`)
   const policy = JSON.parse(block) as {
-    Statement: { Action: string | string[] } | { Action: string | string[] }[]
+    Statement: PolicyStatement | PolicyStatement[]
   }
-  const statements = Array.isArray(policy.Statement)
-    ? policy.Statement
-    : [policy.Statement]
-  return statements.flatMap(statement =>
-    Array.isArray(statement.Action) ? statement.Action : [statement.Action]
+  return Array.isArray(policy.Statement) ? policy.Statement : [policy.Statement]
+}
+
+const listOf = (value: string | string[]): string[] =>
+  Array.isArray(value) ? value : [value]
+
+/** IAM actions of the first ```json block under "## The policy" (or `heading`). */
+function policyActions(markdown: string, heading = 'The policy'): string[] {
+  return policyStatements(markdown, heading).flatMap(statement =>
+    listOf(statement.Action)
   )
 }
 
@@ -442,7 +454,10 @@ describe('README Inputs and Outputs tables', () => {
 describe('the IAM policy of docs/permissions.md', () => {
   const calls = awsCallsIn(sourceFiles())
   const needed = [...new Set(calls.map(call => call.iamAction))].sort()
-  const granted = policyActions(permissions)
+  const production = policyActions(permissions)
+  const previews = policyActions(permissions, 'The preview policy')
+  // A run assumes one role or the other: together they cover the code.
+  const granted = [...new Set([...production, ...previews])]
 
   it('is derived from a scan that finds the calls the action is built on', () => {
     expect(needed).toEqual(
@@ -465,17 +480,101 @@ describe('the IAM policy of docs/permissions.md', () => {
       ...DOCKER_REGISTRY_ACTIONS,
       ...IMPLIED_ACTIONS
     ])
-    expect(granted.filter(iam => !allowed.has(iam))).toEqual([])
+    expect(production.filter(iam => !allowed.has(iam))).toEqual([])
+    expect(previews.filter(iam => !allowed.has(iam))).toEqual([])
   })
 
-  it('grants what docker push and the registry API need', () => {
+  it('grants what docker push and the registry API need, in each policy', () => {
     expect(
-      DOCKER_REGISTRY_ACTIONS.filter(iam => !granted.includes(iam))
+      DOCKER_REGISTRY_ACTIONS.filter(iam => !production.includes(iam))
+    ).toEqual([])
+    expect(
+      DOCKER_REGISTRY_ACTIONS.filter(iam => !previews.includes(iam))
     ).toEqual([])
   })
 
-  it('grants each action once', () => {
-    expect(granted.filter((iam, i) => granted.indexOf(iam) !== i)).toEqual([])
+  it('grants each action once, in each policy', () => {
+    for (const actions of [production, previews]) {
+      expect(actions.filter((iam, i) => actions.indexOf(iam) !== i)).toEqual([])
+    }
+  })
+
+  // What only src/preview/ calls: a preview's or a cleanup's own calls.
+  const previewOnly = [
+    ...new Set(
+      calls
+        .filter(call => call.file.startsWith('src/preview/'))
+        .map(call => call.iamAction)
+    )
+  ].filter(iam =>
+    calls.every(
+      call => call.iamAction !== iam || call.file.startsWith('src/preview/')
+    )
+  )
+
+  it('the preview policy grants every call of src/preview/, and the production policy none of its own', () => {
+    expect(previewOnly).toEqual(
+      expect.arrayContaining([
+        'lambda:CreateFunction',
+        'lambda:DeleteFunction',
+        'lambda:AddPermission',
+        'ecr:BatchDeleteImage'
+      ])
+    )
+    const previewCalls = [
+      ...new Set(
+        calls
+          .filter(call => call.file.startsWith('src/preview/'))
+          .map(call => call.iamAction)
+      )
+    ]
+    expect(previewCalls.filter(iam => !previews.includes(iam))).toEqual([])
+    expect(previewOnly.filter(iam => production.includes(iam))).toEqual([])
+  })
+
+  it('the preview policy may change only previews: Lambda writes on my-api-pr-*, ECR writes on the previews repository, PassRole on the preview role', () => {
+    const lambdaWrites =
+      /^lambda:(Create|Update|Delete|Publish|Add|Remove|Put|Tag|Untag)/
+    const ecrWrites =
+      /^ecr:(PutImage|InitiateLayerUpload|UploadLayerPart|CompleteLayerUpload|BatchDeleteImage|Put|Delete|Set|Tag)/
+    const problems: string[] = []
+    for (const statement of policyStatements(
+      permissions,
+      'The preview policy'
+    )) {
+      const actions = listOf(statement.Action)
+      const resources = listOf(statement.Resource)
+      const check = (pattern: RegExp, allowed: RegExp, what: string) => {
+        for (const action of actions.filter(a => pattern.test(a)))
+          for (const resource of resources.filter(r => !allowed.test(r)))
+            problems.push(
+              `${statement.Sid ?? '?'}: ${action} on ${resource} (${what})`
+            )
+      }
+      check(lambdaWrites, /:function:my-api-pr-\*$/, 'not a preview function')
+      check(
+        ecrWrites,
+        /:repository\/team\/my-api-previews$/,
+        'not the previews repository'
+      )
+      check(
+        /^iam:PassRole$/,
+        /:role\/my-api-preview$/,
+        'not the preview execution role'
+      )
+      if (actions.some(a => a.endsWith('*')))
+        problems.push(`${statement.Sid ?? '?'}: a wildcard action`)
+    }
+    expect(problems).toEqual([])
+  })
+
+  it('the production policy is not the preview policy: it has no preview resources', () => {
+    const resources = policyStatements(permissions).flatMap(statement =>
+      listOf(statement.Resource)
+    )
+    expect(resources.filter(r => /my-api-pr-|my-api-preview/.test(r))).toEqual(
+      []
+    )
   })
 
   it('maps every SDK client the code imports', () => {

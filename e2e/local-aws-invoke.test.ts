@@ -837,6 +837,16 @@ describe('data planes through aliases', () => {
           FunctionUrlAuthType: 'NONE'
         })
       )
+      await lambda.send(
+        new AddPermissionCommand({
+          FunctionName: 'url-alias',
+          Qualifier: 'live',
+          StatementId: 'FunctionURLAllowInvokeAction',
+          Action: 'lambda:InvokeFunction',
+          Principal: '*',
+          InvokedViaFunctionUrl: true
+        })
+      )
       const got = await lambda.send(
         new GetFunctionUrlConfigCommand({
           FunctionName: 'url-alias',

@@ -3,7 +3,11 @@
  * against the local stand-in, with a fake GitHub REST API for the pull request comment.
  * A pull request is opened (preview function created, its URL serves the PR's image), pushed to
  * (same function and URL, new digest), re-run without permission to comment, and closed (nothing
- * left). Production's function, configuration, tags, URL and update history stay as they were.
+ * left). Production's function, configuration, tags, policy, URL and update history stay as they
+ * were. The stand-in follows Lambda's current Function URL rule (a public URL needs both
+ * lambda:InvokeFunctionUrl and lambda:InvokeFunction through the URL). The preview gets none of
+ * production's environment variables; a marker comment planted by someone else is never edited;
+ * cleanup keeps a pr-7 image that a published version of production runs.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
@@ -14,24 +18,31 @@ import {
   CreateFunctionCommand,
   GetFunctionCommand,
   GetFunctionUrlConfigCommand,
+  GetPolicyCommand,
   ListTagsCommand,
   ListVersionsByFunctionCommand,
+  RemovePermissionCommand,
   TagResourceCommand,
   UpdateFunctionConfigurationCommand,
   waitUntilFunctionUpdatedV2
 } from '@aws-sdk/client-lambda'
 import {
   awsClients,
+  buildAndPush,
   createImageFunction,
   localAwsEnv,
+  publishVersion,
   reset,
   runAction,
+  updateCode,
   updates,
   type ActionResult,
   type ImageFunction
 } from '../test/local-aws/fixtures.js'
 import {
+  ACTIONS_BOT,
   startGitHubFake,
+  type FakeComment,
   type GitHubFake
 } from '../test/local-aws/github-fake.js'
 import {
@@ -44,6 +55,11 @@ import {
 jest.setTimeout(240_000)
 
 const MARKER = '<!-- aspnet-lambda-deploy:preview:shop -->'
+const REPOSITORY = 'local/aspnet-lambda-deploy-e2e'
+const URL_FORBIDDEN = {
+  Message:
+    'Forbidden. For troubleshooting Function URL authorization issues, see: https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html'
+}
 
 /** A pull_request event payload file, as the runner writes GITHUB_EVENT_PATH. */
 function pullRequestEvent(
@@ -81,8 +97,12 @@ async function productionSnapshot(fn: ImageFunction): Promise<unknown> {
   const versions = await lambda.send(
     new ListVersionsByFunctionCommand({ FunctionName: fn.functionName })
   )
+  const policy = await lambda.send(
+    new GetPolicyCommand({ FunctionName: fn.functionName })
+  )
   return {
     configuration: got.Configuration,
+    policy: JSON.parse(policy.Policy ?? '{}') as unknown,
     image: got.Code?.ResolvedImageUri,
     tags: tags.Tags,
     url: [url.FunctionUrl, url.AuthType],
@@ -109,6 +129,13 @@ async function containerFunctions(): Promise<string[]> {
 let shop: ImageFunction
 let github: GitHubFake
 let before: unknown
+let planted: FakeComment
+/** A pr-7 image that was promoted: production's published version 1 runs it. */
+let released = ''
+
+/** The action's own comments on the pull request. */
+const ours = (): FakeComment[] =>
+  github.comments.filter(c => c.author === ACTIONS_BOT && c.issue === 7)
 
 beforeAll(async () => {
   localAwsEnv()
@@ -131,13 +158,32 @@ beforeAll(async () => {
   await lambda.send(
     new UpdateFunctionConfigurationCommand({
       FunctionName: 'shop',
-      Environment: { Variables: { GREETING: 'hello' } }
+      Environment: {
+        Variables: { GREETING: 'hello', DB_PASSWORD: 'production-secret' }
+      }
     })
   )
   await waitUntilFunctionUpdatedV2(
     { client: lambda, maxWaitTime: 30, minDelay: 1, maxDelay: 1 },
     { FunctionName: 'shop' }
   )
+  // An image of pull request 7 that was released: version 1 runs it, $LATEST is back on initial.
+  const promoted = await buildAndPush({
+    repositoryName: 'shop',
+    tag: 'pr-7-released',
+    architecture: 'x86_64',
+    body: 'released\n'
+  })
+  released = promoted.digest
+  await updateCode('shop', promoted.imageUri)
+  await publishVersion('shop')
+  await updateCode('shop', shop.initialImageUri)
+  planted = github.plant({
+    issue: 7,
+    repository: REPOSITORY,
+    body: `${MARKER}\n[Preview](https://phishing.example/)`,
+    author: 'mallory'
+  })
   before = await productionSnapshot(shop)
 })
 
@@ -208,9 +254,24 @@ describe('a pull request preview, from open to close', () => {
       MemorySize: 512,
       Timeout: 30,
       Architectures: ['x86_64'],
-      Environment: { Variables: { GREETING: 'hello' } },
       PackageType: 'Image'
     })
+    // Isolated by default: none of production's variables, its secret least of all.
+    expect(created.Configuration?.Environment?.Variables ?? {}).toEqual({})
+    expect(JSON.stringify(created)).not.toContain('production-secret')
+    expect(warnings(result)).toMatch(
+      /preview-role-arn is not set: the preview shop-pr-7 runs with production's execution role/
+    )
+    expect(result.summary).toContain('> [!WARNING]')
+    // Lambda's current rule: both public statements.
+    const policy = JSON.stringify(
+      JSON.parse(
+        (await lambda.send(new GetPolicyCommand({ FunctionName: 'shop-pr-7' })))
+          .Policy ?? '{}'
+      )
+    )
+    expect(policy).toContain('"lambda:InvokeFunctionUrl"')
+    expect(policy).toContain('"lambda:InvokeFunction"')
     const tags = await lambda.send(
       new ListTagsCommand({ Resource: previewArn })
     )
@@ -220,10 +281,15 @@ describe('a pull request preview, from open to close', () => {
       'aspnet-lambda-deploy:pull-request': '7'
     })
 
-    expect(github.comments).toHaveLength(1)
-    const comment = github.comments[0]
+    expect(ours()).toHaveLength(1)
+    const comment = ours()[0]
     expect(comment?.issue).toBe(7)
-    expect(comment?.repository).toBe('local/aspnet-lambda-deploy-e2e')
+    expect(comment?.repository).toBe(REPOSITORY)
+    expect(github.comments).toContainEqual(planted)
+    expect(github.comments.find(c => c.id === planted.id)).toEqual(planted)
+    expect(warnings(result)).toMatch(
+      /1 comment\(s\) with the preview marker written by someone else; they were left alone/
+    )
     expect(comment?.body.startsWith(MARKER)).toBe(true)
     expect(comment?.body).toContain(previewUrl)
     expect(comment?.body).toContain(firstDigest)
@@ -232,6 +298,7 @@ describe('a pull request preview, from open to close', () => {
     expect(
       github.requests.every(r => r.authorization === 'Bearer ghs_e2e')
     ).toBe(true)
+    expect(result.stdout).toContain('::add-mask::ghs_e2e')
 
     expect(await productionSnapshot(shop)).toEqual(before)
   })
@@ -262,11 +329,35 @@ describe('a pull request preview, from open to close', () => {
       'Successful'
     ])
 
-    expect(github.comments).toHaveLength(1)
-    expect(github.comments[0]?.body).toContain('head-2222222')
-    expect(github.comments[0]?.body).toContain(
-      result.outputs['image-digest'] ?? '?'
+    expect(ours()).toHaveLength(1)
+    expect(ours()[0]?.body).toContain('head-2222222')
+    expect(ours()[0]?.body).toContain(result.outputs['image-digest'] ?? '?')
+    expect(github.comments.find(c => c.id === planted.id)).toEqual(planted)
+    expect(await productionSnapshot(shop)).toEqual(before)
+  })
+
+  it("a preview URL missing lambda:InvokeFunction answers Lambda's 403, and the next run repairs it", async () => {
+    await awsClients().lambda.send(
+      new RemovePermissionCommand({
+        FunctionName: 'shop-pr-7',
+        StatementId: 'FunctionURLAllowInvokeAction'
+      })
     )
+    const refused = await fetch(previewUrl)
+    expect(refused.status).toBe(403)
+    expect(await refused.json()).toEqual(URL_FORBIDDEN)
+
+    const result = await preview('2'.repeat(40), 'pr 7 second\n')
+
+    expect(errors(result)).toBe('')
+    expect(result.exitCode).toBe(0)
+    expect(result.stdout).toContain(
+      'Added the public Function URL permission lambda:InvokeFunction (FunctionURLAllowInvokeAction)'
+    )
+    expect(await httpGet(previewUrl)).toEqual({
+      status: 200,
+      body: 'pr 7 second\n'
+    })
     expect(await productionSnapshot(shop)).toEqual(before)
   })
 
@@ -284,14 +375,15 @@ describe('a pull request preview, from open to close', () => {
     } finally {
       github.denyWith(undefined)
     }
-    expect(github.comments).toHaveLength(1)
+    expect(ours()).toHaveLength(1)
   })
 
   it('close: removes the URL, the function and the pr-7- tags, and says so', async () => {
     expect(await imageTags('shop')).toEqual([
       'initial',
       `pr-7-${'1'.repeat(40)}`,
-      `pr-7-${'2'.repeat(40)}`
+      `pr-7-${'2'.repeat(40)}`,
+      'pr-7-released'
     ])
     const result = await runAction({
       inputs: {
@@ -318,9 +410,14 @@ describe('a pull request preview, from open to close', () => {
     ).rejects.toThrow(/not found/i)
     expect((await httpGet(previewUrl)).status).toBe(403)
     expect(await containerFunctions()).not.toContain('shop-pr-7')
-    expect(await imageTags('shop')).toEqual(['initial'])
-    expect(github.comments).toHaveLength(1)
-    expect(github.comments[0]?.body).toContain('removed')
+    // Version 1 of production runs the released image: its tag stays.
+    expect(await imageTags('shop')).toEqual(['initial', 'pr-7-released'])
+    expect(warnings(result)).toContain(
+      `Kept image tag pr-7-released (${released} is what shop version 1 runs; left to the repository's lifecycle rule).`
+    )
+    expect(ours()).toHaveLength(1)
+    expect(ours()[0]?.body).toContain('removed')
+    expect(github.comments.find(c => c.id === planted.id)).toEqual(planted)
     expect(await productionSnapshot(shop)).toEqual(before)
 
     // Closing again (a re-run): nothing left, still a success.

@@ -21,7 +21,8 @@ MOTO_PORT="${LOCAL_AWS_MOTO_PORT:-4567}"
 REGISTRY_PORT="${LOCAL_AWS_REGISTRY_PORT:-4568}"
 ARM64="${LOCAL_AWS_ARM64:-1}"
 DEBIAN_DOCKER=/usr/bin/docker
-LABEL=aspnet-lambda-deploy.local=1
+# The gateway labels its containers with its own port: down removes only this stand-in's.
+LABEL=aspnet-lambda-deploy.local=$PORT
 BINFMT=/proc/sys/fs/binfmt_misc
 
 log() { echo "local-aws: $*" >&2; }

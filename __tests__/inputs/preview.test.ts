@@ -298,4 +298,111 @@ describe('readPreview', () => {
       'ghs_x'
     )
   })
+
+  describe("a preview's isolation", () => {
+    const asPreview = (values: Record<string, string>, env = {}) =>
+      preview(
+        { mode: 'preview', 'pull-request': '7', ...values },
+        undefined,
+        env
+      )
+
+    it('by default: no variables, none copied, no role of its own, no VPC', () => {
+      expect(asPreview({})).toEqual({
+        value: expect.objectContaining({
+          isolation: { env: {}, copyEnv: [], roleArn: undefined, vpc: false }
+        }),
+        problems: []
+      })
+    })
+
+    it('preview-env: KEY=value lines, the value kept as written after the first =', () => {
+      expect(
+        asPreview({
+          'preview-env':
+            'ASPNETCORE_ENVIRONMENT=Preview\n# a comment\n\nConnectionStrings__Db=Host=preview;Port=5432\n'
+        }).value.isolation?.env
+      ).toEqual({
+        ASPNETCORE_ENVIRONMENT: 'Preview',
+        ConnectionStrings__Db: 'Host=preview;Port=5432'
+      })
+    })
+
+    it('preview-copy-env: names, one per line or comma-separated, each once', () => {
+      expect(
+        asPreview({
+          'preview-copy-env':
+            'ASPNETCORE_ENVIRONMENT, LOG_LEVEL\nFEATURE_FLAGS\nLOG_LEVEL'
+        }).value.isolation?.copyEnv
+      ).toEqual(['ASPNETCORE_ENVIRONMENT', 'LOG_LEVEL', 'FEATURE_FLAGS'])
+    })
+
+    it('preview-role-arn and preview-vpc', () => {
+      expect(
+        asPreview({
+          'preview-role-arn': 'arn:aws:iam::123456789012:role/my-api-preview',
+          'preview-vpc': 'TRUE'
+        }).value.isolation
+      ).toMatchObject({
+        roleArn: 'arn:aws:iam::123456789012:role/my-api-preview',
+        vpc: true
+      })
+    })
+
+    it('reports bad values, whatever the mode', () => {
+      const bad = {
+        'preview-env': 'NOT A PAIR\n1X=y',
+        'preview-copy-env': 'OK, no-dash',
+        'preview-role-arn': 'my-api-preview',
+        'preview-vpc': 'sometimes'
+      }
+      const expected = [
+        'preview-env: "NOT A PAIR" is not KEY=VALUE (one per line).',
+        'preview-env: "1X" is not an environment variable name (a letter, then letters, digits and _).',
+        'preview-copy-env: "no-dash" is not an environment variable name; list the names of production\'s variables to copy, one per line or comma-separated.',
+        'preview-role-arn "my-api-preview" is not an IAM role ARN (arn:aws:iam::123456789012:role/my-api-preview).',
+        'preview-vpc "sometimes" must be true or false.'
+      ]
+      expect(asPreview(bad).problems).toEqual(expected)
+      expect(preview(bad).problems).toEqual(expected)
+    })
+
+    it('is not part of a deploy or a cleanup', () => {
+      const values = { 'preview-env': 'A=b', 'pull-request': '7' }
+      expect(preview(values).value.isolation).toBeUndefined()
+      expect(
+        preview({ ...values, mode: 'cleanup' }).value.isolation
+      ).toBeUndefined()
+    })
+  })
+
+  describe('pull_request_target', () => {
+    const TARGET = { GITHUB_EVENT_NAME: 'pull_request_target' }
+
+    it.each(['deploy', 'preview', 'cleanup'])(
+      'is refused in mode %s unless allow-pull-request-target is true',
+      mode => {
+        expect(
+          preview({ mode, 'pull-request': '7' }, undefined, TARGET).problems
+        ).toEqual([
+          "This run is a pull_request_target event, which runs with the base repository's secrets and AWS role; a workflow that builds the pull request's code then hands them to whoever opened it. Use on: pull_request (the default for previews), or set allow-pull-request-target: true if you accept that risk (docs/previews.md)."
+        ])
+        const allowed = preview(
+          { mode, 'pull-request': '7', 'allow-pull-request-target': 'true' },
+          undefined,
+          TARGET
+        )
+        expect(allowed.problems).toEqual([])
+        expect(allowed.value.allowPullRequestTarget).toBe(true)
+      }
+    )
+
+    it('pull_request needs no permission', () => {
+      expect(
+        preview({ mode: 'preview', 'pull-request': '7' }, undefined, {
+          GITHUB_EVENT_NAME: 'pull_request'
+        }).problems
+      ).toEqual([])
+    })
+  })
 })

@@ -1,41 +1,61 @@
 import { describe, expect, it } from '@jest/globals'
 import {
+  ACTIONS_BOT,
   commentMarker,
   decideUpsert,
+  redactedLine,
   renderPreviewComment,
+  runUrl,
   upsertComment,
   type IssueComment
 } from '../../src/preview/comment.js'
 
 const MARKER = commentMarker('my-api')
+const BOT = { login: ACTIONS_BOT }
 
 describe('decideUpsert', () => {
   it.each<[string, IssueComment[], ReturnType<typeof decideUpsert>]>([
-    ['no comments', [], { action: 'create' }],
+    ['no comments', [], { action: 'create', othersWithMarker: 0 }],
     [
       'only other comments',
       [
-        { id: 1, body: 'LGTM' },
+        { id: 1, body: 'LGTM', user: BOT },
         { id: 2, body: null }
       ],
-      { action: 'create' }
+      { action: 'create', othersWithMarker: 0 }
     ],
     [
       'our comment among others',
       [
-        { id: 1, body: 'LGTM' },
-        { id: 5, body: `${MARKER}\nold` },
-        { id: 9, body: `${MARKER}\nduplicate` }
+        { id: 1, body: 'LGTM', user: { login: 'alice' } },
+        { id: 5, body: `${MARKER}\nold`, user: BOT },
+        { id: 9, body: `${MARKER}\nduplicate`, user: BOT }
       ],
       { action: 'update', commentId: 5 }
     ],
     [
       'the comment of another function’s preview',
-      [{ id: 3, body: `${commentMarker('other-api')}\n...` }],
-      { action: 'create' }
+      [{ id: 3, body: `${commentMarker('other-api')}\n...`, user: BOT }],
+      { action: 'create', othersWithMarker: 0 }
+    ],
+    [
+      'a marker planted by someone else, before ours',
+      [
+        { id: 2, body: `${MARKER}\nclick here`, user: { login: 'mallory' } },
+        { id: 6, body: `${MARKER}\nours`, user: BOT }
+      ],
+      { action: 'update', commentId: 6 }
+    ],
+    [
+      'only a planted marker, or one with no author',
+      [
+        { id: 2, body: `${MARKER}\nclick here`, user: { login: 'mallory' } },
+        { id: 3, body: `${MARKER}\n?` }
+      ],
+      { action: 'create', othersWithMarker: 2 }
     ]
   ])('%s', (_name, comments, expected) => {
-    expect(decideUpsert(comments, MARKER)).toEqual(expected)
+    expect(decideUpsert(comments, MARKER, ACTIONS_BOT)).toEqual(expected)
   })
 })
 
@@ -56,7 +76,7 @@ describe('renderPreviewComment', () => {
     expect(body).toContain('✅ passed')
   })
 
-  it('says so when the preview failed', () => {
+  it('says so when the preview failed, in one line, and links the run', () => {
     const body = renderPreviewComment({
       productionName: 'my-api',
       previewName: 'my-api-pr-7',
@@ -64,17 +84,89 @@ describe('renderPreviewComment', () => {
       image: undefined,
       commit: 'abc',
       smoke: 'not run',
-      error: 'Smoke test failed: status 500'
+      error:
+        'Smoke test failed: status 500\nbody: {"connection":"Server=db;Password=hunter2"}\n#12 RUN dotnet publish',
+      runUrl: 'https://github.com/o/r/actions/runs/42'
     })
     expect(body).toContain('failed')
-    expect(body).toContain('Smoke test failed: status 500')
+    expect(body).toContain('**What failed:** Smoke test failed: status 500\n')
+    expect(body).toContain(
+      'The whole log is in [the workflow run](https://github.com/o/r/actions/runs/42).'
+    )
+    expect(body).not.toContain('hunter2')
+    expect(body).not.toContain('dotnet publish')
+    expect(body).not.toContain('```')
   })
 })
 
-/** A GitHub REST fake: issue comments in memory, or one status for everything. */
-function fakeGitHub(comments: IssueComment[], status?: number) {
+describe('redactedLine', () => {
+  it.each([
+    [
+      'keeps an ordinary first line',
+      'lambda:GetFunction was denied (AccessDeniedException)\nmore',
+      'lambda:GetFunction was denied (AccessDeniedException)'
+    ],
+    [
+      'cuts a GitHub token',
+      'push failed with ghs_abcdefghijklmnopqrstuvwxyz0123',
+      'push failed with [redacted]'
+    ],
+    [
+      'cuts an AWS access key id',
+      'as AKIAIOSFODNN7EXAMPLE here',
+      'as [redacted] here'
+    ],
+    [
+      'cuts key=value secrets',
+      'bad config password=hunter2 api_key: abc',
+      'bad config password=[redacted] api_key=[redacted]'
+    ],
+    [
+      'cuts credentials in a URL',
+      'GET https://user:pa55@example.com/x failed',
+      'GET https://[redacted]@example.com/x failed'
+    ],
+    [
+      'cuts long base64',
+      `token ${'A'.repeat(50)} refused`,
+      'token [redacted] refused'
+    ],
+    [
+      'neutralises Markdown and HTML',
+      'a <script> | b `c`',
+      "a 'script' ' b 'c'"
+    ]
+  ])('%s', (_name, text, expected) => {
+    expect(redactedLine(text)).toBe(expected)
+  })
+
+  it('keeps at most 200 characters', () => {
+    expect(redactedLine('x '.repeat(300))).toHaveLength(200)
+  })
+})
+
+describe('runUrl', () => {
+  it('is the run page from the runner environment', () => {
+    expect(
+      runUrl({
+        GITHUB_SERVER_URL: 'https://github.example.com/',
+        GITHUB_REPOSITORY: 'o/r',
+        GITHUB_RUN_ID: '42'
+      })
+    ).toBe('https://github.example.com/o/r/actions/runs/42')
+    expect(runUrl({ GITHUB_REPOSITORY: 'o/r' })).toBeUndefined()
+  })
+})
+
+/**
+ * A GitHub REST fake: issue comments in memory with their authors, or one
+ * status for everything. `login` undefined: the token is GITHUB_TOKEN (GET
+ * /user answers 403, comments are by github-actions[bot]).
+ */
+function fakeGitHub(comments: IssueComment[], status?: number, login?: string) {
   const requests: string[] = []
   let nextId = 100
+  const author = { login: login ?? ACTIONS_BOT }
   const respond = (url: string, init?: RequestInit): Response => {
     const method = init?.method ?? 'GET'
     const path = new URL(url).pathname
@@ -85,13 +177,23 @@ function fakeGitHub(comments: IssueComment[], status?: number) {
         { status }
       )
     }
+    if (path === '/user') {
+      return login === undefined
+        ? new Response(
+            JSON.stringify({
+              message: 'Resource not accessible by integration'
+            }),
+            { status: 403 }
+          )
+        : new Response(JSON.stringify({ login }))
+    }
     const body =
       typeof init?.body === 'string'
         ? (JSON.parse(init.body) as { body: string })
         : undefined
     if (method === 'GET') return new Response(JSON.stringify(comments))
     if (method === 'POST') {
-      const created = { id: nextId++, body: body?.body ?? '' }
+      const created = { id: nextId++, body: body?.body ?? '', user: author }
       comments.push(created)
       return new Response(JSON.stringify(created), { status: 201 })
     }
@@ -127,9 +229,57 @@ describe('upsertComment', () => {
     ).toMatchObject({ state: 'updated' })
     expect(gh.comments).toEqual([
       { id: 1, body: 'LGTM' },
-      { id: 100, body: `${MARKER}\nsecond` }
+      { id: 100, body: `${MARKER}\nsecond`, user: BOT }
     ])
     expect(gh.requests).toContain('PATCH /repos/o/r/issues/comments/100')
+  })
+
+  it("never edits a marker comment someone else wrote: creates the action's own next to it", async () => {
+    const planted = {
+      id: 2,
+      body: `${MARKER}\n[preview](https://evil.example)`,
+      user: { login: 'mallory' }
+    }
+    const gh = fakeGitHub([{ ...planted }])
+
+    expect(await upsertComment(gh.target, MARKER, `${MARKER}\nreal`)).toEqual({
+      state: 'created',
+      url: undefined,
+      othersWithMarker: 1
+    })
+    expect(gh.comments[0]).toEqual(planted)
+    expect(gh.requests.filter(r => r.startsWith('PATCH'))).toEqual([])
+  })
+
+  it("with a user's token, matches the comments by that user's login (GET /user)", async () => {
+    const gh = fakeGitHub(
+      [
+        { id: 2, body: `${MARKER}\nbot`, user: BOT },
+        { id: 3, body: `${MARKER}\nmine`, user: { login: 'deploy-bot' } }
+      ],
+      undefined,
+      'deploy-bot'
+    )
+    expect(
+      await upsertComment(gh.target, MARKER, `${MARKER}\nnew`)
+    ).toMatchObject({ state: 'updated' })
+    expect(gh.requests).toEqual([
+      'GET /user',
+      'GET /repos/o/r/issues/7/comments',
+      'PATCH /repos/o/r/issues/comments/3'
+    ])
+  })
+
+  it('when only updating, leaves a planted marker comment alone and says so', async () => {
+    const gh = fakeGitHub([
+      { id: 2, body: `${MARKER}\nx`, user: { login: 'mallory' } }
+    ])
+    expect(
+      await upsertComment(gh.target, MARKER, 'x', { createIfMissing: false })
+    ).toEqual({
+      state: 'skipped',
+      reason: `no preview comment by ${ACTIONS_BOT} to update (1 by someone else left alone)`
+    })
   })
 
   it('does not create a comment when asked only to update one', async () => {

@@ -8,10 +8,12 @@ import {
 } from '@aws-sdk/client-lambda'
 import { mockClient } from 'aws-sdk-client-mock'
 import {
+  ISOLATED,
   createPreviewFunction,
   previewCreateInput,
   previewTagProblem
 } from '../../src/preview/create.js'
+import type { PreviewIsolation } from '../../src/inputs/types.js'
 
 const lambdaMock = mockClient(LambdaClient)
 const lambda = new LambdaClient({ region: 'eu-west-1' })
@@ -31,7 +33,12 @@ const PRODUCTION: FunctionConfiguration = {
   MemorySize: 1024,
   Timeout: 30,
   EphemeralStorage: { Size: 2048 },
-  Environment: { Variables: { ASPNETCORE_ENVIRONMENT: 'Production' } },
+  Environment: {
+    Variables: {
+      ASPNETCORE_ENVIRONMENT: 'Production',
+      DB_PASSWORD: 'production-secret'
+    }
+  },
   Architectures: ['arm64'],
   ImageConfigResponse: {
     ImageConfig: { Command: ['MinimalApi'], EntryPoint: [] }
@@ -58,17 +65,98 @@ const PRODUCTION: FunctionConfiguration = {
 }
 
 describe('previewCreateInput', () => {
-  const input = previewCreateInput({
+  const SOURCE = {
     configuration: PRODUCTION,
     tags: { team: 'web', 'aws:cloudformation:stack-name': 'prod' },
     productionName: 'my-api',
     previewName: 'my-api-pr-7',
     pullRequest: 7,
     imageUri: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/api@sha256:ff'
+  }
+  const input = previewCreateInput(SOURCE)
+  const asked = (isolation: Partial<PreviewIsolation>) =>
+    previewCreateInput(SOURCE, { ...ISOLATED, ...isolation })
+
+  it("by default copies production's shape only: no environment variable, no VPC, and marks the preview", () => {
+    expect(input).toEqual({
+      FunctionName: 'my-api-pr-7',
+      PackageType: 'Image',
+      Code: {
+        ImageUri: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/api@sha256:ff'
+      },
+      Role: 'arn:aws:iam::123456789012:role/my-api-lambda',
+      Description:
+        'Preview of my-api for pull request #7 (aspnet-lambda-deploy)',
+      Publish: false,
+      MemorySize: 1024,
+      Timeout: 30,
+      EphemeralStorage: { Size: 2048 },
+      Architectures: ['arm64'],
+      ImageConfig: { Command: ['MinimalApi'] },
+      TracingConfig: { Mode: 'Active' },
+      Tags: {
+        team: 'web',
+        'aspnet-lambda-deploy:preview-of': 'my-api',
+        'aspnet-lambda-deploy:pull-request': '7'
+      }
+    })
+    expect(JSON.stringify(input)).not.toContain('production-secret')
   })
 
-  it('copies exactly what the app needs to run like production, and marks the preview', () => {
-    expect(input).toEqual({
+  it('preview-env sets variables of its own on the preview', () => {
+    expect(
+      asked({ env: { ASPNETCORE_ENVIRONMENT: 'Preview', FEATURE_X: 'on' } })
+        .Environment
+    ).toEqual({
+      Variables: { ASPNETCORE_ENVIRONMENT: 'Preview', FEATURE_X: 'on' }
+    })
+  })
+
+  it('preview-copy-env copies only the named production variables, and preview-env wins over them', () => {
+    expect(asked({ copyEnv: ['ASPNETCORE_ENVIRONMENT'] }).Environment).toEqual({
+      Variables: { ASPNETCORE_ENVIRONMENT: 'Production' }
+    })
+    expect(
+      asked({
+        copyEnv: ['ASPNETCORE_ENVIRONMENT', 'DB_PASSWORD'],
+        env: { DB_PASSWORD: 'preview-db' }
+      }).Environment
+    ).toEqual({
+      Variables: {
+        ASPNETCORE_ENVIRONMENT: 'Production',
+        DB_PASSWORD: 'preview-db'
+      }
+    })
+  })
+
+  it('preview-copy-env refuses a name production does not set, naming the ones it does (never their values)', () => {
+    expect(() => asked({ copyEnv: ['DB_PASSWRD'] })).toThrow(
+      'preview-copy-env names DB_PASSWRD, which my-api does not set; its variables are ASPNETCORE_ENVIRONMENT, DB_PASSWORD.'
+    )
+  })
+
+  it("preview-role-arn is the preview's execution role instead of production's", () => {
+    expect(
+      asked({ roleArn: 'arn:aws:iam::123456789012:role/my-api-preview' }).Role
+    ).toBe('arn:aws:iam::123456789012:role/my-api-preview')
+    expect(
+      previewCreateInput(
+        { ...SOURCE, configuration: { ...PRODUCTION, Role: undefined } },
+        { ...ISOLATED, roleArn: 'arn:aws:iam::123456789012:role/p' }
+      ).Role
+    ).toBe('arn:aws:iam::123456789012:role/p')
+  })
+
+  it("preview-vpc: true puts the preview in production's subnets and security groups", () => {
+    expect(asked({ vpc: true }).VpcConfig).toEqual({
+      SubnetIds: ['subnet-1'],
+      SecurityGroupIds: ['sg-1']
+    })
+    expect(asked({ vpc: false }).VpcConfig).toBeUndefined()
+  })
+
+  it('with everything asked for, copies exactly what the app needs to run like production', () => {
+    expect(asked({ copyEnv: ['ASPNETCORE_ENVIRONMENT'], vpc: true })).toEqual({
       FunctionName: 'my-api-pr-7',
       PackageType: 'Image',
       Code: {
@@ -108,18 +196,21 @@ describe('previewCreateInput', () => {
   })
 
   it('omits VPC and image config that production does not have', () => {
-    const minimal = previewCreateInput({
-      configuration: {
-        Role: 'arn:aws:iam::123456789012:role/r',
-        VpcConfig: { SubnetIds: [], SecurityGroupIds: [] },
-        ImageConfigResponse: { ImageConfig: { Command: [], EntryPoint: [] } }
+    const minimal = previewCreateInput(
+      {
+        configuration: {
+          Role: 'arn:aws:iam::123456789012:role/r',
+          VpcConfig: { SubnetIds: [], SecurityGroupIds: [] },
+          ImageConfigResponse: { ImageConfig: { Command: [], EntryPoint: [] } }
+        },
+        tags: {},
+        productionName: 'api',
+        previewName: 'api-pr-1',
+        pullRequest: 1,
+        imageUri: 'x@sha256:aa'
       },
-      tags: {},
-      productionName: 'api',
-      previewName: 'api-pr-1',
-      pullRequest: 1,
-      imageUri: 'x@sha256:aa'
-    })
+      { ...ISOLATED, vpc: true }
+    )
     expect(minimal.VpcConfig).toBeUndefined()
     expect(minimal.ImageConfig).toBeUndefined()
   })

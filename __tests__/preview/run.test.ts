@@ -17,6 +17,7 @@ import { mockClient } from 'aws-sdk-client-mock'
 import * as core from '../../__fixtures__/core.js'
 import { virtualClock } from '../../__fixtures__/virtual-clock.js'
 import type { FunctionState } from '../../src/aws/lambda.js'
+import type { PreviewIsolation } from '../../src/inputs/types.js'
 
 // run.ts imports @actions/core: mock it first (see __fixtures__/core.ts).
 jest.unstable_mockModule('@actions/core', () => core)
@@ -180,7 +181,17 @@ function arrange(...observations: GetFunctionResponse[]): void {
   if (last !== undefined) previewCalls.resolves(last)
 }
 
-function create(waitTimeoutMs = 300_000) {
+const ASK_FOR_ALL: PreviewIsolation = {
+  env: {},
+  copyEnv: ['ASPNETCORE_ENVIRONMENT', 'ConnectionStrings__Orders'],
+  roleArn: undefined,
+  vpc: true
+}
+
+function create(
+  waitTimeoutMs = 300_000,
+  isolation: PreviewIsolation | undefined = undefined
+) {
   const clock = virtualClock(1_000_000)
   const log: string[] = []
   const work = createPreview(
@@ -192,7 +203,8 @@ function create(waitTimeoutMs = 300_000) {
       imageUri: IMAGE_URI,
       digest: DIGEST,
       waitTimeoutMs,
-      log: message => log.push(message)
+      log: message => log.push(message),
+      isolation
     },
     clock.timing
   )
@@ -223,10 +235,10 @@ beforeEach(() => {
 })
 
 describe('createPreview', () => {
-  it("creates the preview from production's configuration and tags, with the image by digest", async () => {
+  it("creates the preview from production's configuration and tags, with the image by digest (everything asked for)", async () => {
     arrange(previewAnswer('Pending'), previewAnswer('Active'))
 
-    await create().result
+    await create(300_000, ASK_FOR_ALL).result
 
     const creates = lambdaMock.commandCalls(CreateFunctionCommand)
     expect(creates.map(call => call.args[0].input)).toEqual([EXPECTED_CREATE])
@@ -266,8 +278,49 @@ describe('createPreview', () => {
     expect(previewPolls()).toBe(4)
     expect(elapsed()).toBe(1_000)
     expect(log).toEqual([
+      'Not copied from production (preview-copy-env copies by name): ASPNETCORE_ENVIRONMENT, ConnectionStrings__Orders.',
+      "The preview runs outside production's VPC (preview-vpc: true puts it there).",
       `Created ${PREVIEW_ARN} from my-api's configuration; waiting until it is Active.`
     ])
+  })
+
+  it("by default gives the preview none of production's variables and not its VPC, and warns in the log and the summary that it runs with production's role", async () => {
+    arrange(previewAnswer('Active'))
+
+    await create().result
+
+    const [input] = lambdaMock
+      .commandCalls(CreateFunctionCommand)
+      .map(call => call.args[0].input)
+    expect(input?.Environment).toBeUndefined()
+    expect(input?.VpcConfig).toBeUndefined()
+    expect(input?.Role).toBe(EXPECTED_CREATE.Role)
+    const warning = `preview-role-arn is not set: the preview ${PREVIEW} runs with production's execution role ${EXPECTED_CREATE.Role ?? ''}, so the pull request's code gets everything production's role may do in AWS. Create a role for previews and set preview-role-arn (see docs/previews.md).`
+    expect(core.warnings()).toEqual([warning])
+    expect(core.summary.stringify()).toContain(`> [!WARNING]\n> ${warning}`)
+  })
+
+  it('with preview-role-arn, the preview runs with that role and there is no warning', async () => {
+    arrange(previewAnswer('Active'))
+    const role = `arn:aws:iam::${ACCOUNT}:role/my-api-preview`
+
+    const { result, log } = create(300_000, {
+      env: { ASPNETCORE_ENVIRONMENT: 'Preview' },
+      copyEnv: [],
+      roleArn: role,
+      vpc: false
+    })
+    await result
+
+    const [input] = lambdaMock
+      .commandCalls(CreateFunctionCommand)
+      .map(call => call.args[0].input)
+    expect(input?.Role).toBe(role)
+    expect(input?.Environment).toEqual({
+      Variables: { ASPNETCORE_ENVIRONMENT: 'Preview' }
+    })
+    expect(core.warnings()).toEqual([])
+    expect(log).toContain('Set by preview-env: ASPNETCORE_ENVIRONMENT.')
   })
 
   it('fails with Lambda’s reason when the new function does not become Active', async () => {

@@ -3,12 +3,13 @@ import {
   AddPermissionCommand,
   CreateFunctionUrlConfigCommand,
   GetFunctionUrlConfigCommand,
+  GetPolicyCommand,
   LambdaClient,
   ResourceConflictException,
   ResourceNotFoundException
 } from '@aws-sdk/client-lambda'
 import { mockClient } from 'aws-sdk-client-mock'
-import { ensureFunctionUrl } from '../../src/preview/url.js'
+import { ensureFunctionUrl, publicUrlGrants } from '../../src/preview/url.js'
 
 const lambdaMock = mockClient(LambdaClient)
 const lambda = new LambdaClient({ region: 'eu-west-1' })
@@ -49,8 +50,56 @@ describe('ensureFunctionUrl', () => {
           CreationTime: '2024-03-02T09:30:00.000Z'
         })
       )
+    lambdaMock.on(GetPolicyCommand).rejects(noPolicy())
     lambdaMock.on(AddPermissionCommand).resolves({ Statement: '{}' })
   }
+
+  const noPolicy = () =>
+    new ResourceNotFoundException({
+      message: 'The resource you requested does not exist.',
+      $metadata: { httpStatusCode: 404 }
+    })
+
+  /** A policy as GetPolicy returns it, with AWS's Condition blocks. */
+  function policyOf(...statements: object[]): string {
+    return JSON.stringify({
+      Version: '2012-10-17',
+      Id: 'default',
+      Statement: statements
+    })
+  }
+  const URL_STATEMENT = {
+    Sid: 'FunctionURLAllowPublicAccess',
+    Effect: 'Allow',
+    Principal: '*',
+    Action: 'lambda:InvokeFunctionUrl',
+    Resource: PREVIEW_ARN,
+    Condition: { StringEquals: { 'lambda:FunctionUrlAuthType': 'NONE' } }
+  }
+  const INVOKE_STATEMENT = {
+    Sid: 'FunctionURLAllowInvokeAction',
+    Effect: 'Allow',
+    Principal: '*',
+    Action: 'lambda:InvokeFunction',
+    Resource: PREVIEW_ARN,
+    Condition: { Bool: { 'lambda:InvokedViaFunctionUrl': 'true' } }
+  }
+  const BOTH_ADDED = [
+    {
+      FunctionName: PREVIEW,
+      StatementId: 'FunctionURLAllowPublicAccess',
+      Action: 'lambda:InvokeFunctionUrl',
+      Principal: '*',
+      FunctionUrlAuthType: 'NONE'
+    },
+    {
+      FunctionName: PREVIEW,
+      StatementId: 'FunctionURLAllowInvokeAction',
+      Action: 'lambda:InvokeFunction',
+      Principal: '*',
+      InvokedViaFunctionUrl: true
+    }
+  ]
 
   const created = () =>
     lambdaMock
@@ -70,16 +119,10 @@ describe('ensureFunctionUrl', () => {
     ).resolves.toBe(FUNCTION_URL)
 
     expect(created()).toEqual([{ FunctionName: PREVIEW, AuthType: 'NONE' }])
-    expect(permissions()).toEqual([
-      {
-        FunctionName: PREVIEW,
-        StatementId: 'FunctionURLAllowPublicAccess',
-        Action: 'lambda:InvokeFunctionUrl',
-        Principal: '*',
-        FunctionUrlAuthType: 'NONE'
-      }
-    ])
+    // Since October 2025 a public URL needs both statements, or it answers 403.
+    expect(permissions()).toEqual(BOTH_ADDED)
     expect(log).toEqual([
+      `Added the public Function URL permissions lambda:InvokeFunctionUrl (FunctionURLAllowPublicAccess) and lambda:InvokeFunction (FunctionURLAllowInvokeAction) to ${PREVIEW}.`,
       `Created the Function URL ${FUNCTION_URL} (AuthType NONE).`
     ])
   })
@@ -93,14 +136,18 @@ describe('ensureFunctionUrl', () => {
 
     expect(created()).toEqual([{ FunctionName: PREVIEW, AuthType: 'AWS_IAM' }])
     expect(permissions()).toEqual([])
+    expect(lambdaMock.commandCalls(GetPolicyCommand)).toEqual([])
   })
 
-  it('reuses an existing URL as it is: no new URL, no permission', async () => {
+  it('reuses an existing public URL whose policy has both statements: no new URL, no permission', async () => {
     lambdaMock.on(GetFunctionUrlConfigCommand).resolves({
       FunctionUrl: FUNCTION_URL,
       FunctionArn: PREVIEW_ARN,
       AuthType: 'NONE'
     })
+    lambdaMock
+      .on(GetPolicyCommand)
+      .resolves({ Policy: policyOf(URL_STATEMENT, INVOKE_STATEMENT) })
     const log: string[] = []
 
     await expect(
@@ -112,9 +159,80 @@ describe('ensureFunctionUrl', () => {
         .commandCalls(GetFunctionUrlConfigCommand)
         .map(call => call.args[0].input)
     ).toEqual([{ FunctionName: PREVIEW }])
+    expect(
+      lambdaMock.commandCalls(GetPolicyCommand).map(call => call.args[0].input)
+    ).toEqual([{ FunctionName: PREVIEW }])
     expect(created()).toEqual([])
     expect(permissions()).toEqual([])
     expect(log).toEqual([])
+  })
+
+  it('repairs an existing public URL made under the old rule: adds only the missing InvokeFunction statement', async () => {
+    lambdaMock.on(GetFunctionUrlConfigCommand).resolves({
+      FunctionUrl: FUNCTION_URL,
+      AuthType: 'NONE'
+    })
+    lambdaMock
+      .on(GetPolicyCommand)
+      .resolves({ Policy: policyOf(URL_STATEMENT) })
+    lambdaMock.on(AddPermissionCommand).resolves({ Statement: '{}' })
+    const log: string[] = []
+
+    await expect(
+      ensureFunctionUrl(lambda, PREVIEW, 'NONE', m => log.push(m))
+    ).resolves.toBe(FUNCTION_URL)
+
+    expect(created()).toEqual([])
+    expect(permissions()).toEqual([BOTH_ADDED[1]])
+    expect(log).toEqual([
+      `Added the public Function URL permission lambda:InvokeFunction (FunctionURLAllowInvokeAction) to ${PREVIEW}.`
+    ])
+  })
+
+  it('repairs an existing public URL with no policy at all: adds both statements', async () => {
+    lambdaMock.on(GetFunctionUrlConfigCommand).resolves({
+      FunctionUrl: FUNCTION_URL,
+      AuthType: 'NONE'
+    })
+    lambdaMock.on(GetPolicyCommand).rejects(noPolicy())
+    lambdaMock.on(AddPermissionCommand).resolves({ Statement: '{}' })
+
+    await ensureFunctionUrl(lambda, PREVIEW, 'NONE', () => undefined)
+
+    expect(permissions()).toEqual(BOTH_ADDED)
+  })
+
+  it('leaves the policy of an existing AWS_IAM URL alone', async () => {
+    lambdaMock.on(GetFunctionUrlConfigCommand).resolves({
+      FunctionUrl: FUNCTION_URL,
+      AuthType: 'AWS_IAM'
+    })
+
+    await ensureFunctionUrl(lambda, PREVIEW, 'AWS_IAM', () => undefined)
+
+    expect(lambdaMock.commandCalls(GetPolicyCommand)).toEqual([])
+    expect(permissions()).toEqual([])
+  })
+
+  it('fails when the policy cannot be read, adding nothing', async () => {
+    lambdaMock.on(GetFunctionUrlConfigCommand).resolves({
+      FunctionUrl: FUNCTION_URL,
+      AuthType: 'NONE'
+    })
+    lambdaMock
+      .on(GetPolicyCommand)
+      .rejects(
+        awsError(
+          'AccessDeniedException',
+          'not authorized to perform: lambda:GetPolicy',
+          403
+        )
+      )
+
+    await expect(
+      ensureFunctionUrl(lambda, PREVIEW, 'NONE', () => undefined)
+    ).rejects.toThrow(/lambda:GetPolicy/)
+    expect(permissions()).toEqual([])
   })
 
   it('keeps the auth type of an existing URL, and says preview-url-auth applies only to a new one', async () => {
@@ -122,6 +240,9 @@ describe('ensureFunctionUrl', () => {
       FunctionUrl: FUNCTION_URL,
       AuthType: 'NONE'
     })
+    lambdaMock
+      .on(GetPolicyCommand)
+      .resolves({ Policy: policyOf(URL_STATEMENT, INVOKE_STATEMENT) })
     const log: string[] = []
 
     await expect(
@@ -134,8 +255,12 @@ describe('ensureFunctionUrl', () => {
     ])
   })
 
-  it('accepts a public statement that is already there (a URL deleted and made again)', async () => {
+  it('accepts a statement a concurrent run added between the read and the add', async () => {
     noUrlYet()
+    lambdaMock
+      .on(GetPolicyCommand)
+      .rejectsOnce(noPolicy())
+      .resolves({ Policy: policyOf(URL_STATEMENT, INVOKE_STATEMENT) })
     lambdaMock.on(AddPermissionCommand).rejects(
       new ResourceConflictException({
         message:
@@ -147,7 +272,31 @@ describe('ensureFunctionUrl', () => {
     await expect(
       ensureFunctionUrl(lambda, PREVIEW, 'NONE', () => undefined)
     ).resolves.toBe(FUNCTION_URL)
-    expect(permissions()).toHaveLength(1)
+    expect(permissions()).toHaveLength(2)
+  })
+
+  it('fails when a statement id is taken by a statement that does not grant the public call', async () => {
+    noUrlYet()
+    const narrow = {
+      ...INVOKE_STATEMENT,
+      Principal: { AWS: 'arn:aws:iam::123456789012:root' }
+    }
+    lambdaMock
+      .on(GetPolicyCommand)
+      .resolves({ Policy: policyOf(URL_STATEMENT, narrow) })
+    lambdaMock.on(AddPermissionCommand).rejects(
+      new ResourceConflictException({
+        message:
+          'The statement id (FunctionURLAllowInvokeAction) provided already exists.',
+        $metadata: { httpStatusCode: 409 }
+      })
+    )
+
+    await expect(
+      ensureFunctionUrl(lambda, PREVIEW, 'NONE', () => undefined)
+    ).rejects.toThrow(
+      /statement FunctionURLAllowInvokeAction that does not grant lambda:InvokeFunction/
+    )
   })
 
   it('fails when the public permission cannot be added: the URL would answer 403', async () => {
@@ -182,5 +331,88 @@ describe('ensureFunctionUrl', () => {
       ensureFunctionUrl(lambda, PREVIEW, 'NONE', () => undefined)
     ).rejects.toThrow(/lambda:GetFunctionUrlConfig/)
     expect(created()).toEqual([])
+  })
+})
+
+describe('publicUrlGrants', () => {
+  it('reads the statements as AWS writes them (Condition blocks) and as the stand-in keeps them (raw fields)', () => {
+    const aws = JSON.stringify({
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: '*',
+          Action: 'lambda:InvokeFunctionUrl',
+          Condition: { StringEquals: { 'lambda:FunctionUrlAuthType': 'NONE' } }
+        },
+        {
+          Effect: 'Allow',
+          Principal: { AWS: '*' },
+          Action: 'lambda:InvokeFunction',
+          Condition: { Bool: { 'lambda:InvokedViaFunctionUrl': 'true' } }
+        }
+      ]
+    })
+    const raw = JSON.stringify({
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: '*',
+          Action: 'lambda:InvokeFunctionUrl',
+          FunctionUrlAuthType: 'NONE'
+        },
+        {
+          Effect: 'Allow',
+          Principal: '*',
+          Action: 'lambda:InvokeFunction',
+          InvokedViaFunctionUrl: true
+        }
+      ]
+    })
+    const both = { invokeFunctionUrl: true, invokeFunction: true }
+    expect(publicUrlGrants(aws)).toEqual(both)
+    expect(publicUrlGrants(raw)).toEqual(both)
+  })
+
+  it('does not count statements for other principals, Deny statements, or an AWS_IAM URL grant', () => {
+    const policy = JSON.stringify({
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { AWS: 'arn:aws:iam::123456789012:root' },
+          Action: 'lambda:InvokeFunction'
+        },
+        {
+          Effect: 'Deny',
+          Principal: '*',
+          Action: 'lambda:InvokeFunction'
+        },
+        {
+          Effect: 'Allow',
+          Principal: '*',
+          Action: 'lambda:InvokeFunctionUrl',
+          Condition: {
+            StringEquals: { 'lambda:FunctionUrlAuthType': 'AWS_IAM' }
+          }
+        },
+        {
+          Effect: 'Allow',
+          Principal: '*',
+          Action: 'lambda:InvokeFunction',
+          Condition: { ArnLike: { 'AWS:SourceArn': 'arn:aws:execute-api:*' } }
+        }
+      ]
+    })
+    expect(publicUrlGrants(policy)).toEqual({
+      invokeFunctionUrl: false,
+      invokeFunction: false
+    })
+    expect(publicUrlGrants(undefined)).toEqual({
+      invokeFunctionUrl: false,
+      invokeFunction: false
+    })
+    expect(publicUrlGrants('not json')).toEqual({
+      invokeFunctionUrl: false,
+      invokeFunction: false
+    })
   })
 })

@@ -62,6 +62,29 @@ export interface PreviewInputs {
   githubToken: string | undefined
   /** The commit the reviewer pushed (the PR head), for the comment. */
   headSha: string | undefined
+  /**
+   * What a new preview gets of production besides its image and shape
+   * (mode preview only; absent: nothing, the isolated default).
+   */
+  isolation?: PreviewIsolation | undefined
+  /** allow-pull-request-target: run on pull_request_target events anyway. */
+  allowPullRequestTarget?: boolean | undefined
+}
+
+/**
+ * A preview runs pull request code at a URL posted in the pull request: it
+ * gets none of production's environment, role or network unless the
+ * workflow asks.
+ */
+export interface PreviewIsolation {
+  /** preview-env: variables set on the preview (they win over copied ones). */
+  env: Record<string, string>
+  /** preview-copy-env: names of production's variables copied to the preview. */
+  copyEnv: string[]
+  /** preview-role-arn; undefined: production's execution role, with a warning. */
+  roleArn: string | undefined
+  /** preview-vpc: production's subnets and security groups. */
+  vpc: boolean
 }
 
 /**

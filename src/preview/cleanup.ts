@@ -1,6 +1,7 @@
 /**
  * Removing a pull request's preview when it closes: the Function URL, the
- * function, and the pull request's image tags (never the one production runs).
+ * function, and the pull request's image tags that nothing else runs
+ * (production's $LATEST and its published versions keep theirs).
  */
 import {
   BatchDeleteImageCommand,
@@ -12,6 +13,7 @@ import {
   DeleteFunctionCommand,
   DeleteFunctionUrlConfigCommand,
   GetFunctionUrlConfigCommand,
+  ListVersionsByFunctionCommand,
   type LambdaClient
 } from '@aws-sdk/client-lambda'
 import { DeployError, awsErrorName, describeAwsError } from '../util/errors.js'
@@ -27,6 +29,53 @@ export interface CleanupRequest {
   /** The digest production runs: its tags are never deleted. */
   productionDigest: string | undefined
   log: (message: string) => void
+}
+
+/**
+ * Who still runs each image: production's $LATEST and every published
+ * version of production (an alias points at versions, so this covers the
+ * aliases). A version whose image is deleted can no longer be invoked.
+ * CodeSha256 of a container image function is the image's digest.
+ * undefined: the versions could not be listed, so nothing is known to be
+ * unused.
+ */
+export async function imagesInUse(
+  lambda: LambdaClient,
+  productionName: string,
+  productionDigest: string | undefined
+): Promise<Map<string, string> | undefined> {
+  const users = new Map<string, string>()
+  if (productionDigest !== undefined) {
+    users.set(productionDigest, `${productionName} ($LATEST)`)
+  }
+  let marker: string | undefined
+  try {
+    do {
+      const page = await lambda.send(
+        new ListVersionsByFunctionCommand({
+          FunctionName: productionName,
+          ...(marker !== undefined && { Marker: marker })
+        })
+      )
+      for (const version of page?.Versions ?? []) {
+        if (version.Version === '$LATEST' || version.CodeSha256 === undefined)
+          continue
+        const digest = `sha256:${version.CodeSha256}`
+        if (!users.has(digest)) {
+          users.set(
+            digest,
+            `${productionName} version ${version.Version ?? '?'}`
+          )
+        }
+      }
+      marker = page?.NextMarker
+    } while (marker !== undefined)
+  } catch (error) {
+    // Production is gone: none of its versions uses anything.
+    if (awsErrorName(error) === 'ResourceNotFoundException') return users
+    return undefined
+  }
+  return users
 }
 
 export interface CleanupResult {
@@ -148,10 +197,22 @@ export async function cleanupPreview(
     request.log(`There is no function ${request.previewName}.`)
   }
 
+  const users = await imagesInUse(
+    lambda,
+    request.productionName,
+    request.productionDigest
+  )
   const deletable = images.filter(image => {
-    if (image.imageDigest !== request.productionDigest) return true
+    if (users === undefined) {
+      kept.push(
+        `image tag ${image.imageTag} (could not list ${request.productionName}'s versions with lambda:ListVersionsByFunction, so it may still be in use; left to the repository's lifecycle rule)`
+      )
+      return false
+    }
+    const user = users.get(image.imageDigest ?? '')
+    if (user === undefined) return true
     kept.push(
-      `image tag ${image.imageTag} (${image.imageDigest} is what ${request.productionName} runs)`
+      `image tag ${image.imageTag} (${image.imageDigest} is what ${user} runs; left to the repository's lifecycle rule)`
     )
     return false
   })

@@ -22,8 +22,10 @@ export interface PreviewCommentInfo {
   image: string | undefined
   commit: string | undefined
   smoke: string
-  /** A failure of the run, if any. */
+  /** A failure of the run, if any: one line, shown redacted. */
   error?: string | undefined
+  /** The run's page, where the whole log is. */
+  runUrl?: string | undefined
 }
 
 /** Finds the comment again on later pushes; one per production function. */
@@ -35,6 +37,46 @@ function inline(value: string | undefined): string {
   return value === undefined || value === ''
     ? '—'
     : `\`${value.replace(/`/g, "'")}\``
+}
+
+/** Lines that look like they carry a secret or data, cut out whole. */
+const SECRET_PATTERNS: RegExp[] = [
+  /\b(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})\b/g,
+  /\b(AKIA|ASIA)[A-Z0-9]{16}\b/g,
+  /\b(eyJ[\w-]{10,}\.[\w-]{10,}\.[\w-]{10,})\b/g,
+  /\b[A-Za-z0-9+/]{40,}={0,2}/g,
+  /(password|passwd|secret|token|api[_-]?key|authorization)\s*[=:]\s*\S+/gi,
+  /:\/\/[^/\s:@]+:[^/\s@]+@/g
+]
+
+/**
+ * One line of a failure for the pull request, where the runner does not
+ * mask secrets: the first line only (never build output or a response
+ * body that follows), cut to 200 characters, with what looks like a token,
+ * a key or credentials replaced, and no Markdown or HTML of its own.
+ */
+export function redactedLine(text: string): string {
+  let line = (text.split(/\r?\n/).find(l => l.trim() !== '') ?? '').trim()
+  for (const pattern of SECRET_PATTERNS) {
+    line = line.replace(pattern, match =>
+      /^[a-z_-]+\s*[=:]/i.test(match)
+        ? `${match.split(/[=:]/)[0] ?? ''}=[redacted]`
+        : match.startsWith('://')
+          ? '://[redacted]@'
+          : '[redacted]'
+    )
+  }
+  line = line.replace(/[<>`|]/g, "'")
+  return line.length > 200 ? `${line.slice(0, 199)}…` : line
+}
+
+/** The run's page: GITHUB_SERVER_URL/GITHUB_REPOSITORY/actions/runs/GITHUB_RUN_ID. */
+export function runUrl(env: NodeJS.ProcessEnv): string | undefined {
+  const server = env.GITHUB_SERVER_URL ?? 'https://github.com'
+  const { GITHUB_REPOSITORY: repository, GITHUB_RUN_ID: runId } = env
+  if (repository === undefined || runId === undefined || runId === '')
+    return undefined
+  return `${server.replace(/\/+$/, '')}/${repository}/actions/runs/${runId}`
 }
 
 export function renderPreviewComment(info: PreviewCommentInfo): string {
@@ -54,9 +96,11 @@ export function renderPreviewComment(info: PreviewCommentInfo): string {
   if (!ok) {
     lines.push(
       '',
-      '```',
-      (info.error ?? '').replace(/```/g, "'''").slice(0, 2000),
-      '```'
+      `**What failed:** ${redactedLine(info.error ?? '') || 'see the run'}`,
+      '',
+      info.runUrl === undefined
+        ? 'The whole log is in the workflow run.'
+        : `The whole log is in [the workflow run](${info.runUrl}).`
     )
   }
   lines.push(
@@ -83,21 +127,33 @@ export function renderRemovedComment(
 export interface IssueComment {
   id: number
   body?: string | null
+  user?: { login?: string | null } | null
 }
 
 export type UpsertDecision =
-  { action: 'create' } | { action: 'update'; commentId: number }
+  | { action: 'create'; othersWithMarker: number }
+  | { action: 'update'; commentId: number }
 
-/** Update our comment if the PR has one (the oldest, if several), else create one. */
+/**
+ * Update our comment if the PR has one (the oldest, if several), else
+ * create one. Ours: it has the marker and was written by the token's own
+ * identity; anyone can write the marker into a comment of theirs, and the
+ * action must not rewrite it.
+ */
 export function decideUpsert(
   comments: IssueComment[],
-  marker: string
+  marker: string,
+  identity: string
 ): UpsertDecision {
-  const ours = comments.find(comment => comment.body?.includes(marker))
+  const marked = comments.filter(comment => comment.body?.includes(marker))
+  const ours = marked.find(comment => comment.user?.login === identity)
   return ours === undefined
-    ? { action: 'create' }
+    ? { action: 'create', othersWithMarker: marked.length }
     : { action: 'update', commentId: ours.id }
 }
+
+/** Who comments with GITHUB_TOKEN (whose GET /user answers 403). */
+export const ACTIONS_BOT = 'github-actions[bot]'
 
 export interface GitHubTarget {
   apiUrl: string
@@ -111,7 +167,12 @@ export interface GitHubTarget {
 }
 
 export type CommentOutcome =
-  | { state: 'created' | 'updated'; url: string | undefined }
+  | {
+      state: 'created' | 'updated'
+      url: string | undefined
+      /** Marker comments by someone else, left alone. */
+      othersWithMarker?: number
+    }
   | { state: 'skipped'; reason: string }
   | { state: 'no-permission'; status: number; reason: string }
 
@@ -180,6 +241,23 @@ async function call(
   return text === '' ? undefined : (JSON.parse(text) as unknown)
 }
 
+/**
+ * The login the token comments as: GET /user for a user's token; an app
+ * installation token (GITHUB_TOKEN) may not read /user (403) and comments
+ * as github-actions[bot].
+ */
+export async function tokenIdentity(target: GitHubTarget): Promise<string> {
+  try {
+    const user = (await call(target, 'GET', '/user')) as
+      { login?: unknown } | undefined
+    if (typeof user?.login === 'string' && user.login !== '') return user.login
+  } catch (error) {
+    if (!(error instanceof HttpError) || ![403, 404].includes(error.status))
+      throw error
+  }
+  return ACTIONS_BOT
+}
+
 async function listComments(target: GitHubTarget): Promise<IssueComment[]> {
   const all: IssueComment[] = []
   const [owner, repo] = target.repository.split('/')
@@ -209,7 +287,8 @@ export async function upsertComment(
 ): Promise<CommentOutcome> {
   const [owner, repo] = target.repository.split('/')
   try {
-    const decision = decideUpsert(await listComments(target), marker)
+    const identity = await tokenIdentity(target)
+    const decision = decideUpsert(await listComments(target), marker, identity)
     if (decision.action === 'update') {
       const updated = (await call(
         target,
@@ -220,7 +299,13 @@ export async function upsertComment(
       return { state: 'updated', url: updated?.html_url }
     }
     if (!options.createIfMissing) {
-      return { state: 'skipped', reason: 'no preview comment to update' }
+      return {
+        state: 'skipped',
+        reason:
+          decision.othersWithMarker > 0
+            ? `no preview comment by ${identity} to update (${decision.othersWithMarker} by someone else left alone)`
+            : 'no preview comment to update'
+      }
     }
     const created = (await call(
       target,
@@ -228,7 +313,13 @@ export async function upsertComment(
       `/repos/${owner ?? ''}/${repo ?? ''}/issues/${target.issueNumber}/comments`,
       { body }
     )) as { html_url?: string } | undefined
-    return { state: 'created', url: created?.html_url }
+    return {
+      state: 'created',
+      url: created?.html_url,
+      ...(decision.othersWithMarker > 0 && {
+        othersWithMarker: decision.othersWithMarker
+      })
+    }
   } catch (error) {
     if (error instanceof HttpError && [401, 403, 404].includes(error.status)) {
       return {

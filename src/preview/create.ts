@@ -13,6 +13,15 @@ import {
   type LambdaClient
 } from '@aws-sdk/client-lambda'
 import { DeployError, awsErrorName, describeAwsError } from '../util/errors.js'
+import type { PreviewIsolation } from '../inputs/types.js'
+
+/** Nothing of production's environment, role choice or network: the default. */
+export const ISOLATED: PreviewIsolation = {
+  env: {},
+  copyEnv: [],
+  roleArn: undefined,
+  vpc: false
+}
 
 export const PREVIEW_TAGS = {
   previewOf: 'aspnet-lambda-deploy:preview-of',
@@ -42,21 +51,54 @@ export interface PreviewSource {
 }
 
 /**
- * CreateFunction input for a preview: what the app needs to behave like
- * production (role, memory, timeout, storage, environment, CPU, image
- * config, VPC, tracing, tags). Not copied: the code, identity and revision
- * fields, the env KMS key, file systems, dead-letter and logging config
- * (a preview must not write into production's EFS, DLQ or log group).
+ * The preview's environment: the production variables named in
+ * preview-copy-env, then preview-env over them. A name production does not
+ * set is an error, so a typo does not leave the preview silently without it.
  */
-export function previewCreateInput(
-  source: PreviewSource
-): CreateFunctionCommandInput {
-  const c = source.configuration
-  if (c.Role === undefined) {
+export function previewEnvironment(
+  production: Record<string, string> | undefined,
+  isolation: PreviewIsolation,
+  productionName: string
+): Record<string, string> {
+  const missing = isolation.copyEnv.filter(
+    name => production?.[name] === undefined
+  )
+  if (missing.length > 0) {
     throw new DeployError(
-      `Lambda reported no execution role for ${source.productionName}; cannot create its preview.`
+      `preview-copy-env names ${missing.join(', ')}, which ${productionName} does not set; its variables are ${Object.keys(production ?? {}).join(', ') || 'none'}.`
     )
   }
+  const copied = Object.fromEntries(
+    isolation.copyEnv.map(name => [name, production?.[name] ?? ''])
+  )
+  return { ...copied, ...isolation.env }
+}
+
+/**
+ * CreateFunction input for a preview: the shape production runs in
+ * (memory, timeout, storage, CPU, image config, tracing, tags) and, only
+ * when the workflow asks, its environment variables (preview-copy-env),
+ * execution role (without preview-role-arn) and VPC (preview-vpc). Never
+ * copied: the code, identity and revision fields, the env KMS key, file
+ * systems, dead-letter and logging config (a preview must not write into
+ * production's EFS, DLQ or log group).
+ */
+export function previewCreateInput(
+  source: PreviewSource,
+  isolation: PreviewIsolation = ISOLATED
+): CreateFunctionCommandInput {
+  const c = source.configuration
+  const role = isolation.roleArn ?? c.Role
+  if (role === undefined) {
+    throw new DeployError(
+      `Lambda reported no execution role for ${source.productionName}; cannot create its preview without preview-role-arn.`
+    )
+  }
+  const environment = previewEnvironment(
+    c.Environment?.Variables,
+    isolation,
+    source.productionName
+  )
   const imageConfig = c.ImageConfigResponse?.ImageConfig
   const hasImageConfig =
     imageConfig !== undefined &&
@@ -68,7 +110,7 @@ export function previewCreateInput(
     FunctionName: source.previewName,
     PackageType: 'Image',
     Code: { ImageUri: source.imageUri },
-    Role: c.Role,
+    Role: role,
     Description: `Preview of ${source.productionName} for pull request #${source.pullRequest} (aspnet-lambda-deploy)`,
     Publish: false,
     ...(c.MemorySize !== undefined && { MemorySize: c.MemorySize }),
@@ -76,8 +118,8 @@ export function previewCreateInput(
     ...(c.EphemeralStorage?.Size !== undefined && {
       EphemeralStorage: { Size: c.EphemeralStorage.Size }
     }),
-    ...(c.Environment?.Variables !== undefined && {
-      Environment: { Variables: { ...c.Environment.Variables } }
+    ...(Object.keys(environment).length > 0 && {
+      Environment: { Variables: environment }
     }),
     ...(c.Architectures !== undefined && {
       Architectures: [...c.Architectures]
@@ -95,15 +137,16 @@ export function previewCreateInput(
         })
       }
     }),
-    ...(subnets.length > 0 && {
-      VpcConfig: {
-        SubnetIds: [...subnets],
-        SecurityGroupIds: [...(c.VpcConfig?.SecurityGroupIds ?? [])],
-        ...(c.VpcConfig?.Ipv6AllowedForDualStack !== undefined && {
-          Ipv6AllowedForDualStack: c.VpcConfig.Ipv6AllowedForDualStack
-        })
-      }
-    }),
+    ...(isolation.vpc &&
+      subnets.length > 0 && {
+        VpcConfig: {
+          SubnetIds: [...subnets],
+          SecurityGroupIds: [...(c.VpcConfig?.SecurityGroupIds ?? [])],
+          ...(c.VpcConfig?.Ipv6AllowedForDualStack !== undefined && {
+            Ipv6AllowedForDualStack: c.VpcConfig.Ipv6AllowedForDualStack
+          })
+        }
+      }),
     ...(c.TracingConfig?.Mode !== undefined && {
       TracingConfig: { Mode: c.TracingConfig.Mode }
     }),

@@ -15,6 +15,7 @@ import {
 } from '../aws/lambda.js'
 import { cleanupPreview, type CleanupResult } from './cleanup.js'
 import {
+  ISOLATED,
   createPreviewFunction,
   findFunction,
   listTags,
@@ -24,7 +25,7 @@ import {
 import { bareFunctionName } from './naming.js'
 import type { Report, SmokeSummary } from '../report/summary.js'
 import type { Timing } from '../util/time.js'
-import type { Inputs } from '../inputs/types.js'
+import type { Inputs, PreviewIsolation } from '../inputs/types.js'
 
 export type Phase = <T>(name: string, body: () => T | Promise<T>) => Promise<T>
 
@@ -63,9 +64,47 @@ export async function lookUpPreview(
   return getFunctionState(lambda, existing.functionArn)
 }
 
+/** The warning of a preview that runs with production's execution role. */
+export function productionRoleWarning(
+  previewName: string,
+  role: string | undefined
+): string {
+  return `preview-role-arn is not set: the preview ${previewName} runs with production's execution role ${role ?? ''}, so the pull request's code gets everything production's role may do in AWS. Create a role for previews and set preview-role-arn (see docs/previews.md).`
+}
+
+/** What a new preview got of production, for the log: names, never values. */
+export function isolationLines(
+  isolation: PreviewIsolation,
+  production: Record<string, string> | undefined,
+  hasVpc: boolean
+): string[] {
+  const notCopied = Object.keys(production ?? {}).filter(
+    name => !isolation.copyEnv.includes(name)
+  )
+  const setHere = Object.keys(isolation.env)
+  return [
+    notCopied.length === 0
+      ? undefined
+      : `Not copied from production (preview-copy-env copies by name): ${notCopied.join(', ')}.`,
+    isolation.copyEnv.length === 0
+      ? undefined
+      : `Copied from production: ${isolation.copyEnv.join(', ')}.`,
+    setHere.length === 0
+      ? undefined
+      : `Set by preview-env: ${setHere.join(', ')}.`,
+    !hasVpc
+      ? undefined
+      : isolation.vpc
+        ? "The preview runs in production's VPC (preview-vpc: true)."
+        : "The preview runs outside production's VPC (preview-vpc: true puts it there)."
+  ].filter((line): line is string => line !== undefined)
+}
+
 /**
  * First preview of a PR: create the function from production's
  * configuration directly with the new image, and wait until it is Active.
+ * It gets production's environment, role and VPC only as `isolation` asks
+ * (nothing but the role when absent, and then with a warning).
  */
 export async function createPreview(
   lambda: LambdaClient,
@@ -77,9 +116,11 @@ export async function createPreview(
     digest: string
     waitTimeoutMs: number
     log: (message: string) => void
+    isolation?: PreviewIsolation | undefined
   },
   timing: Timing
 ): Promise<FunctionState> {
+  const isolation = options.isolation ?? ISOLATED
   let configuration
   try {
     configuration = (
@@ -93,14 +134,29 @@ export async function createPreview(
     )
   }
   const tags = await listTags(lambda, options.production.functionArn)
-  const input = previewCreateInput({
-    configuration: configuration ?? {},
-    tags,
-    productionName: options.production.functionName,
-    previewName: options.previewName,
-    pullRequest: options.pullRequest,
-    imageUri: options.imageUri
-  })
+  const input = previewCreateInput(
+    {
+      configuration: configuration ?? {},
+      tags,
+      productionName: options.production.functionName,
+      previewName: options.previewName,
+      pullRequest: options.pullRequest,
+      imageUri: options.imageUri
+    },
+    isolation
+  )
+  for (const line of isolationLines(
+    isolation,
+    configuration?.Environment?.Variables,
+    (configuration?.VpcConfig?.SubnetIds?.length ?? 0) > 0
+  ))
+    options.log(line)
+  if (isolation.roleArn === undefined) {
+    const warning = productionRoleWarning(options.previewName, input.Role)
+    core.warning(warning)
+    // Ahead of the run's summary, which main.ts writes from the same buffer.
+    core.summary.addRaw(`> [!WARNING]\n> ${warning}\n\n`)
+  }
   const created = await createPreviewFunction(lambda, input)
   options.log(
     `Created ${created.FunctionArn ?? options.previewName} from ${options.production.functionName}'s configuration; waiting until it is Active.`
@@ -171,6 +227,13 @@ export async function runCleanup(
   return result
 }
 
+/** The failure for the comment: the phase that failed and the error's first line (comment.ts redacts it). */
+function failureLine(report: Report): string | undefined {
+  if (report.error === undefined) return undefined
+  const phase = report.phases.find(p => p.outcome === 'failed')?.name
+  return phase === undefined ? report.error : `${phase}: ${report.error}`
+}
+
 function smokeText(smoke: SmokeSummary | undefined): string {
   if (smoke === undefined) return 'not run'
   if (smoke.state === 'skipped') return `skipped: ${smoke.reason}`
@@ -195,6 +258,8 @@ export async function commentOnPullRequest(
     core.info('No github-token: no pull request comment.')
     return
   }
+  // A token passed from a step's output is not masked by the runner.
+  core.setSecret(token)
   const repository = env.GITHUB_REPOSITORY
   if (repository === undefined || !repository.includes('/')) {
     core.warning(
@@ -215,7 +280,8 @@ export async function commentOnPullRequest(
           image: report.imageUri,
           commit: inputs.headSha ?? env.GITHUB_SHA,
           smoke: smokeText(report.smoke),
-          error: report.error
+          error: failureLine(report),
+          runUrl: github.runUrl(env)
         })
   try {
     const outcome = await github.upsertComment(
@@ -240,6 +306,11 @@ export async function commentOnPullRequest(
       core.info(
         `Pull request comment ${outcome.state}${outcome.url !== undefined ? `: ${outcome.url}` : ''}.`
       )
+      if ((outcome.othersWithMarker ?? 0) > 0) {
+        core.warning(
+          `Pull request #${inputs.pullRequest} has ${outcome.othersWithMarker} comment(s) with the preview marker written by someone else; they were left alone. Do not trust a preview link in them.`
+        )
+      }
     }
   } catch (error) {
     core.warning(

@@ -1,17 +1,179 @@
-/** The preview's Function URL, and the permission a public one needs. */
+/** The preview's Function URL, and the permissions a public one needs. */
 import {
   AddPermissionCommand,
   CreateFunctionUrlConfigCommand,
   GetFunctionUrlConfigCommand,
+  GetPolicyCommand,
+  type AddPermissionCommandInput,
   type LambdaClient
 } from '@aws-sdk/client-lambda'
 import { DeployError, awsErrorName, describeAwsError } from '../util/errors.js'
 import type { UrlAuthType } from '../inputs/types.js'
 
 /**
- * The preview's Function URL, created when missing. An AuthType NONE URL
- * also needs the public lambda:InvokeFunctionUrl permission, or every
- * request gets 403.
+ * The two statements Lambda needs before anyone may call an AuthType NONE
+ * URL. Since October 2025 a URL needs both lambda:InvokeFunctionUrl and
+ * lambda:InvokeFunction (the latter only through the URL); with only the
+ * first, every request gets 403. The statement ids are the ones the console
+ * uses, so a URL made there is recognised as complete.
+ */
+export const PUBLIC_URL_STATEMENTS = {
+  invokeFunctionUrl: {
+    StatementId: 'FunctionURLAllowPublicAccess',
+    Action: 'lambda:InvokeFunctionUrl',
+    Principal: '*',
+    FunctionUrlAuthType: 'NONE'
+  },
+  invokeFunction: {
+    StatementId: 'FunctionURLAllowInvokeAction',
+    Action: 'lambda:InvokeFunction',
+    Principal: '*',
+    InvokedViaFunctionUrl: true
+  }
+} as const satisfies Record<
+  string,
+  Omit<AddPermissionCommandInput, 'FunctionName'>
+>
+
+export type PublicUrlStatement = keyof typeof PUBLIC_URL_STATEMENTS
+
+type Json = Record<string, unknown>
+
+function isRecord(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function list(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : value === undefined ? [] : [value]
+}
+
+function grantsAction(statement: Json, action: string): boolean {
+  return list(statement.Action).some(
+    a => a === action || a === 'lambda:*' || a === '*'
+  )
+}
+
+function toAnyone(statement: Json): boolean {
+  const principal = statement.Principal
+  return (
+    principal === '*' ||
+    (isRecord(principal) && list(principal.AWS).includes('*'))
+  )
+}
+
+/** A condition key's value in any operator block (IAM puts it under StringEquals, Bool, ...). */
+function conditionValue(statement: Json, key: string): unknown[] {
+  const condition = statement.Condition
+  if (!isRecord(condition)) return []
+  return Object.values(condition).flatMap(block =>
+    isRecord(block) ? list(block[key]) : []
+  )
+}
+
+function hasConditions(statement: Json): boolean {
+  return (
+    isRecord(statement.Condition) && Object.keys(statement.Condition).length > 0
+  )
+}
+
+/**
+ * Which of the two public statements a resource policy (GetPolicy's
+ * Policy text) already grants. A broader grant counts: InvokeFunction to
+ * anyone without a condition covers calls through the URL too.
+ */
+export function publicUrlGrants(
+  policy: string | undefined
+): Record<PublicUrlStatement, boolean> {
+  let statements: Json[] = []
+  try {
+    const parsed: unknown = JSON.parse(policy ?? '{}')
+    if (isRecord(parsed)) statements = list(parsed.Statement).filter(isRecord)
+  } catch {
+    // Not JSON: treat as no statements, so both are added.
+  }
+  const allows = statements.filter(s => s.Effect !== 'Deny' && toAnyone(s))
+  return {
+    invokeFunctionUrl: allows.some(
+      s =>
+        grantsAction(s, 'lambda:InvokeFunctionUrl') &&
+        (s.FunctionUrlAuthType === 'NONE' ||
+          conditionValue(s, 'lambda:FunctionUrlAuthType').includes('NONE'))
+    ),
+    invokeFunction: allows.some(
+      s =>
+        grantsAction(s, 'lambda:InvokeFunction') &&
+        (s.InvokedViaFunctionUrl === true ||
+          conditionValue(s, 'lambda:InvokedViaFunctionUrl').some(
+            v => v === true || v === 'true'
+          ) ||
+          (!hasConditions(s) && s.FunctionUrlAuthType === undefined))
+    )
+  }
+}
+
+async function readPolicy(
+  lambda: LambdaClient,
+  functionName: string
+): Promise<string | undefined> {
+  try {
+    return (
+      await lambda.send(new GetPolicyCommand({ FunctionName: functionName }))
+    ).Policy
+  } catch (error) {
+    // No resource policy at all: neither statement is there.
+    if (awsErrorName(error) === 'ResourceNotFoundException') return undefined
+    throw new DeployError(describeAwsError('lambda:GetPolicy', error))
+  }
+}
+
+/**
+ * Adds whichever of the two public statements the function's policy lacks,
+ * so a URL made before October 2025's rule (or by an older version of this
+ * action) is repaired on the next run. Returns the statements it added.
+ */
+export async function ensurePublicUrlPermissions(
+  lambda: LambdaClient,
+  functionName: string,
+  log: (message: string) => void
+): Promise<PublicUrlStatement[]> {
+  const grants = publicUrlGrants(await readPolicy(lambda, functionName))
+  const missing = (Object.keys(grants) as PublicUrlStatement[]).filter(
+    key => !grants[key]
+  )
+  const added: PublicUrlStatement[] = []
+  for (const key of missing) {
+    const statement = PUBLIC_URL_STATEMENTS[key]
+    try {
+      await lambda.send(
+        new AddPermissionCommand({ FunctionName: functionName, ...statement })
+      )
+      added.push(key)
+    } catch (error) {
+      if (awsErrorName(error) !== 'ResourceConflictException') {
+        throw new DeployError(describeAwsError('lambda:AddPermission', error))
+      }
+      // The id is taken: either a concurrent run added it, or a statement
+      // with that id grants something else, and the URL would answer 403.
+      const again = publicUrlGrants(await readPolicy(lambda, functionName))
+      if (!again[key]) {
+        throw new DeployError(
+          `The policy of ${functionName} has a statement ${statement.StatementId} that does not grant ${statement.Action} to everyone through the Function URL; remove it (aws lambda remove-permission --function-name ${functionName} --statement-id ${statement.StatementId}) and run again.`
+        )
+      }
+    }
+  }
+  if (added.length > 0) {
+    log(
+      `Added the public Function URL permission${added.length > 1 ? 's' : ''} ${added.map(key => `${PUBLIC_URL_STATEMENTS[key].Action} (${PUBLIC_URL_STATEMENTS[key].StatementId})`).join(' and ')} to ${functionName}.`
+    )
+  }
+  return added
+}
+
+/**
+ * The preview's Function URL, created when missing. An AuthType NONE URL,
+ * new or existing, also gets both public permissions, or every request
+ * gets 403.
  */
 export async function ensureFunctionUrl(
   lambda: LambdaClient,
@@ -19,17 +181,13 @@ export async function ensureFunctionUrl(
   authType: UrlAuthType,
   log: (message: string) => void
 ): Promise<string> {
+  let existing: { url: string; authType: string | undefined } | undefined
   try {
-    const existing = await lambda.send(
+    const found = await lambda.send(
       new GetFunctionUrlConfigCommand({ FunctionName: functionName })
     )
-    if (existing.FunctionUrl !== undefined) {
-      if (existing.AuthType !== authType) {
-        log(
-          `The Function URL of ${functionName} keeps its AuthType ${existing.AuthType ?? '?'}; preview-url-auth (${authType}) applies when the URL is created.`
-        )
-      }
-      return existing.FunctionUrl
+    if (found.FunctionUrl !== undefined) {
+      existing = { url: found.FunctionUrl, authType: found.AuthType }
     }
   } catch (error) {
     if (awsErrorName(error) !== 'ResourceNotFoundException') {
@@ -37,6 +195,17 @@ export async function ensureFunctionUrl(
         describeAwsError('lambda:GetFunctionUrlConfig', error)
       )
     }
+  }
+  if (existing !== undefined) {
+    if (existing.authType !== authType) {
+      log(
+        `The Function URL of ${functionName} keeps its AuthType ${existing.authType ?? '?'}; preview-url-auth (${authType}) applies when the URL is created.`
+      )
+    }
+    if (existing.authType === 'NONE') {
+      await ensurePublicUrlPermissions(lambda, functionName, log)
+    }
+    return existing.url
   }
   let url: string | undefined
   try {
@@ -58,22 +227,7 @@ export async function ensureFunctionUrl(
     )
   }
   if (authType === 'NONE') {
-    try {
-      await lambda.send(
-        new AddPermissionCommand({
-          FunctionName: functionName,
-          StatementId: 'FunctionURLAllowPublicAccess',
-          Action: 'lambda:InvokeFunctionUrl',
-          Principal: '*',
-          FunctionUrlAuthType: 'NONE'
-        })
-      )
-    } catch (error) {
-      // The statement is there already (a URL deleted and made again).
-      if (awsErrorName(error) !== 'ResourceConflictException') {
-        throw new DeployError(describeAwsError('lambda:AddPermission', error))
-      }
-    }
+    await ensurePublicUrlPermissions(lambda, functionName, log)
   }
   log(`Created the Function URL ${url} (AuthType ${authType}).`)
   return url

@@ -731,7 +731,7 @@ export async function createImageFunction(
       })
     )
     if (u.FunctionUrl) out.functionUrl = u.FunctionUrl
-    // A public URL also needs the resource-based permission, as in Lambda.
+    // A public URL also needs both resource-based permissions, as in Lambda since October 2025.
     await lambda.send(
       new AddPermissionCommand({
         FunctionName: opts.functionName,
@@ -739,6 +739,15 @@ export async function createImageFunction(
         Action: 'lambda:InvokeFunctionUrl',
         Principal: '*',
         FunctionUrlAuthType: 'NONE'
+      })
+    )
+    await lambda.send(
+      new AddPermissionCommand({
+        FunctionName: opts.functionName,
+        StatementId: 'FunctionURLAllowInvokeAction',
+        Action: 'lambda:InvokeFunction',
+        Principal: '*',
+        InvokedViaFunctionUrl: true
       })
     )
   }

@@ -3,7 +3,12 @@
  * comment: started in-process on 127.0.0.1 with an ephemeral port; pass its `apiUrl` as
  * GITHUB_API_URL. Records every request and the comments of each issue; `denyWith(403)` makes
  * every request answer that status (a token without pull-requests: write).
+ * Comments have an author (`user.login`): the token's identity. A `ghs_` token is an app
+ * installation token like GITHUB_TOKEN: GET /user answers 403 and it comments as
+ * github-actions[bot]; any other token is a user's (`users` maps token -> login). `plant()` adds
+ * a comment by someone else.
  *
+ *   GET   /user
  *   GET   /repos/<owner>/<repo>/issues/<n>/comments?per_page=&page=
  *   POST  /repos/<owner>/<repo>/issues/<n>/comments      {"body"}
  *   PATCH /repos/<owner>/<repo>/issues/comments/<id>      {"body"}
@@ -16,7 +21,11 @@ export interface FakeComment {
   body: string
   issue: number
   repository: string
+  /** user.login of the author. */
+  author: string
 }
+
+export const ACTIONS_BOT = 'github-actions[bot]'
 
 export interface FakeRequest {
   method: string
@@ -29,6 +38,8 @@ export interface GitHubFake {
   comments: FakeComment[]
   requests: FakeRequest[]
   denyWith(status: number | undefined): void
+  /** A comment written by `author` (someone other than the action). */
+  plant(comment: Omit<FakeComment, 'id'>): FakeComment
   close(): Promise<void>
 }
 
@@ -41,7 +52,19 @@ function send(res: http.ServerResponse, status: number, body: unknown): void {
   res.end(text)
 }
 
-export async function startGitHubFake(): Promise<GitHubFake> {
+/** The login a token comments as; undefined: an installation token (no /user). */
+function loginOf(
+  authorization: string | undefined,
+  users: Record<string, string>
+): string | undefined {
+  const token = /^(?:Bearer|token) (.+)$/.exec(authorization ?? '')?.[1] ?? ''
+  if (token.startsWith('ghs_')) return undefined
+  return users[token] ?? `user-${token}`
+}
+
+export async function startGitHubFake(
+  users: Record<string, string> = {}
+): Promise<GitHubFake> {
   const comments: FakeComment[] = []
   const requests: FakeRequest[] = []
   let deny: number | undefined
@@ -61,6 +84,19 @@ export async function startGitHubFake(): Promise<GitHubFake> {
         return send(res, deny, {
           message: 'Resource not accessible by integration'
         })
+      const login = loginOf(req.headers.authorization, users)
+      const author = login ?? ACTIONS_BOT
+      if (url.pathname === '/user' && method === 'GET')
+        return login === undefined
+          ? send(res, 403, {
+              message: 'Resource not accessible by integration'
+            })
+          : send(res, 200, { login, type: 'User' })
+      const shown = (c: FakeComment) => ({
+        id: c.id,
+        body: c.body,
+        user: { login: c.author }
+      })
       let input: { body?: unknown } = {}
       try {
         input = JSON.parse(Buffer.concat(chunks).toString() || '{}') as {
@@ -84,17 +120,20 @@ export async function startGitHubFake(): Promise<GitHubFake> {
           return send(
             res,
             200,
-            all
-              .slice((page - 1) * perPage, page * perPage)
-              .map(c => ({ id: c.id, body: c.body }))
+            all.slice((page - 1) * perPage, page * perPage).map(shown)
           )
         }
         if (method === 'POST' && typeof input.body === 'string') {
-          const comment = { id: nextId++, body: input.body, issue, repository }
+          const comment = {
+            id: nextId++,
+            body: input.body,
+            issue,
+            repository,
+            author
+          }
           comments.push(comment)
           return send(res, 201, {
-            id: comment.id,
-            body: comment.body,
+            ...shown(comment),
             html_url: `https://github.test/${repository}/pull/${issue}#issuecomment-${comment.id}`
           })
         }
@@ -106,8 +145,10 @@ export async function startGitHubFake(): Promise<GitHubFake> {
         const comment = comments.find(c => c.id === Number(one[2]))
         if (comment === undefined)
           return send(res, 404, { message: 'Not Found' })
+        // Like GitHub, a token with write access may edit anyone's comment: the action itself
+        // must leave others' alone (the e2e test checks it did).
         comment.body = input.body
-        return send(res, 200, { id: comment.id, body: comment.body })
+        return send(res, 200, shown(comment))
       }
       send(res, 404, { message: 'Not Found' })
     })
@@ -120,6 +161,11 @@ export async function startGitHubFake(): Promise<GitHubFake> {
     requests,
     denyWith(status) {
       deny = status
+    },
+    plant(comment) {
+      const planted = { id: nextId++, ...comment }
+      comments.push(planted)
+      return planted
     },
     close: () =>
       new Promise<void>((resolve, reject) =>

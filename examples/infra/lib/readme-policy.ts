@@ -27,19 +27,23 @@ export const POLICY_PATH = join(
 )
 
 /**
- * The least-privilege policy the action documents: the first ```json block
- * under "## The policy" of its docs/permissions.md. The deploy role is built
+ * A least-privilege policy the action documents: the first ```json block
+ * under "## The policy" (the production deploy role) or "## The preview
+ * policy" (the preview role) of its docs/permissions.md. The deploy role is built
  * from it at synth time, so the role and the documentation cannot drift apart.
  */
-export function readmePolicy(markdown: string): PolicyDocument {
+export function readmePolicy(
+  markdown: string,
+  heading: PolicyHeading = 'The policy'
+): PolicyDocument {
   const lines = markdown.split(/\r?\n/)
-  const start = lines.findIndex(line => line.trim() === '## The policy')
-  if (start < 0) throw new Error('the page has no "## The policy" section')
+  const start = lines.findIndex(line => line.trim() === `## ${heading}`)
+  if (start < 0) throw new Error(`the page has no "## ${heading}" section`)
   const end = lines.findIndex((line, i) => i > start && /^## /.test(line))
   const section = lines.slice(start + 1, end < 0 ? undefined : end).join('\n')
   const block = /^```json\s*\n([\s\S]*?)^```/m.exec(section)?.[1]
   if (block === undefined) {
-    throw new Error('no ```json policy under "## The policy"')
+    throw new Error(`no \`\`\`json policy under "## ${heading}"`)
   }
   const policy = JSON.parse(block) as PolicyDocument
   if (!Array.isArray(policy.Statement) || policy.Statement.length === 0) {
@@ -48,8 +52,14 @@ export function readmePolicy(markdown: string): PolicyDocument {
   return policy
 }
 
-export function readReadmePolicy(path: string = POLICY_PATH): PolicyDocument {
-  return readmePolicy(readFileSync(path, 'utf8'))
+/** The production deploy role's policy, or the preview role's. */
+export type PolicyHeading = 'The policy' | 'The preview policy'
+
+export function readReadmePolicy(
+  path: string = POLICY_PATH,
+  heading: PolicyHeading = 'The policy'
+): PolicyDocument {
+  return readmePolicy(readFileSync(path, 'utf8'), heading)
 }
 
 /** What the README's example names stand for in a real deployment. */

@@ -25,6 +25,11 @@ export interface RepositoryStackProps extends StackProps {
   previewImagesToKeep?: number
   /** Tags that are never expired, for images you pin for rollbacks. Default release-*. */
   pinnedTagPatterns?: string[]
+  /**
+   * A repository of their own for previews (<repositoryName>-previews), the
+   * only one the preview role may push to. Default true.
+   */
+  previewRepository?: boolean
 }
 
 /**
@@ -33,6 +38,7 @@ export interface RepositoryStackProps extends StackProps {
  */
 export class RepositoryStack extends Stack {
   readonly repository: ecr.Repository
+  readonly previewRepository: ecr.Repository | undefined
 
   constructor(scope: Construct, id: string, props: RepositoryStackProps) {
     super(scope, id, props)
@@ -86,7 +92,7 @@ export class RepositoryStack extends Stack {
     })
 
     // Lambda pulls the image with the repository policy, not with any role.
-    this.repository.addToResourcePolicy(
+    const lambdaPull = (): iam.PolicyStatement =>
       new iam.PolicyStatement({
         sid: 'LambdaPull',
         principals: [new iam.ServicePrincipal('lambda.amazonaws.com')],
@@ -97,7 +103,31 @@ export class RepositoryStack extends Stack {
           }
         }
       })
-    )
+    this.repository.addToResourcePolicy(lambdaPull())
+
+    // Pull request images live apart: production never deploys from here,
+    // so a pull request cannot plant an image a main run would reuse.
+    if (props.previewRepository ?? true) {
+      this.previewRepository = new ecr.Repository(this, 'PreviewRepository', {
+        repositoryName: `${props.repositoryName}-previews`,
+        imageTagMutability: ecr.TagMutability.IMMUTABLE,
+        removalPolicy: RemovalPolicy.RETAIN,
+        lifecycleRules: [
+          {
+            rulePriority: 1,
+            description: `Pull request previews: keep the newest ${previewImagesToKeep}`,
+            tagStatus: ecr.TagStatus.ANY,
+            maxImageCount: previewImagesToKeep
+          }
+        ]
+      })
+      this.previewRepository.addToResourcePolicy(lambdaPull())
+      new CfnOutput(this, 'PreviewRepositoryUri', {
+        value: this.previewRepository.repositoryUri
+      })
+    } else {
+      this.previewRepository = undefined
+    }
 
     new CfnOutput(this, 'RepositoryUri', {
       value: this.repository.repositoryUri
@@ -113,7 +143,10 @@ export interface AppStackProps extends StackProps {
   githubRepository: string
   /** The branch deploys run from. Default main. */
   deployBranch?: string
-  /** Let pull_request workflows assume the deploy role (previews). Default true. */
+  /**
+   * Previews: a preview role that pull_request workflows may assume (never
+   * the deploy role), and the previews' own execution role. Default true.
+   */
   allowPullRequests?: boolean
   /**
    * An account has one OIDC provider per URL: pass the ARN of the existing
@@ -129,7 +162,11 @@ const GITHUB_OIDC = 'token.actions.githubusercontent.com'
 export class AppStack extends Stack {
   readonly function: lambda.DockerImageFunction
   readonly liveAlias: lambda.Alias
+  readonly functionUrl: lambda.FunctionUrl
   readonly deployRole: iam.Role
+  /** Assumed by pull_request runs; undefined with allowPullRequests false. */
+  readonly previewRole: iam.Role | undefined
+  readonly previewExecutionRole: iam.Role | undefined
 
   constructor(scope: Construct, id: string, props: AppStackProps) {
     super(scope, id, props)
@@ -196,6 +233,15 @@ export class AppStack extends Stack {
       )
     })
 
+    // A public URL on the function, which the action's smoke test finds.
+    // CDK grants both statements Lambda has required of an AuthType NONE URL
+    // since October 2025: lambda:InvokeFunctionUrl (FunctionUrlAuthType
+    // NONE) and lambda:InvokeFunction (InvokedViaFunctionUrl true). With only
+    // the first, every request answers 403.
+    this.functionUrl = this.function.addFunctionUrl({
+      authType: lambda.FunctionUrlAuthType.NONE
+    })
+
     const oidcProviderArn =
       props.existingOidcProviderArn ??
       new iam.OidcProviderNative(this, 'GitHubOidc', {
@@ -204,36 +250,77 @@ export class AppStack extends Stack {
       }).oidcProviderArn
 
     // The sub claim: refs for push and workflow_dispatch runs, a fixed value
-    // for pull_request runs (configure-aws-credentials#511).
-    const subjects = [
-      `repo:${props.githubRepository}:ref:refs/heads/${props.deployBranch ?? 'main'}`
-    ]
-    if (props.allowPullRequests ?? true) {
-      subjects.push(`repo:${props.githubRepository}:pull_request`)
-    }
-    this.deployRole = new iam.Role(this, 'DeployRole', {
-      description: `GitHub Actions deploys of ${props.functionName} from ${props.githubRepository}`,
-      maxSessionDuration: Duration.hours(1),
-      assumedBy: new iam.WebIdentityPrincipal(oidcProviderArn, {
+    // for pull_request runs (configure-aws-credentials#511). A pull_request
+    // run uses the pull request's workflow file, so the role it may assume
+    // must not be able to change production: two roles, one subject each.
+    const trustedBy = (subject: string): iam.WebIdentityPrincipal =>
+      new iam.WebIdentityPrincipal(oidcProviderArn, {
         StringEquals: {
           [`${GITHUB_OIDC}:aud`]: 'sts.amazonaws.com',
-          [`${GITHUB_OIDC}:sub`]: subjects
+          [`${GITHUB_OIDC}:sub`]: subject
         }
       })
-    })
-    const policy = deployPolicy(readReadmePolicy(props.readmePath), {
+    const names = {
       partition: Aws.PARTITION,
       region: Aws.REGION,
       account: Aws.ACCOUNT_ID,
       repositoryName: props.repositoryName,
       functionName: props.functionName
+    }
+    this.deployRole = new iam.Role(this, 'DeployRole', {
+      description: `GitHub Actions deploys of ${props.functionName} from ${props.githubRepository}`,
+      maxSessionDuration: Duration.hours(1),
+      assumedBy: trustedBy(
+        `repo:${props.githubRepository}:ref:refs/heads/${props.deployBranch ?? 'main'}`
+      )
     })
     new iam.Policy(this, 'DeployPolicy', {
       roles: [this.deployRole],
-      document: iam.PolicyDocument.fromJson(policy)
+      document: iam.PolicyDocument.fromJson(
+        deployPolicy(readReadmePolicy(props.readmePath), names)
+      )
     })
 
+    if (props.allowPullRequests ?? true) {
+      // What a preview runs as: nothing of production's (add what previews
+      // may reach, such as a preview database).
+      this.previewExecutionRole = new iam.Role(this, 'PreviewExecutionRole', {
+        // The name the preview policy lets the preview role pass.
+        roleName: `${props.functionName}-preview`,
+        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+        managedPolicies: [
+          iam.ManagedPolicy.fromAwsManagedPolicyName(
+            'service-role/AWSLambdaBasicExecutionRole'
+          )
+        ]
+      })
+      this.previewRole = new iam.Role(this, 'PreviewRole', {
+        description: `GitHub Actions previews of ${props.functionName} from ${props.githubRepository} pull requests`,
+        maxSessionDuration: Duration.hours(1),
+        assumedBy: trustedBy(`repo:${props.githubRepository}:pull_request`)
+      })
+      new iam.Policy(this, 'PreviewPolicy', {
+        roles: [this.previewRole],
+        document: iam.PolicyDocument.fromJson(
+          deployPolicy(
+            readReadmePolicy(props.readmePath, 'The preview policy'),
+            names
+          )
+        )
+      })
+      new CfnOutput(this, 'PreviewRoleArn', {
+        value: this.previewRole.roleArn
+      })
+      new CfnOutput(this, 'PreviewExecutionRoleArn', {
+        value: this.previewExecutionRole.roleArn
+      })
+    } else {
+      this.previewRole = undefined
+      this.previewExecutionRole = undefined
+    }
+
     new CfnOutput(this, 'ApiUrl', { value: api.apiEndpoint })
+    new CfnOutput(this, 'FunctionUrl', { value: this.functionUrl.url })
     new CfnOutput(this, 'DeployRoleArn', { value: this.deployRole.roleArn })
     new CfnOutput(this, 'FunctionName', { value: this.function.functionName })
   }

@@ -23,8 +23,9 @@ function appStack(overrides: Partial<AppStackProps> = {}): Stack {
 }
 
 /** The documented policy, read here independently of lib/readme-policy.ts. */
-function readmeActions(): string[] {
-  const permissions = readme.split(/^## The policy\s*$/m)[1] ?? ''
+function readmeActions(heading = 'The policy'): string[] {
+  const permissions =
+    readme.split(new RegExp(`^## ${heading}\\s*$`, 'm'))[1] ?? ''
   const json = /```json\n([\s\S]*?)\n```/.exec(permissions)?.[1] ?? '{}'
   const policy = JSON.parse(json) as {
     Statement: { Action: string | string[] }[]
@@ -34,16 +35,43 @@ function readmeActions(): string[] {
   ).sort()
 }
 
-function deployRoleStatements(template: Template): Record<string, unknown>[] {
+/** The statements of the deploy role's policy (DeployPolicy) or the preview role's. */
+function deployRoleStatements(
+  template: Template,
+  logicalPrefix: 'DeployPolicy' | 'PreviewPolicy' = 'DeployPolicy'
+): Record<string, unknown>[] {
   const policies = template.findResources('AWS::IAM::Policy')
-  const entries = Object.values(policies)
+  const entries = Object.entries(policies).filter(([id]) =>
+    id.startsWith(logicalPrefix)
+  )
   expect(entries).toHaveLength(1)
   const document = (
-    entries[0] as {
+    entries[0]?.[1] as {
       Properties: { PolicyDocument: { Statement: Record<string, unknown>[] } }
     }
   ).Properties.PolicyDocument
   return document.Statement
+}
+
+/** The sub claims a role's trust policy accepts, by the role's logical id prefix. */
+function trustedSubjects(template: Template, logicalPrefix: string): unknown {
+  const roles = Object.entries(template.findResources('AWS::IAM::Role')).filter(
+    ([id]) => id.startsWith(logicalPrefix)
+  )
+  expect(roles).toHaveLength(1)
+  const statement = (
+    roles[0]?.[1] as {
+      Properties: {
+        AssumeRolePolicyDocument: {
+          Statement: { Condition: { StringEquals: Record<string, unknown> } }[]
+        }
+      }
+    }
+  ).Properties.AssumeRolePolicyDocument.Statement
+  expect(statement).toHaveLength(1)
+  return statement[0]?.Condition.StringEquals[
+    'token.actions.githubusercontent.com:sub'
+  ]
 }
 
 describe('RepositoryStack', () => {
@@ -120,6 +148,27 @@ describe('RepositoryStack', () => {
           previewImagesToKeep: 10
         })
     ).toThrow(/must be less than imagesToKeep/)
+  })
+
+  it('keeps pull request images in a repository of their own, which Lambda can pull from', () => {
+    template.hasResourceProperties('AWS::ECR::Repository', {
+      RepositoryName: 'team/web-previews',
+      ImageTagMutability: 'IMMUTABLE',
+      RepositoryPolicyText: Match.objectLike({
+        Statement: [
+          Match.objectLike({
+            Principal: { Service: 'lambda.amazonaws.com' },
+            Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer']
+          })
+        ]
+      })
+    })
+    Template.fromStack(
+      new RepositoryStack(new App(), 'NoPreviews', {
+        repositoryName: 'team/web',
+        previewRepository: false
+      })
+    ).resourceCountIs('AWS::ECR::Repository', 1)
   })
 
   it('lets Lambda functions of this account pull, and nobody else', () => {
@@ -206,6 +255,37 @@ describe('AppStack', () => {
     })
   })
 
+  it("gives the function a public URL with both permissions Lambda's current rule requires", () => {
+    const template = Template.fromStack(appStack())
+    template.hasResourceProperties('AWS::Lambda::Url', {
+      AuthType: 'NONE',
+      TargetFunctionArn: Match.anyValue()
+    })
+    const permissions = Object.values(
+      template.findResources('AWS::Lambda::Permission')
+    ).map(
+      resource =>
+        (resource as { Properties: Record<string, unknown> }).Properties
+    )
+    const publicUrl = permissions.filter(p => p.Principal === '*')
+    // Since October 2025 an AuthType NONE URL answers 403 without both.
+    expect(publicUrl).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          Action: 'lambda:InvokeFunctionUrl',
+          FunctionUrlAuthType: 'NONE'
+        }),
+        expect.objectContaining({
+          Action: 'lambda:InvokeFunction',
+          InvokedViaFunctionUrl: true
+        })
+      ])
+    )
+    // Nothing else is granted to everyone.
+    expect(publicUrl).toHaveLength(2)
+    template.hasOutput('FunctionUrl', Match.anyValue())
+  })
+
   it('creates the GitHub OIDC provider, or reuses an existing one', () => {
     template.hasResourceProperties('AWS::IAM::OIDCProvider', {
       Url: 'https://token.actions.githubusercontent.com',
@@ -220,7 +300,7 @@ describe('AppStack', () => {
     reusing.resourceCountIs('AWS::IAM::OIDCProvider', 0)
   })
 
-  it('trusts only the repository: main, and pull requests for previews', () => {
+  it('trusts the deploy role only from main, and the preview role only from pull requests', () => {
     template.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: {
         Statement: [
@@ -231,10 +311,8 @@ describe('AppStack', () => {
             Condition: {
               StringEquals: {
                 'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com',
-                'token.actions.githubusercontent.com:sub': [
-                  'repo:acme/web:ref:refs/heads/main',
-                  'repo:acme/web:pull_request'
-                ]
+                'token.actions.githubusercontent.com:sub':
+                  'repo:acme/web:ref:refs/heads/main'
               }
             }
           }
@@ -242,23 +320,47 @@ describe('AppStack', () => {
         Version: '2012-10-17'
       }
     })
+    // A pull_request run uses the PR's workflow file: it must never get the deploy role.
+    expect(trustedSubjects(template, 'DeployRole')).toBe(
+      'repo:acme/web:ref:refs/heads/main'
+    )
+    expect(trustedSubjects(template, 'PreviewRole')).toBe(
+      'repo:acme/web:pull_request'
+    )
   })
 
-  it('drops the pull_request subject when previews are off', () => {
-    Template.fromStack(
-      appStack({ allowPullRequests: false })
-    ).hasResourceProperties('AWS::IAM::Role', {
+  it('has no preview role, and no pull_request subject anywhere, when previews are off', () => {
+    const off = Template.fromStack(appStack({ allowPullRequests: false }))
+    expect(trustedSubjects(off, 'DeployRole')).toBe(
+      'repo:acme/web:ref:refs/heads/main'
+    )
+    expect(JSON.stringify(off.toJSON())).not.toContain('pull_request')
+    off.resourceCountIs('AWS::IAM::Policy', 1)
+  })
+
+  it("gives the preview role exactly the preview policy's actions, only on previews", () => {
+    const statements = deployRoleStatements(template, 'PreviewPolicy')
+    const actions = statements
+      .flatMap((s): unknown[] =>
+        Array.isArray(s.Action) ? s.Action : [s.Action]
+      )
+      .map(String)
+      .sort()
+    expect(actions).toEqual(readmeActions('The preview policy'))
+    const text = JSON.stringify(statements)
+    expect(text).toContain(':function:web-api-pr-*')
+    expect(text).toContain(':repository/team/web-previews')
+    expect(text).not.toContain('my-api')
+    const passRole = statements.find(s => s.Action === 'iam:PassRole')
+    expect(JSON.stringify(passRole?.Resource)).toMatch(
+      /:role\/web-api-preview"/
+    )
+    // The role it passes exists, runs as Lambda, with basic logging only.
+    template.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: 'web-api-preview',
       AssumeRolePolicyDocument: Match.objectLike({
         Statement: [
-          Match.objectLike({
-            Condition: {
-              StringEquals: Match.objectLike({
-                'token.actions.githubusercontent.com:sub': [
-                  'repo:acme/web:ref:refs/heads/main'
-                ]
-              })
-            }
-          })
+          Match.objectLike({ Principal: { Service: 'lambda.amazonaws.com' } })
         ]
       })
     })

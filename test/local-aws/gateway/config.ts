@@ -20,7 +20,12 @@ export const DOCKER =
   (existsSync('/usr/bin/docker') ? '/usr/bin/docker' : 'docker')
 export const DEFAULT_REGION = process.env.LOCAL_AWS_REGION ?? 'us-east-1'
 export const ACCOUNT = '123456789012'
-export const CONTAINER_LABEL = 'aspnet-lambda-deploy.local=1'
+/**
+ * The label of the containers this gateway starts: its own port as the value, so that two
+ * stand-ins on one docker engine (other ports) never remove each other's containers on reset or
+ * shutdown. scripts/local-aws.sh down filters on the same label.
+ */
+export const CONTAINER_LABEL = `aspnet-lambda-deploy.local=${PORT}`
 export const TOKEN_TTL_MS = 12 * 3600 * 1000
 
 export const INDEX_MEDIA_TYPES = new Set([

@@ -3,7 +3,7 @@
  * digest, like Lambda's environments.
  *
  * Data plane: each (function, version, image digest) gets its own environment, like Lambda's:
- *   docker run -d -p 127.0.0.1::8080 --label aspnet-lambda-deploy.local=1 127.0.0.1:4568/<repo>@<digest>
+ *   docker run -d -p 127.0.0.1::8080 --label aspnet-lambda-deploy.local=<gateway port> 127.0.0.1:4568/<repo>@<digest>
  * (test images serve HTTP on 8080; env AWS_LAMBDA_FUNCTION_NAME / _VERSION / _MEMORY_SIZE,
  * AWS_LAMBDA_LOG_GROUP_NAME / _STREAM_NAME). Ready when a GET / with header X-Local-Aws-Probe: 1
  * answers. At most 4 containers per function: the least recently used is removed first (its output
@@ -350,7 +350,7 @@ export async function ensureContainer(target: Target): Promise<ContainerEntry> {
   return entry
 }
 
-/** Every container the gateway started (reset, shutdown). */
+/** Every container this gateway started (reset, shutdown); other stand-ins' are left alone. */
 export async function removeAllContainers(): Promise<void> {
   for (const e of containers.values()) await e.ready.catch(() => undefined)
   containers.clear()

@@ -2,9 +2,11 @@
  * The data plane: Function URLs (`/_url/<functionName>/<path>`) and HTTP APIs
  * (`/_apigw/<apiId>/<path>`) served by the function's image running in a container
  * (./containers.ts), one START / END / REPORT per request (./invocations.ts).
- *   - Function URL data plane: AuthType AWS_IAM -> 403 for unsigned requests; AuthType NONE -> 403
- *     unless the function's policy lets Principal * lambda:InvokeFunctionUrl (FunctionUrlAuthType
- *     NONE), which real Lambda requires (AddPermission; createImageFunction adds it). The URL serves
+ *   - Function URL data plane, Lambda's rule since October 2025: AuthType AWS_IAM -> 403 for
+ *     unsigned requests; AuthType NONE -> 403 unless the function's (or its alias's) policy lets
+ *     Principal * both lambda:InvokeFunctionUrl (FunctionUrlAuthType NONE) and
+ *     lambda:InvokeFunction (InvokedViaFunctionUrl true, or no condition). The 403 carries
+ *     Lambda's body (URL_FORBIDDEN). createImageFunction adds both statements. The URL serves
  *     through its alias (./lambda-urls.ts).
  *   - HTTP API: the data plane serves the integration's function; an IntegrationUri
  *     `...:function:<name>:<alias or version>` serves that qualifier (alias weights honoured per
@@ -141,17 +143,17 @@ export async function handleFunctionUrl(
     ).AuthType
   } catch (e) {
     if (errName(e) === 'ResourceNotFoundException')
-      return sendJson(res, 403, { Message: 'Forbidden' })
+      return sendJson(res, 403, URL_FORBIDDEN)
     throw e
   }
   const qualifier = fns.get(fn)?.urlQualifier
   // Like Lambda: AWS_IAM answers unsigned requests with 403, and NONE needs the resource-based
-  // policy statement that lets anyone lambda:InvokeFunctionUrl (AddPermission ... NONE).
+  // policy statements that let anyone call it (both, since October 2025).
   if (authType === 'AWS_IAM') {
     if (!/^AWS4-HMAC-SHA256 /.test(req.headers.authorization ?? ''))
-      return sendJson(res, 403, { Message: 'Forbidden' })
+      return sendJson(res, 403, URL_FORBIDDEN)
   } else if (!(await allowsPublicUrlInvoke(fn, qualifier))) {
-    return sendJson(res, 403, { Message: 'Forbidden' })
+    return sendJson(res, 403, URL_FORBIDDEN)
   }
   await invokeOverHttp(
     req,
@@ -163,11 +165,74 @@ export async function handleFunctionUrl(
   )
 }
 
-/** Does the function's policy (or its alias's) let everyone invoke its AuthType NONE URL? */
+/** Lambda's body for a Function URL request its auth refuses. */
+export const URL_FORBIDDEN = {
+  Message:
+    'Forbidden. For troubleshooting Function URL authorization issues, see: https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html'
+}
+
+function listOf(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : value === undefined ? [] : [value]
+}
+
+/** A condition key's values in any operator block (StringEquals, Bool, ...). */
+function conditionValues(st: Json, key: string): unknown[] {
+  const condition = st.Condition as Json | undefined
+  if (condition === null || typeof condition !== 'object') return []
+  return Object.values(condition).flatMap(block =>
+    block !== null && typeof block === 'object'
+      ? listOf((block as Json)[key])
+      : []
+  )
+}
+
+/**
+ * Which of the two public statements a list of policy statements grants. moto keeps
+ * FunctionUrlAuthType / InvokedViaFunctionUrl as raw fields of the statement; IAM puts them in a
+ * Condition. InvokeFunction to anyone without any condition covers URL calls too.
+ */
+export function publicGrants(statements: Json[]): {
+  invokeFunctionUrl: boolean
+  invokeFunction: boolean
+} {
+  const anyone = statements.filter(st => {
+    const principal = st.Principal
+    return (
+      st.Effect !== 'Deny' &&
+      (principal === '*' ||
+        listOf((principal as Json | undefined)?.AWS).includes('*'))
+    )
+  })
+  const grants = (st: Json, action: string): boolean =>
+    listOf(st.Action).some(a => a === action || a === 'lambda:*' || a === '*')
+  return {
+    invokeFunctionUrl: anyone.some(
+      st =>
+        grants(st, 'lambda:InvokeFunctionUrl') &&
+        (st.FunctionUrlAuthType === 'NONE' ||
+          conditionValues(st, 'lambda:FunctionUrlAuthType').includes('NONE'))
+    ),
+    invokeFunction: anyone.some(
+      st =>
+        grants(st, 'lambda:InvokeFunction') &&
+        (st.InvokedViaFunctionUrl === true ||
+          st.InvokedViaFunctionUrl === 'true' ||
+          conditionValues(st, 'lambda:InvokedViaFunctionUrl').some(
+            v => v === true || v === 'true'
+          ) ||
+          (st.Condition === undefined &&
+            st.FunctionUrlAuthType === undefined &&
+            st.InvokedViaFunctionUrl === undefined))
+    )
+  }
+}
+
+/** Does the function's policy (and its alias's) let everyone invoke its AuthType NONE URL? */
 async function allowsPublicUrlInvoke(
   fn: string,
   qualifier: string | undefined
 ): Promise<boolean> {
+  const statements: Json[] = []
   for (const q of qualifier !== undefined
     ? [undefined, qualifier]
     : [undefined]) {
@@ -185,28 +250,15 @@ async function allowsPublicUrlInvoke(
       if (errName(e) === 'ResourceNotFoundException') continue
       throw e
     }
-    const statements =
-      (
+    statements.push(
+      ...((
         parseJson(Buffer.from(policy ?? '')) as
           { Statement?: Json[] } | undefined
-      )?.Statement ?? []
-    const allowed = statements.some(st => {
-      const principal = st.Principal
-      const anyone =
-        principal === '*' || (principal as Json | undefined)?.AWS === '*'
-      // moto keeps FunctionUrlAuthType on the statement; IAM puts it in a Condition.
-      const condition = JSON.stringify(st.Condition ?? {})
-      return (
-        st.Effect !== 'Deny' &&
-        st.Action === 'lambda:InvokeFunctionUrl' &&
-        anyone &&
-        (st.FunctionUrlAuthType === 'NONE' ||
-          condition.includes('"lambda:FunctionUrlAuthType":"NONE"'))
-      )
-    })
-    if (allowed) return true
+      )?.Statement ?? [])
+    )
   }
-  return false
+  const grants = publicGrants(statements)
+  return grants.invokeFunctionUrl && grants.invokeFunction
 }
 
 export async function handleHttpApi(
