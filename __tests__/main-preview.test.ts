@@ -198,6 +198,54 @@ describe('a preview deploy', () => {
   const PREVIEW_URL = functionUrlOf('shop-pr-7')
   const BUILT = storedImage('amd64', 'pull request 7')
 
+  it('first push with the isolation inputs: the preview gets exactly what the workflow asked for', async () => {
+    const w = world(
+      {
+        ...PREVIEW_INPUTS,
+        'preview-env': 'FEATURE_FLAGS=preview\nASPNETCORE_ENVIRONMENT=Preview',
+        'preview-copy-env': 'PUBLIC_API_BASE',
+        'preview-role-arn': `arn:aws:iam::${ACCOUNT}:role/shop-preview`,
+        'preview-vpc': 'true'
+      },
+      ENV
+    )
+    w.build.image = BUILT
+    w.fn.settings.Environment = {
+      Variables: {
+        ASPNETCORE_ENVIRONMENT: 'Production',
+        PUBLIC_API_BASE: 'https://api.example.com',
+        DB_PASSWORD: 'production-secret'
+      }
+    }
+    w.fn.settings.VpcConfig = {
+      SubnetIds: ['subnet-1'],
+      SecurityGroupIds: ['sg-1']
+    }
+
+    await run(w.deps)
+
+    expect(core.failures()).toEqual([])
+    const [created] = w.calls<CreateFunctionCommandInput>(
+      'lambda:CreateFunction'
+    )
+    expect(created?.Role).toBe(`arn:aws:iam::${ACCOUNT}:role/shop-preview`)
+    expect(created?.Environment).toEqual({
+      Variables: {
+        PUBLIC_API_BASE: 'https://api.example.com',
+        FEATURE_FLAGS: 'preview',
+        ASPNETCORE_ENVIRONMENT: 'Preview'
+      }
+    })
+    expect(JSON.stringify(created)).not.toContain('production-secret')
+    expect(created?.VpcConfig).toMatchObject({
+      SubnetIds: ['subnet-1'],
+      SecurityGroupIds: ['sg-1']
+    })
+    expect(core.warnings().join('\n')).not.toContain(
+      'preview-role-arn is not set'
+    )
+  })
+
   it("first push: creates shop-pr-7 from production's configuration with the image by digest, waits until Active, and smoke-tests its public URL", async () => {
     const w = world(PREVIEW_INPUTS, ENV)
     w.build.image = BUILT

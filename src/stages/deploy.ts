@@ -134,7 +134,8 @@ async function createPreviewTarget(
       imageUri: image.uri,
       digest: image.digest,
       waitTimeoutMs: inputs.waitTimeoutMs,
-      log: target.log
+      log: target.log,
+      isolation: inputs.isolation
     },
     deps.timing
   )
