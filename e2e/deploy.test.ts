@@ -378,7 +378,7 @@ describe('smoke-test discovery and refusals', () => {
     expect(result.outputs['smoke-status']).toBe('200')
   })
 
-  it('skips the smoke test with a warning when nothing serves the function', async () => {
+  it('checks a function no HTTP endpoint serves by a direct Invoke, never skipping it silently', async () => {
     await createImageFunction({
       functionName: 'quiet',
       repositoryName: 'quiet',
@@ -394,8 +394,9 @@ describe('smoke-test discovery and refusals', () => {
     })
 
     expect(result.exitCode).toBe(0)
-    expect(result.outputs['smoke-status']).toBe('skipped')
-    expect(warnings(result)).toMatch(/Smoke test skipped/)
+    expect(result.outputs['smoke-status']).toBe('200')
+    expect(result.outputs['smoke-url']).toContain('(direct Invoke)')
+    expect(warnings(result)).not.toMatch(/Smoke test skipped/)
   })
 
   it('refuses an image index under the tag before UpdateFunctionCode', async () => {

@@ -318,7 +318,8 @@ describe('upsertComment: limits of each call', () => {
       return gh.target.fetch(input, init)
     }
     await upsertComment({ ...gh.target, fetch: recording }, MARKER, 'x')
-    expect(signals).toHaveLength(2)
+    // GET /user (whose comment is ours), the list, the new comment.
+    expect(signals).toHaveLength(3)
     for (const signal of signals) expect(signal).toBeInstanceOf(AbortSignal)
   })
 
@@ -332,7 +333,10 @@ describe('upsertComment: limits of each call', () => {
     ).rejects.toThrow(
       'GET /repos/o/r/issues/7/comments?per_page=100&page=1: the answer is larger than 256 bytes; it was not read further.'
     )
-    expect(gh.requests).toEqual(['GET /repos/o/r/issues/7/comments'])
+    expect(gh.requests).toEqual([
+      'GET /user',
+      'GET /repos/o/r/issues/7/comments'
+    ])
   })
 
   it('still reads the status of a large refusal', async () => {
