@@ -430,7 +430,7 @@ describe('a pull request preview, from open to close', () => {
     expect(again.stdout).toContain('Nothing was left to remove.')
   })
 
-  it('with preview-url-auth AWS_IAM: the URL refuses unsigned requests and the smoke test is skipped', async () => {
+  it('with preview-url-auth AWS_IAM: the URL refuses unsigned requests, and the preview is checked by a direct Invoke instead', async () => {
     const result = await runAction({
       inputs: {
         mode: 'preview',
@@ -446,7 +446,10 @@ describe('a pull request preview, from open to close', () => {
     expect(errors(result)).toBe('')
     expect(result.exitCode).toBe(0)
     expect(result.outputs['preview-function-name']).toBe('shop-pr-9')
-    expect(result.outputs['smoke-status']).toBe('skipped')
+    // Not skipped: a URL the smoke test cannot call unsigned is replaced by
+    // a direct Invoke of the preview with a synthetic request.
+    expect(result.outputs['smoke-status']).toBe('200')
+    expect(result.outputs['smoke-url']).toContain('(direct Invoke)')
     expect(warnings(result)).toMatch(/uses AWS_IAM auth/)
     expect(result.summary).toContain('Preview deployed: shop-pr-9')
     const url = await awsClients().lambda.send(
