@@ -7,12 +7,16 @@ export const modules = {
 
 __webpack_require__.r(__webpack_exports__);
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   ACTIONS_BOT: () => (/* binding */ ACTIONS_BOT),
 /* harmony export */   GITHUB_BODY_MAX_BYTES: () => (/* binding */ GITHUB_BODY_MAX_BYTES),
 /* harmony export */   GITHUB_TIMEOUT_MS: () => (/* binding */ GITHUB_TIMEOUT_MS),
 /* harmony export */   commentMarker: () => (/* binding */ commentMarker),
 /* harmony export */   decideUpsert: () => (/* binding */ decideUpsert),
+/* harmony export */   redactedLine: () => (/* binding */ redactedLine),
 /* harmony export */   renderPreviewComment: () => (/* binding */ renderPreviewComment),
 /* harmony export */   renderRemovedComment: () => (/* binding */ renderRemovedComment),
+/* harmony export */   runUrl: () => (/* binding */ runUrl),
+/* harmony export */   tokenIdentity: () => (/* binding */ tokenIdentity),
 /* harmony export */   upsertComment: () => (/* binding */ upsertComment)
 /* harmony export */ });
 /* harmony import */ var _util_body_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(1370);
@@ -39,6 +43,41 @@ function inline(value) {
         ? '—'
         : `\`${value.replace(/`/g, "'")}\``;
 }
+/** Lines that look like they carry a secret or data, cut out whole. */
+const SECRET_PATTERNS = [
+    /\b(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})\b/g,
+    /\b(AKIA|ASIA)[A-Z0-9]{16}\b/g,
+    /\b(eyJ[\w-]{10,}\.[\w-]{10,}\.[\w-]{10,})\b/g,
+    /\b[A-Za-z0-9+/]{40,}={0,2}/g,
+    /(password|passwd|secret|token|api[_-]?key|authorization)\s*[=:]\s*\S+/gi,
+    /:\/\/[^/\s:@]+:[^/\s@]+@/g
+];
+/**
+ * One line of a failure for the pull request, where the runner does not
+ * mask secrets: the first line only (never build output or a response
+ * body that follows), cut to 200 characters, with what looks like a token,
+ * a key or credentials replaced, and no Markdown or HTML of its own.
+ */
+function redactedLine(text) {
+    let line = (text.split(/\r?\n/).find(l => l.trim() !== '') ?? '').trim();
+    for (const pattern of SECRET_PATTERNS) {
+        line = line.replace(pattern, match => /^[a-z_-]+\s*[=:]/i.test(match)
+            ? `${match.split(/[=:]/)[0] ?? ''}=[redacted]`
+            : match.startsWith('://')
+                ? '://[redacted]@'
+                : '[redacted]');
+    }
+    line = line.replace(/[<>`|]/g, "'");
+    return line.length > 200 ? `${line.slice(0, 199)}…` : line;
+}
+/** The run's page: GITHUB_SERVER_URL/GITHUB_REPOSITORY/actions/runs/GITHUB_RUN_ID. */
+function runUrl(env) {
+    const server = env.GITHUB_SERVER_URL ?? 'https://github.com';
+    const { GITHUB_REPOSITORY: repository, GITHUB_RUN_ID: runId } = env;
+    if (repository === undefined || runId === undefined || runId === '')
+        return undefined;
+    return `${server.replace(/\/+$/, '')}/${repository}/actions/runs/${runId}`;
+}
 function renderPreviewComment(info) {
     const ok = info.error === undefined;
     const lines = [
@@ -54,7 +93,9 @@ function renderPreviewComment(info) {
         `| Smoke test | ${info.smoke.replace(/\|/g, '\\|').replace(/\n/g, ' ')} |`
     ];
     if (!ok) {
-        lines.push('', '```', (info.error ?? '').replace(/```/g, "'''").slice(0, 2000), '```');
+        lines.push('', `**What failed:** ${redactedLine(info.error ?? '') || 'see the run'}`, '', info.runUrl === undefined
+            ? 'The whole log is in the workflow run.'
+            : `The whole log is in [the workflow run](${info.runUrl}).`);
     }
     lines.push('', '<sub>Updated on every push by aspnet-lambda-deploy; removed with the preview when the pull request closes.</sub>');
     return lines.join('\n');
@@ -69,13 +110,21 @@ function renderRemovedComment(productionName, removed) {
             : removed.map(item => `- ${item}`))
     ].join('\n');
 }
-/** Update our comment if the PR has one (the oldest, if several), else create one. */
-function decideUpsert(comments, marker) {
-    const ours = comments.find(comment => comment.body?.includes(marker));
+/**
+ * Update our comment if the PR has one (the oldest, if several), else
+ * create one. Ours: it has the marker and was written by the token's own
+ * identity; anyone can write the marker into a comment of theirs, and the
+ * action must not rewrite it.
+ */
+function decideUpsert(comments, marker, identity) {
+    const marked = comments.filter(comment => comment.body?.includes(marker));
+    const ours = marked.find(comment => comment.user?.login === identity);
     return ours === undefined
-        ? { action: 'create' }
+        ? { action: 'create', othersWithMarker: marked.length }
         : { action: 'update', commentId: ours.id };
 }
+/** Who comments with GITHUB_TOKEN (whose GET /user answers 403). */
+const ACTIONS_BOT = 'github-actions[bot]';
 class HttpError extends Error {
     status;
     constructor(status, message) {
@@ -130,6 +179,23 @@ async function call(target, method, path, body) {
     }
     return text === '' ? undefined : JSON.parse(text);
 }
+/**
+ * The login the token comments as: GET /user for a user's token; an app
+ * installation token (GITHUB_TOKEN) may not read /user (403) and comments
+ * as github-actions[bot].
+ */
+async function tokenIdentity(target) {
+    try {
+        const user = (await call(target, 'GET', '/user'));
+        if (typeof user?.login === 'string' && user.login !== '')
+            return user.login;
+    }
+    catch (error) {
+        if (!(error instanceof HttpError) || ![403, 404].includes(error.status))
+            throw error;
+    }
+    return ACTIONS_BOT;
+}
 async function listComments(target) {
     const all = [];
     const [owner, repo] = target.repository.split('/');
@@ -151,16 +217,28 @@ async function listComments(target) {
 async function upsertComment(target, marker, body, options = { createIfMissing: true }) {
     const [owner, repo] = target.repository.split('/');
     try {
-        const decision = decideUpsert(await listComments(target), marker);
+        const identity = await tokenIdentity(target);
+        const decision = decideUpsert(await listComments(target), marker, identity);
         if (decision.action === 'update') {
             const updated = (await call(target, 'PATCH', `/repos/${owner ?? ''}/${repo ?? ''}/issues/comments/${decision.commentId}`, { body }));
             return { state: 'updated', url: updated?.html_url };
         }
         if (!options.createIfMissing) {
-            return { state: 'skipped', reason: 'no preview comment to update' };
+            return {
+                state: 'skipped',
+                reason: decision.othersWithMarker > 0
+                    ? `no preview comment by ${identity} to update (${decision.othersWithMarker} by someone else left alone)`
+                    : 'no preview comment to update'
+            };
         }
         const created = (await call(target, 'POST', `/repos/${owner ?? ''}/${repo ?? ''}/issues/${target.issueNumber}/comments`, { body }));
-        return { state: 'created', url: created?.html_url };
+        return {
+            state: 'created',
+            url: created?.html_url,
+            ...(decision.othersWithMarker > 0 && {
+                othersWithMarker: decision.othersWithMarker
+            })
+        };
     }
     catch (error) {
         if (error instanceof HttpError && [401, 403, 404].includes(error.status)) {
