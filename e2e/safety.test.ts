@@ -226,3 +226,25 @@ describe('Lambda stops answering (a stalled call)', () => {
     expect(functions(result.outputs)[0]?.outcome).toBe('rolled-back')
   })
 })
+
+describe('inputs that could become docker flags or hang the run', () => {
+  it.each([
+    [{ context: '--help' }, /context "--help"/],
+    [{ context: '-' }, /context "-"/],
+    [{ file: '-' }, /file "-"/],
+    [{ file: '/dev/zero' }, /file "\/dev\/zero"/],
+    [{ 'wait-timeout': '9999h' }, /wait-timeout "9999h"/]
+  ])(
+    '%o is refused before anything in AWS changes',
+    async (inputs, message) => {
+      const result = await runAction({
+        inputs: { 'function-name': 'shop', repository: 'shop', ...inputs }
+      })
+
+      expect(result.exitCode).toBe(1)
+      expect(errors(result)).toMatch(message)
+      expect(result.stdout).not.toMatch(/docker build|Pushed /)
+      await servesRelease1()
+    }
+  )
+})
