@@ -366,8 +366,28 @@ describe('needsContainerBuilder', () => {
     [['x/cache:latest'], true],
     [['type=inline', 'type=gha'], true],
     [['type=inlined'], true]
-  ])('%p → %p', (cacheTo, expected) => {
-    expect(needsContainerBuilder(cacheTo)).toBe(expected)
+  ])('cache-to %p → %p', (cacheTo, expected) => {
+    expect(needsContainerBuilder([], cacheTo)).toBe(expected)
+  })
+
+  it.each<[string[], boolean]>([
+    [['type=inline'], false],
+    [['type=registry,ref=x/cache'], false],
+    [['x/cache:latest'], false],
+    // The docker driver cannot read the GitHub cache: restore-only gha
+    // (no cache-to) needs the container builder as well.
+    [['type=gha'], true],
+    [['type=gha,scope=api'], true],
+    [['scope=api,type=gha'], true],
+    [['type=local,src=/tmp/cache'], true],
+    [['type=s3,region=eu-west-1,bucket=b'], true],
+    [['x/cache:latest', 'type=gha'], true]
+  ])('cache-from %p alone → %p', (cacheFrom, expected) => {
+    expect(needsContainerBuilder(cacheFrom, [])).toBe(expected)
+  })
+
+  it('cache-from that the docker driver reads, with a cache-to it cannot write', () => {
+    expect(needsContainerBuilder(['type=inline'], ['type=gha'])).toBe(true)
   })
 })
 

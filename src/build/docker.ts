@@ -94,8 +94,12 @@ export function buildxArgs(
 }
 
 /**
- * Without buildx: plain `docker build` (BuildKit when DOCKER_BUILDKIT=1),
- * writing the id of the image it built to `iidFile`. `--` ends the options:
+ * Without buildx: plain `docker build`, writing the id of the image it built
+ * to `iidFile`. Which builder runs depends on the client: Docker 20.10 uses
+ * its built-in BuildKit when DOCKER_BUILDKIT=1; Docker 23 and later have no
+ * BuildKit without the buildx component and refuse DOCKER_BUILDKIT=1 ("BuildKit
+ * is enabled but the buildx component is missing or broken"), so without it
+ * the legacy builder runs (no --mount, no --secret, no cache import). `--` ends the options:
  * the context cannot be read as one, whatever it is.
  */
 export function fallbackBuildArgs(
@@ -136,13 +140,25 @@ export function digestFromPushOutput(output: string): string | undefined {
   return matches.at(-1)?.[1]
 }
 
+/** The type= of a cache-from/cache-to entry; a bare reference is a registry. */
+function cacheType(cache: string): string {
+  return /(?:^|,)type=([^,]*)/.exec(cache)?.[1] ?? 'registry'
+}
+
 /**
- * Cache exports other than inline need a BuildKit builder of the
- * docker-container kind: the default `docker` driver cannot export to the
- * GitHub cache (type=gha) or a registry cache.
+ * The default `docker` driver (without the containerd image store) exports
+ * only an inline cache and imports only inline or registry caches; the
+ * GitHub cache (type=gha), local, s3 or azblob need a BuildKit builder of the
+ * docker-container kind, whichever side asks for them.
  */
-export function needsContainerBuilder(cacheTo: string[]): boolean {
-  return cacheTo.some(cache => !/(^|,)type=inline(,|$)/.test(cache))
+export function needsContainerBuilder(
+  cacheFrom: readonly string[],
+  cacheTo: readonly string[]
+): boolean {
+  return (
+    cacheTo.some(cache => cacheType(cache) !== 'inline') ||
+    cacheFrom.some(cache => !['inline', 'registry'].includes(cacheType(cache)))
+  )
 }
 
 export function builderDriver(inspectOutput: string): string | undefined {

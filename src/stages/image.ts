@@ -130,6 +130,7 @@ export async function buildStage(
         const builder = await containerBuilderFor(
           deps.exec,
           env,
+          inputs.cacheFrom,
           inputs.cacheTo
         )
         result = await buildWithBuildx(request, context, builder)
@@ -259,15 +260,16 @@ export async function preflightImageStage(
 
 /**
  * The default `docker` buildx driver cannot export a build cache (type=gha,
- * registry): when one is asked for, make a docker-container builder for this
- * run, removed by the post step.
+ * registry) nor read the GitHub cache: when one is asked for, make a
+ * docker-container builder for this run, removed by the post step.
  */
 async function containerBuilderFor(
   exec: Exec,
   env: Record<string, string>,
+  cacheFrom: string[],
   cacheTo: string[]
 ): Promise<string | undefined> {
-  if (!needsContainerBuilder(cacheTo)) return undefined
+  if (!needsContainerBuilder(cacheFrom, cacheTo)) return undefined
   const inspect = await exec('docker', ['buildx', 'inspect'], { env })
   if (builderDriver(inspect.stdout) !== 'docker') return undefined
   const name = `aspnet-lambda-deploy-${process.pid}-${Date.now().toString(36)}`
@@ -278,12 +280,12 @@ async function containerBuilderFor(
   )
   if (created.exitCode !== 0) {
     throw new DeployError(
-      `cache-to needs a docker-container buildx builder, and creating one failed: ${created.stderr.trim()}`
+      `cache-from/cache-to ${[...cacheFrom, ...cacheTo].join(' ')} need a docker-container buildx builder, and creating one failed: ${created.stderr.trim()}`
     )
   }
   core.saveState(STATE.builder, name)
   core.info(
-    `Created buildx builder ${name} (docker-container driver) for cache-to; the post step removes it.`
+    `Created buildx builder ${name} (docker-container driver) for the build cache; the post step removes it.`
   )
   return name
 }
