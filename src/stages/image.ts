@@ -23,6 +23,7 @@ import {
   hasBuildx,
   needsContainerBuilder,
   prepareDockerConfig,
+  tokenLikeBuildArgs,
   type BuildContext,
   type BuildRequest,
   type Exec
@@ -95,6 +96,14 @@ export async function buildStage(
     run.digest = existing
     return
   }
+  // Masked before anything of the build can print them.
+  for (const secret of inputs.secrets) core.setSecret(secret.value)
+  const tokenLike = tokenLikeBuildArgs(inputs.buildArgs)
+  if (tokenLike.length > 0)
+    core.warning(
+      `build-args ${tokenLike.join(', ')} look like secrets: a build-arg stays in the image history and in the logged docker command. ` +
+        'Pass it with secrets (id=value) and read it in the Dockerfile with RUN --mount=type=secret,id=<id> instead.'
+    )
   run.digest = await ctx.phase('Build and push', async () => {
     const workDir = await prepareDockerConfig(
       deps.env.RUNNER_TEMP ?? os.tmpdir()
@@ -114,6 +123,10 @@ export async function buildStage(
       labels: inputs.labels,
       cacheFrom: inputs.cacheFrom,
       cacheTo: inputs.cacheTo,
+      secrets: inputs.secrets,
+      secretFiles: inputs.secretFiles,
+      noCache: inputs.noCache,
+      pull: inputs.pull,
       platform: platformFor(foundOf(run).architecture),
       imageRef: `${repository.uri}:${inputs.tag}`
     }
@@ -127,13 +140,20 @@ export async function buildStage(
     let result
     try {
       if (await hasBuildx(deps.exec, env)) {
-        const builder = await containerBuilderFor(
-          deps.exec,
-          env,
-          inputs.cacheFrom,
-          inputs.cacheTo
-        )
+        // A builder the workflow named is its choice, cache or not.
+        const builder =
+          inputs.builder ??
+          (await containerBuilderFor(
+            deps.exec,
+            env,
+            inputs.cacheFrom,
+            inputs.cacheTo
+          ))
         result = await buildWithBuildx(request, context, builder)
+      } else if (inputs.builder !== undefined) {
+        throw new DeployError(
+          `builder ${inputs.builder} is a buildx builder, and docker buildx is not installed: nothing was built. Install it (docker/setup-buildx-action) or leave builder empty.`
+        )
       } else {
         core.warning(
           'docker buildx is not installed: falling back to docker build + docker push (no cache-from/cache-to). On GitHub-hosted runners buildx is present; elsewhere use docker/setup-buildx-action.'
