@@ -6,7 +6,13 @@
  * /opt/extensions, and the image is the Lambda .NET base image.
  */
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -169,6 +175,61 @@ describe('examples/aspnet8-minimal-api/Dockerfile', () => {
     // the crossgen package.
     expect(restore?.args).toMatch(
       /dotnet restore MinimalApi\.csproj [^&]*-p:PublishReadyToRun=true/
+    )
+  })
+
+  it('restores from a private NuGet feed with the build secret nuget, never an ARG or a file of the image', () => {
+    const restore = runs.find(run => /dotnet restore/.test(run.args))
+    expect(restore?.args).toMatch(/^--mount=type=secret,id=nuget\s/)
+    // The token is read only from the secret mount, into restore's
+    // environment: no build-arg, no ENV, no file written.
+    expect(restore?.args).toContain(
+      'NuGetPackageSourceCredentials_private="Username=ci;Password=$(cat /run/secrets/nuget)"'
+    )
+    const keywords = (build?.instructions ?? []).map(i => i.keyword)
+    expect(keywords).not.toContain('ENV')
+    expect(dockerfile).not.toMatch(/ARG\s+\w*(TOKEN|PASSWORD|SECRET)/i)
+    expect(restore?.args).not.toMatch(/>\s*\S*nuget|--store-password/i)
+  })
+
+  it('restores from the public feed alone without NUGET_FEED, and fails clearly with a feed but no secret', () => {
+    const restore = runs.find(run => /dotnet restore/.test(run.args))
+    const script = (restore?.args ?? 'exit 99')
+      .replace(/^--mount=\S+\s+/, '')
+      // The rid first: scratch itself is under /tmp/rid-….
+      .replaceAll('/tmp/rid', join(scratch, 'restore.rid'))
+      .replaceAll('/run/secrets/nuget', join(scratch, 'nuget'))
+    writeFileSync(join(scratch, 'restore.rid'), 'linux-x64\n')
+    const bin = join(scratch, 'bin')
+    mkdirSync(bin, { recursive: true })
+    writeFileSync(
+      join(bin, 'dotnet'),
+      '#!/bin/sh\necho "dotnet $* cred=${NuGetPackageSourceCredentials_private:-none}"\n',
+      { mode: 0o755 }
+    )
+    const runWith = (
+      feed: string
+    ): { status: number | null; stdout: string; stderr: string } =>
+      spawnSync('sh', ['-c', script], {
+        env: { PATH: `${bin}:${process.env.PATH ?? ''}`, NUGET_FEED: feed },
+        encoding: 'utf8'
+      })
+    const publicOnly = runWith('')
+    expect(publicOnly.status).toBe(0)
+    expect(publicOnly.stdout).not.toContain('nuget add source')
+    expect(publicOnly.stdout).toContain('cred=none')
+    const noSecret = runWith('https://feed.example/v3/index.json')
+    expect(noSecret.status).not.toBe(0)
+    expect(noSecret.stderr).toContain('NUGET_FEED needs the build secret nuget')
+    expect(noSecret.stdout).not.toContain('dotnet restore')
+    writeFileSync(join(scratch, 'nuget'), 'feed-token\n')
+    const withSecret = runWith('https://feed.example/v3/index.json')
+    expect(withSecret.status).toBe(0)
+    expect(withSecret.stdout).toContain(
+      'nuget add source https://feed.example/v3/index.json --name private cred=none'
+    )
+    expect(withSecret.stdout).toContain(
+      'restore MinimalApi.csproj -r linux-x64 -p:PublishReadyToRun=true cred=Username=ci;Password=feed-token'
     )
   })
 

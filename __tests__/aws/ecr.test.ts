@@ -25,6 +25,7 @@ import {
   checkManifest,
   decodeAuthorizationToken,
   describeRepository,
+  tagIsImmutable,
   fetchBlob,
   fetchImageConfig,
   findTagDigest,
@@ -101,6 +102,42 @@ beforeEach(() => {
   ecrMock.reset()
 })
 
+describe('tagIsImmutable', () => {
+  it.each<[ImageTagMutability, string[], string, boolean]>([
+    ['IMMUTABLE', [], 'v1', true],
+    ['MUTABLE', [], 'v1', false],
+    // Plain rules have no exclusions, whatever filters are left over.
+    ['IMMUTABLE', ['v*'], 'v1', true],
+    ['MUTABLE', ['v*'], 'v1', false],
+    ['IMMUTABLE_WITH_EXCLUSION', [], 'latest', true],
+    ['IMMUTABLE_WITH_EXCLUSION', ['latest'], 'latest', false],
+    ['IMMUTABLE_WITH_EXCLUSION', ['latest'], 'latest-1', true],
+    ['IMMUTABLE_WITH_EXCLUSION', ['dev-*'], 'dev-abc123', false],
+    ['IMMUTABLE_WITH_EXCLUSION', ['dev-*'], 'prod-dev-1', true],
+    ['IMMUTABLE_WITH_EXCLUSION', ['*-snapshot', 'main'], 'x-snapshot', false],
+    ['IMMUTABLE_WITH_EXCLUSION', ['*-snapshot', 'main'], 'main', false],
+    ['IMMUTABLE_WITH_EXCLUSION', ['*-snapshot', 'main'], 'v2', true],
+    ['MUTABLE_WITH_EXCLUSION', [], 'v1', false],
+    ['MUTABLE_WITH_EXCLUSION', ['v*'], 'v1.2.3', true],
+    ['MUTABLE_WITH_EXCLUSION', ['v*'], 'latest', false],
+    ['MUTABLE_WITH_EXCLUSION', ['*'], 'anything', true],
+    // Characters other than * are literal: . and + are not regex.
+    ['MUTABLE_WITH_EXCLUSION', ['v1.0'], 'v1x0', false],
+    ['MUTABLE_WITH_EXCLUSION', ['v1.0'], 'v1.0', true],
+    ['MUTABLE_WITH_EXCLUSION', ['a+b*'], 'aab', false],
+    ['MUTABLE_WITH_EXCLUSION', ['a+b*'], 'a+bc', true],
+    ['MUTABLE_WITH_EXCLUSION', ['a*b*c'], 'aXbYc', true],
+    ['MUTABLE_WITH_EXCLUSION', ['a*b*c'], 'aXcYb', false]
+  ])(
+    '%p, filters %p: tag %p immutable %p',
+    (mutability, filters, tag, want) => {
+      expect(
+        tagIsImmutable({ mutability, exclusionFilters: filters }, tag)
+      ).toBe(want)
+    }
+  )
+})
+
 describe('describeRepository', () => {
   it('returns the URI, registry and name, and asks for the named repository only', async () => {
     ecrMock
@@ -114,7 +151,9 @@ describe('describeRepository', () => {
       name: REPOSITORY_NAME,
       registryId: ACCOUNT,
       uri: REPOSITORY_URI,
-      immutable: true
+      immutable: true,
+      mutability: 'IMMUTABLE',
+      exclusionFilters: []
     })
     const [call] = ecrMock.commandCalls(DescribeRepositoriesCommand)
     expect(call?.args[0].input).toEqual({ repositoryNames: [REPOSITORY_NAME] })
@@ -163,6 +202,40 @@ describe('describeRepository', () => {
     })
     expect(repository.immutable).toBe(immutable)
   })
+
+  it.each<[ImageTagMutability, string[], boolean]>([
+    ['IMMUTABLE_WITH_EXCLUSION', ['latest'], false],
+    ['MUTABLE_WITH_EXCLUSION', ['*'], true],
+    ['MUTABLE_WITH_EXCLUSION', ['release-*'], false]
+  ])(
+    '%p with filters %p → every tag immutable %p',
+    async (mutability, filters, immutable) => {
+      const base = DESCRIBE_REPOSITORIES_IMMUTABLE.repositories?.[0]
+      ecrMock.on(DescribeRepositoriesCommand).resolves({
+        repositories: [
+          {
+            ...base,
+            imageTagMutability: mutability,
+            imageTagMutabilityExclusionFilters: [
+              ...filters.map(filter => ({
+                filterType: 'WILDCARD' as const,
+                filter
+              })),
+              // A kind of filter ECR may add later is not guessed at.
+              { filterType: undefined, filter: '*' }
+            ]
+          }
+        ]
+      })
+      const repository = await describeRepository(ecr, {
+        name: REPOSITORY_NAME,
+        registryId: undefined
+      })
+      expect(repository.immutable).toBe(immutable)
+      expect(repository.mutability).toBe(mutability)
+      expect(repository.exclusionFilters).toEqual(filters)
+    }
+  )
 
   it('explains how to create a missing repository', async () => {
     ecrMock.on(DescribeRepositoriesCommand).rejects(repositoryNotFound())
@@ -357,7 +430,9 @@ describe('getImageManifest', () => {
     name: REPOSITORY_NAME,
     registryId: ACCOUNT,
     uri: REPOSITORY_URI,
-    immutable: true
+    immutable: true,
+    mutability: 'IMMUTABLE',
+    exclusionFilters: []
   }
 
   it('returns the manifest and the media type ECR reports', async () => {

@@ -14,6 +14,8 @@ import {
   hasBuildx,
   needsContainerBuilder,
   prepareDockerConfig,
+  secretEnv,
+  tokenLikeBuildArgs,
   type BuildContext,
   type BuildRequest
 } from '../../src/build/docker.js'
@@ -42,10 +44,23 @@ const request = (overrides: Partial<BuildRequest> = {}): BuildRequest => ({
   labels: [],
   cacheFrom: [],
   cacheTo: [],
+  secrets: [],
+  secretFiles: [],
+  noCache: false,
+  pull: false,
   platform: 'linux/amd64',
   imageRef: IMAGE,
   ...overrides
 })
+
+const NUGET_TOKEN = 'oy2nugetfeedtokenvalue-never-in-argv'
+const SECRETS: Partial<BuildRequest> = {
+  secrets: [
+    { id: 'nuget', value: NUGET_TOKEN },
+    { id: 'npm.token', value: 'second value' }
+  ],
+  secretFiles: [{ id: 'nuget-config', path: '/runner/temp/nuget.config' }]
+}
 
 // What `docker push` prints (stdout), layer ids shortened by docker itself.
 const PUSH_OUTPUT = `The push refers to repository [${REGISTRY}/team/my-api]
@@ -176,6 +191,89 @@ describe('buildxArgs', () => {
     ]
   ])('%s', (_label, overrides, builder, expected) => {
     expect(buildxArgs(request(overrides), META, builder)).toEqual(expected)
+  })
+})
+
+describe('build secrets, no-cache and pull in the argv', () => {
+  const SECRET_ARGV = [
+    '--secret',
+    'id=nuget,env=ASPNET_LAMBDA_DEPLOY_SECRET_0',
+    '--secret',
+    'id=npm.token,env=ASPNET_LAMBDA_DEPLOY_SECRET_1',
+    '--secret',
+    'id=nuget-config,src=/runner/temp/nuget.config'
+  ]
+  it.each<[string, Partial<BuildRequest>, string[]]>([
+    ['secrets and secret files', SECRETS, SECRET_ARGV],
+    ['no-cache', { noCache: true }, ['--no-cache']],
+    ['pull', { pull: true }, ['--pull']],
+    [
+      'all of them',
+      { ...SECRETS, noCache: true, pull: true },
+      [...SECRET_ARGV, '--no-cache', '--pull']
+    ],
+    ['none', {}, []]
+  ])('%s', (_label, overrides, expected) => {
+    const common = ['--platform', 'linux/amd64', '--tag', IMAGE, ...expected]
+    const buildx = buildxArgs(request(overrides), '/m.json')
+    expect(buildx.slice(2, 2 + common.length)).toEqual(common)
+    expect(buildx[2 + common.length]).toBe('--provenance=false')
+    const fallback = fallbackBuildArgs(request(overrides), '/iid')
+    expect(fallback.slice(1, 1 + common.length)).toEqual(common)
+    expect(fallback[1 + common.length]).toBe('--iidfile')
+  })
+
+  it('never puts a secret value in argv; the environment carries it', () => {
+    const argv = buildxArgs(request(SECRETS), '/m.json').join(' ')
+    expect(argv).not.toContain(NUGET_TOKEN)
+    expect(argv).not.toContain('second value')
+    expect(fallbackBuildArgs(request(SECRETS), '/iid').join(' ')).not.toContain(
+      NUGET_TOKEN
+    )
+    expect(secretEnv(request(SECRETS))).toEqual({
+      ASPNET_LAMBDA_DEPLOY_SECRET_0: NUGET_TOKEN,
+      ASPNET_LAMBDA_DEPLOY_SECRET_1: 'second value'
+    })
+    expect(secretEnv(request())).toEqual({})
+  })
+})
+
+describe('tokenLikeBuildArgs', () => {
+  it.each<[string, string[]]>([
+    ['CONFIGURATION=Release', []],
+    ['VERSION=1.2.3', []],
+    ['BUILD_COMMIT=0123456789abcdef0123456789abcdef01234567', []],
+    ['KEYBOARD=us', []],
+    ['CACHE_BUST=1', []],
+    ['EMPTY=', []],
+    ['NUGET_TOKEN=x', ['NUGET_TOKEN']],
+    ['github_token=x', ['github_token']],
+    ['CLIENT_SECRET=x', ['CLIENT_SECRET']],
+    ['DB_PASSWORD=x', ['DB_PASSWORD']],
+    ['NUGET_API_KEY=x', ['NUGET_API_KEY']],
+    ['KEY=x', ['KEY']],
+    ['FEED_PAT=x', ['FEED_PAT']],
+    ['AWS_CREDENTIALS=x', ['AWS_CREDENTIALS']],
+    [`FEED=ghp_${'a'.repeat(36)}`, ['FEED']],
+    [`FEED=github_pat_${'A1_'.repeat(10)}`, ['FEED']],
+    ['ID=AKIAIOSFODNN7EXAMPLE', ['ID']],
+    ['ID=AKIAIOSFODNN7EXAMPL', []],
+    [`NPM=npm_${'b'.repeat(36)}`, ['NPM']],
+    [`GL=glpat-${'c'.repeat(20)}`, ['GL']],
+    [`AUTH=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTYifQ.sig`, ['AUTH']],
+    [`FEED=oy2${'d'.repeat(43)}`, ['FEED']]
+  ])('%p → %p', (arg, expected) => {
+    expect(tokenLikeBuildArgs([arg])).toEqual(expected)
+  })
+
+  it('names every one, in order, and never the value', () => {
+    const names = tokenLikeBuildArgs([
+      'A_TOKEN=one',
+      'PLAIN=x',
+      `B=ghp_${'z'.repeat(36)}`
+    ])
+    expect(names).toEqual(['A_TOKEN', 'B'])
+    expect(names.join(' ')).not.toContain('ghp_')
   })
 })
 
@@ -366,8 +464,28 @@ describe('needsContainerBuilder', () => {
     [['x/cache:latest'], true],
     [['type=inline', 'type=gha'], true],
     [['type=inlined'], true]
-  ])('%p → %p', (cacheTo, expected) => {
-    expect(needsContainerBuilder(cacheTo)).toBe(expected)
+  ])('cache-to %p → %p', (cacheTo, expected) => {
+    expect(needsContainerBuilder([], cacheTo)).toBe(expected)
+  })
+
+  it.each<[string[], boolean]>([
+    [['type=inline'], false],
+    [['type=registry,ref=x/cache'], false],
+    [['x/cache:latest'], false],
+    // The docker driver cannot read the GitHub cache: restore-only gha
+    // (no cache-to) needs the container builder as well.
+    [['type=gha'], true],
+    [['type=gha,scope=api'], true],
+    [['scope=api,type=gha'], true],
+    [['type=local,src=/tmp/cache'], true],
+    [['type=s3,region=eu-west-1,bucket=b'], true],
+    [['x/cache:latest', 'type=gha'], true]
+  ])('cache-from %p alone → %p', (cacheFrom, expected) => {
+    expect(needsContainerBuilder(cacheFrom, [])).toBe(expected)
+  })
+
+  it('cache-from that the docker driver reads, with a cache-to it cannot write', () => {
+    expect(needsContainerBuilder(['type=inline'], ['type=gha'])).toBe(true)
   })
 })
 
@@ -491,6 +609,24 @@ describe('builds', () => {
       expect(fake.calls[0]?.stream).toBe(true)
     })
 
+    it('gives BuildKit the secret values in its environment only', async () => {
+      const { ctx, fake } = context([
+        [
+          ['docker', 'buildx', 'build'],
+          writesBuildxMetadata({ 'containerimage.digest': DIGEST })
+        ]
+      ])
+      await buildWithBuildx(request(SECRETS), ctx)
+      const [call] = fake.calls
+      expect(call?.env).toEqual({
+        ...ENV,
+        ASPNET_LAMBDA_DEPLOY_SECRET_0: NUGET_TOKEN,
+        ASPNET_LAMBDA_DEPLOY_SECRET_1: 'second value'
+      })
+      expect(call?.argv.join(' ')).not.toContain(NUGET_TOKEN)
+      expect(call?.argv).toContain('id=nuget,env=ASPNET_LAMBDA_DEPLOY_SECRET_0')
+    })
+
     it('fails clearly when buildx wrote no metadata file', async () => {
       const { ctx } = context([
         [['docker', 'buildx', 'build'], { exitCode: 0 }]
@@ -569,6 +705,59 @@ describe('builds', () => {
       ])
       expect(fake.calls.map(call => call.env)).toEqual([ENV, ENV, ENV])
       expect(warnings).toEqual([])
+    })
+
+    it('passes secrets to BuildKit through the environment, with DOCKER_BUILDKIT=1 for the build only', async () => {
+      const { ctx, fake } = context([
+        [['docker', 'build'], writesImageId(BUILT_ID)],
+        [['docker', 'image', 'inspect'], inspected(BUILT_ID, 'linux/amd64')],
+        [['docker', 'push'], { stdout: PUSH_OUTPUT }]
+      ])
+      await buildWithDocker(request(SECRETS), ctx)
+      expect(fake.calls.map(call => call.env)).toEqual([
+        {
+          ...ENV,
+          DOCKER_BUILDKIT: '1',
+          ASPNET_LAMBDA_DEPLOY_SECRET_0: NUGET_TOKEN,
+          ASPNET_LAMBDA_DEPLOY_SECRET_1: 'second value'
+        },
+        ENV,
+        ENV
+      ])
+      for (const call of fake.calls)
+        expect(call.argv.join(' ')).not.toContain(NUGET_TOKEN)
+    })
+
+    it.each([
+      // Docker >= 23 without the buildx component.
+      'ERROR: BuildKit is enabled but the buildx component is missing or broken.\n       Install the buildx component to build images with BuildKit:',
+      'unknown flag: --secret'
+    ])(
+      'refuses secrets clearly when docker has no BuildKit (%p), pushing nothing',
+      async stderr => {
+        const { ctx, fake } = context([
+          [['docker', 'build'], { exitCode: 1, stderr }]
+        ])
+        const error = await buildWithDocker(
+          request({ secretFiles: SECRETS.secretFiles ?? [] }),
+          ctx
+        ).catch((caught: unknown) => caught)
+        expect(error).toBeInstanceOf(DeployError)
+        expect((error as DeployError).message).toMatch(
+          /^secrets and secret-files need BuildKit.*Install docker buildx/s
+        )
+        expect(fake.argvs()).toHaveLength(1)
+      }
+    )
+
+    it('leaves DOCKER_BUILDKIT alone without secrets', async () => {
+      const { ctx, fake } = context([
+        [['docker', 'build'], { exitCode: 1, stderr: 'unknown flag: --secret' }]
+      ])
+      await expect(buildWithDocker(request(), ctx)).rejects.toThrow(
+        /^docker build for linux\/amd64 \(fallback without buildx\) failed/
+      )
+      expect(fake.calls[0]?.env).toEqual(ENV)
     })
 
     it('reads a digest docker printed on stderr', async () => {

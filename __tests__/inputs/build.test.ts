@@ -39,7 +39,12 @@ describe('readBuildOptions', () => {
         buildArgs: [],
         labels: [],
         cacheFrom: [],
-        cacheTo: []
+        cacheTo: [],
+        secrets: [],
+        secretFiles: [],
+        builder: undefined,
+        noCache: false,
+        pull: false
       },
       problems: []
     })
@@ -157,5 +162,131 @@ describe('readBuildOptions: context and file', () => {
     readBuildOptions(reader({ file: '-' }), { stat: recording })
     readBuildOptions(reader({}), { stat: recording })
     expect(looked).toEqual(['src/Dockerfile'])
+  })
+})
+
+describe('readBuildOptions: secrets, secret-files, builder, no-cache, pull', () => {
+  const TOKEN = 'oy2secretvalue'
+  const files: StatFile = path =>
+    path.startsWith('/missing')
+      ? { kind: 'missing', size: 0 }
+      : path.startsWith('/dir')
+        ? { kind: 'directory', size: 0 }
+        : path.startsWith('/locked')
+          ? { kind: 'unreadable', size: 0, reason: 'EACCES' }
+          : { kind: 'file', size: 10 }
+
+  it('reads id=value and id=path lines, a value keeping its own =', () => {
+    const { value, problems } = readBuildOptions(
+      reader({
+        secrets: `nuget=${TOKEN}\n  npm.token = a=b==  \n# a comment\n`,
+        'secret-files': 'nuget-config=/tmp/nuget.config',
+        builder: ' builder-1a2b ',
+        'no-cache': 'TRUE',
+        pull: 'true'
+      }),
+      { stat: files }
+    )
+    expect(problems).toEqual([])
+    expect(value).toMatchObject({
+      secrets: [
+        { id: 'nuget', value: TOKEN },
+        { id: 'npm.token', value: 'a=b==' }
+      ],
+      secretFiles: [{ id: 'nuget-config', path: '/tmp/nuget.config' }],
+      builder: 'builder-1a2b',
+      noCache: true,
+      pull: true
+    })
+  })
+
+  it.each<[string, Record<string, string>, string[]]>([
+    [
+      'a secrets line without = (never quoted: it may be the secret)',
+      { secrets: `ok=1\n${TOKEN}` },
+      [
+        'secrets line 2 is not id=value (the line is not shown: it may be the secret).'
+      ]
+    ],
+    [
+      'an empty value',
+      { secrets: 'nuget=' },
+      [
+        'secrets line 1: the secret "nuget" is empty (a repository secret that is not set reads as empty).'
+      ]
+    ],
+    [
+      'an id with a space, a comma or a leading -',
+      { secrets: `a b=${TOKEN}\nx,src=/etc/passwd=1\n-x=1` },
+      [1, 2, 3].map(
+        line =>
+          `secrets line ${line}: the id must be letters, digits, -, _ and . (not starting with -), as in RUN --mount=type=secret,id=nuget; write id=value.`
+      )
+    ],
+    [
+      'an id given twice across both inputs',
+      { secrets: 'nuget=1', 'secret-files': 'nuget=/tmp/f' },
+      [
+        'secret-files line 1: the secret id "nuget" is given twice (secrets and secret-files share ids).'
+      ]
+    ],
+    [
+      'a secret-files line without a path',
+      { 'secret-files': 'nuget' },
+      [
+        'secret-files line 1 "nuget" is not id=path: for example nuget=${{ runner.temp }}/nuget.config.'
+      ]
+    ],
+    [
+      'a path starting with -',
+      { 'secret-files': 'a=-f' },
+      [
+        'secret-files line 1 (a): the path "-f" must not start with - (docker would take it for an option): write ./-f.'
+      ]
+    ],
+    [
+      'a path with a comma',
+      { 'secret-files': 'a=/tmp/x,env=HOME' },
+      [
+        'secret-files line 1 (a): the path "/tmp/x,env=HOME" must not contain a comma or a double quote (docker\'s --secret would split it).'
+      ]
+    ],
+    [
+      'a missing, a directory and an unreadable path',
+      { 'secret-files': 'a=/missing/f\nb=/dir\nc=/locked/f' },
+      [
+        'secret-files line 1 (a): "/missing/f" does not exist.',
+        'secret-files line 2 (b): "/dir" is a directory, not a regular file.',
+        'secret-files line 3 (c): "/locked/f" cannot be read (EACCES).'
+      ]
+    ],
+    [
+      'a builder starting with -',
+      { builder: '--help' },
+      [
+        'builder "--help" must be the name of a buildx builder (letters, digits, -, _ and ., not starting with - or .): for example the name output of docker/setup-buildx-action.'
+      ]
+    ],
+    [
+      'no-cache and pull not booleans',
+      { 'no-cache': 'yes', pull: '1' },
+      [
+        'no-cache "yes" must be true or false.',
+        'pull "1" must be true or false.'
+      ]
+    ]
+  ])('reports %s', (_label, values, expected) => {
+    const { problems, value } = readBuildOptions(reader(values), {
+      stat: files
+    })
+    expect(problems).toEqual(expected)
+    expect(problems.join('\n')).not.toContain(TOKEN)
+    expect(value.secrets.map(s => s.id)).not.toContain('a b')
+  })
+
+  it('checks secret-files paths only in a run that builds (with a stat)', () => {
+    expect(
+      readBuildOptions(reader({ 'secret-files': 'a=/missing/f' })).problems
+    ).toEqual([])
   })
 })

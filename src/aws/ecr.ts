@@ -4,7 +4,8 @@ import {
   DescribeImagesCommand,
   DescribeRepositoriesCommand,
   GetAuthorizationTokenCommand,
-  type ECRClient
+  type ECRClient,
+  type ImageTagMutability
 } from '@aws-sdk/client-ecr'
 import {
   DeployError,
@@ -21,7 +22,65 @@ export interface Repository {
   registryId: string
   /** host/name, as docker addresses it. */
   uri: string
+  /**
+   * No tag can be overwritten: IMMUTABLE, or a *_WITH_EXCLUSION rule whose
+   * filters leave no tag mutable. Whether one tag can be is tagIsImmutable's.
+   */
   immutable: boolean
+  /** ECR's rule; the *_WITH_EXCLUSION ones flip it for matching tags. */
+  mutability: ImageTagMutability
+  /** Wildcard patterns (* for any characters) of the tags the rule excludes. */
+  exclusionFilters: string[]
+}
+
+/** A wildcard filter as ECR reads it: * matches any sequence, the rest literally. */
+function wildcardMatches(filter: string, tag: string): boolean {
+  const pattern = filter
+    .split('*')
+    .map(part => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*')
+  return new RegExp(`^${pattern}$`, 's').test(tag)
+}
+
+/**
+ * Whether ECR refuses to move `tag` once pushed. A *_WITH_EXCLUSION rule
+ * applies to every tag except those matching one of its filters, which get
+ * the opposite rule; the plain rules ignore filters.
+ */
+export function tagIsImmutable(
+  repository: Pick<Repository, 'mutability' | 'exclusionFilters'>,
+  tag: string
+): boolean {
+  const { mutability, exclusionFilters } = repository
+  const baseImmutable = mutability.startsWith('IMMUTABLE')
+  if (!mutability.endsWith('_WITH_EXCLUSION')) return baseImmutable
+  const excluded = exclusionFilters.some(filter => wildcardMatches(filter, tag))
+  return excluded ? !baseImmutable : baseImmutable
+}
+
+/** Whether no tag at all can be overwritten under the rule. */
+function everyTagImmutable(
+  mutability: ImageTagMutability,
+  exclusionFilters: string[]
+): boolean {
+  if (mutability === 'IMMUTABLE') return true
+  if (mutability === 'IMMUTABLE_WITH_EXCLUSION')
+    return exclusionFilters.length === 0
+  // A filter of only * matches every tag, flipping every one to immutable.
+  if (mutability === 'MUTABLE_WITH_EXCLUSION')
+    return exclusionFilters.some(filter => /^\*+$/.test(filter))
+  return false
+}
+
+const MUTABILITIES: readonly ImageTagMutability[] = [
+  'IMMUTABLE',
+  'MUTABLE',
+  'IMMUTABLE_WITH_EXCLUSION',
+  'MUTABLE_WITH_EXCLUSION'
+]
+
+function mutabilityOf(value: string | undefined): ImageTagMutability {
+  return MUTABILITIES.find(known => known === value) ?? 'MUTABLE'
 }
 
 export interface RegistryAuth {
@@ -56,11 +115,20 @@ export async function describeRepository(
     if (repository?.repositoryUri === undefined) {
       throw new DeployError(`ECR returned no repository named ${ref.name}.`)
     }
+    const mutability = mutabilityOf(repository.imageTagMutability)
+    // Only wildcard filters exist today; another kind is not guessed at.
+    const exclusionFilters = (
+      repository.imageTagMutabilityExclusionFilters ?? []
+    ).flatMap(f =>
+      f.filterType === 'WILDCARD' && f.filter !== undefined ? [f.filter] : []
+    )
     return {
       name: ref.name,
       registryId: repository.registryId ?? ref.registryId ?? '',
       uri: repository.repositoryUri,
-      immutable: repository.imageTagMutability?.startsWith('IMMUTABLE') ?? false
+      immutable: everyTagImmutable(mutability, exclusionFilters),
+      mutability,
+      exclusionFilters
     }
   } catch (error) {
     if (error instanceof DeployError) throw error

@@ -53,10 +53,31 @@ export type BuildRequest = Pick<
   | 'labels'
   | 'cacheFrom'
   | 'cacheTo'
+  | 'secrets'
+  | 'secretFiles'
+  | 'noCache'
+  | 'pull'
 > & {
   platform: Platform
   /** repository:tag */
   imageRef: string
+}
+
+/** The variable of the build's environment that carries secret `index`. */
+export function secretEnvName(index: number): string {
+  return `ASPNET_LAMBDA_DEPLOY_SECRET_${index}`
+}
+
+/**
+ * The environment the build command gets on top of the context's: each
+ * secret's value under its own variable. Values never go in argv, which
+ * @actions/exec prints and `ps` shows; `--secret id=…,env=…` names only the
+ * variable.
+ */
+export function secretEnv(request: BuildRequest): Record<string, string> {
+  return Object.fromEntries(
+    request.secrets.map((secret, i) => [secretEnvName(i), secret.value])
+  )
 }
 
 function commonBuildArgs(request: BuildRequest): string[] {
@@ -65,7 +86,47 @@ function commonBuildArgs(request: BuildRequest): string[] {
   if (request.target !== undefined) args.push('--target', request.target)
   for (const arg of request.buildArgs) args.push('--build-arg', arg)
   for (const label of request.labels) args.push('--label', label)
+  request.secrets.forEach((secret, i) =>
+    args.push('--secret', `id=${secret.id},env=${secretEnvName(i)}`)
+  )
+  for (const file of request.secretFiles)
+    args.push('--secret', `id=${file.id},src=${file.path}`)
+  if (request.noCache) args.push('--no-cache')
+  if (request.pull) args.push('--pull')
   return args
+}
+
+/** TOKEN, SECRET, PASSWORD or CREDENTIAL anywhere; KEY, PWD or PAT as a part of the name. */
+const NAME_LIKE_SECRET =
+  /TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|APIKEY|(^|[_.-])(KEY|PWD|PAT)([_.-]|$)/i
+
+/** Shapes of well-known tokens: GitHub, AWS access keys, Slack, npm, JWTs, NuGet API keys. */
+const VALUE_LIKE_TOKEN = [
+  /^gh[pousr]_[A-Za-z0-9]{20,}/,
+  /^github_pat_[A-Za-z0-9_]{20,}/,
+  /^(AKIA|ASIA)[A-Z0-9]{16}$/,
+  /^xox[abprs]-[A-Za-z0-9-]{10,}/,
+  /^npm_[A-Za-z0-9]{30,}/,
+  /^glpat-[A-Za-z0-9_-]{20,}/,
+  /^eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\./,
+  /^oy2[a-z0-9]{43}$/
+]
+
+/**
+ * The names of build-args that look like they carry a secret: a build-arg
+ * lands in the image history and in the logged docker command. Names only:
+ * the warning must not repeat the value.
+ */
+export function tokenLikeBuildArgs(buildArgs: readonly string[]): string[] {
+  return buildArgs.flatMap(arg => {
+    const separator = arg.indexOf('=')
+    const name = separator < 0 ? arg : arg.slice(0, separator)
+    const value = separator < 0 ? '' : arg.slice(separator + 1)
+    return NAME_LIKE_SECRET.test(name) ||
+      VALUE_LIKE_TOKEN.some(shape => shape.test(value))
+      ? [name]
+      : []
+  })
 }
 
 /**
@@ -94,8 +155,12 @@ export function buildxArgs(
 }
 
 /**
- * Without buildx: plain `docker build` (BuildKit when DOCKER_BUILDKIT=1),
- * writing the id of the image it built to `iidFile`. `--` ends the options:
+ * Without buildx: plain `docker build`, writing the id of the image it built
+ * to `iidFile`. Which builder runs depends on the client: Docker 20.10 uses
+ * its built-in BuildKit when DOCKER_BUILDKIT=1; Docker 23 and later have no
+ * BuildKit without the buildx component and refuse DOCKER_BUILDKIT=1 ("BuildKit
+ * is enabled but the buildx component is missing or broken"), so without it
+ * the legacy builder runs (no --mount, no --secret, no cache import). `--` ends the options:
  * the context cannot be read as one, whatever it is.
  */
 export function fallbackBuildArgs(
@@ -136,13 +201,25 @@ export function digestFromPushOutput(output: string): string | undefined {
   return matches.at(-1)?.[1]
 }
 
+/** The type= of a cache-from/cache-to entry; a bare reference is a registry. */
+function cacheType(cache: string): string {
+  return /(?:^|,)type=([^,]*)/.exec(cache)?.[1] ?? 'registry'
+}
+
 /**
- * Cache exports other than inline need a BuildKit builder of the
- * docker-container kind: the default `docker` driver cannot export to the
- * GitHub cache (type=gha) or a registry cache.
+ * The default `docker` driver (without the containerd image store) exports
+ * only an inline cache and imports only inline or registry caches; the
+ * GitHub cache (type=gha), local, s3 or azblob need a BuildKit builder of the
+ * docker-container kind, whichever side asks for them.
  */
-export function needsContainerBuilder(cacheTo: string[]): boolean {
-  return cacheTo.some(cache => !/(^|,)type=inline(,|$)/.test(cache))
+export function needsContainerBuilder(
+  cacheFrom: readonly string[],
+  cacheTo: readonly string[]
+): boolean {
+  return (
+    cacheTo.some(cache => cacheType(cache) !== 'inline') ||
+    cacheFrom.some(cache => !['inline', 'registry'].includes(cacheType(cache)))
+  )
 }
 
 export function builderDriver(inspectOutput: string): string | undefined {
@@ -233,7 +310,7 @@ export async function buildWithBuildx(
   const result = await context.exec(
     'docker',
     buildxArgs(request, metadataFile, builder),
-    { env: context.env, stream: true }
+    { env: { ...context.env, ...secretEnv(request) }, stream: true }
   )
   if (result.exitCode !== 0) throw failure('docker buildx build', result)
   const digest = digestFromMetadata(
@@ -265,11 +342,35 @@ export async function buildWithDocker(
   const iidFile = path.join(context.workDir, 'build-image-id')
   // An id left by an earlier build must not vouch for this one.
   await fs.rm(iidFile, { force: true })
+  const secrets = request.secrets.length + request.secretFiles.length > 0
+  // Only BuildKit reads --secret (and RUN --mount): Docker 20.10's built-in
+  // one does when asked; Docker >= 23 without buildx refuses, which the
+  // check below turns into the fix. The legacy builder is never asked.
   const build = await context.exec(
     'docker',
     fallbackBuildArgs(request, iidFile),
-    { env: context.env, stream: true }
+    {
+      env: {
+        ...context.env,
+        ...(secrets && { DOCKER_BUILDKIT: '1' }),
+        ...secretEnv(request)
+      },
+      stream: true
+    }
   )
+  if (
+    secrets &&
+    build.exitCode !== 0 &&
+    /BuildKit is enabled but the buildx component is missing|requires BuildKit|unknown flag: --secret/.test(
+      build.stderr + build.stdout
+    )
+  ) {
+    throw new DeployError(
+      'secrets and secret-files need BuildKit, and this docker has none without buildx (Docker 23 and later refuse DOCKER_BUILDKIT=1 without the buildx component); ' +
+        'the legacy builder cannot pass secrets without leaving them in the image or the log, so nothing was built. ' +
+        'Install docker buildx (docker/setup-buildx-action).'
+    )
+  }
   if (build.exitCode !== 0) {
     throw failure(
       `docker build for ${request.platform} (fallback without buildx)`,

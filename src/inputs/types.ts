@@ -16,6 +16,18 @@ export interface RepositoryRef {
   registryId: string | undefined
 }
 
+/** A build secret given by value (the secrets input). */
+export interface BuildSecret {
+  id: string
+  value: string
+}
+
+/** A build secret read from a file (the secret-files input). */
+export interface BuildSecretFile {
+  id: string
+  path: string
+}
+
 export type BodyExpectation =
   { kind: 'substring'; text: string } | { kind: 'regex'; regex: RegExp }
 
@@ -35,6 +47,15 @@ export interface Inputs extends PreviewInputs, ReleaseInputs {
   labels: string[]
   cacheFrom: string[]
   cacheTo: string[]
+  /** secrets: id=value lines; reach BuildKit only through the environment. */
+  secrets: BuildSecret[]
+  /** secret-files: id=path lines. */
+  secretFiles: BuildSecretFile[]
+  /** builder: a buildx builder by name; undefined: the current one. */
+  builder: string | undefined
+  noCache: boolean
+  /** pull: always look for a newer base image. */
+  pull: boolean
   waitTimeoutMs: number
   smokeTest: boolean
   smokeUrl: string | undefined

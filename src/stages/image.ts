@@ -23,6 +23,7 @@ import {
   hasBuildx,
   needsContainerBuilder,
   prepareDockerConfig,
+  tokenLikeBuildArgs,
   type BuildContext,
   type BuildRequest,
   type Exec
@@ -95,6 +96,14 @@ export async function buildStage(
     run.digest = existing
     return
   }
+  // Masked before anything of the build can print them.
+  for (const secret of inputs.secrets) core.setSecret(secret.value)
+  const tokenLike = tokenLikeBuildArgs(inputs.buildArgs)
+  if (tokenLike.length > 0)
+    core.warning(
+      `build-args ${tokenLike.join(', ')} look like secrets: a build-arg stays in the image history and in the logged docker command. ` +
+        'Pass it with secrets (id=value) and read it in the Dockerfile with RUN --mount=type=secret,id=<id> instead.'
+    )
   run.digest = await ctx.phase('Build and push', async () => {
     const workDir = await prepareDockerConfig(
       deps.env.RUNNER_TEMP ?? os.tmpdir()
@@ -114,6 +123,10 @@ export async function buildStage(
       labels: inputs.labels,
       cacheFrom: inputs.cacheFrom,
       cacheTo: inputs.cacheTo,
+      secrets: inputs.secrets,
+      secretFiles: inputs.secretFiles,
+      noCache: inputs.noCache,
+      pull: inputs.pull,
       platform: platformFor(foundOf(run).architecture),
       imageRef: `${repository.uri}:${inputs.tag}`
     }
@@ -127,12 +140,20 @@ export async function buildStage(
     let result
     try {
       if (await hasBuildx(deps.exec, env)) {
-        const builder = await containerBuilderFor(
-          deps.exec,
-          env,
-          inputs.cacheTo
-        )
+        // A builder the workflow named is its choice, cache or not.
+        const builder =
+          inputs.builder ??
+          (await containerBuilderFor(
+            deps.exec,
+            env,
+            inputs.cacheFrom,
+            inputs.cacheTo
+          ))
         result = await buildWithBuildx(request, context, builder)
+      } else if (inputs.builder !== undefined) {
+        throw new DeployError(
+          `builder ${inputs.builder} is a buildx builder, and docker buildx is not installed: nothing was built. Install it (docker/setup-buildx-action) or leave builder empty.`
+        )
       } else {
         core.warning(
           'docker buildx is not installed: falling back to docker build + docker push (no cache-from/cache-to). On GitHub-hosted runners buildx is present; elsewhere use docker/setup-buildx-action.'
@@ -259,15 +280,16 @@ export async function preflightImageStage(
 
 /**
  * The default `docker` buildx driver cannot export a build cache (type=gha,
- * registry): when one is asked for, make a docker-container builder for this
- * run, removed by the post step.
+ * registry) nor read the GitHub cache: when one is asked for, make a
+ * docker-container builder for this run, removed by the post step.
  */
 async function containerBuilderFor(
   exec: Exec,
   env: Record<string, string>,
+  cacheFrom: string[],
   cacheTo: string[]
 ): Promise<string | undefined> {
-  if (!needsContainerBuilder(cacheTo)) return undefined
+  if (!needsContainerBuilder(cacheFrom, cacheTo)) return undefined
   const inspect = await exec('docker', ['buildx', 'inspect'], { env })
   if (builderDriver(inspect.stdout) !== 'docker') return undefined
   const name = `aspnet-lambda-deploy-${process.pid}-${Date.now().toString(36)}`
@@ -278,12 +300,12 @@ async function containerBuilderFor(
   )
   if (created.exitCode !== 0) {
     throw new DeployError(
-      `cache-to needs a docker-container buildx builder, and creating one failed: ${created.stderr.trim()}`
+      `cache-from/cache-to ${[...cacheFrom, ...cacheTo].join(' ')} need a docker-container buildx builder, and creating one failed: ${created.stderr.trim()}`
     )
   }
   core.saveState(STATE.builder, name)
   core.info(
-    `Created buildx builder ${name} (docker-container driver) for cache-to; the post step removes it.`
+    `Created buildx builder ${name} (docker-container driver) for the build cache; the post step removes it.`
   )
   return name
 }
