@@ -10,6 +10,7 @@ import {
   findTagDigest,
   getRegistryAuth,
   recentTags,
+  tagIsImmutable,
   type Repository
 } from '../aws/ecr.js'
 import {
@@ -117,7 +118,7 @@ export async function lookUpStage(
     if (previewFn !== undefined) checkDeployable(previewFn)
     if (repository !== undefined) {
       log(
-        `Repository: ${repository.uri} (tags ${repository.immutable ? 'IMMUTABLE' : 'MUTABLE'})`
+        `Repository: ${repository.uri} (tags ${repository.mutability}${repository.exclusionFilters.length > 0 ? `, except ${repository.exclusionFilters.join(', ')}` : ''})`
       )
       checkImageRegistry(ctx, repository)
     }
@@ -139,9 +140,14 @@ export async function lookUpStage(
       )
     if (inputs.source.kind === 'previous')
       await eachOrThrow(targets, t => lookUpPrevious(ctx, t))
-    if (repository !== undefined && !repository.immutable) {
+    // With exclusion filters the rule is per tag: what matters is this tag.
+    if (
+      repository !== undefined &&
+      inputs.source.kind === 'build' &&
+      !tagIsImmutable(repository, inputs.tag)
+    ) {
       core.warning(
-        `ECR repository ${repository.name} allows tags to be overwritten; IMMUTABLE tags make every deployed image traceable. This action never overwrites a tag either way.`
+        `ECR repository ${repository.name} allows tag ${inputs.tag} to be overwritten (${repository.mutability}); IMMUTABLE tags make every deployed image traceable. This action never overwrites a tag either way.`
       )
     }
     run.targets = targets
