@@ -42,6 +42,16 @@ describe('evaluateResponse', () => {
     [201, 'Created', { status: 201, body: undefined }, true, 'status 201'],
     [500, 'Internal Server Error', OK, false, 'status 500, expected 200'],
     [302, '', OK, false, 'status 302, expected 200'],
+    // The exact status, not its class: a 204 is not the expected 200.
+    [204, '', OK, false, 'status 204, expected 200'],
+    [299, 'Hello', OK, false, 'status 299, expected 200'],
+    [
+      200,
+      'Hello',
+      { status: 204, body: undefined },
+      false,
+      'status 200, expected 204'
+    ],
     [
       200,
       'Hello from v2',
