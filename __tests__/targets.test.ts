@@ -483,3 +483,79 @@ describe('pendingUndo (what the post step must put back)', () => {
     expect(pendingUndo([target(state)], LATEST, image, region)).toEqual([])
   })
 })
+
+describe('newTarget', () => {
+  it('starts with nothing done, named by the function Lambda found', () => {
+    const found = { ...fn(OLD), functionName: 'api-found' }
+    expect(newTarget(found, 'api-given', () => undefined)).toMatchObject({
+      name: 'api-found',
+      arn: ARN,
+      latest: found,
+      replaced: found,
+      code: 'pending',
+      traffic: 'untouched',
+      undo: 'none',
+      checks: {}
+    })
+  })
+
+  it('is named as given for a preview not created yet', () => {
+    expect(newTarget(undefined, 'api-pr-7', () => undefined)).toMatchObject({
+      name: 'api-pr-7',
+      arn: 'api-pr-7',
+      latest: undefined,
+      code: 'pending',
+      undo: 'none'
+    })
+  })
+})
+
+describe('without the image or the function', () => {
+  // A run that failed before check-image has no image; a preview that was
+  // never created has no $LATEST.
+  const preview = (overrides: Partial<TargetState> = {}): TargetState => ({
+    ...newTarget(undefined, 'api-pr-7', () => undefined),
+    ...overrides
+  })
+
+  it('serves what the alias served when the image is unknown', () => {
+    expect(
+      servingOf(
+        target({ alias: alias('7'), version: '7', aliasImageUri: THEIRS }),
+        undefined
+      )
+    ).toEqual({ version: '7', imageUri: THEIRS })
+  })
+
+  it("serves $LATEST's image when the image is unknown", () => {
+    expect(servingOf(target({ code: 'updated' }), undefined)).toEqual({
+      version: undefined,
+      imageUri: OLD
+    })
+  })
+
+  it.each<[string, Partial<TargetState>]>([
+    ['updated', { code: 'updated' }],
+    ['not reached', {}]
+  ])('serves nothing known for a preview %s', (_label, overrides) => {
+    expect(servingOf(preview(overrides), undefined)).toEqual({
+      version: undefined,
+      imageUri: undefined
+    })
+  })
+
+  it('reports a preview that was never created', () => {
+    const report: Report = { phases: [] }
+    reportTargets(report, [preview()], LATEST, undefined, true)
+    expect(report.functionName).toBe('api-pr-7')
+    expect(report.functionArn).toBeUndefined()
+    expect(report.previousImageUri).toBeUndefined()
+    expect(report.targets?.[0]).toMatchObject({
+      functionName: 'api-pr-7',
+      outcome: 'stopped',
+      previousImageUri: undefined,
+      servingImageUri: undefined,
+      undo: undefined
+    })
+  })
+})

@@ -555,6 +555,32 @@ describe('checkManifest', () => {
     expect(() => checkManifest({ mediaType, manifest })).toThrow(message)
   })
 
+  it('says how to fix an image index, and which media types Lambda takes', () => {
+    expect(() =>
+      checkManifest({
+        mediaType: MEDIA_TYPES.ociIndex,
+        manifest: OCI_INDEX_WITH_PROVENANCE
+      })
+    ).toThrow(/, or push the tag again from a build that does\.$/)
+    expect(() =>
+      checkManifest({
+        mediaType: 'application/vnd.example.thing+json',
+        manifest: '{}'
+      })
+    ).toThrow(
+      `(it needs ${MEDIA_TYPES.dockerManifest} or ${MEDIA_TYPES.ociManifest}).`
+    )
+  })
+
+  it('sums no size for a manifest without layers', () => {
+    expect(
+      checkManifest({
+        mediaType: MEDIA_TYPES.ociManifest,
+        manifest: JSON.stringify({ config: { digest: ARM64_CONFIG_DIGEST } })
+      })
+    ).toEqual({ configDigest: ARM64_CONFIG_DIGEST, compressedSize: 0 })
+  })
+
   it('sums the compressed size of the layers that report one', () => {
     const manifest = JSON.stringify({
       config: { digest: AMD64_CONFIG_DIGEST },
@@ -732,6 +758,12 @@ describe('checkImagePlatform', () => {
       { architecture: 'amd64', os: 'windows' },
       'x86_64',
       /built for os "windows"; Lambda runs linux images only/
+    ],
+    // A config without os is taken as linux, and named so.
+    [
+      { architecture: 'arm64', os: undefined },
+      'x86_64',
+      /^The image is built for linux\/arm64 but the function runs on x86_64/
     ]
   ])('rejects %p for a %s function', (config, architecture, message) => {
     expect(() => checkImagePlatform(config, architecture)).toThrow(message)

@@ -40,4 +40,12 @@ describe('resolveArchitecture', () => {
       /configured for arm64[\s\S]*exec format error/
     )
   })
+  it('names the platform that would fail, and both ways out', () => {
+    expect(() => resolveArchitecture('arm64', 'x86_64', 'api')).toThrow(
+      'architecture is "x86_64" but function api is configured for arm64. ' +
+        'An image built for linux/amd64 would fail on this function with ' +
+        '"exec format error" (Runtime.InvalidEntrypoint). Either remove the architecture input ' +
+        "(the image is built for the function's arm64), or change the function's architecture first."
+    )
+  })
 })

@@ -416,6 +416,7 @@ describe('isPermanentFunctionError', () => {
     ['Sandbox.Timedout', false],
     ['Extension.Crash', false],
     ['Runtime.Invalid Entrypoint', false],
+    ['Custom.Runtime.InvalidEntrypoint', false],
     [undefined, false]
   ])('%p → %p', (errorType, permanent) => {
     expect(isPermanentFunctionError(errorType)).toBe(permanent)
@@ -470,5 +471,52 @@ describe('invokeErrorAction', () => {
     ]
   ])('%s → %s', (_, error, action) => {
     expect(invokeErrorAction(error)).toBe(action)
+  })
+})
+
+describe('invokeErrorAction: what decides', () => {
+  const clientError = (
+    name: string,
+    metadata: unknown = { httpStatusCode: 400 }
+  ): Error =>
+    Object.assign(awsError(name, 'x'), {
+      $fault: 'client',
+      $metadata: metadata
+    })
+
+  it.each([
+    'ResourceConflictException',
+    'ResourceNotReadyException',
+    'EC2ThrottledException',
+    'ServiceException'
+  ])('retries %s whatever its fault', name => {
+    expect(invokeErrorAction(clientError(name))).toBe('retry')
+  })
+
+  it.each([500, 503])(
+    'retries a %p even when the SDK calls it a client fault',
+    status => {
+      expect(
+        invokeErrorAction(
+          clientError('SomethingNew', { httpStatusCode: status })
+        )
+      ).toBe('retry')
+    }
+  )
+
+  it.each<[string, unknown]>([
+    ['a 499', { httpStatusCode: 499 }],
+    ['a status that is not a number', { httpStatusCode: '503' }],
+    ['metadata that is not an object', 'weird'],
+    ['null metadata', null],
+    ['no status', {}]
+  ])('fails a client fault with %s', (_label, metadata) => {
+    expect(invokeErrorAction(clientError('SomethingNew', metadata))).toBe(
+      'fail'
+    )
+  })
+
+  it.each([null, undefined])('retries a thrown %p', error => {
+    expect(invokeErrorAction(error)).toBe('retry')
   })
 })

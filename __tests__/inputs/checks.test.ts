@@ -26,7 +26,9 @@ describe('readSmokeRequest', () => {
     // Flags outside JavaScript's make it a substring, not a bad regex.
     ['/ok/x', { kind: 'substring', text: '/ok/x' }],
     ['//', { kind: 'substring', text: '//' }],
-    ['  ok  ', { kind: 'substring', text: 'ok' }]
+    ['  ok  ', { kind: 'substring', text: 'ok' }],
+    // A regex is the whole text between slashes, not a slashed tail.
+    ['ok/v2/', { kind: 'substring', text: 'ok/v2/' }]
   ])('reads smoke-expect-body %p as %j', (text, expected) => {
     expect(
       readSmokeRequest(reader({ 'smoke-expect-body': text })).value
@@ -145,5 +147,28 @@ describe('readVerification', () => {
         'rollback-on-failure "nope" must be true or false.'
       ]
     })
+  })
+})
+
+describe('readSmokeRequest: smoke-expect-status', () => {
+  it.each(['099', '000', '600', '20', '2000'])(
+    '%p is not an HTTP status code',
+    text => {
+      expect(
+        readSmokeRequest(reader({ 'smoke-expect-status': text })).problems
+      ).toEqual([
+        `smoke-expect-status "${text}" must be an HTTP status code from 100 to 599.`
+      ])
+    }
+  )
+
+  it.each([
+    ['100', 100],
+    ['204', 204],
+    ['599', 599]
+  ])('%p is expected as %p', (text, status) => {
+    expect(
+      readSmokeRequest(reader({ 'smoke-expect-status': text }))
+    ).toMatchObject({ value: { smokeExpectStatus: status }, problems: [] })
   })
 })

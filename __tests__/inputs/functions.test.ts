@@ -106,3 +106,31 @@ describe('oneFunctionPerPreview', () => {
     expect(oneFunctionPerPreview(names, mode)).toEqual(problems)
   })
 })
+
+describe('readFunctions: edge cases', () => {
+  it('names no first function when none is given', () => {
+    expect(read('').value).toMatchObject({
+      functionName: '',
+      functionNames: []
+    })
+  })
+
+  it('accepts a GovCloud ARN, with its region', () => {
+    const arn = `arn:aws-us-gov:lambda:us-gov-west-1:123456789012:function:api`
+    expect(read(arn)).toEqual({
+      value: {
+        functionName: arn,
+        functionNames: [arn],
+        region: 'us-gov-west-1'
+      },
+      problems: []
+    })
+  })
+
+  it.each([
+    'x123456789012:function:api',
+    'prefix:arn:aws:lambda:eu-west-1:123456789012:function:api'
+  ])('rejects %p: an ARN is the whole text', text => {
+    expect(read(text).problems).toHaveLength(1)
+  })
+})

@@ -406,3 +406,39 @@ describe('readPreview', () => {
     })
   })
 })
+
+describe('readPreview: the pull request number', () => {
+  function preview(
+    values: Record<string, string>,
+    event?: EventPayload
+  ): ReturnType<typeof readPreview> {
+    return readPreview(
+      name => values[name] ?? '',
+      {},
+      {
+        functionName: 'my-api',
+        event
+      }
+    )
+  }
+
+  it.each(['42x', '4 2', '42.0'])(
+    'rejects pull-request %p: a number is the whole text',
+    text => {
+      expect(preview({ 'pull-request': text }).problems).toEqual([
+        `pull-request "${text}" must be a pull request number such as 42.`
+      ])
+    }
+  )
+
+  it.each<[string, EventPayload]>([
+    ['a fraction', { number: 7.5 }],
+    ['a string', { number: '7' }]
+  ])('takes no number from an event whose number is %s', (_label, event) => {
+    const read = preview({ mode: 'preview' }, event)
+    expect(read.value.pullRequest).toBeUndefined()
+    expect(read.problems).toEqual([
+      expect.stringMatching(/^pull-request is required with mode: preview/)
+    ])
+  })
+})

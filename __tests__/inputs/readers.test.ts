@@ -160,3 +160,22 @@ describe('fields', () => {
     })
   })
 })
+
+describe('fields: whole-text matches', () => {
+  it.each(['truex', 'xtrue', 'falsey', 'nofalse', 'true false'])(
+    'boolean %p is neither true nor false',
+    text => {
+      const input = fields(reader({ flag: text }))
+      expect(input.boolean('flag', true)).toBe(true)
+      expect(input.problems).toEqual([`flag "${text}" must be true or false.`])
+    }
+  )
+
+  it('keyValues needs a key before the first =', () => {
+    const input = fields(reader({ args: '=a=b\nA=1' }))
+    expect(input.keyValues('args')).toEqual(['=a=b', 'A=1'])
+    expect(input.problems).toEqual([
+      'args: "=a=b" is not KEY=VALUE (one per line).'
+    ])
+  })
+})

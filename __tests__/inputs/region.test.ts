@@ -87,3 +87,12 @@ describe('isRegion', () => {
     expect(isRegion(text)).toBe(expected)
   })
 })
+
+describe('isRegion: the whole text', () => {
+  it.each(['1us-east-1', 'Xus-east-1', 'us-east-1x', 'us-east-1\nx'])(
+    '%p is not a region',
+    text => {
+      expect(isRegion(text)).toBe(false)
+    }
+  )
+})

@@ -319,3 +319,90 @@ describe('readRelease', () => {
     })
   })
 })
+
+describe('parseImageReference: whole-text matches', () => {
+  const GOV = '123456789012.dkr.ecr.us-gov-west-1.amazonaws.com'
+  it.each([
+    `${DIGEST}0`,
+    `x${DIGEST}`,
+    'Registry.example.com/api:v1',
+    'registry.example.com/api:v1!',
+    `${ECR}/api:v1\nmore`
+  ])('rejects %p', text => {
+    expect(parseImageReference(text)).toBeUndefined()
+  })
+
+  it('reads the account and region of a GovCloud registry', () => {
+    expect(parseImageReference(`${GOV}/api:v1`)).toEqual({
+      registry: GOV,
+      account: '123456789012',
+      region: 'us-gov-west-1',
+      repository: 'api',
+      tag: 'v1',
+      digest: undefined
+    })
+  })
+
+  it.each([`mirror.${ECR}`, `${ECR}.mirror.example.com`])(
+    'names no ECR account or region for the registry %p',
+    host => {
+      expect(parseImageReference(`${host}/api:v1`)).toEqual({
+        registry: host,
+        account: undefined,
+        region: undefined,
+        repository: 'api',
+        tag: 'v1',
+        digest: undefined
+      })
+    }
+  )
+
+  it('reads a registry by host and port, and a long tag', () => {
+    expect(parseImageReference('registry:5000/team/api:v1.2.3-rc.1')).toEqual({
+      registry: 'registry:5000',
+      account: undefined,
+      region: undefined,
+      repository: 'team/api',
+      tag: 'v1.2.3-rc.1',
+      digest: undefined
+    })
+  })
+})
+
+describe('readRelease: alias and canary-percent', () => {
+  const DEPLOY: ReleaseContext = {
+    mode: 'deploy',
+    region: 'eu-west-1',
+    repository: 'team/my-api'
+  }
+  const read = (
+    values: Record<string, string>
+  ): ReturnType<typeof readRelease> =>
+    readRelease(name => values[name] ?? '', DEPLOY)
+
+  it('accepts an alias that starts with digits', () => {
+    expect(read({ alias: '2024-release' })).toMatchObject({
+      value: { alias: '2024-release', publish: true },
+      problems: []
+    })
+  })
+
+  it.each(['1%0', '+5', '5e1', '10%%', '.5'])(
+    'rejects canary-percent %p',
+    text => {
+      expect(read({ alias: 'live', 'canary-percent': text }).problems).toEqual([
+        expect.stringMatching(/^canary-percent ".*" must be a share of traffic/)
+      ])
+    }
+  )
+
+  it.each([
+    ['12.25', 12.25],
+    ['12.25%', 12.25],
+    ['5', 5]
+  ])('reads canary-percent %p as %p', (text, percent) => {
+    expect(
+      read({ alias: 'live', 'canary-percent': text }).value.canary
+    ).toMatchObject({ percent })
+  })
+})

@@ -230,3 +230,47 @@ describe('resolveTag', () => {
     ).toEqual({ value: 'a/b', problems: [] })
   })
 })
+
+describe('readRepository: names and URIs', () => {
+  const read = (text: string): ReturnType<typeof readRepository> =>
+    readRepository(reader({ repository: text }))
+
+  it.each(['my-team/orders.api', 'a_b/c-d/e.f'])(
+    'accepts the namespaced name %p',
+    name => {
+      expect(read(name)).toEqual({
+        value: {
+          repository: { name, registryId: undefined },
+          given: true,
+          region: undefined
+        },
+        problems: []
+      })
+    }
+  )
+
+  it('rejects a name longer than 256 characters', () => {
+    expect(read(`a/${'b'.repeat(255)}`).problems).toHaveLength(1)
+    expect(read(`a/${'b'.repeat(254)}`).problems).toEqual([])
+  })
+
+  it('reads the region of a GovCloud repository URI', () => {
+    expect(
+      read('123456789012.dkr.ecr.us-gov-west-1.amazonaws.com/api').value
+    ).toEqual({
+      repository: { name: 'api', registryId: '123456789012' },
+      given: true,
+      region: 'us-gov-west-1'
+    })
+  })
+
+  it('takes a URI only when it is the whole text', () => {
+    const text = `mirror.${ECR}/api`
+    expect(read(text).value).toEqual({
+      repository: { name: text, registryId: undefined },
+      given: true,
+      region: undefined
+    })
+    expect(read(`${ECR}/api\nother`).problems).toHaveLength(1)
+  })
+})
