@@ -42,16 +42,18 @@ export default {
     'src/targets.ts',
     'src/inputs/*.ts',
     'src/build/platform.ts',
+    // tagIsImmutable
+    'src/aws/ecr.ts:50-59',
     // checkManifest
-    'src/aws/ecr.ts:253-291',
+    'src/aws/ecr.ts:322-360',
     // checkImagePlatform
-    'src/aws/ecr.ts:426-443',
+    'src/aws/ecr.ts:515-532',
     // evaluateResponse, joinUrl
-    'src/checks/smoke.ts:34-59',
+    'src/checks/smoke.ts:35-60',
     // isPermanentFunctionError, TRANSIENT_ERRORS, invokeErrorAction
-    'src/checks/invoke.ts:57-109',
+    'src/checks/invoke.ts:58-110',
     // alreadyServing
-    'src/stages/image.ts:213-226'
+    'src/stages/image.ts:234-247'
   ],
   ignorePatterns: ['dist', 'coverage', 'reports', '.local-aws'],
   reporters: ['clear-text', 'progress', 'html', 'json'],
