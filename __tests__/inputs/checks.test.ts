@@ -151,7 +151,7 @@ describe('readVerification', () => {
 })
 
 describe('readSmokeRequest: smoke-expect-status', () => {
-  it.each(['099', '000', '600', '20', '2000'])(
+  it.each(['099', '000', '600', '20', '2000', '0200', '+200'])(
     '%p is not an HTTP status code',
     text => {
       expect(

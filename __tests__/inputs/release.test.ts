@@ -401,8 +401,9 @@ describe('readRelease: alias and canary-percent', () => {
     ['12.25%', 12.25],
     ['5', 5]
   ])('reads canary-percent %p as %p', (text, percent) => {
-    expect(
-      read({ alias: 'live', 'canary-percent': text }).value.canary
-    ).toMatchObject({ percent })
+    expect(read({ alias: 'live', 'canary-percent': text })).toMatchObject({
+      value: { canary: { percent } },
+      problems: []
+    })
   })
 })
