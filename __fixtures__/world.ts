@@ -174,10 +174,15 @@ export interface StoredImage {
 export const layerDigest = (layer: Buffer): string =>
   `sha256:${createHash('sha256').update(layer).digest('hex')}`
 
-/** The id docker gives a local build of the image: its config's digest. */
+/**
+ * The id docker gives a local build of the image: its config's digest. A real
+ * config lists its layers; these fixture configs differ only by CPU, so the
+ * manifest digest stands in for the layers.
+ */
 export const localImageId = (image: StoredImage): string =>
   `sha256:${createHash('sha256')
-    .update(image.config ?? image.digest)
+    .update(image.config ?? '')
+    .update(image.digest)
     .digest('hex')}`
 
 /**
@@ -782,6 +787,12 @@ export interface Build {
   buildx: boolean
   /** Another run pushes this image under the same tag while we build. */
   racedBy?: StoredImage
+  /**
+   * docker build without buildx: another build on the same engine tags this
+   * image under our name right after ours, and pushes it to ECR
+   * `pushedAfterMs` later (never when undefined).
+   */
+  tagMovedBy?: { image: StoredImage; pushedAfterMs?: number }
 }
 
 export interface Comment {
@@ -900,6 +911,14 @@ export function simulatedWorld(
   const functions = new Map(names.map(name => [name, new FakeFunction(name)]))
   const fn = functions.get(names[0] ?? '') as FakeFunction
   const registry = new FakeRegistry(options.repository ?? REPOSITORY_NAME)
+  /** Pushes another run makes later on (see Build.tagMovedBy). */
+  const pendingPushes: { at: number; tag: string; image: StoredImage }[] = []
+  const pushDue = (): void => {
+    for (const push of pendingPushes.splice(0)) {
+      if (push.at <= timing.timing.now()) registry.push(push.tag, push.image)
+      else pendingPushes.push(push)
+    }
+  }
   const build: Build = { image: storedImage('amd64', 'built'), buildx: true }
   const answers = new Map<string, Answer[]>()
   const smokeReplies = new Map<string, Reply[]>()
@@ -1167,6 +1186,7 @@ export function simulatedWorld(
     .on(DescribeImagesCommand)
     .callsFake(
       handle('ecr:DescribeImages', (input: DescribeImagesCommandInput) => {
+        pushDue()
         const id = input.imageIds?.[0]
         if (id === undefined) {
           // A listing, five images a page.
@@ -1464,9 +1484,22 @@ export function simulatedWorld(
     ],
     [
       ['docker', 'image', 'inspect'],
-      () => ({
-        stdout: `${localImageId(build.image)} ${build.image.platform}\n`
-      })
+      call => {
+        const moved = build.tagMovedBy
+        if (moved === undefined)
+          return {
+            stdout: `${localImageId(build.image)} ${build.image.platform}\n`
+          }
+        if (moved.pushedAfterMs !== undefined)
+          pendingPushes.push({
+            at: timing.timing.now() + moved.pushedAfterMs,
+            tag: tagFrom(call.args[call.args.length - 1] ?? ''),
+            image: moved.image
+          })
+        return {
+          stdout: `${localImageId(moved.image)} ${moved.image.platform}\n`
+        }
+      }
     ],
     [
       ['docker', 'push'],

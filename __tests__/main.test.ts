@@ -378,6 +378,51 @@ describe('two runs of the same commit at once', () => {
     expect(core.outputs()['reused-image']).toBe('true')
   })
 
+  it('waits for the other build on this docker engine that took the local tag, and deploys what it pushed', async () => {
+    const w = world()
+    w.build.buildx = false
+    w.build.image = ARM64_IMAGE
+    const theirs = storedImage('arm64', 'built by the other run')
+    w.build.tagMovedBy = { image: theirs, pushedAfterMs: 10_000 }
+
+    await run(w.deps)
+
+    expect(core.failures()).toEqual([])
+    // Neither image was pushed by this run: the tag might name either.
+    expect(
+      w.details('exec').filter(cmd => cmd.startsWith('docker push'))
+    ).toEqual([])
+    expect(core.warnings().join('\n')).toContain(
+      `now exists in ECR as ${theirs.digest}, pushed by another run`
+    )
+    expect(w.details('lambda:UpdateFunctionCode')).toEqual([
+      `${REPOSITORY_URI}@${theirs.digest}`
+    ])
+    expect(core.outputs()['image-digest']).toBe(theirs.digest)
+    // It looked again until the push came, not once.
+    expect(w.details('ecr:DescribeImages').length).toBeGreaterThan(3)
+  })
+
+  it('fails without pushing when the build that took the local tag never pushes it', async () => {
+    const w = world()
+    w.build.buildx = false
+    w.build.image = ARM64_IMAGE
+    w.build.tagMovedBy = { image: storedImage('arm64', 'built elsewhere') }
+
+    await run(w.deps)
+
+    expect(core.failures().join('\n')).toMatch(
+      /a stale local tag\. Nothing was pushed\. The other build on this docker engine pushed no .* to ECR within 120s either; re-run the job\./
+    )
+    expect(
+      w.details('exec').filter(cmd => cmd.startsWith('docker push'))
+    ).toEqual([])
+    expect(w.details('lambda:UpdateFunctionCode')).toEqual([])
+    expect(w.timing.sleeps.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(
+      120_000
+    )
+  })
+
   it('still fails a build that failed for another reason', async () => {
     const w = world()
     w.build.buildx = false

@@ -19,7 +19,7 @@ import {
   type BuildContext,
   type BuildRequest
 } from '../../src/build/docker.js'
-import { DeployError } from '../../src/util/errors.js'
+import { DeployError, LocalTagMovedError } from '../../src/util/errors.js'
 import {
   fakeExec,
   writesBuildxMetadata,
@@ -803,7 +803,9 @@ describe('builds', () => {
       const error = await buildWithDocker(request(), ctx).catch(
         (caught: unknown) => caught
       )
-      expect(error).toBeInstanceOf(DeployError)
+      // Typed, so that the build stage can wait for the other build's push.
+      expect(error).toBeInstanceOf(LocalTagMovedError)
+      expect((error as LocalTagMovedError).otherImageId).toBe(STALE_ID)
       expect((error as DeployError).message).toBe(
         `${IMAGE} is the local image ${STALE_ID}, not ${BUILT_ID}, which docker build just built: a stale local tag. Nothing was pushed.`
       )

@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import * as actionsExec from '@actions/exec'
-import { DeployError } from '../util/errors.js'
+import { DeployError, LocalTagMovedError } from '../util/errors.js'
 import type { Platform } from './platform.js'
 import type { Inputs } from '../inputs/types.js'
 
@@ -390,9 +390,11 @@ export async function buildWithDocker(
   )
   const [taggedId = '', built = ''] = inspect.stdout.trim().split(/\s+/)
   if (inspect.exitCode === 0 && taggedId !== builtId) {
-    throw new DeployError(
-      `${request.imageRef} is the local image ${taggedId || 'of an unknown id'}, not ${builtId}, which docker build just built: a stale local tag. Nothing was pushed.`
-    )
+    const message = `${request.imageRef} is the local image ${taggedId || 'of an unknown id'}, not ${builtId}, which docker build just built: a stale local tag. Nothing was pushed.`
+    // A real image id there: another build on this engine tagged it after us.
+    throw IMAGE_ID.test(taggedId)
+      ? new LocalTagMovedError(message, taggedId)
+      : new DeployError(message)
   }
   if (inspect.exitCode !== 0 || built !== request.platform) {
     throw new DeployError(

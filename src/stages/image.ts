@@ -34,7 +34,12 @@ import { preflightImage } from '../checks/preflight/image.js'
 import { preflightApp } from '../checks/preflight/run.js'
 import { STATE } from '../post/saved-state.js'
 import type { TargetState } from '../targets.js'
-import { DeployError, errorMessage } from '../util/errors.js'
+import {
+  DeployError,
+  errorMessage,
+  LocalTagMovedError
+} from '../util/errors.js'
+import { again, done, poll } from '../util/poll.js'
 import { foundOf, type RunContext, type RunState } from './context.js'
 
 /** The repository and login every image stage needs (not rollback-to previous). */
@@ -163,11 +168,14 @@ export async function buildStage(
     } catch (error) {
       // Two runs of the same commit at once: the other one pushed the tag
       // first and the immutable repository refused ours. Deploy theirs.
-      const pushedMeanwhile = await findTagDigest(
-        ecr,
-        inputs.repository,
-        inputs.tag
-      )
+      const pushedMeanwhile =
+        error instanceof LocalTagMovedError
+          ? await awaitOtherPush(ctx, error)
+          : await findTagDigest(ecr, inputs.repository, inputs.tag)
+      if (pushedMeanwhile === undefined && error instanceof LocalTagMovedError)
+        throw new DeployError(
+          `${error.message} The other build on this docker engine pushed no ${inputs.tag} to ECR within ${OTHER_PUSH_WAIT_MS / 1000}s either; re-run the job.`
+        )
       if (pushedMeanwhile === undefined) throw error
       core.warning(
         `The build or push failed, but tag ${inputs.tag} now exists in ECR as ${pushedMeanwhile}, pushed by another run meanwhile; deploying that image. (${errorMessage(error).split('\n')[0] ?? ''})`
@@ -179,6 +187,40 @@ export async function buildStage(
     log(`Pushed ${request.imageRef} as ${result.digest} (${result.builder}).`)
     return result.digest
   })
+}
+
+/** How long a run whose local tag another build took waits for that build's push. */
+export const OTHER_PUSH_WAIT_MS = 120_000
+const OTHER_PUSH_INTERVAL_MS = 3_000
+
+/**
+ * Another build on this docker engine tagged the same image name after ours
+ * (two runs of one commit on a shared runner). Pushing now could push either
+ * image, so ours is not pushed; the other run is pushing the same commit, so
+ * wait for its tag to appear in ECR and deploy that. Undefined when it does
+ * not come in time.
+ */
+async function awaitOtherPush(
+  ctx: RunContext,
+  error: LocalTagMovedError
+): Promise<string | undefined> {
+  const { inputs, clients, deps, log } = ctx
+  log(
+    `Another build on this docker engine tagged ${inputs.tag} after this one (local image ${error.otherImageId}); waiting up to ${OTHER_PUSH_WAIT_MS / 1000}s for its push to ECR instead of pushing a tag that may name either image.`
+  )
+  const outcome = await poll(
+    async () => {
+      const digest = await findTagDigest(
+        clients.ecr,
+        inputs.repository,
+        inputs.tag
+      )
+      return digest === undefined ? again : done(digest)
+    },
+    { timeoutMs: OTHER_PUSH_WAIT_MS, intervalMs: OTHER_PUSH_INTERVAL_MS },
+    deps.timing
+  )
+  return outcome.kind === 'done' ? outcome.value : undefined
 }
 
 /** The digest of an image or rollback-to input: deployed as it is. */

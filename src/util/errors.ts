@@ -66,6 +66,21 @@ export class ChangedMeanwhileError extends DeployError {
   }
 }
 
+/**
+ * The local tag names another image than the one this build made: another
+ * build on the same docker engine (a second run of the same commit on a
+ * shared runner) tagged it after us. Nothing was pushed.
+ */
+export class LocalTagMovedError extends DeployError {
+  constructor(
+    message: string,
+    readonly otherImageId: string
+  ) {
+    super(message)
+    this.name = 'LocalTagMovedError'
+  }
+}
+
 /** AWS error names that mean the caller may not make the call. */
 export const PERMISSION_ERRORS: ReadonlySet<string> = new Set([
   'AccessDeniedException',
