@@ -55,6 +55,12 @@ export interface AppOptions {
    * `X-Echo: yes`, `Set-Cookie: a=1; Path=/` and `Set-Cookie: b=2`.
    */
   echo?: boolean
+  /**
+   * Build secrets the Dockerfile reads with `RUN --mount=type=secret,id=<id>`
+   * (BuildKit): for each id, /www/secret-<id> serves the sha256 of what the
+   * build saw, proving the secret reached the build without the image keeping it.
+   */
+  buildSecrets?: string[]
 }
 
 const ECHO_CGI = `#!/bin/busybox sh
@@ -192,6 +198,15 @@ export function makeAppContext(dir: string, opts: AppOptions = {}): string {
     'COPY www /www',
     ...(status === 200 ? [] : ['COPY handler /handler']),
     ...extraFiles,
+    ...(opts.buildSecrets ?? []).map(
+      id =>
+        `RUN --mount=type=secret,id=${id},required=true ${JSON.stringify([
+          '/bin/busybox',
+          'sh',
+          '-c',
+          `/bin/busybox sha256sum /run/secrets/${id} | /bin/busybox cut -c1-64 > /www/secret-${id}`
+        ])}`
+    ),
     ...(opts.extension
       ? [
           `COPY busybox-${opts.extension.arch} /opt/extensions/${opts.extension.name}`
