@@ -181,6 +181,8 @@ export function writtenSummaries(): string[] {
 
 export const warnings = (): string[] =>
   warning.mock.calls.map(([message]) => text(message))
+export const errors = (): string[] =>
+  error.mock.calls.map(([message]) => text(message))
 export const infos = (): string[] => info.mock.calls.map(([message]) => message)
 export const failures = (): string[] =>
   setFailed.mock.calls.map(([message]) => text(message))

@@ -302,5 +302,19 @@ describe('the job is cancelled', () => {
         restoreDigest: PREVIOUS_DIGEST
       })
     ])
+    // Not a failed rollback: the post step is still to put it back, and the
+    // run says so instead of asking for a restore by hand.
+    expect(functionsOutput()[0]).toMatchObject({
+      outcome: 'rollback-pending'
+    })
+    const said = [...core.errors(), ...core.failures()].join('\n')
+    expect(said).toContain('The run was cancelled (SIGINT')
+    expect(said).not.toContain('ROLLBACK FAILED')
+    expect(core.warnings().join('\n')).toMatch(
+      /not put back within the cancelled job's grace .*the post step puts it back/
+    )
+    expect(core.writtenSummaries()[0]).toContain(
+      '⏳ Cancelled: the post step puts back what this run changed'
+    )
   })
 })

@@ -194,6 +194,13 @@ describe('outcomeOf', () => {
       true,
       'rollback-failed'
     ],
+    [
+      'cancelled, restore left to the post step',
+      { code: 'updated', undo: 'left-to-post', error: 'x' },
+      LATEST,
+      true,
+      'rollback-pending'
+    ],
     // rollback-on-failure: false leaves the change in place.
     [
       'changed, not undone',

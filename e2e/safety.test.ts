@@ -108,8 +108,14 @@ describe('the job is cancelled', () => {
     })
 
     expect(result.exitCode).not.toBe(0)
-    // The main step left what it changed for the post step ...
+    // The main step left what it changed for the post step, and said so
+    // rather than calling it a failed rollback ...
     expect(result.state.undo).toContain('"kind":"latest"')
+    expect(
+      (JSON.parse(result.outputs.functions ?? '[]') as { outcome: string }[])[0]
+        ?.outcome
+    ).toBe('rollback-pending')
+    expect(result.summary).toContain('⏳ Cancelled: the post step puts back')
     // ... which put it back.
     expect(result.post?.exitCode).toBe(0)
     expect(result.post?.stdout).toContain(

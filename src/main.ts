@@ -197,7 +197,11 @@ function runContext(
 }
 
 /** How long a cancelled run's undo may wait, within the runner's grace. */
-const CANCEL_UNDO_LIMITS = { settleMs: 3000, waitTimeoutMs: 4000 }
+const CANCEL_UNDO_LIMITS = {
+  settleMs: 3000,
+  waitTimeoutMs: 4000,
+  cancelled: true
+}
 
 /**
  * Run the plan's stages; after a failure or a cancel, explain it and undo

@@ -50,10 +50,12 @@ export type TrafficChange = 'untouched' | 'canary' | 'moved'
 
 /**
  * The undo after a failure: not needed or not tried; done (and the known
- * good release verified); it failed; or someone else's deploy serves now,
- * which an undo never overwrites.
+ * good release verified); it failed; someone else's deploy serves now,
+ * which an undo never overwrites; or the job was cancelled and the undo did
+ * not end within the runner's grace, so the post step finishes it.
  */
-export type UndoResult = 'none' | 'restored' | 'failed' | 'superseded'
+export type UndoResult =
+  'none' | 'restored' | 'failed' | 'superseded' | 'left-to-post'
 
 /** One function of the run. */
 export interface TargetState {
@@ -194,6 +196,7 @@ export function outcomeOf(
 ): TargetOutcome {
   if (!runFailed) return updatedOf(t) === true ? 'deployed' : 'unchanged'
   if (t.undo === 'failed') return 'rollback-failed'
+  if (t.undo === 'left-to-post') return 'rollback-pending'
   if (t.supersededBy !== undefined || t.undo === 'superseded')
     return 'superseded'
   if (!changedServing(t, release)) return 'stopped'

@@ -32,7 +32,9 @@ export type CheckSummary =
  * unchanged: already did; stopped: failed before traffic reached it;
  * failed: failed and still serves it (no rollback); rolled-back: restored;
  * superseded: someone else changed it during the run (left alone);
- * reverted: restored because another function failed.
+ * reverted: restored because another function failed;
+ * rollback-pending: the job was cancelled before its undo ended, and the
+ * post step puts it back (its log and summary say whether it did).
  */
 export type TargetOutcome =
   | 'pending'
@@ -43,6 +45,7 @@ export type TargetOutcome =
   | 'rolled-back'
   | 'reverted'
   | 'rollback-failed'
+  | 'rollback-pending'
   | 'superseded'
 
 /** What happened to one function of the run. */
@@ -198,9 +201,11 @@ export function renderSummary(report: Report): string {
           : '✅ Deployed'
       : report.rolledBack === true
         ? '↩️ Failed and rolled back'
-        : (report.targets ?? []).some(t => t.outcome === 'superseded')
-          ? '⚠️ Failed: someone else deployed meanwhile'
-          : '❌ Failed'
+        : (report.targets ?? []).some(t => t.outcome === 'rollback-pending')
+          ? '⏳ Cancelled: the post step puts back what this run changed'
+          : (report.targets ?? []).some(t => t.outcome === 'superseded')
+            ? '⚠️ Failed: someone else deployed meanwhile'
+            : '❌ Failed'
   const targets = report.targets ?? []
   const many = targets.length > 1
   const lines = [
@@ -361,6 +366,8 @@ const OUTCOME_TEXT: Record<TargetOutcome, string> = {
   'rolled-back': '↩️ rolled back',
   reverted: '↩️ reverted (another function failed)',
   'rollback-failed': '🚨 rollback failed',
+  'rollback-pending':
+    '⏳ cancelled: the post step puts back the previous release',
   superseded:
     '⚠️ superseded: someone else deployed meanwhile (left as they set it)'
 }

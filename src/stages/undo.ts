@@ -87,6 +87,11 @@ export interface UndoLimits {
   settleMs: number
   /** For the restore to be applied. */
   waitTimeoutMs: number
+  /**
+   * The job was cancelled: an undo that does not end within these limits is
+   * left to the post step, which the runner still runs, with more time.
+   */
+  cancelled?: boolean
 }
 
 async function restoreLatest(
@@ -212,6 +217,13 @@ export async function undoStage(
           target.undo = 'superseded'
           target.supersededBy = errorMessage(result.reason)
           lines.push(`${target.name}: not rolled back: ${target.supersededBy}`)
+          core.warning(lines.at(-1) ?? '')
+        } else if (limits.cancelled === true) {
+          allRestored = false
+          target.undo = 'left-to-post'
+          lines.push(
+            `${target.name}: not put back within the cancelled job's grace (${errorMessage(result.reason)}); the post step puts it back (see its log).`
+          )
           core.warning(lines.at(-1) ?? '')
         } else {
           allRestored = false
