@@ -69,6 +69,16 @@ export interface PolicyNames {
   account: string
   repositoryName: string
   functionName: string
+  /**
+   * Further functions the role may change: every resource that names the
+   * example function (and its log group) is repeated for each. Default none.
+   */
+  otherFunctionNames?: readonly string[]
+  /**
+   * Further regions: every statement with a regional resource is repeated for
+   * each, with the Sid suffixed by the region (UsEast1). Default none.
+   */
+  otherRegions?: readonly string[]
 }
 
 // The placeholders the README's policy is written with.
@@ -115,18 +125,37 @@ function replaceExampleNames(resource: string, names: PolicyNames): string {
   )
 }
 
+const EXAMPLE_FUNCTION = new RegExp(
+  `:(function:|log-group:/aws/lambda/)${EXAMPLE.functionName}(?=$|[-:*])`
+)
+
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/
+
+/** us-east-1 → UsEast1, for a Sid (alphanumeric only). */
+const sidSuffix = (region: string): string =>
+  region
+    .split('-')
+    .map(part => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('')
+
 /**
  * The README's policy with its example region, account, repository and
- * function replaced by the real ones. A resource that still names an example
- * value afterwards (a new kind of resource in the README) is an error, so the
- * role is never created with a placeholder in it.
+ * function replaced by the real ones (and repeated for otherFunctionNames and
+ * otherRegions). A resource that still names an example value afterwards (a
+ * new kind of resource in the README) is an error, so the role is never
+ * created with a placeholder in it.
  */
 export function deployPolicy(
   policy: PolicyDocument,
   names: PolicyNames
 ): PolicyDocument {
-  const substitute = (resource: string): string => {
-    if (resource === '*') return resource
+  for (const region of names.otherRegions ?? []) {
+    if (!REGION.test(region)) {
+      throw new Error(`"${region}" is not an AWS region name (us-east-1)`)
+    }
+  }
+  const substitute = (resource: string, region: string): string[] => {
+    if (resource === '*') return [resource]
     // Checked with neutral names, so a real name that happens to contain an
     // example value (a function really called my-api) is not mistaken for one.
     const neutral = replaceExampleNames(resource, NEUTRAL)
@@ -137,16 +166,47 @@ export function deployPolicy(
         )
       }
     }
-    return replaceExampleNames(resource, names)
+    const functions = EXAMPLE_FUNCTION.test(resource)
+      ? [names.functionName, ...(names.otherFunctionNames ?? [])]
+      : [names.functionName]
+    return functions.map(functionName =>
+      replaceExampleNames(resource, { ...names, region, functionName })
+    )
   }
+  const inRegion = (
+    statement: PolicyStatement,
+    region: string
+  ): PolicyStatement => {
+    const resources = (
+      Array.isArray(statement.Resource)
+        ? statement.Resource
+        : [statement.Resource]
+    ).flatMap(resource => substitute(resource, region))
+    return {
+      ...statement,
+      Resource:
+        Array.isArray(statement.Resource) || resources.length > 1
+          ? resources
+          : (resources[0] ?? '')
+    }
+  }
+  const regional = (statement: PolicyStatement): boolean =>
+    [statement.Resource]
+      .flat()
+      .some(resource => resource.includes(`:${EXAMPLE.region}:`))
   return {
     Version: policy.Version,
-    Statement: policy.Statement.map(statement => ({
-      ...statement,
-      Resource: Array.isArray(statement.Resource)
-        ? statement.Resource.map(substitute)
-        : substitute(statement.Resource)
-    }))
+    Statement: [
+      ...policy.Statement.map(statement => inRegion(statement, names.region)),
+      ...(names.otherRegions ?? []).flatMap(region =>
+        policy.Statement.filter(regional).map(statement => ({
+          ...inRegion(statement, region),
+          ...(statement.Sid !== undefined && {
+            Sid: `${statement.Sid}${sidSuffix(region)}`
+          })
+        }))
+      )
+    ]
   }
 }
 

@@ -144,6 +144,27 @@ export interface AppStackProps extends StackProps {
   /** The branch deploys run from. Default main. */
   deployBranch?: string
   /**
+   * GitHub environments whose jobs may assume the deploy role too (a job with
+   * `environment: production` gets the subject
+   * repo:<owner>/<repo>:environment:production, not the branch's). Restrict
+   * each environment's deployment branches to deployBranch: the role trusts
+   * any run that GitHub lets into the environment. Default none.
+   */
+  deployEnvironments?: readonly string[]
+  /**
+   * Further functions created from the same image, each with its own `live`
+   * alias and a public Function URL on that alias, which the deploy role may
+   * deploy too (a staging function, or more functions that run the app).
+   * Default none.
+   */
+  additionalFunctionNames?: readonly string[]
+  /**
+   * Regions, besides the stack's own, where the deploy role may deploy the
+   * functions of these names from the repository of this name (an ECR
+   * replica). Nothing is created there. Default none.
+   */
+  deployRegions?: readonly string[]
+  /**
    * Previews: a preview role that pull_request workflows may assume (never
    * the deploy role), and the previews' own execution role. Default true.
    */
@@ -158,11 +179,14 @@ export interface AppStackProps extends StackProps {
 }
 
 const GITHUB_OIDC = 'token.actions.githubusercontent.com'
+const FUNCTION_NAME = /^[A-Za-z0-9_-]{1,64}$/
 
 export class AppStack extends Stack {
   readonly function: lambda.DockerImageFunction
   readonly liveAlias: lambda.Alias
   readonly functionUrl: lambda.FunctionUrl
+  /** One per additionalFunctionNames. */
+  readonly additionalFunctions: lambda.DockerImageFunction[]
   readonly deployRole: iam.Role
   /** Assumed by pull_request runs; undefined with allowPullRequests false. */
   readonly previewRole: iam.Role | undefined
@@ -174,6 +198,22 @@ export class AppStack extends Stack {
       throw new Error(
         `githubRepository must be owner/name, got "${props.githubRepository}"`
       )
+    }
+    const additionalFunctionNames = props.additionalFunctionNames ?? []
+    for (const name of [props.functionName, ...additionalFunctionNames]) {
+      if (!FUNCTION_NAME.test(name)) {
+        throw new Error(
+          `function names are 1 to 64 letters, digits, - and _, got "${name}"`
+        )
+      }
+    }
+    const environments = props.deployEnvironments ?? []
+    for (const environment of environments) {
+      if (!/^[^\s:*?]([^:*?]*[^\s:*?])?$/.test(environment)) {
+        throw new Error(
+          `deployEnvironments names GitHub environments (production), got "${environment}"`
+        )
+      }
     }
 
     // No lookup and no docker build at synth time: the repository by name and
@@ -242,6 +282,28 @@ export class AppStack extends Stack {
       authType: lambda.FunctionUrlAuthType.NONE
     })
 
+    // The same app again under other names (the example's staging, internal
+    // and partner APIs), with production's execution role. Their URLs are on
+    // the `live` alias, so a release through the alias (alias: live) moves
+    // what the URL serves.
+    this.additionalFunctions = additionalFunctionNames.map(name => {
+      const fn = new lambda.DockerImageFunction(this, `Function-${name}`, {
+        functionName: name,
+        code: lambda.DockerImageCode.fromEcr(repository, {
+          tagOrDigest: imageTag.valueAsString
+        }),
+        architecture: this.function.architecture,
+        role: executionRole,
+        memorySize: 512,
+        timeout: Duration.seconds(30)
+      })
+      new lambda.Alias(this, `LiveAlias-${name}`, {
+        aliasName: 'live',
+        version: fn.latestVersion
+      }).addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE })
+      return fn
+    })
+
     const oidcProviderArn =
       props.existingOidcProviderArn ??
       new iam.OidcProviderNative(this, 'GitHubOidc', {
@@ -253,11 +315,11 @@ export class AppStack extends Stack {
     // for pull_request runs (configure-aws-credentials#511). A pull_request
     // run uses the pull request's workflow file, so the role it may assume
     // must not be able to change production: two roles, one subject each.
-    const trustedBy = (subject: string): iam.WebIdentityPrincipal =>
+    const trustedBy = (...subjects: string[]): iam.WebIdentityPrincipal =>
       new iam.WebIdentityPrincipal(oidcProviderArn, {
         StringEquals: {
           [`${GITHUB_OIDC}:aud`]: 'sts.amazonaws.com',
-          [`${GITHUB_OIDC}:sub`]: subject
+          [`${GITHUB_OIDC}:sub`]: subjects.length === 1 ? subjects[0] : subjects
         }
       })
     const names = {
@@ -271,13 +333,21 @@ export class AppStack extends Stack {
       description: `GitHub Actions deploys of ${props.functionName} from ${props.githubRepository}`,
       maxSessionDuration: Duration.hours(1),
       assumedBy: trustedBy(
-        `repo:${props.githubRepository}:ref:refs/heads/${props.deployBranch ?? 'main'}`
+        `repo:${props.githubRepository}:ref:refs/heads/${props.deployBranch ?? 'main'}`,
+        ...environments.map(
+          environment =>
+            `repo:${props.githubRepository}:environment:${environment}`
+        )
       )
     })
     new iam.Policy(this, 'DeployPolicy', {
       roles: [this.deployRole],
       document: iam.PolicyDocument.fromJson(
-        deployPolicy(readReadmePolicy(props.readmePath), names)
+        deployPolicy(readReadmePolicy(props.readmePath), {
+          ...names,
+          otherFunctionNames: additionalFunctionNames,
+          otherRegions: props.deployRegions ?? []
+        })
       )
     })
 

@@ -7,6 +7,7 @@ import {
   deployPolicy,
   readmePolicy
 } from '../lib/readme-policy'
+import { stacksFromContext } from '../lib/app'
 import { AppStack, type AppStackProps, RepositoryStack } from '../lib/stacks'
 
 // docs/permissions.md, where the README's Permissions section points.
@@ -366,6 +367,81 @@ describe('AppStack', () => {
     })
   })
 
+  it('trusts the deploy role from the deployEnvironments too, never from pull requests', () => {
+    const withProduction = Template.fromStack(
+      appStack({ deployEnvironments: ['production'] })
+    )
+    expect(trustedSubjects(withProduction, 'DeployRole')).toEqual([
+      'repo:acme/web:ref:refs/heads/main',
+      'repo:acme/web:environment:production'
+    ])
+    expect(trustedSubjects(withProduction, 'PreviewRole')).toBe(
+      'repo:acme/web:pull_request'
+    )
+    for (const name of ['', ' production', 'prod*', 'a:b']) {
+      expect(() => appStack({ deployEnvironments: [name] })).toThrow(
+        /deployEnvironments names GitHub environments/
+      )
+    }
+  })
+
+  it('creates the additional functions from the same image, with a live alias and a public URL on it, and lets the deploy role deploy them', () => {
+    const template = Template.fromStack(
+      appStack({ additionalFunctionNames: ['web-api-staging'] })
+    )
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'web-api-staging',
+      PackageType: 'Image',
+      Architectures: ['arm64']
+    })
+    template.resourceCountIs('AWS::Lambda::Function', 2)
+    template.resourceCountIs('AWS::Lambda::Alias', 2)
+    const aliases = template.findResources('AWS::Lambda::Alias')
+    const stagingAlias = Object.keys(aliases).find(id =>
+      id.startsWith('LiveAliaswebapistaging')
+    )
+    template.hasResourceProperties('AWS::Lambda::Url', {
+      AuthType: 'NONE',
+      Qualifier: 'live',
+      TargetFunctionArn: {
+        'Fn::GetAtt': [Match.stringLikeRegexp('^Functionwebapistaging'), 'Arn']
+      }
+    })
+    expect(stagingAlias).toBeDefined()
+    const text = JSON.stringify(deployRoleStatements(template))
+    expect(text).toContain(':function:web-api-staging"')
+    expect(text).toContain(':function:web-api-staging:*"')
+    expect(text).toContain(':log-group:/aws/lambda/web-api-staging:*"')
+    // Previews stay previews of the stack's own function.
+    expect(
+      JSON.stringify(deployRoleStatements(template, 'PreviewPolicy'))
+    ).not.toContain('staging')
+    expect(() => appStack({ additionalFunctionNames: ['web api'] })).toThrow(
+      /function names are 1 to 64/
+    )
+  })
+
+  it('lets the deploy role deploy in the deployRegions too', () => {
+    const statements = deployRoleStatements(
+      Template.fromStack(appStack({ deployRegions: ['us-east-1'] }))
+    )
+    const sids = statements.map(s => s.Sid)
+    expect(sids).toEqual(
+      expect.arrayContaining([
+        'LambdaDeployAndWait',
+        'LambdaDeployAndWaitUsEast1',
+        'EcrPushAndCheckImageUsEast1'
+      ])
+    )
+    // Statements on '*' are not repeated.
+    expect(sids).not.toContain('EcrLoginUsEast1')
+    const usEast1 = JSON.stringify(
+      statements.find(s => s.Sid === 'LambdaDeployAndWaitUsEast1')
+    )
+    expect(usEast1).toContain(':lambda:us-east-1:')
+    expect(usEast1).toContain(':function:web-api')
+  })
+
   it('refuses a githubRepository that is not owner/name', () => {
     expect(() => appStack({ githubRepository: 'acme' })).toThrow(/owner\/name/)
   })
@@ -458,6 +534,70 @@ describe('deployPolicy', () => {
     ])
   })
 
+  it('repeats function resources per function, and regional statements per region', () => {
+    const policy = deployPolicy(
+      {
+        Version: '2012-10-17',
+        Statement: [
+          { Sid: 'Login', Effect: 'Allow', Action: 'ecr:X', Resource: '*' },
+          {
+            Sid: 'Fn',
+            Effect: 'Allow',
+            Action: 'lambda:X',
+            Resource: 'arn:aws:lambda:eu-west-1:123456789012:function:my-api:*'
+          },
+          {
+            Sid: 'Repo',
+            Effect: 'Allow',
+            Action: 'ecr:Y',
+            Resource:
+              'arn:aws:ecr:eu-west-1:123456789012:repository/team/my-api'
+          }
+        ]
+      },
+      { ...names, otherFunctionNames: ['web-b'], otherRegions: ['ap-south-1'] }
+    )
+    expect(policy.Statement).toEqual([
+      { Sid: 'Login', Effect: 'Allow', Action: 'ecr:X', Resource: '*' },
+      {
+        Sid: 'Fn',
+        Effect: 'Allow',
+        Action: 'lambda:X',
+        Resource: [
+          'arn:aws:lambda:us-east-2:111122223333:function:web-api:*',
+          'arn:aws:lambda:us-east-2:111122223333:function:web-b:*'
+        ]
+      },
+      {
+        Sid: 'Repo',
+        Effect: 'Allow',
+        Action: 'ecr:Y',
+        Resource: 'arn:aws:ecr:us-east-2:111122223333:repository/team/web'
+      },
+      {
+        Sid: 'FnApSouth1',
+        Effect: 'Allow',
+        Action: 'lambda:X',
+        Resource: [
+          'arn:aws:lambda:ap-south-1:111122223333:function:web-api:*',
+          'arn:aws:lambda:ap-south-1:111122223333:function:web-b:*'
+        ]
+      },
+      {
+        Sid: 'RepoApSouth1',
+        Effect: 'Allow',
+        Action: 'ecr:Y',
+        Resource: 'arn:aws:ecr:ap-south-1:111122223333:repository/team/web'
+      }
+    ])
+    expect(() =>
+      deployPolicy(readmePolicy(readme), {
+        ...names,
+        otherRegions: ['eu west']
+      })
+    ).toThrow(/not an AWS region name/)
+  })
+
   it('refuses a resource it does not know how to substitute', () => {
     expect(() =>
       deployPolicy(
@@ -489,5 +629,45 @@ describe('deployPolicy', () => {
       /no "## The policy" section/
     )
     expect(actionsOf(readmePolicy(readme))).toEqual(readmeActions())
+  })
+})
+
+describe('stacksFromContext', () => {
+  const context = {
+    architecture: 'x86_64',
+    githubRepository: 'acme/web',
+    functionName: 'web-api',
+    repositoryName: 'team/web'
+  }
+  const deployTrust = (extra: Record<string, unknown>): unknown =>
+    trustedSubjects(
+      Template.fromStack(
+        stacksFromContext(new App({ context: { ...context, ...extra } })).app
+      ),
+      'DeployRole'
+    )
+
+  it('reads lists as JSON arrays (cdk.json) or comma-separated (-c)', () => {
+    const both = [
+      'repo:acme/web:ref:refs/heads/main',
+      'repo:acme/web:environment:production',
+      'repo:acme/web:environment:staging'
+    ]
+    expect(
+      deployTrust({ deployEnvironments: ['production', 'staging'] })
+    ).toEqual(both)
+    expect(deployTrust({ deployEnvironments: 'production, staging' })).toEqual(
+      both
+    )
+    expect(deployTrust({})).toBe('repo:acme/web:ref:refs/heads/main')
+  })
+
+  it('refuses a list that is not names', () => {
+    expect(() => deployTrust({ deployRegions: [1] })).toThrow(
+      /"deployRegions" context is a list of names/
+    )
+    expect(() => deployTrust({ additionalFunctionNames: 'a,,b' })).toThrow(
+      /"additionalFunctionNames" context is a list/
+    )
   })
 })
