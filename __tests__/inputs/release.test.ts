@@ -138,6 +138,18 @@ describe('release inputs', () => {
     expect(
       problems({ alias: 'live', 'canary-percent': '5', 'canary-interval': 'x' })
     ).toEqual([expect.stringContaining('canary-interval "x"')])
+    // Longer than the job's credentials last by default: refused.
+    expect(
+      problems({
+        alias: 'live',
+        'canary-percent': '5',
+        'canary-interval': '2h'
+      })
+    ).toEqual(['canary-interval "2h" must be from 1s to 1h.'])
+    expect(
+      parse({ alias: 'live', 'canary-percent': '5', 'canary-interval': '1h' })
+        .canary
+    ).toEqual({ percent: 5, intervalMs: 3_600_000 })
     // The runner always passes action.yml's default canary-interval.
     expect(parse({ alias: 'live', 'canary-interval': '5m' }).canary).toBe(
       undefined

@@ -1,4 +1,9 @@
-import { fields, type InputReader, type Parsed } from './readers.js'
+import {
+  fields,
+  type DurationRange,
+  type InputReader,
+  type Parsed
+} from './readers.js'
 import type { ImageSource, Mode, ReleaseInputs } from './types.js'
 
 /** What an image URI or reference names. */
@@ -62,6 +67,14 @@ export interface ReleaseInput extends ReleaseInputs {
   imageRepository: string | undefined
 }
 
+/**
+ * How long a canary may run. The alias must still be moved (or reverted)
+ * when it ends, with the job's AWS credentials, which last 1 hour by default
+ * (configure-aws-credentials' role-duration-seconds): a longer canary would
+ * end with no way to act on its result.
+ */
+export const CANARY_INTERVAL_RANGE: DurationRange = { min: '1s', max: '1h' }
+
 /** publish, alias, canary-percent, canary-interval, rollback-to and image. */
 export function readRelease(
   read: InputReader,
@@ -92,7 +105,10 @@ export function readRelease(
         "canary-percent needs alias: a canary shifts part of an alias's traffic to the new version (for example alias: live)."
       )
     }
-    canary = { percent, intervalMs: duration('canary-interval', '5m') }
+    canary = {
+      percent,
+      intervalMs: duration('canary-interval', '5m', CANARY_INTERVAL_RANGE)
+    }
   }
   // canary-interval alone is fine: action.yml gives it a default.
 
