@@ -62,7 +62,7 @@ export interface ReleaseInput extends ReleaseInputs {
   imageRepository: string | undefined
 }
 
-/** publish, alias, canary-percent, canary-interval, rollback-to and image. */
+/** publish, alias, canary-percent, canary-interval, rollback-to, image and dry-run. */
 export function readRelease(
   read: InputReader,
   context: ReleaseContext
@@ -75,6 +75,7 @@ export function readRelease(
     )
   }
   const publish = boolean('publish', false) || alias !== undefined
+  const dryRun = boolean('dry-run', false)
 
   const percentText = optional('canary-percent')?.replace(/%$/, '')
   let canary: ReleaseInputs['canary']
@@ -174,5 +175,5 @@ export function readRelease(
       )
     }
   }
-  return parsed({ publish, alias, canary, source, imageRepository })
+  return parsed({ dryRun, publish, alias, canary, source, imageRepository })
 }
