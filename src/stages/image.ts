@@ -172,7 +172,7 @@ export async function buildStage(
         )
       } else {
         core.warning(
-          'docker buildx is not installed: falling back to docker build + docker push (no cache-from/cache-to). On GitHub-hosted runners buildx is present; elsewhere use docker/setup-buildx-action.'
+          `docker buildx is not installed: falling back to docker build${dryRun ? '' : ' + docker push'} (no cache-from/cache-to). On GitHub-hosted runners buildx is present; elsewhere use docker/setup-buildx-action.`
         )
         result = await buildWithDocker(request, context)
       }
