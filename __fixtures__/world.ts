@@ -1467,7 +1467,9 @@ export function simulatedWorld(
             stderr: `ERROR: failed to push ${ref}: tag invalid: The image tag '${tagFrom(ref)}' already exists in the '${registry.name}' repository and cannot be overwritten because the repository is immutable.\n`
           }
         }
-        registry.push(tagFrom(ref), build.image)
+        // --output type=image,push=false (a dry run) builds, pushes nothing.
+        if (call.args.includes('--push'))
+          registry.push(tagFrom(ref), build.image)
         await fs.writeFile(
           metadataFile,
           JSON.stringify({

@@ -20,6 +20,7 @@ function inputs(overrides: Partial<PlanInputs>): PlanInputs {
     canary: undefined,
     source: build,
     preflight: 'strict',
+    dryRun: false,
     ...overrides
   }
 }
@@ -179,5 +180,123 @@ describe('planRun', () => {
               at('move-alias') === -1 || at('pre-traffic') < at('move-alias')
             ).toBe(true)
           }
+  })
+
+  describe('dry-run', () => {
+    const dry = (overrides: Partial<PlanInputs>): string[] =>
+      planRun(inputs({ ...overrides, dryRun: true }))
+
+    it.each<[string, Partial<PlanInputs>, string[]]>([
+      [
+        'a build: preflight and build (no push), then what would change',
+        {},
+        [
+          'look-up',
+          'preflight-app',
+          'build',
+          'check-image',
+          'preflight-image',
+          'what-would-change'
+        ]
+      ],
+      [
+        'a build, preflight off',
+        { preflight: 'off' },
+        ['look-up', 'build', 'check-image', 'what-would-change']
+      ],
+      [
+        'a build through an alias: no pre-traffic Invoke, no alias move',
+        { alias: 'live' },
+        [
+          'look-up',
+          'preflight-app',
+          'build',
+          'check-image',
+          'preflight-image',
+          'what-would-change'
+        ]
+      ],
+      [
+        'a canary: no canary stage',
+        { alias: 'live', canary },
+        [
+          'look-up',
+          'preflight-app',
+          'build',
+          'check-image',
+          'preflight-image',
+          'what-would-change'
+        ]
+      ],
+      [
+        'the image input: the existing image is checked',
+        { source: image, alias: 'live', canary },
+        ['look-up', 'check-image', 'preflight-image', 'what-would-change']
+      ],
+      [
+        'rollback-to a tag',
+        { source: rollbackTo },
+        ['look-up', 'check-image', 'preflight-image', 'what-would-change']
+      ],
+      [
+        'rollback-to previous',
+        { source: previous, alias: 'live', canary },
+        ['look-up', 'what-would-change']
+      ],
+      [
+        'a preview: no function created, no Function URL',
+        { mode: 'preview' },
+        [
+          'look-up',
+          'preflight-app',
+          'build',
+          'check-image',
+          'preflight-image',
+          'what-would-change'
+        ]
+      ],
+      [
+        'a cleanup lists what it would remove',
+        { mode: 'cleanup' },
+        ['what-would-change']
+      ]
+    ])('%s', (_name, overrides, expected) => {
+      expect(dry(overrides)).toEqual(expected)
+    })
+
+    it('no dry run has a stage that changes, invokes or requests what serves', () => {
+      const changing = [
+        'deploy',
+        'pre-traffic',
+        'canary',
+        'move-alias',
+        'preview-url',
+        'smoke',
+        'cleanup'
+      ]
+      for (const mode of ['deploy', 'preview', 'cleanup'] as const)
+        for (const source of [build, image, rollbackTo, previous])
+          for (const alias of [undefined, 'live'])
+            for (const withCanary of [undefined, canary])
+              for (const preflight of ['strict', 'warn', 'off'] as const) {
+                const plan = dry({
+                  mode,
+                  source,
+                  alias,
+                  canary: withCanary,
+                  preflight
+                })
+                expect(plan.filter(s => changing.includes(s))).toEqual([])
+                expect(plan.at(-1)).toBe('what-would-change')
+                // A real run of the same inputs has every stage the dry
+                // run has, besides what-would-change, in the same order.
+                const real = planRun(
+                  inputs({ mode, source, alias, canary: withCanary, preflight })
+                )
+                expect(plan.slice(0, -1)).toEqual(
+                  real.filter(s => plan.includes(s))
+                )
+              }
+    })
   })
 })

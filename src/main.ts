@@ -39,6 +39,7 @@ import {
 import { lookUpStage } from './stages/look-up.js'
 import { previewUrlStage } from './stages/preview-url.js'
 import { smokeStage } from './stages/smoke.js'
+import { whatWouldChangeStage } from './stages/what-would-change.js'
 import { UNDO_SETTLE_MS, undoStage } from './stages/undo.js'
 import { pendingUndo, reportTargets } from './targets.js'
 import { callBudget } from './util/budget.js'
@@ -87,7 +88,8 @@ const STAGES: Record<Exclude<StageName, 'cleanup'>, Stage> = {
   canary: canaryStage,
   'move-alias': moveAliasStage,
   'preview-url': previewUrlStage,
-  smoke: smokeStage
+  smoke: smokeStage,
+  'what-would-change': whatWouldChangeStage
 }
 
 export async function run(
@@ -135,8 +137,10 @@ export async function run(
         state.image,
         report.error !== undefined
       )
-      if (inputs.mode !== 'deploy')
+      if (inputs.mode !== 'deploy' && !inputs.dryRun)
         await commentOnPullRequest(inputs, report, deps.env, deps.fetch)
+      else if (inputs.mode !== 'deploy')
+        core.info('Dry run: the pull request comment is left as it is.')
     }
     for (const [name, value] of Object.entries(reportOutputs(report)))
       core.setOutput(name, value)
@@ -172,6 +176,7 @@ function runContext(
   cancelled: AbortSignal
 ): RunContext {
   report.functionName = inputs.functionName
+  if (inputs.dryRun) report.dryRun = true
   if (inputs.mode !== 'deploy') {
     report.productionFunctionName = inputs.functionName
     report.previewFunctionName = previewTarget(inputs).name
@@ -214,9 +219,12 @@ async function runPlan(
   cancelled: AbortSignal
 ): Promise<void> {
   const plan = planRun(ctx.inputs)
-  if (plan.includes('cleanup')) {
+  if (ctx.inputs.mode === 'cleanup') {
     const { lambda, ecr } = ctx.clients
-    await runCleanup(lambda, ecr, ctx.inputs, ctx.report, ctx.phase)
+    // A dry run's plan has no cleanup stage: it lists what would go.
+    await runCleanup(lambda, ecr, ctx.inputs, ctx.report, ctx.phase, {
+      remove: plan.includes('cleanup')
+    })
     return
   }
   let stage: StageName | undefined
@@ -232,8 +240,8 @@ async function runPlan(
           `${String(cancelled.reason)}, during stage ${stage ?? 'look-up'}`
         )
       : error
-    // Nothing was found, so nothing can have changed.
-    if (state.targets.length === 0) throw cause
+    // Nothing was found (or it was a dry run), so nothing can have changed.
+    if (state.targets.length === 0 || ctx.inputs.dryRun) throw cause
     const undoCtx: RunContext = { ...ctx, deps: ctx.undoDeps }
     if (!cancelled.aborted) await diagnosticsStage(undoCtx, state)
     await undoStage(
@@ -282,5 +290,5 @@ function describeRun(inputs: Inputs): string {
       : inputs.publish
         ? ', publish a version'
         : ''
-  return `${names}, repository ${inputs.repository.name || '—'}, ${image}, region ${inputs.region}${release}`
+  return `${inputs.dryRun ? 'Dry run (nothing will be changed): ' : ''}${names}, repository ${inputs.repository.name || '—'}, ${image}, region ${inputs.region}${release}`
 }

@@ -32,13 +32,38 @@ export type StageName =
   | 'smoke'
   /** mode cleanup: remove a pull request's preview. */
   | 'cleanup'
+  /**
+   * dry-run: what a real run would change on each function (or, for a
+   * cleanup, would remove), from what the look-up found; changes nothing.
+   */
+  | 'what-would-change'
 
 export type PlanInputs = Pick<
   Inputs,
-  'mode' | 'alias' | 'canary' | 'source' | 'preflight'
+  'mode' | 'alias' | 'canary' | 'source' | 'preflight' | 'dryRun'
 >
 
+/**
+ * A dry run keeps the stages that only read (look-up, the preflights, the
+ * image check) and the build, which then pushes nothing; every stage that
+ * changes a function, an alias or a preview, invokes a version, or requests
+ * what serves is replaced by what-would-change.
+ */
+const READ_ONLY: ReadonlySet<StageName> = new Set<StageName>([
+  'look-up',
+  'preflight-app',
+  'build',
+  'check-image',
+  'preflight-image'
+])
+
 export function planRun(inputs: PlanInputs): StageName[] {
+  const stages = realPlan(inputs)
+  if (!inputs.dryRun) return stages
+  return [...stages.filter(s => READ_ONLY.has(s)), 'what-would-change']
+}
+
+function realPlan(inputs: PlanInputs): StageName[] {
   if (inputs.mode === 'cleanup') return ['cleanup']
   const preflight = inputs.preflight !== 'off'
   const fromEcr = inputs.source.kind !== 'previous'

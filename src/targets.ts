@@ -17,6 +17,7 @@ import type {
   TargetOutcome,
   TargetReport
 } from './report/summary.js'
+import type { WouldChange } from './report/would-change.js'
 
 /** The image being deployed, checked. */
 export interface Image {
@@ -97,6 +98,8 @@ export interface TargetState {
   }
   aliasArn: string | undefined
   diagnostics: TargetReport['diagnostics']
+  /** dry-run: what a real run would change (this run changes nothing). */
+  planned?: WouldChange | undefined
 }
 
 export function newTarget(
@@ -185,6 +188,8 @@ export function updatedOf(t: TargetState): boolean | undefined {
   )
     return true
   if (t.code === 'up-to-date' || t.code === 'alias-up-to-date') return false
+  // A dry run decided what it would do, and did none of it.
+  if (t.planned !== undefined) return false
   return undefined
 }
 
@@ -304,7 +309,8 @@ export function targetReport(
     servingVersion: serving.version,
     error: t.error,
     undo: shownUndo(t, release, runFailed),
-    diagnostics: t.diagnostics
+    diagnostics: t.diagnostics,
+    wouldChange: t.planned
   }
 }
 
@@ -330,6 +336,10 @@ export function reportTargets(
   report.previousImageUri = firstReport.previousImageUri
   report.smoke = first.checks.smoke
   report.updated = anyUpdated(targets)
+  const planned = targets.flatMap(t =>
+    t.planned === undefined ? [] : [t.planned]
+  )
+  if (planned.length > 0) report.wouldChange = planned
 }
 
 /** Whether the run updated any function; undefined when none was decided. */

@@ -627,6 +627,20 @@ describe('builds', () => {
       expect(call?.argv).toContain('id=nuget,env=ASPNET_LAMBDA_DEPLOY_SECRET_0')
     })
 
+    it('dry-run: builds with the image exporter and push=false, never --push', async () => {
+      const { ctx, fake } = context([
+        [['docker', 'buildx', 'build'], { exitCode: 0 }]
+      ])
+      await expect(
+        buildWithBuildx(request({ dryRun: true }), ctx)
+      ).resolves.toEqual({ digest: undefined, builder: 'buildx' })
+      const argv = fake.argvs()[0] ?? []
+      expect(argv).not.toContain('--push')
+      expect(argv.join(' ')).toContain(
+        '--provenance=false --sbom=false --output type=image,push=false --metadata-file'
+      )
+    })
+
     it('fails clearly when buildx wrote no metadata file', async () => {
       const { ctx } = context([
         [['docker', 'buildx', 'build'], { exitCode: 0 }]
@@ -705,6 +719,30 @@ describe('builds', () => {
       ])
       expect(fake.calls.map(call => call.env)).toEqual([ENV, ENV, ENV])
       expect(warnings).toEqual([])
+    })
+
+    it('dry-run: builds and proves the platform, pushes nothing', async () => {
+      const { ctx, fake } = context([
+        [['docker', 'build'], writesImageId(BUILT_ID)],
+        [['docker', 'image', 'inspect'], inspected(BUILT_ID, 'linux/amd64')]
+      ])
+      await expect(
+        buildWithDocker(request({ dryRun: true }), ctx)
+      ).resolves.toEqual({ digest: undefined, builder: 'docker build' })
+      expect(fake.argvs()).toEqual([
+        ['docker', ...fallbackBuildArgs(request({ dryRun: true }), iidFile())],
+        inspectArgv
+      ])
+    })
+
+    it('dry-run: a build for the wrong platform still fails', async () => {
+      const { ctx } = context([
+        [['docker', 'build'], writesImageId(BUILT_ID)],
+        [['docker', 'image', 'inspect'], inspected(BUILT_ID, 'linux/amd64')]
+      ])
+      await expect(
+        buildWithDocker(request({ dryRun: true, platform: 'linux/arm64' }), ctx)
+      ).rejects.toThrow(/produced an image for linux\/amd64, not linux\/arm64/)
     })
 
     it('passes secrets to BuildKit through the environment, with DOCKER_BUILDKIT=1 for the build only', async () => {

@@ -64,6 +64,7 @@ describe('getInputs with valid inputs', () => {
     expect(parse({})).toEqual({
       functionName: 'my-api',
       functionNames: ['my-api'],
+      dryRun: false,
       publish: false,
       alias: undefined,
       canary: undefined,

@@ -113,6 +113,24 @@ describe('release inputs', () => {
     expect(parse({})).toMatchObject({ publish: false })
   })
 
+  it('dry-run is false unless asked, true or false in any case, in every mode', () => {
+    expect(parse({})).toMatchObject({ dryRun: false })
+    expect(parse({ 'dry-run': 'TRUE' })).toMatchObject({ dryRun: true })
+    expect(parse({ 'dry-run': 'false' })).toMatchObject({ dryRun: false })
+    expect(
+      parse({ 'dry-run': 'true', alias: 'live', 'canary-percent': '10' })
+    ).toMatchObject({ dryRun: true, alias: 'live' })
+    expect(
+      problems({ mode: 'cleanup', 'pull-request': '7', 'dry-run': 'true' })
+    ).toEqual([])
+  })
+
+  it.each(['yes', '1', 'on'])('refuses dry-run %s, naming the input', text => {
+    expect(problems({ 'dry-run': text })).toEqual([
+      `dry-run "${text}" must be true or false.`
+    ])
+  })
+
   it.each(['123', 'live!', 'a'.repeat(129)])('refuses alias %s', alias => {
     expect(problems({ alias })).toEqual([
       expect.stringContaining(`alias "${alias}" is not a Lambda alias name`)
@@ -248,6 +266,7 @@ describe('readRelease', () => {
   it('builds by default and publishes nothing', () => {
     expect(release({})).toEqual({
       value: {
+        dryRun: false,
         publish: false,
         alias: undefined,
         canary: undefined,

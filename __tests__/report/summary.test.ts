@@ -57,6 +57,8 @@ const RELEASE_OUTPUTS = [
   'serving-version',
   'functions'
 ]
+/** Set only by a dry run. */
+const DRY_RUN_OUTPUTS = ['dry-run', 'would-change']
 
 const ALIAS_ARN = `${FUNCTION_ARN}:live`
 
@@ -111,6 +113,7 @@ describe('reportOutputs', () => {
       declaredOutputs()
         .filter(name => !name.startsWith('preview-'))
         .filter(name => !RELEASE_OUTPUTS.includes(name))
+        .filter(name => !DRY_RUN_OUTPUTS.includes(name))
         .sort()
     )
   })
@@ -129,6 +132,7 @@ describe('reportOutputs', () => {
     expect(Object.keys(outputs).sort()).toEqual(
       declaredOutputs()
         .filter(name => !RELEASE_OUTPUTS.includes(name))
+        .filter(name => !DRY_RUN_OUTPUTS.includes(name))
         .sort()
     )
   })
@@ -546,5 +550,99 @@ describe('runs with versions, aliases and several functions', () => {
     )
     // The per-function table replaces the single-function rows.
     expect(text).not.toContain('| Previous image |')
+  })
+})
+
+describe('dry runs', () => {
+  const change = (name: string, text: string) => ({
+    name,
+    code: 'update' as const,
+    publish: false,
+    traffic: 'untouched' as const,
+    from: PREVIOUS_IMAGE_URI,
+    to: `${REPOSITORY_URI}:3f9c2ab`,
+    text
+  })
+  const DRY: Report = {
+    functionName: FUNCTION_NAME,
+    functionArn: FUNCTION_ARN,
+    architecture: 'arm64',
+    platform: 'linux/arm64',
+    imageTag: '3f9c2ab',
+    builder: 'docker build',
+    builtLocally: 'aspnet-lambda-deploy-dry-run/api:3f9c2ab',
+    previousImageUri: PREVIOUS_IMAGE_URI,
+    updated: false,
+    dryRun: true,
+    smoke: { state: 'skipped', reason: 'dry run: nothing new serves' },
+    wouldChange: [change('my-api', 'would update $LATEST from a to b')],
+    phases: []
+  }
+
+  it('heads the summary with "nothing was changed" and lists what a real run would change', () => {
+    const text = renderSummary(DRY)
+    expect(text).toMatch(/^## 🔍 Dry run — nothing was changed: my-api\n/)
+    expect(text).toContain(
+      '| Build | docker build, not pushed: `aspnet-lambda-deploy-dry-run/api:3f9c2ab` |'
+    )
+    expect(text).toContain('| Function updated | no (dry run) |')
+    expect(text).toContain(
+      '| Smoke test | skipped: dry run: nothing new serves |'
+    )
+    expect(text).toContain(
+      `**What a real run would change:**\n\n| Function | Serves now | A real run |\n|---|---|---|\n| \`my-api\` | \`${PREVIOUS_IMAGE_URI}\` | would update $LATEST from a to b |`
+    )
+    expect(text).not.toContain('To undo')
+  })
+
+  it('a failed dry run says it failed and that nothing was changed', () => {
+    expect(renderSummary({ ...DRY, error: 'Preflight failed' })).toMatch(
+      /^## ❌ Dry run failed — nothing was changed: my-api\n\n> \[!CAUTION\]\n> Preflight failed/
+    )
+  })
+
+  it('a dry cleanup with nothing to remove says so', () => {
+    expect(renderSummary({ ...DRY, wouldChange: [] })).toContain(
+      'A real run would change nothing: nothing is left to remove.'
+    )
+  })
+
+  it('sets dry-run and would-change, each declared in action.yml', () => {
+    const outputs = reportOutputs(DRY)
+    expect(outputs['dry-run']).toBe('true')
+    expect(outputs.updated).toBe('false')
+    expect(JSON.parse(outputs['would-change'] ?? '')).toEqual([
+      {
+        name: 'my-api',
+        code: 'update',
+        publish: false,
+        traffic: 'untouched',
+        from: PREVIOUS_IMAGE_URI,
+        to: `${REPOSITORY_URI}:3f9c2ab`,
+        text: 'would update $LATEST from a to b'
+      }
+    ])
+    expect(declaredOutputs()).toEqual(
+      expect.arrayContaining(['dry-run', 'would-change'])
+    )
+    expect(reportOutputs(DEPLOYED)['dry-run']).toBeUndefined()
+  })
+
+  it('several functions: the would-change table, not the outcome table', () => {
+    const text = renderSummary({
+      ...DRY,
+      targets: [
+        { functionName: 'a', functionArn: 'a', outcome: 'unchanged' },
+        { functionName: 'b', functionArn: 'b', outcome: 'unchanged' }
+      ],
+      wouldChange: [
+        change('a', 'would update a'),
+        change('b', 'would update b')
+      ]
+    })
+    expect(text).toContain('## 🔍 Dry run — nothing was changed: 2 functions')
+    expect(text).toContain('| would update a |')
+    expect(text).toContain('| would update b |')
+    expect(text).not.toContain('| Function | Result |')
   })
 })

@@ -61,6 +61,8 @@ export type BuildRequest = Pick<
   platform: Platform
   /** repository:tag */
   imageRef: string
+  /** dry-run: build (and check) the image, push nothing. */
+  dryRun?: boolean | undefined
 }
 
 /** The variable of the build's environment that carries secret `index`. */
@@ -131,7 +133,10 @@ export function tokenLikeBuildArgs(buildArgs: readonly string[]): string[] {
 
 /**
  * `docker buildx build` argv. Provenance and SBOM are off so buildx pushes a
- * single image manifest: Lambda rejects image indexes.
+ * single image manifest: Lambda rejects image indexes. A dry run builds the
+ * same image with the image exporter and push=false: every step of the
+ * Dockerfile runs for the function's platform, and nothing leaves the
+ * builder (https://docs.docker.com/build/exporters/image-registry/).
  */
 export function buildxArgs(
   request: BuildRequest,
@@ -144,7 +149,9 @@ export function buildxArgs(
     ...commonBuildArgs(request),
     '--provenance=false',
     '--sbom=false',
-    '--push',
+    ...(request.dryRun === true
+      ? ['--output', 'type=image,push=false']
+      : ['--push']),
     '--metadata-file',
     metadataFile
   )
@@ -289,7 +296,8 @@ export async function dockerLogin(
 }
 
 export interface BuildResult {
-  digest: string
+  /** The pushed manifest's digest; undefined for a dry run (nothing pushed). */
+  digest: string | undefined
   builder: 'buildx' | 'docker build'
 }
 
@@ -313,6 +321,7 @@ export async function buildWithBuildx(
     { env: { ...context.env, ...secretEnv(request) }, stream: true }
   )
   if (result.exitCode !== 0) throw failure('docker buildx build', result)
+  if (request.dryRun === true) return { digest: undefined, builder: 'buildx' }
   const digest = digestFromMetadata(
     await fs.readFile(metadataFile, 'utf8').catch(() => '')
   )
@@ -402,6 +411,8 @@ export async function buildWithDocker(
         'nothing was pushed. Install docker buildx (docker/setup-buildx-action) to build for another CPU.'
     )
   }
+  if (request.dryRun === true)
+    return { digest: undefined, builder: 'docker build' }
   const push = await context.exec('docker', ['push', request.imageRef], {
     env: context.env,
     stream: true

@@ -75,7 +75,7 @@ export interface ReleaseInput extends ReleaseInputs {
  */
 export const CANARY_INTERVAL_RANGE: DurationRange = { min: '1s', max: '1h' }
 
-/** publish, alias, canary-percent, canary-interval, rollback-to and image. */
+/** publish, alias, canary-percent, canary-interval, rollback-to, image and dry-run. */
 export function readRelease(
   read: InputReader,
   context: ReleaseContext
@@ -88,6 +88,7 @@ export function readRelease(
     )
   }
   const publish = boolean('publish', false) || alias !== undefined
+  const dryRun = boolean('dry-run', false)
 
   const percentText = optional('canary-percent')?.replace(/%$/, '')
   let canary: ReleaseInputs['canary']
@@ -190,5 +191,5 @@ export function readRelease(
       )
     }
   }
-  return parsed({ publish, alias, canary, source, imageRepository })
+  return parsed({ dryRun, publish, alias, canary, source, imageRepository })
 }

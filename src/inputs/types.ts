@@ -110,9 +110,16 @@ export interface PreviewIsolation {
 
 /**
  * The inputs of safe releases and of deploys without a build: publish,
- * alias, canary-percent, canary-interval, rollback-to and image.
+ * alias, canary-percent, canary-interval, rollback-to and image; and
+ * dry-run, which tries any of them without changing anything.
  */
 export interface ReleaseInputs {
+  /**
+   * dry-run: validate, look up, preflight and build without pushing (or
+   * check the existing image), and report what a real run would change;
+   * nothing in AWS, the registry or the pull request changes.
+   */
+  dryRun: boolean
   /** Publish a version of the deployed code (always true with an alias). */
   publish: boolean
   /** Alias to move to the new version once it passed its checks. */

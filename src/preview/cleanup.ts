@@ -29,6 +29,8 @@ export interface CleanupRequest {
   /** The digest production runs: its tags are never deleted. */
   productionDigest: string | undefined
   log: (message: string) => void
+  /** dry-run: find what would be removed, remove nothing. */
+  listOnly?: boolean | undefined
 }
 
 /**
@@ -165,7 +167,9 @@ export async function cleanupPreview(
         )
       }
     }
-    if (url !== undefined) {
+    if (url !== undefined && request.listOnly === true) {
+      removed.push(`Function URL ${url}`)
+    } else if (url !== undefined) {
       try {
         await lambda.send(
           new DeleteFunctionUrlConfigCommand({
@@ -182,17 +186,21 @@ export async function cleanupPreview(
       removed.push(`Function URL ${url}`)
       request.log(`Deleted the Function URL ${url}.`)
     }
-    try {
-      await lambda.send(
-        new DeleteFunctionCommand({ FunctionName: request.previewName })
-      )
-    } catch (error) {
-      if (awsErrorName(error) !== 'ResourceNotFoundException') {
-        throw new DeployError(describeAwsError('lambda:DeleteFunction', error))
+    if (request.listOnly !== true) {
+      try {
+        await lambda.send(
+          new DeleteFunctionCommand({ FunctionName: request.previewName })
+        )
+      } catch (error) {
+        if (awsErrorName(error) !== 'ResourceNotFoundException') {
+          throw new DeployError(
+            describeAwsError('lambda:DeleteFunction', error)
+          )
+        }
       }
+      request.log(`Deleted the function ${fn.functionArn}.`)
     }
     removed.push(`function ${fn.functionArn}`)
-    request.log(`Deleted the function ${fn.functionArn}.`)
   } else {
     request.log(`There is no function ${request.previewName}.`)
   }
@@ -216,6 +224,11 @@ export async function cleanupPreview(
     )
     return false
   })
+  if (request.listOnly === true) {
+    for (const image of deletable)
+      removed.push(`image tag ${request.repository.name}:${image.imageTag}`)
+    return { removed, kept }
+  }
   for (let i = 0; i < deletable.length; i += 100) {
     const batch = deletable.slice(i, i + 100)
     let response: BatchDeleteImageCommandOutputLike

@@ -182,9 +182,11 @@ export async function runCleanup(
   ecr: ECRClient,
   inputs: Inputs,
   report: Report,
-  phase: Phase
+  phase: Phase,
+  options: { remove: boolean } = { remove: true }
 ): Promise<CleanupResult> {
   const target = previewTarget(inputs)
+  const listOnly = !options.remove
   report.previewFunctionName = target.name
   const log = (message: string): void => core.info(message)
   const production = await phase('Look up production', async () => {
@@ -206,7 +208,9 @@ export async function runCleanup(
   })
   report.functionName = production.functionName
   const result = await phase(
-    `Remove the preview of pull request #${target.pullRequest}`,
+    listOnly
+      ? `What removing the preview of pull request #${target.pullRequest} would remove`
+      : `Remove the preview of pull request #${target.pullRequest}`,
     () =>
       cleanupPreview(lambda, ecr, {
         productionName: production.functionName,
@@ -214,9 +218,28 @@ export async function runCleanup(
         pullRequest: target.pullRequest,
         repository: inputs.repository,
         productionDigest: production.imageDigest,
-        log
+        log,
+        listOnly
       })
   )
+  if (listOnly) {
+    report.wouldChange = result.removed.map(item => ({
+      name: target.name,
+      code: 'remove',
+      publish: false,
+      traffic: 'untouched',
+      from: undefined,
+      to: undefined,
+      text: `would remove ${item}`
+    }))
+    for (const item of result.kept) core.info(`Would keep ${item}.`)
+    log(
+      result.removed.length === 0
+        ? 'Dry run: nothing is left to remove.'
+        : `Dry run: a real cleanup would remove:\n${result.removed.map(item => `  - ${item}`).join('\n')}`
+    )
+    return result
+  }
   report.removed = result.removed
   for (const item of result.kept) core.warning(`Kept ${item}.`)
   log(

@@ -1,5 +1,6 @@
 import type { Check } from '../checks/preflight/checks.js'
 import { formatDuration } from '../util/time.js'
+import { wouldChangeOutput, type WouldChange } from './would-change.js'
 
 export interface PhaseRecord {
   name: string
@@ -71,6 +72,8 @@ export interface TargetReport {
   undo?: string | undefined
   /** The lines of the function's logs that explain a failure. */
   diagnostics?: { lines: string[]; note: string | undefined } | undefined
+  /** dry-run: what a real run would change. */
+  wouldChange?: WouldChange | undefined
 }
 
 /** What one run did: the source of the outputs and the job summary. */
@@ -98,6 +101,12 @@ export interface Report {
   previewUrl?: string | undefined
   /** mode cleanup: what was deleted. */
   removed?: string[] | undefined
+  /** dry-run: nothing was changed. */
+  dryRun?: boolean | undefined
+  /** dry-run: what a real run would change (or remove), in order. */
+  wouldChange?: WouldChange[] | undefined
+  /** dry-run: the local image the build made, not pushed. */
+  builtLocally?: string | undefined
   phases: PhaseRecord[]
   /** Every preflight check that ran, in order. */
   preflight?: Check[] | undefined
@@ -135,7 +144,12 @@ export function reportOutputs(report: Report): Record<string, string> {
         ? undefined
         : JSON.stringify(report.targets.map(functionOutput)),
     'preview-url': report.previewUrl,
-    'preview-function-name': report.previewFunctionName
+    'preview-function-name': report.previewFunctionName,
+    'dry-run': report.dryRun === true ? 'true' : undefined,
+    'would-change':
+      report.wouldChange === undefined
+        ? undefined
+        : wouldChangeOutput(report.wouldChange)
   }
   return Object.fromEntries(
     Object.entries(outputs).filter(
@@ -190,22 +204,29 @@ function smokeCell(smoke: SmokeSummary | undefined): string {
   return `${smoke.state === 'passed' ? '✅' : '❌'} ${status} from ${smoke.url} after ${smoke.attempts} attempt(s)${smoke.state === 'failed' ? `: ${smoke.reason}` : ''}`
 }
 
+/** The summary's heading: how the run ended, in a few words. */
+function headline(report: Report): string {
+  const outcomes = (report.targets ?? []).map(t => t.outcome)
+  if (report.dryRun === true)
+    return report.error === undefined
+      ? '🔍 Dry run — nothing was changed'
+      : '❌ Dry run failed — nothing was changed'
+  if (report.error === undefined) {
+    if (report.removed !== undefined) return '🧹 Preview removed'
+    if (report.previewFunctionName !== undefined) return '✅ Preview deployed'
+    return '✅ Deployed'
+  }
+  if (report.rolledBack === true) return '↩️ Failed and rolled back'
+  if (outcomes.includes('rollback-pending'))
+    return '⏳ Cancelled: the post step puts back what this run changed'
+  if (outcomes.includes('superseded'))
+    return '⚠️ Failed: someone else deployed meanwhile'
+  return '❌ Failed'
+}
+
 /** The job summary, as Markdown. */
 export function renderSummary(report: Report): string {
-  const outcome =
-    report.error === undefined
-      ? report.removed !== undefined
-        ? '🧹 Preview removed'
-        : report.previewFunctionName !== undefined
-          ? '✅ Preview deployed'
-          : '✅ Deployed'
-      : report.rolledBack === true
-        ? '↩️ Failed and rolled back'
-        : (report.targets ?? []).some(t => t.outcome === 'rollback-pending')
-          ? '⏳ Cancelled: the post step puts back what this run changed'
-          : (report.targets ?? []).some(t => t.outcome === 'superseded')
-            ? '⚠️ Failed: someone else deployed meanwhile'
-            : '❌ Failed'
+  const outcome = headline(report)
   const targets = report.targets ?? []
   const many = targets.length > 1
   const lines = [
@@ -233,7 +254,9 @@ export function renderSummary(report: Report): string {
       'Build',
       report.reusedImage === true
         ? 'reused the existing tag (no build)'
-        : cell(report.builder)
+        : report.builtLocally !== undefined
+          ? `${cell(report.builder)}, not pushed: ${code(report.builtLocally)}`
+          : cell(report.builder)
     ],
     ['Previous image', code(report.previousImageUri)],
     [
@@ -242,7 +265,9 @@ export function renderSummary(report: Report): string {
         ? '—'
         : report.updated
           ? 'yes'
-          : 'no (already running this image)'
+          : report.dryRun === true
+            ? 'no (dry run)'
+            : 'no (already running this image)'
     ],
     ['Smoke test', cell(smokeCell(report.smoke))]
   ]
@@ -292,7 +317,10 @@ export function renderSummary(report: Report): string {
     ...rows.map(([k, v]) => `| ${k} | ${v} |`),
     ''
   )
-  if (many) {
+  if (report.wouldChange !== undefined)
+    lines.push(...wouldChangeTable(report.wouldChange))
+  // A dry run's functions are all in the would-change table.
+  if (many && report.dryRun !== true) {
     lines.push(
       `| Function | Result | Before | Now serving | ${report.alias !== undefined ? 'Pre-traffic | ' : ''}Smoke test |`,
       `|---|---|---|---|${report.alias !== undefined ? '---|' : ''}---|`,
@@ -355,6 +383,22 @@ export function renderSummary(report: Report): string {
     )
   }
   return lines.join('\n')
+}
+
+/** dry-run: what a real run would change, one row per function (or item). */
+function wouldChangeTable(changes: readonly WouldChange[]): string[] {
+  if (changes.length === 0)
+    return ['A real run would change nothing: nothing is left to remove.', '']
+  return [
+    '**What a real run would change:**',
+    '',
+    '| Function | Serves now | A real run |',
+    '|---|---|---|',
+    ...changes.map(
+      c => `| ${code(c.name)} | ${code(c.from)} | ${cell(c.text)} |`
+    ),
+    ''
+  ]
 }
 
 const OUTCOME_TEXT: Record<TargetOutcome, string> = {

@@ -109,7 +109,13 @@ export async function buildStage(
       `build-args ${tokenLike.join(', ')} look like secrets: a build-arg stays in the image history and in the logged docker command. ` +
         'Pass it with secrets (id=value) and read it in the Dockerfile with RUN --mount=type=secret,id=<id> instead.'
     )
-  run.digest = await ctx.phase('Build and push', async () => {
+  const dryRun = inputs.dryRun
+  if (dryRun && inputs.cacheTo.length > 0)
+    log(
+      `Dry run: cache-to ${inputs.cacheTo.join(' ')} is not exported (it would write the cache).`
+    )
+  const phase = dryRun ? 'Build (dry run: no push)' : 'Build and push'
+  run.digest = await ctx.phase(phase, async () => {
     const workDir = await prepareDockerConfig(
       deps.env.RUNNER_TEMP ?? os.tmpdir()
     )
@@ -127,13 +133,18 @@ export async function buildStage(
       buildArgs: inputs.buildArgs,
       labels: inputs.labels,
       cacheFrom: inputs.cacheFrom,
-      cacheTo: inputs.cacheTo,
+      cacheTo: dryRun ? [] : inputs.cacheTo,
       secrets: inputs.secrets,
       secretFiles: inputs.secretFiles,
       noCache: inputs.noCache,
       pull: inputs.pull,
       platform: platformFor(foundOf(run).architecture),
-      imageRef: `${repository.uri}:${inputs.tag}`
+      // A dry run's local tag is its own: a real run of the same commit on
+      // this docker engine must never find its tag moved by a dry run.
+      imageRef: dryRun
+        ? dryRunImageRef(repository.name, inputs.tag)
+        : `${repository.uri}:${inputs.tag}`,
+      dryRun
     }
     const context: BuildContext = {
       exec: deps.exec,
@@ -151,8 +162,8 @@ export async function buildStage(
           (await containerBuilderFor(
             deps.exec,
             env,
-            inputs.cacheFrom,
-            inputs.cacheTo
+            request.cacheFrom,
+            request.cacheTo
           ))
         result = await buildWithBuildx(request, context, builder)
       } else if (inputs.builder !== undefined) {
@@ -161,11 +172,13 @@ export async function buildStage(
         )
       } else {
         core.warning(
-          'docker buildx is not installed: falling back to docker build + docker push (no cache-from/cache-to). On GitHub-hosted runners buildx is present; elsewhere use docker/setup-buildx-action.'
+          `docker buildx is not installed: falling back to docker build${dryRun ? '' : ' + docker push'} (no cache-from/cache-to). On GitHub-hosted runners buildx is present; elsewhere use docker/setup-buildx-action.`
         )
         result = await buildWithDocker(request, context)
       }
     } catch (error) {
+      // A dry run deploys nothing, so it waits for no one else's push.
+      if (dryRun) throw error
       // Two runs of the same commit at once: the other one pushed the tag
       // first and the immutable repository refused ours. Deploy theirs.
       const pushedMeanwhile =
@@ -184,9 +197,23 @@ export async function buildStage(
       return pushedMeanwhile
     }
     report.builder = result.builder
+    if (dryRun) {
+      report.builtLocally = request.imageRef
+      log(
+        `Dry run: built ${request.imageRef} for ${request.platform} (${result.builder}) and pushed nothing; a real run pushes ${repository.uri}:${inputs.tag}.`
+      )
+      return undefined
+    }
+    if (result.digest === undefined)
+      throw new Error(`the build of ${request.imageRef} pushed nothing`)
     log(`Pushed ${request.imageRef} as ${result.digest} (${result.builder}).`)
     return result.digest
   })
+}
+
+/** The local name of a dry run's image: not the repository's, never pushed. */
+export function dryRunImageRef(repository: string, tag: string): string {
+  return `aspnet-lambda-deploy-dry-run/${repository}:${tag}`
 }
 
 /** How long a run whose local tag another build took waits for that build's push. */
@@ -245,7 +272,13 @@ export async function checkImageStage(
 ): Promise<void> {
   const { deps, report, log } = ctx
   const { repository, auth } = registryOf(run)
-  const { architecture } = foundOf(run)
+  const { architecture, existingDigest: existing } = foundOf(run)
+  if (run.digest === undefined && existing === undefined && ctx.inputs.dryRun) {
+    log(
+      'Check the image: skipped: the dry run built the image locally and pushed nothing; a real run checks the pushed manifest and its layers.'
+    )
+    return
+  }
   const digest = run.digest ?? existingDigest(ctx, run)
   run.digest = digest
   report.imageDigest = digest
@@ -295,6 +328,8 @@ export async function preflightImageStage(
 ): Promise<void> {
   const { deps, inputs, log } = ctx
   const image = run.image
+  // A dry run's own build is not in ECR (check-image said so).
+  if (image === undefined && inputs.dryRun) return
   if (image === undefined) throw new Error('check-image has not run')
   if (alreadyServing(run.targets, image.digest, inputs.alias)) {
     log('Preflight: image skipped: the function already runs this image.')

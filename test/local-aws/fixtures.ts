@@ -286,6 +286,20 @@ export async function updates(functionName: string): Promise<UpdateRecord[]> {
   )) as UpdateRecord[]
 }
 
+export interface CallRecord {
+  /** epoch ms */
+  at: number
+  /** lambda, ecr, logs, apigateway, sts, registry, function-url, http-api */
+  service: string
+  /** AWS's operation name (UpdateFunctionCode), or for the registry and data planes the method and kind */
+  operation: string
+}
+
+/** Every API operation, registry and data-plane request the gateway served since reset, in order. */
+export async function calls(): Promise<CallRecord[]> {
+  return (await control('GET', '/calls')) as CallRecord[]
+}
+
 // ---------------------------------------------------------------------------------------------
 // raw registry
 

@@ -26,6 +26,7 @@
  *   logs.ts            CloudWatch Logs FilterLogEvents (what was written: log-store.ts)
  *   apigw-api.ts       API Gateway v2's apiEndpoint
  *   control.ts         the /_local control API for tests
+ *   call-log.ts        every API operation served since reset (GET /_local/calls)
  *   config.ts, http.ts, errors.ts, moto.ts, image-refs.ts   shared settings and plumbing
  *
  * Environment: LOCAL_AWS_PORT (4566), LOCAL_AWS_MOTO_PORT (4567), LOCAL_AWS_REGISTRY_PORT (4568),
@@ -36,6 +37,7 @@
 import http from 'node:http'
 
 import { handleApigwApi } from './gateway/apigw-api.js'
+import { recordCall } from './gateway/call-log.js'
 import {
   HOST,
   MOTO_PORT,
@@ -70,6 +72,7 @@ async function handleAws(
 
 const server = http.createServer((req, res) => {
   const scope = sigV4Scope(req)
+  recordCall(req, scope)
   const p = req.url ?? '/'
   let handler: Promise<void>
   if (scope) handler = handleAws(req, res, scope)

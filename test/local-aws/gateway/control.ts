@@ -20,6 +20,9 @@
  *                                                 image the gateway recorded for each published version
  *   GET  /_local/containers                    -> running data-plane containers [{"function",
  *                                                 "version","digest","logStream","id","port"}]
+ *   GET  /_local/calls                         -> [{"at","service","operation"}]: every AWS API
+ *                                                 operation, registry request and data-plane request
+ *                                                 served since reset, in order (./call-log.ts)
  */
 import { existsSync, readdirSync, rmSync } from 'node:fs'
 import type http from 'node:http'
@@ -33,6 +36,7 @@ import {
   PUBLIC_HOST,
   REGISTRY_DIR
 } from './config.js'
+import { callLog } from './call-log.js'
 import { containers, removeAllContainers } from './containers.js'
 import {
   errMessage,
@@ -68,6 +72,8 @@ export async function handleControl(
   if (url.pathname === '/_local/reset' && method === 'POST') return reset(res)
   if (url.pathname === '/_local/containers' && method === 'GET')
     return listContainers(res)
+  if (url.pathname === '/_local/calls' && method === 'GET')
+    return sendJson(res, 200, callLog)
   const m = /^\/_local\/functions\/([^/]+)\/([a-z-]+)$/.exec(url.pathname)
   if (m?.[1] && m[2]) {
     const s = fnState(canonicalFunctionName(m[1]).name)
@@ -81,6 +87,7 @@ async function reset(res: http.ServerResponse): Promise<void> {
   await rawRequest(MOTO_PORT, 'POST', '/moto-api/reset', {})
   for (const s of fns.values()) if (s.current) clearTimeout(s.current.timer)
   fns.clear()
+  callLog.length = 0
   stubShaToImage.clear()
   logGroups.clear()
   await removeAllContainers()

@@ -1,0 +1,54 @@
+/**
+ * Stage what-would-change (dry-run only): for each function, what a real run
+ * would change, derived from what the look-up found and the image a real
+ * run would deploy (src/would-change.ts). It changes nothing and requests
+ * nothing of what serves: the checks that test a new release are recorded
+ * as skipped, with the reason.
+ */
+import type { TargetState } from '../targets.js'
+import { wouldChange, type PlannedImage } from '../would-change.js'
+import { foundOf, type RunContext, type RunState } from './context.js'
+
+const SKIPPED = {
+  state: 'skipped',
+  reason:
+    'dry run: nothing new serves, so nothing was requested (a real run tests what serves after its deploy)'
+} as const
+
+/** The image a real run would deploy: the checked one, or the tag this dry run built. */
+function plannedImage(
+  ctx: RunContext,
+  run: RunState
+): PlannedImage | undefined {
+  if (run.image !== undefined)
+    return { uri: run.image.uri, digest: run.image.digest }
+  const repository = foundOf(run).repository
+  if (repository === undefined) return undefined
+  return { uri: `${repository.uri}:${ctx.inputs.tag}`, digest: undefined }
+}
+
+export async function whatWouldChangeStage(
+  ctx: RunContext,
+  run: RunState
+): Promise<void> {
+  const { inputs } = ctx
+  const image = plannedImage(ctx, run)
+  await ctx.phase('What a real run would change', () => {
+    for (const target of run.targets) {
+      target.planned = wouldChange(target, inputs, image)
+      skipChecks(ctx, target)
+      target.log(`Dry run: ${target.name}: ${target.planned.text}.`)
+    }
+    ctx.log(
+      'Dry run: nothing was changed; no undo is needed. Run again without dry-run to make these changes.'
+    )
+  })
+}
+
+function skipChecks(ctx: RunContext, target: TargetState): void {
+  if (ctx.inputs.alias !== undefined) {
+    target.checks.preTraffic = SKIPPED
+    if (ctx.inputs.canary !== undefined) target.checks.canary = SKIPPED
+  }
+  target.checks.smoke = SKIPPED
+}
