@@ -1592,3 +1592,19 @@ export function simulatedWorld(
       docker.argvs().find(argv => prefix.every((part, i) => argv[i] === part))
   }
 }
+
+/**
+ * Alias live as this action leaves it: version 1 runs `oldestUri`, version 2
+ * PREVIOUS_URI ($LATEST too), live → 2 recording 1.
+ */
+export function withLiveAlias(w: World, oldestUri: string): void {
+  w.fn.imageUri = oldestUri
+  w.fn.publish()
+  w.fn.imageUri = PREVIOUS_URI
+  w.fn.publish()
+  w.fn.setAlias(
+    'live',
+    '2',
+    `aspnet-lambda-deploy: previous version 1; image ${PREVIOUS_DIGEST}`
+  )
+}

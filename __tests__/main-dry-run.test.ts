@@ -32,7 +32,8 @@ import {
   simulatedWorld,
   storedImage,
   uriOf,
-  type World
+  type World,
+  withLiveAlias as withLiveAliasOf
 } from '../__fixtures__/world.js'
 import { STATE } from '../src/post/saved-state.js'
 
@@ -123,18 +124,7 @@ function world(inputs: Record<string, string> = {}): World {
   return w
 }
 
-/** Version 1 runs OLDEST_URI, version 2 PREVIOUS_URI; live → 2 recording 1. */
-function withLiveAlias(w: World): void {
-  w.fn.imageUri = OLDEST_URI
-  w.fn.publish()
-  w.fn.imageUri = PREVIOUS_URI
-  w.fn.publish()
-  w.fn.setAlias(
-    'live',
-    '2',
-    `aspnet-lambda-deploy: previous version 1; image ${PREVIOUS_DIGEST}`
-  )
-}
+const withLiveAlias = (w: World): void => withLiveAliasOf(w, OLDEST_URI)
 
 const wouldChange = (): { name: string; code: string; text: string }[] =>
   JSON.parse(core.outputs()['would-change'] ?? '[]') as {

@@ -34,7 +34,8 @@ import {
   simulatedWorld,
   storedImage,
   uriOf,
-  type World
+  type World,
+  withLiveAlias as withLiveAliasOf
 } from '../__fixtures__/world.js'
 
 // main.ts imports @actions/core: mock it first (see __fixtures__/core.ts).
@@ -83,21 +84,9 @@ function world(inputs: Record<string, string> = {}): World {
   return w
 }
 
-/**
- * Alias live as this action leaves it: version 1 runs OLDEST_URI, version 2
- * PREVIOUS_URI ($LATEST too), live → 2 recording 1; the Function URL is on
- * the alias.
- */
+/** withLiveAlias, with the Function URL on the alias. */
 function withLiveAlias(w: World): void {
-  w.fn.imageUri = OLDEST_URI
-  w.fn.publish()
-  w.fn.imageUri = PREVIOUS_URI
-  w.fn.publish()
-  w.fn.setAlias(
-    'live',
-    '2',
-    `aspnet-lambda-deploy: previous version 1; image ${PREVIOUS_DIGEST}`
-  )
+  withLiveAliasOf(w, OLDEST_URI)
   w.fn.url = { qualifier: 'live' }
 }
 
