@@ -47,6 +47,16 @@ function lambdaVia(env: ProxyEnv, endpoint: string): LambdaClient {
   return client
 }
 
+/** The message a call that must fail fails with. */
+async function failure(call: Promise<unknown>): Promise<string> {
+  try {
+    await call
+  } catch (error) {
+    return error instanceof Error ? error.message : JSON.stringify(error)
+  }
+  throw new Error('the call succeeded')
+}
+
 const basic = (userPass: string): string =>
   `Basic ${Buffer.from(userPass).toString('base64')}`
 
@@ -175,31 +185,29 @@ describe('an https endpoint', () => {
       'https://lambda.eu-west-1.amazonaws.com'
     )
 
-    const error = await client
-      .send(new GetAccountSettingsCommand({}))
-      .catch((e: unknown) => e as Error)
+    const error = await failure(client.send(new GetAccountSettingsCommand({})))
 
     expect(proxy.requests).toEqual([
       'CONNECT lambda.eu-west-1.amazonaws.com:443'
     ])
-    expect(String(error)).toContain(
+    expect(error).toContain(
       `The proxy ${proxy.url} refused a tunnel to lambda.eu-west-1.amazonaws.com:443: HTTP 403 Refused`
     )
-    expect(String(error)).not.toContain('hunter2')
+    expect(error).not.toContain('hunter2')
   })
 
   it('a 407 says the proxy wants credentials', async () => {
     const proxy = await started(
       startRecordingProxy({ requireAuthorization: basic('ci:right') })
     )
-    const error = await lambdaVia(
+    const client = lambdaVia(
       { HTTPS_PROXY: proxy.url.replace('//', '//ci:wrong@') },
       'https://lambda.eu-west-1.amazonaws.com'
     )
-      .send(new GetAccountSettingsCommand({}))
-      .catch((e: unknown) => e as Error)
 
-    expect(String(error)).toMatch(
+    const error = await failure(client.send(new GetAccountSettingsCommand({})))
+
+    expect(error).toMatch(
       /HTTP 407 Proxy Authentication Required: the proxy wants credentials/
     )
   })
@@ -209,10 +217,8 @@ describe('an https endpoint', () => {
       { HTTPS_PROXY: 'http://127.0.0.1:9' },
       'https://lambda.eu-west-1.amazonaws.com'
     )
-    const error = await client
-      .send(new GetAccountSettingsCommand({}))
-      .catch((e: unknown) => e as Error)
-    expect(String(error)).toMatch(
+    const error = await failure(client.send(new GetAccountSettingsCommand({})))
+    expect(error).toMatch(
       /Could not reach the proxy http:\/\/127\.0\.0\.1:9: .*ECONNREFUSED/
     )
   })
