@@ -108,6 +108,8 @@ missing_packages() {
   pkg_installed busybox-static || miss+=(busybox-static)
   command -v skopeo >/dev/null 2>&1 || miss+=(skopeo)
   command -v curl >/dev/null 2>&1 || miss+=(curl)
+  # A real forward proxy for e2e/proxy.test.ts (the binary only: no service starts).
+  command -v tinyproxy >/dev/null 2>&1 || miss+=(tinyproxy-bin)
   if [[ $ARM64 == 1 && $(uname -m) == x86_64 && ! -x /usr/bin/qemu-aarch64-static ]]; then miss+=(qemu-user-static); fi
   echo "${miss[@]}"
 }

@@ -11,6 +11,8 @@ import { createClients } from './aws/clients.js'
 import { realExec } from './build/docker.js'
 import type { Inputs } from './inputs/types.js'
 import { getInputs } from './inputs/read.js'
+import { announceProxy } from './net/announce.js'
+import { outboundFetch } from './net/fetch.js'
 import { planRun, type StageName } from './plan.js'
 import {
   commentOnPullRequest,
@@ -59,7 +61,7 @@ export function defaultDependencies(): Dependencies {
     clients: createClients,
     exec: realExec,
     timing: realTiming,
-    fetch: globalThis.fetch,
+    fetch: outboundFetch(process.env),
     env: process.env,
     readInput: name => core.getInput(name),
     onCancel: processSignals
@@ -257,6 +259,7 @@ async function runPlan(
 
 function readInputs(deps: Dependencies, phase: PhaseRunner): Promise<Inputs> {
   return phase('Read inputs', () => {
+    announceProxy(deps.env, core)
     const parsed = getInputs(deps.readInput, deps.env)
     core.info(describeRun(parsed))
     if (parsed.preview !== undefined) {

@@ -4,6 +4,8 @@ import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2'
 import { ECRClient } from '@aws-sdk/client-ecr'
 import { LambdaClient } from '@aws-sdk/client-lambda'
+import { proxyAgents } from '../net/agents.js'
+import { proxySettings, type ProxyEnv } from '../net/proxy.js'
 
 /** Clients only the event source discovery needs. */
 export interface DiscoveryClients {
@@ -40,22 +42,31 @@ export const HTTP_LIMITS = {
   throwOnRequestTimeout: true
 } as const
 
-/** What every client is made with. */
+/**
+ * What every client is made with. Behind a proxy (HTTPS_PROXY, HTTP_PROXY,
+ * NO_PROXY: src/net/proxy.ts) the handler gets agents that go through it;
+ * the SDK itself reads none of these variables.
+ */
 export function clientConfig(
   region: string,
   limits: {
     requestTimeout: number
     connectionTimeout: number
     throwOnRequestTimeout: boolean
-  } = HTTP_LIMITS
+  } = HTTP_LIMITS,
+  env: ProxyEnv = process.env
 ) {
+  const proxy = proxySettings(env)
   return {
     region,
     customUserAgent: [USER_AGENT],
     // The action does its own bounded retries where it matters; the SDK's
     // defaults cover throttling and transient network errors.
     maxAttempts: 4,
-    requestHandler: { ...limits }
+    requestHandler: {
+      ...limits,
+      ...(proxy && proxyAgents(proxy, limits.connectionTimeout))
+    }
   }
 }
 
