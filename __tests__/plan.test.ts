@@ -20,6 +20,7 @@ function inputs(overrides: Partial<PlanInputs>): PlanInputs {
     canary: undefined,
     source: build,
     preflight: 'strict',
+    reuseUnchanged: false,
     ...overrides
   }
 }
@@ -146,6 +147,43 @@ describe('planRun', () => {
       'a preview, preflight off',
       { mode: 'preview', preflight: 'off' },
       ['look-up', 'build', 'check-image', 'deploy', 'preview-url', 'smoke']
+    ],
+    [
+      'a build with reuse-unchanged-image (the key before any build)',
+      { reuseUnchanged: true },
+      [
+        'look-up',
+        'reuse',
+        'preflight-app',
+        'build',
+        'check-image',
+        'preflight-image',
+        'deploy',
+        'smoke'
+      ]
+    ],
+    [
+      'a preview with reuse-unchanged-image, preflight off',
+      { mode: 'preview', reuseUnchanged: true, preflight: 'off' },
+      [
+        'look-up',
+        'reuse',
+        'build',
+        'check-image',
+        'deploy',
+        'preview-url',
+        'smoke'
+      ]
+    ],
+    [
+      'reuse-unchanged-image builds nothing for the image input',
+      { source: image, reuseUnchanged: true },
+      ['look-up', 'check-image', 'preflight-image', 'deploy', 'smoke']
+    ],
+    [
+      'reuse-unchanged-image with rollback-to previous',
+      { source: previous, alias: 'live', reuseUnchanged: true },
+      ['look-up', 'pre-traffic', 'move-alias', 'smoke']
     ],
     ['a cleanup', { mode: 'cleanup' }, ['cleanup']],
     [

@@ -12,6 +12,11 @@ import type { Inputs } from './inputs/types.js'
 export type StageName =
   /** Functions, aliases, repository, tag (and for rollback-to previous, the version each alias left). */
   | 'look-up'
+  /**
+   * reuse-unchanged-image: the build key; an image built from it earlier
+   * is tagged for this commit and nothing is built.
+   */
+  | 'reuse'
   /** The app's source and Dockerfile, before a build. */
   | 'preflight-app'
   /** Build and push, unless the tag already exists. */
@@ -35,7 +40,7 @@ export type StageName =
 
 export type PlanInputs = Pick<
   Inputs,
-  'mode' | 'alias' | 'canary' | 'source' | 'preflight'
+  'mode' | 'alias' | 'canary' | 'source' | 'preflight' | 'reuseUnchanged'
 >
 
 export function planRun(inputs: PlanInputs): StageName[] {
@@ -46,6 +51,7 @@ export function planRun(inputs: PlanInputs): StageName[] {
   const alias = inputs.alias !== undefined
   const stages: (StageName | false)[] = [
     'look-up',
+    build && inputs.reuseUnchanged && 'reuse',
     build && preflight && 'preflight-app',
     build && 'build',
     fromEcr && 'check-image',

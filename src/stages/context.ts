@@ -89,6 +89,8 @@ export interface RunState {
   digest: string | undefined
   /** The image, checked (or for rollback-to previous, the version's). */
   image: Image | undefined
+  /** reuse-unchanged-image: the build key, recorded on a new build's image. */
+  buildKey?: string | undefined
 }
 
 /** One stage of the plan. */

@@ -28,6 +28,7 @@ import {
   type BuildRequest,
   type Exec
 } from '../build/docker.js'
+import { keyLabels } from '../build/key.js'
 import { platformFor } from '../build/platform.js'
 import { enforce, type Check } from '../checks/preflight/checks.js'
 import { preflightImage } from '../checks/preflight/image.js'
@@ -41,6 +42,7 @@ import {
 } from '../util/errors.js'
 import { again, done, poll } from '../util/poll.js'
 import { foundOf, type RunContext, type RunState } from './context.js'
+import { recordKey } from './reuse.js'
 
 /** The repository and login every image stage needs (not rollback-to previous). */
 function registryOf(run: RunState): {
@@ -72,7 +74,8 @@ export async function preflightAppStage(
   run: RunState
 ): Promise<void> {
   const found = foundOf(run)
-  if (found.existingDigest !== undefined) return
+  // Nothing will be built: the tag exists, or the reuse stage tagged one.
+  if (found.existingDigest !== undefined || run.digest !== undefined) return
   await ctx.phase('Preflight: app', async () => {
     const checks = await preflightApp(ctx.inputs, found.architecture, {
       clients: ctx.clients,
@@ -92,6 +95,8 @@ export async function buildStage(
   const { deps, inputs, report, log } = ctx
   const { ecr } = ctx.clients
   const { repository, auth } = registryOf(run)
+  // The reuse stage tagged an earlier build of the same app.
+  if (run.digest !== undefined) return
   const existing = foundOf(run).existingDigest
   report.reusedImage = existing !== undefined
   if (existing !== undefined) {
@@ -125,7 +130,10 @@ export async function buildStage(
       file: inputs.file,
       target: inputs.target,
       buildArgs: inputs.buildArgs,
-      labels: inputs.labels,
+      labels:
+        run.buildKey === undefined
+          ? inputs.labels
+          : [...inputs.labels, ...keyLabels(run.buildKey, inputs.tag)],
       cacheFrom: inputs.cacheFrom,
       cacheTo: inputs.cacheTo,
       secrets: inputs.secrets,
@@ -185,6 +193,8 @@ export async function buildStage(
     }
     report.builder = result.builder
     log(`Pushed ${request.imageRef} as ${result.digest} (${result.builder}).`)
+    if (run.buildKey !== undefined)
+      await recordKey(ctx, repository, result.digest, run.buildKey)
     return result.digest
   })
 }
