@@ -124,6 +124,8 @@ describe('a commit that does not change the app', () => {
     expect(w.registry.tags.get(keyTag)?.digest).toBe(A.digest)
     const argv = builds(w)[0] ?? []
     expect(argv).toContain(`${BUILT_FOR_LABEL}=commit-a`)
+    // Built from the base image digests in the key, not a local older copy.
+    expect(argv).toContain('--pull')
     expect(argv.find(a => a.startsWith(`${KEY_LABEL}=`))).toMatch(
       new RegExp(`^${KEY_LABEL}=${keyTag.slice('build-'.length)}[a-f0-9]{24}$`)
     )
@@ -246,6 +248,7 @@ describe('without reuse-unchanged-image', () => {
     expect(keyTags(w)).toEqual([])
     expect(w.calls('ecr:PutImage')).toEqual([])
     expect(builds(w)[1]?.join(' ')).not.toContain(KEY_LABEL)
+    expect(builds(w)[1]).not.toContain('--pull')
     expect(w.events.some(e => e.detail.includes('/manifests/'))).toBe(false)
   })
 })

@@ -139,7 +139,9 @@ export async function buildStage(
       secrets: inputs.secrets,
       secretFiles: inputs.secretFiles,
       noCache: inputs.noCache,
-      pull: inputs.pull,
+      // With a build key, build from the base image digests the key names,
+      // not from an older copy the engine keeps (a self-hosted runner).
+      pull: inputs.pull || run.buildKey !== undefined,
       platform: platformFor(foundOf(run).architecture),
       imageRef: `${repository.uri}:${inputs.tag}`
     }
