@@ -180,6 +180,31 @@ describe('a commit that does not change the app', () => {
   })
 })
 
+describe('two runs of one commit at once', () => {
+  it('deploys the image the other run tagged first, with a warning', async () => {
+    const w = workflow()
+    const A = builtImage('a', 'commit-a')
+    w.build.image = A
+    await commit(w, 'commit-a')
+    // The other run of commit-b built (without the option) and pushed first.
+    const other = builtImage('other', 'commit-b')
+    w.before['ecr:PutImage'] = input => {
+      if (input.imageTag === 'commit-b' && !w.registry.tags.has('commit-b'))
+        w.registry.push('commit-b', other)
+    }
+
+    await commit(w, 'commit-b')
+
+    expect(core.failures()).toEqual([])
+    expect(core.warnings().join('\n')).toContain(
+      `Tag commit-b was pushed by another run meanwhile (${other.digest}); deploying that image.`
+    )
+    expect(w.registry.tags.get('commit-b')?.digest).toBe(other.digest)
+    expect(w.fn.imageOf(undefined)).toBe(uriOf(other.digest))
+    expect(builds(w)).toHaveLength(1)
+  })
+})
+
 describe('a commit that changes what the build reads', () => {
   it.each<[string, (w: World) => Record<string, string>]>([
     [

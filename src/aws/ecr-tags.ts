@@ -13,7 +13,12 @@ import {
 } from '@aws-sdk/client-ecr'
 import type { RepositoryRef } from '../inputs/types.js'
 import { awsErrorName, describeAwsError, DeployError } from '../util/errors.js'
-import { findTagDigest, getImageManifest, type Repository } from './ecr.js'
+import {
+  findTagDigest,
+  getImageManifest,
+  type ImageManifest,
+  type Repository
+} from './ecr.js'
 
 export type TagOutcome =
   /** The tag now names the image. */
@@ -23,14 +28,15 @@ export type TagOutcome =
   /** The tag names another image, and the repository never moves a tag. */
   | { kind: 'taken'; digest: string | undefined }
 
-/** Put `tag` on the image `digest` of the repository. */
+/** Put `tag` on the image `digest` of the repository (its manifest, if read already). */
 export async function tagImage(
   ecr: ECRClient,
   repository: Repository,
   digest: string,
-  tag: string
+  tag: string,
+  manifest?: ImageManifest
 ): Promise<TagOutcome> {
-  const image = await getImageManifest(ecr, repository, digest)
+  const image = manifest ?? (await getImageManifest(ecr, repository, digest))
   try {
     await ecr.send(
       new PutImageCommand({

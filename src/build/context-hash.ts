@@ -116,9 +116,10 @@ function hashFileInto(hash: Hash, file: string, buffer: Buffer): number {
   try {
     for (;;) {
       const read = readSync(fd, buffer, 0, buffer.length, null)
-      if (read === 0) break
       hash.update(buffer.subarray(0, read))
       total += read
+      // A regular file reads short only at its end: no read of 0 to confirm.
+      if (read < buffer.length) break
     }
   } finally {
     closeSync(fd)

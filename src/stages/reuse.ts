@@ -14,6 +14,7 @@ import {
   checkManifest,
   fetchImageConfigText,
   getImageManifest,
+  type ImageManifest,
   type RegistryAuth,
   type Repository
 } from '../aws/ecr.js'
@@ -120,12 +121,11 @@ async function builtFor(
   ctx: RunContext,
   repository: Repository,
   auth: RegistryAuth,
-  digest: string,
+  image: ImageManifest,
   tags: readonly string[]
 ): Promise<string | undefined> {
   const otherTag = tags.find(t => !isKeyTag(t) && t !== ctx.inputs.tag)
   try {
-    const image = await getImageManifest(ctx.clients.ecr, repository, digest)
     const { configDigest } = checkManifest(image)
     const config = JSON.parse(
       await fetchImageConfigText(
@@ -138,9 +138,7 @@ async function builtFor(
     const label = config.config?.Labels?.[BUILT_FOR_LABEL]
     if (typeof label === 'string') return label
   } catch (error) {
-    core.debug(
-      `The image config of ${digest} was not read: ${errorMessage(error)}`
-    )
+    core.debug(`The image config was not read: ${errorMessage(error)}`)
   }
   return otherTag
 }
@@ -176,7 +174,12 @@ export async function reuseStage(
       return
     }
     const { digest } = keyed
-    const tagged = await tagImage(ecr, repository, digest, inputs.tag)
+    const image = await getImageManifest(ecr, repository, digest)
+    // Which commit built it is read while the tag is put on.
+    const [tagged, earlier] = await Promise.all([
+      tagImage(ecr, repository, digest, inputs.tag, image),
+      builtFor(ctx, repository, auth, image, keyed.tags)
+    ])
     if (tagged.kind === 'taken') {
       // Another run of this commit pushed its tag meanwhile: deploy that.
       if (tagged.digest === undefined)
@@ -190,7 +193,6 @@ export async function reuseStage(
       run.digest = tagged.digest
       return
     }
-    const earlier = await builtFor(ctx, repository, auth, digest, keyed.tags)
     report.reusedImage = true
     report.reuse = {
       kind: 'reused',
