@@ -132,6 +132,7 @@ describe('a commit that does not change the app', () => {
     expect(summary()).toContain('new build key')
     const updatesAfterA = updates(w).length
     const execsAfterA = w.execCalls.length
+    const manifestReadsAfterA = w.calls('ecr:BatchGetImage').length
 
     // A README edit: excluded by .dockerignore.
     writeFileSync(path.join(context, 'README.md'), '# Orders API, edited\n')
@@ -157,6 +158,8 @@ describe('a commit that does not change the app', () => {
     )
     expect(summary()).toContain(`tagged \`commit-b\` on \`${A.digest}\``)
     expect(core.groupNames()).not.toContain('Preflight: app')
+    // check-image uses the manifest and config the reuse stage read.
+    expect(w.calls('ecr:BatchGetImage')).toHaveLength(manifestReadsAfterA + 1)
     expect(w.fn.imageOf(undefined)).toBe(uriOf(A.digest))
   })
 
@@ -259,6 +262,24 @@ describe('a commit that changes what the build reads', () => {
       /No build key: the base image mcr\.microsoft\.com\/dotnet\/sdk:8\.0 could not be resolved: mcr\.microsoft\.com answered HTTP 404/
     )
     expect(summary()).toContain('no build key')
+  })
+})
+
+describe('a context that cannot be hashed', () => {
+  it('builds as without the option, and says why', async () => {
+    const w = workflow()
+    w.build.image = builtImage('a', 'commit-a')
+    await commit(w, 'commit-a', {
+      context: 'https://github.com/octo/app.git#main',
+      file: path.join(context, 'Dockerfile'),
+      preflight: 'off'
+    })
+
+    expect(core.failures()).toEqual([])
+    expect(builds(w)).toHaveLength(1)
+    expect(core.infos().join('\n')).toMatch(
+      /No build key: the build context https:\/\/github\.com\/octo\/app\.git#main cannot be hashed \(.*ENOENT/
+    )
   })
 })
 

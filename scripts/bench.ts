@@ -50,6 +50,10 @@ import { makeAppContext } from '../test/local-aws/images.js'
 import { reuseBench, type ReuseRow } from './bench/reuse.js'
 
 const RUNS = Math.max(5, Number(process.env.BENCH_RUNS ?? 5))
+const LOAD_AT_START = os
+  .loadavg()
+  .map(l => l.toFixed(2))
+  .join(', ')
 const SLOW_UPDATE_MS = 20_000
 const byHand = path.join(REPO_ROOT, 'scripts', 'bench', 'by-hand.sh')
 
@@ -243,7 +247,13 @@ function machine(): string[] {
     `- Memory: ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB`,
     `- OS: ${osName}, kernel ${os.release()}`,
     `- Node.js ${process.version}; Docker ${version('/usr/bin/docker', ['version', '--format', '{{.Server.Version}}'])} (BuildKit through the docker build fallback: no buildx here); ${version('aws', ['--version'])}`,
-    '- AWS: the local stand-in (moto + registry + gateway on 127.0.0.1), see scripts/local-aws.sh'
+    '- AWS: the local stand-in (moto + registry + gateway on 127.0.0.1), see scripts/local-aws.sh',
+    `- Load average (1, 5, 15 min) at the start: ${LOAD_AT_START}; at the end: ${os
+      .loadavg()
+      .map(l => l.toFixed(2))
+      .join(
+        ', '
+      )} (other jobs share the machine: compare figures within one run)`
   ]
 }
 

@@ -263,15 +263,22 @@ export async function checkImageStage(
   report.imageDigest = digest
   const imageUri = `${repository.uri}@${digest}`
   report.imageUri = imageUri
+  // The reuse stage read them a moment ago.
+  const prefetched =
+    run.prefetched?.digest === digest ? run.prefetched : undefined
   run.image = await ctx.phase('Check the image', async () => {
-    const image = await getImageManifest(ctx.clients.ecr, repository, digest)
+    const image =
+      prefetched?.image ??
+      (await getImageManifest(ctx.clients.ecr, repository, digest))
     const manifest = checkManifest(image)
-    const configText = await fetchImageConfigText(
-      auth,
-      repository.name,
-      manifest.configDigest,
-      deps.fetch
-    )
+    const configText =
+      prefetched?.configText ??
+      (await fetchImageConfigText(
+        auth,
+        repository.name,
+        manifest.configDigest,
+        deps.fetch
+      ))
     const config = parseImageConfig(configText)
     checkImagePlatform(config, architecture)
     log(

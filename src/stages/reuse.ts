@@ -69,10 +69,12 @@ export async function computeKey(
   if (images.kind === 'unknown') return { kind: 'none', reason: images.reason }
   const started = deps.timing.now()
   const [context, digests] = await Promise.all([
-    hashContext(inputs.context, file).then(result => ({
-      ...result,
-      ms: deps.timing.now() - started
-    })),
+    hashContext(inputs.context, file).then(
+      result => ({ ...result, ms: deps.timing.now() - started }),
+      // A remote context (a git URL), an unreadable file, a bad pattern:
+      // the build reports what is wrong with it, if anything.
+      (error: unknown) => errorMessage(error)
+    ),
     Promise.all(
       images.images.map(async image => ({
         image,
@@ -80,6 +82,11 @@ export async function computeKey(
       }))
     ).then(result => ({ result, ms: deps.timing.now() - started }))
   ])
+  if (typeof context === 'string')
+    return {
+      kind: 'none',
+      reason: `the build context ${inputs.context} cannot be hashed (${context})`
+    }
   log(
     `Hashed the build context ${inputs.context}: ${context.entries} entries, ${context.bytes} bytes in ${formatDuration(context.ms)}` +
       ` (${context.ignoreFile === undefined ? 'no .dockerignore' : `ignore file ${context.ignoreFile}`}).`
@@ -113,34 +120,46 @@ export async function computeKey(
   return { kind: 'key', key, tag: keyTag(key) }
 }
 
+/** The image's config (verified against its digest), or undefined. */
+async function readConfig(
+  ctx: RunContext,
+  repository: Repository,
+  auth: RegistryAuth,
+  image: ImageManifest
+): Promise<string | undefined> {
+  try {
+    const { configDigest } = checkManifest(image)
+    return await fetchImageConfigText(
+      auth,
+      repository.name,
+      configDigest,
+      ctx.deps.fetch
+    )
+  } catch (error) {
+    core.debug(`The image config was not read: ${errorMessage(error)}`)
+    return undefined
+  }
+}
+
 /**
  * The tag an image was built for: its label, else one of its other tags
  * (an image built before the label, or whose config cannot be read).
  */
-async function builtFor(
-  ctx: RunContext,
-  repository: Repository,
-  auth: RegistryAuth,
-  image: ImageManifest,
-  tags: readonly string[]
-): Promise<string | undefined> {
-  const otherTag = tags.find(t => !isKeyTag(t) && t !== ctx.inputs.tag)
+export function builtFor(
+  configText: string | undefined,
+  tags: readonly string[],
+  tag: string
+): string | undefined {
   try {
-    const { configDigest } = checkManifest(image)
-    const config = JSON.parse(
-      await fetchImageConfigText(
-        auth,
-        repository.name,
-        configDigest,
-        ctx.deps.fetch
-      )
-    ) as { config?: { Labels?: Record<string, unknown> } }
+    const config = JSON.parse(configText ?? '{}') as {
+      config?: { Labels?: Record<string, unknown> }
+    }
     const label = config.config?.Labels?.[BUILT_FOR_LABEL]
     if (typeof label === 'string') return label
-  } catch (error) {
-    core.debug(`The image config was not read: ${errorMessage(error)}`)
+  } catch {
+    // not JSON: the tags tell
   }
-  return otherTag
+  return tags.find(t => !isKeyTag(t) && t !== tag)
 }
 
 export async function reuseStage(
@@ -176,9 +195,9 @@ export async function reuseStage(
     const { digest } = keyed
     const image = await getImageManifest(ecr, repository, digest)
     // Which commit built it is read while the tag is put on.
-    const [tagged, earlier] = await Promise.all([
+    const [tagged, configText] = await Promise.all([
       tagImage(ecr, repository, digest, inputs.tag, image),
-      builtFor(ctx, repository, auth, image, keyed.tags)
+      readConfig(ctx, repository, auth, image)
     ])
     if (tagged.kind === 'taken') {
       // Another run of this commit pushed its tag meanwhile: deploy that.
@@ -193,6 +212,8 @@ export async function reuseStage(
       run.digest = tagged.digest
       return
     }
+    const earlier = builtFor(configText, keyed.tags, inputs.tag)
+    run.prefetched = { digest, image, configText }
     report.reusedImage = true
     report.reuse = {
       kind: 'reused',
