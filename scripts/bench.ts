@@ -426,7 +426,7 @@ async function main(): Promise<number> {
       ),
       ...reuseRows.map(
         (row: ReuseRow) =>
-          `- ${row.case}: with the option [${row.reuse.join(', ')}] ms (build key [${row.keyMs.join(', ')}] ms); without [${row.plain.join(', ')}] ms${row.note === '' ? '' : `; ${row.note}`}`
+          `- ${row.case}: with the option [${row.reuse.join(', ')}] ms (build key [${row.keyMs.join(', ')}] ms)${row.plain.length > 0 ? `; without [${row.plain.join(', ')}] ms` : ''}${row.note === '' ? '' : `; ${row.note}`}`
       ),
       `- one build → 1 function [${fanOut.action.join(', ')}] ms; → 10 functions [${fanOut.script.join(', ')}] ms`,
       `- cold start [${cold.map(ms => ms.toFixed(0)).join(', ')}] ms`,
