@@ -88,6 +88,18 @@ describe('hashContext', () => {
     expect(await digest()).not.toBe(before)
   })
 
+  it('sends an excluded directory as the parent of a file an exception brings back', async () => {
+    file('.dockerignore', 'config\n!config/app.json\n')
+    file('config/app.json', '{}')
+    file('config/secret.json', '{}')
+    const sent = await hashContext(dir, path.join(dir, 'Dockerfile'))
+    // .dockerignore, Dockerfile, README.md, config, config/app.json, src, 2 in src
+    expect(sent.entries).toBe(8)
+    const before = sent.digest
+    chmodSync(path.join(dir, 'config'), 0o700)
+    expect(await digest()).not.toBe(before)
+  })
+
   it('takes <Dockerfile>.dockerignore over the context one', async () => {
     file('build/Api.Dockerfile', 'FROM scratch\n')
     file('build/Api.Dockerfile.dockerignore', 'src\n')

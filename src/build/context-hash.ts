@@ -84,8 +84,12 @@ async function walk(
     const mode = (stat.mode & 0o7777).toString(8)
     if (stat.isDirectory()) {
       if (excluded && canSkipDirectory(patterns, rel)) continue
-      if (!excluded) out.push({ path: rel, line: `d ${mode}`, file: undefined })
+      const at = out.length
       await walk(root, rel, patterns, out)
+      // An excluded directory is still sent as the parent of what an
+      // exception brings back.
+      if (!excluded || out.length > at)
+        out.splice(at, 0, { path: rel, line: `d ${mode}`, file: undefined })
     } else if (excluded) {
       continue
     } else if (stat.isSymbolicLink()) {
