@@ -14,11 +14,13 @@
  *   preview calls (CreateFunction → Pending → Active, CreateFunctionUrlConfig,
  *   GetPolicy, AddPermission, DeleteFunction, DeleteFunctionUrlConfig);
  * - ECR: one repository holding images by digest and tags with push dates
- *   (DescribeImages, BatchGetImage, ListImages, BatchDeleteImage);
+ *   (DescribeImages, BatchGetImage, ListImages, BatchDeleteImage, PutImage
+ *   of a stored manifest under a new tag, refusing to move a tag as an
+ *   IMMUTABLE repository does);
  * - API Gateway v2: HTTP APIs and their integrations;
  * - CloudWatch Logs: FilterLogEvents over each function's log group;
  * - through fetch: the registry API (config and layer blobs, behind the ECR
- *   token), the functions' URLs (served by the app, or scripted replies for
+ *   token; the digests of base images in `baseImages`, asked with HEAD), the functions' URLs (served by the app, or scripted replies for
  *   any URL) and the GitHub issue comments API;
  * - the docker CLI, through exec: login, buildx (or plain docker) build and
  *   push of `build.image` into the repository.
@@ -52,8 +54,12 @@ import {
   DescribeRepositoriesCommand,
   ECRClient,
   GetAuthorizationTokenCommand,
+  ImageAlreadyExistsException,
   ImageNotFoundException,
+  ImageTagAlreadyExistsException,
   ListImagesCommand,
+  PutImageCommand,
+  type PutImageCommandInput,
   type BatchDeleteImageCommandInput,
   type BatchGetImageCommandInput,
   type DescribeImagesCommandInput,
@@ -822,6 +828,11 @@ export interface World {
   logs: Map<string, FilteredLogEvent[]>
   /** Pull request comments in the GitHub repository (any repository). */
   comments: Comment[]
+  /**
+   * Base images in public registries: `host/repository:tag` → the digest
+   * its registry answers a manifest HEAD with (anonymous, no token).
+   */
+  baseImages: Map<string, string>
   /** Runs before the fake answers `call`; throw to make the call fail. */
   before: Record<string, (input: Record<string, unknown>) => void>
   /** The runner cancels the job: the run's cancel listener hears `signal`. */
@@ -922,6 +933,7 @@ export function simulatedWorld(
   const build: Build = { image: storedImage('amd64', 'built'), buildx: true }
   const answers = new Map<string, Answer[]>()
   const smokeReplies = new Map<string, Reply[]>()
+  const baseImages = new Map<string, string>()
   const apis: World['apis'] = []
   const logs = new Map<string, FilteredLogEvent[]>()
   const comments: Comment[] = []
@@ -1258,6 +1270,38 @@ export function simulatedWorld(
         }
       })
     )
+    .on(PutImageCommand)
+    .callsFake(
+      handle('ecr:PutImage', (input: PutImageCommandInput) => {
+        const digest = sha256Digest(input.imageManifest ?? '')
+        const image = registry.images.get(digest)
+        const tag = input.imageTag ?? ''
+        // Only manifests of stored images: layers are never uploaded here.
+        if (image === undefined || input.imageDigest !== digest)
+          throw new Error(`PutImage of a manifest not in the registry`)
+        const current = registry.tags.get(tag)
+        if (current?.digest === digest)
+          throw new ImageAlreadyExistsException({
+            message: `Image with digest '${digest}' and tag '${tag}' already exists in the repository`,
+            $metadata: {}
+          })
+        if (current !== undefined)
+          throw new ImageTagAlreadyExistsException({
+            message: `The image tag '${tag}' already exists in the '${registry.name}' repository and cannot be overwritten because the repository is immutable.`,
+            $metadata: {}
+          })
+        registry.push(tag, image, new Date(timing.timing.now()))
+        return {
+          image: {
+            registryId: ACCOUNT,
+            repositoryName: registry.name,
+            imageId: { imageDigest: digest, imageTag: tag },
+            imageManifest: input.imageManifest,
+            imageManifestMediaType: input.imageManifestMediaType
+          }
+        }
+      })
+    )
     .on(BatchDeleteImageCommand)
     .callsFake(
       handle('ecr:BatchDeleteImage', (input: BatchDeleteImageCommandInput) => {
@@ -1400,6 +1444,22 @@ export function simulatedWorld(
               status: 404
             })
           : new Response(blob, { status: 200 })
+      )
+    }
+    const manifest = /^https:\/\/([^/]+)\/v2\/(.+)\/manifests\/([^/]+)$/.exec(
+      url
+    )
+    if (manifest !== null && method === 'HEAD') {
+      const digest = baseImages.get(
+        `${manifest[1] ?? ''}/${manifest[2] ?? ''}:${manifest[3] ?? ''}`
+      )
+      return Promise.resolve(
+        digest === undefined
+          ? new Response(null, { status: 404 })
+          : new Response(null, {
+              status: 200,
+              headers: { 'docker-content-digest': digest }
+            })
       )
     }
     const scripted = smokeReplies.get(url)
@@ -1568,6 +1628,7 @@ export function simulatedWorld(
     apis,
     logs,
     comments,
+    baseImages,
     before,
     events,
     timing,

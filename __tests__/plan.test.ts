@@ -21,6 +21,7 @@ function inputs(overrides: Partial<PlanInputs>): PlanInputs {
     source: build,
     preflight: 'strict',
     dryRun: false,
+    reuseUnchanged: false,
     ...overrides
   }
 }
@@ -148,6 +149,43 @@ describe('planRun', () => {
       { mode: 'preview', preflight: 'off' },
       ['look-up', 'build', 'check-image', 'deploy', 'preview-url', 'smoke']
     ],
+    [
+      'a build with reuse-unchanged-image (the key before any build)',
+      { reuseUnchanged: true },
+      [
+        'look-up',
+        'reuse',
+        'preflight-app',
+        'build',
+        'check-image',
+        'preflight-image',
+        'deploy',
+        'smoke'
+      ]
+    ],
+    [
+      'a preview with reuse-unchanged-image, preflight off',
+      { mode: 'preview', reuseUnchanged: true, preflight: 'off' },
+      [
+        'look-up',
+        'reuse',
+        'build',
+        'check-image',
+        'deploy',
+        'preview-url',
+        'smoke'
+      ]
+    ],
+    [
+      'reuse-unchanged-image builds nothing for the image input',
+      { source: image, reuseUnchanged: true },
+      ['look-up', 'check-image', 'preflight-image', 'deploy', 'smoke']
+    ],
+    [
+      'reuse-unchanged-image with rollback-to previous',
+      { source: previous, alias: 'live', reuseUnchanged: true },
+      ['look-up', 'pre-traffic', 'move-alias', 'smoke']
+    ],
     ['a cleanup', { mode: 'cleanup' }, ['cleanup']],
     [
       'a cleanup ignores the release inputs',
@@ -272,31 +310,42 @@ describe('planRun', () => {
         'move-alias',
         'preview-url',
         'smoke',
-        'cleanup'
+        'cleanup',
+        // Tags an earlier build's image for this commit (ecr:PutImage).
+        'reuse'
       ]
       for (const mode of ['deploy', 'preview', 'cleanup'] as const)
         for (const source of [build, image, rollbackTo, previous])
           for (const alias of [undefined, 'live'])
             for (const withCanary of [undefined, canary])
-              for (const preflight of ['strict', 'warn', 'off'] as const) {
-                const plan = dry({
-                  mode,
-                  source,
-                  alias,
-                  canary: withCanary,
-                  preflight
-                })
-                expect(plan.filter(s => changing.includes(s))).toEqual([])
-                expect(plan.at(-1)).toBe('what-would-change')
-                // A real run of the same inputs has every stage the dry
-                // run has, besides what-would-change, in the same order.
-                const real = planRun(
-                  inputs({ mode, source, alias, canary: withCanary, preflight })
-                )
-                expect(plan.slice(0, -1)).toEqual(
-                  real.filter(s => plan.includes(s))
-                )
-              }
+              for (const preflight of ['strict', 'warn', 'off'] as const)
+                for (const reuseUnchanged of [false, true]) {
+                  const plan = dry({
+                    mode,
+                    source,
+                    alias,
+                    canary: withCanary,
+                    preflight,
+                    reuseUnchanged
+                  })
+                  expect(plan.filter(s => changing.includes(s))).toEqual([])
+                  expect(plan.at(-1)).toBe('what-would-change')
+                  // A real run of the same inputs has every stage the dry
+                  // run has, besides what-would-change, in the same order.
+                  const real = planRun(
+                    inputs({
+                      mode,
+                      source,
+                      alias,
+                      canary: withCanary,
+                      preflight,
+                      reuseUnchanged
+                    })
+                  )
+                  expect(plan.slice(0, -1)).toEqual(
+                    real.filter(s => plan.includes(s))
+                  )
+                }
     })
   })
 })

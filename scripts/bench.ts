@@ -17,6 +17,9 @@
  *    smoke-tested);
  *  - cold start: node starting dist/index.js until its first AWS request
  *    (inputs read and validated), against a local endpoint that answers 500;
+ *  - reuse-unchanged-image (scripts/bench/reuse.ts): commits that leave the
+ *    app unchanged, change it, or come after a patched base image, with and
+ *    without the option;
  *  - the size of dist/.
  */
 import { execFileSync, spawn } from 'node:child_process'
@@ -44,8 +47,13 @@ import {
   type ImageFunction
 } from '../test/local-aws/fixtures.js'
 import { makeAppContext } from '../test/local-aws/images.js'
+import { reuseBench, type ReuseRow } from './bench/reuse.js'
 
 const RUNS = Math.max(5, Number(process.env.BENCH_RUNS ?? 5))
+const LOAD_AT_START = os
+  .loadavg()
+  .map(l => l.toFixed(2))
+  .join(', ')
 const SLOW_UPDATE_MS = 20_000
 const byHand = path.join(REPO_ROOT, 'scripts', 'bench', 'by-hand.sh')
 
@@ -239,7 +247,13 @@ function machine(): string[] {
     `- Memory: ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB`,
     `- OS: ${osName}, kernel ${os.release()}`,
     `- Node.js ${process.version}; Docker ${version('/usr/bin/docker', ['version', '--format', '{{.Server.Version}}'])} (BuildKit through the docker build fallback: no buildx here); ${version('aws', ['--version'])}`,
-    '- AWS: the local stand-in (moto + registry + gateway on 127.0.0.1), see scripts/local-aws.sh'
+    '- AWS: the local stand-in (moto + registry + gateway on 127.0.0.1), see scripts/local-aws.sh',
+    `- Load average (1, 5, 15 min) at the start: ${LOAD_AT_START}; at the end: ${os
+      .loadavg()
+      .map(l => l.toFixed(2))
+      .join(
+        ', '
+      )} (other jobs share the machine: compare figures within one run)`
   ]
 }
 
@@ -305,6 +319,8 @@ async function main(): Promise<number> {
       `full: action ${full.action.join(', ')} ms; script ${full.script.join(', ')} ms`
     )
     rows.push(full)
+
+    const reuseRows = await reuseBench(work, RUNS, log)
 
     // Detection lag for updates that take 20 s.
     await controlUpdateDuration(fn.functionName, SLOW_UPDATE_MS)
@@ -395,10 +411,22 @@ async function main(): Promise<number> {
       `| dist/post/index.js (the post step's own bundle) | ${(sizes.find(f => f.file === path.join('post', 'index.js'))?.bytes ?? 0).toLocaleString('en')} bytes | — |`,
       `| dist/ in all (${sizes.length} files; the chunks load only when a run needs them) | ${sizes.reduce((sum, f) => sum + f.bytes, 0).toLocaleString('en')} bytes | — |`
     ]
+    const reuseTable = [
+      '| case | with reuse-unchanged-image (median) | without (median) | without ÷ with | build key (median) | target |',
+      '|---|---|---|---|---|---|',
+      ...reuseRows.map(
+        row =>
+          `| ${row.case} | ${seconds(median(row.reuse))} | ${row.plain.length > 0 ? seconds(median(row.plain)) : '—'} | ${row.plain.length > 0 ? `${(median(row.plain) / median(row.reuse)).toFixed(1)}×` : '—'} | ${median(row.keyMs).toFixed(0)} ms | ${row.target} |`
+      )
+    ]
     const raw = [
       ...rows.map(
         row =>
           `- ${row.case}: action [${row.action.join(', ')}] ms; by hand [${row.script.join(', ')}] ms`
+      ),
+      ...reuseRows.map(
+        (row: ReuseRow) =>
+          `- ${row.case}: with the option [${row.reuse.join(', ')}] ms (build key [${row.keyMs.join(', ')}] ms)${row.plain.length > 0 ? `; without [${row.plain.join(', ')}] ms` : ''}${row.note === '' ? '' : `; ${row.note}`}`
       ),
       `- one build → 1 function [${fanOut.action.join(', ')}] ms; → 10 functions [${fanOut.script.join(', ')}] ms`,
       `- cold start [${cold.map(ms => ms.toFixed(0)).join(', ')}] ms`,
@@ -415,6 +443,17 @@ async function main(): Promise<number> {
       'to the first GetFunction/GetFunctionConfiguration that reported it, with the number of reads during the update.',
       '',
       ...table,
+      '',
+      '## Reusing unchanged builds',
+      '',
+      'reuse-unchanged-image side by side with the same commits without it (docs/build.md#reusing-unchanged-builds).',
+      "The app is built FROM a base image in the stand-in's registry. Every run is checked, not only timed: a reuse run",
+      'built and pushed nothing and called no UpdateFunctionCode; a changed app or a repointed base image was built.',
+      'Without the option, the README-only commit is built with no-cache, as on a fresh hosted runner: a rebuild',
+      'is a new digest, so it is pushed and the function updated. The build key column is the whole stage',
+      '(hashing the context while the base image digests are looked up, then DescribeImages).',
+      '',
+      ...reuseTable,
       '',
       '## Scale and start-up',
       '',
@@ -435,7 +474,9 @@ async function main(): Promise<number> {
       ''
     ].join('\n')
     writeFileSync(path.join(REPO_ROOT, 'docs', 'benchmarks.md'), report)
-    console.log(`\n${table.join('\n')}\n\nWritten to docs/benchmarks.md`)
+    console.log(
+      `\n${table.join('\n')}\n\n${reuseTable.join('\n')}\n\nWritten to docs/benchmarks.md`
+    )
     return 0
   } finally {
     rmSync(work, { recursive: true, force: true })

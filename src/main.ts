@@ -40,6 +40,7 @@ import {
 } from './stages/image.js'
 import { lookUpStage } from './stages/look-up.js'
 import { previewUrlStage } from './stages/preview-url.js'
+import { reuseStage } from './stages/reuse.js'
 import { smokeStage } from './stages/smoke.js'
 import { whatWouldChangeStage } from './stages/what-would-change.js'
 import { UNDO_SETTLE_MS, undoStage } from './stages/undo.js'
@@ -81,6 +82,7 @@ export const POLLS_PER_SECOND = 40
 /** What each stage of a deploy or preview plan runs. */
 const STAGES: Record<Exclude<StageName, 'cleanup'>, Stage> = {
   'look-up': lookUpStage,
+  reuse: reuseStage,
   'preflight-app': preflightAppStage,
   build: buildStage,
   'check-image': checkImageStage,

@@ -12,6 +12,11 @@ import type { Inputs } from './inputs/types.js'
 export type StageName =
   /** Functions, aliases, repository, tag (and for rollback-to previous, the version each alias left). */
   | 'look-up'
+  /**
+   * reuse-unchanged-image: the build key; an image built from it earlier
+   * is tagged for this commit and nothing is built.
+   */
+  | 'reuse'
   /** The app's source and Dockerfile, before a build. */
   | 'preflight-app'
   /** Build and push, unless the tag already exists. */
@@ -40,7 +45,13 @@ export type StageName =
 
 export type PlanInputs = Pick<
   Inputs,
-  'mode' | 'alias' | 'canary' | 'source' | 'preflight' | 'dryRun'
+  | 'mode'
+  | 'alias'
+  | 'canary'
+  | 'source'
+  | 'preflight'
+  | 'dryRun'
+  | 'reuseUnchanged'
 >
 
 /**
@@ -71,6 +82,7 @@ function realPlan(inputs: PlanInputs): StageName[] {
   const alias = inputs.alias !== undefined
   const stages: (StageName | false)[] = [
     'look-up',
+    build && inputs.reuseUnchanged && 'reuse',
     build && preflight && 'preflight-app',
     build && 'build',
     fromEcr && 'check-image',

@@ -44,7 +44,8 @@ describe('readBuildOptions', () => {
         secretFiles: [],
         builder: undefined,
         noCache: false,
-        pull: false
+        pull: false,
+        reuseUnchanged: false
       },
       problems: []
     })
@@ -183,7 +184,8 @@ describe('readBuildOptions: secrets, secret-files, builder, no-cache, pull', () 
         'secret-files': 'nuget-config=/tmp/nuget.config',
         builder: ' builder-1a2b ',
         'no-cache': 'TRUE',
-        pull: 'true'
+        pull: 'true',
+        'reuse-unchanged-image': 'true'
       }),
       { stat: files }
     )
@@ -196,7 +198,8 @@ describe('readBuildOptions: secrets, secret-files, builder, no-cache, pull', () 
       secretFiles: [{ id: 'nuget-config', path: '/tmp/nuget.config' }],
       builder: 'builder-1a2b',
       noCache: true,
-      pull: true
+      pull: true,
+      reuseUnchanged: true
     })
   })
 
@@ -268,11 +271,12 @@ describe('readBuildOptions: secrets, secret-files, builder, no-cache, pull', () 
       ]
     ],
     [
-      'no-cache and pull not booleans',
-      { 'no-cache': 'yes', pull: '1' },
+      'no-cache, pull and reuse-unchanged-image not booleans',
+      { 'no-cache': 'yes', pull: '1', 'reuse-unchanged-image': 'on' },
       [
         'no-cache "yes" must be true or false.',
-        'pull "1" must be true or false.'
+        'pull "1" must be true or false.',
+        'reuse-unchanged-image "on" must be true or false.'
       ]
     ]
   ])('reports %s', (_label, values, expected) => {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from '@jest/globals'
 import {
+  buildCell,
   renderSummary,
   reportOutputs,
   type Report,
@@ -644,5 +645,79 @@ describe('dry runs', () => {
     expect(text).toContain('| would update a |')
     expect(text).toContain('| would update b |')
     expect(text).not.toContain('| Function | Result |')
+  })
+})
+
+describe('buildCell (reuse-unchanged-image)', () => {
+  const KEY = 'ab'.repeat(32)
+  it.each<[string, Report, string]>([
+    ['a build', { phases: [], builder: 'buildx' }, 'buildx'],
+    [
+      'the tag already existed',
+      { phases: [], reusedImage: true },
+      'reused the existing tag (no build)'
+    ],
+    [
+      'an earlier commit built the same app',
+      {
+        phases: [],
+        reusedImage: true,
+        keyMs: 180,
+        reuse: {
+          kind: 'reused',
+          key: KEY,
+          builtFor: 'c0ffee',
+          tag: 'beef',
+          digest: DOCKER_V2_DIGEST
+        }
+      },
+      `No build: the app is unchanged since \`c0ffee\` (key \`build-abababababab…\`, key in 180ms); tagged \`beef\` on \`${DOCKER_V2_DIGEST}\``
+    ],
+    [
+      'an earlier build of unknown commit',
+      {
+        phases: [],
+        reusedImage: true,
+        reuse: {
+          kind: 'reused',
+          key: KEY,
+          builtFor: undefined,
+          tag: 'beef',
+          digest: DOCKER_V2_DIGEST
+        }
+      },
+      `No build: the app is unchanged since an earlier build (key \`build-abababababab…\`); tagged \`beef\` on \`${DOCKER_V2_DIGEST}\``
+    ],
+    [
+      'a new key',
+      { phases: [], builder: 'buildx', reuse: { kind: 'new-key', key: KEY } },
+      'buildx (new build key `build-abababababab…`)'
+    ],
+    [
+      'no key, with a reason that needs escaping',
+      {
+        phases: [],
+        builder: 'docker build',
+        reuse: { kind: 'no-key', reason: 'FROM <x> | y' }
+      },
+      'docker build (no build key: FROM &lt;x&gt; \\| y)'
+    ]
+  ])('%s', (_what, report, expected) => {
+    expect(buildCell(report)).toBe(expected)
+  })
+
+  it('is the Build row of the summary', () => {
+    const summary = renderSummary({
+      phases: [],
+      reusedImage: true,
+      reuse: {
+        kind: 'reused',
+        key: KEY,
+        builtFor: 'c0ffee',
+        tag: 'beef',
+        digest: DOCKER_V2_DIGEST
+      }
+    })
+    expect(summary).toContain('| Build | No build: the app is unchanged since')
   })
 })

@@ -41,6 +41,7 @@ export type BuildOptions = Pick<
   | 'builder'
   | 'noCache'
   | 'pull'
+  | 'reuseUnchanged'
 >
 
 /** BuildKit's secret ids as RUN --mount=type=secret,id=… names them. */
@@ -91,7 +92,8 @@ export function readBuildOptions(
     }),
     builder: readBuilder(input.optional('builder'), problems),
     noCache: input.boolean('no-cache', false),
-    pull: input.boolean('pull', false)
+    pull: input.boolean('pull', false),
+    reuseUnchanged: input.boolean('reuse-unchanged-image', false)
   })
 }
 

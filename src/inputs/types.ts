@@ -56,6 +56,11 @@ export interface Inputs extends PreviewInputs, ReleaseInputs {
   noCache: boolean
   /** pull: always look for a newer base image. */
   pull: boolean
+  /**
+   * reuse-unchanged-image: an image an earlier commit built from the same
+   * build key is tagged and deployed instead of building.
+   */
+  reuseUnchanged: boolean
   waitTimeoutMs: number
   smokeTest: boolean
   smokeUrl: string | undefined

@@ -76,6 +76,22 @@ export interface TargetReport {
   wouldChange?: WouldChange | undefined
 }
 
+/** reuse-unchanged-image: what the build key decided. */
+export type ReuseSummary =
+  /** An earlier build of the same app was tagged `tag`: nothing was built. */
+  | {
+      kind: 'reused'
+      key: string
+      /** The tag the image was built for, when known. */
+      builtFor: string | undefined
+      tag: string
+      digest: string
+    }
+  /** No image had the key: built, and the key recorded on it. */
+  | { kind: 'new-key'; key: string }
+  /** The key could not be made: built as without the option. */
+  | { kind: 'no-key'; reason: string }
+
 /** What one run did: the source of the outputs and the job summary. */
 export interface Report {
   /** One per function of function-name (the preview function in preview mode). */
@@ -90,6 +106,9 @@ export interface Report {
   imageUri?: string | undefined
   reusedImage?: boolean | undefined
   builder?: string | undefined
+  reuse?: ReuseSummary | undefined
+  /** How long making the build key took (hashing, base image look-ups). */
+  keyMs?: number | undefined
   previousImageUri?: string | undefined
   updated?: boolean | undefined
   smoke?: SmokeSummary | undefined
@@ -250,14 +269,7 @@ export function renderSummary(report: Report): string {
     ],
     ['Image tag', code(report.imageTag)],
     ['Image', code(report.imageUri)],
-    [
-      'Build',
-      report.reusedImage === true
-        ? 'reused the existing tag (no build)'
-        : report.builtLocally !== undefined
-          ? `${cell(report.builder)}, not pushed: ${code(report.builtLocally)}`
-          : cell(report.builder)
-    ],
+    ['Build', buildCell(report)],
     ['Previous image', code(report.previousImageUri)],
     [
       'Function updated',
@@ -454,4 +466,22 @@ const PREFLIGHT_ICONS: Record<Check['result'], string> = {
   pass: '✅',
   warn: '⚠️',
   fail: '❌'
+}
+
+/** The Build row: what was built, or why nothing was. */
+export function buildCell(report: Report): string {
+  const reuse = report.reuse
+  const key = (k: string): string => code(`build-${k.slice(0, 12)}…`)
+  const took =
+    report.keyMs === undefined ? '' : `, key in ${formatDuration(report.keyMs)}`
+  if (reuse?.kind === 'reused')
+    return `No build: the app is unchanged since ${reuse.builtFor === undefined ? 'an earlier build' : code(reuse.builtFor)} (key ${key(reuse.key)}${took}); tagged ${code(reuse.tag)} on ${code(reuse.digest)}`
+  if (report.reusedImage === true) return 'reused the existing tag (no build)'
+  if (report.builtLocally !== undefined)
+    return `${cell(report.builder)}, not pushed: ${code(report.builtLocally)}`
+  if (reuse?.kind === 'new-key')
+    return `${cell(report.builder)} (new build key ${key(reuse.key)}${took})`
+  if (reuse?.kind === 'no-key')
+    return `${cell(report.builder)} (no build key: ${cell(reuse.reason)})`
+  return cell(report.builder)
 }

@@ -2,7 +2,12 @@ import * as core from '@actions/core'
 import type { AwsClients } from '../aws/clients.js'
 import type { Architecture, Inputs } from '../inputs/types.js'
 import type { Exec } from '../build/docker.js'
-import type { Fetch, RegistryAuth, Repository } from '../aws/ecr.js'
+import type {
+  Fetch,
+  ImageManifest,
+  RegistryAuth,
+  Repository
+} from '../aws/ecr.js'
 import type { FunctionState } from '../aws/lambda.js'
 import type { Report } from '../report/summary.js'
 import type { Image, TargetState } from '../targets.js'
@@ -89,6 +94,12 @@ export interface RunState {
   digest: string | undefined
   /** The image, checked (or for rollback-to previous, the version's). */
   image: Image | undefined
+  /** reuse-unchanged-image: the build key, recorded on a new build's image. */
+  buildKey?: string | undefined
+  /** What the reuse stage read of the image it tagged: check-image needs it too. */
+  prefetched?:
+    | { digest: string; image: ImageManifest; configText: string | undefined }
+    | undefined
 }
 
 /** One stage of the plan. */

@@ -28,6 +28,7 @@ import {
   type BuildRequest,
   type Exec
 } from '../build/docker.js'
+import { keyLabels } from '../build/key.js'
 import { platformFor } from '../build/platform.js'
 import { enforce, type Check } from '../checks/preflight/checks.js'
 import { preflightImage } from '../checks/preflight/image.js'
@@ -41,6 +42,7 @@ import {
 } from '../util/errors.js'
 import { again, done, poll } from '../util/poll.js'
 import { foundOf, type RunContext, type RunState } from './context.js'
+import { recordKey } from './reuse.js'
 
 /** The repository and login every image stage needs (not rollback-to previous). */
 function registryOf(run: RunState): {
@@ -72,7 +74,8 @@ export async function preflightAppStage(
   run: RunState
 ): Promise<void> {
   const found = foundOf(run)
-  if (found.existingDigest !== undefined) return
+  // Nothing will be built: the tag exists, or the reuse stage tagged one.
+  if (found.existingDigest !== undefined || run.digest !== undefined) return
   await ctx.phase('Preflight: app', async () => {
     const checks = await preflightApp(ctx.inputs, found.architecture, {
       clients: ctx.clients,
@@ -92,6 +95,8 @@ export async function buildStage(
   const { deps, inputs, report, log } = ctx
   const { ecr } = ctx.clients
   const { repository, auth } = registryOf(run)
+  // The reuse stage tagged an earlier build of the same app.
+  if (run.digest !== undefined) return
   const existing = foundOf(run).existingDigest
   report.reusedImage = existing !== undefined
   if (existing !== undefined) {
@@ -131,13 +136,18 @@ export async function buildStage(
       file: inputs.file,
       target: inputs.target,
       buildArgs: inputs.buildArgs,
-      labels: inputs.labels,
+      labels:
+        run.buildKey === undefined
+          ? inputs.labels
+          : [...inputs.labels, ...keyLabels(run.buildKey, inputs.tag)],
       cacheFrom: inputs.cacheFrom,
       cacheTo: dryRun ? [] : inputs.cacheTo,
       secrets: inputs.secrets,
       secretFiles: inputs.secretFiles,
       noCache: inputs.noCache,
-      pull: inputs.pull,
+      // With a build key, build from the base image digests the key names,
+      // not from an older copy the engine keeps (a self-hosted runner).
+      pull: inputs.pull || run.buildKey !== undefined,
       platform: platformFor(foundOf(run).architecture),
       // A dry run's local tag is its own: a real run of the same commit on
       // this docker engine must never find its tag moved by a dry run.
@@ -207,6 +217,8 @@ export async function buildStage(
     if (result.digest === undefined)
       throw new Error(`the build of ${request.imageRef} pushed nothing`)
     log(`Pushed ${request.imageRef} as ${result.digest} (${result.builder}).`)
+    if (run.buildKey !== undefined)
+      await recordKey(ctx, repository, result.digest, run.buildKey)
     return result.digest
   })
 }
@@ -284,15 +296,22 @@ export async function checkImageStage(
   report.imageDigest = digest
   const imageUri = `${repository.uri}@${digest}`
   report.imageUri = imageUri
+  // The reuse stage read them a moment ago.
+  const prefetched =
+    run.prefetched?.digest === digest ? run.prefetched : undefined
   run.image = await ctx.phase('Check the image', async () => {
-    const image = await getImageManifest(ctx.clients.ecr, repository, digest)
+    const image =
+      prefetched?.image ??
+      (await getImageManifest(ctx.clients.ecr, repository, digest))
     const manifest = checkManifest(image)
-    const configText = await fetchImageConfigText(
-      auth,
-      repository.name,
-      manifest.configDigest,
-      deps.fetch
-    )
+    const configText =
+      prefetched?.configText ??
+      (await fetchImageConfigText(
+        auth,
+        repository.name,
+        manifest.configDigest,
+        deps.fetch
+      ))
     const config = parseImageConfig(configText)
     checkImagePlatform(config, architecture)
     log(

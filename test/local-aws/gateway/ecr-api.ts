@@ -10,6 +10,7 @@ import type http from 'node:http'
 
 import { PUBLIC_HOST, TOKEN_TTL_MS } from './config.js'
 import { parseJson, relay, type Json } from './http.js'
+import { putImage } from './ecr-put-image.js'
 import { forwardToMoto } from './moto.js'
 
 const tokens = new Map<string, number>() // base64("AWS:<password>") -> expiry epoch ms
@@ -30,6 +31,7 @@ export async function handleEcrApi(
 ): Promise<void> {
   const target = String(req.headers['x-amz-target'] ?? '')
   const op = target.split('.').pop() ?? ''
+  if (op === 'PutImage') return putImage(res, parseJson(body) ?? {}, region)
   const r = await forwardToMoto(req, body)
   const out = r.status === 200 ? parseJson(r.body) : undefined
   if (!out) return relay(res, r)
