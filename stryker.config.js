@@ -43,11 +43,11 @@ export default {
     'src/inputs/*.ts',
     'src/build/platform.ts',
     // tagIsImmutable
-    'src/aws/ecr.ts:50-59',
+    'src/aws/ecr.ts:41-50',
     // checkManifest
-    'src/aws/ecr.ts:322-360',
+    'src/aws/ecr-image.ts:88-126',
     // checkImagePlatform
-    'src/aws/ecr.ts:515-532',
+    'src/aws/ecr-image.ts:281-298',
     // evaluateResponse, joinUrl
     'src/checks/smoke.ts:35-60',
     // isPermanentFunctionError, TRANSIENT_ERRORS, invokeErrorAction

@@ -18,25 +18,27 @@ import {
 } from '@aws-sdk/client-ecr'
 import { mockClient } from 'aws-sdk-client-mock'
 import {
+  decodeAuthorizationToken,
+  describeRepository,
+  tagIsImmutable,
+  findTagDigest,
+  getRegistryAuth,
+  type RegistryAuth,
+  type Repository
+} from '../../src/aws/ecr.js'
+import {
   BLOB_IDLE_TIMEOUT_MS,
   CONFIG_MAX_BYTES,
   MEDIA_TYPES,
   checkImagePlatform,
   checkManifest,
-  decodeAuthorizationToken,
-  describeRepository,
-  tagIsImmutable,
   fetchBlob,
   fetchImageConfig,
-  findTagDigest,
   getImageManifest,
-  getRegistryAuth,
   idleTimeout,
   type Fetch,
-  type ImageConfig,
-  type RegistryAuth,
-  type Repository
-} from '../../src/aws/ecr.js'
+  type ImageConfig
+} from '../../src/aws/ecr-image.js'
 import { DeployError } from '../../src/util/errors.js'
 import {
   ACCOUNT,

@@ -5,7 +5,7 @@ import {
   registryBaseUrl,
   resolveDigest
 } from '../../src/build/registry-digest.js'
-import type { Fetch } from '../../src/aws/ecr.js'
+import type { Fetch } from '../../src/aws/ecr-image.js'
 
 const DIGEST = `sha256:${'1'.repeat(64)}`
 const OWN = {

@@ -15,7 +15,7 @@ import {
 } from '../../__fixtures__/http-proxy.js'
 
 jest.unstable_mockModule('@actions/core', () => core)
-const { fetchBlob } = await import('../../src/aws/ecr.js')
+const { fetchBlob } = await import('../../src/aws/ecr-image.js')
 const { smokeTest } = await import('../../src/checks/smoke.js')
 const { tokenIdentity } = await import('../../src/preview/comment.js')
 const { defaultDependencies } = await import('../../src/main.js')

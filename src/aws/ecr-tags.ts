@@ -13,12 +13,8 @@ import {
 } from '@aws-sdk/client-ecr'
 import type { RepositoryRef } from '../inputs/types.js'
 import { awsErrorName, describeAwsError, DeployError } from '../util/errors.js'
-import {
-  findTagDigest,
-  getImageManifest,
-  type ImageManifest,
-  type Repository
-} from './ecr.js'
+import { findTagDigest, type Repository } from './ecr.js'
+import { getImageManifest, type ImageManifest } from './ecr-image.js'
 
 export type TagOutcome =
   /** The tag now names the image. */

@@ -7,8 +7,9 @@
  * https://distribution.github.io/distribution/spec/auth/token/
  */
 import { createHash } from 'node:crypto'
-import type { Fetch, RegistryAuth } from '../aws/ecr.js'
-import { MEDIA_TYPES } from '../aws/ecr.js'
+import type { RegistryAuth } from '../aws/ecr.js'
+import type { Fetch } from '../aws/ecr-image.js'
+import { MEDIA_TYPES } from '../aws/ecr-image.js'
 import { networkErrorMessage } from '../util/errors.js'
 
 export interface ImageReference {

@@ -2,12 +2,8 @@ import * as core from '@actions/core'
 import type { AwsClients } from '../aws/clients.js'
 import type { Architecture, Inputs } from '../inputs/types.js'
 import type { Exec } from '../build/docker.js'
-import type {
-  Fetch,
-  ImageManifest,
-  RegistryAuth,
-  Repository
-} from '../aws/ecr.js'
+import type { RegistryAuth, Repository } from '../aws/ecr.js'
+import type { Fetch, ImageManifest } from '../aws/ecr-image.js'
 import type { FunctionState } from '../aws/lambda.js'
 import type { Report } from '../report/summary.js'
 import type { Image, TargetState } from '../targets.js'

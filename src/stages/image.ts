@@ -6,15 +6,17 @@
 import * as os from 'node:os'
 import * as core from '@actions/core'
 import {
-  checkImagePlatform,
-  checkManifest,
-  fetchImageConfigText,
   findTagDigest,
-  getImageManifest,
-  parseImageConfig,
   type RegistryAuth,
   type Repository
 } from '../aws/ecr.js'
+import {
+  checkImagePlatform,
+  checkManifest,
+  fetchImageConfigText,
+  getImageManifest,
+  parseImageConfig
+} from '../aws/ecr-image.js'
 import {
   buildWithBuildx,
   buildWithDocker,

@@ -10,14 +10,13 @@
 import { promises as fs } from 'node:fs'
 import * as path from 'node:path'
 import * as core from '@actions/core'
+import { type RegistryAuth, type Repository } from '../aws/ecr.js'
 import {
   checkManifest,
   fetchImageConfigText,
   getImageManifest,
-  type ImageManifest,
-  type RegistryAuth,
-  type Repository
-} from '../aws/ecr.js'
+  type ImageManifest
+} from '../aws/ecr-image.js'
 import { findTaggedImage, tagImage } from '../aws/ecr-tags.js'
 import { hashContext } from '../build/context-hash.js'
 import { baseImages, platformArgs } from '../build/from.js'

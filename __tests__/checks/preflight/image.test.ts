@@ -10,7 +10,8 @@ import {
   tar,
   type FixtureEntry
 } from '../../../__fixtures__/layers.js'
-import type { Fetch, RegistryAuth } from '../../../src/aws/ecr.js'
+import type { RegistryAuth } from '../../../src/aws/ecr.js'
+import type { Fetch } from '../../../src/aws/ecr-image.js'
 import {
   applyOverride,
   imageChecks,

@@ -5,7 +5,8 @@
  * assembly on the AWS .NET base image, the extensions, and the size. The
  * files come from ./layers.js; preflightImage reads them and runs the checks.
  */
-import type { Fetch, RegistryAuth } from '../../aws/ecr.js'
+import type { RegistryAuth } from '../../aws/ecr.js'
+import type { Fetch } from '../../aws/ecr-image.js'
 import type { ImageConfigOverride } from '../../aws/lambda.js'
 import { fail, pass, warn, type Check } from './checks.js'
 import { expectedMachine, identify } from './elf.js'

@@ -10,13 +10,13 @@ import { createHash } from 'node:crypto'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import * as zlib from 'node:zlib'
+import { type RegistryAuth } from '../../aws/ecr.js'
 import {
   BLOB_IDLE_TIMEOUT_MS,
   fetchBlob,
   idleTimeout,
-  type Fetch,
-  type RegistryAuth
-} from '../../aws/ecr.js'
+  type Fetch
+} from '../../aws/ecr-image.js'
 import { DeployError, errorMessage } from '../../util/errors.js'
 import { HEADER_BYTES } from './elf.js'
 import { normalizePath, readTar, type TarEntry } from './tar.js'
