@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import type { FunctionState } from '../src/aws/lambda.js'
 import type { AliasState } from '../src/aws/versions.js'
-import type { Report } from '../src/report/summary.js'
+import type { Report } from '../src/report/report.js'
 import {
   anyUpdated,
   changedServing,

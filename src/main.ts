@@ -20,7 +20,8 @@ import {
   runCleanup
 } from './preview/run.js'
 import { STATE } from './post/saved-state.js'
-import { renderSummary, reportOutputs, type Report } from './report/summary.js'
+import { renderSummary } from './report/summary.js'
+import { reportOutputs, type Report } from './report/report.js'
 import { canaryStage, moveAliasStage, preTrafficStage } from './stages/alias.js'
 import {
   phaseRunner,

@@ -16,7 +16,7 @@ import type {
   Report,
   TargetOutcome,
   TargetReport
-} from './report/summary.js'
+} from './report/report.js'
 import type { WouldChange } from './report/would-change.js'
 
 /** The image being deployed, checked. */

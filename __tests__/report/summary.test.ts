@@ -1,13 +1,12 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from '@jest/globals'
+import { buildCell, renderSummary } from '../../src/report/summary.js'
 import {
-  buildCell,
-  renderSummary,
   reportOutputs,
   type Report,
   type SmokeSummary,
   type TargetReport
-} from '../../src/report/summary.js'
+} from '../../src/report/report.js'
 import {
   DOCKER_V2_DIGEST,
   FUNCTION_ARN,

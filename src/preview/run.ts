@@ -23,7 +23,7 @@ import {
   previewTagProblem
 } from './create.js'
 import { bareFunctionName } from './naming.js'
-import type { Report, SmokeSummary } from '../report/summary.js'
+import type { Report, SmokeSummary } from '../report/report.js'
 import type { Timing } from '../util/time.js'
 import type { Inputs, PreviewIsolation } from '../inputs/types.js'
 

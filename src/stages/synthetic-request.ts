@@ -8,7 +8,7 @@ import { withDiscoveryClients } from '../aws/clients.js'
 import { invokeCheck, type InvokeCheckResult } from '../checks/invoke.js'
 import { EVENT_SOURCE_FOR_INPUT } from '../checks/preflight/eventsource.js'
 import type { EventSourceInput } from '../inputs/types.js'
-import type { CheckSummary } from '../report/summary.js'
+import type { CheckSummary } from '../report/report.js'
 import type { TargetState } from '../targets.js'
 import type { RunContext } from './context.js'
 
