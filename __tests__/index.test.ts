@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it, jest } from '@jest/globals'
+import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals'
 import * as core from '../__fixtures__/core.js'
 
 // action.yml names two entries: dist/index.js (main) and dist/post/index.js
@@ -35,10 +35,55 @@ describe('index', () => {
     expect(post).not.toHaveBeenCalled()
   })
 
-  it('the post entry (action.yml runs.post) only cleans up', async () => {
-    await import('../src/post-step.js')
+  describe('the post entry (action.yml runs.post)', () => {
+    const names = ['STATE_dockerConfig', 'STATE_builder', 'STATE_undo']
+    const saved = new Map(names.map(name => [name, process.env[name]]))
+    afterEach(() => {
+      for (const [name, value] of saved)
+        if (value === undefined) delete process.env[name]
+        else process.env[name] = value
+    })
+    const withState = (values: Record<string, string>): void => {
+      for (const name of names) delete process.env[name]
+      for (const [name, value] of Object.entries(values))
+        process.env[`STATE_${name}`] = value
+    }
+    const record = JSON.stringify([
+      {
+        kind: 'alias',
+        region: 'us-east-1',
+        functionArn: 'arn:aws:lambda:us-east-1:123456789012:function:app',
+        alias: 'live',
+        ourVersion: '3',
+        previousVersion: '2'
+      }
+    ])
 
-    expect(post).toHaveBeenCalledTimes(1)
-    expect(run).not.toHaveBeenCalled()
+    it.each([
+      ['a temporary docker config', { dockerConfig: '/tmp/runner/docker' }],
+      ['a buildx builder', { builder: 'aspnet-lambda-deploy-1' }],
+      ['a change to put back', { undo: record }]
+    ])('cleans up, and only that, when the run left %s', async (_, state) => {
+      withState(state)
+
+      await import('../src/post-step.js')
+
+      expect(post).toHaveBeenCalledTimes(1)
+      expect(run).not.toHaveBeenCalled()
+    })
+
+    it.each([
+      ['no saved state', {}],
+      ['an empty undo list', { undo: '[]' }],
+      ['blank values', { dockerConfig: ' ', builder: '', undo: '' }],
+      ['an unreadable undo list', { undo: '{not json' }]
+    ])('ends at once with %s', async (_, state) => {
+      withState(state)
+
+      await import('../src/post-step.js')
+
+      expect(post).not.toHaveBeenCalled()
+      expect(run).not.toHaveBeenCalled()
+    })
   })
 })

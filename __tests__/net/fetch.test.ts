@@ -20,6 +20,7 @@ const { smokeTest } = await import('../../src/checks/smoke.js')
 const { tokenIdentity } = await import('../../src/preview/comment.js')
 const { defaultDependencies } = await import('../../src/main.js')
 const { outboundFetch } = await import('../../src/net/fetch.js')
+const { httpFetch } = await import('../../src/net/http-fetch.js')
 const { realTiming } = await import('../../src/util/time.js')
 
 let open: { close: () => Promise<void> }[] = []
@@ -39,10 +40,10 @@ const basic = (userPass: string): string =>
   `Basic ${Buffer.from(userPass).toString('base64')}`
 
 describe('outboundFetch', () => {
-  it('is the platform fetch when no proxy variable is set', () => {
-    expect(outboundFetch({})).toBe(globalThis.fetch)
+  it('is the node:http fetch when no proxy variable is set', () => {
+    expect(outboundFetch({})).toBe(httpFetch)
     expect(outboundFetch({ NO_PROXY: '*', HTTPS_PROXY: ' ' })).toBe(
-      globalThis.fetch
+      httpFetch
     )
   })
 

@@ -32,6 +32,22 @@ export type UndoRecord =
       previousVersion: string
     }
 
+/**
+ * Whether the post step has anything to do, read straight from the saved
+ * state the runner hands it (`STATE_<name>`, what @actions/core's getState
+ * reads): a temporary docker config or buildx builder to remove, or changes
+ * to put back. A run that logged in nowhere and ended on a verified release
+ * leaves none, and the post step then loads nothing more.
+ */
+export function hasPostWork(env: NodeJS.ProcessEnv): boolean {
+  const saved = (name: string): string => env[`STATE_${name}`]?.trim() ?? ''
+  return (
+    saved(STATE.dockerConfig) !== '' ||
+    saved(STATE.builder) !== '' ||
+    parseUndoRecords(saved(STATE.undo)).length > 0
+  )
+}
+
 export function parseUndoRecords(text: string): UndoRecord[] {
   if (text.trim() === '') return []
   try {
