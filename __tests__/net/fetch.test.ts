@@ -42,9 +42,7 @@ const basic = (userPass: string): string =>
 describe('outboundFetch', () => {
   it('is the node:http fetch when no proxy variable is set', () => {
     expect(outboundFetch({})).toBe(httpFetch)
-    expect(outboundFetch({ NO_PROXY: '*', HTTPS_PROXY: ' ' })).toBe(
-      httpFetch
-    )
+    expect(outboundFetch({ NO_PROXY: '*', HTTPS_PROXY: ' ' })).toBe(httpFetch)
   })
 
   it('forwards http URLs through HTTP_PROXY with its credentials', async () => {
