@@ -1592,7 +1592,7 @@ export function simulatedWorld(
   const deps: Dependencies = {
     clients: region => {
       clientRegions.push(region)
-      return { lambda, ecr, apigateway }
+      return { lambda, ecr, apigateway: () => Promise.resolve(apigateway) }
     },
     exec,
     timing: timing.timing,

@@ -18,6 +18,18 @@ jest.unstable_mockModule('@aws-sdk/client-cloudwatch-logs', () => {
   logsPackageLoads++
   return { CloudWatchLogsClient: FakeLogsClient }
 })
+// The same for the HTTP API (API Gateway v2) SDK package.
+let httpApiPackageLoads = 0
+const httpApiMadeWith: unknown[] = []
+class FakeHttpApiClient {
+  constructor(config: unknown) {
+    httpApiMadeWith.push(config)
+  }
+}
+jest.unstable_mockModule('@aws-sdk/client-apigatewayv2', () => {
+  httpApiPackageLoads++
+  return { ApiGatewayV2Client: FakeHttpApiClient }
+})
 
 const { HTTP_LIMITS, clientConfig, createClients, createLogsClient } =
   await import('../../src/aws/clients.js')
@@ -52,7 +64,25 @@ describe('createLogsClient', () => {
     ])
     clients.lambda.destroy()
     clients.ecr.destroy()
-    clients.apigateway.destroy()
+  })
+})
+
+describe('the HTTP API client', () => {
+  it('is made on first use only, once, as every client is made', async () => {
+    const clients = createClients('eu-west-1')
+    expect(httpApiPackageLoads).toBe(0)
+
+    const [first, second] = await Promise.all([
+      clients.apigateway(),
+      clients.apigateway()
+    ])
+
+    expect(first).toBeInstanceOf(FakeHttpApiClient)
+    expect(second).toBe(first)
+    expect(httpApiPackageLoads).toBe(1)
+    expect(httpApiMadeWith).toEqual([clientConfig('eu-west-1')])
+    clients.lambda.destroy()
+    clients.ecr.destroy()
   })
 })
 
@@ -111,7 +141,6 @@ describe('request limits', () => {
       process.env = saved
       clients.lambda.destroy()
       clients.ecr.destroy()
-      clients.apigateway.destroy()
     }
   })
 

@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it } from '@jest/globals'
+import { beforeEach, describe, expect, it, jest } from '@jest/globals'
 import {
   AccessDeniedException,
   ApiGatewayV2Client,
@@ -459,6 +459,11 @@ describe('discoverSmokeUrl', () => {
   const apigatewayMock = mockClient(ApiGatewayV2Client)
   const lambda = new LambdaClient({ region: REGION })
   const apigateway = new ApiGatewayV2Client({ region: REGION })
+  // The HTTP API client is made on first use: not at all when a Function
+  // URL answers.
+  const httpApis = jest.fn((): Promise<ApiGatewayV2Client> =>
+    Promise.resolve(apigateway)
+  )
 
   const FUNCTION_URL =
     'https://4kxqpjh2ebxjzd3vrqk6j5jlaq0ulbxh.lambda-url.us-east-1.on.aws/'
@@ -506,6 +511,7 @@ describe('discoverSmokeUrl', () => {
   beforeEach(() => {
     lambdaMock.reset()
     apigatewayMock.reset()
+    httpApis.mockClear()
   })
 
   it('uses the Function URL first and looks no further', async () => {
@@ -516,11 +522,12 @@ describe('discoverSmokeUrl', () => {
     })
     const { warn, warnings } = collectWarnings()
     await expect(
-      discoverSmokeUrl(lambda, apigateway, FUNCTION_ARN, warn)
+      discoverSmokeUrl(lambda, httpApis, FUNCTION_ARN, warn)
     ).resolves.toEqual({ url: FUNCTION_URL, source: 'function-url' })
     const [call] = lambdaMock.commandCalls(GetFunctionUrlConfigCommand)
     expect(call?.args[0].input).toEqual({ FunctionName: FUNCTION_ARN })
     expect(apigatewayMock.calls()).toHaveLength(0)
+    expect(httpApis).not.toHaveBeenCalled()
     expect(warnings).toEqual([])
   })
 
@@ -533,7 +540,7 @@ describe('discoverSmokeUrl', () => {
     apigatewayMock.on(GetApisCommand).resolves({ Items: [] })
     const { warn, warnings } = collectWarnings()
     await expect(
-      discoverSmokeUrl(lambda, apigateway, FUNCTION_ARN, warn)
+      discoverSmokeUrl(lambda, httpApis, FUNCTION_ARN, warn)
     ).resolves.toBeUndefined()
     expect(warnings).toHaveLength(1)
     expect(warnings[0]).toMatch(/AWS_IAM auth.*set smoke-url/)
@@ -563,7 +570,7 @@ describe('discoverSmokeUrl', () => {
         .resolves(stages('$default'))
       const { warn, warnings } = collectWarnings()
       await expect(
-        discoverSmokeUrl(lambda, apigateway, FUNCTION_ARN, warn)
+        discoverSmokeUrl(lambda, httpApis, FUNCTION_ARN, warn)
       ).resolves.toEqual({ url: endpoint('k3x9'), source: 'http-api' })
       expect(warnings).toEqual([])
     }
@@ -589,7 +596,7 @@ describe('discoverSmokeUrl', () => {
     apigatewayMock.on(GetIntegrationsCommand).resolves(proxyTo(uri))
     apigatewayMock.on(GetStagesCommand).resolves(stages('$default'))
     await expect(
-      discoverSmokeUrl(lambda, apigateway, FUNCTION_ARN, () => undefined)
+      discoverSmokeUrl(lambda, httpApis, FUNCTION_ARN, () => undefined)
     ).resolves.toBeUndefined()
     expect(apigatewayMock.commandCalls(GetStagesCommand)).toHaveLength(0)
   })
@@ -605,7 +612,7 @@ describe('discoverSmokeUrl', () => {
     apigatewayMock.on(GetStagesCommand).resolves(stages(...names))
     const found = await discoverSmokeUrl(
       lambda,
-      apigateway,
+      httpApis,
       FUNCTION_ARN,
       () => undefined
     )
@@ -634,7 +641,7 @@ describe('discoverSmokeUrl', () => {
       .on(GetStagesCommand, { ApiId: 'mine' })
       .resolves(stages('v1'))
     await expect(
-      discoverSmokeUrl(lambda, apigateway, FUNCTION_ARN, () => undefined)
+      discoverSmokeUrl(lambda, httpApis, FUNCTION_ARN, () => undefined)
     ).resolves.toEqual({ url: `${endpoint('mine')}/v1`, source: 'http-api' })
     expect(
       apigatewayMock
@@ -652,7 +659,7 @@ describe('discoverSmokeUrl', () => {
     apigatewayMock.on(GetStagesCommand).resolves(stages('$default'))
     const { warn, warnings } = collectWarnings()
     await expect(
-      discoverSmokeUrl(lambda, apigateway, FUNCTION_ARN, warn)
+      discoverSmokeUrl(lambda, httpApis, FUNCTION_ARN, warn)
     ).resolves.toBeUndefined()
     expect(warnings).toEqual([
       "HTTP API api-priv invokes the function but its default endpoint is disabled, so it is not used; set smoke-url to the API's custom domain."
@@ -673,7 +680,7 @@ describe('discoverSmokeUrl', () => {
       .resolves(proxyTo(FUNCTION_ARN))
     apigatewayMock.on(GetStagesCommand).resolves(stages('$default'))
     await expect(
-      discoverSmokeUrl(lambda, apigateway, FUNCTION_ARN, () => undefined)
+      discoverSmokeUrl(lambda, httpApis, FUNCTION_ARN, () => undefined)
     ).resolves.toEqual({ url: endpoint('pg2a'), source: 'http-api' })
     expect(
       apigatewayMock.commandCalls(GetApisCommand).map(c => c.args[0].input)
@@ -685,7 +692,7 @@ describe('discoverSmokeUrl', () => {
     apigatewayMock.on(GetApisCommand).resolves({ Items: [] })
     const { warn, warnings } = collectWarnings()
     await expect(
-      discoverSmokeUrl(lambda, apigateway, FUNCTION_ARN, warn)
+      discoverSmokeUrl(lambda, httpApis, FUNCTION_ARN, warn)
     ).resolves.toBeUndefined()
     expect(warnings).toEqual([])
   })
@@ -706,7 +713,7 @@ describe('discoverSmokeUrl', () => {
     apigatewayMock.on(GetStagesCommand).resolves(stages('$default'))
     const { warn, warnings } = collectWarnings()
     await expect(
-      discoverSmokeUrl(lambda, apigateway, FUNCTION_ARN, warn)
+      discoverSmokeUrl(lambda, httpApis, FUNCTION_ARN, warn)
     ).resolves.toEqual({ url: endpoint('k3x9'), source: 'http-api' })
     expect(warnings).toHaveLength(1)
     expect(warnings[0]).toContain('Allow "lambda:GetFunctionUrlConfig"')
@@ -722,7 +729,7 @@ describe('discoverSmokeUrl', () => {
     )
     const { warn, warnings } = collectWarnings()
     await expect(
-      discoverSmokeUrl(lambda, apigateway, FUNCTION_ARN, warn)
+      discoverSmokeUrl(lambda, httpApis, FUNCTION_ARN, warn)
     ).resolves.toBeUndefined()
     expect(warnings).toHaveLength(1)
     expect(warnings[0]).toMatch(

@@ -413,7 +413,6 @@ function proxyAgents(settings, connectionTimeoutMs) {
 
 
 
-
 const USER_AGENT = ['aspnet-lambda-deploy', '1'];
 /**
  * How long one SDK request may take. The SDK's default is no limit at all,
@@ -454,10 +453,11 @@ function clientConfig(region, limits = HTTP_LIMITS, env = process.env) {
 function createClients(region) {
     const config = clientConfig(region);
     let discovery;
+    let httpApis;
     return {
         lambda: new LambdaClient(config),
         ecr: new ECRClient(config),
-        apigateway: new ApiGatewayV2Client(config),
+        apigateway: () => (httpApis ??= __webpack_require__.e(/* import() */ 919).then(__webpack_require__.t.bind(__webpack_require__, 4919, 19)).then(sdk => new sdk.ApiGatewayV2Client(config))),
         discoveryClients: () => (discovery ??= Promise.all([
             __webpack_require__.e(/* import() */ 818).then(__webpack_require__.t.bind(__webpack_require__, 818, 19)),
             __webpack_require__.e(/* import() */ 586).then(__webpack_require__.t.bind(__webpack_require__, 586, 19))

@@ -1,5 +1,5 @@
 import type { APIGatewayClient } from '@aws-sdk/client-api-gateway'
-import { ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2'
+import type { ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2'
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs'
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2'
 import { ECRClient } from '@aws-sdk/client-ecr'
@@ -18,7 +18,11 @@ export interface DiscoveryClients {
 export interface AwsClients extends DiscoveryClients {
   lambda: LambdaClient
   ecr: ECRClient
-  apigateway: ApiGatewayV2Client
+  /**
+   * HTTP APIs (API Gateway v2), made on first use: only a function without
+   * a Function URL, or a preflight of its event sources, looks for one.
+   */
+  apigateway: () => Promise<ApiGatewayV2Client>
   /**
    * Makes the discovery clients on first use: their SDK packages are loaded
    * only by runs that look for REST APIs and ALBs, which keeps start-up lean.
@@ -77,10 +81,14 @@ export function clientConfig(
 export function createClients(region: string): AwsClients {
   const config = clientConfig(region)
   let discovery: Promise<DiscoveryClients> | undefined
+  let httpApis: Promise<ApiGatewayV2Client> | undefined
   return {
     lambda: new LambdaClient(config),
     ecr: new ECRClient(config),
-    apigateway: new ApiGatewayV2Client(config),
+    apigateway: () =>
+      (httpApis ??= import('@aws-sdk/client-apigatewayv2').then(
+        sdk => new sdk.ApiGatewayV2Client(config)
+      )),
     discoveryClients: () =>
       (discovery ??= Promise.all([
         import('@aws-sdk/client-api-gateway'),

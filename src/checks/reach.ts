@@ -7,11 +7,7 @@ import {
   GetResourcesCommand,
   type APIGatewayClient
 } from '@aws-sdk/client-api-gateway'
-import {
-  GetApisCommand,
-  GetIntegrationsCommand,
-  type ApiGatewayV2Client
-} from '@aws-sdk/client-apigatewayv2'
+import type { ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2'
 import {
   DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand,
@@ -24,6 +20,7 @@ import {
 import { awsErrorName, describeAwsError } from '../util/errors.js'
 import { invokesFunction } from '../aws/lambda.js'
 import { EVERY_TIME, type ReadOnce } from '../util/read-once.js'
+import { integrationsInvoking } from './http-api.js'
 import {
   eventSourceForPayload,
   type Discovery,
@@ -32,7 +29,8 @@ import {
 
 export interface EventSourceClients {
   lambda: LambdaClient
-  apigateway: ApiGatewayV2Client
+  /** HTTP APIs: the client is made on first use (src/aws/clients.ts). */
+  apigateway: () => Promise<ApiGatewayV2Client>
   /** Without it, REST APIs are not looked at. */
   apigatewayRest?: APIGatewayClient | undefined
   /** Without it, ALB target groups are not looked at. */
@@ -79,36 +77,18 @@ export async function discoverReach(
       }
     }),
     attempt('apigateway:GET', async () => {
-      let nextToken: string | undefined
-      let looked = 0
-      do {
-        const token = nextToken
-        const apis = await once(`apis ${token ?? ''}`, () =>
-          clients.apigateway.send(
-            new GetApisCommand(token !== undefined ? { NextToken: token } : {})
-          )
-        )
-        for (const api of apis.Items ?? []) {
-          if (api.ProtocolType !== 'HTTP' || api.ApiId === undefined) continue
-          if (++looked > MAX_LOOKUPS) return
-          const apiId = api.ApiId
-          const integrations = await once(`integrations ${apiId}`, () =>
-            clients.apigateway.send(
-              new GetIntegrationsCommand({ ApiId: apiId })
-            )
-          )
-          for (const integration of integrations.Items ?? []) {
-            if (!invokesFunction(integration.IntegrationUri, functionArn))
-              continue
-            const version = integration.PayloadFormatVersion ?? '2.0'
-            reaches.push({
-              via: `HTTP API ${api.Name ?? api.ApiId} (payload ${version})`,
-              eventSource: eventSourceForPayload(version)
-            })
-          }
-        }
-        nextToken = apis.NextToken
-      } while (nextToken !== undefined)
+      for await (const { api, integration } of integrationsInvoking(
+        await clients.apigateway(),
+        functionArn,
+        once,
+        MAX_LOOKUPS
+      )) {
+        const version = integration.PayloadFormatVersion ?? '2.0'
+        reaches.push({
+          via: `HTTP API ${api.Name ?? api.ApiId} (payload ${version})`,
+          eventSource: eventSourceForPayload(version)
+        })
+      }
     }),
     attempt('apigateway:GET', async () => {
       const rest = clients.apigatewayRest

@@ -1,9 +1,4 @@
-import {
-  GetApisCommand,
-  GetIntegrationsCommand,
-  GetStagesCommand,
-  type ApiGatewayV2Client
-} from '@aws-sdk/client-apigatewayv2'
+import type { ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2'
 import {
   GetFunctionUrlConfigCommand,
   type LambdaClient
@@ -13,7 +8,6 @@ import {
   describeAwsError,
   networkErrorMessage
 } from '../util/errors.js'
-import { invokesFunction } from '../aws/lambda.js'
 import { formatLimit, readBounded } from '../util/body.js'
 import { EVERY_TIME, type ReadOnce } from '../util/read-once.js'
 import { again, done, poll } from '../util/poll.js'
@@ -185,7 +179,7 @@ export interface DiscoveredUrl {
  */
 export async function discoverSmokeUrl(
   lambda: LambdaClient,
-  apigateway: ApiGatewayV2Client,
+  apigateway: () => Promise<ApiGatewayV2Client>,
   functionArn: string,
   warn: (message: string) => void,
   qualifier?: string,
@@ -246,58 +240,29 @@ async function functionUrlOf(
   return undefined
 }
 
+/** An HTTP API in front of the function (./http-api.ts, loaded only now). */
 async function httpApiOf(
-  apigateway: ApiGatewayV2Client,
+  apigateway: () => Promise<ApiGatewayV2Client>,
   functionArn: string,
   warn: (message: string) => void,
   once: ReadOnce
 ): Promise<DiscoveredUrl | undefined> {
   try {
-    let nextToken: string | undefined
-    do {
-      const token = nextToken
-      const apis = await once(`apis ${token ?? ''}`, () =>
-        apigateway.send(
-          new GetApisCommand(token !== undefined ? { NextToken: token } : {})
-        )
-      )
-      for (const api of apis.Items ?? []) {
-        if (
-          api.ProtocolType !== 'HTTP' ||
-          api.ApiId === undefined ||
-          api.ApiEndpoint === undefined
-        )
-          continue
-        const apiId = api.ApiId
-        const integrations = await once(`integrations ${apiId}`, () =>
-          apigateway.send(new GetIntegrationsCommand({ ApiId: apiId }))
-        )
-        if (
-          !(integrations.Items ?? []).some(i =>
-            invokesFunction(i.IntegrationUri, functionArn)
-          )
-        )
-          continue
-        // With the execute-api endpoint disabled it answers 403 to everything;
-        // only the API's custom domain reaches the function.
-        if (api.DisableExecuteApiEndpoint === true) {
-          warn(
-            `HTTP API ${api.Name ?? api.ApiId} invokes the function but its default endpoint is disabled, so it is not used; set smoke-url to the API's custom domain.`
-          )
-          continue
-        }
-        const stages = await apigateway.send(
-          new GetStagesCommand({ ApiId: api.ApiId })
-        )
-        const names = (stages.Items ?? []).map(stage => stage.StageName ?? '')
-        const stage = names.includes('$default') ? '' : (names[0] ?? '')
-        return {
-          url: stage === '' ? api.ApiEndpoint : joinUrl(api.ApiEndpoint, stage),
-          source: 'http-api'
-        }
-      }
-      nextToken = apis.NextToken
-    } while (nextToken !== undefined)
+    const { httpApiEndpoint } = await import('./http-api.js')
+    const found = await httpApiEndpoint(
+      await apigateway(),
+      functionArn,
+      warn,
+      once
+    )
+    if (found === undefined) return undefined
+    return {
+      url:
+        found.stage === ''
+          ? found.endpoint
+          : joinUrl(found.endpoint, found.stage),
+      source: 'http-api'
+    }
   } catch (error) {
     warn(
       `Could not look for an HTTP API in front of the function: ${describeAwsError('apigateway:GET', error)}`

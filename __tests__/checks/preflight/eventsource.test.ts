@@ -50,7 +50,15 @@ function clients() {
       .on(DescribeTargetGroupsCommand)
       .resolves({ TargetGroups: [] })
   }
-  return { clients: { lambda, apigateway, apigatewayRest, elb }, mocks }
+  return {
+    clients: {
+      lambda,
+      apigateway: () => Promise.resolve(apigateway),
+      apigatewayRest,
+      elb
+    },
+    mocks
+  }
 }
 
 describe('invokesFunction', () => {

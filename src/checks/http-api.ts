@@ -1,0 +1,100 @@
+/**
+ * HTTP APIs (API Gateway v2) in front of a function: the one walk over the
+ * account's APIs and their integrations that the smoke test (where to send
+ * its request) and the reach discovery (which event sources the app must
+ * handle) both take. Loaded only by runs that look for an HTTP API, so the
+ * API Gateway SDK stays out of start-up.
+ */
+import {
+  GetApisCommand,
+  GetIntegrationsCommand,
+  GetStagesCommand,
+  type Api,
+  type ApiGatewayV2Client,
+  type Integration
+} from '@aws-sdk/client-apigatewayv2'
+import { invokesFunction } from '../aws/lambda.js'
+import { EVERY_TIME, type ReadOnce } from '../util/read-once.js'
+
+export interface HttpApiIntegration {
+  api: Api & { ApiId: string }
+  integration: Integration
+}
+
+/**
+ * Each integration of an HTTP API that invokes the function, in the order
+ * AWS lists the APIs; at most `limit` APIs are looked at.
+ */
+export async function* integrationsInvoking(
+  apigateway: ApiGatewayV2Client,
+  functionArn: string,
+  once: ReadOnce = EVERY_TIME,
+  limit = Number.POSITIVE_INFINITY
+): AsyncGenerator<HttpApiIntegration> {
+  let nextToken: string | undefined
+  let looked = 0
+  do {
+    const token = nextToken
+    const apis = await once(`apis ${token ?? ''}`, () =>
+      apigateway.send(
+        new GetApisCommand(token !== undefined ? { NextToken: token } : {})
+      )
+    )
+    for (const api of apis.Items ?? []) {
+      if (api.ProtocolType !== 'HTTP' || api.ApiId === undefined) continue
+      if (++looked > limit) return
+      const apiId = api.ApiId
+      const integrations = await once(`integrations ${apiId}`, () =>
+        apigateway.send(new GetIntegrationsCommand({ ApiId: apiId }))
+      )
+      for (const integration of integrations.Items ?? [])
+        if (invokesFunction(integration.IntegrationUri, functionArn))
+          yield { api: { ...api, ApiId: apiId }, integration }
+    }
+    nextToken = apis.NextToken
+  } while (nextToken !== undefined)
+}
+
+/** Where an HTTP API serves: its default endpoint and the stage's path. */
+export interface HttpApiEndpoint {
+  endpoint: string
+  /** '' for the $default stage. */
+  stage: string
+}
+
+/**
+ * The first HTTP API that invokes the function and can be called at its
+ * default endpoint (with the execute-api endpoint disabled it answers 403
+ * to everything; only the API's custom domain reaches the function).
+ */
+export async function httpApiEndpoint(
+  apigateway: ApiGatewayV2Client,
+  functionArn: string,
+  warn: (message: string) => void,
+  once: ReadOnce = EVERY_TIME
+): Promise<HttpApiEndpoint | undefined> {
+  const seen = new Set<string>()
+  for await (const { api } of integrationsInvoking(
+    apigateway,
+    functionArn,
+    once
+  )) {
+    if (seen.has(api.ApiId) || api.ApiEndpoint === undefined) continue
+    seen.add(api.ApiId)
+    if (api.DisableExecuteApiEndpoint === true) {
+      warn(
+        `HTTP API ${api.Name ?? api.ApiId} invokes the function but its default endpoint is disabled, so it is not used; set smoke-url to the API's custom domain.`
+      )
+      continue
+    }
+    const stages = await apigateway.send(
+      new GetStagesCommand({ ApiId: api.ApiId })
+    )
+    const names = (stages.Items ?? []).map(stage => stage.StageName ?? '')
+    return {
+      endpoint: api.ApiEndpoint,
+      stage: names.includes('$default') ? '' : (names[0] ?? '')
+    }
+  }
+  return undefined
+}
