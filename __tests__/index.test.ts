@@ -1,4 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals'
+import {
+  afterEach,
+  beforeEach,
+  describe,
+  expect,
+  it,
+  jest
+} from '@jest/globals'
 import * as core from '../__fixtures__/core.js'
 
 // action.yml names two entries: dist/index.js (main) and dist/post/index.js
