@@ -72,7 +72,8 @@ async function walk(
   root: string,
   relative: string,
   patterns: readonly IgnorePattern[],
-  out: Entry[]
+  out: Entry[],
+  signal: AbortSignal | undefined
 ): Promise<void> {
   const dir = relative === '' ? root : path.join(root, relative)
   const names = readdirSync(dir).sort()
@@ -85,7 +86,7 @@ async function walk(
     if (stat.isDirectory()) {
       if (excluded && canSkipDirectory(patterns, rel)) continue
       const at = out.length
-      await walk(root, rel, patterns, out)
+      await walk(root, rel, patterns, out, signal)
       // An excluded directory is still sent as the parent of what an
       // exception brings back.
       if (!excluded || out.length > at)
@@ -102,13 +103,18 @@ async function walk(
       })
     }
     // Sockets and pipes are not sent.
-    if (out.length % YIELD_EVERY === 0) await yieldToEventLoop()
+    if (out.length % YIELD_EVERY === 0) await yieldToEventLoop(signal)
   }
 }
 
 const YIELD_EVERY = 256
-const yieldToEventLoop = (): Promise<void> =>
-  new Promise(resolve => setImmediate(resolve))
+/** Lets other work run; a stopped hash ends here (it rejects). */
+async function yieldToEventLoop(
+  signal: AbortSignal | undefined
+): Promise<void> {
+  await new Promise(resolve => setImmediate(resolve))
+  signal?.throwIfAborted()
+}
 
 /** Read through one buffer: no file is ever held in memory whole. */
 const CHUNK_BYTES = 256 * 1024
@@ -131,10 +137,14 @@ function hashFileInto(hash: Hash, file: string, buffer: Buffer): number {
   return total
 }
 
-/** The digest of the context as the build sees it. */
+/**
+ * The digest of the context as the build sees it. With `signal`, an abort
+ * ends the hash at its next pause (it rejects with the signal's reason).
+ */
 export async function hashContext(
   context: string,
-  dockerfile: string
+  dockerfile: string,
+  signal?: AbortSignal
 ): Promise<ContextDigest> {
   const ignoreFile = await ignoreFileFor(context, dockerfile)
   const patterns =
@@ -142,7 +152,7 @@ export async function hashContext(
       ? []
       : parseDockerignore(await fs.readFile(ignoreFile, 'utf8'))
   const entries: Entry[] = []
-  await walk(context, '', patterns, entries)
+  await walk(context, '', patterns, entries, signal)
   const digest = createHash('sha256')
   const buffer = Buffer.allocUnsafe(CHUNK_BYTES)
   let bytes = 0
@@ -154,7 +164,7 @@ export async function hashContext(
       if (read !== entry.file.size) digest.update(`read ${read}\n`)
       bytes += read
     }
-    if (index % YIELD_EVERY === 0) await yieldToEventLoop()
+    if (index % YIELD_EVERY === 0) await yieldToEventLoop(signal)
   }
   return {
     digest: `sha256:${digest.digest('hex')}`,
