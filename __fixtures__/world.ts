@@ -835,6 +835,12 @@ export interface World {
   baseImages: Map<string, string>
   /** Runs before the fake answers `call`; throw to make the call fail. */
   before: Record<string, (input: Record<string, unknown>) => void>
+  /**
+   * The answer to `call` (an AWS call, or `fetch`) waits until this promise
+   * resolves. A held fetch whose signal aborts rejects with its reason, as
+   * fetch does, recorded as `fetch:aborted`.
+   */
+  hold: Record<string, Promise<unknown>>
   /** The runner cancels the job: the run's cancel listener hears `signal`. */
   cancel: (signal?: string) => void
   events: Event[]
@@ -897,6 +903,7 @@ function detailOf(call: string, input: Record<string, unknown>): string {
       return text(ids?.[0]?.imageTag ?? ids?.[0]?.imageDigest)
     }
     case 'fetch':
+    case 'fetch:aborted':
       return text(input.url)
     case 'exec':
       return (input.argv as string[]).join(' ')
@@ -938,6 +945,7 @@ export function simulatedWorld(
   const logs = new Map<string, FilteredLogEvent[]>()
   const comments: Comment[] = []
   const before: World['before'] = {}
+  const hold: World['hold'] = {}
   const events: Event[] = []
 
   const record = (call: string, input: object): Event => {
@@ -961,7 +969,10 @@ export function simulatedWorld(
     (input: I): Promise<O> => {
       try {
         const event = record(call, input)
-        return Promise.resolve(answer(input, event))
+        const gate = hold[call]
+        return gate === undefined
+          ? Promise.resolve(answer(input, event))
+          : gate.then(() => answer(input, event))
       } catch (error) {
         return Promise.reject(
           error instanceof Error ? error : new Error(String(error))
@@ -1431,6 +1442,27 @@ export function simulatedWorld(
         error instanceof Error ? error : new Error(String(error))
       )
     }
+    const gate = hold.fetch
+    if (gate === undefined) return answerFetch(url, method, init)
+    const signal = init?.signal ?? undefined
+    return new Promise<Response>((resolve, reject) => {
+      const aborted = (): void => {
+        record('fetch:aborted', { url })
+        reject(signal?.reason as Error)
+      }
+      if (signal?.aborted === true) return aborted()
+      signal?.addEventListener('abort', aborted, { once: true })
+      gate.then(() => {
+        signal?.removeEventListener('abort', aborted)
+        resolve(answerFetch(url, method, init))
+      }, reject)
+    })
+  }
+  const answerFetch = (
+    url: string,
+    method: string,
+    init: RequestInit | undefined
+  ): Promise<Response> => {
     const blobs = `https://${REGISTRY}/v2/${registry.name}/blobs/`
     if (url.startsWith(blobs)) {
       if (new Headers(init?.headers).get('authorization') !== BASIC_AUTH)
@@ -1630,6 +1662,7 @@ export function simulatedWorld(
     comments,
     baseImages,
     before,
+    hold,
     events,
     timing,
     exec,

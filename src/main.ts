@@ -9,6 +9,7 @@
 import * as core from '@actions/core'
 import { createClients } from './aws/clients.js'
 import { realExec } from './build/docker.js'
+import { startKeyParts } from './build/key-parts.js'
 import type { Inputs } from './inputs/types.js'
 import { getInputs } from './inputs/read.js'
 import { announceProxy } from './net/announce.js'
@@ -232,6 +233,11 @@ async function runPlan(
     })
     return
   }
+  // reuse-unchanged-image: hashing the context and asking registries for
+  // the base images need nothing from AWS, so they run while the look-up
+  // waits on it (issue 16).
+  if (plan.includes('reuse'))
+    state.keyParts = startKeyParts(ctx.inputs, ctx.deps, { early: true })
   let stage: StageName | undefined
   try {
     for (const name of plan) {
@@ -257,6 +263,9 @@ async function runPlan(
         ? CANCEL_UNDO_LIMITS
         : { settleMs: UNDO_SETTLE_MS, waitTimeoutMs: ctx.inputs.waitTimeoutMs }
     )
+  } finally {
+    // After a failed look-up, nothing started with it holds the process.
+    state.keyParts?.stop()
   }
 }
 

@@ -72,7 +72,8 @@ async function walk(
   root: string,
   relative: string,
   patterns: readonly IgnorePattern[],
-  out: Entry[]
+  out: Entry[],
+  slice: Slicer
 ): Promise<void> {
   const dir = relative === '' ? root : path.join(root, relative)
   const names = readdirSync(dir).sort()
@@ -85,7 +86,7 @@ async function walk(
     if (stat.isDirectory()) {
       if (excluded && canSkipDirectory(patterns, rel)) continue
       const at = out.length
-      await walk(root, rel, patterns, out)
+      await walk(root, rel, patterns, out, slice)
       // An excluded directory is still sent as the parent of what an
       // exception brings back.
       if (!excluded || out.length > at)
@@ -102,13 +103,35 @@ async function walk(
       })
     }
     // Sockets and pipes are not sent.
-    if (out.length % YIELD_EVERY === 0) await yieldToEventLoop()
+    if (slice.due()) await slice.pause()
   }
 }
 
-const YIELD_EVERY = 256
-const yieldToEventLoop = (): Promise<void> =>
-  new Promise(resolve => setImmediate(resolve))
+/**
+ * The hash shares the thread with the run's AWS calls (it starts with the
+ * look-up): it pauses every few milliseconds, so that their answers are
+ * read as they come rather than after a long stretch of files.
+ */
+const SLICE_MS = 2
+
+interface Slicer {
+  /** Whether the current slice is used up. */
+  due: () => boolean
+  /** Lets other work run; a stopped hash ends here (it rejects). */
+  pause: () => Promise<void>
+}
+
+function slicer(signal: AbortSignal | undefined): Slicer {
+  let started = performance.now()
+  return {
+    due: () => performance.now() - started >= SLICE_MS,
+    pause: async () => {
+      await new Promise(resolve => setImmediate(resolve))
+      signal?.throwIfAborted()
+      started = performance.now()
+    }
+  }
+}
 
 /** Read through one buffer: no file is ever held in memory whole. */
 const CHUNK_BYTES = 256 * 1024
@@ -131,10 +154,14 @@ function hashFileInto(hash: Hash, file: string, buffer: Buffer): number {
   return total
 }
 
-/** The digest of the context as the build sees it. */
+/**
+ * The digest of the context as the build sees it. With `signal`, an abort
+ * ends the hash at its next pause (it rejects with the signal's reason).
+ */
 export async function hashContext(
   context: string,
-  dockerfile: string
+  dockerfile: string,
+  signal?: AbortSignal
 ): Promise<ContextDigest> {
   const ignoreFile = await ignoreFileFor(context, dockerfile)
   const patterns =
@@ -142,11 +169,12 @@ export async function hashContext(
       ? []
       : parseDockerignore(await fs.readFile(ignoreFile, 'utf8'))
   const entries: Entry[] = []
-  await walk(context, '', patterns, entries)
+  const slice = slicer(signal)
+  await walk(context, '', patterns, entries, slice)
   const digest = createHash('sha256')
   const buffer = Buffer.allocUnsafe(CHUNK_BYTES)
   let bytes = 0
-  for (const [index, entry] of entries.entries()) {
+  for (const entry of entries) {
     digest.update(`${JSON.stringify(entry.path)} ${entry.line}\n`)
     if (entry.file !== undefined) {
       const read = hashFileInto(digest, entry.file.path, buffer)
@@ -154,7 +182,7 @@ export async function hashContext(
       if (read !== entry.file.size) digest.update(`read ${read}\n`)
       bytes += read
     }
-    if (index % YIELD_EVERY === 0) await yieldToEventLoop()
+    if (slice.due()) await slice.pause()
   }
   return {
     digest: `sha256:${digest.digest('hex')}`,

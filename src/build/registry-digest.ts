@@ -60,6 +60,31 @@ export function parseImageReference(text: string): ImageReference | undefined {
   }
 }
 
+/**
+ * An ECR private registry host: `<account>.dkr.ecr.<region>.amazonaws.com`
+ * (`.amazonaws.com.cn` in China), its FIPS name (`dkr.ecr-fips`) and its
+ * dual-stack name (`<account>.dkr-ecr.<region>.on.aws`). It never answers
+ * without a login.
+ * https://docs.aws.amazon.com/AmazonECR/latest/userguide/ecr-requests.html
+ */
+const PRIVATE_ECR =
+  /^\d{12}\.dkr[.-]ecr(?:-fips)?\.[a-z0-9-]+\.(?:amazonaws\.com(?:\.cn)?|on\.aws)$/
+
+/** Whether the image is in an ECR private registry (which needs a login). */
+export function isPrivateEcrImage(reference: string): boolean {
+  const registry = parseImageReference(reference)?.registry ?? ''
+  return PRIVATE_ECR.test(registry)
+}
+
+/** Whether resolveDigest asks for the image with `own` login. */
+export function usesLogin(
+  reference: string,
+  own: RegistryAuth | undefined
+): boolean {
+  if (own === undefined) return false
+  return parseImageReference(reference)?.registry === new URL(own.endpoint).host
+}
+
 /** Where the registry API of a docker registry name answers. */
 export function registryBaseUrl(
   registry: string,
@@ -100,11 +125,15 @@ export function parseChallenge(
   return { scheme: match[1].toLowerCase(), params }
 }
 
-/** The digest `reference` points at now. */
+/**
+ * The digest `reference` points at now. `stop` ends the lookup early (a
+ * run that no longer needs it): it then reports a failure, never rejects.
+ */
 export async function resolveDigest(
   reference: string,
   own: RegistryAuth | undefined,
-  fetchImpl: Fetch
+  fetchImpl: Fetch,
+  stop?: AbortSignal
 ): Promise<DigestLookup> {
   const ref = parseImageReference(reference)
   if (ref === undefined)
@@ -115,7 +144,8 @@ export async function resolveDigest(
   if (ref.digest !== undefined) return { kind: 'digest', digest: ref.digest }
   const base = registryBaseUrl(ref.registry, own)
   const url = `${base}/v2/${ref.repository}/manifests/${ref.tag ?? 'latest'}`
-  const signal = AbortSignal.timeout(LOOKUP_TIMEOUT_MS)
+  const timeout = AbortSignal.timeout(LOOKUP_TIMEOUT_MS)
+  const signal = stop === undefined ? timeout : AbortSignal.any([timeout, stop])
   try {
     let authorization: string | undefined
     let response = await fetchImpl(url, {

@@ -2,6 +2,7 @@ import * as core from '@actions/core'
 import type { AwsClients } from '../aws/clients.js'
 import type { Architecture, Inputs } from '../inputs/types.js'
 import type { Exec } from '../build/docker.js'
+import type { KeyParts } from '../build/key-parts.js'
 import type { RegistryAuth, Repository } from '../aws/ecr.js'
 import type { Fetch, ImageManifest } from '../aws/ecr-image.js'
 import type { FunctionState } from '../aws/lambda.js'
@@ -90,6 +91,12 @@ export interface RunState {
   digest: string | undefined
   /** The image, checked (or for rollback-to previous, the version's). */
   image: Image | undefined
+  /**
+   * reuse-unchanged-image: the key's parts that need nothing from AWS,
+   * started by the plan runner before the look-up; the reuse stage awaits
+   * them. The plan runner stops what still runs when the plan ends.
+   */
+  keyParts?: KeyParts | undefined
   /** reuse-unchanged-image: the build key, recorded on a new build's image. */
   buildKey?: string | undefined
   /** What the reuse stage read of the image it tagged: check-image needs it too. */

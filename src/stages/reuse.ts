@@ -7,8 +7,6 @@
  * Any doubt means build: a Dockerfile that cannot be read, a base image whose
  * registry does not answer, a variable in FROM without a value.
  */
-import { promises as fs } from 'node:fs'
-import * as path from 'node:path'
 import * as core from '@actions/core'
 import { type RegistryAuth, type Repository } from '../aws/ecr.js'
 import {
@@ -18,12 +16,15 @@ import {
   type ImageManifest
 } from '../aws/ecr-image.js'
 import { findTaggedImage, tagImage } from '../aws/ecr-tags.js'
-import { hashContext } from '../build/context-hash.js'
 import { baseImages, platformArgs } from '../build/from.js'
 import { BUILT_FOR_LABEL, buildKey, isKeyTag, keyTag } from '../build/key.js'
+import {
+  buildPlatform,
+  startKeyParts,
+  type KeyParts,
+  type TimedLookup
+} from '../build/key-parts.js'
 import { platformFor } from '../build/platform.js'
-import { resolveDigest } from '../build/registry-digest.js'
-import type { Inputs } from '../inputs/types.js'
 import { DeployError, errorMessage } from '../util/errors.js'
 import { formatDuration } from '../util/time.js'
 import { foundOf, type RunContext, type RunState } from './context.js'
@@ -31,67 +32,59 @@ import { foundOf, type RunContext, type RunState } from './context.js'
 export type KeyResult =
   { kind: 'key'; key: string; tag: string } | { kind: 'none'; reason: string }
 
-/** The platform docker builds on: BuildKit's BUILDPLATFORM. */
-function buildPlatform(): string {
-  return `linux/${process.arch === 'arm64' ? 'arm64' : 'amd64'}`
+export { dockerfilePath } from '../build/key-parts.js'
+
+/** A part started with the look-up: how long this stage waited for it. */
+function waitedFor(doneAt: number, from: number, what = 'it'): string {
+  return doneAt <= from
+    ? 'started with the look-up, ready before this stage'
+    : `started with the look-up, this stage waited ${formatDuration(doneAt - from)} for ${what}`
 }
 
-/** The Dockerfile docker reads: file, else <context>/Dockerfile. */
-export function dockerfilePath(
-  inputs: Pick<Inputs, 'context' | 'file'>
-): string {
-  return inputs.file ?? path.join(inputs.context, 'Dockerfile')
-}
-
-/** Gather the key's parts (context and base images at once) and make it. */
+/**
+ * Make the key from its parts (the context and the base images, started
+ * with the look-up or now): the same key whenever they were started.
+ */
 export async function computeKey(
   ctx: RunContext,
   platform: string,
-  auth: RegistryAuth | undefined
+  auth: RegistryAuth | undefined,
+  parts: KeyParts
 ): Promise<KeyResult> {
   const { inputs, deps, log } = ctx
-  const file = dockerfilePath(inputs)
-  let dockerfile: string
-  try {
-    dockerfile = await fs.readFile(file, 'utf8')
-  } catch (error) {
+  const from = deps.timing.now()
+  const { dockerfile } = parts
+  if (dockerfile.kind === 'unreadable')
     return {
       kind: 'none',
-      reason: `the Dockerfile ${file} cannot be read (${errorMessage(error)})`
+      reason: `the Dockerfile ${dockerfile.path} cannot be read (${dockerfile.reason})`
     }
-  }
   const images = baseImages(
-    dockerfile,
+    dockerfile.text,
     inputs.buildArgs,
     platformArgs(platform, buildPlatform())
   )
   if (images.kind === 'unknown') return { kind: 'none', reason: images.reason }
-  const started = deps.timing.now()
-  const [context, digests] = await Promise.all([
-    hashContext(inputs.context, file).then(
-      result => ({ ...result, ms: deps.timing.now() - started }),
-      // A remote context (a git URL), an unreadable file, a bad pattern:
-      // the build reports what is wrong with it, if anything.
-      (error: unknown) => errorMessage(error)
-    ),
-    Promise.all(
-      images.images.map(async image => ({
-        image,
-        lookup: await resolveDigest(image, auth, deps.fetch)
-      }))
-    ).then(result => ({ result, ms: deps.timing.now() - started }))
+  const [context, lookups] = await Promise.all([
+    parts.context,
+    Promise.all(images.images.map(image => parts.digest(image, auth)))
   ])
-  if (typeof context === 'string')
+  if (context.kind === 'failed')
     return {
       kind: 'none',
-      reason: `the build context ${inputs.context} cannot be hashed (${context})`
+      reason: `the build context ${inputs.context} cannot be hashed (${context.reason})`
     }
+  const notes = [
+    context.ignoreFile === undefined
+      ? 'no .dockerignore'
+      : `ignore file ${context.ignoreFile}`,
+    parts.early ? waitedFor(context.doneAt, from) : ''
+  ].filter(note => note !== '')
   log(
-    `Hashed the build context ${inputs.context}: ${context.entries} entries, ${context.bytes} bytes in ${formatDuration(context.ms)}` +
-      ` (${context.ignoreFile === undefined ? 'no .dockerignore' : `ignore file ${context.ignoreFile}`}).`
+    `Hashed the build context ${inputs.context}: ${context.entries} entries, ${context.bytes} bytes in ${formatDuration(context.ms)} (${notes.join('; ')}).`
   )
   const resolved: { image: string; digest: string }[] = []
-  for (const { image, lookup } of digests.result) {
+  for (const { image, lookup } of lookups) {
     if (lookup.kind === 'failed')
       return {
         kind: 'none',
@@ -99,14 +92,11 @@ export async function computeKey(
       }
     resolved.push({ image, digest: lookup.digest })
   }
-  if (resolved.length > 0)
-    log(
-      `Base images (looked up in ${formatDuration(digests.ms)}): ${resolved.map(b => `${b.image} → ${b.digest}`).join(', ')}.`
-    )
+  if (resolved.length > 0) log(describeLookups(lookups, from))
   const key = buildKey({
     platform,
     target: inputs.target,
-    dockerfile,
+    dockerfile: dockerfile.text,
     buildArgs: inputs.buildArgs,
     labels: inputs.labels,
     secretIds: [
@@ -117,6 +107,23 @@ export async function computeKey(
     context: context.digest
   })
   return { kind: 'key', key, tag: keyTag(key) }
+}
+
+/** "Base images (looked up in 33ms, started with the look-up): a → sha256:…" */
+function describeLookups(lookups: TimedLookup[], from: number): string {
+  const startedAt = Math.min(...lookups.map(l => l.startedAt))
+  const doneAt = Math.max(...lookups.map(l => l.doneAt))
+  const early = lookups.filter(l => l.early).length
+  const when =
+    early === 0
+      ? ''
+      : early === lookups.length
+        ? `, ${waitedFor(doneAt, from, 'them')}`
+        : `, ${early} of ${lookups.length} started with the look-up`
+  const digests = lookups.map(l =>
+    l.lookup.kind === 'digest' ? `${l.image} → ${l.lookup.digest}` : l.image
+  )
+  return `Base images (looked up in ${formatDuration(doneAt - startedAt)}${when}): ${digests.join(', ')}.`
 }
 
 /** The image's config (verified against its digest), or undefined. */
@@ -169,12 +176,24 @@ export async function reuseStage(
   const found = foundOf(run)
   const { repository, auth } = found
   // The tag exists: the build stage reuses it, as on any re-run.
-  if (found.existingDigest !== undefined) return
+  if (found.existingDigest !== undefined) {
+    run.keyParts?.stop()
+    return
+  }
   if (repository === undefined || auth === undefined)
     throw new Error('the look-up found no repository')
+  // Started by the plan runner with the look-up, else now.
+  const parts =
+    run.keyParts ?? startKeyParts(inputs, ctx.deps, { early: false })
   await ctx.phase('Reuse an unchanged build', async () => {
+    // keyMs is what this stage waited for the key, not when its parts began.
     const started = ctx.deps.timing.now()
-    const key = await computeKey(ctx, platformFor(found.architecture), auth)
+    const key = await computeKey(
+      ctx,
+      platformFor(found.architecture),
+      auth,
+      parts
+    ).finally(parts.stop)
     report.keyMs = ctx.deps.timing.now() - started
     if (key.kind === 'none') {
       log(`No build key: ${key.reason}. Building as usual.`)
