@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
-import { builtFor, dockerfilePath } from '../../src/stages/reuse.js'
+import { dockerfilePath } from '../../src/build/dockerfile.js'
+import { builtFor } from '../../src/stages/reuse.js'
 import { BUILT_FOR_LABEL } from '../../src/build/key.js'
 
 const KEY_TAG = `build-${'a'.repeat(40)}`

@@ -11,13 +11,13 @@
  * not to make the key, which the reuse stage gives.
  */
 import { readFileSync } from 'node:fs'
-import * as path from 'node:path'
 import type { RegistryAuth } from '../aws/ecr.js'
 import type { Fetch } from '../aws/ecr-image.js'
 import type { Architecture, Inputs } from '../inputs/types.js'
 import { errorMessage } from '../util/errors.js'
 import type { Timing } from '../util/time.js'
 import { hashContext, type ContextDigest } from './context-hash.js'
+import { dockerfilePath } from './dockerfile.js'
 import { baseImages, platformArgs } from './from.js'
 import { platformFor } from './platform.js'
 import {
@@ -26,13 +26,6 @@ import {
   usesLogin,
   type DigestLookup
 } from './registry-digest.js'
-
-/** The Dockerfile docker reads: file, else <context>/Dockerfile. */
-export function dockerfilePath(
-  inputs: Pick<Inputs, 'context' | 'file'>
-): string {
-  return inputs.file ?? path.join(inputs.context, 'Dockerfile')
-}
 
 /** The platform docker builds on: BuildKit's BUILDPLATFORM. */
 export function buildPlatform(): string {

@@ -32,8 +32,6 @@ import { foundOf, type RunContext, type RunState } from './context.js'
 export type KeyResult =
   { kind: 'key'; key: string; tag: string } | { kind: 'none'; reason: string }
 
-export { dockerfilePath } from '../build/key-parts.js'
-
 /** A part started with the look-up: how long this stage waited for it. */
 function waitedFor(doneAt: number, from: number, what = 'it'): string {
   return doneAt <= from

@@ -6,6 +6,7 @@ import {
   type Discovery,
   type LambdaEventSource
 } from './eventsource.js'
+import { dockerfilePath } from '../../build/dockerfile.js'
 import type { Architecture, EventSourceInput } from '../../inputs/types.js'
 
 export interface SourceFile {
@@ -383,7 +384,7 @@ const MAX_FILE_BYTES = 1024 * 1024
 /** Read the project files, the C# that sets up hosting, and the Dockerfile. */
 export async function readAppSource(
   context: string,
-  dockerfile: string | undefined
+  file: string | undefined
 ): Promise<AppSource> {
   const projects: SourceFile[] = []
   const code: SourceFile[] = []
@@ -413,12 +414,12 @@ export async function readAppSource(
     }
   }
   await walk(context, 0)
-  const dockerfilePath = dockerfile ?? path.join(context, 'Dockerfile')
+  const dockerfile = dockerfilePath({ context, file })
   let docker: SourceFile | undefined
   try {
     docker = {
-      path: dockerfilePath,
-      text: await fs.readFile(dockerfilePath, 'utf8')
+      path: dockerfile,
+      text: await fs.readFile(dockerfile, 'utf8')
     }
   } catch {
     docker = undefined
