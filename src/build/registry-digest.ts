@@ -76,13 +76,20 @@ export function isPrivateEcrImage(reference: string): boolean {
   return PRIVATE_ECR.test(registry)
 }
 
+/** Whether `registry` is the one the action's own login is for. */
+function isOwnRegistry(
+  registry: string | undefined,
+  own: RegistryAuth | undefined
+): own is RegistryAuth {
+  return own !== undefined && new URL(own.endpoint).host === registry
+}
+
 /** Whether resolveDigest asks for the image with `own` login. */
 export function usesLogin(
   reference: string,
   own: RegistryAuth | undefined
 ): boolean {
-  if (own === undefined) return false
-  return parseImageReference(reference)?.registry === new URL(own.endpoint).host
+  return isOwnRegistry(parseImageReference(reference)?.registry, own)
 }
 
 /** Where the registry API of a docker registry name answers. */
@@ -90,8 +97,7 @@ export function registryBaseUrl(
   registry: string,
   own: RegistryAuth | undefined
 ): string {
-  if (own !== undefined && new URL(own.endpoint).host === registry)
-    return own.endpoint.replace(/\/+$/, '')
+  if (isOwnRegistry(registry, own)) return own.endpoint.replace(/\/+$/, '')
   if (registry === 'docker.io') return 'https://registry-1.docker.io'
   // Docker itself speaks plain HTTP to loopback registries.
   const host = registry.replace(/:\d+$/, '')
@@ -222,7 +228,7 @@ async function answerChallenge(
 ): Promise<string | DigestLookup> {
   const challenge = parseChallenge(header)
   if (challenge?.scheme === 'basic') {
-    if (own === undefined || new URL(own.endpoint).host !== ref.registry)
+    if (!isOwnRegistry(ref.registry, own))
       return {
         kind: 'failed',
         reason: `${ref.registry} needs a login this action does not have`
