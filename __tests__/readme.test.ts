@@ -669,8 +669,8 @@ describe('README, docs/ and workflow examples', () => {
       'sh'
     ).map(block => block.trim())
     expect(commands).toEqual([
-      'npm ci && npm run demo',
-      'npm ci && npm run test:all'
+      '. scripts/use-node.sh && npm ci && npm run demo',
+      '. scripts/use-node.sh && npm ci && npm run test:all'
     ])
     const scripts = (
       JSON.parse(read('package.json')) as { scripts: Record<string, string> }

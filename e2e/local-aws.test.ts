@@ -30,6 +30,8 @@ import {
 } from '@aws-sdk/client-lambda'
 
 import {
+  actionNodeMajor,
+  assertRunnerNode,
   awsClients,
   buildAndPush,
   controlBeginUpdate,
@@ -89,6 +91,23 @@ beforeAll(async () => {
     body: 'v1 of standin-api'
   })
 }, T)
+
+describe('the Node the bundle runs on', () => {
+  it('is the major action.yml runs on, as on the runner', () => {
+    expect(actionNodeMajor()).toBe(24)
+    // runAction spawns dist/ on this process's node: it must be the runner's.
+    expect(() => assertRunnerNode()).not.toThrow()
+    expect(process.versions.node.split('.')[0]).toBe('24')
+  })
+
+  it('refuses another major, saying how to get the right one', () => {
+    expect(() => assertRunnerNode('20.20.2', 24)).toThrow(
+      'the action runs on node24 (action.yml runs.using) but these tests run on Node 20.20.2: run them through scripts/use-node.sh'
+    )
+    expect(() => assertRunnerNode('26.0.0', 24)).toThrow('node24')
+    expect(() => assertRunnerNode('24.0.1', 24)).not.toThrow()
+  })
+})
 
 describe('ECR registry front', () => {
   it('answers /v2/ with 401 Basic until a token from GetAuthorizationToken is sent', async () => {

@@ -253,6 +253,8 @@ ensure_gateway() {
     export LOCAL_AWS_REGISTRY_DIR="$STATE/registry" LOCAL_AWS_DOCKER="$(docker_cli)"
     export NODE_NO_WARNINGS=1
     unset AWS_ENDPOINT_URL NODE_OPTIONS
+    # The same Node as the action and the tests (.node-version).
+    . "$ROOT/scripts/use-node.sh" || exit 1
     start_bg gateway node --import tsx "$ROOT/test/local-aws/gateway.ts"
   )
   wait_for gateway gateway.ts "$url" 60

@@ -4,6 +4,8 @@
 # started, and ends with "tests: N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
+# The Node GitHub runs the action on, for jest, the bundle the e2e tests spawn, and the gateway.
+. scripts/use-node.sh || { echo "tests: 0 passed, 1 failed"; exit 1; }
 
 if [ ! -f dist/index.js ]; then
   echo "dist/index.js is missing: building it (npm run package)."

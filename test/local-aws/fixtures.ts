@@ -871,6 +871,37 @@ export function actionEntry(
   return path.join(REPO_ROOT, file.trim())
 }
 
+/**
+ * The Node major action.yml's `runs.using` names (`node24` → 24): the runtime
+ * GitHub starts both steps on.
+ */
+export function actionNodeMajor(
+  actionYml = path.join(REPO_ROOT, 'action.yml')
+): number {
+  const using = /^runs:\n(?: {2}.*\n)*? {2}using:\s*'?node(\d+)'?/m.exec(
+    readFileSync(actionYml, 'utf8')
+  )?.[1]
+  if (using === undefined)
+    throw new Error('action.yml has no runs.using: nodeNN')
+  return Number(using)
+}
+
+/**
+ * Refuses to run the bundle on another Node major than the runner's: the
+ * tests would then prove the action on a runtime it never runs on.
+ * `scripts/use-node.sh` puts the right one first on PATH.
+ */
+export function assertRunnerNode(
+  version = process.versions.node,
+  major = actionNodeMajor()
+): void {
+  const have = Number(version.split('.')[0])
+  if (have !== major)
+    throw new Error(
+      `the action runs on node${major} (action.yml runs.using) but these tests run on Node ${version}: run them through scripts/use-node.sh (npm run test:all does)`
+    )
+}
+
 /** Inputs with a `default:` in action.yml (the runner sets INPUT_* for them when not given). */
 export function actionDefaults(
   actionYml = path.join(REPO_ROOT, 'action.yml')
@@ -980,6 +1011,7 @@ async function runStep(
     GITHUB_PATH: path.join(dir, `${stepName}-path`)
   }
   for (const f of Object.values(files)) writeFileSync(f, '')
+  assertRunnerNode()
   const started = Date.now()
   const { code, stdout, stderr } = await new Promise<{
     code: number
