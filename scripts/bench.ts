@@ -20,6 +20,8 @@
  *  - reuse-unchanged-image (scripts/bench/reuse.ts): commits that leave the
  *    app unchanged, change it, or come after a patched base image, with and
  *    without the option;
+ *  - start-up (scripts/bench/startup.ts): `node -e 0` against dist/index.js
+ *    to its first input error, and a CPU profile of where the rest goes;
  *  - the size of dist/.
  */
 import { execFileSync, spawn } from 'node:child_process'
@@ -48,6 +50,7 @@ import {
 } from '../test/local-aws/fixtures.js'
 import { makeAppContext } from '../test/local-aws/images.js'
 import { reuseBench, type ReuseRow } from './bench/reuse.js'
+import { startupBench, startupReport } from './bench/startup.js'
 
 const RUNS = Math.max(5, Number(process.env.BENCH_RUNS ?? 5))
 const LOAD_AT_START = os
@@ -382,6 +385,8 @@ async function main(): Promise<number> {
       )
     }
 
+    const startup = await startupBench(Math.max(RUNS, 9), log)
+
     const cold: number[] = []
     for (let i = 0; i < Math.max(RUNS, 9); i++) cold.push(await coldStart())
     log(`cold start: ${cold.map(ms => ms.toFixed(0)).join(', ')} ms`)
@@ -430,6 +435,7 @@ async function main(): Promise<number> {
       ),
       `- one build → 1 function [${fanOut.action.join(', ')}] ms; → 10 functions [${fanOut.script.join(', ')}] ms`,
       `- cold start [${cold.map(ms => ms.toFixed(0)).join(', ')}] ms`,
+      `- node -e 0 [${startup.nodeAlone.map(ms => ms.toFixed(0)).join(', ')}] ms; dist/index.js to the first input error [${startup.toInputError.map(ms => ms.toFixed(0)).join(', ')}] ms`,
       `- dist: ${sizes.map(f => `${f.file} ${f.bytes}`).join(', ')}`
     ]
     const report = [
@@ -463,6 +469,14 @@ async function main(): Promise<number> {
       '(the bundle loaded, the inputs read and validated, the SDK clients made).',
       '',
       ...scale,
+      '',
+      "## Start-up on the runner's Node",
+      '',
+      'What every run pays before it does anything: node by itself against the bundle taken to its first input error',
+      '(no inputs: the bundle loaded, the inputs read and refused), interleaved, on the Node the runner uses (action.yml',
+      '`runs.using`; scripts/use-node.sh). The profile says where the difference goes (scripts/bench/startup.ts).',
+      '',
+      ...startupReport(startup, median),
       '',
       '## Machine',
       '',
