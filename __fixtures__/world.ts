@@ -175,6 +175,8 @@ export interface StoredImage {
   platform: string
   /** Gzipped layer blobs, for preflight to read through the registry API. */
   layers?: Buffer[]
+  /** For an index: the manifests it lists, stored with it. */
+  children?: StoredImage[]
 }
 
 export const layerDigest = (layer: Buffer): string =>
@@ -224,6 +226,82 @@ export function storedImage(
     config,
     platform: `linux/${architecture}`,
     layers
+  }
+}
+
+/**
+ * An OCI image index of `images`, each followed by a provenance attestation
+ * manifest as BuildKit attaches them (platform unknown/unknown, annotated
+ * with the image it is for: docs.docker.com/build/metadata/attestations/attestation-storage/),
+ * as build-push-action pushes by default and Docker 29 pushes without --platform.
+ */
+export function imageIndex(images: StoredImage[]): StoredImage {
+  const attestations = images.map(image => {
+    const config = '{"architecture":"unknown","os":"unknown"}'
+    const manifest = JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: {
+        mediaType: 'application/vnd.oci.image.config.v1+json',
+        size: config.length,
+        digest: sha256Digest(config)
+      },
+      layers: [
+        {
+          mediaType: 'application/vnd.in-toto+json',
+          size: 2,
+          digest: sha256Digest(`provenance of ${image.digest}`),
+          annotations: {
+            'in-toto.io/predicate-type': 'https://slsa.dev/provenance/v0.2'
+          }
+        }
+      ]
+    })
+    return {
+      digest: sha256Digest(manifest),
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      manifest,
+      config,
+      platform: 'unknown/unknown'
+    }
+  })
+  const manifest = JSON.stringify({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.index.v1+json',
+    manifests: images.flatMap((image, i) => {
+      const [os = 'linux', architecture = 'amd64'] = image.platform.split('/')
+      const attestation = attestations[i]
+      return [
+        {
+          mediaType: image.mediaType,
+          digest: image.digest,
+          size: image.manifest.length,
+          platform: { architecture, os }
+        },
+        ...(attestation === undefined
+          ? []
+          : [
+              {
+                mediaType: attestation.mediaType,
+                digest: attestation.digest,
+                size: attestation.manifest.length,
+                annotations: {
+                  'vnd.docker.reference.digest': image.digest,
+                  'vnd.docker.reference.type': 'attestation-manifest'
+                },
+                platform: { architecture: 'unknown', os: 'unknown' }
+              }
+            ])
+      ]
+    })
+  })
+  return {
+    digest: sha256Digest(manifest),
+    mediaType: 'application/vnd.oci.image.index.v1+json',
+    manifest,
+    config: undefined,
+    platform: images[0]?.platform ?? 'linux/amd64',
+    children: [...images, ...attestations]
   }
 }
 
@@ -744,6 +822,8 @@ export class FakeRegistry {
 
   push(tag: string, image: StoredImage, pushedAt = new Date(START)): void {
     this.images.set(image.digest, image)
+    for (const child of image.children ?? [])
+      this.images.set(child.digest, child)
     this.tags.set(tag, { digest: image.digest, pushedAt })
   }
 
@@ -1018,11 +1098,18 @@ export function simulatedWorld(
     .callsFake(
       handle(
         'lambda:UpdateFunctionCode',
-        (input: UpdateFunctionCodeCommandInput) =>
-          target(input.FunctionName).fn.updateCode(
-            input.ImageUri ?? '',
-            input.RevisionId
-          )
+        (input: UpdateFunctionCodeCommandInput) => {
+          const uri = input.ImageUri ?? ''
+          // Lambda refuses indexes: aws/aws-lambda-roadmap#82 (the wording
+          // users report, as the stand-in's gateway answers it).
+          const stored = registry.images.get(uri.split('@')[1] ?? '')
+          if (stored?.children !== undefined)
+            throw new InvalidParameterValueException({
+              message: `The image manifest, config or layer media type for the source image ${uri} is not supported.`,
+              $metadata: { httpStatusCode: 400 }
+            })
+          return target(input.FunctionName).fn.updateCode(uri, input.RevisionId)
+        }
       )
     )
     .on(PublishVersionCommand)
@@ -1596,9 +1683,14 @@ export function simulatedWorld(
       }
     ],
     [
+      // Debian's 20.10 engine, as on the stand-in: no push --platform.
+      ['docker', 'version'],
+      { stdout: '1.41\n' }
+    ],
+    [
       ['docker', 'push'],
       call => {
-        const ref = call.args[1] ?? ''
+        const ref = call.args.at(-1) ?? ''
         registry.push(tagFrom(ref), build.image)
         return {
           stdout: `The push refers to repository [${registry.uri}]\n${tagFrom(ref)}: digest: ${build.image.digest} size: 1573\n`

@@ -19,7 +19,10 @@ import {
   it,
   jest
 } from '@jest/globals'
-import type { Architecture } from '@aws-sdk/client-lambda'
+import {
+  UpdateFunctionCodeCommand,
+  type Architecture
+} from '@aws-sdk/client-lambda'
 import * as core from '../__fixtures__/core.js'
 import {
   FUNCTION_ARN,
@@ -35,6 +38,7 @@ import {
   sha256Digest
 } from '../__fixtures__/aws.js'
 import {
+  imageIndex,
   layerDigest,
   simulatedWorld,
   storedImage,
@@ -323,6 +327,66 @@ describe('a first deploy of a new tag', () => {
   })
 })
 
+describe('image indexes (build-push-action defaults, Docker 29 pushes)', () => {
+  it("deploys the one image for the function's CPU by its own digest, attestations aside", async () => {
+    const w = world()
+    const index = imageIndex([AMD64_IMAGE, ARM64_IMAGE])
+    w.registry.push(TAG, index)
+
+    await run(w.deps)
+
+    expect(core.failures()).toEqual([])
+    // The arm64 image manifest, never the index Lambda would refuse.
+    expect(w.details('lambda:UpdateFunctionCode')).toEqual([
+      `${REPOSITORY_URI}@${ARM64_IMAGE.digest}`
+    ])
+    expect(w.fn.digest).toBe(ARM64_IMAGE.digest)
+    expect(w.details('ecr:BatchGetImage')).toEqual([
+      index.digest,
+      ARM64_IMAGE.digest
+    ])
+    // One digest for the whole run: outputs, summary and the undo record.
+    expect(core.outputs()['image-digest']).toBe(ARM64_IMAGE.digest)
+    expect(core.outputs()['image-uri']).toBe(
+      `${REPOSITORY_URI}@${ARM64_IMAGE.digest}`
+    )
+    expect(core.infos().join('\n')).toContain(
+      `${REPOSITORY_URI}@${index.digest} is an image index (application/vnd.oci.image.index.v1+json: 2 image(s), 2 attestation manifest(s)); Lambda refuses indexes, so this run deploys its linux/arm64 image manifest: ${REPOSITORY_URI}@${ARM64_IMAGE.digest}.`
+    )
+    const summary = core.writtenSummaries()[0] ?? ''
+    expect(summary).toContain(ARM64_IMAGE.digest)
+    expect(summary).not.toContain(index.digest)
+  })
+
+  it("leaves a function alone that already runs the index's image", async () => {
+    const w = world()
+    w.registry.push(TAG, imageIndex([ARM64_IMAGE]))
+    w.fn.imageUri = `${REPOSITORY_URI}@${ARM64_IMAGE.digest}`
+
+    await run(w.deps)
+
+    expect(core.failures()).toEqual([])
+    expect(w.details('lambda:UpdateFunctionCode')).toEqual([])
+    expect(core.outputs().updated).toBe('false')
+    expect(core.outputs()['image-digest']).toBe(ARM64_IMAGE.digest)
+  })
+
+  it('is refused by the simulated Lambda as by AWS, were the index deployed', async () => {
+    // What the run avoids: the world answers an index as Lambda does.
+    const w = world()
+    const index = imageIndex([ARM64_IMAGE])
+    w.registry.push(TAG, index)
+    await expect(
+      w.deps.clients(REGION).lambda.send(
+        new UpdateFunctionCodeCommand({
+          FunctionName: FUNCTION_NAME,
+          ImageUri: `${REPOSITORY_URI}@${index.digest}`
+        })
+      )
+    ).rejects.toThrow('is not supported.')
+  })
+})
+
 describe('re-runs', () => {
   it('deploys an existing tag without logging in, building or pushing', async () => {
     const w = world()
@@ -484,14 +548,33 @@ describe('refusals before anything is built', () => {
 })
 
 describe('refusals before the function is touched', () => {
-  it('refuses an image index (buildx attestations) before UpdateFunctionCode', async () => {
+  it("refuses an index with no image for the function's CPU before UpdateFunctionCode, naming what it holds", async () => {
     const w = world()
+    // The function runs on arm64; the index holds amd64 only.
     w.build.image = INDEX_IMAGE
 
     await run(w.deps)
 
-    expect(core.failures()[0]).toMatch(/image index/)
+    expect(core.failures()[0]).toMatch(
+      /is an image index with no image for linux\/arm64, the platform of the function's arm64: it holds linux\/amd64 \(sha256:/
+    )
     expect(w.details('ecr:BatchGetImage')).toEqual([OCI_INDEX_DIGEST])
+    expect(w.details('lambda:UpdateFunctionCode')).toEqual([])
+    expect(w.fn.digest).toBe(PREVIOUS_DIGEST)
+  })
+
+  it("refuses an index with two images for the function's CPU before UpdateFunctionCode", async () => {
+    const w = world()
+    w.registry.push(
+      TAG,
+      imageIndex([ARM64_IMAGE, storedImage('arm64', 'another build')])
+    )
+
+    await run(w.deps)
+
+    expect(core.failures()[0]).toMatch(
+      /is an image index with 2 images for linux\/arm64: .*Name the one to deploy by its digest/
+    )
     expect(w.details('lambda:UpdateFunctionCode')).toEqual([])
     expect(w.fn.digest).toBe(PREVIOUS_DIGEST)
   })

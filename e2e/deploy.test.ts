@@ -399,13 +399,69 @@ describe('smoke-test discovery and refusals', () => {
     expect(warnings(result)).not.toMatch(/Smoke test skipped/)
   })
 
-  it('refuses an image index under the tag before UpdateFunctionCode', async () => {
+  it('deploys the image of an index with a provenance attestation by its own digest', async () => {
+    const fn = await createImageFunction({
+      functionName: 'indexed',
+      repositoryName: 'indexed',
+      architecture: 'x86_64',
+      functionUrl: true
+    })
+    const image = await buildAndPush({
+      repositoryName: 'indexed',
+      tag: 'plain',
+      architecture: 'x86_64',
+      body: 'from the index\n'
+    })
+    // What docker/build-push-action pushes with its defaults.
+    const index = await pushImageIndex('indexed', 'multi', [image.digest], {
+      attestations: true
+    })
+    const pushed = await registryManifest('indexed', 'multi')
+    expect(pushed.mediaType).toBe('application/vnd.oci.image.index.v1+json')
+    expect(pushed.manifests?.map(m => m.platform)).toEqual([
+      { architecture: 'amd64', os: 'linux' },
+      { architecture: 'unknown', os: 'unknown' }
+    ])
+
+    const result = await runAction({
+      inputs: {
+        'function-name': 'indexed',
+        repository: 'indexed',
+        tag: 'multi',
+        'smoke-expect-body': 'from the index'
+      }
+    })
+
+    expect(result.exitCode).toBe(0)
+    expect(result.stdout).toContain(
+      `${fn.repositoryUri}@${index.digest} is an image index (application/vnd.oci.image.index.v1+json: 1 image(s), 1 attestation manifest(s)); Lambda refuses indexes, so this run deploys its linux/amd64 image manifest: ${fn.repositoryUri}@${image.digest}.`
+    )
+    // The image manifest is the run's one digest: what Lambda runs, the outputs, the summary.
+    expect(await deployedDigest('indexed')).toBe(image.digest)
+    expect(result.outputs['image-digest']).toBe(image.digest)
+    expect(result.jobSummary).toContain(image.digest)
+    expect(result.jobSummary).not.toContain(index.digest)
+    expect(await httpGet(fn.functionUrl ?? '')).toEqual({
+      status: 200,
+      body: 'from the index\n'
+    })
+  })
+
+  it("refuses an index without an image for the function's CPU before UpdateFunctionCode, naming what it holds", async () => {
     const fn = await createImageFunction({
       functionName: 'indexed',
       repositoryName: 'indexed',
       architecture: 'x86_64'
     })
-    const index = await pushImageIndex('indexed', 'multi', [fn.initialDigest])
+    const arm = await buildAndPush({
+      repositoryName: 'indexed',
+      tag: 'arm-only',
+      architecture: 'arm64',
+      body: 'arm\n'
+    })
+    const index = await pushImageIndex('indexed', 'multi', [arm.digest], {
+      attestations: true
+    })
 
     const result = await runAction({
       inputs: {
@@ -416,8 +472,8 @@ describe('smoke-test discovery and refusals', () => {
     })
 
     expect(result.exitCode).toBe(1)
-    expect(errors(result)).toMatch(
-      /image index \(application\/vnd\.oci\.image\.index\.v1\+json\)[\s\S]*provenance/
+    expect(errors(result)).toContain(
+      `${fn.repositoryUri}@${index.digest} is an image index with no image for linux/amd64, the platform of the function's x86_64: it holds linux/arm64 (${arm.digest}).`
     )
     expect(result.outputs['image-digest']).toBe(index.digest)
     expect(await updates('indexed')).toEqual([])

@@ -36,6 +36,9 @@ import {
   fetchImageConfig,
   getImageManifest,
   idleTimeout,
+  imageInIndex,
+  indexEntries,
+  resolveImageManifest,
   type Fetch,
   type ImageConfig
 } from '../../src/aws/ecr-image.js'
@@ -58,6 +61,7 @@ import {
   LAYER_SIZES,
   OCI_INDEX_DIGEST,
   OCI_INDEX_WITH_PROVENANCE,
+  OCI_DIGEST,
   OCI_MANIFEST,
   REGISTRY,
   REGISTRY_PASSWORD,
@@ -512,16 +516,16 @@ describe('checkManifest', () => {
 
   it.each([
     [
-      'an OCI index with provenance',
+      'an OCI index (inside an index: resolveImageManifest resolves the outer one)',
       MEDIA_TYPES.ociIndex,
       OCI_INDEX_WITH_PROVENANCE,
-      /image index \(application\/vnd\.oci\.image\.index\.v1\+json\).*provenance\/SBOM attestations.*--provenance=false --sbom=false/s
+      /image index \(application\/vnd\.oci\.image\.index\.v1\+json\) inside an image index.*Lambda rejects it/s
     ],
     [
       'a Docker manifest list',
       MEDIA_TYPES.dockerManifestList,
       DOCKER_MANIFEST_LIST,
-      /image index \(application\/vnd\.docker\.distribution\.manifest\.list\.v2\+json\).*Lambda rejects it/
+      /image index \(application\/vnd\.docker\.distribution\.manifest\.list\.v2\+json\) inside an image index.*Lambda rejects it/
     ],
     [
       'a schema 1 manifest',
@@ -563,7 +567,9 @@ describe('checkManifest', () => {
         mediaType: MEDIA_TYPES.ociIndex,
         manifest: OCI_INDEX_WITH_PROVENANCE
       })
-    ).toThrow(/, or push the tag again from a build that does\.$/)
+    ).toThrow(
+      /Push an index whose entry for the platform is an image manifest, or name that manifest by its digest\.$/
+    )
     expect(() =>
       checkManifest({
         mediaType: 'application/vnd.example.thing+json',
@@ -592,6 +598,219 @@ describe('checkManifest', () => {
       checkManifest({ mediaType: MEDIA_TYPES.ociManifest, manifest })
         .compressedSize
     ).toBe(15)
+  })
+})
+
+describe('image indexes', () => {
+  const repository: Repository = {
+    name: REPOSITORY_NAME,
+    registryId: ACCOUNT,
+    uri: REPOSITORY_URI,
+    immutable: true,
+    mutability: 'IMMUTABLE',
+    exclusionFilters: []
+  }
+  const d = (c: string): string => `sha256:${c.repeat(64)}`
+  const entry = (
+    digest: string,
+    platform: Record<string, string> | undefined,
+    annotations?: Record<string, string>
+  ) => ({
+    mediaType: MEDIA_TYPES.ociManifest,
+    digest,
+    size: 100,
+    ...(platform !== undefined && { platform }),
+    ...(annotations !== undefined && { annotations })
+  })
+  const index = (...manifests: unknown[]): string =>
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: MEDIA_TYPES.ociIndex,
+      manifests
+    })
+  /** As BuildKit attaches provenance: platform unknown/unknown, annotated. */
+  const attestationFor = (digest: string, own: string) =>
+    entry(
+      own,
+      { architecture: 'unknown', os: 'unknown' },
+      {
+        'vnd.docker.reference.digest': digest,
+        'vnd.docker.reference.type': 'attestation-manifest'
+      }
+    )
+  const amd64 = entry(d('a'), { architecture: 'amd64', os: 'linux' })
+  const arm64v8 = entry(d('b'), {
+    architecture: 'arm64',
+    os: 'linux',
+    variant: 'v8'
+  })
+
+  it('lists entries with their platform, attestations marked', () => {
+    expect(
+      indexEntries(
+        index(amd64, attestationFor(d('a'), d('c')), arm64v8, { digest: 'x' })
+      )
+    ).toEqual([
+      {
+        digest: d('a'),
+        mediaType: MEDIA_TYPES.ociManifest,
+        platform: 'linux/amd64',
+        attestation: false
+      },
+      {
+        digest: d('c'),
+        mediaType: MEDIA_TYPES.ociManifest,
+        platform: 'unknown/unknown',
+        attestation: true
+      },
+      {
+        digest: d('b'),
+        mediaType: MEDIA_TYPES.ociManifest,
+        platform: 'linux/arm64/v8',
+        attestation: false
+      }
+    ])
+  })
+
+  it.each([
+    ['not JSON', '<html>', 'The image index is not valid JSON.'],
+    [
+      'no manifests',
+      '{"schemaVersion":2}',
+      'The image index lists no manifests.'
+    ]
+  ])('refuses an index that is %s', (_name, text, message) => {
+    expect(() => indexEntries(text)).toThrow(message)
+  })
+
+  it.each<[string, unknown[], Architecture, string]>([
+    [
+      'the image beside its provenance',
+      [amd64, attestationFor(d('a'), d('c'))],
+      'x86_64',
+      d('a')
+    ],
+    ['the amd64 image of two platforms', [arm64v8, amd64], 'x86_64', d('a')],
+    ['an arm64 image with variant v8', [amd64, arm64v8], 'arm64', d('b')],
+    [
+      'an arm64 image without variant',
+      [entry(d('e'), { architecture: 'arm64', os: 'linux' })],
+      'arm64',
+      d('e')
+    ]
+  ])('chooses %s', (_name, manifests, architecture, digest) => {
+    expect(
+      imageInIndex(
+        'repo@sha256:i',
+        indexEntries(index(...manifests)),
+        architecture
+      ).digest
+    ).toBe(digest)
+  })
+
+  it('refuses an index with no image for the platform, naming what it holds', () => {
+    expect(() =>
+      imageInIndex(
+        'repo@sha256:i',
+        indexEntries(index(amd64, attestationFor(d('a'), d('c')))),
+        'arm64'
+      )
+    ).toThrow(
+      `repo@sha256:i is an image index with no image for linux/arm64, the platform of the function's arm64: it holds linux/amd64 (${d('a')}). Push an image built for linux/arm64 (or name one by its digest).`
+    )
+    // An attestation is never taken for an image, whatever it claims.
+    expect(() =>
+      imageInIndex(
+        'repo@sha256:i',
+        indexEntries(
+          index(
+            entry(
+              d('f'),
+              { architecture: 'amd64', os: 'linux' },
+              { 'vnd.docker.reference.type': 'attestation-manifest' }
+            )
+          )
+        ),
+        'x86_64'
+      )
+    ).toThrow('it holds no image at all')
+    expect(() =>
+      imageInIndex(
+        'repo@sha256:i',
+        indexEntries(
+          index(entry(d('f'), { architecture: 'amd64', os: 'windows' }))
+        ),
+        'x86_64'
+      )
+    ).toThrow(`it holds windows/amd64 (${d('f')})`)
+  })
+
+  it('refuses an index with two images for the platform, asking for a digest', () => {
+    const other = entry(d('9'), { architecture: 'amd64', os: 'linux' })
+    expect(() =>
+      imageInIndex('repo@sha256:i', indexEntries(index(amd64, other)), 'x86_64')
+    ).toThrow(
+      `repo@sha256:i is an image index with 2 images for linux/amd64: linux/amd64 (${d('a')}), linux/amd64 (${d('9')}). Name the one to deploy by its digest (image: repository@sha256:…).`
+    )
+  })
+
+  it('resolves an index to its image manifest, read by that digest', async () => {
+    const indexText = index(
+      entry(DOCKER_V2_DIGEST, { architecture: 'amd64', os: 'linux' }),
+      attestationFor(DOCKER_V2_DIGEST, d('c'))
+    )
+    ecrMock
+      .on(BatchGetImageCommand, { imageIds: [{ imageDigest: d('i') }] })
+      .resolves(batchGetImage(indexText, MEDIA_TYPES.ociIndex))
+      .on(BatchGetImageCommand, {
+        imageIds: [{ imageDigest: DOCKER_V2_DIGEST }]
+      })
+      .resolves(batchGetImage(DOCKER_V2_MANIFEST, MEDIA_TYPES.dockerManifest))
+    const resolved = await resolveImageManifest(
+      ecr,
+      repository,
+      d('i'),
+      'x86_64'
+    )
+    expect(resolved.digest).toBe(DOCKER_V2_DIGEST)
+    expect(resolved.image).toEqual({
+      mediaType: MEDIA_TYPES.dockerManifest,
+      manifest: DOCKER_V2_MANIFEST
+    })
+    expect(resolved.index?.digest).toBe(d('i'))
+    expect(resolved.index?.entries.map(e => e.attestation)).toEqual([
+      false,
+      true
+    ])
+    expect(
+      ecrMock
+        .commandCalls(BatchGetImageCommand)
+        .map(c => c.args[0].input.imageIds?.[0]?.imageDigest)
+    ).toEqual([d('i'), DOCKER_V2_DIGEST])
+  })
+
+  it('returns an image manifest as it is, with one read (or none when given)', async () => {
+    ecrMock
+      .on(BatchGetImageCommand)
+      .resolves(batchGetImage(DOCKER_V2_MANIFEST, MEDIA_TYPES.dockerManifest))
+    const resolved = await resolveImageManifest(
+      ecr,
+      repository,
+      DOCKER_V2_DIGEST,
+      'x86_64'
+    )
+    expect(resolved).toEqual({
+      digest: DOCKER_V2_DIGEST,
+      image: {
+        mediaType: MEDIA_TYPES.dockerManifest,
+        manifest: DOCKER_V2_MANIFEST
+      }
+    })
+    const given = { mediaType: MEDIA_TYPES.ociManifest, manifest: OCI_MANIFEST }
+    await expect(
+      resolveImageManifest(ecr, repository, OCI_DIGEST, 'arm64', given)
+    ).resolves.toEqual({ digest: OCI_DIGEST, image: given })
+    expect(ecrMock.commandCalls(BatchGetImageCommand)).toHaveLength(1)
   })
 })
 

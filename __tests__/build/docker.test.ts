@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import {
   buildWithBuildx,
   buildWithDocker,
+  pushArgs,
   builderDriver,
   buildxArgs,
   digestFromMetadata,
@@ -574,7 +575,11 @@ describe('builds', () => {
   const context = (
     script: readonly ScriptEntry[]
   ): { ctx: BuildContext; fake: ReturnType<typeof fakeExec> } => {
-    const fake = fakeExec(script)
+    // Debian's 20.10 engine, as on this project's test machines (no push --platform).
+    const fake = fakeExec([
+      ...script,
+      [['docker', 'version'], { stdout: '1.41\n' }]
+    ])
     return {
       fake,
       ctx: {
@@ -715,9 +720,10 @@ describe('builds', () => {
       expect(fake.argvs()).toEqual([
         ['docker', ...fallbackBuildArgs(request(), iidFile())],
         inspectArgv,
+        ['docker', 'version', '--format', '{{.Client.APIVersion}}'],
         ['docker', 'push', IMAGE]
       ])
-      expect(fake.calls.map(call => call.env)).toEqual([ENV, ENV, ENV])
+      expect(fake.calls.map(call => call.env)).toEqual([ENV, ENV, ENV, ENV])
       expect(warnings).toEqual([])
     })
 
@@ -759,6 +765,7 @@ describe('builds', () => {
           ASPNET_LAMBDA_DEPLOY_SECRET_0: NUGET_TOKEN,
           ASPNET_LAMBDA_DEPLOY_SECRET_1: 'second value'
         },
+        ENV,
         ENV,
         ENV
       ])
@@ -880,6 +887,43 @@ describe('builds', () => {
       expect(fake.argvs().map(argv => argv[1])).toEqual(['build'])
     })
 
+    it.each([
+      [
+        'Docker 29 (API 1.52)',
+        '1.52\n',
+        ['push', '--platform', 'linux/arm64', IMAGE]
+      ],
+      [
+        'Docker 27 (API 1.46)',
+        '1.46',
+        ['push', '--platform', 'linux/arm64', IMAGE]
+      ],
+      ['Docker 26 (API 1.45)', '1.45\n', ['push', IMAGE]]
+    ])(
+      'pushes one platform where client and daemon allow it: %s',
+      async (_name, api, push) => {
+        const { ctx, fake } = context([
+          [['docker', 'build'], writesImageId(BUILT_ID)],
+          [['docker', 'image', 'inspect'], inspected(BUILT_ID, 'linux/arm64')],
+          [['docker', 'version'], { stdout: api }],
+          [['docker', 'push'], { stdout: PUSH_OUTPUT }]
+        ])
+        await buildWithDocker(request({ platform: 'linux/arm64' }), ctx)
+        expect(fake.argvs().at(-1)).toEqual(['docker', ...push])
+      }
+    )
+
+    it('pushes without --platform when the API version cannot be read', async () => {
+      const { ctx, fake } = context([
+        [['docker', 'build'], writesImageId(BUILT_ID)],
+        [['docker', 'image', 'inspect'], inspected(BUILT_ID, 'linux/amd64')],
+        [['docker', 'version'], { exitCode: 1, stderr: 'Cannot connect' }],
+        [['docker', 'push'], { stdout: PUSH_OUTPUT }]
+      ])
+      await buildWithDocker(request(), ctx)
+      expect(fake.argvs().at(-1)).toEqual(['docker', 'push', IMAGE])
+    })
+
     it('takes the id with the line end docker may write', async () => {
       const { ctx } = context([
         [['docker', 'build'], writesImageId(`${BUILT_ID}\n`)],
@@ -954,6 +998,21 @@ describe('builds', () => {
         `docker push ${IMAGE} printed no digest.`
       )
     })
+  })
+})
+
+describe('pushArgs', () => {
+  it.each([
+    ['1.41', ['push', 'r:t']],
+    ['1.45', ['push', 'r:t']],
+    ['1.46', ['push', '--platform', 'linux/amd64', 'r:t']],
+    ['1.52', ['push', '--platform', 'linux/amd64', 'r:t']],
+    ['2.0', ['push', '--platform', 'linux/amd64', 'r:t']],
+    ['', ['push', 'r:t']],
+    ['garbage', ['push', 'r:t']],
+    [undefined, ['push', 'r:t']]
+  ])('API %s → %j', (api, argv) => {
+    expect(pushArgs('r:t', 'linux/amd64', api)).toEqual(argv)
   })
 })
 

@@ -161,6 +161,31 @@ function digestFromMetadata(metadata) {
         return undefined;
     }
 }
+/**
+ * The Engine API version from which `docker push --platform` exists (Docker
+ * 27.0: docker/cli#4984, moby/moby#47679). The CLI refuses the flag against an
+ * older daemon ("requires API version 1.46").
+ */
+const PUSH_PLATFORM_API = '1.46';
+/** Whether API version `version` ("1.41", "1.52") is at least `least`. */
+function apiAtLeast(version, least) {
+    const [major = 0, minor = 0] = version.split('.').map(Number);
+    const [wantMajor = 0, wantMinor = 0] = least.split('.').map(Number);
+    if (!Number.isInteger(major) || !Number.isInteger(minor))
+        return false;
+    return major > wantMajor || (major === wantMajor && minor >= wantMinor);
+}
+/**
+ * `docker push` argv. With the containerd image store (Docker 29's default on
+ * new installs), a push without --platform sends an image index even for a
+ * one-platform build (moby/moby#51532), which Lambda refuses; with it, the
+ * one image manifest. `apiVersion` is what client and daemon agreed on.
+ */
+function pushArgs(imageRef, platform, apiVersion) {
+    return apiVersion !== undefined && apiAtLeast(apiVersion, PUSH_PLATFORM_API)
+        ? ['push', '--platform', platform, imageRef]
+        : ['push', imageRef];
+}
 /** `docker push` ends with "<tag>: digest: sha256:… size: N". */
 function digestFromPushOutput(output) {
     const matches = [...output.matchAll(/digest: (sha256:[a-f0-9]{64})/g)];
@@ -291,10 +316,10 @@ async function buildWithDocker(request, context) {
     }
     if (request.dryRun === true)
         return { digest: undefined, builder: 'docker build' };
-    const push = await context.exec('docker', ['push', request.imageRef], {
-        env: context.env,
-        stream: true
-    });
+    // The API version client and daemon agreed on: whether push takes --platform.
+    const version = await context.exec('docker', ['version', '--format', '{{.Client.APIVersion}}'], { env: context.env });
+    const apiVersion = version.exitCode === 0 ? version.stdout.trim() || undefined : undefined;
+    const push = await context.exec('docker', pushArgs(request.imageRef, request.platform, apiVersion), { env: context.env, stream: true });
     if (push.exitCode !== 0)
         throw failure(`docker push ${request.imageRef}`, push);
     const digest = digestFromPushOutput(push.stdout + push.stderr);

@@ -1,8 +1,8 @@
 /**
  * The pushed image as Lambda will see it: its manifest from ECR (one
- * single-platform manifest, not an index), its config blob from the registry
- * API (bounded reads with an idle timeout), and its platform against the
- * function's architecture.
+ * single-platform manifest; an index is resolved to its one image for the
+ * function's platform), its config blob from the registry API (bounded reads
+ * with an idle timeout), and its platform against the function's architecture.
  */
 import { createHash } from 'node:crypto'
 import { BatchGetImageCommand, type ECRClient } from '@aws-sdk/client-ecr'
@@ -74,6 +74,134 @@ function mediaTypeOf(manifest: string): string | undefined {
   }
 }
 
+export function isImageIndex(mediaType: string): boolean {
+  return (
+    mediaType === MEDIA_TYPES.ociIndex ||
+    mediaType === MEDIA_TYPES.dockerManifestList
+  )
+}
+
+/** One entry of an image index, as far as choosing an image needs it. */
+export interface IndexEntry {
+  digest: string
+  mediaType: string
+  /** `os/architecture[/variant]`, or `unknown/unknown` for an attestation. */
+  platform: string
+  /** A BuildKit attestation manifest (provenance, SBOM), not an image. */
+  attestation: boolean
+}
+
+/** The entries of an OCI index or Docker manifest list. */
+export function indexEntries(manifest: string): IndexEntry[] {
+  let parsed: { manifests?: unknown }
+  try {
+    parsed = JSON.parse(manifest) as typeof parsed
+  } catch {
+    throw new DeployError('The image index is not valid JSON.')
+  }
+  if (!Array.isArray(parsed.manifests))
+    throw new DeployError('The image index lists no manifests.')
+  return (parsed.manifests as unknown[]).flatMap(entry => {
+    if (typeof entry !== 'object' || entry === null) return []
+    const e = entry as {
+      digest?: unknown
+      mediaType?: unknown
+      platform?: { os?: unknown; architecture?: unknown; variant?: unknown }
+      annotations?: Record<string, unknown>
+    }
+    if (typeof e.digest !== 'string' || !/^sha256:[a-f0-9]{64}$/.test(e.digest))
+      return []
+    const part = (v: unknown): string =>
+      typeof v === 'string' && v !== '' ? v : 'unknown'
+    const platform = [
+      part(e.platform?.os),
+      part(e.platform?.architecture),
+      ...(typeof e.platform?.variant === 'string' && e.platform.variant !== ''
+        ? [e.platform.variant]
+        : [])
+    ].join('/')
+    return [
+      {
+        digest: e.digest,
+        mediaType: typeof e.mediaType === 'string' ? e.mediaType : '',
+        platform,
+        // BuildKit marks them so (docs.docker.com/build/metadata/attestations/attestation-storage/).
+        attestation:
+          e.annotations?.['vnd.docker.reference.type'] ===
+            'attestation-manifest' || platform === 'unknown/unknown'
+      }
+    ]
+  })
+}
+
+/**
+ * The image of an index that Lambda can run on the function: the one image
+ * manifest for linux/<its CPU> (any variant: arm64 images say v8 or nothing),
+ * attestation manifests aside. None, or more than one, is refused with what
+ * the index holds. Lambda itself refuses indexes (aws/aws-lambda-roadmap#82),
+ * so the run deploys that image manifest by its own digest.
+ */
+export function imageInIndex(
+  ref: string,
+  entries: readonly IndexEntry[],
+  architecture: Architecture
+): IndexEntry {
+  const wanted = `linux/${ociArchitecture(architecture)}`
+  const images = entries.filter(e => !e.attestation)
+  const matching = images.filter(
+    e => e.platform === wanted || e.platform.startsWith(`${wanted}/`)
+  )
+  const [only, ...more] = matching
+  if (only !== undefined && more.length === 0) return only
+  const held =
+    images.length === 0
+      ? 'no image at all'
+      : images.map(e => `${e.platform} (${e.digest})`).join(', ')
+  if (only === undefined) {
+    throw new DeployError(
+      `${ref} is an image index with no image for ${wanted}, the platform of the function's ${architecture}: it holds ${held}. ` +
+        `Push an image built for ${wanted} (or name one by its digest).`
+    )
+  }
+  throw new DeployError(
+    `${ref} is an image index with ${matching.length} images for ${wanted}: ${held}. ` +
+      'Name the one to deploy by its digest (image: repository@sha256:…).'
+  )
+}
+
+/** The image manifest to deploy, and the index it came from, if any. */
+export interface ResolvedImage {
+  digest: string
+  image: ImageManifest
+  index?: { digest: string; mediaType: string; entries: IndexEntry[] }
+}
+
+/**
+ * The manifest under `digest`; for an index, the manifest of its one image
+ * for the function's platform, read by that image's own digest.
+ */
+export async function resolveImageManifest(
+  ecr: ECRClient,
+  repository: Repository,
+  digest: string,
+  architecture: Architecture,
+  read?: ImageManifest
+): Promise<ResolvedImage> {
+  const image = read ?? (await getImageManifest(ecr, repository, digest))
+  if (!isImageIndex(image.mediaType)) return { digest, image }
+  const entries = indexEntries(image.manifest)
+  const child = imageInIndex(
+    `${repository.uri}@${digest}`,
+    entries,
+    architecture
+  )
+  return {
+    digest: child.digest,
+    image: await getImageManifest(ecr, repository, child.digest),
+    index: { digest, mediaType: image.mediaType, entries }
+  }
+}
+
 export interface ManifestCheck {
   configDigest: string
   /** Uncompressed size is unknown here; this is the sum of compressed layers. */
@@ -82,21 +210,17 @@ export interface ManifestCheck {
 
 /**
  * Lambda accepts a single-platform Docker v2 or OCI image manifest. An image
- * index (what buildx pushes with provenance/SBOM attestations, or for several
- * platforms) is rejected by UpdateFunctionCode with a media-type error.
+ * index is rejected by UpdateFunctionCode with a media-type error: an index
+ * is resolved to its image first (resolveImageManifest), so one here is an
+ * index inside an index.
  */
 export function checkManifest(image: ImageManifest): ManifestCheck {
   const { mediaType } = image
-  if (
-    mediaType === MEDIA_TYPES.ociIndex ||
-    mediaType === MEDIA_TYPES.dockerManifestList
-  ) {
+  if (isImageIndex(mediaType)) {
     throw new DeployError(
-      `The pushed image is an image index (${mediaType}), not a single-platform image manifest. ` +
+      `The image is an image index (${mediaType}) inside an image index, not a single-platform image manifest. ` +
         'Lambda rejects it ("image manifest, config or layer media type ... is not supported"). ' +
-        'This happens when buildx adds provenance/SBOM attestations or builds several platforms: ' +
-        'build with --provenance=false --sbom=false and one --platform (this action does), ' +
-        'or push the tag again from a build that does.'
+        'Push an index whose entry for the platform is an image manifest, or name that manifest by its digest.'
     )
   }
   if (

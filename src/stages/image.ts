@@ -13,8 +13,8 @@ import {
 import {
   checkImagePlatform,
   checkManifest,
+  resolveImageManifest,
   fetchImageConfigText,
-  getImageManifest,
   parseImageConfig
 } from '../aws/ecr-image.js'
 import {
@@ -293,21 +293,38 @@ export async function checkImageStage(
     )
     return
   }
-  const digest = run.digest ?? existingDigest(ctx, run)
-  run.digest = digest
-  report.imageDigest = digest
-  const imageUri = `${repository.uri}@${digest}`
-  report.imageUri = imageUri
+  const named = run.digest ?? existingDigest(ctx, run)
+  run.digest = named
+  report.imageDigest = named
+  report.imageUri = `${repository.uri}@${named}`
   // The reuse stage read them a moment ago.
   const prefetched =
-    run.prefetched?.digest === digest ? run.prefetched : undefined
+    run.prefetched?.digest === named ? run.prefetched : undefined
   run.image = await ctx.phase('Check the image', async () => {
-    const image =
-      prefetched?.image ??
-      (await getImageManifest(ctx.clients.ecr, repository, digest))
+    const resolved = await resolveImageManifest(
+      ctx.clients.ecr,
+      repository,
+      named,
+      architecture,
+      prefetched?.image
+    )
+    const { digest, image, index } = resolved
+    const imageUri = `${repository.uri}@${digest}`
+    if (index !== undefined) {
+      const attestations = index.entries.filter(e => e.attestation).length
+      log(
+        `${repository.uri}@${index.digest} is an image index (${index.mediaType}: ${index.entries.length - attestations} image(s), ${attestations} attestation manifest(s)); ` +
+          `Lambda refuses indexes, so this run deploys its ${platformFor(architecture)} image manifest: ${imageUri}.`
+      )
+      // The image manifest is the one digest of the run from here on:
+      // outputs, the update, the undo record, the still-ours check, the summary.
+      run.digest = digest
+      report.imageDigest = digest
+      report.imageUri = imageUri
+    }
     const manifest = checkManifest(image)
     const configText =
-      prefetched?.configText ??
+      (index === undefined ? prefetched?.configText : undefined) ??
       (await fetchImageConfigText(
         auth,
         repository.name,

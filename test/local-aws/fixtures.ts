@@ -506,17 +506,125 @@ export async function buildAndPush(
   }
 }
 
+/** A blob straight into the raw registry (POST for a session, then one PUT); its digest. */
+async function pushRawBlob(
+  repositoryName: string,
+  bytes: Buffer
+): Promise<string> {
+  const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`
+  const base = `http://${localAwsEnv().registry}`
+  const start = await fetch(`${base}/v2/${repositoryName}/blobs/uploads/`, {
+    method: 'POST'
+  })
+  const location = start.headers.get('location')
+  if (start.status !== 202 || location === null)
+    throw new Error(`blob upload: HTTP ${start.status} ${await start.text()}`)
+  const url = new URL(location, base)
+  url.searchParams.set('digest', digest)
+  const res = await fetch(url, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/octet-stream' },
+    body: bytes
+  })
+  if (res.status !== 201)
+    throw new Error(`blob upload: HTTP ${res.status} ${await res.text()}`)
+  return digest
+}
+
+/**
+ * A provenance attestation manifest for `imageDigest`, as BuildKit pushes it
+ * (docs.docker.com/build/metadata/attestations/attestation-storage/): an OCI
+ * image manifest whose config says unknown/unknown and whose one layer is an
+ * in-toto statement about the image. Pushed by digest (no tag), as BuildKit
+ * does; returns its index entry.
+ */
+async function pushAttestation(
+  repositoryName: string,
+  imageDigest: string
+): Promise<Record<string, unknown>> {
+  const statement = Buffer.from(
+    JSON.stringify({
+      _type: 'https://in-toto.io/Statement/v0.1',
+      predicateType: 'https://slsa.dev/provenance/v0.2',
+      subject: [
+        {
+          name: `pkg:docker/${repositoryName}`,
+          digest: { sha256: imageDigest.replace(/^sha256:/, '') }
+        }
+      ],
+      predicate: {
+        builder: { id: '' },
+        buildType: 'https://mobyproject.org/buildkit@v1'
+      }
+    })
+  )
+  const layer = await pushRawBlob(repositoryName, statement)
+  const config = Buffer.from(
+    JSON.stringify({
+      architecture: 'unknown',
+      os: 'unknown',
+      config: {},
+      rootfs: { type: 'layers', diff_ids: [layer] }
+    })
+  )
+  const configDigest = await pushRawBlob(repositoryName, config)
+  const manifest = JSON.stringify({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    config: {
+      mediaType: 'application/vnd.oci.image.config.v1+json',
+      digest: configDigest,
+      size: config.length
+    },
+    layers: [
+      {
+        mediaType: 'application/vnd.in-toto+json',
+        digest: layer,
+        size: statement.length,
+        annotations: {
+          'in-toto.io/predicate-type': 'https://slsa.dev/provenance/v0.2'
+        }
+      }
+    ]
+  })
+  const digest = `sha256:${createHash('sha256').update(manifest).digest('hex')}`
+  const res = await fetch(
+    `http://${localAwsEnv().registry}/v2/${repositoryName}/manifests/${digest}`,
+    {
+      method: 'PUT',
+      headers: {
+        'content-type': 'application/vnd.oci.image.manifest.v1+json'
+      },
+      body: manifest
+    }
+  )
+  if (res.status !== 201)
+    throw new Error(`attestation push: HTTP ${res.status} ${await res.text()}`)
+  return {
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    digest,
+    size: Buffer.byteLength(manifest),
+    annotations: {
+      'vnd.docker.reference.digest': imageDigest,
+      'vnd.docker.reference.type': 'attestation-manifest'
+    },
+    platform: { architecture: 'unknown', os: 'unknown' }
+  }
+}
+
 /**
  * Push an OCI image index (multi-platform) listing already-pushed manifests, through the gateway
- * (Basic auth with an ECR token). Returns its digest and URI.
+ * (Basic auth with an ECR token). With `attestations`, each image is followed by a provenance
+ * attestation manifest, as docker/build-push-action pushes by default. Returns its digest and URI.
  */
 export async function pushImageIndex(
   repositoryName: string,
   tag: string,
-  digests: string[]
+  digests: string[],
+  options: { attestations?: boolean } = {}
 ): Promise<PushedImage> {
   const e = localAwsEnv()
-  const manifests = []
+  const manifests: Record<string, unknown>[] = []
   for (const d of digests) {
     const m = await registryManifest(repositoryName, d)
     manifests.push({
@@ -525,6 +633,8 @@ export async function pushImageIndex(
       size: m.size,
       platform: { architecture: m.architecture ?? 'amd64', os: m.os ?? 'linux' }
     })
+    if (options.attestations === true)
+      manifests.push(await pushAttestation(repositoryName, m.digest))
   }
   const body = JSON.stringify({
     schemaVersion: 2,
