@@ -107,8 +107,9 @@ describe('preflight of the app source against what the stand-in says', () => {
     })
 
     expect(result.exitCode).toBe(1)
-    expect(errors(result)).toMatch(
-      /LambdaEventSource\.RestApi but the function is reached through Function URL http:\/\/127\.0\.0\.1:4566\/_url\/arm-api\/ → HttpApi/
+    // The stand-in's Function URLs are served by its gateway, on whatever port it runs.
+    expect(errors(result)).toContain(
+      `LambdaEventSource.RestApi but the function is reached through Function URL ${localAwsEnv().endpoint}/_url/arm-api/ → HttpApi`
     )
     expect(result.stdout).not.toContain('docker build')
     expect(result.outputs['image-digest']).toBeUndefined()
