@@ -346,6 +346,30 @@ describe('a preview deploy', () => {
     expect(w.comments[0]?.body).toContain(PREVIEW_URL)
   })
 
+  it("a failed smoke test: the comment says so without the app's answer; the summary shows the answer escaped", async () => {
+    const w = world(PREVIEW_INPUTS, ENV)
+    w.build.image = BUILT
+    const answer =
+      '[Claim your prize](https://evil.example) @octocat <img src=https://evil.example/p.png> | x'
+    w.answers.set(BUILT.digest, [{ status: 500, body: answer }])
+
+    await run(w.deps)
+
+    expect(core.failures().join('\n')).toContain('Smoke test failed')
+    expect(w.comments).toHaveLength(1)
+    const comment = w.comments[0]?.body ?? ''
+    expect(comment).toContain('**What failed:** ')
+    expect(comment).toContain('❌ failed (HTTP 500 from')
+    expect(comment).not.toContain('prize')
+    expect(comment).not.toContain('evil.example')
+    expect(comment).not.toContain('octocat')
+    const summary = core.writtenSummaries().join('\n')
+    expect(summary).toContain(
+      '\\[Claim your prize\\](https://evil.example) @&#8203;octocat &lt;img src=https://evil.example/p.png&gt; \\| x'
+    )
+    expect(summary).not.toContain('<img')
+  })
+
   it('preview-url-auth AWS_IAM: the URL takes signed requests only, with no public permission', async () => {
     const w = world(
       {

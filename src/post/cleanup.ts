@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs'
 import * as core from '@actions/core'
 import { realExec, type Exec } from '../build/docker.js'
 import { errorMessage } from '../util/errors.js'
+import { markdownText } from '../util/markdown.js'
 import { STATE, parseUndoRecords } from './saved-state.js'
 
 /**
@@ -21,7 +22,7 @@ async function finishPendingUndo(): Promise<void> {
     try {
       await core.summary
         .addRaw(
-          `\n### ${ok ? '↩️ Put back after the cancel' : '🚨 Could not put everything back after the cancel'}\n\n${lines.map(l => `- ${l}`).join('\n')}\n`
+          `\n### ${ok ? '↩️ Put back after the cancel' : '🚨 Could not put everything back after the cancel'}\n\n${lines.map(l => `- ${markdownText(l)}`).join('\n')}\n`
         )
         .write()
     } catch (error) {

@@ -7,6 +7,7 @@ import * as core from '@actions/core'
 import type { ECRClient } from '@aws-sdk/client-ecr'
 import { GetFunctionCommand, type LambdaClient } from '@aws-sdk/client-lambda'
 import { DeployError, errorMessage } from '../util/errors.js'
+import { markdownText } from '../util/markdown.js'
 import {
   checkDeployedDigest,
   getFunctionState,
@@ -155,7 +156,7 @@ export async function createPreview(
     const warning = productionRoleWarning(options.previewName, input.Role)
     core.warning(warning)
     // Ahead of the run's summary, which main.ts writes from the same buffer.
-    core.summary.addRaw(`> [!WARNING]\n> ${warning}\n\n`)
+    core.summary.addRaw(`> [!WARNING]\n> ${markdownText(warning)}\n\n`)
   }
   const created = await createPreviewFunction(lambda, input)
   options.log(
