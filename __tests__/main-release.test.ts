@@ -482,6 +482,45 @@ describe('the pre-traffic check', () => {
     expect(core.groupNames()).toContain('Diagnostics')
   })
 
+  it("prints the function's log lines with workflow commands stopped, behind a token of its own each run", async () => {
+    const tokens: string[] = []
+    for (let i = 0; i < 2; i++) {
+      core.resetCore()
+      const w = world({ alias: 'live' })
+      withLiveAlias(w)
+      w.answers.set(NEW.digest, [
+        { status: 500, body: 'Internal Server Error' }
+      ])
+      w.logs.set('/aws/lambda/my-api', [
+        logLine('3', '::add-mask::hunter2'),
+        logLine(
+          '3',
+          'request body:\n::set-output name=image-uri::evil\r::error::forged'
+        )
+      ])
+
+      await run(w.deps)
+
+      const infos = core.infos()
+      const stop = infos.findIndex(l => l.startsWith('::stop-commands::'))
+      const token = infos[stop]?.slice('::stop-commands::'.length) ?? ''
+      expect(token).toMatch(/^[0-9a-f]{64}$/)
+      const resume = infos.indexOf(`::${token}::`)
+      const logged = infos.flatMap((line, at) =>
+        /::(add-mask|set-output|error)::/.test(line) ? [at] : []
+      )
+      expect(logged.length).toBeGreaterThanOrEqual(2)
+      for (const at of logged) {
+        expect(at).toBeGreaterThan(stop)
+        expect(at).toBeLessThan(resume)
+      }
+      // Everything after the fence is the action's own again.
+      expect(infos.slice(resume + 1).join('\n')).not.toContain('hunter2')
+      tokens.push(token)
+    }
+    expect(tokens[0]).not.toBe(tokens[1])
+  })
+
   it('stops at the first invocation on a function error no retry can fix', async () => {
     const w = world({ alias: 'live' })
     withLiveAlias(w)
