@@ -262,7 +262,9 @@ export async function prepareDockerConfig(
   userConfigDir: string = process.env.DOCKER_CONFIG ??
     path.join(os.homedir(), '.docker')
 ): Promise<string> {
-  const dir = await fs.mkdtemp(path.join(parentDir, 'aspnet-lambda-deploy-'))
+  // Absolute: the post step removes only a directory of this name directly
+  // in the runner's temporary directory (post/saved-state.ts).
+  const dir = await fs.mkdtemp(path.resolve(parentDir, 'aspnet-lambda-deploy-'))
   await fs.chmod(dir, 0o700)
   await fs.writeFile(path.join(dir, 'config.json'), '{"auths":{}}\n', {
     mode: 0o600
