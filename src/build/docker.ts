@@ -115,20 +115,34 @@ const VALUE_LIKE_TOKEN = [
 ]
 
 /**
- * The names of build-args that look like they carry a secret: a build-arg
- * lands in the image history and in the logged docker command. Names only:
- * the warning must not repeat the value.
+ * The build-args that look like they carry a secret (by name or by the
+ * shape of the value): a build-arg lands in the image history and in the
+ * logged docker command.
  */
-export function tokenLikeBuildArgs(buildArgs: readonly string[]): string[] {
+export function tokenLikeBuildArgs(
+  buildArgs: readonly string[]
+): { name: string; value: string }[] {
   return buildArgs.flatMap(arg => {
     const separator = arg.indexOf('=')
     const name = separator < 0 ? arg : arg.slice(0, separator)
     const value = separator < 0 ? '' : arg.slice(separator + 1)
     return NAME_LIKE_SECRET.test(name) ||
       VALUE_LIKE_TOKEN.some(shape => shape.test(value))
-      ? [name]
+      ? [{ name, value }]
       : []
   })
+}
+
+/**
+ * The values to mask among token-like build-args. `NAME` alone (docker
+ * takes the value from its environment) puts no value in the log; a value
+ * of one to three characters is no credential, and masking it would hide
+ * every occurrence of it in the log.
+ */
+export function buildArgValuesToMask(buildArgs: readonly string[]): string[] {
+  return tokenLikeBuildArgs(buildArgs)
+    .map(arg => arg.value)
+    .filter(value => value.trim().length >= 4)
 }
 
 /**
