@@ -392,6 +392,25 @@ describe('a preview deploy', () => {
     expect(core.outputs()['preview-url']).toBe(PREVIEW_URL)
   })
 
+  it('preview-url-auth AWS_IAM with the smoke test on: the preview is checked by a direct Invoke, not skipped', async () => {
+    const w = world({ ...PREVIEW_INPUTS, 'preview-url-auth': 'AWS_IAM' }, ENV)
+    w.build.image = BUILT
+
+    await run(w.deps)
+
+    expect(core.failures()).toEqual([])
+    expect(w.calls('lambda:Invoke')).toEqual([
+      expect.objectContaining({
+        FunctionName: functionArn('shop-pr-7'),
+        Qualifier: '$LATEST'
+      })
+    ])
+    expect(core.outputs()).toMatchObject({
+      'smoke-url': `${functionArn('shop-pr-7')}:$LATEST (direct Invoke)`,
+      'smoke-status': '200'
+    })
+  })
+
   it('next push: updates the preview behind the same URL, creating nothing', async () => {
     const w = world(PREVIEW_INPUTS, ENV)
     w.build.image = BUILT

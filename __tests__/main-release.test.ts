@@ -718,6 +718,34 @@ describe('canary', () => {
       `**Restored automatically. The command that does it by hand:**\n\n\`\`\`sh\naws lambda update-alias --function-name ${ARN} --name live --function-version 2 --routing-config 'AdditionalVersionWeights={}'\n`
     )
   })
+
+  it('cancelled during the interval: the split is undone, all traffic back on the previous version and $LATEST on the previous image', async () => {
+    const w = world(CANARY)
+    withLiveAlias(w)
+    let invokes = 0
+    w.before['lambda:Invoke'] = () => {
+      // The pre-traffic check, then the first canary check: the runner
+      // cancels the job while the split is live.
+      if (++invokes === 2) w.cancel('SIGINT')
+    }
+
+    await run(w.deps)
+
+    expect(core.failures()[0]).toMatch(
+      /^The run was cancelled \(SIGINT, during stage canary\)\./
+    )
+    expect(w.fn.aliases.get('live')).toMatchObject({
+      version: '2',
+      weights: {}
+    })
+    expect(w.fn.imageUri).toBe(PREVIOUS_URI)
+    // Put back by the run itself: nothing is left for the post step.
+    expect(core.savedState().undo).toBe('[]')
+    expect(core.outputs()).toMatchObject({
+      'rolled-back': 'true',
+      'serving-version': '2'
+    })
+  })
 })
 
 describe('a failed smoke test after the alias moved', () => {
