@@ -62,7 +62,37 @@ describe('markdownText', () => {
     ['a heading at the start is text', '# Title', '\\# Title'],
     ['a list item at the start is text', '- item', '\\- item'],
     ['a numbered item at the start is text', '1. item', '1\\. item'],
-    ['a quote at the start is text', '> quoted', '&gt; quoted']
+    ['a quote at the start is text', '> quoted', '&gt; quoted'],
+    [
+      'a plain URL stays the link it reads, _ and all',
+      'from http://127.0.0.1:4610/_url/shop_pr-7/ after 1 attempt',
+      'from http://127.0.0.1:4610/_url/shop_pr-7/ after 1 attempt'
+    ],
+    [
+      'a plain URL in parentheses, with text around it escaped',
+      '✅ passed (HTTP 200 from https://u.example/a_b) *now*',
+      '✅ passed (HTTP 200 from https://u.example/a_b) \\*now\\*'
+    ],
+    [
+      'a plain URL at the start',
+      'https://u.example/_x',
+      'https://u.example/_x'
+    ],
+    [
+      'a URL keeps its plain part; the rest is escaped',
+      'https://u.example/a_b?q=<x>',
+      'https://u.example/a_b?q=&lt;x&gt;'
+    ],
+    [
+      'a URL inside a longer word is text',
+      'xhttps://u.example/a_b',
+      'xhttps://u.example/a\\_b'
+    ],
+    [
+      'a mention right after a URL notifies no one',
+      'https://u.example/x@octocat',
+      `https://u.example/x@${ZWSP}octocat`
+    ]
   ])('%s', (_name, text, expected) => {
     expect(markdownText(text)).toBe(expected)
   })

@@ -67,7 +67,7 @@ export function renderSummary(report: Report): string {
   const targets = report.targets ?? []
   const many = targets.length > 1
   const lines = [
-    `## ${outcome}: ${many ? `${targets.length} functions` : (report.functionName ?? 'Lambda function')}`,
+    `## ${outcome}: ${many ? `${targets.length} functions` : markdownText(report.functionName ?? 'Lambda function')}`,
     ''
   ]
   if (report.error !== undefined) {

@@ -25,20 +25,43 @@ const BLOCK_START = /^(\s*)([#>+=-]|\d+[.)])/
  */
 const MENTION = /(^|[^\w])@(?=[A-Za-z0-9])/g
 
+/**
+ * An http(s) URL of plain characters (host, port, a path of unreserved
+ * characters): GitHub shows it as a link to exactly the address it reads,
+ * so it is left as it is — escaping a `_` in it would break the link.
+ */
+const PLAIN_URL = /https?:\/\/[A-Za-z0-9.-]+(?::\d+)?(?:\/[A-Za-z0-9._~%/-]*)?/g
+
 /** Plain text: renders exactly as the text reads, on one line. */
 export function markdownText(value: string): string {
-  return value
-    .replace(/\r\n?|\n/g, ' ')
+  const line = value.replace(/\r\n?|\n/g, ' ')
+  let out = ''
+  let last = 0
+  for (const url of line.matchAll(PLAIN_URL)) {
+    const at = url.index
+    // Only a URL of its own (not the tail of a longer word).
+    if (at > 0 && !/[\s(]/.test(line[at - 1] ?? '')) continue
+    out += escapeText(line.slice(last, at), last === 0) + url[0]
+    last = at + url[0].length
+  }
+  return out + escapeText(line.slice(last), last === 0)
+}
+
+function escapeText(text: string, atLineStart: boolean): string {
+  const escaped = text
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
     .replace(INLINE, char => `\\${char}`)
-    .replace(BLOCK_START, (_all, space: string, start: string) =>
-      start.length === 1
-        ? `${space}\\${start}`
-        : `${space}${start.slice(0, -1)}\\${start.slice(-1)}`
-    )
-    .replace(MENTION, '$1@&#8203;')
+  return (
+    atLineStart
+      ? escaped.replace(BLOCK_START, (_all, space: string, start: string) =>
+          start.length === 1
+            ? `${space}\\${start}`
+            : `${space}${start.slice(0, -1)}\\${start.slice(-1)}`
+        )
+      : escaped
+  ).replace(MENTION, '$1@&#8203;')
 }
 
 /**
