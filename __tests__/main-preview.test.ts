@@ -29,6 +29,7 @@ import {
   simulatedWorld,
   storedImage,
   uriOf,
+  type Answer,
   type World
 } from '../__fixtures__/world.js'
 
@@ -369,6 +370,38 @@ describe('a preview deploy', () => {
     )
     expect(summary).not.toContain('<img')
   })
+
+  const LURE = 'Claim your prize at [this link](https://evil.example) @octocat'
+  it.each<[string, Answer, string]>([
+    [
+      'an exception',
+      { errorType: 'System.InvalidOperationException', errorMessage: LURE },
+      'no answer'
+    ],
+    ['an HTTP 500 and a body', { status: 500, body: LURE }, 'HTTP 500']
+  ])(
+    "a direct Invoke that fails with %s: the comment tells the result, never the app's text",
+    async (_what, answer, result) => {
+      const w = world({ ...PREVIEW_INPUTS, 'preview-url-auth': 'AWS_IAM' }, ENV)
+      w.build.image = BUILT
+      w.answers.set(BUILT.digest, [answer])
+
+      await run(w.deps)
+
+      // The log has what the app said; the pull request does not.
+      expect(core.failures().join('\n')).toContain(
+        'Smoke test (direct Invoke) failed'
+      )
+      expect(core.failures().join('\n')).toContain('Claim your prize')
+      const comment = w.comments[0]?.body ?? ''
+      expect(comment).toContain(
+        `**What failed:** Smoke test: ${result} from ${functionArn('shop-pr-7')}:$LATEST (direct Invoke) after `
+      )
+      expect(comment).not.toContain('prize')
+      expect(comment).not.toContain('evil.example')
+      expect(comment).not.toContain('octocat')
+    }
+  )
 
   it('preview-url-auth AWS_IAM: the URL takes signed requests only, with no public permission', async () => {
     const w = world(
