@@ -29,6 +29,7 @@ import {
   simulatedWorld,
   storedImage,
   uriOf,
+  type Answer,
   type World
 } from '../__fixtures__/world.js'
 
@@ -346,6 +347,62 @@ describe('a preview deploy', () => {
     expect(w.comments[0]?.body).toContain(PREVIEW_URL)
   })
 
+  it("a failed smoke test: the comment says so without the app's answer; the summary shows the answer escaped", async () => {
+    const w = world(PREVIEW_INPUTS, ENV)
+    w.build.image = BUILT
+    const answer =
+      '[Claim your prize](https://evil.example) @octocat <img src=https://evil.example/p.png> | x'
+    w.answers.set(BUILT.digest, [{ status: 500, body: answer }])
+
+    await run(w.deps)
+
+    expect(core.failures().join('\n')).toContain('Smoke test failed')
+    expect(w.comments).toHaveLength(1)
+    const comment = w.comments[0]?.body ?? ''
+    expect(comment).toContain('**What failed:** ')
+    expect(comment).toContain('❌ failed (HTTP 500 from')
+    expect(comment).not.toContain('prize')
+    expect(comment).not.toContain('evil.example')
+    expect(comment).not.toContain('octocat')
+    const summary = core.writtenSummaries().join('\n')
+    expect(summary).toContain(
+      '\\[Claim your prize\\](https://evil.example) @&#8203;octocat &lt;img src=https://evil.example/p.png&gt; \\| x'
+    )
+    expect(summary).not.toContain('<img')
+  })
+
+  const LURE = 'Claim your prize at [this link](https://evil.example) @octocat'
+  it.each<[string, Answer, string]>([
+    [
+      'an exception',
+      { errorType: 'System.InvalidOperationException', errorMessage: LURE },
+      'no answer'
+    ],
+    ['an HTTP 500 and a body', { status: 500, body: LURE }, 'HTTP 500']
+  ])(
+    "a direct Invoke that fails with %s: the comment tells the result, never the app's text",
+    async (_what, answer, result) => {
+      const w = world({ ...PREVIEW_INPUTS, 'preview-url-auth': 'AWS_IAM' }, ENV)
+      w.build.image = BUILT
+      w.answers.set(BUILT.digest, [answer])
+
+      await run(w.deps)
+
+      // The log has what the app said; the pull request does not.
+      expect(core.failures().join('\n')).toContain(
+        'Smoke test (direct Invoke) failed'
+      )
+      expect(core.failures().join('\n')).toContain('Claim your prize')
+      const comment = w.comments[0]?.body ?? ''
+      expect(comment).toContain(
+        `**What failed:** Smoke test: ${result} from ${functionArn('shop-pr-7')}:$LATEST (direct Invoke) after `
+      )
+      expect(comment).not.toContain('prize')
+      expect(comment).not.toContain('evil.example')
+      expect(comment).not.toContain('octocat')
+    }
+  )
+
   it('preview-url-auth AWS_IAM: the URL takes signed requests only, with no public permission', async () => {
     const w = world(
       {
@@ -366,6 +423,25 @@ describe('a preview deploy', () => {
     expect(w.calls('lambda:AddPermission')).toEqual([])
     expect(w.functions.get('shop-pr-7')?.urlIsPublic).toBe(false)
     expect(core.outputs()['preview-url']).toBe(PREVIEW_URL)
+  })
+
+  it('preview-url-auth AWS_IAM with the smoke test on: the preview is checked by a direct Invoke, not skipped', async () => {
+    const w = world({ ...PREVIEW_INPUTS, 'preview-url-auth': 'AWS_IAM' }, ENV)
+    w.build.image = BUILT
+
+    await run(w.deps)
+
+    expect(core.failures()).toEqual([])
+    expect(w.calls('lambda:Invoke')).toEqual([
+      expect.objectContaining({
+        FunctionName: functionArn('shop-pr-7'),
+        Qualifier: '$LATEST'
+      })
+    ])
+    expect(core.outputs()).toMatchObject({
+      'smoke-url': `${functionArn('shop-pr-7')}:$LATEST (direct Invoke)`,
+      'smoke-status': '200'
+    })
   })
 
   it('next push: updates the preview behind the same URL, creating nothing', async () => {

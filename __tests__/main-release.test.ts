@@ -482,6 +482,45 @@ describe('the pre-traffic check', () => {
     expect(core.groupNames()).toContain('Diagnostics')
   })
 
+  it("prints the function's log lines with workflow commands stopped, behind a token of its own each run", async () => {
+    const tokens: string[] = []
+    for (let i = 0; i < 2; i++) {
+      core.resetCore()
+      const w = world({ alias: 'live' })
+      withLiveAlias(w)
+      w.answers.set(NEW.digest, [
+        { status: 500, body: 'Internal Server Error' }
+      ])
+      w.logs.set('/aws/lambda/my-api', [
+        logLine('3', '::add-mask::hunter2'),
+        logLine(
+          '3',
+          'request body:\n::set-output name=image-uri::evil\r::error::forged'
+        )
+      ])
+
+      await run(w.deps)
+
+      const infos = core.infos()
+      const stop = infos.findIndex(l => l.startsWith('::stop-commands::'))
+      const token = infos[stop]?.slice('::stop-commands::'.length) ?? ''
+      expect(token).toMatch(/^[0-9a-f]{64}$/)
+      const resume = infos.indexOf(`::${token}::`)
+      const logged = infos.flatMap((line, at) =>
+        /::(add-mask|set-output|error)::/.test(line) ? [at] : []
+      )
+      expect(logged.length).toBeGreaterThanOrEqual(2)
+      for (const at of logged) {
+        expect(at).toBeGreaterThan(stop)
+        expect(at).toBeLessThan(resume)
+      }
+      // Everything after the fence is the action's own again.
+      expect(infos.slice(resume + 1).join('\n')).not.toContain('hunter2')
+      tokens.push(token)
+    }
+    expect(tokens[0]).not.toBe(tokens[1])
+  })
+
   it('stops at the first invocation on a function error no retry can fix', async () => {
     const w = world({ alias: 'live' })
     withLiveAlias(w)
@@ -678,6 +717,34 @@ describe('canary', () => {
     expect(summary()).toContain(
       `**Restored automatically. The command that does it by hand:**\n\n\`\`\`sh\naws lambda update-alias --function-name ${ARN} --name live --function-version 2 --routing-config 'AdditionalVersionWeights={}'\n`
     )
+  })
+
+  it('cancelled during the interval: the split is undone, all traffic back on the previous version and $LATEST on the previous image', async () => {
+    const w = world(CANARY)
+    withLiveAlias(w)
+    let invokes = 0
+    w.before['lambda:Invoke'] = () => {
+      // The pre-traffic check, then the first canary check: the runner
+      // cancels the job while the split is live.
+      if (++invokes === 2) w.cancel('SIGINT')
+    }
+
+    await run(w.deps)
+
+    expect(core.failures()[0]).toMatch(
+      /^The run was cancelled \(SIGINT, during stage canary\)\./
+    )
+    expect(w.fn.aliases.get('live')).toMatchObject({
+      version: '2',
+      weights: {}
+    })
+    expect(w.fn.imageUri).toBe(PREVIOUS_URI)
+    // Put back by the run itself: nothing is left for the post step.
+    expect(core.savedState().undo).toBe('[]')
+    expect(core.outputs()).toMatchObject({
+      'rolled-back': 'true',
+      'serving-version': '2'
+    })
   })
 })
 

@@ -303,6 +303,50 @@ describe('a first deploy of a new tag', () => {
     expect(build).toContain('--cache-to type=gha,mode=max')
   })
 
+  it('masks the values of build-args that look like secrets before the docker command line is logged, and points to secrets', async () => {
+    const NUGET = 'feed-password-Zq81xv'
+    const GITHUB = `ghp_${'a1B2'.repeat(9)}`
+    const w = world({
+      'build-args': `NUGET_TOKEN=${NUGET}\nFEED=${GITHUB}\nCONFIGURATION=Release\nAPI_KEY=1`
+    })
+    // The job log as the runner shows it: a value is hidden in every line
+    // printed after its ::add-mask:: (core.setSecret), and only then.
+    const masks: string[] = []
+    const shown: string[] = []
+    const show = (line: string): void => {
+      shown.push(masks.reduce((l, secret) => l.split(secret).join('***'), line))
+    }
+    core.setSecret.mockImplementation(secret => masks.push(secret))
+    core.info.mockImplementation(show)
+    core.warning.mockImplementation(message => show(String(message)))
+    const exec = w.deps.exec
+    w.deps.exec = (command, args, options) => {
+      // @actions/exec prints the command line of a streamed command.
+      if (options?.stream === true)
+        show(`[command]${[command, ...args].join(' ')}`)
+      return exec(command, args, options)
+    }
+
+    await run(w.deps)
+
+    expect(core.failures()).toEqual([])
+    const log = shown.join('\n')
+    expect(log).toContain(
+      '--build-arg NUGET_TOKEN=*** --build-arg FEED=*** --build-arg CONFIGURATION=Release --build-arg API_KEY=1'
+    )
+    expect(log).not.toContain(NUGET)
+    expect(log).not.toContain(GITHUB)
+    expect(masks).toEqual(expect.arrayContaining([NUGET, GITHUB]))
+    // A value that is no secret stays readable in the log.
+    expect(masks).not.toContain('Release')
+    expect(masks).not.toContain('1')
+    expect(core.warnings()).toContainEqual(
+      expect.stringMatching(
+        /^build-args NUGET_TOKEN, FEED, API_KEY look like secrets: their values are masked in this log, but a build-arg stays in the image .*Pass it with the secrets input \(id=value\)/
+      )
+    )
+  })
+
   it('falls back to docker build and docker push without buildx, and says so', async () => {
     const w = world()
     w.build.buildx = false

@@ -21,7 +21,12 @@ import {
   runAction,
   type ImageFunction
 } from '../test/local-aws/fixtures.js'
-import { appContext, errors, httpGet } from '../test/local-aws/assertions.js'
+import {
+  appContext,
+  errors,
+  httpGet,
+  warnings
+} from '../test/local-aws/assertions.js'
 
 jest.setTimeout(240_000)
 
@@ -56,6 +61,8 @@ describe('build secrets', () => {
     const nonce = sha256(`${Date.now()} ${Math.random()}`)
     const token = `nuget-token-${nonce.slice(0, 24)}`
     const fileSecret = `npmrc-secret-${sha256(token).slice(0, 24)}`
+    // A credential passed the wrong way, as a build-arg: still masked.
+    const buildArgSecret = `feed-token-${sha256(fileSecret).slice(0, 24)}`
     const dir = mkdtempSync(path.join(os.tmpdir(), 'e2e-secret-file-'))
     const secretFile = path.join(dir, 'npmrc')
     writeFileSync(secretFile, fileSecret)
@@ -73,6 +80,7 @@ describe('build secrets', () => {
         }),
         secrets: `nuget=${token}`,
         'secret-files': `npmrc=${secretFile}`,
+        'build-args': `FEED_TOKEN=${buildArgSecret}`,
         'smoke-expect-body': `release ${nonce.slice(40)}`
       }
     })
@@ -111,6 +119,22 @@ describe('build secrets', () => {
     expect(printed).toContain('docker build') // the argv is in the log
     expect(printed).not.toContain(token)
     expect(printed).not.toContain(fileSecret)
+
+    // The build-arg's value is on the logged docker command line, which the
+    // runner masks: its ::add-mask:: is the first line that holds it.
+    const lines = result.stdout.split('\n')
+    const first = lines.findIndex(line => line.includes(buildArgSecret))
+    expect(lines[first]).toBe(`::add-mask::${buildArgSecret}`)
+    expect(
+      lines.some(
+        (line, at) =>
+          at > first &&
+          line.includes(`--build-arg FEED_TOKEN=${buildArgSecret}`)
+      )
+    ).toBe(true)
+    expect(warnings(result)).toMatch(
+      /build-args FEED_TOKEN look like secrets: their values are masked in this log.*Pass it with the secrets input/
+    )
 
     // Not in the image: its history, its config, or any of its layers.
     const image = `${web.repositoryUri}:${result.sha}`

@@ -8,7 +8,7 @@
  */
 import * as core from '@actions/core'
 import { createClients } from './aws/clients.js'
-import { realExec } from './build/docker.js'
+import { buildArgValuesToMask, realExec } from './build/docker.js'
 import { startKeyParts } from './build/key-parts.js'
 import type { Inputs } from './inputs/types.js'
 import { getInputs } from './inputs/read.js'
@@ -273,6 +273,12 @@ function readInputs(deps: Dependencies, phase: PhaseRunner): Promise<Inputs> {
   return phase('Read inputs', () => {
     announceProxy(deps.env, core)
     const parsed = getInputs(deps.readInput, deps.env)
+    // Masked before anything can print them: build secrets, and the values
+    // of build-args that look like secrets (the docker command line is
+    // logged, and a FROM may name an image through a build-arg).
+    for (const secret of parsed.secrets) core.setSecret(secret.value)
+    for (const value of buildArgValuesToMask(parsed.buildArgs))
+      core.setSecret(value)
     core.info(describeRun(parsed))
     if (parsed.preview !== undefined) {
       core.info(

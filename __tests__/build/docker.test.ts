@@ -17,6 +17,7 @@ import {
   prepareDockerConfig,
   secretEnv,
   tokenLikeBuildArgs,
+  buildArgValuesToMask,
   type BuildContext,
   type BuildRequest
 } from '../../src/build/docker.js'
@@ -264,17 +265,33 @@ describe('tokenLikeBuildArgs', () => {
     [`AUTH=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTYifQ.sig`, ['AUTH']],
     [`FEED=oy2${'d'.repeat(43)}`, ['FEED']]
   ])('%p → %p', (arg, expected) => {
-    expect(tokenLikeBuildArgs([arg])).toEqual(expected)
+    expect(tokenLikeBuildArgs([arg]).map(a => a.name)).toEqual(expected)
   })
 
-  it('names every one, in order, and never the value', () => {
-    const names = tokenLikeBuildArgs([
-      'A_TOKEN=one',
-      'PLAIN=x',
-      `B=ghp_${'z'.repeat(36)}`
+  it('finds every one, in order, with its value', () => {
+    expect(
+      tokenLikeBuildArgs(['A_TOKEN=one', 'PLAIN=x', `B=ghp_${'z'.repeat(36)}`])
+    ).toEqual([
+      { name: 'A_TOKEN', value: 'one' },
+      { name: 'B', value: `ghp_${'z'.repeat(36)}` }
     ])
-    expect(names).toEqual(['A_TOKEN', 'B'])
-    expect(names.join(' ')).not.toContain('ghp_')
+  })
+})
+
+describe('buildArgValuesToMask', () => {
+  it.each<[string, string[]]>([
+    ['NUGET_TOKEN=s3cr3t-value', ['s3cr3t-value']],
+    [`FEED=ghp_${'a'.repeat(36)}`, [`ghp_${'a'.repeat(36)}`]],
+    ['PASSWORD=a=b=c', ['a=b=c']],
+    // docker takes the value from its environment: nothing in the log.
+    ['NUGET_TOKEN', []],
+    ['NUGET_TOKEN=', []],
+    // No credential, and masking it would hide every "1" in the log.
+    ['API_KEY=1', []],
+    ['USE_TOKEN=yes', []],
+    ['CONFIGURATION=Release', []]
+  ])('%p → %p', (arg, expected) => {
+    expect(buildArgValuesToMask([arg])).toEqual(expected)
   })
 })
 

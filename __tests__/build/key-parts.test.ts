@@ -3,7 +3,8 @@
  * asked for before the platform and the login are known, and that a lookup
  * started early serves the stage (or is asked again when the login applies).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from '@jest/globals'
@@ -224,6 +225,31 @@ describe('startKeyParts', () => {
     expect(await parts.digest(SDK, OWN)).toMatchObject({ early: false })
     expect(asked).toHaveLength(1)
   })
+
+  it.each([
+    ['a named pipe', (file: string) => execFileSync('mkfifo', [file])],
+    ['a link to /dev/zero', (file: string) => symlinkSync('/dev/zero', file)]
+  ])(
+    'reports a Dockerfile that is %s at once, reading nothing from it',
+    async (what, make) => {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'key-parts-'))
+      make(path.join(dir, 'Dockerfile'))
+      const { fetch, asked } = registry()
+      const parts = startKeyParts(
+        inputsFor(dir),
+        { fetch, timing: clock },
+        { early: true }
+      )
+      expect(parts.dockerfile).toEqual({
+        kind: 'unreadable',
+        path: path.join(dir, 'Dockerfile'),
+        reason: `${path.join(dir, 'Dockerfile')} is ${what === 'a named pipe' ? 'a named pipe' : 'a device'}, not a regular file`
+      })
+      expect(await parts.context).toMatchObject({ kind: 'failed' })
+      expect(asked).toEqual([])
+    },
+    2_000
+  )
 
   it('reports an unreadable Dockerfile, and hashes nothing', async () => {
     const { fetch, asked } = registry()

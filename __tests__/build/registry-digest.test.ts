@@ -1,4 +1,7 @@
-import { describe, expect, it } from '@jest/globals'
+import * as http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterEach, describe, expect, it } from '@jest/globals'
+import { httpFetch } from '../../src/net/http-fetch.js'
 import {
   parseChallenge,
   parseImageReference,
@@ -231,4 +234,92 @@ describe('resolveDigest', () => {
     const result = await resolveDigest('reg.example/a:1', undefined, fetchImpl)
     expect(result.kind).toBe('failed')
   })
+})
+
+describe('resolveDigest: a registry whose answer never ends', () => {
+  let server: http.Server | undefined
+  afterEach(async () => {
+    server?.closeAllConnections()
+    await new Promise(resolve => server?.close(resolve))
+    server = undefined
+  })
+
+  /**
+   * A loopback registry: HEAD answers without a digest header (or 401 with
+   * a token realm on the same server), then GET of the manifest or of the
+   * token streams zeros for as long as anyone reads. Counts what it sent.
+   */
+  async function endless(what: 'manifest' | 'token'): Promise<{
+    host: string
+    sent: () => number
+    closed: Promise<void>
+  }> {
+    let sent = 0
+    let closed!: () => void
+    const closedPromise = new Promise<void>(resolve => (closed = resolve))
+    const chunk = Buffer.alloc(64 * 1024)
+    const stream = (response: http.ServerResponse): void => {
+      response.writeHead(200, { 'content-type': 'application/json' })
+      response.on('close', closed)
+      const more = (): void => {
+        while (!response.destroyed && response.write(chunk))
+          sent += chunk.length
+        if (!response.destroyed) {
+          sent += chunk.length
+          response.once('drain', more)
+        }
+      }
+      more()
+    }
+    server = http.createServer((request, response) => {
+      const host = request.headers.host ?? ''
+      if (request.url?.startsWith('/token')) return stream(response)
+      if (what === 'token' && request.headers.authorization === undefined) {
+        response.writeHead(401, {
+          'www-authenticate': `Bearer realm="http://${host}/token",service="x"`
+        })
+        return response.end()
+      }
+      if (request.method === 'HEAD') return response.writeHead(200).end()
+      stream(response)
+    })
+    await new Promise<void>(resolve => server?.listen(0, '127.0.0.1', resolve))
+    const { port } = server.address() as AddressInfo
+    return {
+      host: `127.0.0.1:${port}`,
+      sent: () => sent,
+      closed: closedPromise
+    }
+  }
+
+  it.each([
+    [
+      'manifest' as const,
+      /the registry sent more than 4 MiB for the manifest of 127\.0\.0\.1:\d+\/base:1; a manifest is far smaller/
+    ],
+    [
+      'token' as const,
+      /127\.0\.0\.1:\d+'s token service sent more than 1 MiB; it was not read further/
+    ]
+  ])(
+    'stops reading the %s at its limit and hangs up',
+    async (what, reason) => {
+      const registryServer = await endless(what)
+
+      const result = await resolveDigest(
+        `${registryServer.host}/base:1`,
+        undefined,
+        httpFetch
+      )
+
+      expect(result).toEqual({
+        kind: 'failed',
+        reason: expect.stringMatching(reason)
+      })
+      await registryServer.closed
+      // Read up to the limit, plus what was in flight: nowhere near endless.
+      expect(registryServer.sent()).toBeLessThan(16 * 1024 * 1024)
+    },
+    5_000
+  )
 })

@@ -1,3 +1,4 @@
+import * as path from 'node:path'
 import { describe, expect, it } from '@jest/globals'
 import { readArchitecture, readBuildOptions } from '../../src/inputs/build.js'
 import type { FileFacts, StatFile } from '../../src/inputs/files.js'
@@ -162,7 +163,40 @@ describe('readBuildOptions: context and file', () => {
     readBuildOptions(reader({ file: ' src/Dockerfile\n' }), { stat: recording })
     readBuildOptions(reader({ file: '-' }), { stat: recording })
     readBuildOptions(reader({}), { stat: recording })
-    expect(looked).toEqual(['src/Dockerfile'])
+    // Without file, the default <context>/Dockerfile is looked at.
+    expect(looked).toEqual(['src/Dockerfile', 'Dockerfile'])
+  })
+
+  const DEFAULT = path.join('app', 'Dockerfile')
+  it.each<[string, FileFacts, string | undefined]>([
+    ['a regular file', { kind: 'file', size: 100 }, undefined],
+    // docker says so (or fetches a remote context such as a git URL).
+    ['missing', { kind: 'missing', size: 0 }, undefined],
+    [
+      'a named pipe',
+      { kind: 'fifo', size: 0 },
+      `${DEFAULT} is a named pipe, not a regular file: without file, docker reads the Dockerfile of context "app" from ${DEFAULT}: make that a regular file, or give the Dockerfile's path in file.`
+    ],
+    [
+      'a device (a link to /dev/zero)',
+      { kind: 'device', size: 0 },
+      `${DEFAULT} is a device, not a regular file: without file, docker reads the Dockerfile of context "app" from ${DEFAULT}: make that a regular file, or give the Dockerfile's path in file.`
+    ],
+    [
+      'a directory',
+      { kind: 'directory', size: 0 },
+      `${DEFAULT} is a directory, not a regular file: without file, docker reads the Dockerfile of context "app" from ${DEFAULT}: make that a regular file, or give the Dockerfile's path in file.`
+    ],
+    [
+      'larger than a Dockerfile',
+      { kind: 'file', size: 3 * 1024 * 1024 },
+      `${DEFAULT} is 3.0 MiB, more than a Dockerfile's 1 MiB at most: without file, docker reads the Dockerfile of context "app" from ${DEFAULT}: make that a regular file, or give the Dockerfile's path in file.`
+    ]
+  ])('the default Dockerfile is %s', (_name, facts, problem) => {
+    const { problems } = readBuildOptions(reader({ context: 'app' }), {
+      stat: () => facts
+    })
+    expect(problems).toEqual(problem === undefined ? [] : [problem])
   })
 })
 

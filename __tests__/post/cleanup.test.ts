@@ -11,7 +11,11 @@ import {
 } from '@jest/globals'
 import * as core from '../../__fixtures__/core.js'
 import { fakeExec } from '../../__fixtures__/exec.js'
-import { STATE } from '../../src/post/saved-state.js'
+import {
+  STATE,
+  ownBuilder,
+  ownDockerConfig
+} from '../../src/post/saved-state.js'
 
 // post.ts imports @actions/core: mock it first, then import it dynamically.
 jest.unstable_mockModule('@actions/core', () => core)
@@ -70,7 +74,7 @@ describe('post', () => {
     finishUndo.mockResolvedValue({ lines: ['api runs repo again.'], ok: true })
     const { exec } = fakeExec([])
 
-    await post(exec)
+    await post(exec, { RUNNER_TEMP: runnerTemp })
 
     expect(finishUndo).toHaveBeenCalledTimes(1)
     expect(finishUndo.mock.calls[0]?.[0]).toEqual([record])
@@ -87,7 +91,7 @@ describe('post', () => {
     core.setState({ [STATE.undo]: '[]' })
     const { exec } = fakeExec([])
 
-    await post(exec)
+    await post(exec, { RUNNER_TEMP: runnerTemp })
 
     expect(finishUndo).not.toHaveBeenCalled()
     expect(core.writtenSummaries()).toEqual([])
@@ -100,7 +104,7 @@ describe('post', () => {
     core.setState({ [STATE.dockerConfig]: dockerConfig })
     const { exec, calls } = fakeExec([])
 
-    await post(exec)
+    await post(exec, { RUNNER_TEMP: runnerTemp })
 
     expect(await exists(dockerConfig)).toBe(false)
     expect(await fs.readFile(neighbour, 'utf8')).toBe('kept')
@@ -115,7 +119,7 @@ describe('post', () => {
       [['docker', 'buildx', 'rm'], { exitCode: 0 }]
     ])
 
-    await post(exec)
+    await post(exec, { RUNNER_TEMP: runnerTemp })
 
     expect(argvs()).toEqual([['docker', 'buildx', 'rm', BUILDER]])
     expect(core.infos()).toContain(`Removed buildx builder ${BUILDER}.`)
@@ -139,7 +143,7 @@ describe('post', () => {
       ]
     ])
 
-    await post(exec)
+    await post(exec, { RUNNER_TEMP: runnerTemp })
 
     expect(await exists(dockerConfig)).toBe(false)
     expect(argvs()).toEqual([['docker', 'buildx', 'rm', BUILDER]])
@@ -158,7 +162,9 @@ describe('post', () => {
       ]
     ])
 
-    await expect(post(exec)).resolves.toBeUndefined()
+    await expect(
+      post(exec, { RUNNER_TEMP: runnerTemp })
+    ).resolves.toBeUndefined()
 
     expect(core.warnings()).toEqual([
       `Could not remove buildx builder ${BUILDER}: ERROR: no builder "${BUILDER}" found`
@@ -177,7 +183,9 @@ describe('post', () => {
       ]
     ])
 
-    await expect(post(exec)).resolves.toBeUndefined()
+    await expect(
+      post(exec, { RUNNER_TEMP: runnerTemp })
+    ).resolves.toBeUndefined()
 
     expect(core.warnings()).toEqual([
       `Could not remove buildx builder ${BUILDER}: Unable to locate executable file: docker.`
@@ -189,7 +197,7 @@ describe('post', () => {
     // A path below a regular file: rm fails with ENOTDIR (force only ignores ENOENT).
     const file = path.join(runnerTemp, 'not-a-directory')
     await fs.writeFile(file, '')
-    const dockerConfig = path.join(file, 'aspnet-lambda-deploy-x')
+    const dockerConfig = path.join(file, 'aspnet-lambda-deploy-x0Yz9Q')
     core.setState({
       [STATE.dockerConfig]: dockerConfig,
       [STATE.builder]: BUILDER
@@ -198,7 +206,7 @@ describe('post', () => {
       [['docker', 'buildx', 'rm'], { exitCode: 0 }]
     ])
 
-    await expect(post(exec)).resolves.toBeUndefined()
+    await expect(post(exec, { RUNNER_TEMP: file })).resolves.toBeUndefined()
 
     expect(core.warnings()).toHaveLength(1)
     expect(core.warnings()[0]).toMatch(
@@ -211,12 +219,113 @@ describe('post', () => {
   it('does nothing when the main step left no state', async () => {
     const { exec, calls } = fakeExec([])
 
-    await post(exec)
+    await post(exec, { RUNNER_TEMP: runnerTemp })
 
     expect(calls).toEqual([])
     expect(core.infos()).toEqual([])
     expect(core.warnings()).toEqual([])
     expect(core.failures()).toEqual([])
     expect(await fs.readdir(runnerTemp)).toEqual([])
+  })
+
+  describe('a saved state this action did not write', () => {
+    let outside: string
+    let precious: string
+
+    beforeEach(async () => {
+      outside = await fs.mkdtemp(path.join(os.tmpdir(), 'post-test-victim-'))
+      precious = path.join(outside, 'precious.txt')
+      await fs.writeFile(precious, 'kept')
+    })
+
+    afterEach(async () => {
+      await fs.rm(outside, { recursive: true, force: true })
+    })
+
+    it.each([
+      ['a directory outside RUNNER_TEMP', () => outside],
+      [
+        'a path that climbs out of RUNNER_TEMP',
+        () => `${runnerTemp}/../${path.basename(outside)}`
+      ],
+      ['a relative path', () => path.relative(process.cwd(), outside)]
+    ])('names %s: it is left alone, with a warning', async (_name, forged) => {
+      core.setState({ [STATE.dockerConfig]: forged() })
+
+      await post(fakeExec([]).exec, { RUNNER_TEMP: runnerTemp })
+
+      expect(await fs.readFile(precious, 'utf8')).toBe('kept')
+      expect(core.warnings()).toEqual([
+        expect.stringMatching(
+          /^Not removing the saved docker config path .*: not (an absolute, normal path|in the runner's temporary directory)/
+        )
+      ])
+      expect(core.failures()).toEqual([])
+    })
+
+    it("names another step's directory in RUNNER_TEMP: it is left alone", async () => {
+      const other = path.join(runnerTemp, 'checkout')
+      await fs.mkdir(other)
+      await fs.writeFile(path.join(other, 'file'), 'kept')
+      core.setState({ [STATE.dockerConfig]: other })
+
+      await post(fakeExec([]).exec, { RUNNER_TEMP: runnerTemp })
+
+      expect(await fs.readFile(path.join(other, 'file'), 'utf8')).toBe('kept')
+      expect(core.warnings()[0]).toMatch(/not a name this action gives/)
+    })
+
+    it('names a link with our name to a directory elsewhere: neither is removed', async () => {
+      const link = path.join(runnerTemp, 'aspnet-lambda-deploy-AbC123')
+      await fs.symlink(outside, link)
+      core.setState({ [STATE.dockerConfig]: link })
+
+      await post(fakeExec([]).exec, { RUNNER_TEMP: runnerTemp })
+
+      expect(await fs.readFile(precious, 'utf8')).toBe('kept')
+      expect((await fs.lstat(link)).isSymbolicLink()).toBe(true)
+      expect(core.warnings()[0]).toMatch(/it is not a directory/)
+    })
+
+    it('names a builder this action does not make: docker is not called', async () => {
+      core.setState({ [STATE.builder]: '--all-inactive' })
+      const { exec, calls } = fakeExec([])
+
+      await post(exec, { RUNNER_TEMP: runnerTemp })
+
+      expect(calls).toEqual([])
+      expect(core.warnings()).toEqual([
+        'Not removing buildx builder "--all-inactive": the saved state names a builder this action did not create.'
+      ])
+    })
+  })
+})
+
+describe('ownDockerConfig', () => {
+  it.each([
+    ['/rt/aspnet-lambda-deploy-a1B2c3', true],
+    ['/rt/aspnet-lambda-deploy-a1B2c3/', false],
+    ['/rt/aspnet-lambda-deploy-', false],
+    ['/rt/aspnet-lambda-deploy-a1B2c3d', false],
+    ['/rt/sub/aspnet-lambda-deploy-a1B2c3', false],
+    ['/rt/../aspnet-lambda-deploy-a1B2c3', false],
+    ['/rt/./aspnet-lambda-deploy-a1B2c3', false],
+    ['/aspnet-lambda-deploy-a1B2c3', false],
+    ['rt/aspnet-lambda-deploy-a1B2c3', false],
+    ['/home/runner', false],
+    ['/', false]
+  ])('%s in /rt: %s', (saved, ok) => {
+    expect('dir' in ownDockerConfig(saved, '/rt')).toBe(ok)
+  })
+})
+
+describe('ownBuilder', () => {
+  it.each([
+    ['aspnet-lambda-deploy-4242-m3k9x1', true],
+    ['--all-inactive', false],
+    ['default', false],
+    ['aspnet-lambda-deploy-4242-m3k9x1 --force', false]
+  ])('%s: %s', (name, ok) => {
+    expect(ownBuilder(name)).toBe(ok)
   })
 })

@@ -99,6 +99,48 @@ describe('renderPreviewComment', () => {
   })
 })
 
+describe('renderPreviewComment: text from the app, the pull request and AWS', () => {
+  const render = (info: Partial<Parameters<typeof renderPreviewComment>[0]>) =>
+    renderPreviewComment({
+      productionName: 'my-api',
+      previewName: 'my-api-pr-7',
+      url: 'https://u.lambda-url.eu-west-1.on.aws/',
+      image: 'repo@sha256:ab',
+      commit: 'abc123',
+      smoke: '✅ passed',
+      ...info
+    })
+
+  it('never shows the body the app answered, only that the check failed', () => {
+    const body = render({
+      smoke: '❌ failed (HTTP 500 from https://u/health)',
+      error:
+        'smoke: Smoke test failed: https://u/health did not pass within 1m (2 attempts); last: status 500, expected 200; body: [Claim your prize](https://evil.example) @octocat <img src=https://evil.example/p.png>'
+    })
+    expect(body).toContain(
+      '**What failed:** smoke: Smoke test failed: https://u/health did not pass within 1m (2 attempts); last: status 500, expected 200\n'
+    )
+    expect(body).not.toContain('prize')
+    expect(body).not.toContain('evil.example')
+    expect(body).not.toContain('octocat')
+  })
+
+  it('escapes Markdown in the error, the smoke result, the URL and the commit', () => {
+    const body = render({
+      url: 'https://u/<b>',
+      smoke: 'skipped: a | b\n@team',
+      commit: 'a`b|c',
+      error: 'AccessDenied for [x](https://e.example) by @octocat <b>bold</b>'
+    })
+    expect(body).toContain('| URL | https://u/&lt;b&gt; |')
+    expect(body).toContain('| Smoke test | skipped: a \\| b @&#8203;team |')
+    expect(body).toContain("| Commit | `a'b\\|c` |")
+    expect(body).toContain(
+      '**What failed:** AccessDenied for \\[x\\](https://e.example) by @&#8203;octocat &lt;b&gt;bold&lt;/b&gt;'
+    )
+  })
+})
+
 describe('redactedLine', () => {
   it.each([
     [
@@ -132,9 +174,14 @@ describe('redactedLine', () => {
       'token [redacted] refused'
     ],
     [
-      'neutralises Markdown and HTML',
-      'a <script> | b `c`',
-      "a 'script' ' b 'c'"
+      "leaves out the app's answer that a check quotes",
+      'Smoke test failed: https://u/health did not pass within 1m (3 attempts); last: status 500, expected 200; body: [win](https://evil.example) @octocat',
+      'Smoke test failed: https://u/health did not pass within 1m (3 attempts); last: status 500, expected 200'
+    ],
+    [
+      "leaves out the app's answer to a direct Invoke",
+      'Smoke test (direct Invoke) failed: status 500, expected 200;  body: <img src=x>',
+      'Smoke test (direct Invoke) failed: status 500, expected 200'
     ]
   ])('%s', (_name, text, expected) => {
     expect(redactedLine(text)).toBe(expected)

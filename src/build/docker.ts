@@ -115,20 +115,34 @@ const VALUE_LIKE_TOKEN = [
 ]
 
 /**
- * The names of build-args that look like they carry a secret: a build-arg
- * lands in the image history and in the logged docker command. Names only:
- * the warning must not repeat the value.
+ * The build-args that look like they carry a secret (by name or by the
+ * shape of the value): a build-arg lands in the image history and in the
+ * logged docker command.
  */
-export function tokenLikeBuildArgs(buildArgs: readonly string[]): string[] {
+export function tokenLikeBuildArgs(
+  buildArgs: readonly string[]
+): { name: string; value: string }[] {
   return buildArgs.flatMap(arg => {
     const separator = arg.indexOf('=')
     const name = separator < 0 ? arg : arg.slice(0, separator)
     const value = separator < 0 ? '' : arg.slice(separator + 1)
     return NAME_LIKE_SECRET.test(name) ||
       VALUE_LIKE_TOKEN.some(shape => shape.test(value))
-      ? [name]
+      ? [{ name, value }]
       : []
   })
+}
+
+/**
+ * The values to mask among token-like build-args. `NAME` alone (docker
+ * takes the value from its environment) puts no value in the log; a value
+ * of one to three characters is no credential, and masking it would hide
+ * every occurrence of it in the log.
+ */
+export function buildArgValuesToMask(buildArgs: readonly string[]): string[] {
+  return tokenLikeBuildArgs(buildArgs)
+    .map(arg => arg.value)
+    .filter(value => value.trim().length >= 4)
 }
 
 /**
@@ -293,7 +307,9 @@ export async function prepareDockerConfig(
   userConfigDir: string = process.env.DOCKER_CONFIG ??
     path.join(os.homedir(), '.docker')
 ): Promise<string> {
-  const dir = await fs.mkdtemp(path.join(parentDir, 'aspnet-lambda-deploy-'))
+  // Absolute: the post step removes only a directory of this name directly
+  // in the runner's temporary directory (post/saved-state.ts).
+  const dir = await fs.mkdtemp(path.resolve(parentDir, 'aspnet-lambda-deploy-'))
   await fs.chmod(dir, 0o700)
   await fs.writeFile(path.join(dir, 'config.json'), '{"auths":{}}\n', {
     mode: 0o600

@@ -10,7 +10,6 @@
  * the account's login is for. Nothing here rejects: a failure is a reason
  * not to make the key, which the reuse stage gives.
  */
-import { readFileSync } from 'node:fs'
 import type { RegistryAuth } from '../aws/ecr.js'
 import type { Fetch } from '../aws/ecr-image.js'
 import type { Architecture, Inputs } from '../inputs/types.js'
@@ -18,6 +17,8 @@ import { errorMessage } from '../util/errors.js'
 import type { Timing } from '../util/time.js'
 import { hashContext, type ContextDigest } from './context-hash.js'
 import { dockerfilePath } from './dockerfile.js'
+import { DOCKERFILE_MAX_BYTES } from '../inputs/build.js'
+import { readSmallFileSync } from '../util/small-file.js'
 import { baseImages, platformArgs } from './from.js'
 import { platformFor } from './platform.js'
 import {
@@ -186,7 +187,11 @@ export function startKeyParts(
 /** A Dockerfile is small: read at once, so that its lookups start at once. */
 function readDockerfile(file: string): Dockerfile {
   try {
-    return { kind: 'read', path: file, text: readFileSync(file, 'utf8') }
+    return {
+      kind: 'read',
+      path: file,
+      text: readSmallFileSync(file, DOCKERFILE_MAX_BYTES)
+    }
   } catch (error) {
     return { kind: 'unreadable', path: file, reason: errorMessage(error) }
   }

@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto'
 import type { RegistryAuth } from '../aws/ecr.js'
 import type { Fetch } from '../aws/ecr-image.js'
 import { MEDIA_TYPES } from '../aws/ecr-image.js'
+import { formatLimit, readBounded } from '../util/body.js'
 import { networkErrorMessage } from '../util/errors.js'
 
 export interface ImageReference {
@@ -116,6 +117,16 @@ const ACCEPT = [
 /** One lookup never holds the run longer than this. */
 export const LOOKUP_TIMEOUT_MS = 10_000
 
+/**
+ * Most of a manifest read: registries refuse larger ones (distribution's
+ * and ECR's limit is 4 MiB; the OCI distribution spec asks registries to
+ * accept at least that much). Any registry a FROM line names is asked, so
+ * its answer is never trusted to end.
+ */
+export const MANIFEST_MAX_BYTES = 4 * 1024 * 1024
+/** Most of a token service's answer read: a token is a few kilobytes. */
+export const TOKEN_MAX_BYTES = 1024 * 1024
+
 export type DigestLookup =
   { kind: 'digest'; digest: string } | { kind: 'failed'; reason: string }
 
@@ -211,7 +222,13 @@ async function digestOfBody(
       kind: 'failed',
       reason: `the registry sent no digest for ${reference}`
     }
-  const body = Buffer.from(await response.arrayBuffer())
+  const read = await readBounded(response, MANIFEST_MAX_BYTES)
+  if (read.cut)
+    return {
+      kind: 'failed',
+      reason: `the registry sent more than ${formatLimit(MANIFEST_MAX_BYTES)} for the manifest of ${reference}; a manifest is far smaller, so it was not read further`
+    }
+  const body = read.bytes
   return {
     kind: 'digest',
     digest: `sha256:${createHash('sha256').update(body).digest('hex')}`
@@ -256,11 +273,19 @@ async function answerChallenge(
       kind: 'failed',
       reason: `${ref.registry}'s token service answered HTTP ${response.status} (a private image?)`
     }
-  const body = (await response.json()) as {
-    token?: unknown
-    access_token?: unknown
+  const read = await readBounded(response, TOKEN_MAX_BYTES)
+  if (read.cut)
+    return {
+      kind: 'failed',
+      reason: `${ref.registry}'s token service sent more than ${formatLimit(TOKEN_MAX_BYTES)}; it was not read further`
+    }
+  let body: { token?: unknown; access_token?: unknown } | null
+  try {
+    body = JSON.parse(read.bytes.toString('utf8')) as typeof body
+  } catch {
+    body = null
   }
-  const token = body.token ?? body.access_token
+  const token = body?.token ?? body?.access_token
   if (typeof token !== 'string')
     return { kind: 'failed', reason: `${ref.registry} gave no token` }
   return `Bearer ${token}`

@@ -1,3 +1,4 @@
+import { dockerfilePath } from '../build/dockerfile.js'
 import type { FileFacts, StatFile } from './files.js'
 import { fields, isOneOf, type InputReader, type Parsed } from './readers.js'
 import type {
@@ -76,6 +77,9 @@ export function readBuildOptions(
     )
   } else if (file !== undefined && dockerfile !== undefined) {
     const problem = dockerfileProblem(file, dockerfile.stat(file))
+    if (problem !== undefined) problems.push(problem)
+  } else if (dockerfile !== undefined && !context.startsWith('-')) {
+    const problem = defaultDockerfileProblem(context, dockerfile.stat)
     if (problem !== undefined) problems.push(problem)
   }
   return input.parsed({
@@ -224,5 +228,26 @@ function dockerfileProblem(file: string, facts: FileFacts): string | undefined {
   if (facts.size > DOCKERFILE_MAX_BYTES) {
     return `file "${file}" is ${(facts.size / 1024 ** 2).toFixed(1)} MiB, more than a Dockerfile's 1 MiB at most: ${accepted}.`
   }
+  return undefined
+}
+
+/**
+ * Why <context>/Dockerfile, read when `file` is not given, cannot be the
+ * Dockerfile, if it cannot. Only what is there is judged: a missing one
+ * (or a context docker fetches, such as a git URL) is docker's to report.
+ */
+function defaultDockerfileProblem(
+  context: string,
+  stat: StatFile
+): string | undefined {
+  const file = dockerfilePath({ context, file: undefined })
+  const facts = stat(file)
+  if (facts.kind === 'missing' || facts.kind === 'unreadable') return undefined
+  const accepted = `without file, docker reads the Dockerfile of context "${context}" from ${file}: make that a regular file, or give the Dockerfile's path in file`
+  const what = NOT_A_FILE[facts.kind]
+  if (what !== undefined)
+    return `${file} is ${what}, not a regular file: ${accepted}.`
+  if (facts.size > DOCKERFILE_MAX_BYTES)
+    return `${file} is ${(facts.size / 1024 ** 2).toFixed(1)} MiB, more than a Dockerfile's 1 MiB at most: ${accepted}.`
   return undefined
 }

@@ -1,8 +1,15 @@
 import { promises as fs } from 'node:fs'
+import * as os from 'node:os'
 import * as core from '@actions/core'
 import { realExec, type Exec } from '../build/docker.js'
 import { errorMessage } from '../util/errors.js'
-import { STATE, parseUndoRecords } from './saved-state.js'
+import { markdownText } from '../util/markdown.js'
+import {
+  STATE,
+  ownBuilder,
+  ownDockerConfig,
+  parseUndoRecords
+} from './saved-state.js'
 
 /**
  * A run killed before its undo ended (a cancelled job) left what it changed
@@ -21,7 +28,7 @@ async function finishPendingUndo(): Promise<void> {
     try {
       await core.summary
         .addRaw(
-          `\n### ${ok ? '↩️ Put back after the cancel' : '🚨 Could not put everything back after the cancel'}\n\n${lines.map(l => `- ${l}`).join('\n')}\n`
+          `\n### ${ok ? '↩️ Put back after the cancel' : '🚨 Could not put everything back after the cancel'}\n\n${lines.map(l => `- ${markdownText(l)}`).join('\n')}\n`
         )
         .write()
     } catch (error) {
@@ -31,7 +38,10 @@ async function finishPendingUndo(): Promise<void> {
 }
 
 /** Cleanup after the job: it warns, never fails. */
-export async function post(exec: Exec = realExec): Promise<void> {
+export async function post(
+  exec: Exec = realExec,
+  env: NodeJS.ProcessEnv = process.env
+): Promise<void> {
   try {
     await finishPendingUndo()
   } catch (error) {
@@ -39,16 +49,25 @@ export async function post(exec: Exec = realExec): Promise<void> {
       `Could not put back what the run changed: ${errorMessage(error)}`
     )
   }
-  const dockerConfig = core.getState(STATE.dockerConfig)
+  const dockerConfig = await checkedDockerConfig(
+    core.getState(STATE.dockerConfig),
+    env.RUNNER_TEMP ?? os.tmpdir()
+  )
   // The builder made for cache-to may be recorded only in the run's docker
   // config (when the user has no ~/.docker/buildx): remove it first.
   const builder = core.getState(STATE.builder)
-  if (builder !== '') {
+  if (builder !== '' && !ownBuilder(builder)) {
+    core.warning(
+      `Not removing buildx builder "${builder}": the saved state names a builder this action did not create.`
+    )
+  } else if (builder !== '') {
     try {
       const result = await exec(
         'docker',
         ['buildx', 'rm', builder],
-        dockerConfig !== '' ? { env: { DOCKER_CONFIG: dockerConfig } } : {}
+        dockerConfig !== undefined
+          ? { env: { DOCKER_CONFIG: dockerConfig } }
+          : {}
       )
       if (result.exitCode === 0) core.info(`Removed buildx builder ${builder}.`)
       else
@@ -61,7 +80,7 @@ export async function post(exec: Exec = realExec): Promise<void> {
       )
     }
   }
-  if (dockerConfig !== '') {
+  if (dockerConfig !== undefined) {
     try {
       await fs.rm(dockerConfig, { recursive: true, force: true })
       core.info(
@@ -71,4 +90,37 @@ export async function post(exec: Exec = realExec): Promise<void> {
       core.warning(`Could not remove ${dockerConfig}: ${errorMessage(error)}`)
     }
   }
+}
+
+/**
+ * The saved docker config, if it is a directory this action made (by name
+ * and place: ownDockerConfig) and still a real directory, not a link to
+ * one elsewhere. Anything else is left alone, with a warning.
+ */
+async function checkedDockerConfig(
+  saved: string,
+  tempDir: string
+): Promise<string | undefined> {
+  if (saved === '') return undefined
+  const own = ownDockerConfig(saved, tempDir)
+  if ('refused' in own) {
+    core.warning(
+      `Not removing the saved docker config path ${saved}: ${own.refused}.`
+    )
+    return undefined
+  }
+  try {
+    const stat = await fs.lstat(own.dir)
+    if (!stat.isDirectory()) {
+      core.warning(
+        `Not removing the saved docker config path ${saved}: it is not a directory (a link or a file), so this action did not make it.`
+      )
+      return undefined
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    core.warning(`Could not remove ${saved}: ${errorMessage(error)}`)
+    return undefined
+  }
+  return own.dir
 }

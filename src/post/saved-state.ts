@@ -1,3 +1,5 @@
+import * as path from 'node:path'
+
 /** Names of the values the main step hands to the post step. */
 export const STATE = {
   dockerConfig: 'dockerConfig',
@@ -56,4 +58,45 @@ export function parseUndoRecords(text: string): UndoRecord[] {
   } catch {
     return []
   }
+}
+
+/**
+ * What every temporary directory and buildx builder of this action is
+ * named with: `<prefix>` and, for a directory, the six characters
+ * fs.mkdtemp adds.
+ */
+export const OWN_PREFIX = 'aspnet-lambda-deploy-'
+
+/**
+ * Whether the saved `dockerConfig` names a directory this action made: a
+ * child of the runner's temporary directory (RUNNER_TEMP, where the main
+ * step makes it) named by fs.mkdtemp from OWN_PREFIX. The saved state is
+ * text another step could have written (the runner still reads a logged
+ * `::save-state`); the post step deletes recursively, so anything else is
+ * refused.
+ */
+export function ownDockerConfig(
+  saved: string,
+  tempDir: string
+): { dir: string } | { refused: string } {
+  const own = `a directory ${OWN_PREFIX}XXXXXX directly in ${tempDir}`
+  // A trailing separator would make lstat follow a link.
+  if (
+    !path.isAbsolute(saved) ||
+    path.normalize(saved) !== saved ||
+    saved.endsWith(path.sep)
+  )
+    return { refused: `not an absolute, normal path (expected ${own})` }
+  if (path.dirname(saved) !== path.resolve(tempDir))
+    return {
+      refused: `not in the runner's temporary directory (expected ${own})`
+    }
+  if (!/^aspnet-lambda-deploy-[A-Za-z0-9]{6}$/.test(path.basename(saved)))
+    return { refused: `not a name this action gives (expected ${own})` }
+  return { dir: saved }
+}
+
+/** Whether the saved builder name is one image.ts gives (never a flag). */
+export function ownBuilder(saved: string): boolean {
+  return /^aspnet-lambda-deploy-[0-9]+-[0-9a-z]+$/.test(saved)
 }

@@ -4,6 +4,7 @@
  */
 import { formatLimit, readBounded } from '../util/body.js'
 import { errorMessage, networkErrorMessage } from '../util/errors.js'
+import { markdownCode, markdownText } from '../util/markdown.js'
 
 export type Fetch = typeof fetch
 
@@ -34,9 +35,7 @@ export function commentMarker(productionName: string): string {
 }
 
 function inline(value: string | undefined): string {
-  return value === undefined || value === ''
-    ? '—'
-    : `\`${value.replace(/`/g, "'")}\``
+  return value === undefined || value === '' ? '—' : markdownCode(value)
 }
 
 /** Lines that look like they carry a secret or data, cut out whole. */
@@ -50,13 +49,22 @@ const SECRET_PATTERNS: RegExp[] = [
 ]
 
 /**
+ * Where a check's failure quotes what the app answered (checks/smoke.ts and
+ * checks/invoke.ts end their reason with `; body: <the body>`): the pull
+ * request never shows it, whatever it holds.
+ */
+const APP_BODY = /;\s*body:.*$/
+
+/**
  * One line of a failure for the pull request, where the runner does not
- * mask secrets: the first line only (never build output or a response
- * body that follows), cut to 200 characters, with what looks like a token,
- * a key or credentials replaced, and no Markdown or HTML of its own.
+ * mask secrets: the first line only (never build output), without the
+ * app's answer, cut to 200 characters, with what looks like a token, a key
+ * or credentials replaced. Plain text: the comment escapes it.
  */
 export function redactedLine(text: string): string {
-  let line = (text.split(/\r?\n/).find(l => l.trim() !== '') ?? '').trim()
+  let line = (text.split(/\r?\n/).find(l => l.trim() !== '') ?? '')
+    .replace(APP_BODY, '')
+    .trim()
   for (const pattern of SECRET_PATTERNS) {
     line = line.replace(pattern, match =>
       /^[a-z_-]+\s*[=:]/i.test(match)
@@ -66,7 +74,6 @@ export function redactedLine(text: string): string {
           : '[redacted]'
     )
   }
-  line = line.replace(/[<>`|]/g, "'")
   return line.length > 200 ? `${line.slice(0, 199)}…` : line
 }
 
@@ -83,20 +90,20 @@ export function renderPreviewComment(info: PreviewCommentInfo): string {
   const ok = info.error === undefined
   const lines = [
     commentMarker(info.productionName),
-    `### ${ok ? '🚀' : '❌'} Preview of \`${info.productionName}\`${ok ? '' : ' failed'}`,
+    `### ${ok ? '🚀' : '❌'} Preview of ${markdownCode(info.productionName)}${ok ? '' : ' failed'}`,
     '',
     '| | |',
     '|---|---|',
-    `| URL | ${info.url !== undefined ? info.url : '—'} |`,
+    `| URL | ${info.url !== undefined ? markdownText(info.url) : '—'} |`,
     `| Function | ${inline(info.previewName)} |`,
     `| Image | ${inline(info.image)} |`,
     `| Commit | ${inline(info.commit)} |`,
-    `| Smoke test | ${info.smoke.replace(/\|/g, '\\|').replace(/\n/g, ' ')} |`
+    `| Smoke test | ${markdownText(info.smoke)} |`
   ]
   if (!ok) {
     lines.push(
       '',
-      `**What failed:** ${redactedLine(info.error ?? '') || 'see the run'}`,
+      `**What failed:** ${markdownText(redactedLine(info.error ?? '')) || 'see the run'}`,
       '',
       info.runUrl === undefined
         ? 'The whole log is in the workflow run.'
@@ -116,11 +123,11 @@ export function renderRemovedComment(
 ): string {
   return [
     commentMarker(productionName),
-    `### 🧹 Preview of \`${productionName}\` removed`,
+    `### 🧹 Preview of ${markdownCode(productionName)} removed`,
     '',
     ...(removed.length === 0
       ? ['Nothing was left to remove.']
-      : removed.map(item => `- ${item}`))
+      : removed.map(item => `- ${markdownText(item)}`))
   ].join('\n')
 }
 

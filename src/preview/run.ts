@@ -7,6 +7,7 @@ import * as core from '@actions/core'
 import type { ECRClient } from '@aws-sdk/client-ecr'
 import { GetFunctionCommand, type LambdaClient } from '@aws-sdk/client-lambda'
 import { DeployError, errorMessage } from '../util/errors.js'
+import { markdownText } from '../util/markdown.js'
 import {
   checkDeployedDigest,
   getFunctionState,
@@ -155,7 +156,7 @@ export async function createPreview(
     const warning = productionRoleWarning(options.previewName, input.Role)
     core.warning(warning)
     // Ahead of the run's summary, which main.ts writes from the same buffer.
-    core.summary.addRaw(`> [!WARNING]\n> ${warning}\n\n`)
+    core.summary.addRaw(`> [!WARNING]\n> ${markdownText(warning)}\n\n`)
   }
   const created = await createPreviewFunction(lambda, input)
   options.log(
@@ -250,11 +251,25 @@ export async function runCleanup(
   return result
 }
 
-/** The failure for the comment: the phase that failed and the error's first line (comment.ts redacts it). */
+/**
+ * The failure for the comment: the phase that failed and the error's first
+ * line (comment.ts redacts it). A failed smoke test is told by its result
+ * only: its error quotes what the app answered (a body, an exception's
+ * message, a payload of the wrong shape), which the pull request never shows.
+ */
 function failureLine(report: Report): string | undefined {
   if (report.error === undefined) return undefined
   const phase = report.phases.find(p => p.outcome === 'failed')?.name
-  return phase === undefined ? report.error : `${phase}: ${report.error}`
+  if (phase === undefined) return report.error
+  const smoke = report.smoke
+  if (
+    phase === 'Smoke test' &&
+    smoke?.state === 'failed' &&
+    // A void check (someone else's release answered) says whose it was.
+    !smoke.reason.startsWith('void:')
+  )
+    return `${phase}: ${smoke.status === undefined ? 'no answer' : `HTTP ${smoke.status}`} from ${smoke.url} after ${smoke.attempts} attempt(s); what the app answered is in the run's log`
+  return `${phase}: ${report.error}`
 }
 
 function smokeText(smoke: SmokeSummary | undefined): string {

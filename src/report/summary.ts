@@ -1,4 +1,5 @@
 import type { Check } from '../checks/preflight/checks.js'
+import { htmlText, markdownCode, markdownText } from '../util/markdown.js'
 import { formatDuration } from '../util/time.js'
 import type {
   CheckSummary,
@@ -10,27 +11,26 @@ import type {
 import type { WouldChange } from './would-change.js'
 
 /**
- * The summary is rendered as Markdown with HTML: text such as
- * `arn:aws:lambda:<region>:...` in an error or a response body would be
- * taken for tags and vanish.
+ * Text from the app, the pull request or AWS (errors, response bodies,
+ * names) is shown as itself: util/markdown.ts escapes it.
  */
-function escapeHtml(value: string): string {
-  return value
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-}
-
 function cell(value: string | undefined): string {
-  return value === undefined || value === ''
-    ? '—'
-    : escapeHtml(value).replace(/\|/g, '\\|').replace(/\n/g, ' ')
+  return value === undefined || value === '' ? '—' : markdownText(value)
 }
 
 function code(value: string | undefined): string {
-  return value === undefined || value === ''
-    ? '—'
-    : `\`${value.replace(/`/g, "'")}\``
+  return value === undefined || value === '' ? '—' : markdownCode(value)
+}
+
+/**
+ * A line of the error: escaped, but the action's own list of problems
+ * (`  - …`, inputs.ts) stays a list.
+ */
+function errorLine(line: string): string {
+  const item = /^(\s*- )(.*)$/.exec(line)
+  return item === null
+    ? markdownText(line)
+    : `${item[1] ?? ''}${markdownText(item[2] ?? '')}`
 }
 
 function smokeCell(smoke: SmokeSummary | undefined): string {
@@ -67,13 +67,13 @@ export function renderSummary(report: Report): string {
   const targets = report.targets ?? []
   const many = targets.length > 1
   const lines = [
-    `## ${outcome}: ${many ? `${targets.length} functions` : (report.functionName ?? 'Lambda function')}`,
+    `## ${outcome}: ${many ? `${targets.length} functions` : markdownText(report.functionName ?? 'Lambda function')}`,
     ''
   ]
   if (report.error !== undefined) {
     lines.push(
       '> [!CAUTION]',
-      ...report.error.split('\n').map(line => `> ${escapeHtml(line)}`),
+      ...report.error.split('\n').map(line => `> ${errorLine(line)}`),
       ''
     )
   }
@@ -166,7 +166,7 @@ export function renderSummary(report: Report): string {
     if (found === undefined) continue
     lines.push(
       '<details open>',
-      `<summary>Logs of ${escapeHtml(target.functionName)} since the deploy began${found.note !== undefined ? `: ${escapeHtml(found.note)}` : ''}</summary>`,
+      `<summary>Logs of ${htmlText(target.functionName)} since the deploy began${found.note !== undefined ? `: ${htmlText(found.note)}` : ''}</summary>`,
       '',
       ...(found.lines.length > 0
         ? ['```text', ...found.lines.map(l => l.replace(/```/g, "'''")), '```']

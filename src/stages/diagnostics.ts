@@ -4,6 +4,7 @@
  */
 import * as core from '@actions/core'
 import { errorMessage } from '../util/errors.js'
+import { withCommandsStopped } from '../util/stop-commands.js'
 import type { RunContext, RunState } from './context.js'
 
 export async function diagnosticsStage(
@@ -35,7 +36,11 @@ export async function diagnosticsStage(
             lines: found.lines.map(line => line.message),
             note: found.note
           }
-          for (const line of formatDiagnostics(found)) target.log(line)
+          // The lines are the app's (request data included): no line may
+          // act as a workflow command on the job.
+          withCommandsStopped(core.info, () => {
+            for (const line of formatDiagnostics(found)) target.log(line)
+          })
         })
       )
     })

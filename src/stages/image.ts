@@ -108,13 +108,12 @@ export async function buildStage(
     run.digest = existing
     return
   }
-  // Masked before anything of the build can print them.
-  for (const secret of inputs.secrets) core.setSecret(secret.value)
-  const tokenLike = tokenLikeBuildArgs(inputs.buildArgs)
+  // Masked since the inputs were read (main.ts): here only the warning.
+  const tokenLike = tokenLikeBuildArgs(inputs.buildArgs).map(arg => arg.name)
   if (tokenLike.length > 0)
     core.warning(
-      `build-args ${tokenLike.join(', ')} look like secrets: a build-arg stays in the image history and in the logged docker command. ` +
-        'Pass it with secrets (id=value) and read it in the Dockerfile with RUN --mount=type=secret,id=<id> instead.'
+      `build-args ${tokenLike.join(', ')} look like secrets: their values are masked in this log, but a build-arg stays in the image (docker history shows it to anyone who can pull the image). ` +
+        'Pass it with the secrets input (id=value) and read it in the Dockerfile with RUN --mount=type=secret,id=<id> instead.'
     )
   const dryRun = inputs.dryRun
   if (dryRun && inputs.cacheTo.length > 0)

@@ -1,4 +1,7 @@
-import { existsSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from '@jest/globals'
 import {
@@ -346,4 +349,24 @@ describe('parsers', () => {
     })
     expect(finalStage(stages)?.from).toBe('debian')
   })
+})
+
+describe('readAppSource: a Dockerfile that is not a file', () => {
+  it.each([
+    ['a named pipe', (file: string) => execFileSync('mkfifo', [file])],
+    ['a link to /dev/zero', (file: string) => symlinkSync('/dev/zero', file)]
+  ])(
+    'is %s: left unread, at once',
+    async (_what, make) => {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'app-source-'))
+      try {
+        make(path.join(dir, 'Dockerfile'))
+        const source = await readAppSource(dir, undefined)
+        expect(source.dockerfile).toBeUndefined()
+      } finally {
+        rmSync(dir, { recursive: true, force: true })
+      }
+    },
+    2_000
+  )
 })

@@ -7,6 +7,8 @@ import {
   type LambdaEventSource
 } from './eventsource.js'
 import { dockerfilePath } from '../../build/dockerfile.js'
+import { DOCKERFILE_MAX_BYTES } from '../../inputs/build.js'
+import { readSmallFileSync } from '../../util/small-file.js'
 import type { Architecture, EventSourceInput } from '../../inputs/types.js'
 
 export interface SourceFile {
@@ -419,7 +421,7 @@ export async function readAppSource(
   try {
     docker = {
       path: dockerfile,
-      text: await fs.readFile(dockerfile, 'utf8')
+      text: readSmallFileSync(dockerfile, DOCKERFILE_MAX_BYTES)
     }
   } catch {
     docker = undefined
