@@ -19,12 +19,14 @@ __webpack_require__.r(__webpack_exports__);
 /* harmony export */   tokenIdentity: () => (/* binding */ tokenIdentity),
 /* harmony export */   upsertComment: () => (/* binding */ upsertComment)
 /* harmony export */ });
-/* harmony import */ var _util_body_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(1370);
+/* harmony import */ var _util_body_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(1370);
 /* harmony import */ var _util_errors_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(17);
+/* harmony import */ var _util_markdown_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(7183);
 /**
  * The sticky pull request comment of a preview, over the GitHub REST API
  * with fetch. Loaded only in preview and cleanup modes.
  */
+
 
 
 /** Longest one GitHub API call may take, its answer included. */
@@ -39,9 +41,7 @@ function commentMarker(productionName) {
     return `<!-- aspnet-lambda-deploy:preview:${productionName} -->`;
 }
 function inline(value) {
-    return value === undefined || value === ''
-        ? '—'
-        : `\`${value.replace(/`/g, "'")}\``;
+    return value === undefined || value === '' ? '—' : (0,_util_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .markdownCode */ .D9)(value);
 }
 /** Lines that look like they carry a secret or data, cut out whole. */
 const SECRET_PATTERNS = [
@@ -53,13 +53,21 @@ const SECRET_PATTERNS = [
     /:\/\/[^/\s:@]+:[^/\s@]+@/g
 ];
 /**
+ * Where a check's failure quotes what the app answered (checks/smoke.ts and
+ * checks/invoke.ts end their reason with `; body: <the body>`): the pull
+ * request never shows it, whatever it holds.
+ */
+const APP_BODY = /;\s*body:.*$/;
+/**
  * One line of a failure for the pull request, where the runner does not
- * mask secrets: the first line only (never build output or a response
- * body that follows), cut to 200 characters, with what looks like a token,
- * a key or credentials replaced, and no Markdown or HTML of its own.
+ * mask secrets: the first line only (never build output), without the
+ * app's answer, cut to 200 characters, with what looks like a token, a key
+ * or credentials replaced. Plain text: the comment escapes it.
  */
 function redactedLine(text) {
-    let line = (text.split(/\r?\n/).find(l => l.trim() !== '') ?? '').trim();
+    let line = (text.split(/\r?\n/).find(l => l.trim() !== '') ?? '')
+        .replace(APP_BODY, '')
+        .trim();
     for (const pattern of SECRET_PATTERNS) {
         line = line.replace(pattern, match => /^[a-z_-]+\s*[=:]/i.test(match)
             ? `${match.split(/[=:]/)[0] ?? ''}=[redacted]`
@@ -67,7 +75,6 @@ function redactedLine(text) {
                 ? '://[redacted]@'
                 : '[redacted]');
     }
-    line = line.replace(/[<>`|]/g, "'");
     return line.length > 200 ? `${line.slice(0, 199)}…` : line;
 }
 /** The run's page: GITHUB_SERVER_URL/GITHUB_REPOSITORY/actions/runs/GITHUB_RUN_ID. */
@@ -82,18 +89,18 @@ function renderPreviewComment(info) {
     const ok = info.error === undefined;
     const lines = [
         commentMarker(info.productionName),
-        `### ${ok ? '🚀' : '❌'} Preview of \`${info.productionName}\`${ok ? '' : ' failed'}`,
+        `### ${ok ? '🚀' : '❌'} Preview of ${(0,_util_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .markdownCode */ .D9)(info.productionName)}${ok ? '' : ' failed'}`,
         '',
         '| | |',
         '|---|---|',
-        `| URL | ${info.url !== undefined ? info.url : '—'} |`,
+        `| URL | ${info.url !== undefined ? (0,_util_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .markdownText */ .p7)(info.url) : '—'} |`,
         `| Function | ${inline(info.previewName)} |`,
         `| Image | ${inline(info.image)} |`,
         `| Commit | ${inline(info.commit)} |`,
-        `| Smoke test | ${info.smoke.replace(/\|/g, '\\|').replace(/\n/g, ' ')} |`
+        `| Smoke test | ${(0,_util_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .markdownText */ .p7)(info.smoke)} |`
     ];
     if (!ok) {
-        lines.push('', `**What failed:** ${redactedLine(info.error ?? '') || 'see the run'}`, '', info.runUrl === undefined
+        lines.push('', `**What failed:** ${(0,_util_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .markdownText */ .p7)(redactedLine(info.error ?? '')) || 'see the run'}`, '', info.runUrl === undefined
             ? 'The whole log is in the workflow run.'
             : `The whole log is in [the workflow run](${info.runUrl}).`);
     }
@@ -103,11 +110,11 @@ function renderPreviewComment(info) {
 function renderRemovedComment(productionName, removed) {
     return [
         commentMarker(productionName),
-        `### 🧹 Preview of \`${productionName}\` removed`,
+        `### 🧹 Preview of ${(0,_util_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .markdownCode */ .D9)(productionName)} removed`,
         '',
         ...(removed.length === 0
             ? ['Nothing was left to remove.']
-            : removed.map(item => `- ${item}`))
+            : removed.map(item => `- ${(0,_util_markdown_js__WEBPACK_IMPORTED_MODULE_1__/* .markdownText */ .p7)(item)}`))
     ].join('\n');
 }
 /**
@@ -156,14 +163,14 @@ async function call(target, method, path, body) {
     const maxBytes = target.maxBodyBytes ?? GITHUB_BODY_MAX_BYTES;
     let read;
     try {
-        read = await (0,_util_body_js__WEBPACK_IMPORTED_MODULE_1__/* .readBounded */ .C)(response, maxBytes);
+        read = await (0,_util_body_js__WEBPACK_IMPORTED_MODULE_2__/* .readBounded */ .C)(response, maxBytes);
     }
     catch (error) {
         throw new Error(`${method} ${url}: reading the answer: ${(0,_util_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .networkErrorMessage */ .qu)(error)}`);
     }
     const text = read.bytes.toString('utf8');
     if (read.cut && response.ok) {
-        throw new Error(`${method} ${path}: the answer is larger than ${(0,_util_body_js__WEBPACK_IMPORTED_MODULE_1__/* .formatLimit */ .t)(maxBytes)}; it was not read further.`);
+        throw new Error(`${method} ${path}: the answer is larger than ${(0,_util_body_js__WEBPACK_IMPORTED_MODULE_2__/* .formatLimit */ .t)(maxBytes)}; it was not read further.`);
     }
     if (!response.ok) {
         let message = text.slice(0, 200);
