@@ -26,6 +26,7 @@ import {
 
 jest.unstable_mockModule('@actions/core', () => core)
 const { run } = await import('../src/main.js')
+const { parseUndoRecords } = await import('../src/post/saved-state.js')
 
 const NEW = storedImage('amd64', 'v2')
 const NEW_URI = uriOf(NEW.digest)
@@ -221,6 +222,30 @@ describe('what the post step is left to put back', () => {
     // ... but a run that ends on a verified release leaves nothing.
     expect(core.savedState().undo).toBe('[]')
     expect(w.fn.imageUri).toBe(NEW_URI)
+  })
+})
+
+describe('rollback-on-failure: false (issue 22, item 3)', () => {
+  it('leaves the post step nothing to put back: the failed release is kept, as the run says', async () => {
+    const w = world({ 'rollback-on-failure': 'false' })
+    w.answers.set(NEW.digest, [{ status: 500, body: 'boom' }])
+    const saved: string[] = []
+    w.before['lambda:GetFunction'] = () => {
+      saved.push(core.savedState().undo ?? '')
+    }
+
+    await run(w.deps)
+
+    expect(core.failures()[0]).toContain(
+      'rollback-on-failure is false: my-api keeps the new release.'
+    )
+    // Not while the deploy ran, not at the end: no record the post step
+    // would act on (a killed run must not be undone either).
+    expect(saved.length).toBeGreaterThan(0)
+    for (const state of [...saved, core.savedState().undo ?? ''])
+      expect(parseUndoRecords(state)).toEqual([])
+    expect(w.fn.imageUri).toBe(NEW_URI)
+    expect(core.outputs()['rolled-back']).toBe('false')
   })
 })
 

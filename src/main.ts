@@ -158,17 +158,23 @@ export async function run(
   }
 }
 
-/** What the post step must still put back, as this run's state says. */
+/**
+ * What the post step must still put back, as this run's state says. With
+ * rollback-on-failure false the workflow asked to keep a failed release:
+ * then nothing is ever left for the post step to put back.
+ */
 function saveUndo(inputs: Inputs, state: RunState): void {
   core.saveState(
     STATE.undo,
     JSON.stringify(
-      pendingUndo(
-        state.targets,
-        { alias: inputs.alias },
-        state.image,
-        inputs.region
-      )
+      inputs.rollbackOnFailure
+        ? pendingUndo(
+            state.targets,
+            { alias: inputs.alias },
+            state.image,
+            inputs.region
+          )
+        : []
     )
   )
 }
