@@ -379,7 +379,10 @@ export function pendingUndo(
         functionArn: t.arn,
         alias: release.alias,
         ourVersion: t.version,
-        previousVersion: t.previousVersion
+        previousVersion: t.previousVersion,
+        ...(t.alias?.revisionId !== undefined && {
+          revisionId: t.alias.revisionId
+        })
       })
     const previous = t.replaced
     if (
