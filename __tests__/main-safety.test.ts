@@ -301,6 +301,47 @@ describe('the job is cancelled', () => {
     expect(w.fn.imageUri).toBe(PREVIOUS_URI)
   })
 
+  it('with more than ten functions: the queued ones are never updated, the started ones are put back (issue 22, item 5)', async () => {
+    const names = Array.from(
+      { length: 12 },
+      (_, i) => `fn-${String(i + 1).padStart(2, '0')}`
+    )
+    const w = world({ 'function-name': names.join('\n') })
+    // Ten updates are under way (two functions wait for a free slot) when
+    // the runner cancels the job.
+    w.before['lambda:UpdateFunctionCode'] = () => {
+      if (images(w).length === 10) w.cancel('SIGINT')
+    }
+
+    await run(w.deps)
+
+    expect(core.failures()[0]).toMatch(
+      /^The run was cancelled \(SIGINT, during stage deploy\)\./
+    )
+    const updated = w
+      .calls<{ FunctionName?: string; ImageUri?: string }>(
+        'lambda:UpdateFunctionCode'
+      )
+      .filter(u => u.ImageUri === NEW_URI)
+      .map(u => u.FunctionName)
+    expect(updated).toHaveLength(10)
+    expect(updated).not.toContain(functionArn('fn-11'))
+    expect(updated).not.toContain(functionArn('fn-12'))
+    // Every function ends on the previous image: the ten started ones put
+    // back, the two queued ones never touched.
+    for (const name of names)
+      expect(w.functions.get(name)?.imageUri).toBe(PREVIOUS_URI)
+    // Nothing of the queued two for the post step either.
+    const left = parseUndoRecords(core.savedState().undo ?? '')
+    expect(left.map(r => r.functionArn)).not.toContain(functionArn('fn-11'))
+    expect(left.map(r => r.functionArn)).not.toContain(functionArn('fn-12'))
+    expect(
+      functionsOutput()
+        .slice(10)
+        .map(f => f.outcome)
+    ).toEqual(['stopped', 'stopped'])
+  })
+
   it('an undo that runs out of the grace leaves its records to the post step', async () => {
     const w = world()
     // Lambda is slow to apply anything: the cancelled run's short undo

@@ -201,6 +201,7 @@ function runContext(
     // Every wait of the stages ends early when the run is cancelled.
     deps: { ...deps, timing: cancellableTiming(deps.timing, cancelled) },
     undoDeps: deps,
+    cancelled,
     inputs,
     report,
     phase,
@@ -259,7 +260,12 @@ async function runPlan(
       : error
     // Nothing was found (or it was a dry run), so nothing can have changed.
     if (state.targets.length === 0 || ctx.inputs.dryRun) throw cause
-    const undoCtx: RunContext = { ...ctx, deps: ctx.undoDeps }
+    // The undo is never cancelled: its pools start every function.
+    const undoCtx: RunContext = {
+      ...ctx,
+      deps: ctx.undoDeps,
+      cancelled: new AbortController().signal
+    }
     if (!cancelled.aborted) await diagnosticsStage(undoCtx, state)
     await undoStage(
       undoCtx,

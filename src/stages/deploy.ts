@@ -28,7 +28,9 @@ export async function deployStage(
   const image = run.image
   if (image === undefined) throw new Error('check-image has not run')
   await ctx.phase('Deploy', () =>
-    forEachTarget(run.targets, target => deployTarget(ctx, target, image))
+    forEachTarget(ctx.cancelled, run.targets, target =>
+      deployTarget(ctx, target, image)
+    )
   )
 }
 

@@ -41,7 +41,7 @@ export async function smokeStage(
     // smoke-url is one endpoint, the first function's; every other function
     // (and any function no HTTP endpoint reaches) is checked by a direct
     // Invoke with a synthetic request: never silently unchecked.
-    await forEachTarget(targets, async (target: TargetState) => {
+    await forEachTarget(ctx.cancelled, targets, async (target: TargetState) => {
       const base =
         given !== undefined
           ? target === targets[0]
