@@ -286,6 +286,13 @@ export class FakeFunction {
   nextUpdateFails: Failure | undefined
   /** Another deploy replaces the next update with this digest. */
   nextUpdateLands: string | undefined
+  /**
+   * The answer to the next accepted UpdateFunctionCode is lost (a reset,
+   * the SDK's request timeout): Lambda applies the update, and the call
+   * fails with the SDK's TimeoutError, or (`conflict`) with what the SDK's
+   * resent request gets: ResourceConflictException, an update in progress.
+   */
+  nextUpdateAnswerLost: 'timeout' | 'conflict' | undefined
   /** The rest of its configuration (role, memory, environment, ...). */
   settings: FunctionConfiguration = {
     ...GET_FUNCTION_X86_64_IMAGE.Configuration
@@ -505,6 +512,16 @@ export class FakeFunction {
       throw this.busy()
     }
     this.startUpdate(imageUri)
+    const lost = this.nextUpdateAnswerLost
+    this.nextUpdateAnswerLost = undefined
+    if (lost === 'conflict') throw this.busy()
+    if (lost === 'timeout')
+      throw Object.assign(
+        new Error(
+          'Request did not complete within requestTimeout 30000 ms (socket hang up)'
+        ),
+        { name: 'TimeoutError', code: 'ECONNRESET' }
+      )
     return this.configuration()
   }
 

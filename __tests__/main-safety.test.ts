@@ -188,6 +188,74 @@ describe('someone else moves the alias during a canary', () => {
   })
 })
 
+describe('the answer to an accepted UpdateFunctionCode is lost (issue 22, item 2)', () => {
+  it('the call fails, but Lambda took the update: it is waited for, checked, and a failing check puts the previous image back', async () => {
+    const w = world()
+    w.fn.nextUpdateAnswerLost = 'timeout'
+    w.answers.set(NEW.digest, [{ status: 500, body: 'boom' }])
+
+    await run(w.deps)
+
+    expect(core.failures()[0]).toContain('Smoke test failed')
+    expect(images(w)).toEqual([NEW_URI, PREVIOUS_URI])
+    expect(w.fn.imageUri).toBe(PREVIOUS_URI)
+    expect(functionsOutput()[0]?.outcome).toBe('rolled-back')
+    expect(core.outputs()).toMatchObject({
+      'rolled-back': 'true',
+      'serving-image-uri': PREVIOUS_URI
+    })
+    expect(core.savedState().undo).toBe('[]')
+  })
+
+  it("the SDK's resent request is refused as an update in progress — ours: a healthy release is deployed, with one update", async () => {
+    const w = world()
+    w.fn.nextUpdateAnswerLost = 'conflict'
+
+    await run(w.deps)
+
+    expect(core.failures()).toEqual([])
+    expect(images(w)).toEqual([NEW_URI])
+    expect(w.fn.imageUri).toBe(NEW_URI)
+    expect(functionsOutput()[0]?.outcome).toBe('deployed')
+  })
+
+  it('the intent is recorded before the call: a run killed while it waits for the answer leaves the post step a guarded undo', async () => {
+    const w = world()
+    let whileSent = ''
+    w.before['lambda:UpdateFunctionCode'] = () => {
+      if (images(w).length === 1) whileSent = core.savedState().undo ?? ''
+    }
+
+    await run(w.deps)
+
+    expect(parseUndoRecords(whileSent)).toEqual([
+      expect.objectContaining({
+        kind: 'latest',
+        ourDigest: NEW.digest,
+        restoreDigest: PREVIOUS_DIGEST
+      })
+    ])
+    expect(core.savedState().undo).toBe('[]')
+  })
+
+  it('an update Lambda refused outright leaves no record and no undo', async () => {
+    const w = world()
+    w.before['lambda:UpdateFunctionCode'] = () => {
+      throw Object.assign(new Error('denied'), {
+        name: 'AccessDeniedException'
+      })
+    }
+
+    await run(w.deps)
+
+    expect(core.failures()[0]).toContain('AccessDeniedException')
+    expect(w.fn.imageUri).toBe(PREVIOUS_URI)
+    expect(core.groupNames()).not.toContain('Roll back')
+    expect(functionsOutput()[0]?.outcome).toBe('stopped')
+    expect(core.savedState().undo).toBe('[]')
+  })
+})
+
 describe('an update Lambda could not apply', () => {
   it('is not undone: Lambda kept the previous image, and the run says so', async () => {
     const w = world()
