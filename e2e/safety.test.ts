@@ -89,12 +89,12 @@ describe('the answer to an accepted UpdateFunctionCode is lost (issue 22, item 2
     })
 
     expect(result.exitCode).toBe(1)
+    await servesRelease1()
     expect(result.stdout).toMatch(
       /Lambda accepted the update and its answer was lost|the update in progress is this one/
     )
     expect(errors(result)).toMatch(/Smoke test failed/)
     expect(errors(result)).toMatch(/Rolled back: shop runs the previous image/)
-    await servesRelease1()
     expect(result.outputs['rolled-back']).toBe('true')
     expect(functions(result.outputs)[0]?.outcome).toBe('rolled-back')
     expect(result.state.undo).toBe('[]')
