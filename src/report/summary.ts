@@ -38,7 +38,17 @@ function smokeCell(smoke: SmokeSummary | undefined): string {
   if (smoke.state === 'skipped') return `skipped: ${smoke.reason}`
   const status =
     smoke.status === undefined ? 'no response' : `HTTP ${smoke.status}`
-  return `${smoke.state === 'passed' ? '✅' : '❌'} ${status} from ${smoke.url} after ${smoke.attempts} attempt(s)${smoke.state === 'failed' ? `: ${smoke.reason}` : ''}`
+  const reached =
+    smoke.reached === null
+      ? ' (which qualifier it reaches is not known)'
+      : smoke.reached === undefined
+        ? ''
+        : ` (reached ${code(smoke.reached)})`
+  const direct =
+    smoke.direct === undefined
+      ? ''
+      : `; ${smoke.direct.state === 'passed' ? '✅' : '❌'} ${code(smoke.direct.qualifier)} invoked directly: ${smoke.direct.status === undefined ? 'no response' : `HTTP ${smoke.direct.status}`}${smoke.direct.state === 'failed' ? ` (${smoke.direct.reason})` : ''}`
+  return `${smoke.state === 'passed' ? '✅' : '❌'} ${status} from ${smoke.url}${reached} after ${smoke.attempts} attempt(s)${smoke.state === 'failed' && smoke.direct?.state !== 'failed' ? `: ${smoke.reason}` : ''}${direct}`
 }
 
 /** The summary's heading: how the run ended, in a few words. */
