@@ -550,58 +550,68 @@ describe('discoverSmokeUrl', () => {
   // (issue 22, item 1): one on alias live serves the alias's version, not
   // $LATEST; the unqualified ARN serves $LATEST, not the alias.
   it.each<[string, string, string | undefined, boolean]>([
-    ['the function ARN, releasing $LATEST', FUNCTION_ARN, undefined, true],
     [
-      'the function ARN with :$LATEST, releasing $LATEST',
+      'the function ARN, releasing $LATEST → used',
+      FUNCTION_ARN,
+      undefined,
+      true
+    ],
+    [
+      'the function ARN with :$LATEST, releasing $LATEST → used',
       `${FUNCTION_ARN}:$LATEST`,
       undefined,
       true
     ],
     [
-      'an alias ARN, releasing that alias',
+      'an alias ARN, releasing that alias → used',
       `${FUNCTION_ARN}:live`,
       'live',
       true
     ],
     [
-      'a legacy invocations URI, releasing $LATEST',
+      'a legacy invocations URI, releasing $LATEST → used',
       `arn:aws:apigateway:${REGION}:lambda:path/2015-03-31/functions/${FUNCTION_ARN}/invocations`,
       undefined,
       true
     ],
     [
-      'a legacy invocations URI of an alias, releasing that alias',
+      'a legacy invocations URI of an alias, releasing that alias → used',
       `arn:aws:apigateway:${REGION}:lambda:path/2015-03-31/functions/${FUNCTION_ARN}:live/invocations`,
       'live',
       true
     ],
     [
-      'an alias ARN, releasing $LATEST',
+      'an alias ARN, releasing $LATEST → not used',
       `${FUNCTION_ARN}:live`,
       undefined,
       false
     ],
     [
-      'a legacy invocations URI of an alias, releasing $LATEST',
+      'a legacy invocations URI of an alias, releasing $LATEST → not used',
       `arn:aws:apigateway:${REGION}:lambda:path/2015-03-31/functions/${FUNCTION_ARN}:live/invocations`,
       undefined,
       false
     ],
-    ['the function ARN, releasing alias live', FUNCTION_ARN, 'live', false],
     [
-      'another alias ARN, releasing alias live',
+      'the function ARN, releasing alias live → not used',
+      FUNCTION_ARN,
+      'live',
+      false
+    ],
+    [
+      'another alias ARN, releasing alias live → not used',
       `${FUNCTION_ARN}:staging`,
       'live',
       false
     ],
     [
-      'a stage variable for the alias',
+      'a stage variable for the alias → not used',
       `${FUNCTION_ARN}:\${stageVariables.alias}`,
       'live',
       false
     ]
   ])(
-    'an HTTP API whose integration targets %s: used %p',
+    'an HTTP API whose integration targets %s',
     async (_case, integrationUri, qualifier, used) => {
       lambdaMock.on(GetFunctionUrlConfigCommand).rejects(noFunctionUrl())
       apigatewayMock.on(GetApisCommand).resolves({ Items: [httpApi('k3x9')] })
