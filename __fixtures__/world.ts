@@ -860,6 +860,12 @@ export interface World {
   hold: Record<string, Promise<unknown>>
   /** The runner cancels the job: the run's cancel listener hears `signal`. */
   cancel: (signal?: string) => void
+  /**
+   * The job's AWS credentials, as the SDK's credential provider reports
+   * them: `expiration` undefined (long-lived keys, or a provider that does
+   * not say) or when the session ends.
+   */
+  credentials: { expiration: Date | undefined }
   events: Event[]
   timing: FakeTiming
   exec: jest.Mock<Exec>
@@ -1004,7 +1010,21 @@ export function simulatedWorld(
       ? { status: 404, body: '' }
       : next(answers.get(digest ?? ''), HEALTHY)
 
-  const lambda = new LambdaClient({ region: REGION })
+  const credentials: World['credentials'] = { expiration: undefined }
+  // The credential provider is the SDK's own hook: what the run reads of
+  // the credentials' expiry (an AwsCredentialIdentity's `expiration`).
+  const lambda = new LambdaClient({
+    region: REGION,
+    credentials: () =>
+      Promise.resolve({
+        accessKeyId: 'AKIAWORLDEXAMPLE',
+        secretAccessKey: 'world-secret',
+        sessionToken: 'world-session',
+        ...(credentials.expiration !== undefined && {
+          expiration: credentials.expiration
+        })
+      })
+  })
   const target = (name: string | undefined, qualifier?: string) =>
     lambdaTarget(functions, name, qualifier)
   const urlConfig = (f: FakeFunction, url: FakeUrl) => ({
@@ -1660,6 +1680,7 @@ export function simulatedWorld(
   }
   return {
     deps,
+    credentials,
     cancel: (signal = 'SIGINT') => {
       for (const listener of [...cancelListeners]) listener(signal)
     },

@@ -317,6 +317,84 @@ describe('rollback-on-failure: false (issue 22, item 3)', () => {
   })
 })
 
+describe('credentials that would expire mid-run (issue 22, item 4)', () => {
+  const MUTATIONS = [
+    'lambda:UpdateFunctionCode',
+    'lambda:PublishVersion',
+    'lambda:CreateAlias',
+    'lambda:UpdateAlias'
+  ]
+  const canaryWorld = (inputs: Record<string, string>): World => {
+    const w = world({ alias: 'live', 'canary-percent': '10', ...inputs })
+    w.fn.imageUri = PREVIOUS_URI
+    w.fn.publish()
+    w.fn.setAlias('live', '1')
+    w.fn.url = { qualifier: 'live' }
+    return w
+  }
+
+  it('a 1h canary on the default 1h session is refused before anything changes, naming both inputs', async () => {
+    const w = canaryWorld({ 'canary-interval': '1h' })
+
+    await run(w.deps)
+
+    expect(core.failures()[0]).toMatch(
+      /^This run could take up to .* the canary 60m30s \(canary-interval\).*credentials-lifetime 60m0s from the action's start.*Nothing was changed\. Shorten canary-interval.*set credentials-lifetime to match\.$/s
+    )
+    expect(w.order(...MUTATIONS)).toEqual([])
+    expect(w.calls('ecr:DescribeRepositories')).toEqual([])
+    expect(w.fn.imageUri).toBe(PREVIOUS_URI)
+    expect(w.fn.aliases.get('live')).toMatchObject({
+      version: '1',
+      weights: {}
+    })
+  })
+
+  it('the same canary with credentials-lifetime 2h is released', async () => {
+    const w = canaryWorld({
+      'canary-interval': '1h',
+      'credentials-lifetime': '2h'
+    })
+
+    await run(w.deps)
+
+    expect(core.failures()).toEqual([])
+    expect(w.fn.aliases.get('live')).toMatchObject({
+      version: '2',
+      weights: {}
+    })
+  })
+
+  it("the SDK provider's expiry is used when it reports one (here 15 minutes away)", async () => {
+    const w = world({ 'credentials-lifetime': '12h' })
+    w.credentials.expiration = new Date(START + 15 * 60_000)
+
+    await run(w.deps)
+
+    expect(core.failures()[0]).toContain(
+      `the AWS credentials expire in 15m0s (as their provider reports: ${new Date(START + 15 * 60_000).toISOString()})`
+    )
+    expect(w.order(...MUTATIONS)).toEqual([])
+    expect(w.fn.imageUri).toBe(PREVIOUS_URI)
+  })
+
+  it('time spent before the deploy counts: refused right before the first change', async () => {
+    const w = world()
+    // Everything before the deploy (a long build, a slow registry) took 50
+    // minutes of the 1h session.
+    w.before['ecr:BatchGetImage'] = () => w.timing.advance(50 * 60_000)
+
+    await run(w.deps)
+
+    expect(core.failures()[0]).toContain(
+      "credentials-lifetime 60m0s from the action's start, 50m"
+    )
+    expect(w.order(...MUTATIONS)).toEqual([])
+    expect(w.fn.imageUri).toBe(PREVIOUS_URI)
+    expect(core.savedState().undo).toBe('[]')
+  })
+})
+
 describe('the job is cancelled', () => {
   it('during the smoke test: no new work, the previous image is put back, nothing is left for the post step', async () => {
     const w = world()

@@ -32,6 +32,7 @@ import {
   type RunState,
   type Stage
 } from './stages/context.js'
+import { checkCredentialsLifetime } from './stages/credentials.js'
 import { deployStage } from './stages/deploy.js'
 import { diagnosticsStage } from './stages/diagnostics.js'
 import {
@@ -247,9 +248,14 @@ async function runPlan(
     state.keyParts = startKeyParts(ctx.inputs, ctx.deps, { early: true })
   let stage: StageName | undefined
   try {
+    // A plan that cannot end before the credentials expire is refused
+    // before anything changes: now, and again once the build's time is
+    // known, right before the first change.
+    await checkCredentialsLifetime(ctx)
     for (const name of plan) {
       if (cancelled.aborted) throw new CancelledError(String(cancelled.reason))
       stage = name
+      if (name === 'deploy') await checkCredentialsLifetime(ctx)
       if (name !== 'cleanup') await STAGES[name](ctx, state)
     }
   } catch (error) {
