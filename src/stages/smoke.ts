@@ -208,7 +208,7 @@ async function invokeInstead(
 ): Promise<void> {
   const qualifier = invokedQualifierOf(ctx, target)
   target.log(
-    `No HTTP endpoint of ${releasedQualifier(ctx)} to smoke-test: invoking ${target.arn}:${qualifier} with a synthetic ${ctx.inputs.smokePath} request instead.`
+    `No HTTP endpoint to smoke-test: invoking ${target.arn}:${qualifier} with a synthetic ${ctx.inputs.smokePath} request instead.`
   )
   const result = await checkVersion(
     ctx,
