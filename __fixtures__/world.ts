@@ -364,6 +364,13 @@ export class FakeFunction {
   nextUpdateFails: Failure | undefined
   /** Another deploy replaces the next update with this digest. */
   nextUpdateLands: string | undefined
+  /**
+   * The answer to the next accepted UpdateFunctionCode is lost (a reset,
+   * the SDK's request timeout): Lambda applies the update, and the call
+   * fails with the SDK's TimeoutError, or (`conflict`) with what the SDK's
+   * resent request gets: ResourceConflictException, an update in progress.
+   */
+  nextUpdateAnswerLost: 'timeout' | 'conflict' | undefined
   /** The rest of its configuration (role, memory, environment, ...). */
   settings: FunctionConfiguration = {
     ...GET_FUNCTION_X86_64_IMAGE.Configuration
@@ -583,6 +590,16 @@ export class FakeFunction {
       throw this.busy()
     }
     this.startUpdate(imageUri)
+    const lost = this.nextUpdateAnswerLost
+    this.nextUpdateAnswerLost = undefined
+    if (lost === 'conflict') throw this.busy()
+    if (lost === 'timeout')
+      throw Object.assign(
+        new Error(
+          'Request did not complete within requestTimeout 30000 ms (socket hang up)'
+        ),
+        { name: 'TimeoutError', code: 'ECONNRESET' }
+      )
     return this.configuration()
   }
 
@@ -923,6 +940,12 @@ export interface World {
   hold: Record<string, Promise<unknown>>
   /** The runner cancels the job: the run's cancel listener hears `signal`. */
   cancel: (signal?: string) => void
+  /**
+   * The job's AWS credentials, as the SDK's credential provider reports
+   * them: `expiration` undefined (long-lived keys, or a provider that does
+   * not say) or when the session ends.
+   */
+  credentials: { expiration: Date | undefined }
   events: Event[]
   timing: FakeTiming
   exec: jest.Mock<Exec>
@@ -1067,7 +1090,21 @@ export function simulatedWorld(
       ? { status: 404, body: '' }
       : next(answers.get(digest ?? ''), HEALTHY)
 
-  const lambda = new LambdaClient({ region: REGION })
+  const credentials: World['credentials'] = { expiration: undefined }
+  // The credential provider is the SDK's own hook: what the run reads of
+  // the credentials' expiry (an AwsCredentialIdentity's `expiration`).
+  const lambda = new LambdaClient({
+    region: REGION,
+    credentials: () =>
+      Promise.resolve({
+        accessKeyId: 'AKIAWORLDEXAMPLE',
+        secretAccessKey: 'world-secret',
+        sessionToken: 'world-session',
+        ...(credentials.expiration !== undefined && {
+          expiration: credentials.expiration
+        })
+      })
+  })
   const target = (name: string | undefined, qualifier?: string) =>
     lambdaTarget(functions, name, qualifier)
   const urlConfig = (f: FakeFunction, url: FakeUrl) => ({
@@ -1735,6 +1772,7 @@ export function simulatedWorld(
   }
   return {
     deps,
+    credentials,
     cancel: (signal = 'SIGINT') => {
       for (const listener of [...cancelListeners]) listener(signal)
     },

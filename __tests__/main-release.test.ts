@@ -1030,14 +1030,18 @@ describe('several functions from one image', () => {
     expect(steps(w).filter(s => s.startsWith('fetch'))).toEqual([
       'fetch https://api.example.com/health'
     ])
-    // Every function is checked: the other two by a synthetic request.
+    // Every function is checked: the other two by a synthetic request, and
+    // the first one too, since which qualifier smoke-url reaches is not
+    // known (it is not the function's own URL).
     expect(
       w
         .calls<InvokeCommandInput>('lambda:Invoke')
         .map(i => [i.FunctionName, i.Qualifier])
+        .sort()
     ).toEqual([
-      [functionArn('my-api-orders'), '$LATEST'],
-      [functionArn('my-api-billing'), '$LATEST']
+      [functionArn('my-api'), '$LATEST'],
+      [functionArn('my-api-billing'), '$LATEST'],
+      [functionArn('my-api-orders'), '$LATEST']
     ])
     expect(functionsOutput().map(f => f.outcome)).toEqual([
       'deployed',
@@ -1420,5 +1424,67 @@ describe('an image that is not in ECR', () => {
 
     expect(core.failures()).toEqual([message])
     expect(w.order(...MUTATIONS)).toEqual([])
+  })
+})
+
+describe('the smoke test reaches the qualifier this run released (issue 22, item 1)', () => {
+  it('an alias release is not checked through the unqualified Function URL ($LATEST): the alias is invoked directly', async () => {
+    const w = world({ alias: 'live' })
+    withLiveAliasOf(w, OLDEST_URI)
+    // Only $LATEST has a Function URL; someone else's healthy image lands
+    // there as the alias moves. The new version passes its pre-traffic
+    // check, then answers 500.
+    w.fn.url = { qualifier: undefined }
+    w.answers.set(NEW.digest, [
+      { status: 200, body: 'Healthy' },
+      { status: 500, body: 'broken' }
+    ])
+    w.before['lambda:UpdateAlias'] = () => {
+      if (w.calls('lambda:UpdateAlias').length === 1)
+        w.fn.deployedBySomeoneElse(OTHER_URI)
+    }
+
+    await run(w.deps)
+
+    expect(core.failures()[0]).toMatch(/Smoke test \(direct Invoke\) failed/)
+    expect(steps(w).filter(s => s.startsWith('fetch'))).toEqual([])
+    // Only the new version was invoked: the pre-traffic check, then the
+    // smoke test's attempts.
+    const invoked = w
+      .calls<InvokeCommandInput>('lambda:Invoke')
+      .map(i => i.Qualifier)
+    expect(invoked.length).toBeGreaterThan(1)
+    expect(new Set(invoked)).toEqual(new Set(['3']))
+    // The alias serves the known good version again.
+    expect(w.fn.aliases.get('live')).toMatchObject({
+      version: '2',
+      weights: {}
+    })
+    expect(summary()).toContain('(reached `3`)')
+  })
+
+  it('a smoke-url of unknown qualifier in an alias release: the alias is invoked too, and $LATEST is covered by the still-ours check', async () => {
+    const w = world({ alias: 'live', 'smoke-url': 'https://api.example.com' })
+    withLiveAlias(w)
+    w.smokeReplies.set('https://api.example.com/health', [
+      { status: 200, body: 'Healthy' }
+    ])
+    // Someone else deploys $LATEST while the smoke-url is requested: what
+    // answered may have been theirs.
+    w.before.fetch = input => {
+      if (String(input.url) === 'https://api.example.com/health')
+        w.fn.deployedBySomeoneElse(OTHER_URI)
+    }
+
+    await run(w.deps)
+
+    expect(core.failures()[0]).toContain(
+      'was changed by someone else during the smoke test: $LATEST now runs'
+    )
+    expect(
+      w.calls<InvokeCommandInput>('lambda:Invoke').map(i => i.Qualifier)
+    ).toEqual(['3', '3'])
+    expect(summary()).toContain('(which qualifier it reaches is not known)')
+    expect(summary()).toContain('`3` invoked directly')
   })
 })

@@ -26,6 +26,7 @@ import {
 
 jest.unstable_mockModule('@actions/core', () => core)
 const { run } = await import('../src/main.js')
+const { parseUndoRecords } = await import('../src/post/saved-state.js')
 
 const NEW = storedImage('amd64', 'v2')
 const NEW_URI = uriOf(NEW.digest)
@@ -187,6 +188,74 @@ describe('someone else moves the alias during a canary', () => {
   })
 })
 
+describe('the answer to an accepted UpdateFunctionCode is lost (issue 22, item 2)', () => {
+  it('the call fails, but Lambda took the update: it is waited for, checked, and a failing check puts the previous image back', async () => {
+    const w = world()
+    w.fn.nextUpdateAnswerLost = 'timeout'
+    w.answers.set(NEW.digest, [{ status: 500, body: 'boom' }])
+
+    await run(w.deps)
+
+    expect(core.failures()[0]).toContain('Smoke test failed')
+    expect(images(w)).toEqual([NEW_URI, PREVIOUS_URI])
+    expect(w.fn.imageUri).toBe(PREVIOUS_URI)
+    expect(functionsOutput()[0]?.outcome).toBe('rolled-back')
+    expect(core.outputs()).toMatchObject({
+      'rolled-back': 'true',
+      'serving-image-uri': PREVIOUS_URI
+    })
+    expect(core.savedState().undo).toBe('[]')
+  })
+
+  it("the SDK's resent request is refused as an update in progress — ours: a healthy release is deployed, with one update", async () => {
+    const w = world()
+    w.fn.nextUpdateAnswerLost = 'conflict'
+
+    await run(w.deps)
+
+    expect(core.failures()).toEqual([])
+    expect(images(w)).toEqual([NEW_URI])
+    expect(w.fn.imageUri).toBe(NEW_URI)
+    expect(functionsOutput()[0]?.outcome).toBe('deployed')
+  })
+
+  it('the intent is recorded before the call: a run killed while it waits for the answer leaves the post step a guarded undo', async () => {
+    const w = world()
+    let whileSent = ''
+    w.before['lambda:UpdateFunctionCode'] = () => {
+      if (images(w).length === 1) whileSent = core.savedState().undo ?? ''
+    }
+
+    await run(w.deps)
+
+    expect(parseUndoRecords(whileSent)).toEqual([
+      expect.objectContaining({
+        kind: 'latest',
+        ourDigest: NEW.digest,
+        restoreDigest: PREVIOUS_DIGEST
+      })
+    ])
+    expect(core.savedState().undo).toBe('[]')
+  })
+
+  it('an update Lambda refused outright leaves no record and no undo', async () => {
+    const w = world()
+    w.before['lambda:UpdateFunctionCode'] = () => {
+      throw Object.assign(new Error('denied'), {
+        name: 'AccessDeniedException'
+      })
+    }
+
+    await run(w.deps)
+
+    expect(core.failures()[0]).toContain('AccessDeniedException')
+    expect(w.fn.imageUri).toBe(PREVIOUS_URI)
+    expect(core.groupNames()).not.toContain('Roll back')
+    expect(functionsOutput()[0]?.outcome).toBe('stopped')
+    expect(core.savedState().undo).toBe('[]')
+  })
+})
+
 describe('an update Lambda could not apply', () => {
   it('is not undone: Lambda kept the previous image, and the run says so', async () => {
     const w = world()
@@ -221,6 +290,108 @@ describe('what the post step is left to put back', () => {
     // ... but a run that ends on a verified release leaves nothing.
     expect(core.savedState().undo).toBe('[]')
     expect(w.fn.imageUri).toBe(NEW_URI)
+  })
+})
+
+describe('rollback-on-failure: false (issue 22, item 3)', () => {
+  it('leaves the post step nothing to put back: the failed release is kept, as the run says', async () => {
+    const w = world({ 'rollback-on-failure': 'false' })
+    w.answers.set(NEW.digest, [{ status: 500, body: 'boom' }])
+    const saved: string[] = []
+    w.before['lambda:GetFunction'] = () => {
+      saved.push(core.savedState().undo ?? '')
+    }
+
+    await run(w.deps)
+
+    expect(core.failures()[0]).toContain(
+      'rollback-on-failure is false: my-api keeps the new release.'
+    )
+    // Not while the deploy ran, not at the end: no record the post step
+    // would act on (a killed run must not be undone either).
+    expect(saved.length).toBeGreaterThan(0)
+    for (const state of [...saved, core.savedState().undo ?? ''])
+      expect(parseUndoRecords(state)).toEqual([])
+    expect(w.fn.imageUri).toBe(NEW_URI)
+    expect(core.outputs()['rolled-back']).toBe('false')
+  })
+})
+
+describe('credentials that would expire mid-run (issue 22, item 4)', () => {
+  const MUTATIONS = [
+    'lambda:UpdateFunctionCode',
+    'lambda:PublishVersion',
+    'lambda:CreateAlias',
+    'lambda:UpdateAlias'
+  ]
+  const canaryWorld = (inputs: Record<string, string>): World => {
+    const w = world({ alias: 'live', 'canary-percent': '10', ...inputs })
+    w.fn.imageUri = PREVIOUS_URI
+    w.fn.publish()
+    w.fn.setAlias('live', '1')
+    w.fn.url = { qualifier: 'live' }
+    return w
+  }
+
+  it('a 1h canary on the default 1h session is refused before anything changes, naming both inputs', async () => {
+    const w = canaryWorld({ 'canary-interval': '1h' })
+
+    await run(w.deps)
+
+    expect(core.failures()[0]).toMatch(
+      /^This run could take up to .* the canary 60m30s \(canary-interval\).*credentials-lifetime 60m0s from the action's start.*Nothing was changed\. Shorten canary-interval.*set credentials-lifetime to match\.$/s
+    )
+    expect(w.order(...MUTATIONS)).toEqual([])
+    expect(w.calls('ecr:DescribeRepositories')).toEqual([])
+    expect(w.fn.imageUri).toBe(PREVIOUS_URI)
+    expect(w.fn.aliases.get('live')).toMatchObject({
+      version: '1',
+      weights: {}
+    })
+  })
+
+  it('the same canary with credentials-lifetime 2h is released', async () => {
+    const w = canaryWorld({
+      'canary-interval': '1h',
+      'credentials-lifetime': '2h'
+    })
+
+    await run(w.deps)
+
+    expect(core.failures()).toEqual([])
+    expect(w.fn.aliases.get('live')).toMatchObject({
+      version: '2',
+      weights: {}
+    })
+  })
+
+  it("the SDK provider's expiry is used when it reports one (here 15 minutes away)", async () => {
+    const w = world({ 'credentials-lifetime': '12h' })
+    w.credentials.expiration = new Date(START + 15 * 60_000)
+
+    await run(w.deps)
+
+    expect(core.failures()[0]).toContain(
+      `the AWS credentials expire in 15m0s (as their provider reports: ${new Date(START + 15 * 60_000).toISOString()})`
+    )
+    expect(w.order(...MUTATIONS)).toEqual([])
+    expect(w.fn.imageUri).toBe(PREVIOUS_URI)
+  })
+
+  it('time spent before the deploy counts: refused right before the first change', async () => {
+    const w = world()
+    // Everything before the deploy (a long build, a slow registry) took 50
+    // minutes of the 1h session.
+    w.before['ecr:BatchGetImage'] = () => w.timing.advance(50 * 60_000)
+
+    await run(w.deps)
+
+    expect(core.failures()[0]).toContain(
+      "credentials-lifetime 60m0s from the action's start, 50m"
+    )
+    expect(w.order(...MUTATIONS)).toEqual([])
+    expect(w.fn.imageUri).toBe(PREVIOUS_URI)
+    expect(core.savedState().undo).toBe('[]')
   })
 })
 
@@ -274,6 +445,47 @@ describe('the job is cancelled', () => {
     expect(core.failures()[0]).toMatch(/cancelled/)
     expect(images(w)).toEqual([])
     expect(w.fn.imageUri).toBe(PREVIOUS_URI)
+  })
+
+  it('with more than ten functions: the queued ones are never updated, the started ones are put back (issue 22, item 5)', async () => {
+    const names = Array.from(
+      { length: 12 },
+      (_, i) => `fn-${String(i + 1).padStart(2, '0')}`
+    )
+    const w = world({ 'function-name': names.join('\n') })
+    // Ten updates are under way (two functions wait for a free slot) when
+    // the runner cancels the job.
+    w.before['lambda:UpdateFunctionCode'] = () => {
+      if (images(w).length === 10) w.cancel('SIGINT')
+    }
+
+    await run(w.deps)
+
+    expect(core.failures()[0]).toMatch(
+      /^The run was cancelled \(SIGINT, during stage deploy\)\./
+    )
+    const updated = w
+      .calls<{ FunctionName?: string; ImageUri?: string }>(
+        'lambda:UpdateFunctionCode'
+      )
+      .filter(u => u.ImageUri === NEW_URI)
+      .map(u => u.FunctionName)
+    expect(updated).toHaveLength(10)
+    expect(updated).not.toContain(functionArn('fn-11'))
+    expect(updated).not.toContain(functionArn('fn-12'))
+    // Every function ends on the previous image: the ten started ones put
+    // back, the two queued ones never touched.
+    for (const name of names)
+      expect(w.functions.get(name)?.imageUri).toBe(PREVIOUS_URI)
+    // Nothing of the queued two for the post step either.
+    const left = parseUndoRecords(core.savedState().undo ?? '')
+    expect(left.map(r => r.functionArn)).not.toContain(functionArn('fn-11'))
+    expect(left.map(r => r.functionArn)).not.toContain(functionArn('fn-12'))
+    expect(
+      functionsOutput()
+        .slice(10)
+        .map(f => f.outcome)
+    ).toEqual(['stopped', 'stopped'])
   })
 
   it('an undo that runs out of the grace leaves its records to the post step', async () => {

@@ -827,22 +827,73 @@ describe('the smoke test', () => {
     expect(w.details('lambda:UpdateFunctionCode')).toHaveLength(1)
   })
 
-  it('uses smoke-url when given instead of looking for one', async () => {
-    const w = world({
-      'smoke-url': 'https://api.example.com/prod',
-      'smoke-path': '/ping'
-    })
-    w.smokeReplies.set('https://api.example.com/prod/ping', [
+  it('uses smoke-url when given; whose qualifier it cannot tell, so $LATEST is invoked directly too', async () => {
+    const w = world({ 'smoke-url': 'https://api.example.com/prod' })
+    w.smokeReplies.set('https://api.example.com/prod/health', [
       { status: 200, body: 'Healthy' }
     ])
 
     await run(w.deps)
 
     expect(core.failures()).toEqual([])
-    expect(w.details('lambda:GetFunctionUrlConfig')).toEqual([])
+    // Only to tell whether smoke-url is the function's own URL: no HTTP API walk.
+    expect(w.details('apigateway:GetApis')).toEqual([])
+    expect(
+      w.calls<{ Qualifier?: string }>('lambda:Invoke').map(i => i.Qualifier)
+    ).toEqual(['$LATEST'])
     expect(core.outputs()['smoke-url']).toBe(
-      'https://api.example.com/prod/ping'
+      'https://api.example.com/prod/health'
     )
+    expect(core.writtenSummaries().join('\n')).toMatch(
+      /✅ HTTP 200 from https:\/\/api\.example\.com\/prod\/health \(which qualifier it reaches is not known\) after 1 attempt\(s\); ✅ `\$LATEST` invoked directly: HTTP 200/
+    )
+  })
+
+  it("smoke-url that is the function's own URL reaches $LATEST: no direct Invoke", async () => {
+    const w = world({ 'smoke-url': FUNCTION_URL })
+
+    await run(w.deps)
+
+    expect(core.failures()).toEqual([])
+    expect(w.calls('lambda:Invoke')).toEqual([])
+    expect(core.writtenSummaries().join('\n')).toContain('(reached `$LATEST`)')
+  })
+
+  it('a $LATEST release is not smoke-tested through an HTTP API on an alias (issue 22, item 1): $LATEST is invoked directly', async () => {
+    const w = world()
+    // No URL of $LATEST; an HTTP API serves alias live, still on the
+    // previous version, which answers Healthy. The new image answers 500.
+    w.fn.url = { qualifier: 'live' }
+    w.fn.publish()
+    w.fn.setAlias('live', '1')
+    const API_URL = 'https://live01.execute-api.us-east-1.amazonaws.com'
+    w.apis.push({
+      api: {
+        ApiId: 'live01',
+        Name: 'live-api',
+        ProtocolType: 'HTTP',
+        ApiEndpoint: API_URL,
+        RouteSelectionExpression: '$request.method $request.path'
+      },
+      integrations: [
+        {
+          IntegrationId: 'i1',
+          IntegrationType: 'AWS_PROXY',
+          IntegrationUri: `${FUNCTION_ARN}:live`,
+          PayloadFormatVersion: '2.0'
+        }
+      ]
+    })
+    w.smokeReplies.set(`${API_URL}/health`, [{ status: 200, body: 'Healthy' }])
+    w.answers.set(ARM64_IMAGE.digest, [{ status: 500, body: 'broken' }])
+
+    await run(w.deps)
+
+    expect(core.failures()[0]).toMatch(/Smoke test \(direct Invoke\) failed/)
+    expect(w.details('fetch')).not.toContain(`${API_URL}/health`)
+    expect(w.fn.digest).toBe(PREVIOUS_DIGEST)
+    expect(core.outputs()['rolled-back']).toBe('true')
+    expect(core.writtenSummaries().join('\n')).toContain('(reached `$LATEST`)')
   })
 
   it('is not skipped when no URL can be found: the function is invoked with a synthetic request', async () => {

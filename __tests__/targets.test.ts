@@ -481,6 +481,34 @@ describe('pendingUndo (what the post step must put back)', () => {
     expect(records[0]).toMatchObject({ ourVersion: '7', previousVersion: '6' })
   })
 
+  it("an alias record carries the alias's RevisionId after this run's change, for the post step's guard", () => {
+    const [record] = pendingUndo(
+      [
+        target({
+          traffic: 'moved',
+          version: '7',
+          previousVersion: '6',
+          alias: {
+            name: 'live',
+            aliasArn: `${ARN}:live`,
+            version: '7',
+            weights: {},
+            description: undefined,
+            revisionId: 'rev-after-move'
+          }
+        })
+      ],
+      ALIAS,
+      image,
+      region
+    )
+    expect(record).toMatchObject({
+      kind: 'alias',
+      ourVersion: '7',
+      revisionId: 'rev-after-move'
+    })
+  })
+
   it.each<[string, Partial<TargetState>]>([
     ['nothing changed', {}],
     ['already restored', { code: 'updated', undo: 'restored' }],

@@ -14,6 +14,7 @@ import {
   reset,
   runAction,
   updateCode,
+  updates,
   type ImageFunction
 } from '../test/local-aws/fixtures.js'
 import {
@@ -67,6 +68,43 @@ describe('wait-timeout expires while Lambda is still applying the update', () =>
     expect(result.outputs['rolled-back']).toBe('true')
     expect(functions(result.outputs)[0]?.outcome).toBe('rolled-back')
     expect(result.state.undo).toBe('[]')
+  })
+})
+
+describe('the answer to an accepted UpdateFunctionCode is lost (issue 22, item 2)', () => {
+  it('Lambda applies it all the same: the run counts it as its change, checks it, and puts release 1 back when the check fails', async () => {
+    // The update outlasts every retry the refused resends get (8 attempts,
+    // at most about 45 s of backoff): only reading the function back can
+    // tell that the update in progress is this run's own.
+    await controlNextUpdate('shop', { durationMs: 50_000, dropAnswer: true })
+
+    const result = await runAction({
+      inputs: {
+        'function-name': 'shop',
+        repository: 'shop',
+        context: appContext({ status: 500, body: 'broken\n' }),
+        'wait-timeout': '2m',
+        'smoke-timeout': '10s'
+      }
+    })
+
+    expect(result.exitCode).toBe(1)
+    await servesRelease1()
+    expect(result.stdout).toMatch(
+      /Lambda accepted the update and its answer was lost|the update in progress is this one/
+    )
+    expect(errors(result)).toMatch(/Smoke test failed/)
+    expect(errors(result)).toMatch(/Rolled back: shop runs the previous image/)
+    expect(result.outputs['rolled-back']).toBe('true')
+    expect(functions(result.outputs)[0]?.outcome).toBe('rolled-back')
+    expect(result.state.undo).toBe('[]')
+    // One update of ours (accepted once, never applied twice), one restore.
+    const history = await updates('shop')
+    expect(
+      history
+        .filter(u => u.source === 'UpdateFunctionCode')
+        .map(u => u.imageUri)
+    ).toEqual([expect.stringContaining('shop@sha256:'), fn.initialImageUri])
   })
 })
 

@@ -32,6 +32,7 @@ import {
   type RunState,
   type Stage
 } from './stages/context.js'
+import { checkCredentialsLifetime } from './stages/credentials.js'
 import { deployStage } from './stages/deploy.js'
 import { diagnosticsStage } from './stages/diagnostics.js'
 import {
@@ -158,17 +159,23 @@ export async function run(
   }
 }
 
-/** What the post step must still put back, as this run's state says. */
+/**
+ * What the post step must still put back, as this run's state says. With
+ * rollback-on-failure false the workflow asked to keep a failed release:
+ * then nothing is ever left for the post step to put back.
+ */
 function saveUndo(inputs: Inputs, state: RunState): void {
   core.saveState(
     STATE.undo,
     JSON.stringify(
-      pendingUndo(
-        state.targets,
-        { alias: inputs.alias },
-        state.image,
-        inputs.region
-      )
+      inputs.rollbackOnFailure
+        ? pendingUndo(
+            state.targets,
+            { alias: inputs.alias },
+            state.image,
+            inputs.region
+          )
+        : []
     )
   )
 }
@@ -195,6 +202,7 @@ function runContext(
     // Every wait of the stages ends early when the run is cancelled.
     deps: { ...deps, timing: cancellableTiming(deps.timing, cancelled) },
     undoDeps: deps,
+    cancelled,
     inputs,
     report,
     phase,
@@ -240,9 +248,14 @@ async function runPlan(
     state.keyParts = startKeyParts(ctx.inputs, ctx.deps, { early: true })
   let stage: StageName | undefined
   try {
+    // A plan that cannot end before the credentials expire is refused
+    // before anything changes: now, and again once the build's time is
+    // known, right before the first change.
+    await checkCredentialsLifetime(ctx)
     for (const name of plan) {
       if (cancelled.aborted) throw new CancelledError(String(cancelled.reason))
       stage = name
+      if (name === 'deploy') await checkCredentialsLifetime(ctx)
       if (name !== 'cleanup') await STAGES[name](ctx, state)
     }
   } catch (error) {
@@ -253,7 +266,12 @@ async function runPlan(
       : error
     // Nothing was found (or it was a dry run), so nothing can have changed.
     if (state.targets.length === 0 || ctx.inputs.dryRun) throw cause
-    const undoCtx: RunContext = { ...ctx, deps: ctx.undoDeps }
+    // The undo is never cancelled: its pools start every function.
+    const undoCtx: RunContext = {
+      ...ctx,
+      deps: ctx.undoDeps,
+      cancelled: new AbortController().signal
+    }
     if (!cancelled.aborted) await diagnosticsStage(undoCtx, state)
     await undoStage(
       undoCtx,

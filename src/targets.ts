@@ -31,7 +31,9 @@ export interface Image {
  * What the deploy stage found or did to $LATEST:
  * pending: not reached; up-to-date: it already ran the image;
  * alias-up-to-date: the alias already serves the image (nothing to do at
- * all); created: a new preview function runs it; updated: this run's
+ * all); created: a new preview function runs it; updating: this run's
+ * UpdateFunctionCode is sent and its answer not yet known (a run killed
+ * then leaves a guarded undo: the update may have been accepted); updated: this run's
  * UpdateFunctionCode was accepted (it counts as changed from then on, even
  * while Lambda is still applying it); refused: Lambda could not apply the
  * update and kept the previous image; superseded:
@@ -42,6 +44,7 @@ export type CodeChange =
   | 'up-to-date'
   | 'alias-up-to-date'
   | 'created'
+  | 'updating'
   | 'updated'
   | 'refused'
   | 'superseded'
@@ -144,8 +147,13 @@ export const isUpToDate = (t: TargetState): boolean =>
 export const needsMove = (t: TargetState): boolean =>
   !isUpToDate(t) && t.version !== undefined
 
-/** This run's UpdateFunctionCode was accepted: $LATEST may run the image. */
-export const changedLatest = (t: TargetState): boolean => t.code === 'updated'
+/**
+ * This run's UpdateFunctionCode was accepted, or sent with its answer not
+ * known yet: $LATEST may run the image. (The undo is guarded: it puts back
+ * only what runs this run's image.)
+ */
+export const changedLatest = (t: TargetState): boolean =>
+  t.code === 'updated' || t.code === 'updating'
 
 /** This run changed the alias's traffic (a canary share, or all of it). */
 export const changedAlias = (t: TargetState): boolean =>
@@ -379,7 +387,10 @@ export function pendingUndo(
         functionArn: t.arn,
         alias: release.alias,
         ourVersion: t.version,
-        previousVersion: t.previousVersion
+        previousVersion: t.previousVersion,
+        ...(t.alias?.revisionId !== undefined && {
+          revisionId: t.alias.revisionId
+        })
       })
     const previous = t.replaced
     if (

@@ -557,7 +557,7 @@ describe('updateFunctionCode', () => {
       { log: () => undefined },
       timing
     )
-    expect(result.LastUpdateStatus).toBe('InProgress')
+    expect(result?.LastUpdateStatus).toBe('InProgress')
     const [call] = lambdaMock.commandCalls(UpdateFunctionCodeCommand)
     expect(call?.args[0].input).toEqual({
       FunctionName: FUNCTION_ARN,
@@ -876,7 +876,7 @@ describe('deployImage', () => {
     )
   })
 
-  it('does not wait when Lambda refuses the update', async () => {
+  it('does not wait when Lambda refuses the update: one read shows the previous image', async () => {
     const { timing } = fakeTiming()
     lambdaMock.on(UpdateFunctionCodeCommand).rejects(
       new InvalidParameterValueException({
@@ -884,8 +884,110 @@ describe('deployImage', () => {
         $metadata: {}
       })
     )
-    await deployError(deployDigest(timing))
-    expect(lambdaMock.commandCalls(GetFunctionCommand)).toHaveLength(0)
+    lambdaMock.on(GetFunctionCommand).resolves(polled(SUCCESSFUL))
+    const error = await deployError(deployDigest(timing))
+    expect(error.message).toContain('bad image')
+    expect(lambdaMock.commandCalls(GetFunctionCommand)).toHaveLength(1)
+  })
+})
+
+describe('deployImage when the answer to an accepted update is lost (issue 22, item 2)', () => {
+  const lostAnswer = (): Error =>
+    Object.assign(new Error('socket hang up'), {
+      name: 'TimeoutError',
+      code: 'ECONNRESET'
+    })
+
+  it('an error, but the function is updating to our image: accepted, waited for and checked', async () => {
+    const { timing } = fakeTiming()
+    const { log, messages } = logger()
+    let accepted = 0
+    lambdaMock.on(UpdateFunctionCodeCommand).rejects(lostAnswer())
+    lambdaMock
+      .on(GetFunctionCommand)
+      .resolvesOnce(polledRunning(IN_PROGRESS))
+      .resolvesOnce(polledRunning(IN_PROGRESS))
+      .resolves(polledRunning(SUCCESSFUL))
+    const result = await deployImage(
+      lambda,
+      FUNCTION_ARN,
+      IMAGE_BY_DIGEST,
+      DOCKER_V2_DIGEST,
+      { waitTimeoutMs: 60_000, log, onAccepted: () => accepted++ },
+      timing
+    )
+    expect(accepted).toBe(1)
+    expect(result.after.imageDigest).toBe(DOCKER_V2_DIGEST)
+    expect(lambdaMock.commandCalls(UpdateFunctionCodeCommand)).toHaveLength(1)
+    expect(messages.join('\n')).toMatch(
+      new RegExp(
+        `runs or is updating to ${DOCKER_V2_DIGEST} although the call failed \\(.*socket hang up\\): Lambda accepted the update and its answer was lost\\.`
+      )
+    )
+  })
+
+  it('the resent request is refused as an update in progress — ours: no retries, accepted', async () => {
+    const { timing, sleeps } = fakeTiming()
+    let accepted = 0
+    lambdaMock.on(UpdateFunctionCodeCommand).rejects(conflict())
+    lambdaMock
+      .on(GetFunctionCommand)
+      .resolvesOnce(polledRunning(IN_PROGRESS))
+      .resolves(polledRunning(SUCCESSFUL))
+    await deployImage(
+      lambda,
+      FUNCTION_ARN,
+      IMAGE_BY_DIGEST,
+      DOCKER_V2_DIGEST,
+      {
+        waitTimeoutMs: 60_000,
+        log: () => undefined,
+        onAccepted: () => accepted++
+      },
+      timing
+    )
+    expect(accepted).toBe(1)
+    expect(lambdaMock.commandCalls(UpdateFunctionCodeCommand)).toHaveLength(1)
+    // No backoff before the wait: only the wait's own poll interval.
+    expect(sleeps.every(ms => ms === 500)).toBe(true)
+  })
+
+  it('an error, and the function still runs the previous image: not accepted, the error stands', async () => {
+    const { timing } = fakeTiming()
+    let accepted = 0
+    lambdaMock.on(UpdateFunctionCodeCommand).rejects(lostAnswer())
+    lambdaMock.on(GetFunctionCommand).resolves(polled(SUCCESSFUL))
+    const error = await deployError(
+      deployImage(
+        lambda,
+        FUNCTION_ARN,
+        IMAGE_BY_DIGEST,
+        DOCKER_V2_DIGEST,
+        {
+          waitTimeoutMs: 60_000,
+          log: () => undefined,
+          onAccepted: () => accepted++
+        },
+        timing
+      )
+    )
+    expect(error.message).toContain('socket hang up')
+    expect(accepted).toBe(0)
+  })
+
+  it("someone else's update in progress (another image) is still retried", async () => {
+    const { timing } = fakeTiming()
+    lambdaMock
+      .on(UpdateFunctionCodeCommand)
+      .rejectsOnce(conflict())
+      .resolves(IN_PROGRESS)
+    lambdaMock
+      .on(GetFunctionCommand)
+      .resolvesOnce(polled(IN_PROGRESS))
+      .resolvesOnce(polledRunning(IN_PROGRESS))
+      .resolves(polledRunning(SUCCESSFUL))
+    await deployDigest(timing)
+    expect(lambdaMock.commandCalls(UpdateFunctionCodeCommand)).toHaveLength(2)
   })
 })
 

@@ -546,20 +546,73 @@ describe('discoverSmokeUrl', () => {
     expect(warnings[0]).toMatch(/AWS_IAM auth.*set smoke-url/)
   })
 
-  it.each([
-    ['the function ARN', FUNCTION_ARN],
-    ['an alias ARN', `${FUNCTION_ARN}:live`],
+  // Only an integration of the qualifier the run released reaches its code
+  // (issue 22, item 1): one on alias live serves the alias's version, not
+  // $LATEST; the unqualified ARN serves $LATEST, not the alias.
+  it.each<[string, string, string | undefined, boolean]>([
     [
-      'a legacy invocations URI',
-      `arn:aws:apigateway:${REGION}:lambda:path/2015-03-31/functions/${FUNCTION_ARN}/invocations`
+      'the function ARN, releasing $LATEST → used',
+      FUNCTION_ARN,
+      undefined,
+      true
     ],
     [
-      'a legacy invocations URI of an alias',
-      `arn:aws:apigateway:${REGION}:lambda:path/2015-03-31/functions/${FUNCTION_ARN}:live/invocations`
+      'the function ARN with :$LATEST, releasing $LATEST → used',
+      `${FUNCTION_ARN}:$LATEST`,
+      undefined,
+      true
+    ],
+    [
+      'an alias ARN, releasing that alias → used',
+      `${FUNCTION_ARN}:live`,
+      'live',
+      true
+    ],
+    [
+      'a legacy invocations URI, releasing $LATEST → used',
+      `arn:aws:apigateway:${REGION}:lambda:path/2015-03-31/functions/${FUNCTION_ARN}/invocations`,
+      undefined,
+      true
+    ],
+    [
+      'a legacy invocations URI of an alias, releasing that alias → used',
+      `arn:aws:apigateway:${REGION}:lambda:path/2015-03-31/functions/${FUNCTION_ARN}:live/invocations`,
+      'live',
+      true
+    ],
+    [
+      'an alias ARN, releasing $LATEST → not used',
+      `${FUNCTION_ARN}:live`,
+      undefined,
+      false
+    ],
+    [
+      'a legacy invocations URI of an alias, releasing $LATEST → not used',
+      `arn:aws:apigateway:${REGION}:lambda:path/2015-03-31/functions/${FUNCTION_ARN}:live/invocations`,
+      undefined,
+      false
+    ],
+    [
+      'the function ARN, releasing alias live → not used',
+      FUNCTION_ARN,
+      'live',
+      false
+    ],
+    [
+      'another alias ARN, releasing alias live → not used',
+      `${FUNCTION_ARN}:staging`,
+      'live',
+      false
+    ],
+    [
+      'a stage variable for the alias → not used',
+      `${FUNCTION_ARN}:\${stageVariables.alias}`,
+      'live',
+      false
     ]
   ])(
-    'finds the HTTP API whose integration targets %s',
-    async (_case, integrationUri) => {
+    'an HTTP API whose integration targets %s',
+    async (_case, integrationUri, qualifier, used) => {
       lambdaMock.on(GetFunctionUrlConfigCommand).rejects(noFunctionUrl())
       apigatewayMock.on(GetApisCommand).resolves({ Items: [httpApi('k3x9')] })
       apigatewayMock
@@ -570,8 +623,10 @@ describe('discoverSmokeUrl', () => {
         .resolves(stages('$default'))
       const { warn, warnings } = collectWarnings()
       await expect(
-        discoverSmokeUrl(lambda, httpApis, FUNCTION_ARN, warn)
-      ).resolves.toEqual({ url: endpoint('k3x9'), source: 'http-api' })
+        discoverSmokeUrl(lambda, httpApis, FUNCTION_ARN, warn, qualifier)
+      ).resolves.toEqual(
+        used ? { url: endpoint('k3x9'), source: 'http-api' } : undefined
+      )
       expect(warnings).toEqual([])
     }
   )

@@ -96,13 +96,14 @@ describe('readPreflight', () => {
 })
 
 describe('readVerification', () => {
-  it('defaults: wait 5m, smoke test for 2m, roll back on failure', () => {
+  it('defaults: wait 5m, smoke test for 2m, roll back on failure, credentials last 1h', () => {
     expect(readVerification(reader({}))).toEqual({
       value: {
         waitTimeoutMs: 300_000,
         smokeTest: true,
         smokeTimeoutMs: 120_000,
-        rollbackOnFailure: true
+        rollbackOnFailure: true,
+        credentialsLifetimeMs: 3_600_000
       },
       problems: []
     })
@@ -123,6 +124,29 @@ describe('readVerification', () => {
     ).toMatchObject({ waitTimeoutMs: 5_000, smokeTimeoutMs: 900_000 })
   })
 
+  it.each<[string, number]>([
+    ['15m', 900_000],
+    ['6h', 21_600_000],
+    ['36h', 129_600_000]
+  ])('credentials-lifetime %p → %p ms', (text, expected) => {
+    expect(
+      readVerification(reader({ 'credentials-lifetime': text }))
+    ).toMatchObject({
+      value: { credentialsLifetimeMs: expected },
+      problems: []
+    })
+  })
+
+  it.each<[string, string]>([
+    ['14m', 'credentials-lifetime "14m" must be from 15m to 36h.'],
+    ['37h', 'credentials-lifetime "37h" must be from 15m to 36h.'],
+    ['soon', 'credentials-lifetime "soon" is not a duration']
+  ])('credentials-lifetime %p is refused: %p', (text, expected) => {
+    expect(
+      readVerification(reader({ 'credentials-lifetime': text })).problems
+    ).toEqual([expect.stringContaining(expected)])
+  })
+
   it('keeps the defaults for invalid values and reports them in order', () => {
     expect(
       readVerification(
@@ -138,7 +162,8 @@ describe('readVerification', () => {
         waitTimeoutMs: 300_000,
         smokeTest: true,
         smokeTimeoutMs: 120_000,
-        rollbackOnFailure: true
+        rollbackOnFailure: true,
+        credentialsLifetimeMs: 3_600_000
       },
       problems: [
         expect.stringMatching(/^wait-timeout "-1" is not a duration/),

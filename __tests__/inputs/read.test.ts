@@ -93,6 +93,7 @@ describe('getInputs with valid inputs', () => {
       smokeExpectBody: undefined,
       smokeTimeoutMs: 120_000,
       rollbackOnFailure: true,
+      credentialsLifetimeMs: 3_600_000,
       region: 'eu-west-1',
       preflight: 'strict',
       eventSource: undefined,

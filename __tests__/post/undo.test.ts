@@ -147,8 +147,39 @@ describe('finishUndo (alias)', () => {
   it('moved by someone else: left as it is', async () => {
     lambda.on(GetAliasCommand).resolves(aliasAnswer('9'))
     const { lines } = await finish([alias])
-    expect(lines[0]).toContain('was moved by someone else (version 9)')
+    expect(lines[0]).toContain(
+      'was changed by someone else since this run moved it (it points to version 9)'
+    )
     expect(lambda.commandCalls(UpdateAliasCommand)).toHaveLength(0)
+  })
+
+  describe('guarded by the RevisionId this run recorded (issue 22, item 6)', () => {
+    const ours: UndoRecord = { ...alias, revisionId: 'after-our-move' }
+
+    it('changed since, though it still points to our version: left as it is', async () => {
+      // Someone else re-pointed it to version 7 (their own release of the
+      // same code, or a canary of theirs cleared): no longer ours to undo.
+      lambda
+        .on(GetAliasCommand)
+        .resolves({ ...aliasAnswer('7'), RevisionId: 'their-change' })
+      const { lines, ok } = await finish([ours])
+      expect(ok).toBe(true)
+      expect(lines[0]).toContain('was changed by someone else')
+      expect(lambda.commandCalls(UpdateAliasCommand)).toHaveLength(0)
+    })
+
+    it('unchanged since our move: put back, guarded by that revision', async () => {
+      lambda
+        .on(GetAliasCommand)
+        .resolves({ ...aliasAnswer('7'), RevisionId: 'after-our-move' })
+      lambda.on(UpdateAliasCommand).resolves(aliasAnswer('6'))
+      const { lines, ok } = await finish([ours])
+      expect(ok).toBe(true)
+      expect(lines[0]).toContain('points to version 6 again')
+      expect(
+        lambda.commandCalls(UpdateAliasCommand)[0]?.args[0].input
+      ).toMatchObject({ FunctionVersion: '6', RevisionId: 'after-our-move' })
+    })
   })
 
   it('aliases are put back before $LATEST', async () => {

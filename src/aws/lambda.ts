@@ -271,28 +271,53 @@ export interface UpdateCodeOptions {
    * else since it was read makes Lambda refuse (PreconditionFailed).
    */
   revisionId?: string | undefined
+  /**
+   * Asked when Lambda answers "an update is in progress": whether that
+   * update is this very one, accepted by an earlier attempt whose answer was
+   * lost (the SDK resends a request after a reset or its request timeout).
+   * Then there is nothing to retry.
+   */
+  acceptedEarlier?: () => Promise<boolean>
 }
 
-/** UpdateFunctionCode by digest, retrying update-in-progress conflicts. */
+/**
+ * UpdateFunctionCode by digest, retrying update-in-progress conflicts.
+ * Resolves undefined when an earlier attempt's update turned out accepted.
+ */
 export async function updateFunctionCode(
   lambda: LambdaClient,
   functionName: string,
   imageUri: string,
   options: UpdateCodeOptions,
   timing: Timing
-): Promise<FunctionConfiguration> {
+): Promise<FunctionConfiguration | undefined> {
+  const attempt = async (): Promise<FunctionConfiguration | undefined> => {
+    try {
+      return await lambda.send(
+        new UpdateFunctionCodeCommand({
+          FunctionName: functionName,
+          ImageUri: imageUri,
+          ...(options.revisionId !== undefined && {
+            RevisionId: options.revisionId
+          })
+        })
+      )
+    } catch (error) {
+      if (
+        awsErrorName(error) === 'ResourceConflictException' &&
+        (await options.acceptedEarlier?.()) === true
+      ) {
+        options.log(
+          `UpdateFunctionCode was refused (${errorMessage(error)}), but the update in progress is this one: an earlier attempt was accepted and its answer was lost.`
+        )
+        return undefined
+      }
+      throw error
+    }
+  }
   try {
     return await retry(
-      () =>
-        lambda.send(
-          new UpdateFunctionCodeCommand({
-            FunctionName: functionName,
-            ImageUri: imageUri,
-            ...(options.revisionId !== undefined && {
-              RevisionId: options.revisionId
-            })
-          })
-        ),
+      attempt,
       {
         attempts: options.conflictAttempts ?? 8,
         baseDelayMs: 1000,
@@ -376,13 +401,39 @@ export async function deployImage(
   options: DeployImageOptions,
   timing: Timing
 ): Promise<DeployImageResult> {
-  await updateFunctionCode(
-    lambda,
-    functionName,
-    imageUri,
-    { log: options.log, revisionId: options.revisionId },
-    timing
-  )
+  // An answer can be lost after Lambda accepted the update (a reset, the
+  // SDK's request timeout); the SDK then resends it, and Lambda refuses
+  // the copy because "an update is in progress" — ours. So after any error
+  // the function is read back: while Lambda applies an update, GetFunction
+  // already shows the new code (CodeSha256, ResolvedImageUri) with
+  // LastUpdateStatus InProgress ("Lambda function states",
+  // https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html). A
+  // function that runs this digest, or is updating to it, took the update:
+  // it counts as changed, and is waited for and checked as usual.
+  const showsOurs = async (): Promise<boolean> => {
+    const now = await getFunctionState(lambda, functionName).catch(
+      () => undefined
+    )
+    return now !== undefined && now.imageDigest === digest
+  }
+  try {
+    await updateFunctionCode(
+      lambda,
+      functionName,
+      imageUri,
+      {
+        log: options.log,
+        revisionId: options.revisionId,
+        acceptedEarlier: showsOurs
+      },
+      timing
+    )
+  } catch (error) {
+    if (!(await showsOurs())) throw error
+    options.log(
+      `The function runs or is updating to ${digest} although the call failed (${errorMessage(error)}): Lambda accepted the update and its answer was lost.`
+    )
+  }
   options.onAccepted?.()
   options.log(
     `UpdateFunctionCode accepted ${imageUri}; waiting for Lambda to apply it.`
@@ -413,6 +464,30 @@ export async function deployImage(
   }
   checkDeployedDigest(after, digest)
   return { after, polls: outcome.polls }
+}
+
+/**
+ * The qualifier with which an API Gateway integration URI or an ALB target
+ * id invokes this function: '$LATEST' for the unqualified ARN, else the
+ * alias or version after the ARN; undefined when it does not invoke this
+ * function. HTTP API integrations take the function (or alias) ARN, or the
+ * long form arn:aws:apigateway:<region>:lambda:path/2015-03-31/functions/
+ * <arn>/invocations; a stage variable in place of the qualifier cannot be
+ * resolved here ("API Gateway stage variables reference for HTTP APIs",
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-stages.stage-variables-reference.html)
+ * and is returned as written, so it matches no qualifier a run releases.
+ */
+export function invokedQualifier(
+  uri: string | undefined,
+  functionArn: string
+): string | undefined {
+  if (uri === undefined) return undefined
+  const long = /\/functions\/(.+)\/invocations$/.exec(uri)
+  const target = long?.[1] ?? uri
+  if (target === functionArn) return '$LATEST'
+  if (!target.startsWith(`${functionArn}:`)) return undefined
+  const qualifier = target.slice(functionArn.length + 1)
+  return qualifier === '' ? undefined : qualifier
 }
 
 /**

@@ -13,7 +13,7 @@ import {
   type ApiGatewayV2Client,
   type Integration
 } from '@aws-sdk/client-apigatewayv2'
-import { invokesFunction } from '../aws/lambda.js'
+import { invokedQualifier, invokesFunction } from '../aws/lambda.js'
 import { EVERY_TIME, type ReadOnce } from '../util/read-once.js'
 
 export interface HttpApiIntegration {
@@ -63,22 +63,27 @@ export interface HttpApiEndpoint {
 }
 
 /**
- * The first HTTP API that invokes the function and can be called at its
- * default endpoint (with the execute-api endpoint disabled it answers 403
- * to everything; only the API's custom domain reaches the function).
+ * The first HTTP API that invokes the function with exactly `qualifier`
+ * ('$LATEST': the unqualified ARN; an integration on another alias or
+ * version serves other code) and can be called at its default endpoint
+ * (with the execute-api endpoint disabled it answers 403 to everything;
+ * only the API's custom domain reaches the function).
  */
 export async function httpApiEndpoint(
   apigateway: ApiGatewayV2Client,
   functionArn: string,
+  qualifier: string,
   warn: (message: string) => void,
   once: ReadOnce = EVERY_TIME
 ): Promise<HttpApiEndpoint | undefined> {
   const seen = new Set<string>()
-  for await (const { api } of integrationsInvoking(
+  for await (const { api, integration } of integrationsInvoking(
     apigateway,
     functionArn,
     once
   )) {
+    if (invokedQualifier(integration.IntegrationUri, functionArn) !== qualifier)
+      continue
     if (seen.has(api.ApiId) || api.ApiEndpoint === undefined) continue
     seen.add(api.ApiId)
     if (api.DisableExecuteApiEndpoint === true) {

@@ -173,9 +173,16 @@ export interface DiscoveredUrl {
 }
 
 /**
- * Where to smoke-test when no smoke-url is given: the function's Function URL,
- * else an HTTP API whose integration invokes the function. With a qualifier
- * (an alias), what serves the alias comes first.
+ * Where to smoke-test when no smoke-url is given: the Function URL, else an
+ * HTTP API, that reaches exactly the qualifier this run released (`alias`,
+ * or undefined for $LATEST). An endpoint on another qualifier serves other
+ * code (an HTTP API on `my-api:live` answers with the alias's version, the
+ * unqualified Function URL with $LATEST), so it is never used: without an
+ * endpoint of the released qualifier the caller invokes that qualifier
+ * directly. Function URLs are per qualifier: GetFunctionUrlConfig with
+ * Qualifier (an alias name) answers that alias's URL, without it the
+ * unqualified one (Lambda API reference, GetFunctionUrlConfig: "Qualifier:
+ * the alias name", https://docs.aws.amazon.com/lambda/latest/api/API_GetFunctionUrlConfig.html).
  */
 export async function discoverSmokeUrl(
   lambda: LambdaClient,
@@ -183,24 +190,12 @@ export async function discoverSmokeUrl(
   functionArn: string,
   warn: (message: string) => void,
   qualifier?: string,
-  once: ReadOnce = EVERY_TIME
+  once: ReadOnce = EVERY_TIME,
+  options: { functionUrlOnly?: boolean } = {}
 ): Promise<DiscoveredUrl | undefined> {
-  const qualifiers =
-    qualifier === undefined ? [undefined] : [qualifier, undefined]
-  for (const q of qualifiers) {
-    const url = await functionUrlOf(lambda, functionArn, q, warn, once)
-    if (url !== undefined) return url
-  }
-  for (const q of qualifiers) {
-    const api = await httpApiOf(
-      apigateway,
-      q === undefined ? functionArn : `${functionArn}:${q}`,
-      warn,
-      once
-    )
-    if (api !== undefined) return api
-  }
-  return undefined
+  const url = await functionUrlOf(lambda, functionArn, qualifier, warn, once)
+  if (url !== undefined || options.functionUrlOnly === true) return url
+  return httpApiOf(apigateway, functionArn, qualifier ?? '$LATEST', warn, once)
 }
 
 async function functionUrlOf(
@@ -240,10 +235,11 @@ async function functionUrlOf(
   return undefined
 }
 
-/** An HTTP API in front of the function (./http-api.ts, loaded only now). */
+/** An HTTP API in front of the qualifier (./http-api.ts, loaded only now). */
 async function httpApiOf(
   apigateway: () => Promise<ApiGatewayV2Client>,
   functionArn: string,
+  qualifier: string,
   warn: (message: string) => void,
   once: ReadOnce
 ): Promise<DiscoveredUrl | undefined> {
@@ -252,6 +248,7 @@ async function httpApiOf(
     const found = await httpApiEndpoint(
       await apigateway(),
       functionArn,
+      qualifier,
       warn,
       once
     )

@@ -132,14 +132,30 @@ export const WAIT_TIMEOUT_RANGE: DurationRange = { min: '5s', max: '1h' }
  */
 export const SMOKE_TIMEOUT_RANGE: DurationRange = { min: '1s', max: '15m' }
 
+/**
+ * How long the job's AWS credentials last, counted from the action's start:
+ * STS sessions (AssumeRole, AssumeRoleWithWebIdentity) last from 15 minutes
+ * to the role's maximum of up to 12 hours, 1 hour by default
+ * (DurationSeconds, STS API reference); GetSessionToken's up to 36 hours.
+ */
+export const CREDENTIALS_LIFETIME_RANGE: DurationRange = {
+  min: '15m',
+  max: '36h'
+}
+
 export type Verification = Pick<
   Inputs,
-  'waitTimeoutMs' | 'smokeTest' | 'smokeTimeoutMs' | 'rollbackOnFailure'
+  | 'waitTimeoutMs'
+  | 'smokeTest'
+  | 'smokeTimeoutMs'
+  | 'rollbackOnFailure'
+  | 'credentialsLifetimeMs'
 >
 
 /**
- * wait-timeout, smoke-test, smoke-timeout and rollback-on-failure: how long
- * the deploy is waited for and tested, and whether a failure rolls it back.
+ * wait-timeout, smoke-test, smoke-timeout, rollback-on-failure and
+ * credentials-lifetime: how long the deploy is waited for and tested,
+ * whether a failure rolls it back, and how long the credentials last.
  */
 export function readVerification(read: InputReader): Parsed<Verification> {
   const input = fields(read)
@@ -147,6 +163,11 @@ export function readVerification(read: InputReader): Parsed<Verification> {
     waitTimeoutMs: input.duration('wait-timeout', '5m', WAIT_TIMEOUT_RANGE),
     smokeTest: input.boolean('smoke-test', true),
     smokeTimeoutMs: input.duration('smoke-timeout', '2m', SMOKE_TIMEOUT_RANGE),
-    rollbackOnFailure: input.boolean('rollback-on-failure', true)
+    rollbackOnFailure: input.boolean('rollback-on-failure', true),
+    credentialsLifetimeMs: input.duration(
+      'credentials-lifetime',
+      '1h',
+      CREDENTIALS_LIFETIME_RANGE
+    )
   })
 }

@@ -69,6 +69,11 @@ export interface Inputs extends PreviewInputs, ReleaseInputs {
   smokeExpectBody: BodyExpectation | undefined
   smokeTimeoutMs: number
   rollbackOnFailure: boolean
+  /**
+   * credentials-lifetime: how long the job's AWS credentials last from the
+   * action's start, when the SDK's provider reports no expiry of its own.
+   */
+  credentialsLifetimeMs: number
   region: string
   /** strict: failed checks stop the deploy; warn: they only warn; off: no checks. */
   preflight: PreflightMode

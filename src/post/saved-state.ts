@@ -32,6 +32,14 @@ export type UndoRecord =
       /** The version this run gave traffic to. */
       ourVersion: string
       previousVersion: string
+      /**
+       * The alias's RevisionId after this run's last change of it: any other
+       * change since (even one that keeps our version) is someone else's,
+       * and the post step leaves it. AliasConfiguration.RevisionId "changes
+       * when you update the alias" (Lambda API reference, GetAlias and
+       * UpdateAlias). Absent when Lambda reported none.
+       */
+      revisionId?: string | undefined
     }
 
 /**

@@ -28,11 +28,15 @@ async function finishOne(
     const weights = Object.keys(now.weights)
     if (now.version === record.previousVersion && weights.length === 0)
       return `alias ${record.alias} of ${record.functionArn} points to version ${record.previousVersion} (verified).`
+    // Guarded as the main step's undo is: by the alias's RevisionId when
+    // this run recorded one, so any change since ours is left alone.
     if (
-      now.version !== record.ourVersion &&
-      !weights.includes(record.ourVersion)
+      (record.revisionId !== undefined &&
+        now.revisionId !== record.revisionId) ||
+      (now.version !== record.ourVersion &&
+        !weights.includes(record.ourVersion))
     )
-      return `alias ${record.alias} of ${record.functionArn} was moved by someone else (version ${now.version}); it is left as it is.`
+      return `alias ${record.alias} of ${record.functionArn} was changed by someone else since this run moved it (it points to version ${now.version}${weights.length > 0 ? ` with ${weights.join(', ')}` : ''}); it is left as it is.`
     await pointAlias(
       lambda,
       record.functionArn,

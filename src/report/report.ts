@@ -19,6 +19,25 @@ export type SmokeSummary =
       status: number | undefined
       attempts: number
       reason: string
+      /**
+       * The qualifier the check reached ('$LATEST', an alias or a version);
+       * null when the run cannot tell (a smoke-url it cannot match to an
+       * endpoint of the released qualifier).
+       */
+      reached?: string | null | undefined
+      /**
+       * When `reached` is null: the released qualifier, invoked directly
+       * with a synthetic request as well (the check passes only if both do).
+       */
+      direct?:
+        | {
+            qualifier: string
+            state: 'passed' | 'failed'
+            status: number | undefined
+            attempts: number
+            reason: string
+          }
+        | undefined
     }
   | { state: 'skipped'; reason: string }
 

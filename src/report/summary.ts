@@ -33,12 +33,26 @@ function errorLine(line: string): string {
     : `${item[1] ?? ''}${markdownText(item[2] ?? '')}`
 }
 
+/**
+ * The smoke test's cell, as Markdown: what came from outside (the URL, the
+ * reason) escaped, the qualifiers the checks reached as code spans.
+ */
 function smokeCell(smoke: SmokeSummary | undefined): string {
   if (smoke === undefined) return '—'
-  if (smoke.state === 'skipped') return `skipped: ${smoke.reason}`
+  if (smoke.state === 'skipped') return cell(`skipped: ${smoke.reason}`)
   const status =
     smoke.status === undefined ? 'no response' : `HTTP ${smoke.status}`
-  return `${smoke.state === 'passed' ? '✅' : '❌'} ${status} from ${smoke.url} after ${smoke.attempts} attempt(s)${smoke.state === 'failed' ? `: ${smoke.reason}` : ''}`
+  const reached =
+    smoke.reached === null
+      ? ' (which qualifier it reaches is not known)'
+      : smoke.reached === undefined
+        ? ''
+        : ` (reached ${code(smoke.reached)})`
+  const direct =
+    smoke.direct === undefined
+      ? ''
+      : `; ${smoke.direct.state === 'passed' ? '✅' : '❌'} ${code(smoke.direct.qualifier)} invoked directly: ${smoke.direct.status === undefined ? 'no response' : `HTTP ${smoke.direct.status}`}${smoke.direct.state === 'failed' ? ` (${cell(smoke.direct.reason)})` : ''}`
+  return `${smoke.state === 'passed' ? '✅' : '❌'} ${status} from ${cell(smoke.url)}${reached} after ${smoke.attempts} attempt(s)${smoke.state === 'failed' && smoke.direct?.state !== 'failed' ? `: ${cell(smoke.reason)}` : ''}${direct}`
 }
 
 /** The summary's heading: how the run ended, in a few words. */
@@ -99,7 +113,7 @@ export function renderSummary(report: Report): string {
             ? 'no (dry run)'
             : 'no (already running this image)'
     ],
-    ['Smoke test', cell(smokeCell(report.smoke))]
+    ['Smoke test', smokeCell(report.smoke)]
   ]
   const first = targets[0]
   if (report.alias !== undefined && first !== undefined && !many) {
@@ -156,7 +170,7 @@ export function renderSummary(report: Report): string {
       `|---|---|---|---|${report.alias !== undefined ? '---|' : ''}---|`,
       ...targets.map(
         t =>
-          `| ${code(t.functionName)} | ${OUTCOME_TEXT[t.outcome]} | ${before(t)} | ${serving(t)} | ${report.alias !== undefined ? `${cell(checkCell(t.preTraffic))} | ` : ''}${cell(smokeCell(t.smoke))} |`
+          `| ${code(t.functionName)} | ${OUTCOME_TEXT[t.outcome]} | ${before(t)} | ${serving(t)} | ${report.alias !== undefined ? `${cell(checkCell(t.preTraffic))} | ` : ''}${smokeCell(t.smoke)} |`
       ),
       ''
     )

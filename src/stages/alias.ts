@@ -25,7 +25,7 @@ export async function preTrafficStage(
   const pending = run.targets.filter(needsMove)
   if (pending.length === 0) return
   await ctx.phase('Pre-traffic check', () =>
-    forEachTarget(pending, async target => {
+    forEachTarget(ctx.cancelled, pending, async target => {
       target.log(
         `Invoking version ${target.version ?? '?'} with a synthetic ${ctx.inputs.smokePath} request; alias ${ctx.inputs.alias ?? ''} still serves version ${target.alias?.version ?? '(none yet)'}.`
       )
@@ -52,7 +52,7 @@ export async function canaryStage(
   if (pending.length === 0) return
   const { deps } = ctx
   await ctx.phase(`Canary (${canary.percent}%)`, async () => {
-    await forEachTarget(pending, async target => {
+    await forEachTarget(ctx.cancelled, pending, async target => {
       const current = target.alias as AliasState
       target.alias = await pointAlias(
         ctx.clients.lambda,
@@ -80,7 +80,7 @@ export async function canaryStage(
     // check stops it.
     const { attempts: checks } = await poll(
       async ({ attempt: check }) => {
-        await forEachTarget(pending, async target => {
+        await forEachTarget(ctx.cancelled, pending, async target => {
           const result = await checkVersion(ctx, target, checkEveryMs)
           target.checks.canary = checkSummary(result)
           // The split must still be ours: otherwise someone else's release
@@ -127,7 +127,7 @@ export async function moveAliasStage(
   if (pending.length === 0) return
   const digest = run.image?.digest ?? ''
   await ctx.phase(`Move alias ${alias}`, () =>
-    forEachTarget(pending, async target => {
+    forEachTarget(ctx.cancelled, pending, async target => {
       const before = target.alias
       const leaving = before?.version
       target.alias = await pointAlias(

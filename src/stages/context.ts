@@ -52,6 +52,11 @@ export interface RunContext {
   deps: Dependencies
   /** The dependencies the undo runs with: never cancelled. */
   undoDeps: Dependencies
+  /**
+   * Aborts when the job is cancelled: every worker pool checks it before
+   * it starts the next function (forEachTarget), so nothing queued changes.
+   */
+  cancelled: AbortSignal
   inputs: Inputs
   /** Run-level facts for the summary (image, builder, phases, preflight). */
   report: Report

@@ -28,7 +28,9 @@ export async function deployStage(
   const image = run.image
   if (image === undefined) throw new Error('check-image has not run')
   await ctx.phase('Deploy', () =>
-    forEachTarget(run.targets, target => deployTarget(ctx, target, image))
+    forEachTarget(ctx.cancelled, run.targets, target =>
+      deployTarget(ctx, target, image)
+    )
   )
 }
 
@@ -86,6 +88,11 @@ async function deployTarget(
     target.code = 'up-to-date'
   } else {
     const started = ctx.deps.timing.now()
+    // The intent is recorded before the call: a run killed while it waits
+    // for the answer leaves the post step a (guarded) undo, and a lost
+    // answer of an accepted update is found by reading the function back.
+    target.code = 'updating'
+    ctx.changed()
     const result = await deployImage(
       ctx.clients.lambda,
       fn.functionArn,
@@ -106,6 +113,11 @@ async function deployTarget(
     ).catch((error: unknown) => {
       // Lambda kept the previous image: nothing of this run's is live.
       if (error instanceof UpdateFailedError) target.code = 'refused'
+      // Not accepted (the function shows no sign of our image): no change.
+      if (target.code === 'updating') {
+        target.code = 'pending'
+        ctx.changed()
+      }
       throw error
     })
     target.latest = result.after

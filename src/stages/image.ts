@@ -383,7 +383,9 @@ export async function preflightImageStage(
       image.configText,
       found.architecture,
       deps.fetch,
-      fn.imageConfig
+      fn.imageConfig,
+      undefined,
+      ctx.cancelled
     )
     log(
       `Read ${result.layers} layer(s), ${result.uncompressedBytes} bytes uncompressed.`

@@ -53,8 +53,11 @@ export async function lookUpStage(
   await ctx.phase('Look up function, repository and tag', async () => {
     const many = inputs.functionNames.length > 1
     const [found, repository, existingDigest, auth] = await Promise.all([
-      settleEach(inputs.functionNames, MAX_PARALLEL, name =>
-        lookUpFunction(ctx, name)
+      settleEach(
+        inputs.functionNames,
+        MAX_PARALLEL,
+        name => lookUpFunction(ctx, name),
+        ctx.cancelled
       ),
       needsEcr ? describeRepository(ecr, inputs.repository) : undefined,
       needsEcr ? findExistingDigest(ctx) : undefined,
@@ -139,7 +142,7 @@ export async function lookUpStage(
         `Building for ${platformFor(architecture)}, the platform of the function's ${architecture} architecture.`
       )
     if (inputs.source.kind === 'previous')
-      await eachOrThrow(targets, t => lookUpPrevious(ctx, t))
+      await eachOrThrow(ctx.cancelled, targets, t => lookUpPrevious(ctx, t))
     // With exclusion filters the rule is per tag: what matters is this tag.
     if (
       repository !== undefined &&

@@ -7,6 +7,7 @@
 import * as core from '@actions/core'
 import { discoverSmokeUrl, joinUrl, smokeTest } from '../checks/smoke.js'
 import { DeployError } from '../util/errors.js'
+import type { SmokeSummary } from '../report/report.js'
 import type { RunContext, RunState } from './context.js'
 import type { TargetState } from '../targets.js'
 import { forEachTarget } from './each.js'
@@ -39,20 +40,21 @@ export async function smokeStage(
       given = undefined
     }
     // smoke-url is one endpoint, the first function's; every other function
-    // (and any function no HTTP endpoint reaches) is checked by a direct
-    // Invoke with a synthetic request: never silently unchecked.
-    await forEachTarget(targets, async (target: TargetState) => {
-      const base =
+    // (and any function no HTTP endpoint of the released qualifier reaches)
+    // is checked by a direct Invoke with a synthetic request: never silently
+    // unchecked, and never by an endpoint that serves other code.
+    await forEachTarget(ctx.cancelled, targets, async (target: TargetState) => {
+      const endpoint =
         given !== undefined
           ? target === targets[0]
-            ? given
+            ? await givenUrl(ctx, target, given)
             : undefined
           : await discoverUrl(ctx, target)
-      if (base === undefined) {
+      if (endpoint === undefined) {
         await invokeInstead(ctx, run, target)
         return
       }
-      const url = joinUrl(base, inputs.smokePath)
+      const url = joinUrl(endpoint.url, inputs.smokePath)
       const result = await smokeTest(
         {
           url,
@@ -66,25 +68,91 @@ export async function smokeStage(
         },
         deps.timing
       )
+      // A smoke-url whose qualifier the run cannot tell may reach other
+      // code: the released qualifier is invoked directly as well.
+      const direct =
+        endpoint.reached === null
+          ? await invokeReleased(ctx, target)
+          : undefined
       target.checks.smoke = {
-        state: result.pass ? 'passed' : 'failed',
+        state: result.pass && direct?.state !== 'failed' ? 'passed' : 'failed',
         url,
         status: result.status,
         attempts: result.attempts.length,
-        reason: result.reason
+        reason: result.reason,
+        reached: endpoint.reached,
+        direct
       }
-      await confirmOrVoid(ctx, run, target)
+      await confirmOrVoid(ctx, run, target, endpoint.reached === null)
       if (!result.pass)
         throw new DeployError(`Smoke test failed: ${result.reason}`)
+      if (direct?.state === 'failed')
+        throw new DeployError(
+          `Smoke test (direct Invoke of ${direct.qualifier}, since which qualifier ${given ?? ''} reaches is not known) failed: ${direct.reason}`
+        )
     })
   })
 }
 
-/** The function's own HTTP endpoint (Function URL or HTTP API), if any. */
+/** Where a check reaches: an endpoint, and the qualifier it serves (if known). */
+interface Endpoint {
+  url: string
+  /** '$LATEST', the alias; null: not known (a smoke-url of its own). */
+  reached: string | null
+}
+
+/** The qualifier this run released: the alias, or $LATEST. */
+function releasedQualifier(ctx: RunContext): string {
+  return ctx.inputs.alias ?? '$LATEST'
+}
+
+/**
+ * smoke-url, the workflow's choice, is always used. It reaches the released
+ * qualifier when it is that qualifier's own Function URL; any other address
+ * (a custom domain, a load balancer) may serve other code.
+ */
+async function givenUrl(
+  ctx: RunContext,
+  target: TargetState,
+  given: string
+): Promise<Endpoint> {
+  const own = await discoverSmokeUrl(
+    ctx.clients.lambda,
+    ctx.clients.apigateway,
+    target.arn,
+    message => core.warning(message),
+    ctx.inputs.alias,
+    ctx.once,
+    { functionUrlOnly: true }
+  )
+  const reached =
+    own !== undefined && sameOrigin(own.url, given)
+      ? releasedQualifier(ctx)
+      : null
+  target.log(
+    reached !== null
+      ? `Smoke-testing smoke-url ${given}, the Function URL of ${reached}.`
+      : `Smoke-testing smoke-url ${given}; which qualifier it reaches is not known, so ${releasedQualifier(ctx)} is also invoked directly.`
+  )
+  return { url: given, reached }
+}
+
+function sameOrigin(a: string, b: string): boolean {
+  try {
+    return new URL(a).origin === new URL(b).origin
+  } catch {
+    return false
+  }
+}
+
+/**
+ * The function's own HTTP endpoint (Function URL or HTTP API) of the
+ * released qualifier, if any: one of another qualifier serves other code.
+ */
 async function discoverUrl(
   ctx: RunContext,
   target: TargetState
-): Promise<string | undefined> {
+): Promise<Endpoint | undefined> {
   const found = await discoverSmokeUrl(
     ctx.clients.lambda,
     ctx.clients.apigateway,
@@ -94,10 +162,39 @@ async function discoverUrl(
     ctx.once
   )
   if (found === undefined) return undefined
+  const reached = releasedQualifier(ctx)
   target.log(
-    `Smoke-testing the ${found.source === 'function-url' ? 'Function URL' : 'HTTP API'} ${found.url}`
+    `Smoke-testing the ${found.source === 'function-url' ? 'Function URL' : 'HTTP API'} ${found.url} (it reaches ${reached})`
   )
-  return found.url
+  return { url: found.url, reached }
+}
+
+/** The qualifier a direct Invoke of the released code names. */
+function invokedQualifierOf(ctx: RunContext, target: TargetState): string {
+  return ctx.inputs.alias !== undefined
+    ? (target.version ?? ctx.inputs.alias)
+    : '$LATEST'
+}
+
+/** The released qualifier, invoked directly with a synthetic request. */
+async function invokeReleased(
+  ctx: RunContext,
+  target: TargetState
+): Promise<NonNullable<Extract<SmokeSummary, { url: string }>['direct']>> {
+  const qualifier = invokedQualifierOf(ctx, target)
+  const result = await checkVersion(
+    ctx,
+    target,
+    ctx.inputs.smokeTimeoutMs,
+    qualifier
+  )
+  return {
+    qualifier,
+    state: result.pass ? 'passed' : 'failed',
+    status: result.status,
+    attempts: result.attempts,
+    reason: result.reason
+  }
 }
 
 /**
@@ -109,10 +206,7 @@ async function invokeInstead(
   run: RunState,
   target: TargetState
 ): Promise<void> {
-  const qualifier =
-    ctx.inputs.alias !== undefined
-      ? (target.version ?? ctx.inputs.alias)
-      : '$LATEST'
+  const qualifier = invokedQualifierOf(ctx, target)
   target.log(
     `No HTTP endpoint to smoke-test: invoking ${target.arn}:${qualifier} with a synthetic ${ctx.inputs.smokePath} request instead.`
   )
@@ -127,21 +221,34 @@ async function invokeInstead(
     url: `${target.arn}:${qualifier} (direct Invoke)`,
     status: result.status,
     attempts: result.attempts,
-    reason: result.reason
+    reason: result.reason,
+    reached: qualifier
   }
-  await confirmOrVoid(ctx, run, target)
+  await confirmOrVoid(ctx, run, target, false)
   if (!result.pass)
     throw new DeployError(`Smoke test (direct Invoke) failed: ${result.reason}`)
 }
 
-/** Pass or fail, a check counts only if it reached this run's release. */
+/**
+ * Pass or fail, a check counts only if it reached this run's release: the
+ * released qualifier is read again and, when a smoke-url of unknown
+ * qualifier was relied on in an alias release, $LATEST too (if it ran this
+ * run's image: the unqualified address is the likeliest other one).
+ */
 async function confirmOrVoid(
   ctx: RunContext,
   run: RunState,
-  target: TargetState
+  target: TargetState,
+  unknownQualifier: boolean
 ): Promise<void> {
+  const digest = run.image?.digest
   await confirmStillOurs(ctx, target, 'smoke test', {
-    digest: run.image?.digest
+    digest,
+    latestToo:
+      unknownQualifier &&
+      ctx.inputs.alias !== undefined &&
+      digest !== undefined &&
+      target.latest?.imageDigest === digest
   }).catch((error: unknown) => {
     const smoke = target.checks.smoke
     if (smoke !== undefined && smoke.state !== 'skipped')

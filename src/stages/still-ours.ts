@@ -9,31 +9,64 @@ import type { TargetState } from '../targets.js'
 import { DeployError } from '../util/errors.js'
 import type { RunContext } from './context.js'
 
-/** What serves instead of this run's release; undefined when it is still ours. */
+/** What a check relied on: this run's image, and the alias's split. */
+export interface StillOurs {
+  digest: string | undefined
+  weights?: Record<string, number>
+  /**
+   * Alias releases: $LATEST was relied on as well (a smoke-url that may
+   * reach it), so it must still run `digest`.
+   */
+  latestToo?: boolean
+}
+
+/**
+ * What serves instead of this run's release; undefined when it is still
+ * ours. Covers every qualifier the check relied on: the alias (or $LATEST),
+ * and $LATEST as well when `latestToo`.
+ */
 export async function servedInstead(
   ctx: RunContext,
   target: TargetState,
-  expected: { digest: string | undefined; weights?: Record<string, number> }
+  expected: StillOurs
 ): Promise<string | undefined> {
   const alias = ctx.inputs.alias
   if (alias !== undefined) {
-    const now = await getAlias(ctx.clients.lambda, target.arn, alias)
-    const ours = target.alias
-    const weights = expected.weights ?? {}
-    const sameWeights =
-      now !== undefined &&
-      JSON.stringify(Object.entries(now.weights).sort()) ===
-        JSON.stringify(Object.entries(weights).sort())
-    if (now !== undefined && now.version === ours?.version && sameWeights)
-      return undefined
-    return now === undefined
-      ? `alias ${alias} was deleted`
-      : `alias ${alias} now points to version ${now.version}${Object.keys(now.weights).length > 0 ? ` with ${JSON.stringify(now.weights)}` : ''}`
+    const instead = await aliasInstead(ctx, target, alias, expected)
+    if (instead !== undefined || expected.latestToo !== true) return instead
+    return latestInstead(ctx, target, expected.digest)
   }
+  return latestInstead(ctx, target, expected.digest)
+}
+
+async function aliasInstead(
+  ctx: RunContext,
+  target: TargetState,
+  alias: string,
+  expected: StillOurs
+): Promise<string | undefined> {
+  const now = await getAlias(ctx.clients.lambda, target.arn, alias)
+  const ours = target.alias
+  const weights = expected.weights ?? {}
+  const sameWeights =
+    now !== undefined &&
+    JSON.stringify(Object.entries(now.weights).sort()) ===
+      JSON.stringify(Object.entries(weights).sort())
+  if (now !== undefined && now.version === ours?.version && sameWeights)
+    return undefined
+  return now === undefined
+    ? `alias ${alias} was deleted`
+    : `alias ${alias} now points to version ${now.version}${Object.keys(now.weights).length > 0 ? ` with ${JSON.stringify(now.weights)}` : ''}`
+}
+
+async function latestInstead(
+  ctx: RunContext,
+  target: TargetState,
+  digest: string | undefined
+): Promise<string | undefined> {
   const now = await getFunctionState(ctx.clients.lambda, target.arn)
   target.latest = now
-  if (expected.digest === undefined || now.imageDigest === expected.digest)
-    return undefined
+  if (digest === undefined || now.imageDigest === digest) return undefined
   return `$LATEST now runs ${now.imageUri ?? 'another image'}`
 }
 
@@ -46,7 +79,7 @@ export async function confirmStillOurs(
   ctx: RunContext,
   target: TargetState,
   check: string,
-  expected: { digest: string | undefined; weights?: Record<string, number> }
+  expected: StillOurs
 ): Promise<void> {
   const instead = await servedInstead(ctx, target, expected)
   if (instead === undefined) return

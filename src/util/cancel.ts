@@ -13,6 +13,14 @@ export class CancelledError extends Error {
   }
 }
 
+/** Work a cancelled run never started (it was waiting for a free slot). */
+export class NotStartedError extends CancelledError {
+  constructor(signal: string) {
+    super(signal)
+    this.name = 'NotStartedError'
+  }
+}
+
 /** A timing whose sleeps end with CancelledError once `signal` aborts. */
 export function cancellableTiming(timing: Timing, signal: AbortSignal): Timing {
   const cancelled = (): CancelledError =>

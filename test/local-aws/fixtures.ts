@@ -9,6 +9,7 @@
  *   const img = await buildAndPush({ repositoryName: 'api', tag: 'v2', architecture: 'arm64',
  *                                    contextDir: makeAppContext(dir, { body: 'v2' }) })
  *   await controlNextUpdate('api', { durationMs: 3000, failReason: 'boom', failReasonCode: 'InvalidImage' })
+ *   await controlNextUpdate('api', { durationMs: 50_000, dropAnswer: true }) // accepted, answer lost
  *   await controlBeginUpdate('api', 5000)
  *   const history = await updates('api')      // [{ imageUri, startedAt, finishedAt, status, ... }]
  *   const m = await registryManifest('api', 'v2') // { mediaType, digest, architecture, os, ... }
@@ -216,6 +217,8 @@ export interface NextUpdateOptions {
   durationMs?: number
   failReason?: string
   failReasonCode?: string
+  /** Accept the update, then reset the connection with no answer (a lost answer). */
+  dropAnswer?: boolean
 }
 
 /** Shape the next UpdateFunctionCode of `functionName` (duration, injected failure). */

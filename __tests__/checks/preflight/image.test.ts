@@ -414,6 +414,39 @@ describe('preflightImage over the registry API', () => {
     expect(r.requests).toHaveLength(2)
   })
 
+  it('reads no further layer once the run is cancelled (issue 22, item 5)', async () => {
+    const layers = Array.from({ length: 5 }, (_, i) =>
+      gzipTar([{ path: `app/${i}.txt`, content: Buffer.from(`layer ${i}`) }])
+    )
+    const r = registry(layers, {
+      architecture: 'arm64',
+      os: 'linux',
+      config: {}
+    })
+    const cancel = new AbortController()
+    let reads = 0
+    const fetchImpl: Fetch = (input, init) => {
+      // The runner cancels the job while the first three layers are read.
+      if (++reads === 3) cancel.abort('SIGINT')
+      return r.fetchImpl(input, init)
+    }
+    await expect(
+      preflightImage(
+        auth,
+        'team/api',
+        r.manifest,
+        r.configText,
+        'arm64',
+        fetchImpl,
+        undefined,
+        undefined,
+        cancel.signal
+      )
+    ).rejects.toThrow('The run was cancelled (SIGINT).')
+    // Three readers had started; the other two layers were never asked for.
+    expect(r.requests).toHaveLength(3)
+  })
+
   it('refuses a layer whose content does not match its digest', async () => {
     const good = gzipTar([
       { path: 'bin/busybox', content: AARCH64_BINARY, mode: 0o755 }

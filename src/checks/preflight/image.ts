@@ -27,6 +27,7 @@ import {
   type SizeBudget
 } from './layers.js'
 import { normalizePath } from './tar.js'
+import { CancelledError } from '../../util/cancel.js'
 import type { Architecture } from '../../inputs/types.js'
 
 /** Lambda's limit for an image, uncompressed, all layers. */
@@ -377,11 +378,16 @@ export interface ImagePreflight {
   layers: number
 }
 
-/** Run `work` over items with at most `limit` at a time, results in order. */
+/**
+ * Run `work` over items with at most `limit` at a time, results in order;
+ * the first failure fails it (reading stops: the image is not deployable or
+ * the run is over). After `signal` aborts no further item starts.
+ */
 async function mapLimit<T, R>(
   items: T[],
   limit: number,
-  work: (item: T) => Promise<R>
+  work: (item: T) => Promise<R>,
+  signal: AbortSignal | undefined
 ): Promise<R[]> {
   const results: R[] = new Array<R>(items.length)
   let next = 0
@@ -389,6 +395,8 @@ async function mapLimit<T, R>(
     { length: Math.min(limit, items.length) },
     async () => {
       while (next < items.length) {
+        if (signal?.aborted === true)
+          throw new CancelledError(String(signal.reason ?? 'cancelled'))
         const index = next++
         results[index] = await work(items[index] as T)
       }
@@ -412,23 +420,29 @@ export async function preflightImage(
   architecture: Architecture,
   fetchImpl: Fetch,
   override?: ImageConfigOverride,
-  sizeLimitBytes: number = SIZE_LIMIT_BYTES
+  sizeLimitBytes: number = SIZE_LIMIT_BYTES,
+  /** The job was cancelled: no further layer is read. */
+  signal?: AbortSignal
 ): Promise<ImagePreflight> {
   const start = applyOverride(parseStartConfig(configText), override)
   const layers = parseLayers(manifest)
   const wanted = wantedPaths(start)
   const budget: SizeBudget = { limit: sizeLimitBytes, read: 0 }
-  const scans = await mapLimit(layers, 3, layer =>
-    reachedLimit(budget)
-      ? Promise.resolve(stoppedScan(0))
-      : fetchAndScanLayer(
-          auth,
-          repositoryName,
-          layer,
-          wanted,
-          fetchImpl,
-          budget
-        )
+  const scans = await mapLimit(
+    layers,
+    3,
+    layer =>
+      reachedLimit(budget)
+        ? Promise.resolve(stoppedScan(0))
+        : fetchAndScanLayer(
+            auth,
+            repositoryName,
+            layer,
+            wanted,
+            fetchImpl,
+            budget
+          ),
+    signal
   )
   if (scans.some(scan => scan.stopped === true)) {
     const layersRead = scans.filter(scan => scan.stopped !== true).length

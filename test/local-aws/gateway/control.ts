@@ -3,8 +3,10 @@
  *   GET  /_local/health                        -> {"ok":true}
  *   POST /_local/reset                         moto /moto-api/reset, forget gateway state, remove
  *                                              gateway-started containers and registry repositories
- *   POST /_local/functions/<name>/next-update  {"durationMs"?:n,"failReason"?:s,"failReasonCode"?:s}
- *                                              applies to the next UpdateFunctionCode of <name>
+ *   POST /_local/functions/<name>/next-update  {"durationMs"?:n,"failReason"?:s,"failReasonCode"?:s,
+ *                                              "dropAnswer"?:true} applies to the next UpdateFunctionCode
+ *                                              of <name>; dropAnswer: accepted, then the connection is
+ *                                              reset with no answer (a lost answer)
  *   POST /_local/functions/<name>/begin-update {"durationMs":n} InProgress now, as if someone else
  *                                              had started an update (ends Successful)
  *   POST /_local/functions/<name>/settings     {"updateDurationMs":n|null} default duration for <name>
@@ -164,6 +166,7 @@ function nextUpdate(res: http.ServerResponse, s: FnState, input: Json): void {
   if (d !== undefined) next.durationMs = d
   if (fr !== undefined) next.failReason = fr
   if (fc !== undefined) next.failReasonCode = fc
+  if (input.dropAnswer === true) next.dropAnswer = true
   s.next = next
   return sendJson(res, 200, { ok: true, next })
 }

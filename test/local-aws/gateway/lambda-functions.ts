@@ -9,6 +9,10 @@
  *   - DeleteFunction also stops the function's data-plane containers and forgets its update state
  *     (its log group stays, as in CloudWatch); DeleteFunction of a version forgets that version.
  *   - AddPermission with a StatementId the policy has -> 409 ResourceConflictException (moto: dup).
+ *   - Fault injection (next-update dropAnswer): UpdateFunctionCode is accepted, then the connection
+ *     is reset with no answer. While Lambda applies an update GetFunction already shows the new
+ *     code with LastUpdateStatus InProgress, and a second update is refused with 409 (AWS docs,
+ *     "Lambda function states", functions-states.html; API_UpdateFunctionCode "Errors").
  */
 import { GetFunctionCommand, GetPolicyCommand } from '@aws-sdk/client-lambda'
 
@@ -17,7 +21,7 @@ import {
   removeVersionContainers
 } from './containers.js'
 import { lambdaError, staleRevision } from './errors.js'
-import { errName, parseJson, relay } from './http.js'
+import { errName, log, parseJson, relay } from './http.js'
 import { resolveImage, type ResolvedImage } from './image-refs.js'
 import type { FunctionCall, LambdaCall } from './lambda-call.js'
 import { conflictMessage, fnState, fns, inProgress } from './lambda-state.js'
@@ -177,6 +181,11 @@ export async function updateFunctionCode(c: FunctionCall): Promise<void> {
       previousImageUri,
       next
     )
+    if (next.dropAnswer === true) {
+      log(`update ${fn.name}: accepted, answer dropped (fault injection)`)
+      res.socket?.destroy()
+      return
+    }
     await fixConfiguration(out, {
       latest: true,
       region,

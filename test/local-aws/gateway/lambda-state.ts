@@ -24,6 +24,13 @@ export interface NextUpdate {
   durationMs?: number
   failReason?: string
   failReasonCode?: string
+  /**
+   * The answer to this accepted update is lost: Lambda applies it, and the
+   * connection is reset before any answer (as a dropped connection or the
+   * SDK's request timeout would leave it). The SDK then resends the request,
+   * which an update in progress refuses with ResourceConflictException.
+   */
+  dropAnswer?: boolean
 }
 
 export interface FnState {
