@@ -47,13 +47,17 @@ async function* integrationsInvoking(apigateway, functionArn, once = _util_read_
     } while (nextToken !== undefined);
 }
 /**
- * The first HTTP API that invokes the function and can be called at its
- * default endpoint (with the execute-api endpoint disabled it answers 403
- * to everything; only the API's custom domain reaches the function).
+ * The first HTTP API that invokes the function with exactly `qualifier`
+ * ('$LATEST': the unqualified ARN; an integration on another alias or
+ * version serves other code) and can be called at its default endpoint
+ * (with the execute-api endpoint disabled it answers 403 to everything;
+ * only the API's custom domain reaches the function).
  */
-async function httpApiEndpoint(apigateway, functionArn, warn, once = _util_read_once_js__WEBPACK_IMPORTED_MODULE_1__/* .EVERY_TIME */ .S) {
+async function httpApiEndpoint(apigateway, functionArn, qualifier, warn, once = _util_read_once_js__WEBPACK_IMPORTED_MODULE_1__/* .EVERY_TIME */ .S) {
     const seen = new Set();
-    for await (const { api } of integrationsInvoking(apigateway, functionArn, once)) {
+    for await (const { api, integration } of integrationsInvoking(apigateway, functionArn, once)) {
+        if ((0,_aws_lambda_js__WEBPACK_IMPORTED_MODULE_0__/* .invokedQualifier */ .jR)(integration.IntegrationUri, functionArn) !== qualifier)
+            continue;
         if (seen.has(api.ApiId) || api.ApiEndpoint === undefined)
             continue;
         seen.add(api.ApiId);

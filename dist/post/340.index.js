@@ -674,14 +674,14 @@ function repositoryOf(uri) {
 async function getFunctionState(lambda, functionName) {
     let response;
     try {
-        response = await lambda.send(new GetFunctionCommand({ FunctionName: functionName }));
+        response = await lambda.send(new dist_cjs/* GetFunctionCommand */.YF5({ FunctionName: functionName }));
     }
     catch (error) {
-        if (awsErrorName(error) === 'ResourceNotFoundException') {
-            throw new DeployError(`Lambda function ${functionName} does not exist in this account and region. ` +
+        if ((0,errors/* awsErrorName */.ZH)(error) === 'ResourceNotFoundException') {
+            throw new errors/* DeployError */.sH(`Lambda function ${functionName} does not exist in this account and region. ` +
                 'Create it first (package type Image), or fix function-name / aws-region.');
         }
-        throw new DeployError(describeAwsError('lambda:GetFunction', error));
+        throw new errors/* DeployError */.sH((0,errors/* describeAwsError */.Pp)('lambda:GetFunction', error));
     }
     return functionStateOf(response, functionName);
 }
@@ -793,16 +793,32 @@ async function waitForUpdate(lambda, functionName, options, timing) {
     throw new errors/* DeployError */.sH(`Function ${functionName} is still updating after ${formatDuration(outcome.elapsedMs)} (${lastSeen}). ` +
         'Raise wait-timeout, or look at the function in the Lambda console; the update may still finish.');
 }
-/** UpdateFunctionCode by digest, retrying update-in-progress conflicts. */
+/**
+ * UpdateFunctionCode by digest, retrying update-in-progress conflicts.
+ * Resolves undefined when an earlier attempt's update turned out accepted.
+ */
 async function updateFunctionCode(lambda, functionName, imageUri, options, timing) {
+    const attempt = async () => {
+        try {
+            return await lambda.send(new dist_cjs/* UpdateFunctionCodeCommand */.KfB({
+                FunctionName: functionName,
+                ImageUri: imageUri,
+                ...(options.revisionId !== undefined && {
+                    RevisionId: options.revisionId
+                })
+            }));
+        }
+        catch (error) {
+            if ((0,errors/* awsErrorName */.ZH)(error) === 'ResourceConflictException' &&
+                (await options.acceptedEarlier?.()) === true) {
+                options.log(`UpdateFunctionCode was refused (${(0,errors/* errorMessage */.gJ)(error)}), but the update in progress is this one: an earlier attempt was accepted and its answer was lost.`);
+                return undefined;
+            }
+            throw error;
+        }
+    };
     try {
-        return await retry_retry(() => lambda.send(new dist_cjs/* UpdateFunctionCodeCommand */.KfB({
-            FunctionName: functionName,
-            ImageUri: imageUri,
-            ...(options.revisionId !== undefined && {
-                RevisionId: options.revisionId
-            })
-        })), {
+        return await retry_retry(attempt, {
             attempts: options.conflictAttempts ?? 8,
             baseDelayMs: 1000,
             maxDelayMs: 10_000,
@@ -839,7 +855,31 @@ function checkDeployedDigest(fn, expectedDigest) {
  * function now runs exactly `digest`.
  */
 async function deployImage(lambda, functionName, imageUri, digest, options, timing) {
-    await updateFunctionCode(lambda, functionName, imageUri, { log: options.log, revisionId: options.revisionId }, timing);
+    // An answer can be lost after Lambda accepted the update (a reset, the
+    // SDK's request timeout); the SDK then resends it, and Lambda refuses
+    // the copy because "an update is in progress" — ours. So after any error
+    // the function is read back: while Lambda applies an update, GetFunction
+    // already shows the new code (CodeSha256, ResolvedImageUri) with
+    // LastUpdateStatus InProgress ("Lambda function states",
+    // https://docs.aws.amazon.com/lambda/latest/dg/functions-states.html). A
+    // function that runs this digest, or is updating to it, took the update:
+    // it counts as changed, and is waited for and checked as usual.
+    const showsOurs = async () => {
+        const now = await getFunctionState(lambda, functionName).catch(() => undefined);
+        return now !== undefined && now.imageDigest === digest;
+    };
+    try {
+        await updateFunctionCode(lambda, functionName, imageUri, {
+            log: options.log,
+            revisionId: options.revisionId,
+            acceptedEarlier: showsOurs
+        }, timing);
+    }
+    catch (error) {
+        if (!(await showsOurs()))
+            throw error;
+        options.log(`The function runs or is updating to ${digest} although the call failed (${(0,errors/* errorMessage */.gJ)(error)}): Lambda accepted the update and its answer was lost.`);
+    }
     options.onAccepted?.();
     options.log(`UpdateFunctionCode accepted ${imageUri}; waiting for Lambda to apply it.`);
     const outcome = await waitForUpdate(lambda, functionName, {
@@ -861,6 +901,29 @@ async function deployImage(lambda, functionName, imageUri, digest, options, timi
     }
     checkDeployedDigest(after, digest);
     return { after, polls: outcome.polls };
+}
+/**
+ * The qualifier with which an API Gateway integration URI or an ALB target
+ * id invokes this function: '$LATEST' for the unqualified ARN, else the
+ * alias or version after the ARN; undefined when it does not invoke this
+ * function. HTTP API integrations take the function (or alias) ARN, or the
+ * long form arn:aws:apigateway:<region>:lambda:path/2015-03-31/functions/
+ * <arn>/invocations; a stage variable in place of the qualifier cannot be
+ * resolved here ("API Gateway stage variables reference for HTTP APIs",
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-stages.stage-variables-reference.html)
+ * and is returned as written, so it matches no qualifier a run releases.
+ */
+function invokedQualifier(uri, functionArn) {
+    if (uri === undefined)
+        return undefined;
+    const long = /\/functions\/(.+)\/invocations$/.exec(uri);
+    const target = long?.[1] ?? uri;
+    if (target === functionArn)
+        return '$LATEST';
+    if (!target.startsWith(`${functionArn}:`))
+        return undefined;
+    const qualifier = target.slice(functionArn.length + 1);
+    return qualifier === '' ? undefined : qualifier;
 }
 /**
  * Whether an API Gateway integration URI or an ALB target id invokes this
@@ -1091,9 +1154,13 @@ async function finishOne(lambda, record, log, timing) {
         const weights = Object.keys(now.weights);
         if (now.version === record.previousVersion && weights.length === 0)
             return `alias ${record.alias} of ${record.functionArn} points to version ${record.previousVersion} (verified).`;
-        if (now.version !== record.ourVersion &&
-            !weights.includes(record.ourVersion))
-            return `alias ${record.alias} of ${record.functionArn} was moved by someone else (version ${now.version}); it is left as it is.`;
+        // Guarded as the main step's undo is: by the alias's RevisionId when
+        // this run recorded one, so any change since ours is left alone.
+        if ((record.revisionId !== undefined &&
+            now.revisionId !== record.revisionId) ||
+            (now.version !== record.ourVersion &&
+                !weights.includes(record.ourVersion)))
+            return `alias ${record.alias} of ${record.functionArn} was changed by someone else since this run moved it (it points to version ${now.version}${weights.length > 0 ? ` with ${weights.join(', ')}` : ''}); it is left as it is.`;
         await pointAlias(lambda, record.functionArn, record.alias, { version: record.previousVersion, description: now.description ?? '' }, now, { log }, timing);
         return `alias ${record.alias} of ${record.functionArn} points to version ${record.previousVersion} again.`;
     }
