@@ -274,6 +274,12 @@ function readInputs(deps: Dependencies, phase: PhaseRunner): Promise<Inputs> {
     announceProxy(deps.env, core)
     const parsed = getInputs(deps.readInput, deps.env)
     core.info(describeRun(parsed))
+    for (const deprecation of parsed.deprecations ?? [])
+      core.warning(deprecation)
+    if (parsed.mode === 'preview' && parsed.reuseUnchanged)
+      core.info(
+        'reuse-unchanged-image does not apply to previews: a preview neither reuses nor records build-<key> tags.'
+      )
     if (parsed.preview !== undefined) {
       core.info(
         `Mode ${parsed.mode}: pull request #${parsed.pullRequest ?? '?'}, preview function ${parsed.preview.name}`
