@@ -287,7 +287,7 @@ describe('a preview deploy', () => {
     // environment (GetFunction, GetFunctionConfiguration,
     // ListVersionsByFunction, ListFunctions) and changes nothing of it.
     const onProduction = w.events.filter(e => {
-      const input = (e.input ?? {}) as Record<string, unknown>
+      const input = (e.input ?? {})
       return [input.FunctionName, input.Resource].some(
         name => name === 'shop' || name === functionArn('shop')
       )
