@@ -287,7 +287,7 @@ describe('a preview deploy', () => {
     // environment (GetFunction, GetFunctionConfiguration,
     // ListVersionsByFunction, ListFunctions) and changes nothing of it.
     const onProduction = w.events.filter(e => {
-      const input = (e.input ?? {})
+      const input = e.input ?? {}
       return [input.FunctionName, input.Resource].some(
         name => name === 'shop' || name === functionArn('shop')
       )
@@ -458,27 +458,5 @@ describe('a preview deploy', () => {
       calls.indexOf('lambda:UpdateFunctionCode')
     )
     expect(core.infos().join('\n')).not.toContain('production-secret')
-  })
-
-  it('reuse-unchanged-image: a preview neither reads nor writes build-<key> tags', async () => {
-    const w = world({ ...PREVIEW_INPUTS, 'reuse-unchanged-image': 'true' }, ENV)
-    w.build.image = BUILT
-
-    await run(w.deps)
-
-    expect(core.failures()).toEqual([])
-    const tagged = w
-      .calls<{ imageTag?: string }>('ecr:PutImage')
-      .map(input => input.imageTag ?? '')
-    expect(tagged.filter(tag => tag.startsWith('build-'))).toEqual([])
-    expect(
-      w
-        .calls<{ imageIds?: { imageTag?: string }[] }>('ecr:DescribeImages')
-        .flatMap(input => input.imageIds ?? [])
-        .filter(id => id.imageTag?.startsWith('build-') === true)
-    ).toEqual([])
-    expect(
-      [...w.registry.tags.keys()].filter(tag => tag.startsWith('build-'))
-    ).toEqual([])
   })
 })
