@@ -84,10 +84,14 @@ import {
   ListTagsCommand,
   PreconditionFailedException,
   PublishVersionCommand,
+  RemovePermissionCommand,
   ResourceConflictException,
   ResourceNotFoundException,
   UpdateAliasCommand,
   UpdateFunctionCodeCommand,
+  UpdateFunctionConfigurationCommand,
+  UpdateFunctionUrlConfigCommand,
+  type UpdateFunctionConfigurationCommandInput,
   type AddPermissionCommandInput,
   type AliasConfiguration,
   type Architecture,
@@ -600,6 +604,32 @@ export class FakeFunction {
         ),
         { name: 'TimeoutError', code: 'ECONNRESET' }
       )
+    return this.configuration()
+  }
+
+  /**
+   * UpdateFunctionConfiguration: role, environment and VPC; the update runs
+   * (InProgress) like a code update, with the code unchanged.
+   */
+  updateConfiguration(
+    input: UpdateFunctionConfigurationCommandInput
+  ): FunctionConfiguration {
+    if (this.state === 'Pending' || this.lastUpdateStatus === 'InProgress')
+      throw this.busy()
+    this.settings = {
+      ...this.settings,
+      ...(input.Role !== undefined && { Role: input.Role }),
+      ...(input.Environment !== undefined && {
+        Environment: { Variables: { ...input.Environment.Variables } }
+      }),
+      ...(input.VpcConfig !== undefined && {
+        VpcConfig: {
+          SubnetIds: [...(input.VpcConfig.SubnetIds ?? [])],
+          SecurityGroupIds: [...(input.VpcConfig.SecurityGroupIds ?? [])]
+        }
+      })
+    }
+    this.startUpdate(this.code ?? '')
     return this.configuration()
   }
 
@@ -1280,6 +1310,43 @@ export function simulatedWorld(
           })
         }
       })
+    )
+    .on(UpdateFunctionConfigurationCommand)
+    .callsFake(
+      handle(
+        'lambda:UpdateFunctionConfiguration',
+        (input: UpdateFunctionConfigurationCommandInput) =>
+          target(input.FunctionName).fn.updateConfiguration(input)
+      )
+    )
+    .on(UpdateFunctionUrlConfigCommand)
+    .callsFake(
+      handle(
+        'lambda:UpdateFunctionUrlConfig',
+        (input: { FunctionName?: string; AuthType?: FunctionUrlAuthType }) => {
+          const { fn: f } = target(input.FunctionName)
+          if (f.url === undefined)
+            throw notFound('The resource you requested does not exist.')
+          if (input.AuthType !== undefined) f.url.authType = input.AuthType
+          return urlConfig(f, f.url)
+        }
+      )
+    )
+    .on(RemovePermissionCommand)
+    .callsFake(
+      handle(
+        'lambda:RemovePermission',
+        (input: { FunctionName?: string; StatementId?: string }) => {
+          const { fn: f } = target(input.FunctionName)
+          const at = f.permissions.findIndex(
+            p => p.StatementId === input.StatementId
+          )
+          if (at < 0)
+            throw notFound('The resource you requested does not exist.')
+          f.permissions.splice(at, 1)
+          return {}
+        }
+      )
     )
     .on(ListTagsCommand)
     .callsFake(

@@ -309,6 +309,7 @@ describe('dry-run of a release', () => {
 describe('dry-run of previews', () => {
   const PREVIEW = {
     mode: 'preview',
+    'preview-role-arn': 'arn:aws:iam::123456789012:role/shop-preview',
     'pull-request': '7',
     'github-token': 't',
     preflight: 'off'

@@ -37,6 +37,7 @@ jest.unstable_mockModule('@actions/core', () => core)
 const { run } = await import('../src/main.js')
 
 let runnerTemp: string
+const PREVIEW_ROLE = `arn:aws:iam::${ACCOUNT}:role/shop-preview`
 
 /** Production is shop, its images in the repository shop. */
 function world(
@@ -48,6 +49,7 @@ function world(
       'function-name': 'shop',
       repository: 'shop',
       'aws-region': REGION,
+      'preview-role-arn': PREVIEW_ROLE,
       ...inputs
     },
     { repository: 'shop', runnerTemp }
@@ -164,7 +166,7 @@ describe('mode cleanup', () => {
     )
   })
 
-  it('removes the preview of a production function that no longer exists', async () => {
+  it('removes the preview without reading production, even when production no longer exists', async () => {
     const w = world({ mode: 'cleanup', 'pull-request': '7' })
     w.functions.clear()
     w.registry.push('pr-7-abc', storedImage('amd64', 'pr-7'))
@@ -172,10 +174,12 @@ describe('mode cleanup', () => {
     await run(w.deps)
 
     expect(core.setFailed).not.toHaveBeenCalled()
-    expect(core.warning).toHaveBeenCalledWith(
-      'The production function shop does not exist; removing its preview anyway.'
-    )
     expect(w.calls('ecr:BatchDeleteImage')).toHaveLength(1)
+    expect(
+      w.events.filter(e =>
+        JSON.stringify(e.input ?? {}).includes(`function:shop"`)
+      )
+    ).toEqual([])
   })
 })
 
@@ -247,7 +251,7 @@ describe('a preview deploy', () => {
     )
   })
 
-  it("first push: creates shop-pr-7 from production's configuration with the image by digest, waits until Active, and smoke-tests its public URL", async () => {
+  it('first push: creates shop-pr-7 from preview-settings with the image by digest, reading nothing of production, waits until Active, and smoke-tests its public URL', async () => {
     const w = world(PREVIEW_INPUTS, ENV)
     w.build.image = BUILT
     w.fn.tags = { team: 'shop', 'aws:cloudformation:stack-name': 'shop' }
@@ -265,32 +269,37 @@ describe('a preview deploy', () => {
         FunctionName: 'shop-pr-7',
         PackageType: 'Image',
         Code: { ImageUri: uriOf(BUILT.digest, 'shop') },
-        Role: `arn:aws:iam::${ACCOUNT}:role/my-api-lambda`,
+        Role: PREVIEW_ROLE,
         Description:
           'Preview of shop for pull request #7 (aspnet-lambda-deploy)',
         Publish: false,
-        MemorySize: 1024,
+        MemorySize: 512,
         Timeout: 30,
         EphemeralStorage: { Size: 512 },
-        // No Environment: production's variables stay in production unless
-        // preview-copy-env names them.
+        // No Environment: production's variables stay in production.
         Architectures: ['x86_64'],
         Tags: {
-          team: 'shop',
           'aspnet-lambda-deploy:preview-of': 'shop',
           'aspnet-lambda-deploy:pull-request': '7'
         }
       }
     ])
-    expect(core.warnings()).toEqual(
-      expect.arrayContaining([
-        expect.stringMatching(
-          /^preview-role-arn is not set: the preview shop-pr-7 runs with production's execution role/
-        )
-      ])
-    )
-    expect(core.writtenSummaries().join('\n')).toMatch(
-      /> \[!WARNING\]\n> preview-role-arn is not set/
+    // The preview role reads nothing of production that carries its
+    // environment (GetFunction, GetFunctionConfiguration,
+    // ListVersionsByFunction, ListFunctions) and changes nothing of it.
+    const onProduction = w.events.filter(e => {
+      const input = e.input ?? {}
+      return [input.FunctionName, input.Resource].some(
+        name => name === 'shop' || name === functionArn('shop')
+      )
+    })
+    expect(
+      onProduction
+        .map(e => e.call)
+        .filter(call => call !== 'lambda:GetFunctionUrlConfig')
+    ).toEqual([])
+    expect(core.warnings().join('\n')).not.toContain(
+      "production's execution role"
     )
     // The URL is made once the function is Active: the wait saw it Pending.
     const preview = w.functions.get('shop-pr-7')
@@ -480,5 +489,50 @@ describe('a preview deploy', () => {
     })
     expect(w.comments).toHaveLength(1)
     expect(w.comments[0]?.body).toContain(BUILT.digest)
+  })
+
+  it('next push to a preview an older version made: its role, environment, VPC and public URL are brought to the current settings first', async () => {
+    const w = world(
+      {
+        ...PREVIEW_INPUTS,
+        'preview-url-auth': 'AWS_IAM',
+        'smoke-test': 'false'
+      },
+      ENV
+    )
+    w.build.image = BUILT
+    const preview = w.addFunction('shop-pr-7')
+    preview.tags = {
+      'aspnet-lambda-deploy:preview-of': 'shop',
+      'aspnet-lambda-deploy:pull-request': '7'
+    }
+    preview.settings.Role = `arn:aws:iam::${ACCOUNT}:role/my-api-lambda`
+    preview.settings.Environment = {
+      Variables: { DB_PASSWORD: 'production-secret' }
+    }
+    preview.settings.VpcConfig = {
+      SubnetIds: ['subnet-1'],
+      SecurityGroupIds: ['sg-1']
+    }
+
+    await run(w.deps)
+
+    expect(core.failures()).toEqual([])
+    expect(preview.settings.Role).toBe(PREVIEW_ROLE)
+    expect(preview.settings.Environment).toEqual({ Variables: {} })
+    expect(preview.settings.VpcConfig).toEqual({
+      SubnetIds: [],
+      SecurityGroupIds: []
+    })
+    expect(preview.url?.authType).toBe('AWS_IAM')
+    expect(preview.urlIsPublic).toBe(false)
+    expect(preview.permissions).toEqual([])
+    expect(preview.digest).toBe(BUILT.digest)
+    // The settings first, then the code.
+    const calls = w.events.map(e => e.call)
+    expect(calls.indexOf('lambda:UpdateFunctionConfiguration')).toBeLessThan(
+      calls.indexOf('lambda:UpdateFunctionCode')
+    )
+    expect(core.infos().join('\n')).not.toContain('production-secret')
   })
 })

@@ -183,6 +183,45 @@ describe('a commit that does not change the app', () => {
   })
 })
 
+describe('a preview in the same repository', () => {
+  it("records no key tag, so main's next deploy of the same app builds its own image instead of deploying the pull request's", async () => {
+    const w = workflow()
+    const PR = builtImage('pull request', 'pr-7-commit-p')
+    w.build.image = PR
+    await commit(w, 'commit-p', {
+      mode: 'preview',
+      'pull-request': '7',
+      'preview-role-arn': 'arn:aws:iam::123456789012:role/my-api-preview',
+      'github-token': ''
+    })
+    expect(core.failures()).toEqual([])
+    expect(builds(w)).toHaveLength(1)
+    // The preview neither recorded nor looked for a key.
+    expect(keyTags(w)).toEqual([])
+    expect(
+      w
+        .calls<{ imageIds?: { imageTag?: string }[] }>('ecr:DescribeImages')
+        .flatMap(input => input.imageIds ?? [])
+        .filter(id => isKeyTag(id.imageTag ?? ''))
+    ).toEqual([])
+    expect(core.infos()).toContain(
+      'reuse-unchanged-image does not apply to previews: a preview neither reuses nor records build-<key> tags.'
+    )
+
+    const MAIN = builtImage('main', 'commit-m')
+    w.build.image = MAIN
+    await commit(w, 'commit-m')
+
+    expect(core.failures()).toEqual([])
+    expect(builds(w)).toHaveLength(2)
+    expect(core.outputs()).toMatchObject({
+      'image-digest': MAIN.digest,
+      'reused-image': 'false'
+    })
+    expect(w.fn.imageOf(undefined)).toBe(uriOf(MAIN.digest))
+  })
+})
+
 describe('two runs of one commit at once', () => {
   it('deploys the image the other run tagged first, with a warning', async () => {
     const w = workflow()

@@ -164,17 +164,10 @@ describe('planRun', () => {
       ]
     ],
     [
-      'a preview with reuse-unchanged-image, preflight off',
+      // A preview neither reads nor records build-<key> tags.
+      'a preview with reuse-unchanged-image, preflight off: no reuse',
       { mode: 'preview', reuseUnchanged: true, preflight: 'off' },
-      [
-        'look-up',
-        'reuse',
-        'build',
-        'check-image',
-        'deploy',
-        'preview-url',
-        'smoke'
-      ]
+      ['look-up', 'build', 'check-image', 'deploy', 'preview-url', 'smoke']
     ],
     [
       'reuse-unchanged-image builds nothing for the image input',

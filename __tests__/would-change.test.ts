@@ -207,7 +207,7 @@ describe('wouldChange', () => {
         traffic: 'untouched',
         from: undefined,
         to: `${REPO}:abc123`,
-        text: `would create the preview function api-pr-7 from api's configuration, running ${REPO}:abc123, with its own Function URL`
+        text: `would create the preview function api-pr-7 (preview of api, from preview-settings), running ${REPO}:abc123, with its own Function URL`
       }
     ]
   ])('%s', (_name, state, release, image, expected) => {

@@ -7,13 +7,18 @@
  * were. The stand-in follows Lambda's current Function URL rule (a public URL needs both
  * lambda:InvokeFunctionUrl and lambda:InvokeFunction through the URL). The preview gets none of
  * production's environment variables; a marker comment planted by someone else is never edited;
- * cleanup keeps a pr-7 image that a published version of production runs.
+ * cleanup removes only the pr-7 tag of an image released under a tag of its own; the preview runs
+ * with its own role and calls nothing on production that returns its configuration.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals'
-import { ListImagesCommand } from '@aws-sdk/client-ecr'
+import {
+  BatchGetImageCommand,
+  ListImagesCommand,
+  PutImageCommand
+} from '@aws-sdk/client-ecr'
 import {
   CreateFunctionCommand,
   GetFunctionCommand,
@@ -29,7 +34,9 @@ import {
 import {
   awsClients,
   buildAndPush,
+  calls,
   createImageFunction,
+  ensureRole,
   localAwsEnv,
   publishVersion,
   reset,
@@ -112,6 +119,41 @@ async function productionSnapshot(fn: ImageFunction): Promise<unknown> {
   }
 }
 
+/** The Lambda calls the stand-in served on production (by name or ARN), as operation names. */
+async function callsOnProduction(since: number): Promise<string[]> {
+  return (await calls())
+    .slice(since)
+    .filter(
+      call =>
+        call.service === 'lambda' &&
+        (call.resource === 'shop' || call.resource === shop.functionArn)
+    )
+    .map(call => call.operation)
+}
+
+/** Put a second tag on an image (ECR PutImage of the same manifest). */
+async function tagImage(
+  repositoryName: string,
+  digest: string,
+  tag: string
+): Promise<void> {
+  const { ecr } = awsClients()
+  const got = await ecr.send(
+    new BatchGetImageCommand({
+      repositoryName,
+      imageIds: [{ imageDigest: digest }]
+    })
+  )
+  await ecr.send(
+    new PutImageCommand({
+      repositoryName,
+      imageTag: tag,
+      imageManifest: got.images?.[0]?.imageManifest ?? '',
+      imageDigest: digest
+    })
+  )
+}
+
 async function imageTags(repositoryName: string): Promise<string[]> {
   const listed = await awsClients().ecr.send(
     new ListImagesCommand({ repositoryName })
@@ -127,6 +169,8 @@ async function containerFunctions(): Promise<string[]> {
 }
 
 let shop: ImageFunction
+/** The previews' own execution role (preview-role-arn). */
+let previewRole = ''
 let github: GitHubFake
 let before: unknown
 let planted: FakeComment
@@ -148,6 +192,7 @@ beforeAll(async () => {
     functionUrl: true,
     body: 'production\n'
   })
+  previewRole = await ensureRole('shop-preview')
   const { lambda } = awsClients()
   await lambda.send(
     new TagResourceCommand({
@@ -175,6 +220,8 @@ beforeAll(async () => {
     body: 'released\n'
   })
   released = promoted.digest
+  // Released as production images are: under a tag of its own too.
+  await tagImage('shop', released, 'release-1')
   await updateCode('shop', promoted.imageUri)
   await publishVersion('shop')
   await updateCode('shop', shop.initialImageUri)
@@ -206,6 +253,7 @@ function preview(
       'smoke-expect-body': body.trim(),
       'smoke-timeout': '60s',
       'github-token': 'ghs_e2e',
+      'preview-role-arn': previewRole,
       ...extra
     },
     env: {
@@ -220,7 +268,8 @@ describe('a pull request preview, from open to close', () => {
   let previewUrl = ''
   let previewArn = ''
 
-  it('open: creates shop-pr-7 from production, serves the PR at its own URL, comments once', async () => {
+  it('open: creates shop-pr-7 with its own role and preview-settings, reading nothing of production, serves the PR at its own URL, comments once', async () => {
+    const callsBefore = (await calls()).length
     const sha = '1'.repeat(40)
     const result = await preview(sha, 'pr 7 first\n')
 
@@ -250,7 +299,7 @@ describe('a pull request preview, from open to close', () => {
       `${shop.repositoryUri}@${firstDigest}`
     )
     expect(created.Configuration).toMatchObject({
-      Role: shop.roleArn,
+      Role: previewRole,
       MemorySize: 512,
       Timeout: 30,
       Architectures: ['x86_64'],
@@ -259,10 +308,14 @@ describe('a pull request preview, from open to close', () => {
     // Isolated by default: none of production's variables, its secret least of all.
     expect(created.Configuration?.Environment?.Variables ?? {}).toEqual({})
     expect(JSON.stringify(created)).not.toContain('production-secret')
-    expect(warnings(result)).toMatch(
-      /preview-role-arn is not set: the preview shop-pr-7 runs with production's execution role/
-    )
-    expect(result.summary).toContain('> [!WARNING]')
+    expect(warnings(result)).not.toMatch(/production's execution role/)
+    // The run called nothing on production that returns its configuration
+    // (or changes it): only how it is reached.
+    expect(
+      (await callsOnProduction(callsBefore)).filter(
+        operation => operation !== 'GetFunctionUrlConfig'
+      )
+    ).toEqual([])
     // Lambda's current rule: both public statements.
     const policy = JSON.stringify(
       JSON.parse(
@@ -276,7 +329,6 @@ describe('a pull request preview, from open to close', () => {
       new ListTagsCommand({ Resource: previewArn })
     )
     expect(tags.Tags).toEqual({
-      team: 'web',
       'aspnet-lambda-deploy:preview-of': 'shop',
       'aspnet-lambda-deploy:pull-request': '7'
     })
@@ -383,7 +435,8 @@ describe('a pull request preview, from open to close', () => {
       'initial',
       `pr-7-${'1'.repeat(40)}`,
       `pr-7-${'2'.repeat(40)}`,
-      'pr-7-released'
+      'pr-7-released',
+      'release-1'
     ])
     const result = await runAction({
       inputs: {
@@ -410,10 +463,11 @@ describe('a pull request preview, from open to close', () => {
     ).rejects.toThrow(/not found/i)
     expect((await httpGet(previewUrl)).status).toBe(403)
     expect(await containerFunctions()).not.toContain('shop-pr-7')
-    // Version 1 of production runs the released image: its tag stays.
-    expect(await imageTags('shop')).toEqual(['initial', 'pr-7-released'])
-    expect(warnings(result)).toContain(
-      `Kept image tag pr-7-released (${released} is what shop version 1 runs; left to the repository's lifecycle rule).`
+    // Cleanup reads nothing of production: it removes the pr-7- tags, and
+    // the released image, which has a tag of its own, stays.
+    expect(await imageTags('shop')).toEqual(['initial', 'release-1'])
+    expect(result.stdout).toContain(
+      `${released} has other tags besides pr-7-released: only the tag is removed.`
     )
     expect(ours()).toHaveLength(1)
     expect(ours()[0]?.body).toContain('removed')
@@ -437,6 +491,7 @@ describe('a pull request preview, from open to close', () => {
         'function-name': 'shop',
         repository: 'shop',
         'pull-request': '9',
+        'preview-role-arn': previewRole,
         'preview-url-auth': 'AWS_IAM',
         context: appContext({ body: 'pr 9\n' }),
         'github-token': ''
@@ -480,7 +535,9 @@ describe('a pull request preview, from open to close', () => {
         'function-name': 'shop',
         repository: 'shop',
         'pull-request': '8'
-      }
+      },
+      // Someone runs the cleanup by hand.
+      env: { GITHUB_EVENT_NAME: 'workflow_dispatch' }
     })
     expect(result.exitCode).toBe(1)
     expect(errors(result)).toMatch(

@@ -4,16 +4,22 @@
  * served. The app is built FROM a base image in the stand-in's registry, so
  * repointing that tag plays a patched public base image.
  *
- * The three cases run in order on one function, as commits of one branch:
+ * The cases run in order on one function, as commits of one branch:
  * A builds; B (a README edit, excluded by .dockerignore) reuses A's image;
- * C (an app change) builds; D (the base image repointed) builds.
+ * C (an app change) builds; D (the base image repointed) builds; then a
+ * pull request's preview in the same repository builds an app change, and
+ * main's next commit with that same app builds its own image: the preview
+ * wrote no build-<key> tag main could take for its own.
  */
 import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { beforeAll, describe, expect, it, jest } from '@jest/globals'
+import { ListImagesCommand } from '@aws-sdk/client-ecr'
 import {
   createImageFunction,
+  ensureRole,
   localAwsEnv,
+  awsClients,
   registryManifest,
   reset,
   runAction,
@@ -64,6 +70,14 @@ function deploy(commit: string): Promise<ActionResult> {
     },
     sha: sha(commit)
   })
+}
+
+/** The repository's tags, as ECR lists them. */
+async function registryTags(repositoryName: string): Promise<string[]> {
+  const listed = await awsClients().ecr.send(
+    new ListImagesCommand({ repositoryName })
+  )
+  return (listed.imageIds ?? []).map(id => id.imageTag ?? '').sort()
 }
 
 const built = (result: ActionResult): boolean =>
@@ -178,5 +192,52 @@ describe('reuse-unchanged-image on the stand-in', () => {
       status: 200,
       body: 'release C\n'
     })
+  })
+})
+
+describe('a preview in the same repository', () => {
+  it("writes no build-<key> tag, so main's next deploy of the same app builds instead of deploying the pull request's image", async () => {
+    writeFileSync(path.join(context, 'www', 'index.html'), 'release E\n')
+    const keysBefore = (await registryTags('web')).filter(tag =>
+      tag.startsWith('build-')
+    )
+
+    const preview = await runAction({
+      inputs: {
+        mode: 'preview',
+        'pull-request': '7',
+        'function-name': 'web',
+        repository: 'web',
+        context,
+        'reuse-unchanged-image': 'true',
+        'preview-role-arn': await ensureRole('web-preview'),
+        'github-token': '',
+        'smoke-timeout': '60s'
+      },
+      sha: sha('e')
+    })
+
+    expect(errors(preview)).toBe('')
+    expect(preview.exitCode).toBe(0)
+    const previewDigest = preview.outputs['image-digest'] ?? ''
+    expect(
+      (await registryTags('web')).filter(tag => tag.startsWith('build-'))
+    ).toEqual(keysBefore)
+
+    const f = await deploy('f')
+
+    expect(errors(f)).toBe('')
+    expect(f.exitCode).toBe(0)
+    expect(built(f)).toBe(true)
+    expect(f.outputs['reused-image']).toBe('false')
+    expect(f.outputs['image-digest']).not.toBe(previewDigest)
+    expect((await deployed('web')).digest).toBe(f.outputs['image-digest'])
+    expect(await httpGet(web.functionUrl ?? '')).toEqual({
+      status: 200,
+      body: 'release E\n'
+    })
+    expect(preview.stdout).toContain(
+      'reuse-unchanged-image does not apply to previews'
+    )
   })
 })

@@ -298,6 +298,12 @@ function readInputs(deps: Dependencies, phase: PhaseRunner): Promise<Inputs> {
     for (const value of buildArgValuesToMask(parsed.buildArgs))
       core.setSecret(value)
     core.info(describeRun(parsed))
+    for (const deprecation of parsed.deprecations ?? [])
+      core.warning(deprecation)
+    if (parsed.mode === 'preview' && parsed.reuseUnchanged)
+      core.info(
+        'reuse-unchanged-image does not apply to previews: a preview neither reuses nor records build-<key> tags.'
+      )
     if (parsed.preview !== undefined) {
       core.info(
         `Mode ${parsed.mode}: pull request #${parsed.pullRequest ?? '?'}, preview function ${parsed.preview.name}`

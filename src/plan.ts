@@ -82,7 +82,9 @@ function realPlan(inputs: PlanInputs): StageName[] {
   const alias = inputs.alias !== undefined
   const stages: (StageName | false)[] = [
     'look-up',
-    build && inputs.reuseUnchanged && 'reuse',
+    // A preview never reads or writes build-<key> tags: a pull request could
+    // otherwise plant an image under the key main's next commit computes.
+    build && inputs.reuseUnchanged && inputs.mode === 'deploy' && 'reuse',
     build && preflight && 'preflight-app',
     build && 'build',
     fromEcr && 'check-image',

@@ -75,7 +75,7 @@ export function wouldChange(
       traffic: 'untouched',
       from: undefined,
       to,
-      text: `would create the preview function ${t.name} from ${t.production?.functionName ?? 'production'}'s configuration, running ${served(to)}, with its own Function URL`
+      text: `would create the preview function ${t.name} (preview of ${t.production?.functionName ?? 'production'}, from preview-settings), running ${served(to)}, with its own Function URL`
     }
   const upToDate =
     digest !== undefined &&

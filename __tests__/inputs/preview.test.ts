@@ -6,11 +6,14 @@ import { readPreview, type EventPayload } from '../../src/inputs/preview.js'
 import { InputError, getInputs } from '../../src/inputs/read.js'
 import type { Inputs } from '../../src/inputs/types.js'
 
+const PREVIEW_ROLE = 'arn:aws:iam::123456789012:role/my-api-preview'
+
 const VALID: Record<string, string> = {
   'function-name': 'my-api',
   repository: 'team/my-api',
   tag: 'abc123',
-  'aws-region': 'eu-west-1'
+  'aws-region': 'eu-west-1',
+  'preview-role-arn': PREVIEW_ROLE
 }
 
 function parse(
@@ -177,7 +180,11 @@ describe('readPreview', () => {
     env: NodeJS.ProcessEnv = {},
     functionName = 'my-api'
   ): ReturnType<typeof readPreview> {
-    return readPreview(name => values[name] ?? '', env, {
+    const all: Record<string, string> = {
+      'preview-role-arn': PREVIEW_ROLE,
+      ...values
+    }
+    return readPreview(name => all[name] ?? '', env, {
       functionName,
       event
     })
@@ -307,10 +314,16 @@ describe('readPreview', () => {
         env
       )
 
-    it('by default: no variables, none copied, no role of its own, no VPC', () => {
+    it('by default: no variables, none copied, no VPC', () => {
       expect(asPreview({})).toEqual({
         value: expect.objectContaining({
-          isolation: { env: {}, copyEnv: [], roleArn: undefined, vpc: false }
+          isolation: expect.objectContaining({
+            env: {},
+            copyEnv: [],
+            roleArn: PREVIEW_ROLE,
+            useProductionRole: false,
+            vpc: false
+          })
         }),
         problems: []
       })
@@ -376,33 +389,191 @@ describe('readPreview', () => {
     })
   })
 
-  describe('pull_request_target', () => {
-    const TARGET = { GITHUB_EVENT_NAME: 'pull_request_target' }
+  describe('untrusted triggers', () => {
+    const refusal = (event: string): string =>
+      `This run is a ${event} event, which runs with the base repository's secrets and AWS role on code a stranger may control; a workflow that builds a pull request's code then hands them to whoever wrote it. Use on: pull_request (the default for previews), or set allow-untrusted-triggers: true if you accept that risk (docs/security.md).`
 
-    it.each(['deploy', 'preview', 'cleanup'])(
-      'is refused in mode %s unless allow-pull-request-target is true',
-      mode => {
+    it.each(
+      ['pull_request_target', 'workflow_run', 'issue_comment'].flatMap(event =>
+        ['deploy', 'preview', 'cleanup'].map(mode => [event, mode])
+      )
+    )(
+      '%s is refused in mode %s unless allow-untrusted-triggers is true',
+      (event, mode) => {
+        const env = { GITHUB_EVENT_NAME: event }
         expect(
-          preview({ mode, 'pull-request': '7' }, undefined, TARGET).problems
-        ).toEqual([
-          "This run is a pull_request_target event, which runs with the base repository's secrets and AWS role; a workflow that builds the pull request's code then hands them to whoever opened it. Use on: pull_request (the default for previews), or set allow-pull-request-target: true if you accept that risk (docs/previews.md)."
-        ])
+          preview({ mode, 'pull-request': '7' }, undefined, env).problems
+        ).toEqual([refusal(event)])
         const allowed = preview(
-          { mode, 'pull-request': '7', 'allow-pull-request-target': 'true' },
+          { mode, 'pull-request': '7', 'allow-untrusted-triggers': 'true' },
           undefined,
-          TARGET
+          env
         )
         expect(allowed.problems).toEqual([])
-        expect(allowed.value.allowPullRequestTarget).toBe(true)
+        expect(allowed.value.allowUntrustedTriggers).toBe(true)
+        expect(allowed.value.deprecations).toBeUndefined()
       }
     )
 
-    it('pull_request needs no permission', () => {
+    it('allow-pull-request-target still opts in, with a warning naming allow-untrusted-triggers', () => {
+      const allowed = preview(
+        {
+          mode: 'preview',
+          'pull-request': '7',
+          'allow-pull-request-target': 'true'
+        },
+        undefined,
+        { GITHUB_EVENT_NAME: 'workflow_run' }
+      )
+      expect(allowed.problems).toEqual([])
+      expect(allowed.value.deprecations).toEqual([
+        'allow-pull-request-target is deprecated: use allow-untrusted-triggers: true, which covers pull_request_target, workflow_run, issue_comment and pull requests from forks.'
+      ])
+    })
+
+    it('pull_request from this repository needs no opt-in; from a fork it does', () => {
+      const pullRequest = { GITHUB_EVENT_NAME: 'pull_request' }
+      const from = (head: string): EventPayload => ({
+        pull_request: {
+          number: 7,
+          head: { sha: 'abc', repo: { full_name: head } },
+          base: { repo: { full_name: 'o/r' } }
+        }
+      })
       expect(
-        preview({ mode: 'preview', 'pull-request': '7' }, undefined, {
-          GITHUB_EVENT_NAME: 'pull_request'
-        }).problems
+        preview({ mode: 'preview' }, from('o/r'), pullRequest).problems
       ).toEqual([])
+      expect(
+        preview({ mode: 'preview' }, from('mallory/r'), pullRequest).problems
+      ).toEqual([
+        'This pull request comes from a fork: its code is not from someone with write access to this repository. Previews deploy pull requests whose head is in this repository; set allow-untrusted-triggers: true to deploy forks too (docs/security.md).'
+      ])
+    })
+
+    it.each([
+      ['pull_request', []],
+      ['workflow_dispatch', []],
+      ['schedule', []],
+      [
+        'push',
+        [
+          'mode: cleanup runs on pull_request, workflow_dispatch, schedule events, not on push (docs/previews.md).'
+        ]
+      ]
+    ])('cleanup on %s: %j', (event, expected) => {
+      expect(
+        preview({ mode: 'cleanup', 'pull-request': '7' }, undefined, {
+          GITHUB_EVENT_NAME: event
+        }).problems
+      ).toEqual(expected)
+    })
+
+    it("pull_request_target: the commit is the pull request's head, not GITHUB_SHA (the default branch's since 2025-12-08)", () => {
+      const dir = mkdtempSync(path.join(os.tmpdir(), 'event-'))
+      const file = path.join(dir, 'event.json')
+      writeFileSync(
+        file,
+        JSON.stringify({
+          number: 9,
+          pull_request: { number: 9, head: { sha: 'feedface' } }
+        })
+      )
+      const inputs = parse(
+        { mode: 'preview', tag: '', 'allow-untrusted-triggers': 'true' },
+        {
+          GITHUB_EVENT_NAME: 'pull_request_target',
+          GITHUB_EVENT_PATH: file,
+          GITHUB_SHA: 'defa017'
+        }
+      )
+      expect(inputs).toMatchObject({
+        pullRequest: 9,
+        tag: 'pr-9-feedface',
+        headSha: 'feedface'
+      })
+    })
+  })
+
+  describe('the execution role of a preview', () => {
+    it('without preview-role-arn is refused, naming the inputs, unless preview-use-production-role is true', () => {
+      const values = {
+        mode: 'preview',
+        'pull-request': '7',
+        'preview-role-arn': ''
+      }
+      expect(preview(values).problems).toEqual([
+        "preview-role-arn is required with mode: preview: without it the preview would run the pull request's code with production's execution role and everything that role may do in AWS. Create a role for previews and set preview-role-arn (docs/previews.md), or set preview-use-production-role: true if you accept that risk."
+      ])
+      const optedIn = preview({
+        ...values,
+        'preview-use-production-role': 'true'
+      })
+      expect(optedIn.problems).toEqual([])
+      expect(optedIn.value.isolation).toMatchObject({
+        roleArn: undefined,
+        useProductionRole: true
+      })
+      // A deploy or a cleanup needs no preview role.
+      expect(preview({ ...values, mode: 'cleanup' }).problems).toEqual([])
+    })
+
+    it('preview-copy-env is deprecated, naming preview-env', () => {
+      expect(
+        preview({
+          mode: 'preview',
+          'pull-request': '7',
+          'preview-copy-env': 'A'
+        }).value.deprecations
+      ).toEqual([
+        "preview-copy-env is deprecated: it hands production's values to pull request code, and reading them needs lambda:GetFunction on production, which a preview role should not have (the preview role of examples/infra does not). Set the values a preview needs with preview-env instead."
+      ])
+    })
+  })
+
+  describe('preview-settings', () => {
+    const settingsOf = (text: string) =>
+      preview({
+        mode: 'preview',
+        'pull-request': '7',
+        'preview-settings': text
+      })
+
+    it("defaults to 512 MB, 30 s, 512 MB of /tmp and the image's own command", () => {
+      expect(settingsOf('').value.isolation?.settings).toEqual({
+        memorySize: 512,
+        timeout: 30,
+        ephemeralStorage: 512,
+        command: undefined,
+        entryPoint: undefined,
+        workingDirectory: undefined
+      })
+    })
+
+    it('reads each setting', () => {
+      expect(
+        settingsOf(
+          'memory=2048\ntimeout=90\nephemeral-storage=1024\ncommand=OrdersApi\nentry-point=["dotnet", "Orders.dll"]\nworking-directory=/var/task'
+        ).value.isolation?.settings
+      ).toEqual({
+        memorySize: 2048,
+        timeout: 90,
+        ephemeralStorage: 1024,
+        command: ['OrdersApi'],
+        entryPoint: ['dotnet', 'Orders.dll'],
+        workingDirectory: '/var/task'
+      })
+    })
+
+    it('names a bad setting and the accepted form', () => {
+      expect(
+        settingsOf('memory=64\ntimeout=1h\ncommand=two words\ncolour=blue')
+          .problems
+      ).toEqual([
+        'preview-settings: memory "64" must be a whole number of MB from 128 to 10240.',
+        'preview-settings: timeout "1h" must be a whole number of seconds from 1 to 900.',
+        'preview-settings: command "two words" must be one word or a JSON array of strings, such as ["dotnet", "MyApi.dll"].',
+        'preview-settings: "colour" is not a setting; use memory, timeout, ephemeral-storage, command, entry-point, working-directory.'
+      ])
     })
   })
 })
@@ -412,8 +583,12 @@ describe('readPreview: the pull request number', () => {
     values: Record<string, string>,
     event?: EventPayload
   ): ReturnType<typeof readPreview> {
+    const all: Record<string, string> = {
+      'preview-role-arn': PREVIEW_ROLE,
+      ...values
+    }
     return readPreview(
-      name => values[name] ?? '',
+      name => all[name] ?? '',
       {},
       {
         functionName: 'my-api',

@@ -720,6 +720,7 @@ describe('the order of problems', () => {
       'smoke-path "x"',
       'aws-region "Europe"',
       'preview-url-auth "x"',
+      'preview-role-arn is',
       'function-name lists', // 3 functions, but mode: preview
       'alias is',
       `tag "${'a'.repeat(124)}"`,

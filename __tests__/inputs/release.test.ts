@@ -237,7 +237,11 @@ describe('release inputs', () => {
   })
 
   it('preview and cleanup take one function and no release inputs', () => {
-    const env = { mode: 'preview', 'pull-request': '7' }
+    const env = {
+      mode: 'preview',
+      'pull-request': '7',
+      'preview-role-arn': 'arn:aws:iam::123456789012:role/my-api-preview'
+    }
     expect(problems({ ...env, 'function-name': 'a\nb' })).toEqual([
       expect.stringContaining('works on one production function')
     ])

@@ -67,109 +67,46 @@ describe('cleanupPreview', () => {
     previewName: 'my-api-pr-7',
     pullRequest: 7,
     repository: { name: 'api', registryId: undefined },
-    productionDigest: 'sha256:prod',
     log: () => undefined
   }
-
-  it('removes the URL, the function and only this PR’s tags, keeping what production runs', async () => {
-    const w = world({
-      'aspnet-lambda-deploy:preview-of': 'my-api',
-      'aspnet-lambda-deploy:pull-request': '7'
-    })
-    const result = await cleanupPreview(
-      new LambdaClient({}),
-      new ECRClient({}),
-      request
-    )
-    expect(w.deleted).toEqual(['url', 'function', 'tag pr-7-aaa'])
-    expect(result.removed).toEqual([
-      'Function URL https://u.lambda-url.eu-west-1.on.aws/',
-      `function ${ARN}`,
-      'image tag api:pr-7-aaa'
-    ])
-    expect(result.kept).toEqual([
-      "image tag pr-7-ccc (sha256:prod is what my-api ($LATEST) runs; left to the repository's lifecycle rule)"
-    ])
-  })
 
   const TAGGED = {
     'aspnet-lambda-deploy:preview-of': 'my-api',
     'aspnet-lambda-deploy:pull-request': '7'
   }
 
-  it('keeps an image that a published version of production runs (an alias points at versions), on every page', async () => {
+  it("removes the URL, the function and only this PR's tags, and reads nothing of production", async () => {
     const w = world(TAGGED)
-    w.lambda
-      .on(ListVersionsByFunctionCommand, { FunctionName: 'my-api' })
-      .resolvesOnce({
-        Versions: [
-          { Version: '$LATEST', CodeSha256: 'prod' },
-          { Version: '1', CodeSha256: 'old' }
-        ],
-        NextMarker: 'm'
-      })
-      .resolvesOnce({ Versions: [{ Version: '2', CodeSha256: '1' }] })
-
+    const log: string[] = []
     const result = await cleanupPreview(
       new LambdaClient({}),
       new ECRClient({}),
-      request
+      { ...request, log: message => log.push(message) }
     )
-
-    expect(w.deleted).toEqual(['url', 'function'])
-    expect(result.kept).toEqual([
-      "image tag pr-7-aaa (sha256:1 is what my-api version 2 runs; left to the repository's lifecycle rule)",
-      "image tag pr-7-ccc (sha256:prod is what my-api ($LATEST) runs; left to the repository's lifecycle rule)"
-    ])
-    expect(
-      w.lambda
-        .commandCalls(ListVersionsByFunctionCommand)
-        .map(call => call.args[0].input)
-    ).toEqual([
-      { FunctionName: 'my-api' },
-      { FunctionName: 'my-api', Marker: 'm' }
-    ])
-  })
-
-  it("keeps every tag, and says why, when production's versions cannot be listed", async () => {
-    const w = world(TAGGED)
-    w.lambda.on(ListVersionsByFunctionCommand).rejects(
-      Object.assign(new Error('denied'), {
-        name: 'AccessDeniedException',
-        $metadata: { httpStatusCode: 403 }
-      })
-    )
-
-    const result = await cleanupPreview(
-      new LambdaClient({}),
-      new ECRClient({}),
-      request
-    )
-
-    expect(w.deleted).toEqual(['url', 'function'])
-    expect(result.kept).toHaveLength(2)
-    expect(result.kept[0]).toBe(
-      "image tag pr-7-aaa (could not list my-api's versions with lambda:ListVersionsByFunction, so it may still be in use; left to the repository's lifecycle rule)"
-    )
-  })
-
-  it('deletes the tags when production is gone (no version uses them)', async () => {
-    const w = world(TAGGED)
-    w.lambda
-      .on(ListVersionsByFunctionCommand)
-      .rejects(new ResourceNotFoundException({ message: 'no', $metadata: {} }))
-
-    await cleanupPreview(new LambdaClient({}), new ECRClient({}), {
-      ...request,
-      productionDigest: undefined
-    })
-
+    // ECR removes only the tag of an image that has others (v1 here).
     expect(w.deleted).toEqual([
       'url',
       'function',
       'tag pr-7-aaa',
       'tag pr-7-ccc'
     ])
+    expect(result.removed).toEqual([
+      'Function URL https://u.lambda-url.eu-west-1.on.aws/',
+      `function ${ARN}`,
+      'image tag api:pr-7-aaa',
+      'image tag api:pr-7-ccc'
+    ])
+    expect(log).toContain(
+      'sha256:prod has other tags besides pr-7-ccc: only the tag is removed.'
+    )
+    // Nothing that returns production's environment is called.
+    expect(
+      w.lambda
+        .calls()
+        .map(call => call.args[0].input as { FunctionName?: string })
+        .filter(input => input.FunctionName === 'my-api')
+    ).toEqual([])
+    expect(w.lambda.commandCalls(ListVersionsByFunctionCommand)).toEqual([])
   })
 
   it.each([

@@ -65,42 +65,71 @@ const PRODUCTION: FunctionConfiguration = {
 }
 
 describe('previewCreateInput', () => {
+  const ROLE = 'arn:aws:iam::123456789012:role/my-api-preview'
   const SOURCE = {
-    configuration: PRODUCTION,
-    tags: { team: 'web', 'aws:cloudformation:stack-name': 'prod' },
+    production: undefined,
     productionName: 'my-api',
     previewName: 'my-api-pr-7',
     pullRequest: 7,
-    imageUri: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/api@sha256:ff'
+    imageUri: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/api@sha256:ff',
+    architecture: 'arm64' as const
   }
-  const input = previewCreateInput(SOURCE)
+  const WITH_ROLE = { ...ISOLATED, roleArn: ROLE }
+  const input = previewCreateInput(SOURCE, WITH_ROLE)
+  /** With production's configuration, as the opt-ins read it. */
   const asked = (isolation: Partial<PreviewIsolation>) =>
-    previewCreateInput(SOURCE, { ...ISOLATED, ...isolation })
+    previewCreateInput(
+      { ...SOURCE, production: PRODUCTION },
+      { ...WITH_ROLE, ...isolation }
+    )
 
-  it("by default copies production's shape only: no environment variable, no VPC, and marks the preview", () => {
+  it('by default uses nothing of production: preview-settings, the architecture, the preview role, and marks the preview', () => {
     expect(input).toEqual({
       FunctionName: 'my-api-pr-7',
       PackageType: 'Image',
       Code: {
         ImageUri: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/api@sha256:ff'
       },
-      Role: 'arn:aws:iam::123456789012:role/my-api-lambda',
+      Role: ROLE,
       Description:
         'Preview of my-api for pull request #7 (aspnet-lambda-deploy)',
       Publish: false,
-      MemorySize: 1024,
+      MemorySize: 512,
       Timeout: 30,
-      EphemeralStorage: { Size: 2048 },
+      EphemeralStorage: { Size: 512 },
       Architectures: ['arm64'],
-      ImageConfig: { Command: ['MinimalApi'] },
-      TracingConfig: { Mode: 'Active' },
       Tags: {
-        team: 'web',
         'aspnet-lambda-deploy:preview-of': 'my-api',
         'aspnet-lambda-deploy:pull-request': '7'
       }
     })
-    expect(JSON.stringify(input)).not.toContain('production-secret')
+  })
+
+  it('even given production, copies nothing the workflow did not opt in', () => {
+    const given = asked({})
+    expect(given).toEqual(input)
+    expect(JSON.stringify(given)).not.toContain('production-secret')
+  })
+
+  it('preview-settings gives the shape and the image config', () => {
+    expect(
+      previewCreateInput(SOURCE, {
+        ...WITH_ROLE,
+        settings: {
+          memorySize: 2048,
+          timeout: 90,
+          ephemeralStorage: 1024,
+          command: ['MinimalApi'],
+          entryPoint: undefined,
+          workingDirectory: '/var/task'
+        }
+      })
+    ).toMatchObject({
+      MemorySize: 2048,
+      Timeout: 90,
+      EphemeralStorage: { Size: 1024 },
+      ImageConfig: { Command: ['MinimalApi'], WorkingDirectory: '/var/task' }
+    })
   })
 
   it('preview-env sets variables of its own on the preview', () => {
@@ -135,16 +164,13 @@ describe('previewCreateInput', () => {
     )
   })
 
-  it("preview-role-arn is the preview's execution role instead of production's", () => {
-    expect(
-      asked({ roleArn: 'arn:aws:iam::123456789012:role/my-api-preview' }).Role
-    ).toBe('arn:aws:iam::123456789012:role/my-api-preview')
-    expect(
-      previewCreateInput(
-        { ...SOURCE, configuration: { ...PRODUCTION, Role: undefined } },
-        { ...ISOLATED, roleArn: 'arn:aws:iam::123456789012:role/p' }
-      ).Role
-    ).toBe('arn:aws:iam::123456789012:role/p')
+  it("production's role only with preview-use-production-role, and no role at all is refused", () => {
+    expect(asked({ roleArn: undefined, useProductionRole: true }).Role).toBe(
+      'arn:aws:iam::123456789012:role/my-api-lambda'
+    )
+    expect(() => asked({ roleArn: undefined })).toThrow(
+      "preview-role-arn is required: a preview runs pull request code, which must not get production's execution role."
+    )
   })
 
   it("preview-vpc: true puts the preview in production's subnets and security groups", () => {
@@ -155,33 +181,6 @@ describe('previewCreateInput', () => {
     expect(asked({ vpc: false }).VpcConfig).toBeUndefined()
   })
 
-  it('with everything asked for, copies exactly what the app needs to run like production', () => {
-    expect(asked({ copyEnv: ['ASPNETCORE_ENVIRONMENT'], vpc: true })).toEqual({
-      FunctionName: 'my-api-pr-7',
-      PackageType: 'Image',
-      Code: {
-        ImageUri: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/api@sha256:ff'
-      },
-      Role: 'arn:aws:iam::123456789012:role/my-api-lambda',
-      Description:
-        'Preview of my-api for pull request #7 (aspnet-lambda-deploy)',
-      Publish: false,
-      MemorySize: 1024,
-      Timeout: 30,
-      EphemeralStorage: { Size: 2048 },
-      Environment: { Variables: { ASPNETCORE_ENVIRONMENT: 'Production' } },
-      Architectures: ['arm64'],
-      ImageConfig: { Command: ['MinimalApi'] },
-      VpcConfig: { SubnetIds: ['subnet-1'], SecurityGroupIds: ['sg-1'] },
-      TracingConfig: { Mode: 'Active' },
-      Tags: {
-        team: 'web',
-        'aspnet-lambda-deploy:preview-of': 'my-api',
-        'aspnet-lambda-deploy:pull-request': '7'
-      }
-    })
-  })
-
   it.each([
     'CodeSha256',
     'RevisionId',
@@ -190,41 +189,10 @@ describe('previewCreateInput', () => {
     'FileSystemConfigs',
     'DeadLetterConfig',
     'LoggingConfig',
+    'TracingConfig',
     'State'
   ])('does not copy %s', field => {
-    expect(Object.keys(input)).not.toContain(field)
-  })
-
-  it('omits VPC and image config that production does not have', () => {
-    const minimal = previewCreateInput(
-      {
-        configuration: {
-          Role: 'arn:aws:iam::123456789012:role/r',
-          VpcConfig: { SubnetIds: [], SecurityGroupIds: [] },
-          ImageConfigResponse: { ImageConfig: { Command: [], EntryPoint: [] } }
-        },
-        tags: {},
-        productionName: 'api',
-        previewName: 'api-pr-1',
-        pullRequest: 1,
-        imageUri: 'x@sha256:aa'
-      },
-      { ...ISOLATED, vpc: true }
-    )
-    expect(minimal.VpcConfig).toBeUndefined()
-    expect(minimal.ImageConfig).toBeUndefined()
-  })
-
-  it('does not carry over preview tags of the production function itself', () => {
-    const fromTagged = previewCreateInput({
-      configuration: PRODUCTION,
-      tags: { 'aspnet-lambda-deploy:pull-request': '3' },
-      productionName: 'my-api',
-      previewName: 'my-api-pr-7',
-      pullRequest: 7,
-      imageUri: 'x@sha256:aa'
-    })
-    expect(fromTagged.Tags?.['aspnet-lambda-deploy:pull-request']).toBe('7')
+    expect(Object.keys(asked({ vpc: true }))).not.toContain(field)
   })
 })
 

@@ -1,7 +1,8 @@
 /**
  * A first preview (createPreview in src/preview/run.ts): the function created
- * from production's configuration with the new image by digest, and the wait
- * until it is Active. Lambda is aws-sdk-client-mock; the clock is virtual, so
+ * from preview-settings (production's configuration only by opt-in) with the
+ * new image by digest, and the wait until it is Active; and an existing
+ * preview brought to the current settings (reconcilePreview). Lambda is aws-sdk-client-mock; the clock is virtual, so
  * nothing waits.
  */
 import { beforeEach, describe, expect, it, jest } from '@jest/globals'
@@ -10,6 +11,7 @@ import {
   GetFunctionCommand,
   LambdaClient,
   ListTagsCommand,
+  UpdateFunctionConfigurationCommand,
   type FunctionConfiguration,
   type GetFunctionResponse
 } from '@aws-sdk/client-lambda'
@@ -21,7 +23,9 @@ import type { PreviewIsolation } from '../../src/inputs/types.js'
 
 // run.ts imports @actions/core: mock it first (see __fixtures__/core.ts).
 jest.unstable_mockModule('@actions/core', () => core)
-const { createPreview } = await import('../../src/preview/run.js')
+const { createPreview, previewDrift, reconcilePreview } =
+  await import('../../src/preview/run.js')
+const { ISOLATED } = await import('../../src/preview/create.js')
 
 const lambdaMock = mockClient(LambdaClient)
 const lambda = new LambdaClient({ region: 'eu-west-1' })
@@ -89,7 +93,9 @@ const PRODUCTION_CONFIGURATION: FunctionConfiguration = {
   LoggingConfig: { LogGroup: '/aws/lambda/my-api', LogFormat: 'JSON' }
 }
 
-/** The CreateFunction input today's code makes of PRODUCTION_CONFIGURATION. */
+const PREVIEW_ROLE = `arn:aws:iam::${ACCOUNT}:role/my-api-preview`
+
+/** The CreateFunction input with every opt-in that shares production. */
 const EXPECTED_CREATE = {
   FunctionName: PREVIEW,
   PackageType: 'Image',
@@ -97,9 +103,9 @@ const EXPECTED_CREATE = {
   Role: `arn:aws:iam::${ACCOUNT}:role/my-api-lambda`,
   Description: 'Preview of my-api for pull request #7 (aspnet-lambda-deploy)',
   Publish: false,
-  MemorySize: 1536,
-  Timeout: 45,
-  EphemeralStorage: { Size: 1024 },
+  MemorySize: 1024,
+  Timeout: 60,
+  EphemeralStorage: { Size: 512 },
   Environment: {
     Variables: {
       ASPNETCORE_ENVIRONMENT: 'Production',
@@ -107,14 +113,12 @@ const EXPECTED_CREATE = {
     }
   },
   Architectures: ['arm64'],
-  ImageConfig: { Command: ['OrdersApi'], WorkingDirectory: '/var/task' },
+  ImageConfig: { Command: ['OrdersApi'] },
   VpcConfig: {
     SubnetIds: ['subnet-1', 'subnet-2'],
     SecurityGroupIds: ['sg-1']
   },
-  TracingConfig: { Mode: 'Active' },
   Tags: {
-    team: 'orders',
     'aspnet-lambda-deploy:preview-of': 'my-api',
     'aspnet-lambda-deploy:pull-request': '7'
   }
@@ -185,12 +189,22 @@ const ASK_FOR_ALL: PreviewIsolation = {
   env: {},
   copyEnv: ['ASPNETCORE_ENVIRONMENT', 'ConnectionStrings__Orders'],
   roleArn: undefined,
-  vpc: true
+  useProductionRole: true,
+  vpc: true,
+  settings: {
+    ...ISOLATED.settings,
+    memorySize: 1024,
+    timeout: 60,
+    command: ['OrdersApi']
+  }
 }
+
+/** What a preview workflow gives by default now: a role of its own. */
+const WITH_ROLE: PreviewIsolation = { ...ISOLATED, roleArn: PREVIEW_ROLE }
 
 function create(
   waitTimeoutMs = 300_000,
-  isolation: PreviewIsolation | undefined = undefined
+  isolation: PreviewIsolation | undefined = WITH_ROLE
 ) {
   const clock = virtualClock(1_000_000)
   const log: string[] = []
@@ -202,6 +216,7 @@ function create(
       pullRequest: 7,
       imageUri: IMAGE_URI,
       digest: DIGEST,
+      architecture: 'arm64',
       waitTimeoutMs,
       log: message => log.push(message),
       isolation
@@ -235,22 +250,57 @@ beforeEach(() => {
 })
 
 describe('createPreview', () => {
-  it("creates the preview from production's configuration and tags, with the image by digest (everything asked for)", async () => {
+  it('with every opt-in that shares production, reads its configuration (by ARN) and copies what was asked, nothing else', async () => {
     arrange(previewAnswer('Pending'), previewAnswer('Active'))
 
     await create(300_000, ASK_FOR_ALL).result
 
     const creates = lambdaMock.commandCalls(CreateFunctionCommand)
     expect(creates.map(call => call.args[0].input)).toEqual([EXPECTED_CREATE])
-    // Production's configuration is read fresh, by ARN, not from its state.
     expect(
       lambdaMock
         .commandCalls(GetFunctionCommand)
         .map(call => call.args[0].input.FunctionName)[0]
     ).toBe(PRODUCTION_ARN)
-    expect(
-      lambdaMock.commandCalls(ListTagsCommand).map(c => c.args[0].input)
-    ).toEqual([{ Resource: PRODUCTION_ARN }])
+    expect(lambdaMock.commandCalls(ListTagsCommand)).toEqual([])
+  })
+
+  it('without those opt-ins, calls nothing on production: the shape comes from preview-settings and the architecture', async () => {
+    arrange(previewAnswer('Pending'), previewAnswer('Active'))
+
+    await create().result
+
+    const production = lambdaMock
+      .calls()
+      .map(call => call.args[0].input as Record<string, unknown>)
+      .filter(
+        input =>
+          input.FunctionName === PRODUCTION_ARN ||
+          input.Resource === PRODUCTION_ARN ||
+          input.FunctionName === 'my-api'
+      )
+    expect(production).toEqual([])
+    const [input] = lambdaMock
+      .commandCalls(CreateFunctionCommand)
+      .map(call => call.args[0].input)
+    expect(input).toEqual({
+      FunctionName: PREVIEW,
+      PackageType: 'Image',
+      Code: { ImageUri: IMAGE_URI },
+      Role: PREVIEW_ROLE,
+      Description:
+        'Preview of my-api for pull request #7 (aspnet-lambda-deploy)',
+      Publish: false,
+      MemorySize: 512,
+      Timeout: 30,
+      EphemeralStorage: { Size: 512 },
+      Architectures: ['arm64'],
+      Tags: {
+        'aspnet-lambda-deploy:preview-of': 'my-api',
+        'aspnet-lambda-deploy:pull-request': '7'
+      }
+    })
+    expect(core.warnings()).toEqual([])
   })
 
   it('waits until the new function is Active, polling it, and returns it as Lambda reports it', async () => {
@@ -278,16 +328,14 @@ describe('createPreview', () => {
     expect(previewPolls()).toBe(4)
     expect(elapsed()).toBe(1_000)
     expect(log).toEqual([
-      'Not copied from production (preview-copy-env copies by name): ASPNETCORE_ENVIRONMENT, ConnectionStrings__Orders.',
-      "The preview runs outside production's VPC (preview-vpc: true puts it there).",
-      `Created ${PREVIEW_ARN} from my-api's configuration; waiting until it is Active.`
+      `Created ${PREVIEW_ARN} (arm64, 512 MB, 30 s); waiting until it is Active.`
     ])
   })
 
-  it("by default gives the preview none of production's variables and not its VPC, and warns in the log and the summary that it runs with production's role", async () => {
+  it("preview-use-production-role: the preview runs with production's role, with a warning in the log and the summary", async () => {
     arrange(previewAnswer('Active'))
 
-    await create().result
+    await create(300_000, { ...ISOLATED, useProductionRole: true }).result
 
     const [input] = lambdaMock
       .commandCalls(CreateFunctionCommand)
@@ -295,7 +343,7 @@ describe('createPreview', () => {
     expect(input?.Environment).toBeUndefined()
     expect(input?.VpcConfig).toBeUndefined()
     expect(input?.Role).toBe(EXPECTED_CREATE.Role)
-    const warning = `preview-role-arn is not set: the preview ${PREVIEW} runs with production's execution role ${EXPECTED_CREATE.Role ?? ''}, so the pull request's code gets everything production's role may do in AWS. Create a role for previews and set preview-role-arn (see docs/previews.md).`
+    const warning = `preview-use-production-role is true: the preview ${PREVIEW} runs with production's execution role ${EXPECTED_CREATE.Role}, so the pull request's code gets everything production's role may do in AWS. Create a role for previews and set preview-role-arn (see docs/previews.md).`
     expect(core.warnings()).toEqual([warning])
     expect(core.summary.stringify()).toContain(`> [!WARNING]\n> ${warning}`)
   })
@@ -305,10 +353,9 @@ describe('createPreview', () => {
     const role = `arn:aws:iam::${ACCOUNT}:role/my-api-preview`
 
     const { result, log } = create(300_000, {
+      ...ISOLATED,
       env: { ASPNETCORE_ENVIRONMENT: 'Preview' },
-      copyEnv: [],
-      roleArn: role,
-      vpc: false
+      roleArn: role
     })
     await result
 
@@ -358,7 +405,7 @@ describe('createPreview', () => {
     )
   })
 
-  it('names production when its configuration cannot be read, and creates nothing', async () => {
+  it('preview-copy-env with a role that may not read production: fails naming the replacement, and creates nothing', async () => {
     lambdaMock
       .on(GetFunctionCommand)
       .rejects(
@@ -369,9 +416,131 @@ describe('createPreview', () => {
         )
       )
 
-    await expect(create().result).rejects.toThrow(
-      "Could not read my-api's configuration: not authorized to perform: lambda:GetFunction"
+    await expect(
+      create(300_000, {
+        ...WITH_ROLE,
+        copyEnv: ['ASPNETCORE_ENVIRONMENT']
+      }).result
+    ).rejects.toThrow(
+      `Could not read ${PRODUCTION_ARN}'s configuration, which preview-copy-env, preview-vpc and preview-use-production-role need: not authorized to perform: lambda:GetFunction A preview role should not read production (its answer carries production's environment): set preview-env and preview-role-arn instead (docs/previews.md).`
     )
     expect(lambdaMock.commandCalls(CreateFunctionCommand)).toEqual([])
+  })
+})
+
+describe('previewDrift: an existing preview against the current settings', () => {
+  const expected = {
+    role: PREVIEW_ROLE,
+    environment: { ASPNETCORE_ENVIRONMENT: 'Preview' },
+    vpc: undefined
+  }
+  const inOrder: FunctionConfiguration = {
+    FunctionName: PREVIEW,
+    FunctionArn: PREVIEW_ARN,
+    Role: PREVIEW_ROLE,
+    Environment: { Variables: { ASPNETCORE_ENVIRONMENT: 'Preview' } }
+  }
+
+  it.each<[string, FunctionConfiguration, string[] | undefined]>([
+    ['in order', inOrder, undefined],
+    [
+      'an empty VPC is no VPC',
+      { ...inOrder, VpcConfig: { SubnetIds: [], SecurityGroupIds: [] } },
+      undefined
+    ],
+    [
+      "production's role",
+      { ...inOrder, Role: PRODUCTION_CONFIGURATION.Role },
+      [
+        `execution role ${PRODUCTION_CONFIGURATION.Role ?? ''} (expected ${PREVIEW_ROLE})`
+      ]
+    ],
+    [
+      "production's environment",
+      { ...inOrder, Environment: PRODUCTION_CONFIGURATION.Environment },
+      [
+        'environment variables ASPNETCORE_ENVIRONMENT, ConnectionStrings__Orders'
+      ]
+    ],
+    [
+      "production's VPC",
+      { ...inOrder, VpcConfig: PRODUCTION_CONFIGURATION.VpcConfig },
+      [
+        'VPC (subnets subnet-1, subnet-2; a preview runs outside it unless preview-vpc is true)'
+      ]
+    ]
+  ])('%s', (_, preview, differences) => {
+    expect(previewDrift(preview, expected)?.differences).toEqual(differences)
+  })
+
+  it('names differences, never values, and fixes all of them in one update', () => {
+    const drift = previewDrift(
+      {
+        ...inOrder,
+        Role: PRODUCTION_CONFIGURATION.Role,
+        Environment: PRODUCTION_CONFIGURATION.Environment,
+        VpcConfig: PRODUCTION_CONFIGURATION.VpcConfig
+      },
+      expected
+    )
+    expect(JSON.stringify(drift?.differences)).not.toContain('Host=db')
+    expect(drift?.update).toEqual({
+      FunctionName: PREVIEW_ARN,
+      Role: PREVIEW_ROLE,
+      Environment: { Variables: { ASPNETCORE_ENVIRONMENT: 'Preview' } },
+      VpcConfig: { SubnetIds: [], SecurityGroupIds: [] }
+    })
+  })
+})
+
+describe('reconcilePreview', () => {
+  it("updates an old preview's role, environment and VPC before its code, and waits for Lambda", async () => {
+    lambdaMock.on(GetFunctionCommand, { FunctionName: PREVIEW_ARN }).resolves({
+      Configuration: {
+        ...PRODUCTION_CONFIGURATION,
+        FunctionName: PREVIEW,
+        FunctionArn: PREVIEW_ARN,
+        LastUpdateStatus: 'Successful'
+      }
+    })
+    lambdaMock.on(GetFunctionCommand, { FunctionName: PREVIEW }).resolves({})
+    lambdaMock.on(UpdateFunctionConfigurationCommand).resolves({})
+    const clock = virtualClock(1_000_000)
+    const log: string[] = []
+
+    const changed = await clock.run(
+      reconcilePreview(
+        lambda,
+        {
+          production: PRODUCTION,
+          previewArn: PREVIEW_ARN,
+          waitTimeoutMs: 60_000,
+          log: message => log.push(message),
+          isolation: WITH_ROLE
+        },
+        clock.timing
+      )
+    )
+
+    expect(changed).toBe(true)
+    expect(
+      lambdaMock
+        .commandCalls(UpdateFunctionConfigurationCommand)
+        .map(call => call.args[0].input)
+    ).toEqual([
+      {
+        FunctionName: PREVIEW_ARN,
+        Role: PREVIEW_ROLE,
+        Environment: { Variables: {} },
+        VpcConfig: { SubnetIds: [], SecurityGroupIds: [] }
+      }
+    ])
+    expect(log.join('\n')).not.toContain('Host=db')
+    // Production itself is not read.
+    expect(
+      lambdaMock
+        .commandCalls(GetFunctionCommand)
+        .map(call => call.args[0].input.FunctionName)
+    ).not.toContain(PRODUCTION_ARN)
   })
 })

@@ -4,6 +4,8 @@ import {
   CreateFunctionUrlConfigCommand,
   GetFunctionUrlConfigCommand,
   GetPolicyCommand,
+  RemovePermissionCommand,
+  UpdateFunctionUrlConfigCommand,
   LambdaClient,
   ResourceConflictException,
   ResourceNotFoundException
@@ -235,14 +237,13 @@ describe('ensureFunctionUrl', () => {
     expect(permissions()).toEqual([])
   })
 
-  it('keeps the auth type of an existing URL, and says preview-url-auth applies only to a new one', async () => {
+  it('changes a public URL an older version made to preview-url-auth AWS_IAM, and removes both public statements', async () => {
     lambdaMock.on(GetFunctionUrlConfigCommand).resolves({
       FunctionUrl: FUNCTION_URL,
       AuthType: 'NONE'
     })
-    lambdaMock
-      .on(GetPolicyCommand)
-      .resolves({ Policy: policyOf(URL_STATEMENT, INVOKE_STATEMENT) })
+    lambdaMock.on(UpdateFunctionUrlConfigCommand).resolves({})
+    lambdaMock.on(RemovePermissionCommand).resolves({})
     const log: string[] = []
 
     await expect(
@@ -250,9 +251,23 @@ describe('ensureFunctionUrl', () => {
     ).resolves.toBe(FUNCTION_URL)
 
     expect(created()).toEqual([])
-    expect(log).toEqual([
-      `The Function URL of ${PREVIEW} keeps its AuthType NONE; preview-url-auth (AWS_IAM) applies when the URL is created.`
+    expect(
+      lambdaMock
+        .commandCalls(UpdateFunctionUrlConfigCommand)
+        .map(call => call.args[0].input)
+    ).toEqual([{ FunctionName: PREVIEW, AuthType: 'AWS_IAM' }])
+    expect(
+      lambdaMock
+        .commandCalls(RemovePermissionCommand)
+        .map(call => call.args[0].input)
+    ).toEqual([
+      { FunctionName: PREVIEW, StatementId: 'FunctionURLAllowPublicAccess' },
+      { FunctionName: PREVIEW, StatementId: 'FunctionURLAllowInvokeAction' }
     ])
+    expect(permissions()).toEqual([])
+    expect(log[0]).toBe(
+      "Changed the Function URL's AuthType from NONE to AWS_IAM (preview-url-auth)."
+    )
   })
 
   it('accepts a statement a concurrent run added between the read and the add', async () => {

@@ -5,10 +5,26 @@ import type {
   PreviewInputs,
   PreviewIsolation,
   PreviewName,
+  PreviewSettings,
   UrlAuthType
 } from './types.js'
 
 export const PULL_REQUEST_EVENTS = ['pull_request', 'pull_request_target']
+
+/**
+ * Events that run with the base repository's secrets, AWS role and a
+ * writable token on code a stranger may control: pull_request_target and
+ * workflow_run run for pull requests from forks, issue_comment for anyone
+ * who may comment. Accepted only with allow-untrusted-triggers.
+ */
+export const UNTRUSTED_TRIGGERS = [
+  'pull_request_target',
+  'workflow_run',
+  'issue_comment'
+]
+
+/** What may start a cleanup: the pull request closing, a person, a schedule. */
+export const CLEANUP_EVENTS = ['pull_request', 'workflow_dispatch', 'schedule']
 
 const MODES: readonly Mode[] = ['deploy', 'preview', 'cleanup']
 const URL_AUTH_TYPES: readonly UrlAuthType[] = ['NONE', 'AWS_IAM']
@@ -20,7 +36,36 @@ const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/
 /** What the preview inputs use of a pull request event's payload. */
 export interface EventPayload {
   number?: unknown
-  pull_request?: { number?: unknown; head?: { sha?: unknown } }
+  pull_request?: {
+    number?: unknown
+    head?: { sha?: unknown; repo?: { full_name?: unknown } | null }
+    base?: { repo?: { full_name?: unknown } | null }
+  }
+}
+
+/**
+ * The commit a pull request run builds. Since 2025-12-08 a
+ * pull_request_target run gets GITHUB_SHA of the default branch (GitHub
+ * changelog 2025-11-07, "Actions pull_request_target and environment branch
+ * protections changes"): the pull request's commit is the event's
+ * pull_request.head.sha. Other events: GITHUB_SHA.
+ */
+export function commitOf(
+  env: NodeJS.ProcessEnv,
+  event: EventPayload | undefined
+): string | undefined {
+  const head = event?.pull_request?.head?.sha
+  if (env.GITHUB_EVENT_NAME === 'pull_request_target') {
+    return typeof head === 'string' && head !== '' ? head : undefined
+  }
+  return env.GITHUB_SHA
+}
+
+/** A pull_request event whose head is another repository's (a fork). */
+function isFromFork(event: EventPayload | undefined): boolean {
+  const head = event?.pull_request?.head?.repo?.full_name
+  const base = event?.pull_request?.base?.repo?.full_name
+  return typeof head === 'string' && typeof base === 'string' && head !== base
 }
 
 export interface PreviewContext {
@@ -71,8 +116,91 @@ function readIsolation(input: ReturnType<typeof fields>): PreviewIsolation {
     env,
     copyEnv: [...new Set(copyEnv)],
     roleArn,
-    vpc: input.boolean('preview-vpc', false)
+    useProductionRole: input.boolean('preview-use-production-role', false),
+    vpc: input.boolean('preview-vpc', false),
+    settings: readSettings(input)
   }
+}
+
+/** Lambda's ranges (Lambda quotas: memory, timeout, /tmp storage). */
+const SETTING_RANGES = {
+  memory: { min: 128, max: 10_240, unit: 'MB' },
+  timeout: { min: 1, max: 900, unit: 'seconds' },
+  'ephemeral-storage': { min: 512, max: 10_240, unit: 'MB' }
+} as const
+
+const SETTING_KEYS = [
+  'memory',
+  'timeout',
+  'ephemeral-storage',
+  'command',
+  'entry-point',
+  'working-directory'
+]
+
+/** The defaults of preview-settings: enough for an ASP.NET Core app. */
+export const DEFAULT_PREVIEW_SETTINGS: PreviewSettings = {
+  memorySize: 512,
+  timeout: 30,
+  ephemeralStorage: 512,
+  command: undefined,
+  entryPoint: undefined,
+  workingDirectory: undefined
+}
+
+/** A JSON array of strings, or one word: the form of command and entry-point. */
+function commandList(text: string): string[] | undefined {
+  if (!text.startsWith('[')) return /\s/.test(text) ? undefined : [text]
+  try {
+    const parsed: unknown = JSON.parse(text)
+    return Array.isArray(parsed) &&
+      parsed.length > 0 &&
+      parsed.every(item => typeof item === 'string')
+      ? parsed
+      : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * preview-settings: memory, timeout, ephemeral-storage, command,
+ * entry-point and working-directory of a new preview, KEY=value lines.
+ */
+function readSettings(input: ReturnType<typeof fields>): PreviewSettings {
+  const settings = { ...DEFAULT_PREVIEW_SETTINGS }
+  for (const line of input.keyValues('preview-settings')) {
+    const at = line.indexOf('=')
+    if (at < 0) continue
+    const key = line.slice(0, at).trim()
+    const value = line.slice(at + 1).trim()
+    if (key === 'memory' || key === 'timeout' || key === 'ephemeral-storage') {
+      const range = SETTING_RANGES[key]
+      const number = /^\d{1,5}$/.test(value) ? Number(value) : NaN
+      if (!(number >= range.min && number <= range.max)) {
+        input.problems.push(
+          `preview-settings: ${key} "${value}" must be a whole number of ${range.unit} from ${range.min} to ${range.max}.`
+        )
+      } else if (key === 'memory') settings.memorySize = number
+      else if (key === 'timeout') settings.timeout = number
+      else settings.ephemeralStorage = number
+    } else if (key === 'command' || key === 'entry-point') {
+      const list = commandList(value)
+      if (list === undefined) {
+        input.problems.push(
+          `preview-settings: ${key} "${value}" must be one word or a JSON array of strings, such as ["dotnet", "MyApi.dll"].`
+        )
+      } else if (key === 'command') settings.command = list
+      else settings.entryPoint = list
+    } else if (key === 'working-directory') {
+      settings.workingDirectory = value
+    } else {
+      input.problems.push(
+        `preview-settings: "${key}" is not a setting; use ${SETTING_KEYS.join(', ')}.`
+      )
+    }
+  }
+  return settings
 }
 
 /**
@@ -157,23 +285,55 @@ export function readPreview(
   // applied only to a preview (one step often serves both modes).
   const isolation = readIsolation(input)
 
-  // pull_request_target runs with the base repository's secrets and a
-  // writable token; a workflow that checks out the pull request's head
-  // then runs its code with them.
-  const allowPullRequestTarget = input.boolean(
-    'allow-pull-request-target',
-    false
-  )
-  if (
-    env.GITHUB_EVENT_NAME === 'pull_request_target' &&
-    !allowPullRequestTarget
-  ) {
-    problems.push(
-      "This run is a pull_request_target event, which runs with the base repository's secrets and AWS role; a workflow that builds the pull request's code then hands them to whoever opened it. Use on: pull_request (the default for previews), or set allow-pull-request-target: true if you accept that risk (docs/previews.md)."
+  const deprecations: string[] = []
+  if (mode === 'preview' && isolation.roleArn === undefined) {
+    if (!isolation.useProductionRole) {
+      problems.push(
+        "preview-role-arn is required with mode: preview: without it the preview would run the pull request's code with production's execution role and everything that role may do in AWS. Create a role for previews and set preview-role-arn (docs/previews.md), or set preview-use-production-role: true if you accept that risk."
+      )
+    }
+  }
+  if (isolation.copyEnv.length > 0) {
+    deprecations.push(
+      "preview-copy-env is deprecated: it hands production's values to pull request code, and reading them needs lambda:GetFunction on production, which a preview role should not have (the preview role of examples/infra does not). Set the values a preview needs with preview-env instead."
     )
   }
 
-  const head = event?.pull_request?.head?.sha
+  const allowUntrustedTriggers = readTriggerOptIn(input, deprecations)
+  const eventName = env.GITHUB_EVENT_NAME
+  if (
+    eventName !== undefined &&
+    UNTRUSTED_TRIGGERS.includes(eventName) &&
+    !allowUntrustedTriggers
+  ) {
+    problems.push(
+      `This run is a ${eventName} event, which runs with the base repository's secrets and AWS role on code a stranger may control; a workflow that builds a pull request's code then hands them to whoever wrote it. Use on: pull_request (the default for previews), or set allow-untrusted-triggers: true if you accept that risk (docs/security.md).`
+    )
+  } else if (
+    mode === 'preview' &&
+    eventName === 'pull_request' &&
+    isFromFork(event) &&
+    !allowUntrustedTriggers
+  ) {
+    problems.push(
+      'This pull request comes from a fork: its code is not from someone with write access to this repository. Previews deploy pull requests whose head is in this repository; set allow-untrusted-triggers: true to deploy forks too (docs/security.md).'
+    )
+  } else if (
+    mode === 'cleanup' &&
+    eventName !== undefined &&
+    eventName !== '' &&
+    !CLEANUP_EVENTS.includes(eventName) &&
+    !(allowUntrustedTriggers && UNTRUSTED_TRIGGERS.includes(eventName))
+  ) {
+    problems.push(
+      `mode: cleanup runs on ${CLEANUP_EVENTS.join(', ')} events, not on ${eventName} (docs/previews.md).`
+    )
+  }
+
+  const head =
+    env.GITHUB_EVENT_NAME === 'pull_request_target'
+      ? commitOf(env, event)
+      : event?.pull_request?.head?.sha
   return input.parsed({
     mode,
     pullRequest,
@@ -182,6 +342,25 @@ export function readPreview(
     githubToken: optional('github-token'),
     headSha: typeof head === 'string' ? head : undefined,
     ...(mode === 'preview' && { isolation }),
-    ...(allowPullRequestTarget && { allowPullRequestTarget })
+    ...(allowUntrustedTriggers && { allowUntrustedTriggers }),
+    ...(deprecations.length > 0 && { deprecations })
   })
+}
+
+/**
+ * allow-untrusted-triggers, or its old name allow-pull-request-target
+ * (which now covers the same events), with a warning naming the new one.
+ */
+function readTriggerOptIn(
+  input: ReturnType<typeof fields>,
+  deprecations: string[]
+): boolean {
+  const allowed = input.boolean('allow-untrusted-triggers', false)
+  const oldName = input.boolean('allow-pull-request-target', false)
+  if (oldName) {
+    deprecations.push(
+      `allow-pull-request-target is deprecated: use allow-untrusted-triggers: true, which covers ${UNTRUSTED_TRIGGERS.join(', ')} and pull requests from forks.`
+    )
+  }
+  return allowed || oldName
 }

@@ -4,7 +4,7 @@ import { readPreflight, readSmokeRequest, readVerification } from './checks.js'
 import { readPullRequestEvent } from './event.js'
 import { statFile, type StatFile } from './files.js'
 import { oneFunctionPerPreview, readFunctions } from './functions.js'
-import { readPreview } from './preview.js'
+import { commitOf, readPreview } from './preview.js'
 import type { InputReader } from './readers.js'
 import { isRegion, readRegion } from './region.js'
 import { readRelease } from './release.js'
@@ -40,7 +40,8 @@ export function getInputs(
 ): Inputs {
   const functions = readFunctions(read)
   const repository = readRepository(read)
-  const tag = readTag(read, env)
+  const event = readPullRequestEvent(env)
+  const tag = readTag(read, env, commitOf(env, event))
   const architecture = readArchitecture(read)
   const smoke = readSmokeRequest(read)
   const region = readRegion(read, env, {
@@ -49,7 +50,7 @@ export function getInputs(
   })
   const preview = readPreview(read, env, {
     functionName: functions.value.functionName,
-    event: readPullRequestEvent(env)
+    event
   })
   const { mode } = preview.value
   const oneFunction = oneFunctionPerPreview(functions.value.functionNames, mode)

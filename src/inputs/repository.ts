@@ -67,14 +67,19 @@ export function resolveRepository(
     : input.repository
 }
 
-/** tag, or the commit (GITHUB_SHA): needed only when the run builds an image. */
+/**
+ * tag, or the commit the run builds (GITHUB_SHA; for pull_request_target the
+ * pull request's head, preview.ts commitOf): needed only when the run
+ * builds an image.
+ */
 export function readTag(
   read: InputReader,
-  env: NodeJS.ProcessEnv
+  env: NodeJS.ProcessEnv,
+  commit: string | undefined = env.GITHUB_SHA
 ): Parsed<string> {
   const input = fields(read)
   const { problems } = input
-  const tag = input.optional('tag') ?? env.GITHUB_SHA ?? ''
+  const tag = input.optional('tag') ?? commit ?? ''
   // A cleanup builds nothing, so it needs no tag.
   // Neither does a deploy of an existing image.
   const buildsImage =
@@ -83,7 +88,9 @@ export function readTag(
     input.optional('rollback-to') === undefined
   if (tag === '' && buildsImage) {
     problems.push(
-      'tag is empty and GITHUB_SHA is not set: give a tag matching [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}.'
+      env.GITHUB_EVENT_NAME === 'pull_request_target'
+        ? "tag is empty and this pull_request_target event's payload has no pull_request.head.sha: give a tag matching [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}."
+        : 'tag is empty and GITHUB_SHA is not set: give a tag matching [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}.'
     )
   } else if (tag !== '' && !TAG.test(tag)) {
     problems.push(

@@ -98,8 +98,14 @@ export interface PreviewInputs {
    * (mode preview only; absent: nothing, the isolated default).
    */
   isolation?: PreviewIsolation | undefined
-  /** allow-pull-request-target: run on pull_request_target events anyway. */
-  allowPullRequestTarget?: boolean | undefined
+  /**
+   * allow-untrusted-triggers (or the deprecated allow-pull-request-target):
+   * run on pull_request_target, workflow_run and issue_comment events, and
+   * on pull requests from forks, anyway.
+   */
+  allowUntrustedTriggers?: boolean | undefined
+  /** Deprecated inputs that were given: one warning each, naming the replacement. */
+  deprecations?: string[] | undefined
 }
 
 /**
@@ -112,10 +118,32 @@ export interface PreviewIsolation {
   env: Record<string, string>
   /** preview-copy-env: names of production's variables copied to the preview. */
   copyEnv: string[]
-  /** preview-role-arn; undefined: production's execution role, with a warning. */
+  /** preview-role-arn; undefined only with useProductionRole. */
   roleArn: string | undefined
+  /**
+   * preview-use-production-role: without preview-role-arn, run the preview
+   * with production's execution role (refused otherwise).
+   */
+  useProductionRole: boolean
   /** preview-vpc: production's subnets and security groups. */
   vpc: boolean
+  /** preview-settings: the shape of a new preview. */
+  settings: PreviewSettings
+}
+
+/**
+ * preview-settings: what a new preview is created with. The preview role
+ * may not read production's configuration (its answer carries production's
+ * environment), so the shape comes from the workflow.
+ */
+export interface PreviewSettings {
+  memorySize: number
+  timeout: number
+  ephemeralStorage: number
+  /** The function's ImageConfig overrides; undefined: the image's own. */
+  command: string[] | undefined
+  entryPoint: string[] | undefined
+  workingDirectory: string | undefined
 }
 
 /**

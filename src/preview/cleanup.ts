@@ -1,7 +1,10 @@
 /**
  * Removing a pull request's preview when it closes: the Function URL, the
- * function, and the pull request's image tags that nothing else runs
- * (production's $LATEST and its published versions keep theirs).
+ * function, and the pull request's image tags. Production is not read (its
+ * configuration and versions carry its environment): deleting a tag of an
+ * image that has other tags removes only that tag, and production never
+ * runs an image tagged only for a pull request when previews have their own
+ * repository (docs/permissions.md).
  */
 import {
   BatchDeleteImageCommand,
@@ -13,7 +16,6 @@ import {
   DeleteFunctionCommand,
   DeleteFunctionUrlConfigCommand,
   GetFunctionUrlConfigCommand,
-  ListVersionsByFunctionCommand,
   type LambdaClient
 } from '@aws-sdk/client-lambda'
 import { DeployError, awsErrorName, describeAwsError } from '../util/errors.js'
@@ -26,58 +28,9 @@ export interface CleanupRequest {
   previewName: string
   pullRequest: number
   repository: RepositoryRef
-  /** The digest production runs: its tags are never deleted. */
-  productionDigest: string | undefined
   log: (message: string) => void
   /** dry-run: find what would be removed, remove nothing. */
   listOnly?: boolean | undefined
-}
-
-/**
- * Who still runs each image: production's $LATEST and every published
- * version of production (an alias points at versions, so this covers the
- * aliases). A version whose image is deleted can no longer be invoked.
- * CodeSha256 of a container image function is the image's digest.
- * undefined: the versions could not be listed, so nothing is known to be
- * unused.
- */
-export async function imagesInUse(
-  lambda: LambdaClient,
-  productionName: string,
-  productionDigest: string | undefined
-): Promise<Map<string, string> | undefined> {
-  const users = new Map<string, string>()
-  if (productionDigest !== undefined) {
-    users.set(productionDigest, `${productionName} ($LATEST)`)
-  }
-  let marker: string | undefined
-  try {
-    do {
-      const page = await lambda.send(
-        new ListVersionsByFunctionCommand({
-          FunctionName: productionName,
-          ...(marker !== undefined && { Marker: marker })
-        })
-      )
-      for (const version of page?.Versions ?? []) {
-        if (version.Version === '$LATEST' || version.CodeSha256 === undefined)
-          continue
-        const digest = `sha256:${version.CodeSha256}`
-        if (!users.has(digest)) {
-          users.set(
-            digest,
-            `${productionName} version ${version.Version ?? '?'}`
-          )
-        }
-      }
-      marker = page?.NextMarker
-    } while (marker !== undefined)
-  } catch (error) {
-    // Production is gone: none of its versions uses anything.
-    if (awsErrorName(error) === 'ResourceNotFoundException') return users
-    return undefined
-  }
-  return users
 }
 
 export interface CleanupResult {
@@ -205,25 +158,23 @@ export async function cleanupPreview(
     request.log(`There is no function ${request.previewName}.`)
   }
 
-  const users = await imagesInUse(
-    lambda,
-    request.productionName,
-    request.productionDigest
+  // ECR BatchDeleteImage: removing a tag from an image that has other tags
+  // removes only the tag; the image goes with its last tag (ECR API
+  // reference, BatchDeleteImage). An image this pull request shares with
+  // another tag therefore stays.
+  const deletable = images
+  const sharedDigests = await digestsWithOtherTags(
+    ecr,
+    request.repository,
+    images,
+    request.pullRequest
   )
-  const deletable = images.filter(image => {
-    if (users === undefined) {
-      kept.push(
-        `image tag ${image.imageTag} (could not list ${request.productionName}'s versions with lambda:ListVersionsByFunction, so it may still be in use; left to the repository's lifecycle rule)`
+  for (const image of images) {
+    if (sharedDigests.has(image.imageDigest ?? ''))
+      request.log(
+        `${image.imageDigest} has other tags besides ${image.imageTag}: only the tag is removed.`
       )
-      return false
-    }
-    const user = users.get(image.imageDigest ?? '')
-    if (user === undefined) return true
-    kept.push(
-      `image tag ${image.imageTag} (${image.imageDigest} is what ${user} runs; left to the repository's lifecycle rule)`
-    )
-    return false
-  })
+  }
   if (request.listOnly === true) {
     for (const image of deletable)
       removed.push(`image tag ${request.repository.name}:${image.imageTag}`)
@@ -264,6 +215,46 @@ export async function cleanupPreview(
     )
   }
   return { removed, kept }
+}
+
+/** The digests among `images` that also carry a tag not of this pull request. */
+async function digestsWithOtherTags(
+  ecr: ECRClient,
+  repository: RepositoryRef,
+  images: readonly Pick<ImageIdentifier, 'imageDigest'>[],
+  pullRequest: number
+): Promise<Set<string>> {
+  if (images.length === 0) return new Set()
+  const prefix = previewTagPrefix(pullRequest)
+  const wanted = new Set(images.map(image => image.imageDigest ?? ''))
+  const shared = new Set<string>()
+  let nextToken: string | undefined
+  try {
+    do {
+      const page = await ecr.send(
+        new ListImagesCommand({
+          repositoryName: repository.name,
+          filter: { tagStatus: 'TAGGED' },
+          ...(repository.registryId !== undefined && {
+            registryId: repository.registryId
+          }),
+          ...(nextToken !== undefined && { nextToken })
+        })
+      )
+      for (const id of page.imageIds ?? []) {
+        if (
+          id.imageDigest !== undefined &&
+          wanted.has(id.imageDigest) &&
+          id.imageTag?.startsWith(prefix) === false
+        )
+          shared.add(id.imageDigest)
+      }
+      nextToken = page.nextToken
+    } while (nextToken !== undefined)
+  } catch {
+    // Only for the log: the deletion itself never removes a shared image.
+  }
+  return shared
 }
 
 interface BatchDeleteImageCommandOutputLike {

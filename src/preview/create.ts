@@ -1,6 +1,6 @@
 /**
- * A preview function made from production's configuration: the
- * CreateFunction input, the tags that mark a function as a pull request's
+ * A preview function made from preview-settings (production's configuration
+ * is read only by opt-in): the CreateFunction input, the tags that mark a function as a pull request's
  * preview (checked before the action changes or deletes it), and the Lambda
  * calls that look a function up and create it.
  */
@@ -13,14 +13,17 @@ import {
   type LambdaClient
 } from '@aws-sdk/client-lambda'
 import { DeployError, awsErrorName, describeAwsError } from '../util/errors.js'
-import type { PreviewIsolation } from '../inputs/types.js'
+import { DEFAULT_PREVIEW_SETTINGS } from '../inputs/preview.js'
+import type { Architecture, PreviewIsolation } from '../inputs/types.js'
 
-/** Nothing of production's environment, role choice or network: the default. */
+/** Nothing of production's environment, role or network: the default. */
 export const ISOLATED: PreviewIsolation = {
   env: {},
   copyEnv: [],
   roleArn: undefined,
-  vpc: false
+  useProductionRole: false,
+  vpc: false,
+  settings: DEFAULT_PREVIEW_SETTINGS
 }
 
 export const PREVIEW_TAGS = {
@@ -28,26 +31,32 @@ export const PREVIEW_TAGS = {
   pullRequest: 'aspnet-lambda-deploy:pull-request'
 } as const
 
-/** Tags Lambda reserves (aws:...) cannot be set by CreateFunction. */
-function copyableTags(tags: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(tags).filter(
-      ([key]) =>
-        !key.startsWith('aws:') && !key.startsWith('aspnet-lambda-deploy:')
-    )
+/**
+ * Whether making or fixing a preview needs production's configuration: only
+ * the opt-ins that share production with the pull request do (the preview
+ * role should not be able to read it: GetFunction, GetFunctionConfiguration,
+ * ListVersionsByFunction and ListFunctions all return its environment).
+ */
+export function needsProduction(isolation: PreviewIsolation): boolean {
+  return (
+    isolation.copyEnv.length > 0 ||
+    isolation.vpc ||
+    (isolation.roleArn === undefined && isolation.useProductionRole)
   )
 }
 
 export interface PreviewSource {
-  /** GetFunction's Configuration of the production function. */
-  configuration: FunctionConfiguration
-  /** ListTags of the production function. */
-  tags: Record<string, string>
+  /**
+   * Production's configuration, read only when needsProduction: otherwise
+   * undefined, and nothing of production is used.
+   */
+  production: FunctionConfiguration | undefined
   productionName: string
   previewName: string
   pullRequest: number
   /** The image to start with, by digest. */
   imageUri: string
+  architecture: Architecture
 }
 
 /**
@@ -74,38 +83,63 @@ export function previewEnvironment(
   return { ...copied, ...isolation.env }
 }
 
+/** The execution role a preview runs as: preview-role-arn, or production's by opt-in. */
+export function previewRole(
+  isolation: PreviewIsolation,
+  production: FunctionConfiguration | undefined,
+  productionName: string
+): string {
+  const role =
+    isolation.roleArn ??
+    (isolation.useProductionRole ? production?.Role : undefined)
+  if (role === undefined) {
+    throw new DeployError(
+      isolation.useProductionRole
+        ? `Lambda reported no execution role for ${productionName}; set preview-role-arn.`
+        : "preview-role-arn is required: a preview runs pull request code, which must not get production's execution role."
+    )
+  }
+  return role
+}
+
+/** The VPC a preview runs in: production's with preview-vpc, else none. */
+export function previewVpc(
+  isolation: PreviewIsolation,
+  production: FunctionConfiguration | undefined
+): { SubnetIds: string[]; SecurityGroupIds: string[] } | undefined {
+  const subnets = production?.VpcConfig?.SubnetIds ?? []
+  if (!isolation.vpc || subnets.length === 0) return undefined
+  return {
+    SubnetIds: [...subnets],
+    SecurityGroupIds: [...(production?.VpcConfig?.SecurityGroupIds ?? [])]
+  }
+}
+
 /**
- * CreateFunction input for a preview: the shape production runs in
- * (memory, timeout, storage, CPU, image config, tracing, tags) and, only
- * when the workflow asks, its environment variables (preview-copy-env),
- * execution role (without preview-role-arn) and VPC (preview-vpc). Never
- * copied: the code, identity and revision fields, the env KMS key, file
- * systems, dead-letter and logging config (a preview must not write into
- * production's EFS, DLQ or log group).
+ * CreateFunction input for a preview: the shape preview-settings gives
+ * (memory, timeout, storage, image config) for the architecture the run
+ * builds, and only when the workflow opts in production's environment
+ * variables (preview-copy-env), execution role (preview-use-production-role)
+ * and VPC (preview-vpc). Nothing else of production: not its tags, code,
+ * env KMS key, file systems, dead-letter or logging config.
  */
 export function previewCreateInput(
   source: PreviewSource,
   isolation: PreviewIsolation = ISOLATED
 ): CreateFunctionCommandInput {
-  const c = source.configuration
-  const role = isolation.roleArn ?? c.Role
-  if (role === undefined) {
-    throw new DeployError(
-      `Lambda reported no execution role for ${source.productionName}; cannot create its preview without preview-role-arn.`
-    )
-  }
+  const c = source.production
+  const role = previewRole(isolation, c, source.productionName)
   const environment = previewEnvironment(
-    c.Environment?.Variables,
+    c?.Environment?.Variables,
     isolation,
     source.productionName
   )
-  const imageConfig = c.ImageConfigResponse?.ImageConfig
+  const { settings } = isolation
+  const vpc = previewVpc(isolation, c)
   const hasImageConfig =
-    imageConfig !== undefined &&
-    ((imageConfig.Command?.length ?? 0) > 0 ||
-      (imageConfig.EntryPoint?.length ?? 0) > 0 ||
-      (imageConfig.WorkingDirectory ?? '') !== '')
-  const subnets = c.VpcConfig?.SubnetIds ?? []
+    settings.command !== undefined ||
+    settings.entryPoint !== undefined ||
+    settings.workingDirectory !== undefined
   return {
     FunctionName: source.previewName,
     PackageType: 'Image',
@@ -113,45 +147,28 @@ export function previewCreateInput(
     Role: role,
     Description: `Preview of ${source.productionName} for pull request #${source.pullRequest} (aspnet-lambda-deploy)`,
     Publish: false,
-    ...(c.MemorySize !== undefined && { MemorySize: c.MemorySize }),
-    ...(c.Timeout !== undefined && { Timeout: c.Timeout }),
-    ...(c.EphemeralStorage?.Size !== undefined && {
-      EphemeralStorage: { Size: c.EphemeralStorage.Size }
-    }),
+    MemorySize: settings.memorySize,
+    Timeout: settings.timeout,
+    EphemeralStorage: { Size: settings.ephemeralStorage },
     ...(Object.keys(environment).length > 0 && {
       Environment: { Variables: environment }
     }),
-    ...(c.Architectures !== undefined && {
-      Architectures: [...c.Architectures]
-    }),
+    Architectures: [source.architecture],
     ...(hasImageConfig && {
       ImageConfig: {
-        ...(imageConfig.Command?.length && {
-          Command: [...imageConfig.Command]
+        ...(settings.command !== undefined && {
+          Command: [...settings.command]
         }),
-        ...(imageConfig.EntryPoint?.length && {
-          EntryPoint: [...imageConfig.EntryPoint]
+        ...(settings.entryPoint !== undefined && {
+          EntryPoint: [...settings.entryPoint]
         }),
-        ...(imageConfig.WorkingDirectory && {
-          WorkingDirectory: imageConfig.WorkingDirectory
+        ...(settings.workingDirectory !== undefined && {
+          WorkingDirectory: settings.workingDirectory
         })
       }
     }),
-    ...(isolation.vpc &&
-      subnets.length > 0 && {
-        VpcConfig: {
-          SubnetIds: [...subnets],
-          SecurityGroupIds: [...(c.VpcConfig?.SecurityGroupIds ?? [])],
-          ...(c.VpcConfig?.Ipv6AllowedForDualStack !== undefined && {
-            Ipv6AllowedForDualStack: c.VpcConfig.Ipv6AllowedForDualStack
-          })
-        }
-      }),
-    ...(c.TracingConfig?.Mode !== undefined && {
-      TracingConfig: { Mode: c.TracingConfig.Mode }
-    }),
+    ...(vpc !== undefined && { VpcConfig: vpc }),
     Tags: {
-      ...copyableTags(source.tags),
       [PREVIEW_TAGS.previewOf]: source.productionName,
       [PREVIEW_TAGS.pullRequest]: String(source.pullRequest)
     }

@@ -5,8 +5,14 @@
  */
 import * as core from '@actions/core'
 import type { ECRClient } from '@aws-sdk/client-ecr'
-import { GetFunctionCommand, type LambdaClient } from '@aws-sdk/client-lambda'
-import { DeployError, errorMessage } from '../util/errors.js'
+import {
+  GetFunctionCommand,
+  UpdateFunctionConfigurationCommand,
+  type FunctionConfiguration,
+  type LambdaClient,
+  type UpdateFunctionConfigurationCommandInput
+} from '@aws-sdk/client-lambda'
+import { DeployError, describeAwsError, errorMessage } from '../util/errors.js'
 import { markdownText } from '../util/markdown.js'
 import {
   checkDeployedDigest,
@@ -19,14 +25,17 @@ import {
   ISOLATED,
   createPreviewFunction,
   findFunction,
-  listTags,
+  needsProduction,
   previewCreateInput,
-  previewTagProblem
+  previewEnvironment,
+  previewRole,
+  previewTagProblem,
+  previewVpc
 } from './create.js'
 import { bareFunctionName } from './naming.js'
 import type { Report, SmokeSummary } from '../report/report.js'
 import type { Timing } from '../util/time.js'
-import type { Inputs, PreviewIsolation } from '../inputs/types.js'
+import type { Architecture, Inputs, PreviewIsolation } from '../inputs/types.js'
 
 export type Phase = <T>(name: string, body: () => T | Promise<T>) => Promise<T>
 
@@ -70,7 +79,7 @@ export function productionRoleWarning(
   previewName: string,
   role: string | undefined
 ): string {
-  return `preview-role-arn is not set: the preview ${previewName} runs with production's execution role ${role ?? ''}, so the pull request's code gets everything production's role may do in AWS. Create a role for previews and set preview-role-arn (see docs/previews.md).`
+  return `preview-use-production-role is true: the preview ${previewName} runs with production's execution role ${role ?? ''}, so the pull request's code gets everything production's role may do in AWS. Create a role for previews and set preview-role-arn (see docs/previews.md).`
 }
 
 /** What a new preview got of production, for the log: names, never values. */
@@ -102,10 +111,46 @@ export function isolationLines(
 }
 
 /**
- * First preview of a PR: create the function from production's
- * configuration directly with the new image, and wait until it is Active.
- * It gets production's environment, role and VPC only as `isolation` asks
- * (nothing but the role when absent, and then with a warning).
+ * Production's configuration, read only for the opt-ins that share it with
+ * the preview (needsProduction). Its answer carries production's
+ * environment, so a preview role should not be allowed to make this call:
+ * without the opt-ins, nothing of production is read.
+ */
+async function readProduction(
+  lambda: LambdaClient,
+  productionName: string,
+  isolation: PreviewIsolation,
+  log: (message: string) => void
+): Promise<FunctionConfiguration | undefined> {
+  if (!needsProduction(isolation)) return undefined
+  log(
+    `Reading ${productionName}'s configuration (lambda:GetFunction) for ${[
+      isolation.copyEnv.length > 0 && 'preview-copy-env',
+      isolation.vpc && 'preview-vpc',
+      isolation.roleArn === undefined &&
+        isolation.useProductionRole &&
+        'preview-use-production-role'
+    ]
+      .filter(Boolean)
+      .join(', ')}.`
+  )
+  try {
+    return (
+      await lambda.send(
+        new GetFunctionCommand({ FunctionName: productionName })
+      )
+    ).Configuration
+  } catch (error) {
+    throw new DeployError(
+      `Could not read ${productionName}'s configuration, which preview-copy-env, preview-vpc and preview-use-production-role need: ${errorMessage(error)} A preview role should not read production (its answer carries production's environment): set preview-env and preview-role-arn instead (docs/previews.md).`
+    )
+  }
+}
+
+/**
+ * First preview of a PR: create the function from preview-settings directly
+ * with the new image, and wait until it is Active. It gets production's
+ * environment, role and VPC only as `isolation` opts in.
  */
 export async function createPreview(
   lambda: LambdaClient,
@@ -115,6 +160,7 @@ export async function createPreview(
     pullRequest: number
     imageUri: string
     digest: string
+    architecture: Architecture
     waitTimeoutMs: number
     log: (message: string) => void
     isolation?: PreviewIsolation | undefined
@@ -122,27 +168,21 @@ export async function createPreview(
   timing: Timing
 ): Promise<FunctionState> {
   const isolation = options.isolation ?? ISOLATED
-  let configuration
-  try {
-    configuration = (
-      await lambda.send(
-        new GetFunctionCommand({ FunctionName: options.production.functionArn })
-      )
-    ).Configuration
-  } catch (error) {
-    throw new DeployError(
-      `Could not read ${options.production.functionName}'s configuration: ${errorMessage(error)}`
-    )
-  }
-  const tags = await listTags(lambda, options.production.functionArn)
+  const productionName = options.production.functionName
+  const configuration = await readProduction(
+    lambda,
+    options.production.functionArn,
+    isolation,
+    options.log
+  )
   const input = previewCreateInput(
     {
-      configuration: configuration ?? {},
-      tags,
-      productionName: options.production.functionName,
+      production: configuration,
+      productionName,
       previewName: options.previewName,
       pullRequest: options.pullRequest,
-      imageUri: options.imageUri
+      imageUri: options.imageUri,
+      architecture: options.architecture
     },
     isolation
   )
@@ -160,7 +200,7 @@ export async function createPreview(
   }
   const created = await createPreviewFunction(lambda, input)
   options.log(
-    `Created ${created.FunctionArn ?? options.previewName} from ${options.production.functionName}'s configuration; waiting until it is Active.`
+    `Created ${created.FunctionArn ?? options.previewName} (${input.Architectures?.join(', ') ?? ''}, ${input.MemorySize ?? '?'} MB, ${input.Timeout ?? '?'} s); waiting until it is Active.`
   )
   const outcome = await waitForUpdate(
     lambda,
@@ -178,6 +218,143 @@ export async function createPreview(
   return after
 }
 
+const sameList = (a: readonly string[], b: readonly string[]): boolean =>
+  a.length === b.length && [...a].sort().join('\n') === [...b].sort().join('\n')
+
+const sameEnvironment = (
+  a: Record<string, string>,
+  b: Record<string, string>
+): boolean =>
+  sameList(Object.keys(a), Object.keys(b)) &&
+  Object.entries(a).every(([key, value]) => b[key] === value)
+
+/**
+ * What an existing preview must change to match the current settings: its
+ * execution role, environment and VPC (a preview made by an older version
+ * may run with production's). Pure: the names of what differs (never
+ * values) and the UpdateFunctionConfiguration input, or undefined.
+ */
+export function previewDrift(
+  preview: FunctionConfiguration,
+  expected: {
+    role: string
+    environment: Record<string, string>
+    vpc: { SubnetIds: string[]; SecurityGroupIds: string[] } | undefined
+  }
+):
+  | { differences: string[]; update: UpdateFunctionConfigurationCommandInput }
+  | undefined {
+  const differences: string[] = []
+  const update: UpdateFunctionConfigurationCommandInput = {
+    FunctionName: preview.FunctionArn ?? preview.FunctionName
+  }
+  if (preview.Role !== expected.role) {
+    differences.push(
+      `execution role ${preview.Role ?? 'none'} (expected ${expected.role})`
+    )
+    update.Role = expected.role
+  }
+  const environment = preview.Environment?.Variables ?? {}
+  if (!sameEnvironment(environment, expected.environment)) {
+    const names = [
+      ...new Set([
+        ...Object.keys(environment),
+        ...Object.keys(expected.environment)
+      ])
+    ].filter(name => environment[name] !== expected.environment[name])
+    differences.push(`environment variables ${names.sort().join(', ')}`)
+    update.Environment = { Variables: { ...expected.environment } }
+  }
+  const subnets = preview.VpcConfig?.SubnetIds ?? []
+  const groups = preview.VpcConfig?.SecurityGroupIds ?? []
+  const wantedSubnets = expected.vpc?.SubnetIds ?? []
+  const wantedGroups = expected.vpc?.SecurityGroupIds ?? []
+  if (!sameList(subnets, wantedSubnets) || !sameList(groups, wantedGroups)) {
+    differences.push(
+      wantedSubnets.length === 0
+        ? `VPC (subnets ${subnets.join(', ')}; a preview runs outside it unless preview-vpc is true)`
+        : `VPC (subnets ${subnets.join(', ') || 'none'}, expected ${wantedSubnets.join(', ')})`
+    )
+    // Empty lists take the function out of its VPC (Lambda API reference,
+    // UpdateFunctionConfiguration, VpcConfig).
+    update.VpcConfig = {
+      SubnetIds: [...wantedSubnets],
+      SecurityGroupIds: [...wantedGroups]
+    }
+  }
+  return differences.length === 0 ? undefined : { differences, update }
+}
+
+/**
+ * An existing preview is brought to the current settings before it gets
+ * the new code: role, environment and VPC (previewDrift). The URL's auth is
+ * fixed by the preview-url stage (url.ts). What if the run dies right after
+ * the update: the preview keeps its old code with the new settings, which
+ * the next run finds in order.
+ */
+export async function reconcilePreview(
+  lambda: LambdaClient,
+  options: {
+    production: FunctionState
+    previewArn: string
+    waitTimeoutMs: number
+    log: (message: string) => void
+    isolation?: PreviewIsolation | undefined
+  },
+  timing: Timing
+): Promise<boolean> {
+  const isolation = options.isolation ?? ISOLATED
+  let current: FunctionConfiguration | undefined
+  try {
+    current = (
+      await lambda.send(
+        new GetFunctionCommand({ FunctionName: options.previewArn })
+      )
+    ).Configuration
+  } catch (error) {
+    throw new DeployError(describeAwsError('lambda:GetFunction', error))
+  }
+  const production = await readProduction(
+    lambda,
+    options.production.functionArn,
+    isolation,
+    options.log
+  )
+  const productionName = options.production.functionName
+  const drift = previewDrift(current ?? {}, {
+    role: previewRole(isolation, production, productionName),
+    environment: previewEnvironment(
+      production?.Environment?.Variables,
+      isolation,
+      productionName
+    ),
+    vpc: previewVpc(isolation, production)
+  })
+  if (drift === undefined) return false
+  options.log(
+    `The preview differs from the current settings: ${drift.differences.join('; ')}. Updating its configuration before its code.`
+  )
+  try {
+    await lambda.send(new UpdateFunctionConfigurationCommand(drift.update))
+  } catch (error) {
+    throw new DeployError(
+      `Could not bring the preview ${options.previewArn} to the current settings (${drift.differences.join('; ')}): ${describeAwsError('lambda:UpdateFunctionConfiguration', error)} Delete the preview (mode: cleanup) so the next run creates it anew.`
+    )
+  }
+  const outcome = await waitForUpdate(
+    lambda,
+    options.previewArn,
+    { timeoutMs: options.waitTimeoutMs, log: options.log },
+    timing
+  )
+  if (outcome.status === 'Failed') {
+    throw new DeployError(
+      `Lambda did not apply the preview's new settings: ${outcome.reasonCode ?? 'Failed'}: ${outcome.reason ?? 'no reason given'}`
+    )
+  }
+  return true
+}
+
 export async function runCleanup(
   lambda: LambdaClient,
   ecr: ECRClient,
@@ -190,35 +367,20 @@ export async function runCleanup(
   const listOnly = !options.remove
   report.previewFunctionName = target.name
   const log = (message: string): void => core.info(message)
-  const production = await phase('Look up production', async () => {
-    // A production function deleted before its previews: clean up anyway.
-    if ((await findFunction(lambda, inputs.functionName)) === undefined) {
-      core.warning(
-        `The production function ${inputs.functionName} does not exist; removing its preview anyway.`
-      )
-      return {
-        functionName: bareFunctionName(inputs.functionName),
-        imageDigest: undefined
-      }
-    }
-    const state = await getFunctionState(lambda, inputs.functionName)
-    log(
-      `Production ${state.functionName} runs ${state.imageUri ?? 'no image'}; its image tags are kept.`
-    )
-    return state
-  })
-  report.functionName = production.functionName
+  // Production is not read: its configuration carries its environment,
+  // which the role of a pull request's cleanup must not see.
+  const productionName = bareFunctionName(inputs.functionName)
+  report.functionName = productionName
   const result = await phase(
     listOnly
       ? `What removing the preview of pull request #${target.pullRequest} would remove`
       : `Remove the preview of pull request #${target.pullRequest}`,
     () =>
       cleanupPreview(lambda, ecr, {
-        productionName: production.functionName,
+        productionName,
         previewName: target.name,
         pullRequest: target.pullRequest,
         repository: inputs.repository,
-        productionDigest: production.imageDigest,
         log,
         listOnly
       })

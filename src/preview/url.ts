@@ -4,6 +4,8 @@ import {
   CreateFunctionUrlConfigCommand,
   GetFunctionUrlConfigCommand,
   GetPolicyCommand,
+  RemovePermissionCommand,
+  UpdateFunctionUrlConfigCommand,
   type AddPermissionCommandInput,
   type LambdaClient
 } from '@aws-sdk/client-lambda'
@@ -171,6 +173,55 @@ export async function ensurePublicUrlPermissions(
 }
 
 /**
+ * A preview URL whose AuthType is not preview-url-auth (made by an older
+ * version, or before the input changed) is changed to it. From NONE to
+ * AWS_IAM the two public statements go too: with Principal * they would
+ * let any AWS account's signed requests in (Lambda developer guide,
+ * "Control access to Lambda function URLs").
+ */
+async function changeUrlAuth(
+  lambda: LambdaClient,
+  functionName: string,
+  from: string | undefined,
+  to: UrlAuthType,
+  log: (message: string) => void
+): Promise<void> {
+  try {
+    await lambda.send(
+      new UpdateFunctionUrlConfigCommand({
+        FunctionName: functionName,
+        AuthType: to
+      })
+    )
+  } catch (error) {
+    throw new DeployError(
+      `The Function URL of ${functionName} has AuthType ${from ?? '?'}, not preview-url-auth ${to}, and could not be changed: ${describeAwsError('lambda:UpdateFunctionUrlConfig', error)}`
+    )
+  }
+  log(
+    `Changed the Function URL's AuthType from ${from ?? '?'} to ${to} (preview-url-auth).`
+  )
+  if (to !== 'AWS_IAM') return
+  for (const statement of Object.values(PUBLIC_URL_STATEMENTS)) {
+    try {
+      await lambda.send(
+        new RemovePermissionCommand({
+          FunctionName: functionName,
+          StatementId: statement.StatementId
+        })
+      )
+      log(`Removed the public permission ${statement.StatementId}.`)
+    } catch (error) {
+      if (awsErrorName(error) !== 'ResourceNotFoundException') {
+        throw new DeployError(
+          describeAwsError('lambda:RemovePermission', error)
+        )
+      }
+    }
+  }
+}
+
+/**
  * The preview's Function URL, created when missing. An AuthType NONE URL,
  * new or existing, also gets both public permissions, or every request
  * gets 403.
@@ -198,11 +249,15 @@ export async function ensureFunctionUrl(
   }
   if (existing !== undefined) {
     if (existing.authType !== authType) {
-      log(
-        `The Function URL of ${functionName} keeps its AuthType ${existing.authType ?? '?'}; preview-url-auth (${authType}) applies when the URL is created.`
+      await changeUrlAuth(
+        lambda,
+        functionName,
+        existing.authType,
+        authType,
+        log
       )
     }
-    if (existing.authType === 'NONE') {
+    if (authType === 'NONE') {
       await ensurePublicUrlPermissions(lambda, functionName, log)
     }
     return existing.url

@@ -14,7 +14,11 @@ import {
   pointAlias,
   publishVersion
 } from '../aws/versions.js'
-import { createPreview, previewTarget } from '../preview/run.js'
+import {
+  createPreview,
+  previewTarget,
+  reconcilePreview
+} from '../preview/run.js'
 import type { Image, TargetState } from '../targets.js'
 import { DeployError, UpdateFailedError } from '../util/errors.js'
 import { formatDuration } from '../util/time.js'
@@ -76,6 +80,24 @@ async function deployTarget(
       )
     ).observed
     target.replaced = current
+    target.latest = current
+  }
+  if (
+    inputs.mode === 'preview' &&
+    (await reconcilePreview(
+      ctx.clients.lambda,
+      {
+        production: target.production as FunctionState,
+        previewArn: current.functionArn,
+        waitTimeoutMs: inputs.waitTimeoutMs,
+        log,
+        isolation: inputs.isolation
+      },
+      ctx.deps.timing
+    ))
+  ) {
+    // The settings changed, the code not yet: read what it now runs.
+    current = await getFunctionState(ctx.clients.lambda, current.functionArn)
     target.latest = current
   }
   if (inputs.alias !== undefined && target.alias?.version === '$LATEST')
@@ -145,6 +167,8 @@ async function createPreviewTarget(
       pullRequest: preview.pullRequest,
       imageUri: image.uri,
       digest: image.digest,
+      // Look-up resolved it: architecture, or Lambda's default x86_64.
+      architecture: (target.production as FunctionState).architecture,
       waitTimeoutMs: inputs.waitTimeoutMs,
       log: target.log,
       isolation: inputs.isolation

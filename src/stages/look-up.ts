@@ -26,6 +26,7 @@ import {
 } from '../aws/versions.js'
 import { platformFor, resolveArchitecture } from '../build/platform.js'
 import type { Architecture } from '../inputs/types.js'
+import { bareFunctionName } from '../preview/naming.js'
 import { lookUpPreview, previewTarget } from '../preview/run.js'
 import { newTarget, type TargetState } from '../targets.js'
 import { DeployError, errorMessage } from '../util/errors.js'
@@ -52,17 +53,28 @@ export async function lookUpStage(
   const needsEcr = inputs.source.kind !== 'previous'
   await ctx.phase('Look up function, repository and tag', async () => {
     const many = inputs.functionNames.length > 1
-    const [found, repository, existingDigest, auth] = await Promise.all([
-      settleEach(
-        inputs.functionNames,
-        MAX_PARALLEL,
-        name => lookUpFunction(ctx, name),
-        ctx.cancelled
-      ),
-      needsEcr ? describeRepository(ecr, inputs.repository) : undefined,
-      needsEcr ? findExistingDigest(ctx) : undefined,
-      needsEcr ? getRegistryAuth(ecr, inputs.repository.registryId) : undefined
-    ])
+    const preview = inputs.mode === 'preview'
+    // A preview never reads production: GetFunction's answer carries its
+    // environment, which the preview role must not see.
+    const [found, previewFn, repository, existingDigest, auth] =
+      await Promise.all([
+        preview
+          ? []
+          : settleEach(
+              inputs.functionNames,
+              MAX_PARALLEL,
+              name => lookUpFunction(ctx, name),
+              ctx.cancelled
+            ),
+        preview
+          ? lookUpPreview(lambda, inputs, bareFunctionName(inputs.functionName))
+          : undefined,
+        needsEcr ? describeRepository(ecr, inputs.repository) : undefined,
+        needsEcr ? findExistingDigest(ctx) : undefined,
+        needsEcr
+          ? getRegistryAuth(ecr, inputs.repository.registryId)
+          : undefined
+      ])
     const problems = found.flatMap(r =>
       r.status === 'rejected' ? [errorMessage(r.reason)] : []
     )
@@ -70,12 +82,9 @@ export async function lookUpStage(
     const functions = found.flatMap(r =>
       r.status === 'fulfilled' ? [r.value] : []
     )
-    const production = (functions[0] as FoundFunction).fn
-    // A preview deploys to its own function; production is only read.
-    const previewFn =
-      inputs.mode === 'preview'
-        ? await lookUpPreview(lambda, inputs, production.functionName)
-        : undefined
+    const production = preview
+      ? productionOfPreview(inputs, previewFn)
+      : (functions[0] as FoundFunction).fn
     const prefixed =
       (name: string) =>
       (message: string): void =>
@@ -112,10 +121,10 @@ export async function lookUpStage(
       checkDeployable(fn)
     }
     for (const target of targets) logAlias(ctx, target)
-    if (inputs.mode === 'preview')
+    if (preview)
       log(
         previewFn === undefined
-          ? `Preview function ${inputs.preview?.name ?? ''} does not exist yet: it will be created from ${production.functionName}'s configuration.`
+          ? `Preview function ${inputs.preview?.name ?? ''} does not exist yet: it will be created from preview-settings for ${production.architecture}; ${production.functionName} itself is not read.`
           : `Preview function: ${describeFunction(previewFn)}`
       )
     if (previewFn !== undefined) checkDeployable(previewFn)
@@ -132,7 +141,7 @@ export async function lookUpStage(
           : `Tag ${inputs.tag} already exists: ${existingDigest}`
       )
     const architecture = sharedArchitecture(
-      functions.map(f => f.fn),
+      preview ? [previewFn ?? production] : functions.map(f => f.fn),
       inputs.architecture
     )
     ctx.report.architecture = architecture
@@ -237,6 +246,40 @@ async function lookUpPrevious(
   target.log(
     `Alias ${alias} points to version ${target.alias.version}; rolling back to version ${version} (${state.imageUri ?? 'image unknown'}).`
   )
+}
+
+/**
+ * Production as a preview knows it without reading it: its name (for the
+ * preview's tags and the app preflight's Function URL look-up) and the
+ * shape the preview is created with: the architecture input (else the
+ * existing preview's, else Lambda's default x86_64) and preview-settings.
+ */
+function productionOfPreview(
+  inputs: RunContext['inputs'],
+  previewFn: FunctionState | undefined
+): FunctionState {
+  const settings = inputs.isolation?.settings
+  const hasImageConfig =
+    settings?.command !== undefined ||
+    settings?.entryPoint !== undefined ||
+    settings?.workingDirectory !== undefined
+  return {
+    functionName: bareFunctionName(inputs.functionName),
+    functionArn: inputs.functionName,
+    packageType: 'Image',
+    architecture: inputs.architecture ?? previewFn?.architecture ?? 'x86_64',
+    state: undefined,
+    lastUpdateStatus: undefined,
+    imageUri: undefined,
+    imageDigest: undefined,
+    imageConfig: hasImageConfig
+      ? {
+          entryPoint: settings?.entryPoint,
+          command: settings?.command,
+          workingDirectory: settings?.workingDirectory
+        }
+      : undefined
+  }
 }
 
 /** One build serves one architecture: every function must have it. */

@@ -296,6 +296,8 @@ export interface CallRecord {
   service: string
   /** AWS's operation name (UpdateFunctionCode), or for the registry and data planes the method and kind */
   operation: string
+  /** Lambda: the function (name or ARN) the call names. */
+  resource?: string
 }
 
 /** Every API operation, registry and data-plane request the gateway served since reset, in order. */

@@ -248,13 +248,17 @@ const ECR_PUSH = [
 ]
 const PREVIEW_CREATE = [
   'lambda:GetFunction',
+  'lambda:ListTags',
   'lambda:CreateFunction',
   'lambda:TagResource',
   'lambda:UpdateFunctionCode',
+  'lambda:UpdateFunctionConfiguration',
   'lambda:GetFunctionUrlConfig',
   'lambda:CreateFunctionUrlConfig',
+  'lambda:UpdateFunctionUrlConfig',
   'lambda:GetPolicy',
-  'lambda:AddPermission'
+  'lambda:AddPermission',
+  'lambda:RemovePermission'
 ]
 const PREVIEW_CLEANUP = [
   'lambda:GetFunction',
@@ -300,7 +304,9 @@ function callsOf(
         calls.push(...on(LAMBDA_RELEASE, `${production}:7`))
       }
     } else if (mode === 'preview') {
-      calls.push(...on(['lambda:GetFunction'], production))
+      // Production is read only for how it is reached: nothing that
+      // returns its configuration (and so its environment).
+      calls.push(...on(['lambda:GetFunctionUrlConfig'], production))
       calls.push(...on(PREVIEW_CREATE, preview))
       calls.push(...on([...ECR_READ, ...ECR_PUSH], repository))
       calls.push({
@@ -309,7 +315,6 @@ function callsOf(
         context: { 'iam:PassedToService': 'lambda.amazonaws.com' }
       })
     } else if (mode === 'cleanup') {
-      calls.push(...on(['lambda:ListVersionsByFunction'], production))
       calls.push(...on(PREVIEW_CLEANUP, preview))
       calls.push(
         ...on(

@@ -12,6 +12,20 @@ export interface CallRecord {
   at: number
   service: string
   operation: string
+  /** Lambda: the function (name or ARN) the call names, decoded. */
+  resource?: string
+}
+
+/** The function a Lambda REST path names: /functions/<name>/... or /tags/<arn> (pure). */
+export function lambdaResourceOf(url: string): string | undefined {
+  const path = (url.split('?')[0] ?? url).replace(/^\/\d{4}-\d{2}-\d{2}/, '')
+  const match = /^\/(?:functions|tags)\/([^/]+)/.exec(path)
+  if (match?.[1] === undefined) return undefined
+  try {
+    return decodeURIComponent(match[1])
+  } catch {
+    return match[1]
+  }
 }
 
 export const callLog: CallRecord[] = []
@@ -109,6 +123,7 @@ export function recordCall(
           : undefined)
   if (service === undefined) return
   const target = req.headers['x-amz-target']
+  const resource = service === 'lambda' ? lambdaResourceOf(url) : undefined
   callLog.push({
     at: Date.now(),
     service,
@@ -117,6 +132,7 @@ export function recordCall(
       method,
       url,
       typeof target === 'string' ? target : undefined
-    )
+    ),
+    ...(resource !== undefined && { resource })
   })
 }
