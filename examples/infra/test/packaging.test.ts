@@ -319,9 +319,15 @@ describe('repository files', () => {
       const found = new Map<string, Set<string>>()
       for (const name of readdirSync(join(root, dir))) {
         for (const match of read(`${dir}/${name}`).matchAll(
-          /uses:\s*([\w.-]+\/[\w.-]+)@(\S+)/g
+          /uses:\s*([\w.-]+\/[\w.-]+)@(\S+)(?:[ \t]*#[ \t]*(v\d+)[\w.-]*)?/g
         )) {
-          const [, action = '', version = ''] = match
+          const [, action = '', ref = '', pinnedMajor] = match
+          // Ours are pinned by commit SHA with the version in a comment
+          // (`@<sha> # v5.1.0`); the examples name the major (`@v5`).
+          const version =
+            /^[0-9a-f]{40}$/.test(ref) && pinnedMajor !== undefined
+              ? pinnedMajor
+              : ref
           if (action === 'your-org/aspnet-lambda-deploy') continue
           found.set(action, (found.get(action) ?? new Set()).add(version))
         }
