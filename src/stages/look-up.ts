@@ -6,13 +6,18 @@
 import * as core from '@actions/core'
 import {
   describeRepository,
-  findImageDigest,
   findTagDigest,
   getRegistryAuth,
   recentTags,
   tagIsImmutable,
   type Repository
 } from '../aws/ecr.js'
+import {
+  findImageById,
+  findInactiveImage,
+  type FoundImage,
+  type ImageId
+} from '../aws/ecr-archive.js'
 import {
   checkDeployable,
   digestFromImageUri,
@@ -30,6 +35,7 @@ import { lookUpPreview, previewTarget } from '../preview/run.js'
 import { newTarget, type TargetState } from '../targets.js'
 import { DeployError, errorMessage } from '../util/errors.js'
 import { settleEach } from '../util/settle.js'
+import { settleArchived, type InactiveImage } from './archived.js'
 import type { RunContext, RunState } from './context.js'
 import { eachOrThrow, MAX_PARALLEL } from './each.js'
 
@@ -52,7 +58,7 @@ export async function lookUpStage(
   const needsEcr = inputs.source.kind !== 'previous'
   await ctx.phase('Look up function, repository and tag', async () => {
     const many = inputs.functionNames.length > 1
-    const [found, repository, existingDigest, auth] = await Promise.all([
+    const [found, repository, existing, auth] = await Promise.all([
       settleEach(inputs.functionNames, MAX_PARALLEL, name =>
         lookUpFunction(ctx, name)
       ),
@@ -60,6 +66,7 @@ export async function lookUpStage(
       needsEcr ? findExistingDigest(ctx) : undefined,
       needsEcr ? getRegistryAuth(ecr, inputs.repository.registryId) : undefined
     ])
+    const existingDigest = existing?.digest
     const problems = found.flatMap(r =>
       r.status === 'rejected' ? [errorMessage(r.reason)] : []
     )
@@ -150,16 +157,75 @@ export async function lookUpStage(
         `ECR repository ${repository.name} allows tag ${inputs.tag} to be overwritten (${repository.mutability}); IMMUTABLE tags make every deployed image traceable. This action never overwrites a tag either way.`
       )
     }
+    // What the run needs that ECR archived: the image to deploy, and the
+    // image each function runs now (an undo puts it back on $LATEST).
+    const inactive =
+      repository === undefined
+        ? []
+        : [
+            ...(existing?.inactive !== undefined ? [existing.inactive] : []),
+            ...(await inactiveUndoImages(ctx, targets, repository))
+          ]
     run.targets = targets
     run.found = {
       production,
       repository,
       existingDigest,
       auth,
-      architecture
+      architecture,
+      unrestored:
+        inputs.dryRun && inputs.restoreArchived
+          ? inactive.map(image => image.digest)
+          : []
     }
+    await settleArchived(ctx, inputs.repository, inactive)
   })
   if (inputs.source.kind === 'previous') previousImage(ctx, run)
+}
+
+/**
+ * The images the functions run now, when they are in the repository and
+ * not active: an undo could not put them back. One DescribeImages per image
+ * (only an image it does not find is searched among the inactive ones).
+ */
+async function inactiveUndoImages(
+  ctx: RunContext,
+  targets: readonly TargetState[],
+  repository: Repository
+): Promise<InactiveImage[]> {
+  const byDigest = new Map<string, string[]>()
+  for (const target of targets) {
+    const fn = target.replaced
+    const digest = fn?.imageDigest
+    const uri = fn?.imageUri ?? ''
+    if (digest === undefined) continue
+    if (
+      !uri.startsWith(`${repository.uri}@`) &&
+      !uri.startsWith(`${repository.uri}:`)
+    )
+      continue
+    byDigest.set(digest, [...(byDigest.get(digest) ?? []), target.name])
+  }
+  const found = await Promise.all(
+    [...byDigest].map(async ([digest, names]) => {
+      const looked = await findAnyStatus(ctx, { imageDigest: digest })
+      if (looked.unchecked !== undefined)
+        core.warning(
+          `Whether ${repository.uri}@${digest}, the image ${names.join(', ')} run now, is archived could not be checked (${looked.unchecked}); if it is, an undo after a failed check could not put it back.`
+        )
+      const image = looked.image
+      return image === undefined || image.status === 'ACTIVE'
+        ? []
+        : [
+            {
+              digest,
+              status: image.status,
+              neededFor: `the image ${names.join(', ')} run${names.length === 1 ? 's' : ''} now, which an undo after a failed check would put back`
+            }
+          ]
+    })
+  )
+  return found.flat()
 }
 
 function logAlias(ctx: RunContext, target: TargetState): void {
@@ -269,19 +335,34 @@ function checkImageRegistry(ctx: RunContext, repository: Repository): void {
  */
 async function findExistingDigest(
   ctx: RunContext
-): Promise<string | undefined> {
+): Promise<
+  { digest: string | undefined; inactive?: InactiveImage } | undefined
+> {
   const { inputs } = ctx
   const { ecr } = ctx.clients
   const source = inputs.source
   if (source.kind === 'build')
-    return findTagDigest(ecr, inputs.repository, inputs.tag)
+    return { digest: await findTagDigest(ecr, inputs.repository, inputs.tag) }
   if (source.kind !== 'existing') return undefined
   const wanted = source.digest ?? source.tag ?? ''
-  const digest =
+  // An archived image is still this image: found, then restored or refused.
+  const { image, unchecked } = await findAnyStatus(
+    ctx,
     source.digest !== undefined
-      ? await findImageDigest(ecr, inputs.repository, source.digest)
-      : await findTagDigest(ecr, inputs.repository, wanted)
-  if (digest !== undefined) return digest
+      ? { imageDigest: source.digest }
+      : { imageTag: wanted }
+  )
+  if (image !== undefined)
+    return {
+      digest: image.digest,
+      ...(image.status !== 'ACTIVE' && {
+        inactive: {
+          digest: image.digest,
+          status: image.status,
+          neededFor: `${source.input} ${wanted}`
+        }
+      })
+    }
   const recent = await recentTags(ecr, inputs.repository, 10).catch(
     () => undefined
   )
@@ -290,10 +371,34 @@ async function findExistingDigest(
       (source.input === 'rollback-to'
         ? ' (an ECR lifecycle policy may have expired it).'
         : '.') +
+      (unchecked === undefined
+        ? ''
+        : ` Whether it is archived could not be checked (${unchecked}).`) +
       (recent === undefined
         ? ''
         : recent.length === 0
           ? ' The repository has no tagged images.'
           : ` The most recent tags still there: ${recent.join(', ')}.`)
   )
+}
+
+/**
+ * An image by tag or digest, active or not: DescribeImages by id, and only
+ * when that finds nothing, the listings of inactive images
+ * (aws/ecr-archive.ts says why). A listing that fails leaves the answer
+ * open rather than failing the look-up: `unchecked` says why.
+ */
+async function findAnyStatus(
+  ctx: RunContext,
+  id: ImageId
+): Promise<{ image: FoundImage | undefined; unchecked?: string }> {
+  const { ecr } = ctx.clients
+  const ref = ctx.inputs.repository
+  const image = await findImageById(ecr, ref, id)
+  if (image !== undefined) return { image }
+  try {
+    return { image: await findInactiveImage(ecr, ref, id) }
+  } catch (error) {
+    return { image: undefined, unchecked: errorMessage(error) }
+  }
 }
