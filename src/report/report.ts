@@ -95,6 +95,8 @@ export type ReuseSummary =
   | { kind: 'new-key'; key: string }
   /** The key could not be made: built as without the option. */
   | { kind: 'no-key'; reason: string }
+  /** The key's image is archived in ECR (not restored): built again. */
+  | { kind: 'archived'; key: string; digest: string }
 
 /** What one run did: the source of the outputs and the job summary. */
 export interface Report {
