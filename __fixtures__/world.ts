@@ -57,6 +57,8 @@ import {
   ImageAlreadyExistsException,
   ImageNotFoundException,
   ImageTagAlreadyExistsException,
+  GetLifecyclePolicyCommand,
+  LifecyclePolicyNotFoundException,
   ListImagesCommand,
   PutImageCommand,
   UpdateImageStorageClassCommand,
@@ -828,6 +830,8 @@ export class FakeRegistry {
   >()
   /** How long a restored image stays ACTIVATING. */
   activationMs = 60_000
+  /** The repository's lifecycle policy (JSON text); none by default. */
+  lifecyclePolicy: string | undefined
 
   constructor(readonly name: string) {}
 
@@ -1444,6 +1448,21 @@ export function simulatedWorld(
             imageManifest: input.imageManifest,
             imageManifestMediaType: input.imageManifestMediaType
           }
+        }
+      })
+    )
+    .on(GetLifecyclePolicyCommand)
+    .callsFake(
+      handle('ecr:GetLifecyclePolicy', () => {
+        if (registry.lifecyclePolicy === undefined)
+          throw new LifecyclePolicyNotFoundException({
+            message: `Lifecycle policy does not exist for the repository with name '${registry.name}' in the registry with id '${ACCOUNT}'`,
+            $metadata: { httpStatusCode: 400 }
+          })
+        return {
+          registryId: ACCOUNT,
+          repositoryName: registry.name,
+          lifecyclePolicyText: registry.lifecyclePolicy
         }
       })
     )

@@ -230,3 +230,67 @@ describe('the image an undo would put back', () => {
     expect(w.fn.imageUri).toBe(uriOf(CURRENT.digest))
   })
 })
+
+describe("the repository's lifecycle policy", () => {
+  const policy = (rules: unknown[]): string => JSON.stringify({ rules })
+  const ARCHIVE_OLD_RELEASES = {
+    rulePriority: 1,
+    description: 'archive releases not pulled for 30 days',
+    selection: {
+      tagStatus: 'tagged',
+      tagPatternList: ['v*'],
+      countType: 'sinceImagePulled',
+      countUnit: 'days',
+      countNumber: 30
+    },
+    action: { type: 'transition', targetStorageClass: 'archive' }
+  }
+
+  it('a rule that can archive the image made live: a warning, in the summary too', async () => {
+    const w = world({ image: 'v2' })
+    w.fn.imageUri = uriOf(OLDER.digest)
+    w.registry.inactive.clear()
+    w.registry.lifecyclePolicy = policy([ARCHIVE_OLD_RELEASES])
+
+    await run(w.deps)
+
+    expect(core.failures()).toEqual([])
+    const warning = `The lifecycle policy of ${REPOSITORY_NAME} has a rule (priority 1, "archive releases not pulled for 30 days") that can archive ${REPOSITORY_NAME}@${CURRENT.digest} (tags v2), which this run makes live once its sinceImagePulled condition holds`
+    expect(core.warnings().join('\n')).toContain(warning)
+    expect(core.writtenSummaries().join('\n')).toContain(`> ⚠️ ${warning}`)
+  })
+
+  it('rules that cannot select it, or none at all: no warning', async () => {
+    for (const text of [
+      undefined,
+      policy([
+        {
+          ...ARCHIVE_OLD_RELEASES,
+          selection: {
+            ...ARCHIVE_OLD_RELEASES.selection,
+            tagPatternList: ['pr-*']
+          }
+        },
+        {
+          rulePriority: 2,
+          selection: { tagStatus: 'untagged', countType: 'sinceImagePushed' },
+          action: { type: 'expire' }
+        }
+      ])
+    ]) {
+      core.resetCore()
+      const w = world({ image: 'v2' })
+      w.fn.imageUri = uriOf(OLDER.digest)
+      w.registry.inactive.clear()
+      w.registry.lifecyclePolicy = text
+
+      await run(w.deps)
+
+      expect(core.failures()).toEqual([])
+      expect(core.warnings().join('\n')).not.toContain('lifecycle policy')
+      expect(w.calls('ecr:GetLifecyclePolicy')).toEqual([
+        { repositoryName: REPOSITORY_NAME }
+      ])
+    }
+  })
+})

@@ -132,6 +132,8 @@ export interface Report {
   wouldChange?: WouldChange[] | undefined
   /** dry-run: the local image the build made, not pushed. */
   builtLocally?: string | undefined
+  /** Lifecycle rules that can archive or expire the image made live. */
+  lifecycleWarnings?: string[] | undefined
   phases: PhaseRecord[]
   /** Every preflight check that ran, in order. */
   preflight?: Check[] | undefined

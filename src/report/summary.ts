@@ -147,6 +147,8 @@ export function renderSummary(report: Report): string {
     ...rows.map(([k, v]) => `| ${k} | ${v} |`),
     ''
   )
+  for (const warning of report.lifecycleWarnings ?? [])
+    lines.push(`> ⚠️ ${escapeHtml(warning)}`, '')
   if (report.wouldChange !== undefined)
     lines.push(...wouldChangeTable(report.wouldChange))
   // A dry run's functions are all in the would-change table.

@@ -19,6 +19,12 @@ import {
   type ImageId
 } from '../aws/ecr-archive.js'
 import {
+  lifecycleWarning,
+  readLifecyclePolicy,
+  rulesThatCanRemove,
+  type PolicyRead
+} from '../aws/ecr-lifecycle.js'
+import {
   checkDeployable,
   digestFromImageUri,
   getFunctionState,
@@ -58,13 +64,16 @@ export async function lookUpStage(
   const needsEcr = inputs.source.kind !== 'previous'
   await ctx.phase('Look up function, repository and tag', async () => {
     const many = inputs.functionNames.length > 1
-    const [found, repository, existing, auth] = await Promise.all([
+    const [found, repository, existing, auth, lifecycle] = await Promise.all([
       settleEach(inputs.functionNames, MAX_PARALLEL, name =>
         lookUpFunction(ctx, name)
       ),
       needsEcr ? describeRepository(ecr, inputs.repository) : undefined,
       needsEcr ? findExistingDigest(ctx) : undefined,
-      needsEcr ? getRegistryAuth(ecr, inputs.repository.registryId) : undefined
+      needsEcr ? getRegistryAuth(ecr, inputs.repository.registryId) : undefined,
+      needsEcr && inputs.mode === 'deploy'
+        ? readLifecyclePolicy(ecr, inputs.repository)
+        : undefined
     ])
     const existingDigest = existing?.digest
     const problems = found.flatMap(r =>
@@ -179,6 +188,7 @@ export async function lookUpStage(
           : []
     }
     await settleArchived(ctx, inputs.repository, inactive)
+    warnLifecycle(ctx, lifecycle, existingDigest, existing?.tags)
   })
   if (inputs.source.kind === 'previous') previousImage(ctx, run)
 }
@@ -336,7 +346,8 @@ function checkImageRegistry(ctx: RunContext, repository: Repository): void {
 async function findExistingDigest(
   ctx: RunContext
 ): Promise<
-  { digest: string | undefined; inactive?: InactiveImage } | undefined
+  | { digest: string | undefined; tags?: string[]; inactive?: InactiveImage }
+  | undefined
 > {
   const { inputs } = ctx
   const { ecr } = ctx.clients
@@ -355,6 +366,7 @@ async function findExistingDigest(
   if (image !== undefined)
     return {
       digest: image.digest,
+      tags: image.tags,
       ...(image.status !== 'ACTIVE' && {
         inactive: {
           digest: image.digest,
@@ -401,4 +413,33 @@ async function findAnyStatus(
   } catch (error) {
     return { image: undefined, unchecked: errorMessage(error) }
   }
+}
+
+/**
+ * The summary warns when a lifecycle rule can archive or expire the image
+ * this run makes live (aws/ecr-lifecycle.ts says what is and is not read).
+ */
+function warnLifecycle(
+  ctx: RunContext,
+  lifecycle: PolicyRead | undefined,
+  digest: string | undefined,
+  tags: string[] | undefined
+): void {
+  const { inputs } = ctx
+  if (lifecycle === undefined || lifecycle.kind === 'none') return
+  if (lifecycle.kind === 'unreadable') {
+    core.debug(`The lifecycle policy was not read: ${lifecycle.reason}`)
+    return
+  }
+  // The tags the live image will carry: this run's tag, or the image's own.
+  const live =
+    inputs.source.kind === 'build'
+      ? [inputs.tag, ...(tags ?? [])]
+      : (tags ?? [])
+  const image = `${inputs.repository.name}${digest !== undefined ? `@${digest}` : `:${inputs.tag}`}${live.length > 0 ? ` (tags ${[...new Set(live)].join(', ')})` : ' (untagged)'}`
+  const warnings = rulesThatCanRemove(lifecycle.text, [...new Set(live)]).map(
+    rule => lifecycleWarning(inputs.repository.name, image, rule)
+  )
+  for (const warning of warnings) core.warning(warning)
+  if (warnings.length > 0) ctx.report.lifecycleWarnings = warnings
 }
