@@ -57,9 +57,13 @@ import {
   ImageAlreadyExistsException,
   ImageNotFoundException,
   ImageTagAlreadyExistsException,
+  GetLifecyclePolicyCommand,
+  LifecyclePolicyNotFoundException,
   ListImagesCommand,
   PutImageCommand,
+  UpdateImageStorageClassCommand,
   type PutImageCommandInput,
+  type UpdateImageStorageClassCommandInput,
   type BatchDeleteImageCommandInput,
   type BatchGetImageCommandInput,
   type DescribeImagesCommandInput,
@@ -856,12 +860,42 @@ export class FakeFunction {
   }
 }
 
-/** ECR: one repository, images by digest, and tags with when they were pushed. */
+/**
+ * ECR: one repository, images by digest, and tags with when they were pushed.
+ * Images can be archived (ECR user guide, archive-image.html): hidden from
+ * DescribeImages and ListImages unless the filter's imageStatus asks, a
+ * BatchGetImage failure, restored by UpdateImageStorageClass(STANDARD)
+ * through ACTIVATING (`activationMs` on the virtual clock) to ACTIVE.
+ */
 export class FakeRegistry {
   readonly images = new Map<string, StoredImage>()
   readonly tags = new Map<string, { digest: string; pushedAt: Date }>()
+  /** Images not ACTIVE by digest; ACTIVATING until `activeAt`. */
+  readonly inactive = new Map<
+    string,
+    { status: 'ARCHIVED' | 'ACTIVATING'; activeAt?: number }
+  >()
+  /** How long a restored image stays ACTIVATING. */
+  activationMs = 60_000
+  /** The repository's lifecycle policy (JSON text); none by default. */
+  lifecyclePolicy: string | undefined
 
   constructor(readonly name: string) {}
+
+  /** Move the image to the archive storage class. */
+  archive(digest: string): void {
+    this.inactive.set(digest, { status: 'ARCHIVED' })
+  }
+
+  statusOf(digest: string, now: number): 'ACTIVE' | 'ARCHIVED' | 'ACTIVATING' {
+    const entry = this.inactive.get(digest)
+    if (entry === undefined) return 'ACTIVE'
+    if (entry.status === 'ACTIVATING' && (entry.activeAt ?? 0) <= now) {
+      this.inactive.delete(digest)
+      return 'ACTIVE'
+    }
+    return entry.status
+  }
 
   get uri(): string {
     return repositoryUriOf(this.name)
@@ -1402,23 +1436,33 @@ export function simulatedWorld(
       handle('ecr:DescribeImages', (input: DescribeImagesCommandInput) => {
         pushDue()
         const id = input.imageIds?.[0]
+        // Only ACTIVE images unless the filter asks (DescribeImagesFilter).
+        const asked = input.filter?.imageStatus ?? 'ACTIVE'
+        const details = registry
+          .details()
+          .map(d => ({
+            ...d,
+            imageStatus: registry.statusOf(
+              d.imageDigest ?? '',
+              timing.timing.now()
+            )
+          }))
+          .filter(d => asked === 'ANY' || d.imageStatus === asked)
         if (id === undefined) {
           // A listing, five images a page.
           const start = Number(input.nextToken ?? '0')
-          const page = registry.details().slice(start, start + 5)
-          const more = start + 5 < registry.tags.size
+          const page = details.slice(start, start + 5)
+          const more = start + 5 < details.length
           return {
             imageDetails: page,
             ...(more && { nextToken: String(start + 5) })
           }
         }
-        const found = registry
-          .details()
-          .find(d =>
-            id.imageTag !== undefined
-              ? d.imageTags?.includes(id.imageTag)
-              : d.imageDigest === id.imageDigest
-          )
+        const found = details.find(d =>
+          id.imageTag !== undefined
+            ? d.imageTags?.includes(id.imageTag)
+            : d.imageDigest === id.imageDigest
+        )
         if (found === undefined) throw notInRepository(id)
         return { imageDetails: [found] }
       })
@@ -1427,7 +1471,10 @@ export function simulatedWorld(
     .callsFake(
       handle('ecr:BatchGetImage', (input: BatchGetImageCommandInput) => {
         const digest = input.imageIds?.[0]?.imageDigest ?? ''
-        const image = registry.images.get(digest)
+        const image =
+          registry.statusOf(digest, timing.timing.now()) === 'ACTIVE'
+            ? registry.images.get(digest)
+            : undefined
         return image === undefined
           ? {
               images: [],
@@ -1461,10 +1508,14 @@ export function simulatedWorld(
     .callsFake(
       handle('ecr:ListImages', (input: ListImagesCommandInput) => {
         // Five a page, like the listing of DescribeImages.
-        const all = [...registry.tags].map(([imageTag, { digest }]) => ({
-          imageTag,
-          imageDigest: digest
-        }))
+        const asked = input.filter?.imageStatus ?? 'ACTIVE'
+        const all = [...registry.tags]
+          .map(([imageTag, { digest }]) => ({ imageTag, imageDigest: digest }))
+          .filter(
+            id =>
+              asked === 'ANY' ||
+              registry.statusOf(id.imageDigest, timing.timing.now()) === asked
+          )
         const start = Number(input.nextToken ?? '0')
         return {
           imageIds: all.slice(start, start + 5),
@@ -1503,6 +1554,46 @@ export function simulatedWorld(
           }
         }
       })
+    )
+    .on(GetLifecyclePolicyCommand)
+    .callsFake(
+      handle('ecr:GetLifecyclePolicy', () => {
+        if (registry.lifecyclePolicy === undefined)
+          throw new LifecyclePolicyNotFoundException({
+            message: `Lifecycle policy does not exist for the repository with name '${registry.name}' in the registry with id '${ACCOUNT}'`,
+            $metadata: { httpStatusCode: 400 }
+          })
+        return {
+          registryId: ACCOUNT,
+          repositoryName: registry.name,
+          lifecyclePolicyText: registry.lifecyclePolicy
+        }
+      })
+    )
+    .on(UpdateImageStorageClassCommand)
+    .callsFake(
+      handle(
+        'ecr:UpdateImageStorageClass',
+        (input: UpdateImageStorageClassCommandInput) => {
+          const digest = input.imageId?.imageDigest ?? ''
+          if (!registry.images.has(digest))
+            throw notInRepository({ imageDigest: digest })
+          const now = timing.timing.now()
+          const status = registry.statusOf(digest, now)
+          if (input.targetStorageClass === 'ARCHIVE') registry.archive(digest)
+          else if (status === 'ARCHIVED')
+            registry.inactive.set(digest, {
+              status: 'ACTIVATING',
+              activeAt: now + registry.activationMs
+            })
+          return {
+            registryId: ACCOUNT,
+            repositoryName: registry.name,
+            imageId: { imageDigest: digest },
+            imageStatus: registry.statusOf(digest, now)
+          }
+        }
+      )
     )
     .on(BatchDeleteImageCommand)
     .callsFake(

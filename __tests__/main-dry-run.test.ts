@@ -77,6 +77,7 @@ const READS = new Set([
   'ecr:DescribeImages',
   'ecr:BatchGetImage',
   'ecr:ListImages',
+  'ecr:GetLifecyclePolicy',
   'ecr:GetAuthorizationToken',
   'apigateway:GetApis',
   'apigateway:GetIntegrations',

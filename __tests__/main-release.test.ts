@@ -1091,12 +1091,20 @@ describe('rollback-to', () => {
     ])
     expect(w.order(...MUTATIONS)).toEqual([])
     expect(w.calls('exec')).toEqual([])
-    // The listing was read page by page.
+    // Not archived either (one listing per inactive status), then the
+    // listing of tags read page by page.
     expect(
       w
         .calls<DescribeImagesCommandInput>('ecr:DescribeImages')
         .filter(i => i.imageIds === undefined)
-    ).toHaveLength(3)
+        .map(i => i.filter)
+    ).toEqual([
+      { imageStatus: 'ARCHIVED' },
+      { imageStatus: 'ACTIVATING' },
+      { tagStatus: 'TAGGED' },
+      { tagStatus: 'TAGGED' },
+      { tagStatus: 'TAGGED' }
+    ])
   })
 
   it('previous: invokes the version the alias left, then moves the alias back to it, without ECR', async () => {
@@ -1185,8 +1193,26 @@ describe('the image input', () => {
       expect(w.calls('ecr:DescribeRepositories')).toEqual([
         { repositoryNames: [REPOSITORY_NAME] }
       ])
+      // The image to deploy, then the one an undo would put back: the
+      // function's image is in no listing, active or not (a deleted image).
       expect(w.calls<DescribeImagesCommandInput>('ecr:DescribeImages')).toEqual(
-        [{ repositoryName: REPOSITORY_NAME, imageIds: [imageId] }]
+        [
+          { repositoryName: REPOSITORY_NAME, imageIds: [imageId] },
+          {
+            repositoryName: REPOSITORY_NAME,
+            imageIds: [{ imageDigest: PREVIOUS_DIGEST }]
+          },
+          {
+            repositoryName: REPOSITORY_NAME,
+            filter: { imageStatus: 'ARCHIVED' },
+            maxResults: 1000
+          },
+          {
+            repositoryName: REPOSITORY_NAME,
+            filter: { imageStatus: 'ACTIVATING' },
+            maxResults: 1000
+          }
+        ]
       )
       expect(w.calls('lambda:UpdateFunctionCode')).toEqual([
         { FunctionName: ARN, ImageUri: NEW_URI }
@@ -1414,7 +1440,7 @@ describe('an image that is not in ECR', () => {
             throw accessDenied('ecr:DescribeImages')
         }
       },
-      'image v9: there is no such image in team/my-api.'
+      'image v9: there is no such image in team/my-api. Whether it is archived could not be checked (ecr:DescribeImages was denied (AccessDeniedException): User: arn:aws:sts::123456789012:assumed-role/deploy/github is not authorized to perform: ecr:DescribeImages. Allow "ecr:DescribeImages" in the policy of the role the workflow assumes (see the README\'s Permissions section).).'
     ]
   ])('%s', async (_what, arrange, message) => {
     const w = releaseWorld({ image: 'v9' })

@@ -360,3 +360,53 @@ describe('recording the key', () => {
     expect(w.fn.imageOf(undefined)).toBe(uriOf(w.build.image.digest))
   })
 })
+
+describe('an earlier build that ECR archived', () => {
+  /** commit-a built A; the function then ran another image; ECR archived A. */
+  async function archivedA(): Promise<{ w: World; A: StoredImage }> {
+    const w = workflow()
+    const A = builtImage('a', 'commit-a')
+    w.build.image = A
+    await commit(w, 'commit-a')
+    expect(core.failures()).toEqual([])
+    w.fn.imageUri = uriOf(sha256Digest('deployed since, from elsewhere'))
+    w.registry.archive(A.digest)
+    w.build.image = builtImage('b', 'commit-b')
+    return { w, A }
+  }
+
+  it('is not reused: the app is built again, with a line saying why', async () => {
+    const { w, A } = await archivedA()
+
+    await commit(w, 'commit-b')
+
+    expect(core.failures()).toEqual([])
+    expect(builds(w)).toHaveLength(2)
+    expect(core.infos().join('\n')).toMatch(
+      new RegExp(
+        `Build key [a-f0-9]+: the image built from it, ${A.digest}, is archived in ECR and cannot be pulled; building instead \\(restore-archived: true would restore and reuse it\\)\\.`
+      )
+    )
+    expect(summary()).toContain(`its image \`${A.digest}\` is archived in ECR`)
+    expect(w.calls('ecr:UpdateImageStorageClass')).toEqual([])
+    expect(w.fn.imageOf(undefined)).toBe(uriOf(w.build.image.digest))
+  })
+
+  it('restore-archived: restored, waited for, then reused without a build', async () => {
+    const { w, A } = await archivedA()
+
+    await commit(w, 'commit-b', { 'restore-archived': 'true' })
+
+    expect(core.failures()).toEqual([])
+    expect(builds(w)).toHaveLength(1)
+    expect(w.calls('ecr:UpdateImageStorageClass')).toEqual([
+      {
+        repositoryName: REPOSITORY_NAME,
+        imageId: { imageDigest: A.digest },
+        targetStorageClass: 'STANDARD'
+      }
+    ])
+    expect(w.registry.tags.get('commit-b')?.digest).toBe(A.digest)
+    expect(w.fn.imageOf(undefined)).toBe(uriOf(A.digest))
+  })
+})

@@ -84,6 +84,7 @@ describe('getInputs with valid inputs', () => {
       builder: undefined,
       noCache: false,
       pull: false,
+      restoreArchived: false,
       reuseUnchanged: false,
       waitTimeoutMs: 300_000,
       smokeTest: true,

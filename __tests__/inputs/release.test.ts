@@ -275,10 +275,21 @@ describe('readRelease', () => {
         alias: undefined,
         canary: undefined,
         source: { kind: 'build' },
-        imageRepository: undefined
+        imageRepository: undefined,
+        restoreArchived: false
       },
       problems: []
     })
+  })
+
+  it('restore-archived is false unless asked, a boolean', () => {
+    expect(release({}).value?.restoreArchived).toBe(false)
+    expect(release({ 'restore-archived': 'true' }).value?.restoreArchived).toBe(
+      true
+    )
+    expect(release({ 'restore-archived': 'maybe' }).problems).toEqual([
+      expect.stringContaining('restore-archived')
+    ])
   })
 
   it.each<[string, Record<string, string>, string[]]>([

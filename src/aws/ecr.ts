@@ -132,15 +132,6 @@ export function findTagDigest(
   return findImage(ecr, ref, { imageTag: tag })
 }
 
-/** The digest itself when the repository has that image, else undefined. */
-export function findImageDigest(
-  ecr: ECRClient,
-  ref: RepositoryRef,
-  digest: string
-): Promise<string | undefined> {
-  return findImage(ecr, ref, { imageDigest: digest })
-}
-
 async function findImage(
   ecr: ECRClient,
   ref: RepositoryRef,

@@ -89,6 +89,7 @@ export function readRelease(
   }
   const publish = boolean('publish', false) || alias !== undefined
   const dryRun = boolean('dry-run', false)
+  const restoreArchived = boolean('restore-archived', false)
 
   const percentText = optional('canary-percent')?.replace(/%$/, '')
   let canary: ReleaseInputs['canary']
@@ -191,5 +192,13 @@ export function readRelease(
       )
     }
   }
-  return parsed({ dryRun, publish, alias, canary, source, imageRepository })
+  return parsed({
+    dryRun,
+    publish,
+    alias,
+    canary,
+    source,
+    imageRepository,
+    restoreArchived
+  })
 }

@@ -166,6 +166,13 @@ export interface ReleaseInputs {
   canary: { percent: number; intervalMs: number } | undefined
   /** Where the image comes from. */
   source: ImageSource
+  /**
+   * restore-archived: an image this run needs that ECR has archived (the
+   * image to deploy, the one an undo would restore, a reused build) is
+   * restored and waited for; false: the run stops before any change and
+   * says how to restore it.
+   */
+  restoreArchived: boolean
 }
 
 /**

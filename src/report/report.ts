@@ -114,6 +114,8 @@ export type ReuseSummary =
   | { kind: 'new-key'; key: string }
   /** The key could not be made: built as without the option. */
   | { kind: 'no-key'; reason: string }
+  /** The key's image is archived in ECR (not restored): built again. */
+  | { kind: 'archived'; key: string; digest: string }
 
 /** What one run did: the source of the outputs and the job summary. */
 export interface Report {
@@ -149,6 +151,8 @@ export interface Report {
   wouldChange?: WouldChange[] | undefined
   /** dry-run: the local image the build made, not pushed. */
   builtLocally?: string | undefined
+  /** Lifecycle rules that can archive or expire the image made live. */
+  lifecycleWarnings?: string[] | undefined
   phases: PhaseRecord[]
   /** Every preflight check that ran, in order. */
   preflight?: Check[] | undefined

@@ -161,6 +161,8 @@ export function renderSummary(report: Report): string {
     ...rows.map(([k, v]) => `| ${k} | ${v} |`),
     ''
   )
+  for (const warning of report.lifecycleWarnings ?? [])
+    lines.push(`> ⚠️ ${markdownText(warning)}`, '')
   if (report.wouldChange !== undefined)
     lines.push(...wouldChangeTable(report.wouldChange))
   // A dry run's functions are all in the would-change table.
@@ -313,6 +315,8 @@ export function buildCell(report: Report): string {
     return `${cell(report.builder)}, not pushed: ${code(report.builtLocally)}`
   if (reuse?.kind === 'new-key')
     return `${cell(report.builder)} (new build key ${key(reuse.key)}${took})`
+  if (reuse?.kind === 'archived')
+    return `${cell(report.builder)} (build key ${key(reuse.key)}${took}: its image ${code(reuse.digest)} is archived in ECR, so built again)`
   if (reuse?.kind === 'no-key')
     return `${cell(report.builder)} (no build key: ${cell(reuse.reason)})`
   return cell(report.builder)

@@ -86,6 +86,11 @@ export interface Found {
   existingDigest: string | undefined
   auth: RegistryAuth | undefined
   architecture: Architecture
+  /**
+   * Dry run with restore-archived: the archived images a real run would
+   * restore first; their manifests cannot be read, so they are not checked.
+   */
+  unrestored?: string[]
 }
 
 /** The state of a run: one state per function, and the image. */

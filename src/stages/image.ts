@@ -292,6 +292,16 @@ export async function checkImageStage(
     )
     return
   }
+  if (
+    run.digest === undefined &&
+    existing !== undefined &&
+    foundOf(run).unrestored?.includes(existing) === true
+  ) {
+    log(
+      `Check the image: skipped: ${repository.uri}@${existing} is archived, and a dry run does not restore it; a real run restores it first, then checks it.`
+    )
+    return
+  }
   const named = run.digest ?? existingDigest(ctx, run)
   run.digest = named
   report.imageDigest = named

@@ -6,13 +6,24 @@
 import * as core from '@actions/core'
 import {
   describeRepository,
-  findImageDigest,
   findTagDigest,
   getRegistryAuth,
   recentTags,
   tagIsImmutable,
   type Repository
 } from '../aws/ecr.js'
+import {
+  findImageById,
+  findInactiveImage,
+  type FoundImage,
+  type ImageId
+} from '../aws/ecr-archive.js'
+import {
+  lifecycleWarning,
+  readLifecyclePolicy,
+  rulesThatCanRemove,
+  type PolicyRead
+} from '../aws/ecr-lifecycle.js'
 import {
   checkDeployable,
   digestFromImageUri,
@@ -31,6 +42,7 @@ import { lookUpPreview, previewTarget } from '../preview/run.js'
 import { newTarget, type TargetState } from '../targets.js'
 import { DeployError, errorMessage } from '../util/errors.js'
 import { settleEach } from '../util/settle.js'
+import { settleArchived, type InactiveImage } from './archived.js'
 import type { RunContext, RunState } from './context.js'
 import { eachOrThrow, MAX_PARALLEL } from './each.js'
 
@@ -56,7 +68,7 @@ export async function lookUpStage(
     const preview = inputs.mode === 'preview'
     // A preview never reads production: GetFunction's answer carries its
     // environment, which the preview role must not see.
-    const [found, previewFn, repository, existingDigest, auth] =
+    const [found, previewFn, repository, existing, auth, lifecycle] =
       await Promise.all([
         preview
           ? []
@@ -73,8 +85,12 @@ export async function lookUpStage(
         needsEcr ? findExistingDigest(ctx) : undefined,
         needsEcr
           ? getRegistryAuth(ecr, inputs.repository.registryId)
+          : undefined,
+        needsEcr && inputs.mode === 'deploy'
+          ? readLifecyclePolicy(ecr, inputs.repository)
           : undefined
       ])
+    const existingDigest = existing?.digest
     const problems = found.flatMap(r =>
       r.status === 'rejected' ? [errorMessage(r.reason)] : []
     )
@@ -162,16 +178,76 @@ export async function lookUpStage(
         `ECR repository ${repository.name} allows tag ${inputs.tag} to be overwritten (${repository.mutability}); IMMUTABLE tags make every deployed image traceable. This action never overwrites a tag either way.`
       )
     }
+    // What the run needs that ECR archived: the image to deploy, and the
+    // image each function runs now (an undo puts it back on $LATEST).
+    const inactive =
+      repository === undefined
+        ? []
+        : [
+            ...(existing?.inactive !== undefined ? [existing.inactive] : []),
+            ...(await inactiveUndoImages(ctx, targets, repository))
+          ]
     run.targets = targets
     run.found = {
       production,
       repository,
       existingDigest,
       auth,
-      architecture
+      architecture,
+      unrestored:
+        inputs.dryRun && inputs.restoreArchived
+          ? inactive.map(image => image.digest)
+          : []
     }
+    await settleArchived(ctx, inputs.repository, inactive)
+    warnLifecycle(ctx, lifecycle, existingDigest, existing?.tags)
   })
   if (inputs.source.kind === 'previous') previousImage(ctx, run)
+}
+
+/**
+ * The images the functions run now, when they are in the repository and
+ * not active: an undo could not put them back. One DescribeImages per image
+ * (only an image it does not find is searched among the inactive ones).
+ */
+async function inactiveUndoImages(
+  ctx: RunContext,
+  targets: readonly TargetState[],
+  repository: Repository
+): Promise<InactiveImage[]> {
+  const byDigest = new Map<string, string[]>()
+  for (const target of targets) {
+    const fn = target.replaced
+    const digest = fn?.imageDigest
+    const uri = fn?.imageUri ?? ''
+    if (digest === undefined) continue
+    if (
+      !uri.startsWith(`${repository.uri}@`) &&
+      !uri.startsWith(`${repository.uri}:`)
+    )
+      continue
+    byDigest.set(digest, [...(byDigest.get(digest) ?? []), target.name])
+  }
+  const found = await Promise.all(
+    [...byDigest].map(async ([digest, names]) => {
+      const looked = await findAnyStatus(ctx, { imageDigest: digest })
+      if (looked.unchecked !== undefined)
+        core.warning(
+          `Whether ${repository.uri}@${digest}, the image ${names.join(', ')} run now, is archived could not be checked (${looked.unchecked}); if it is, an undo after a failed check could not put it back.`
+        )
+      const image = looked.image
+      return image === undefined || image.status === 'ACTIVE'
+        ? []
+        : [
+            {
+              digest,
+              status: image.status,
+              neededFor: `the image ${names.join(', ')} run${names.length === 1 ? 's' : ''} now, which an undo after a failed check would put back`
+            }
+          ]
+    })
+  )
+  return found.flat()
 }
 
 function logAlias(ctx: RunContext, target: TargetState): void {
@@ -315,19 +391,36 @@ function checkImageRegistry(ctx: RunContext, repository: Repository): void {
  */
 async function findExistingDigest(
   ctx: RunContext
-): Promise<string | undefined> {
+): Promise<
+  | { digest: string | undefined; tags?: string[]; inactive?: InactiveImage }
+  | undefined
+> {
   const { inputs } = ctx
   const { ecr } = ctx.clients
   const source = inputs.source
   if (source.kind === 'build')
-    return findTagDigest(ecr, inputs.repository, inputs.tag)
+    return { digest: await findTagDigest(ecr, inputs.repository, inputs.tag) }
   if (source.kind !== 'existing') return undefined
   const wanted = source.digest ?? source.tag ?? ''
-  const digest =
+  // An archived image is still this image: found, then restored or refused.
+  const { image, unchecked } = await findAnyStatus(
+    ctx,
     source.digest !== undefined
-      ? await findImageDigest(ecr, inputs.repository, source.digest)
-      : await findTagDigest(ecr, inputs.repository, wanted)
-  if (digest !== undefined) return digest
+      ? { imageDigest: source.digest }
+      : { imageTag: wanted }
+  )
+  if (image !== undefined)
+    return {
+      digest: image.digest,
+      tags: image.tags,
+      ...(image.status !== 'ACTIVE' && {
+        inactive: {
+          digest: image.digest,
+          status: image.status,
+          neededFor: `${source.input} ${wanted}`
+        }
+      })
+    }
   const recent = await recentTags(ecr, inputs.repository, 10).catch(
     () => undefined
   )
@@ -336,10 +429,63 @@ async function findExistingDigest(
       (source.input === 'rollback-to'
         ? ' (an ECR lifecycle policy may have expired it).'
         : '.') +
+      (unchecked === undefined
+        ? ''
+        : ` Whether it is archived could not be checked (${unchecked}).`) +
       (recent === undefined
         ? ''
         : recent.length === 0
           ? ' The repository has no tagged images.'
           : ` The most recent tags still there: ${recent.join(', ')}.`)
   )
+}
+
+/**
+ * An image by tag or digest, active or not: DescribeImages by id, and only
+ * when that finds nothing, the listings of inactive images
+ * (aws/ecr-archive.ts says why). A listing that fails leaves the answer
+ * open rather than failing the look-up: `unchecked` says why.
+ */
+async function findAnyStatus(
+  ctx: RunContext,
+  id: ImageId
+): Promise<{ image: FoundImage | undefined; unchecked?: string }> {
+  const { ecr } = ctx.clients
+  const ref = ctx.inputs.repository
+  const image = await findImageById(ecr, ref, id)
+  if (image !== undefined) return { image }
+  try {
+    return { image: await findInactiveImage(ecr, ref, id) }
+  } catch (error) {
+    return { image: undefined, unchecked: errorMessage(error) }
+  }
+}
+
+/**
+ * The summary warns when a lifecycle rule can archive or expire the image
+ * this run makes live (aws/ecr-lifecycle.ts says what is and is not read).
+ */
+function warnLifecycle(
+  ctx: RunContext,
+  lifecycle: PolicyRead | undefined,
+  digest: string | undefined,
+  tags: string[] | undefined
+): void {
+  const { inputs } = ctx
+  if (lifecycle === undefined || lifecycle.kind === 'none') return
+  if (lifecycle.kind === 'unreadable') {
+    core.debug(`The lifecycle policy was not read: ${lifecycle.reason}`)
+    return
+  }
+  // The tags the live image will carry: this run's tag, or the image's own.
+  const live =
+    inputs.source.kind === 'build'
+      ? [inputs.tag, ...(tags ?? [])]
+      : (tags ?? [])
+  const image = `${inputs.repository.name}${digest !== undefined ? `@${digest}` : `:${inputs.tag}`}${live.length > 0 ? ` (tags ${[...new Set(live)].join(', ')})` : ' (untagged)'}`
+  const warnings = rulesThatCanRemove(lifecycle.text, [...new Set(live)]).map(
+    rule => lifecycleWarning(inputs.repository.name, image, rule)
+  )
+  for (const warning of warnings) core.warning(warning)
+  if (warnings.length > 0) ctx.report.lifecycleWarnings = warnings
 }

@@ -15,6 +15,7 @@ import {
   getImageManifest,
   type ImageManifest
 } from '../aws/ecr-image.js'
+import { findInactiveImage } from '../aws/ecr-archive.js'
 import { findTaggedImage, tagImage } from '../aws/ecr-tags.js'
 import { baseImages, platformArgs } from '../build/from.js'
 import { BUILT_FOR_LABEL, buildKey, isKeyTag, keyTag } from '../build/key.js'
@@ -27,6 +28,7 @@ import {
 import { platformFor } from '../build/platform.js'
 import { DeployError, errorMessage } from '../util/errors.js'
 import { formatDuration } from '../util/time.js'
+import { settleArchived } from './archived.js'
 import { foundOf, type RunContext, type RunState } from './context.js'
 
 export type KeyResult =
@@ -200,7 +202,10 @@ export async function reuseStage(
     }
     run.buildKey = key.key
     const { ecr } = ctx.clients
-    const keyed = await findTaggedImage(ecr, inputs.repository, key.tag)
+    const keyed =
+      (await findTaggedImage(ecr, inputs.repository, key.tag)) ??
+      (await archivedBuild(ctx, key.key, key.tag))
+    if (keyed === 'build') return
     if (keyed === undefined) {
       log(
         `Build key ${key.key}: no image was built from it yet. Building; the image gets the tag ${key.tag} as well.`
@@ -243,6 +248,48 @@ export async function reuseStage(
       `No build: the app is unchanged since ${earlier ?? 'an earlier build'} (key ${key.tag}); tagged ${inputs.tag} on ${digest}${tagged.kind === 'already' ? ' (the tag was already there)' : ''}.`
     )
   })
+}
+
+/**
+ * The key tag may name an image ECR archived (DescribeImages hid it): it
+ * cannot be pulled, so it is reused only once restored (restore-archived,
+ * never in a dry run); otherwise the app is built again, saying why.
+ * Undefined when no image, archived or not, has the key tag.
+ */
+async function archivedBuild(
+  ctx: RunContext,
+  key: string,
+  keyTag: string
+): Promise<{ digest: string; tags: string[] } | 'build' | undefined> {
+  const { inputs, report, log } = ctx
+  let image
+  try {
+    image = await findInactiveImage(ctx.clients.ecr, inputs.repository, {
+      imageTag: keyTag
+    })
+  } catch (error) {
+    core.debug(`Archived images were not searched: ${errorMessage(error)}`)
+    return undefined
+  }
+  if (image === undefined || image.status === 'ACTIVE') return undefined
+  if (!inputs.restoreArchived || inputs.dryRun) {
+    log(
+      `Build key ${key}: the image built from it, ${image.digest}, is ${image.status === 'ARCHIVED' ? 'archived in ECR' : "being restored from ECR's archive (ACTIVATING)"} and cannot be pulled; building instead` +
+        (inputs.dryRun
+          ? ' (a dry run restores nothing).'
+          : ' (restore-archived: true would restore and reuse it).')
+    )
+    report.reuse = { kind: 'archived', key, digest: image.digest }
+    return 'build'
+  }
+  await settleArchived(ctx, inputs.repository, [
+    {
+      digest: image.digest,
+      status: image.status,
+      neededFor: `the earlier build with key tag ${keyTag}`
+    }
+  ])
+  return { digest: image.digest, tags: image.tags }
 }
 
 /**

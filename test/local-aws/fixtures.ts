@@ -269,6 +269,30 @@ export async function controlUpdateDuration(
   )
 }
 
+/**
+ * Move an image (by tag or digest) to ECR's archive storage class, as a lifecycle rule's
+ * `transition` would: hidden from DescribeImages/ListImages unless the filter asks, 404 on pull
+ * (the gateway's ./gateway/ecr-archive.ts). Returns its digest.
+ */
+export async function controlArchiveImage(
+  repository: string,
+  image: { imageTag: string } | { imageDigest: string }
+): Promise<string> {
+  const out = (await control(
+    'POST',
+    `/ecr/${encodeURIComponent(repository)}/archive`,
+    image
+  )) as { imageDigest: string }
+  return out.imageDigest
+}
+
+/** How long an image restored with UpdateImageStorageClass(STANDARD) stays ACTIVATING. */
+export async function controlActivationTime(
+  activationMs: number
+): Promise<void> {
+  await control('POST', '/ecr/settings', { activationMs })
+}
+
 export interface UpdateRecord {
   imageUri: string | null
   /** epoch ms */

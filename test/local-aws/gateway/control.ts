@@ -25,6 +25,12 @@
  *   GET  /_local/calls                         -> [{"at","service","operation"}]: every AWS API
  *                                                 operation, registry request and data-plane request
  *                                                 served since reset, in order (./call-log.ts)
+ *   POST /_local/ecr/<repository>/archive      {"imageTag"|"imageDigest"} -> {"imageDigest",
+ *                                                 "imageStatus":"ARCHIVED"}: the image moves to the
+ *                                                 archive storage class, as a lifecycle rule's
+ *                                                 transition would (./ecr-archive.ts)
+ *   POST /_local/ecr/settings                  {"activationMs":n}: how long a restored image
+ *                                                 stays ACTIVATING (default 2000)
  */
 import { existsSync, readdirSync, rmSync } from 'node:fs'
 import type http from 'node:http'
@@ -48,6 +54,12 @@ import {
   sendJson,
   type Json
 } from './http.js'
+import {
+  resetArchive,
+  resolveImage,
+  setActivationMs,
+  transition
+} from './ecr-archive.js'
 import { stubShaToImage } from './image-refs.js'
 import {
   canonicalFunctionName,
@@ -76,6 +88,15 @@ export async function handleControl(
     return listContainers(res)
   if (url.pathname === '/_local/calls' && method === 'GET')
     return sendJson(res, 200, callLog)
+  if (url.pathname === '/_local/ecr/settings' && method === 'POST') {
+    const ms = num(input.activationMs)
+    if (ms === undefined)
+      return sendJson(res, 400, { message: 'activationMs (ms) is required' })
+    return sendJson(res, 200, { ok: true, activationMs: setActivationMs(ms) })
+  }
+  const archive = /^\/_local\/ecr\/(.+)\/archive$/.exec(url.pathname)
+  if (archive?.[1] && method === 'POST')
+    return archiveImage(res, decodeURIComponent(archive[1]), input)
   const m = /^\/_local\/functions\/([^/]+)\/([a-z-]+)$/.exec(url.pathname)
   if (m?.[1] && m[2]) {
     const s = fnState(canonicalFunctionName(m[1]).name)
@@ -92,6 +113,7 @@ async function reset(res: http.ServerResponse): Promise<void> {
   callLog.length = 0
   stubShaToImage.clear()
   logGroups.clear()
+  resetArchive()
   await removeAllContainers()
   if (REGISTRY_DIR) {
     const repos = path.join(REGISTRY_DIR, 'docker/registry/v2/repositories')
@@ -100,6 +122,27 @@ async function reset(res: http.ServerResponse): Promise<void> {
         rmSync(path.join(repos, d), { recursive: true, force: true })
   }
   return sendJson(res, 200, { ok: true })
+}
+
+async function archiveImage(
+  res: http.ServerResponse,
+  repository: string,
+  input: Json
+): Promise<void> {
+  const imageTag = str(input.imageTag)
+  const imageDigest = str(input.imageDigest)
+  const digest = await resolveImage(repository, {
+    ...(imageTag !== undefined && { imageTag }),
+    ...(imageDigest !== undefined && { imageDigest })
+  })
+  if (digest === undefined)
+    return sendJson(res, 404, {
+      message: `no image ${imageTag ?? imageDigest ?? '?'} in ${repository}`
+    })
+  const status = transition(repository, digest, 'ARCHIVE')
+  if (typeof status !== 'string')
+    return sendJson(res, 409, { message: status.unsupported })
+  return sendJson(res, 200, { imageDigest: digest, imageStatus: status })
 }
 
 function listContainers(res: http.ServerResponse): void {

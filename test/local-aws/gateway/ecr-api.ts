@@ -4,12 +4,15 @@
  *
  * ECR: GetAuthorizationToken hands out a fresh token (password) per call, proxyEndpoint
  * http://127.0.0.1:4566, expiresAt 12 h ahead. repositoryUri is 127.0.0.1:4566/<name>. Blob upload
+ * DescribeImages, ListImages, BatchGetImage and UpdateImageStorageClass apply the archive storage
+ * class, which moto does not know (./ecr-archive.ts).
  */
 import { randomBytes } from 'node:crypto'
 import type http from 'node:http'
 
 import { PUBLIC_HOST, TOKEN_TTL_MS } from './config.js'
 import { parseJson, relay, type Json } from './http.js'
+import { handleArchiveOp } from './ecr-archive.js'
 import { putImage } from './ecr-put-image.js'
 import { forwardToMoto } from './moto.js'
 
@@ -32,6 +35,8 @@ export async function handleEcrApi(
   const target = String(req.headers['x-amz-target'] ?? '')
   const op = target.split('.').pop() ?? ''
   if (op === 'PutImage') return putImage(res, parseJson(body) ?? {}, region)
+  // Image status (archive storage class): ./ecr-archive.ts.
+  if (await handleArchiveOp(req, res, op, body, region)) return
   const r = await forwardToMoto(req, body)
   const out = r.status === 200 ? parseJson(r.body) : undefined
   if (!out) return relay(res, r)

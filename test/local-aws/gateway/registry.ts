@@ -4,7 +4,8 @@
  * PUT need the repository to exist in moto (404 NAME_UNKNOWN otherwise). Manifest PUT by tag into
  * an IMMUTABLE repository where the tag exists with another digest -> 400 TAG_INVALID (ECR's
  * wording); same digest is accepted. Accepted manifests are mirrored into moto with
- * PutImage(imageDigest = sha256(manifest bytes)) before the client gets its answer.
+ * PutImage(imageDigest = sha256(manifest bytes)) before the client gets its answer. A manifest
+ * GET/HEAD of an archived (or still ACTIVATING) image answers 404 (./ecr-archive.ts).
  */
 import http from 'node:http'
 
@@ -16,6 +17,12 @@ import {
 
 import { ACCOUNT, HOST, PUBLIC_HOST, REGISTRY_PORT } from './config.js'
 import { registryAuthorized } from './ecr-api.js'
+import {
+  hasInactiveImages,
+  imageStatus,
+  markPushed,
+  resolveImage
+} from './ecr-archive.js'
 import {
   errMessage,
   errName,
@@ -116,6 +123,27 @@ export async function handleRegistry(
   }
   if (m?.[1] && m[2] === 'manifests' && method === 'PUT' && m[3]) {
     return putManifest(req, res, m[1], decodeURIComponent(m[3]))
+  }
+  // "Archived images cannot be pulled. Requests to pull the archived image will fail with a 404
+  // error" (ECR userguide, archive-image.html); ACTIVATING is not pullable yet either.
+  if (
+    m?.[1] &&
+    m[2] === 'manifests' &&
+    (method === 'GET' || method === 'HEAD') &&
+    m[3] &&
+    hasInactiveImages(m[1])
+  ) {
+    const ref = decodeURIComponent(m[3])
+    const digest = ref.startsWith('sha256:')
+      ? ref
+      : await resolveImage(m[1], { imageTag: ref })
+    if (digest !== undefined && imageStatus(m[1], digest) !== 'ACTIVE')
+      return registryError(
+        res,
+        404,
+        'MANIFEST_UNKNOWN',
+        `Requested image not found: ${m[1]}@${digest} is ${imageStatus(m[1], digest)}`
+      )
   }
   streamToRegistry(req, res)
 }
@@ -220,6 +248,8 @@ async function putManifest(
       }
     }
   }
+  // Re-pushing an archived image restores it (archive-image.html).
+  markPushed(repo, digest)
   log(`pushed ${repo}:${ref} ${digest} (${mediaType})`)
   relay(res, r)
 }
