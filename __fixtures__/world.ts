@@ -195,13 +195,14 @@ export const localImageId = (image: StoredImage): string =>
 
 /**
  * A single-platform image of an ASP.NET app on the AWS .NET base image, as
- * buildx pushes it; `revision` makes its app layer (and digest) its own, and
- * `extension` adds a Lambda extension binary built for that CPU.
+ * buildx pushes it; `revision` makes its app layer (and digest) its own,
+ * `extension` adds a Lambda extension binary built for that CPU, and
+ * `runtimeConfig` is the app's runtimeconfig.json.
  */
 export function storedImage(
   architecture: 'amd64' | 'arm64',
   revision: string,
-  options: { extension?: 'amd64' | 'arm64' } = {}
+  options: Parameters<typeof lambdaDotnetLayers>[2] = {}
 ): StoredImage {
   const config = imageConfigBlob(architecture)
   const layers = lambdaDotnetLayers(architecture, revision, options)

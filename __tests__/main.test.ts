@@ -898,6 +898,50 @@ describe('preflight of the pushed image', () => {
     expect(w.fn.digest).toBe(RIGHT_EXTENSION.digest)
   })
 
+  describe('the .NET the app runs on, at the run clock', () => {
+    const DOTNET8 = storedImage('arm64', 'net8', {
+      runtimeConfig: JSON.stringify({
+        runtimeOptions: {
+          tfm: 'net8.0',
+          framework: { name: 'Microsoft.AspNetCore.App', version: '8.0.11' }
+        }
+      })
+    })
+
+    it('strict, after .NET 8 reached its end of support: warns with the date and the upgrade path, and deploys', async () => {
+      const w = world()
+      w.build.image = DOTNET8
+      w.timing.advance(
+        Date.parse('2026-12-06T09:00:00Z') - w.timing.timing.now()
+      )
+
+      await run(w.deps)
+
+      expect(core.failures()).toEqual([])
+      expect(w.fn.digest).toBe(DOTNET8.digest)
+      expect(core.warnings().join('\n')).toMatch(
+        /Preflight: \.NET support: The app runs on \.NET 8 \(MyApi\.runtimeconfig\.json: Microsoft\.AspNetCore\.App 8\.0\.11\), out of Microsoft's support since 2026-11-10[\s\S]*Move to \.NET 10 \(LTS, supported until 2028-11-14\)/
+      )
+      expect(core.writtenSummaries().join('\n')).toMatch(
+        /\| \.NET support \| ⚠️ warn \| The app runs on \.NET 8 /
+      )
+    })
+
+    it('strict, while .NET 8 was supported: passes, no warning', async () => {
+      const w = world()
+      w.build.image = DOTNET8
+
+      await run(w.deps)
+
+      expect(core.failures()).toEqual([])
+      expect(w.fn.digest).toBe(DOTNET8.digest)
+      expect(core.warnings().join('\n')).not.toContain('.NET support')
+      expect(core.writtenSummaries().join('\n')).toMatch(
+        /\| \.NET support \| ✅ pass \| \.NET 8\.0 \(MyApi\.runtimeconfig\.json: Microsoft\.AspNetCore\.App 8\.0\.11\), supported until 2026-11-10 \|/
+      )
+    })
+  })
+
   it('off: no layer is read and nothing is checked', async () => {
     const w = world({ preflight: 'off' })
     w.build.image = WRONG_EXTENSION

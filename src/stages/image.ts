@@ -384,7 +384,7 @@ export async function preflightImageStage(
       image.configText,
       found.architecture,
       deps.fetch,
-      fn.imageConfig
+      { now: deps.timing.now(), override: fn.imageConfig }
     )
     log(
       `Read ${result.layers} layer(s), ${result.uncompressedBytes} bytes uncompressed.`
