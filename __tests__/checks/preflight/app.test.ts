@@ -115,9 +115,9 @@ describe('app-source fixtures, one per event source', () => {
   })
 })
 
-describe('the example app in examples/aspnet8-minimal-api', () => {
+describe('the example app in examples/aspnet-minimal-api', () => {
   const example = fileURLToPath(
-    new URL('../../../examples/aspnet8-minimal-api', import.meta.url)
+    new URL('../../../examples/aspnet-minimal-api', import.meta.url)
   )
   it('passes every app check behind a Function URL', async () => {
     expect(existsSync(example)).toBe(true)
@@ -229,7 +229,7 @@ describe('appChecks', () => {
       { dockerfile: 'FROM mcr.microsoft.com/dotnet/aspnet:8.0\nCMD ["Api"]' },
       'app.base-image',
       'fail',
-      /not an AWS Lambda \.NET image, and sets no ENTRYPOINT/
+      /not an AWS Lambda \.NET image, and sets no ENTRYPOINT[\s\S]*Use FROM public\.ecr\.aws\/lambda\/dotnet:10 /
     ],
     [
       'its own entrypoint',

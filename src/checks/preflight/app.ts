@@ -313,7 +313,7 @@ export function appChecks(
       fail(
         'app.base-image',
         'Final stage base image',
-        `The final stage is FROM ${final.from}, which is not an AWS Lambda .NET image, and sets no ENTRYPOINT: Lambda would have no runtime interface client to start. Use FROM public.ecr.aws/lambda/dotnet:8 (or later), or set an ENTRYPOINT that runs one.`
+        `The final stage is FROM ${final.from}, which is not an AWS Lambda .NET image, and sets no ENTRYPOINT: Lambda would have no runtime interface client to start. Use FROM public.ecr.aws/lambda/dotnet:10 (the current .NET base image), or set an ENTRYPOINT that runs one.`
       )
     )
   }
