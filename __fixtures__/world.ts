@@ -328,6 +328,8 @@ export interface FakeUrl {
   address?: string
   /** Default NONE. */
   authType?: FunctionUrlAuthType
+  /** Absent from GetFunctionUrlConfig's answer unless set (BUFFERED then). */
+  invokeMode?: 'BUFFERED' | 'RESPONSE_STREAM'
 }
 
 type Failure = { code: LastUpdateStatusReasonCode; reason: string }
@@ -1076,6 +1078,7 @@ export function simulatedWorld(
     FunctionArn:
       url.qualifier === undefined ? f.arn : `${f.arn}:${url.qualifier}`,
     AuthType: url.authType ?? 'NONE',
+    ...(url.invokeMode !== undefined && { InvokeMode: url.invokeMode }),
     CreationTime: '2024-03-01T12:00:00.000Z',
     LastModifiedTime: '2024-03-01T12:00:00.000Z'
   })

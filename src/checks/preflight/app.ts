@@ -3,6 +3,7 @@ import * as path from 'node:path'
 import { fail, pass, warn, type Check } from './checks.js'
 import {
   eventSourceCheck,
+  invokeModeCheck,
   type Discovery,
   type LambdaEventSource
 } from './eventsource.js'
@@ -72,6 +73,20 @@ export function findHostingCalls(files: SourceFile[]): HostingCall[] {
     }
   }
   return calls
+}
+
+/**
+ * The file that turns on response streaming (Hosting 2.x:
+ * `options.EnableResponseStreaming = true` in the AddAWSLambdaHosting
+ * options), comments aside.
+ */
+export function findResponseStreaming(
+  files: SourceFile[]
+): { file: string } | undefined {
+  const file = files.find(f =>
+    /\bEnableResponseStreaming\s*=\s*true\b/.test(stripComments(f.text))
+  )
+  return file === undefined ? undefined : { file: file.path }
 }
 
 export interface Stage {
@@ -262,6 +277,13 @@ export function appChecks(
           options.discovery
         )
       )
+    }
+    if (calls.length > 0) {
+      const streaming = invokeModeCheck(
+        findResponseStreaming(source.code),
+        options.discovery
+      )
+      if (streaming !== undefined) checks.push(streaming)
     }
     if (final !== undefined && project !== undefined) {
       checks.push(cmdCheck(final, project.assemblyName))
