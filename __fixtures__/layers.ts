@@ -153,7 +153,11 @@ export const AARCH64_BINARY = Buffer.concat([
 export function lambdaDotnetLayers(
   architecture: 'amd64' | 'arm64',
   revision: string,
-  options: { extension?: 'amd64' | 'arm64' } = {}
+  options: {
+    extension?: 'amd64' | 'arm64'
+    /** The app's runtimeconfig.json; `{}` (no framework named) by default. */
+    runtimeConfig?: string
+  } = {}
 ): Buffer[] {
   const binary = architecture === 'arm64' ? AARCH64_BINARY : X86_64_BINARY
   const base = gzipTar([
@@ -172,7 +176,10 @@ export function lambdaDotnetLayers(
   ])
   const app: FixtureEntry[] = [
     { path: 'var/task/MyApi.dll', content: `MZ ${revision}` },
-    { path: 'var/task/MyApi.runtimeconfig.json', content: '{}' }
+    {
+      path: 'var/task/MyApi.runtimeconfig.json',
+      content: options.runtimeConfig ?? '{}'
+    }
   ]
   if (options.extension !== undefined) {
     app.push({

@@ -203,13 +203,14 @@ export const localImageId = (image: StoredImage): string =>
 
 /**
  * A single-platform image of an ASP.NET app on the AWS .NET base image, as
- * buildx pushes it; `revision` makes its app layer (and digest) its own, and
- * `extension` adds a Lambda extension binary built for that CPU.
+ * buildx pushes it; `revision` makes its app layer (and digest) its own,
+ * `extension` adds a Lambda extension binary built for that CPU, and
+ * `runtimeConfig` is the app's runtimeconfig.json.
  */
 export function storedImage(
   architecture: 'amd64' | 'arm64',
   revision: string,
-  options: { extension?: 'amd64' | 'arm64' } = {}
+  options: Parameters<typeof lambdaDotnetLayers>[2] = {}
 ): StoredImage {
   const config = imageConfigBlob(architecture)
   const layers = lambdaDotnetLayers(architecture, revision, options)
@@ -335,6 +336,8 @@ export interface FakeUrl {
   address?: string
   /** Default NONE. */
   authType?: FunctionUrlAuthType
+  /** Absent from GetFunctionUrlConfig's answer unless set (BUFFERED then). */
+  invokeMode?: 'BUFFERED' | 'RESPONSE_STREAM'
 }
 
 type Failure = { code: LastUpdateStatusReasonCode; reason: string }
@@ -1176,6 +1179,7 @@ export function simulatedWorld(
     FunctionArn:
       url.qualifier === undefined ? f.arn : `${f.arn}:${url.qualifier}`,
     AuthType: url.authType ?? 'NONE',
+    ...(url.invokeMode !== undefined && { InvokeMode: url.invokeMode }),
     CreationTime: '2024-03-01T12:00:00.000Z',
     LastModifiedTime: '2024-03-01T12:00:00.000Z'
   })

@@ -1,9 +1,11 @@
 /**
- * What can be checked of examples/aspnet8-minimal-api without a .NET SDK: the
+ * What can be checked of examples/aspnet-minimal-api without a .NET SDK: the
  * Dockerfile builds for the CPU the action asks for (its TARGETARCH → runtime
  * identifier step is run here with sh), the CMD is the app's assembly name,
  * the extension is published for the same runtime identifier into
- * /opt/extensions, and the image is the Lambda .NET base image.
+ * /opt/extensions, and the image is the Lambda .NET 10 base image, built with
+ * the .NET 10 SDK (the versions checked with the search tool against AWS's
+ * csharp-image page and the aws/aws-lambda-dotnet CHANGELOG).
  */
 import { spawnSync } from 'node:child_process'
 import {
@@ -17,9 +19,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from '@jest/globals'
+import { upgradeTarget } from '../src/checks/preflight/dotnet-support.js'
 
 const example = fileURLToPath(
-  new URL('../examples/aspnet8-minimal-api/', import.meta.url)
+  new URL('../examples/aspnet-minimal-api/', import.meta.url)
 )
 const read = (path: string): string => readFileSync(join(example, path), 'utf8')
 
@@ -96,7 +99,7 @@ describe('the Dockerfile parser', () => {
   })
 })
 
-describe('examples/aspnet8-minimal-api/Dockerfile', () => {
+describe('examples/aspnet-minimal-api/Dockerfile', () => {
   // The step that turns TARGETARCH into a runtime identifier, run for real.
   const ridStep = runs.find(run => run.args.includes('$TARGETARCH'))
   const scratch = mkdtempSync(join(tmpdir(), 'rid-'))
@@ -233,15 +236,43 @@ describe('examples/aspnet8-minimal-api/Dockerfile', () => {
     )
   })
 
-  it('ends on the Lambda .NET 8 base image with no RUN step', () => {
+  it('ends on the Lambda .NET 10 base image with no RUN step', () => {
     expect(stages).toHaveLength(2)
-    expect(final?.from).toBe('public.ecr.aws/lambda/dotnet:8')
+    expect(final?.from).toBe('public.ecr.aws/lambda/dotnet:10')
     expect(final?.instructions.map(i => i.keyword)).not.toContain('RUN')
     expect(final?.instructions).toContainEqual(
       expect.objectContaining({
         keyword: 'COPY',
         args: '--from=build /app ${LAMBDA_TASK_ROOT}'
       })
+    )
+  })
+
+  it('builds with the .NET SDK of the same major as the base image and both projects', () => {
+    const sdk =
+      /^--platform=\$BUILDPLATFORM mcr\.microsoft\.com\/dotnet\/sdk:(\d+)\.0 AS build$/.exec(
+        build?.from ?? ''
+      )?.[1]
+    const base = /^public\.ecr\.aws\/lambda\/dotnet:(\d+)$/.exec(
+      final?.from ?? ''
+    )?.[1]
+    expect(sdk).toBe('10')
+    expect(base).toBe(sdk)
+    expect(csprojProperty(appCsproj, 'TargetFramework')).toBe(`net${sdk}.0`)
+    expect(csprojProperty(extensionCsproj, 'TargetFramework')).toBe(
+      `net${sdk}.0`
+    )
+  })
+
+  it('targets the release the image preflight tells users to move to', () => {
+    // The same table decides the warning's upgrade path (at this date).
+    const target = upgradeTarget(Date.parse('2026-12-06T00:00:00Z'))
+    expect(target?.version).toBe('10.0')
+    expect(final?.from).toBe(
+      `public.ecr.aws/lambda/dotnet:${target?.lambdaImage ?? ''}`
+    )
+    expect(csprojProperty(appCsproj, 'TargetFramework')).toBe(
+      `net${target?.version ?? ''}`
     )
   })
 
@@ -289,8 +320,10 @@ describe('the example app and extension sources', () => {
     )
     expect(program).toMatch(/app\.MapGet\("\/",/)
     expect(program).toMatch(/app\.MapGet\("\/health",[^\n]*commit/)
+    // 2.x is the major that targets net10.0 (aws/aws-lambda-dotnet CHANGELOG:
+    // Hosting 2.0.0 moved to net8.0 and net10.0; 2.1.0 is its current release).
     expect(appCsproj).toMatch(
-      /<PackageReference Include="Amazon\.Lambda\.AspNetCoreServer\.Hosting" Version="[\d.]+" \/>/
+      /<PackageReference Include="Amazon\.Lambda\.AspNetCoreServer\.Hosting" Version="2\.\d+\.\d+" \/>/
     )
   })
 

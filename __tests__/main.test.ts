@@ -74,7 +74,9 @@ const FUNCTION_URL = 'https://abc123example.lambda-url.us-east-1.on.aws/'
 const SMOKE_URL = 'https://abc123example.lambda-url.us-east-1.on.aws/health'
 const BASIC_AUTH = `Basic ${Buffer.from(`AWS:${REGISTRY_PASSWORD}`).toString('base64')}`
 
-function APP_SOURCE(name: 'http-api' | 'rest-api' | 'alb'): string {
+function APP_SOURCE(
+  name: 'http-api' | 'http-api-streaming' | 'rest-api' | 'alb'
+): string {
   return fileURLToPath(new URL(`../__fixtures__/apps/${name}`, import.meta.url))
 }
 
@@ -993,6 +995,50 @@ describe('preflight of the pushed image', () => {
     expect(w.fn.digest).toBe(RIGHT_EXTENSION.digest)
   })
 
+  describe('the .NET the app runs on, at the run clock', () => {
+    const DOTNET8 = storedImage('arm64', 'net8', {
+      runtimeConfig: JSON.stringify({
+        runtimeOptions: {
+          tfm: 'net8.0',
+          framework: { name: 'Microsoft.AspNetCore.App', version: '8.0.11' }
+        }
+      })
+    })
+
+    it('strict, after .NET 8 reached its end of support: warns with the date and the upgrade path, and deploys', async () => {
+      const w = world()
+      w.build.image = DOTNET8
+      w.timing.advance(
+        Date.parse('2026-12-06T09:00:00Z') - w.timing.timing.now()
+      )
+
+      await run(w.deps)
+
+      expect(core.failures()).toEqual([])
+      expect(w.fn.digest).toBe(DOTNET8.digest)
+      expect(core.warnings().join('\n')).toMatch(
+        /Preflight: \.NET support: The app runs on \.NET 8 \(MyApi\.runtimeconfig\.json: Microsoft\.AspNetCore\.App 8\.0\.11\), out of Microsoft's support since 2026-11-10[\s\S]*Move to \.NET 10 \(LTS, supported until 2028-11-14\)/
+      )
+      expect(core.writtenSummaries().join('\n')).toMatch(
+        /\| \.NET support \| ⚠️ warn \| The app runs on \.NET 8 /
+      )
+    })
+
+    it('strict, while .NET 8 was supported: passes, no warning', async () => {
+      const w = world()
+      w.build.image = DOTNET8
+
+      await run(w.deps)
+
+      expect(core.failures()).toEqual([])
+      expect(w.fn.digest).toBe(DOTNET8.digest)
+      expect(core.warnings().join('\n')).not.toContain('.NET support')
+      expect(core.writtenSummaries().join('\n')).toMatch(
+        /\| \.NET support \| ✅ pass \| \.NET 8\.0 \(MyApi\.runtimeconfig\.json: Microsoft\.AspNetCore\.App 8\.0\.11\), supported until 2026-11-10 \|/
+      )
+    })
+  })
+
   it('off: no layer is read and nothing is checked', async () => {
     const w = world({ preflight: 'off' })
     w.build.image = WRONG_EXTENSION
@@ -1059,6 +1105,53 @@ describe('preflight of the app source', () => {
     expect(w.details('lambda:GetFunctionUrlConfig')).toEqual([])
     expect(w.details('apigateway:GetApis')).toEqual([])
     expect(w.fn.digest).toBe(ARM64_IMAGE.digest)
+  })
+
+  it('strict: a streaming app behind a BUFFERED Function URL stops before anything is built, event-source set or not', async () => {
+    const w = world({
+      context: APP_SOURCE('http-api-streaming'),
+      'event-source': 'http-api'
+    })
+
+    await run(w.deps)
+
+    expect(core.failures()[0]).toMatch(
+      /Preflight \(app\) stopped the deploy[\s\S]*Response streaming matches the Function URL's InvokeMode: Program\.cs sets EnableResponseStreaming = true but Function URL https:\/\/abc123example\.lambda-url\.us-east-1\.on\.aws\/ has InvokeMode BUFFERED[\s\S]*--invoke-mode RESPONSE_STREAM/
+    )
+    expect(w.details('exec')).toEqual([])
+    expect(w.details('lambda:UpdateFunctionCode')).toEqual([])
+    expect(w.fn.digest).toBe(PREVIOUS_DIGEST)
+    // event-source is set: only the Function URL was asked for.
+    expect(w.details('apigateway:GetApis')).toEqual([])
+  })
+
+  it('warn: the same mismatch only warns; a RESPONSE_STREAM URL passes', async () => {
+    const warned = world({
+      context: APP_SOURCE('http-api-streaming'),
+      preflight: 'warn',
+      'smoke-test': 'false'
+    })
+    await run(warned.deps)
+    expect(core.failures()).toEqual([])
+    expect(core.warnings().join('\n')).toMatch(
+      /Preflight: Response streaming matches the Function URL's InvokeMode: Program\.cs sets EnableResponseStreaming = true but Function URL [^ ]+ has InvokeMode BUFFERED/
+    )
+    expect(warned.fn.digest).toBe(ARM64_IMAGE.digest)
+
+    core.resetCore()
+    const streaming = world({
+      context: APP_SOURCE('http-api-streaming'),
+      'smoke-test': 'false'
+    })
+    if (streaming.fn.url !== undefined)
+      streaming.fn.url.invokeMode = 'RESPONSE_STREAM'
+    await run(streaming.deps)
+    expect(core.failures()).toEqual([])
+    expect(core.writtenSummaries().join('\n')).toMatch(
+      // The summary escapes Markdown in what it quotes (an `_` included).
+      /\| Response streaming matches the Function URL's InvokeMode \| ✅ pass \| Program\.cs sets EnableResponseStreaming = true; Function URL [^ ]+ has InvokeMode RESPONSE\\_STREAM\. \|/
+    )
+    expect(streaming.fn.digest).toBe(ARM64_IMAGE.digest)
   })
 
   it('is skipped when the tag is reused and nothing is built', async () => {

@@ -656,10 +656,10 @@ describe('README, docs/ and workflow examples', () => {
     // docs/your-app.md is all about the app's shape: the whole page.
     const shape = read('docs/your-app.md')
     expect(codeBlocks(shape, 'dockerfile')[0]).toBe(
-      read('examples/aspnet8-minimal-api/Dockerfile')
+      read('examples/aspnet-minimal-api/Dockerfile')
     )
     expect(codeBlocks(shape, 'csharp')[0]).toBe(
-      read('examples/aspnet8-minimal-api/Program.cs')
+      read('examples/aspnet-minimal-api/Program.cs')
     )
   })
 

@@ -2,7 +2,9 @@
  * Image preflight of the bundled action on the local stand-in: an arm64
  * function is given an image whose /opt/extensions binary is x86-64. The
  * action reads the pushed layers through the registry API and stops before
- * UpdateFunctionCode; the same image with an arm64 extension deploys.
+ * UpdateFunctionCode; the same image with an arm64 extension deploys. An
+ * app whose runtimeconfig.json names .NET 8 deploys with a warning (past its
+ * end of support at the run's real time), one on .NET 10 passes.
  */
 import { copyFileSync, mkdtempSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
@@ -18,7 +20,11 @@ import {
   type ImageFunction
 } from '../test/local-aws/fixtures.js'
 import { makeAppContext } from '../test/local-aws/images.js'
-import { deployedDigest, errors } from '../test/local-aws/assertions.js'
+import {
+  deployedDigest,
+  errors,
+  warnings
+} from '../test/local-aws/assertions.js'
 
 jest.setTimeout(180_000)
 
@@ -86,6 +92,58 @@ describe('preflight of the pushed image on an arm64 function', () => {
     expect((await updates('arm-api')).map(u => u.status)).toEqual([
       'Successful'
     ])
+  })
+})
+
+describe('the .NET the app in the pushed image runs on', () => {
+  function contextOnDotnet(version: string, body: string): string {
+    return makeAppContext(
+      mkdtempSync(path.join(os.tmpdir(), 'e2e-preflight-dotnet-')),
+      { body, dotnet: { app: 'OrdersApi', version } }
+    )
+  }
+
+  it('strict: a .NET 8 app (out of support since 2026-11-10) deploys with a warning naming the date and .NET 10', async () => {
+    const result = await runAction({
+      inputs: {
+        'function-name': 'arm-api',
+        repository: 'arm-api',
+        context: contextOnDotnet('8.0.11', 'on dotnet 8\n'),
+        'smoke-expect-body': 'on dotnet 8',
+        'smoke-timeout': '60s'
+      }
+    })
+
+    expect(errors(result)).toBe('')
+    expect(result.exitCode).toBe(0)
+    expect(warnings(result)).toMatch(
+      /Preflight: \.NET support: The app runs on \.NET 8 \(OrdersApi\.runtimeconfig\.json: Microsoft\.NETCore\.App 8\.0\.11, Microsoft\.AspNetCore\.App 8\.0\.11\), out of Microsoft's support since 2026-11-10[\s\S]*Move to \.NET 10 \(LTS, supported until 2028-11-14\)/
+    )
+    expect(result.summary).toMatch(
+      /\| \.NET support \| ⚠️ warn \| The app runs on \.NET 8 /
+    )
+    expect(await deployedDigest('arm-api')).toBe(
+      result.outputs['image-digest'] ?? ''
+    )
+  })
+
+  it('a .NET 10 app passes', async () => {
+    const result = await runAction({
+      inputs: {
+        'function-name': 'arm-api',
+        repository: 'arm-api',
+        context: contextOnDotnet('10.0.1', 'on dotnet 10\n'),
+        'smoke-expect-body': 'on dotnet 10',
+        'smoke-timeout': '60s'
+      }
+    })
+
+    expect(errors(result)).toBe('')
+    expect(result.exitCode).toBe(0)
+    expect(warnings(result)).not.toContain('.NET support')
+    expect(result.summary).toMatch(
+      /\| \.NET support \| ✅ pass \| \.NET 10\.0 \(OrdersApi\.runtimeconfig\.json: [^|]*\), supported until 2028-11-14 \|/
+    )
   })
 })
 

@@ -61,9 +61,14 @@ async function main(): Promise<number> {
     console.log(`runs     ${fn.initialImageUri}`)
     console.log(`URL      ${fn.functionUrl ?? '(none)'}`)
 
+    // A stand-in for an ASP.NET Core app on .NET 10: busybox serves it, and
+    // its publish output's runtimeconfig.json says .NET 10, which the image
+    // preflight reads (".NET support" in the job summary).
     const context = makeAppContext(path.join(workDir, 'app'), {
-      body: 'demo-api: release 2\n'
+      body: 'demo-api: release 2\n',
+      dotnet: { app: 'DemoApi', version: '10.0.1' }
     })
+    console.log('app      an ASP.NET Core app on .NET 10 (net10.0, stand-in)')
     const sha = 'c0ffee'.padEnd(40, '0')
     const inputs = {
       'function-name': 'demo-api',

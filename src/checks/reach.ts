@@ -47,7 +47,9 @@ const MAX_LOOKUPS = 100
 export async function discoverReach(
   clients: EventSourceClients,
   functionArn: string,
-  once: ReadOnce = EVERY_TIME
+  once: ReadOnce = EVERY_TIME,
+  /** Only the Function URL (its InvokeMode): event-source says the rest. */
+  functionUrlOnly = false
 ): Promise<Discovery> {
   const reaches: Reach[] = []
   const problems: string[] = []
@@ -72,11 +74,15 @@ export async function discoverReach(
       if (config.FunctionUrl !== undefined) {
         reaches.push({
           via: `Function URL ${config.FunctionUrl}`,
-          eventSource: 'HttpApi'
+          eventSource: 'HttpApi',
+          // Absent means BUFFERED, the default (AWS Lambda API reference,
+          // GetFunctionUrlConfig / FunctionUrlConfig.InvokeMode).
+          invokeMode: config.InvokeMode ?? 'BUFFERED'
         })
       }
     }),
     attempt('apigateway:GET', async () => {
+      if (functionUrlOnly) return
       for await (const { api, integration } of integrationsInvoking(
         await clients.apigateway(),
         functionArn,
@@ -92,7 +98,7 @@ export async function discoverReach(
     }),
     attempt('apigateway:GET', async () => {
       const rest = clients.apigatewayRest
-      if (rest === undefined) return
+      if (rest === undefined || functionUrlOnly) return
       let position: string | undefined
       let looked = 0
       do {
@@ -122,7 +128,7 @@ export async function discoverReach(
     }),
     attempt('elasticloadbalancing:DescribeTargetGroups', async () => {
       const elb = clients.elb
-      if (elb === undefined) return
+      if (elb === undefined || functionUrlOnly) return
       let marker: string | undefined
       let looked = 0
       do {

@@ -393,9 +393,11 @@ export async function preflightImageStage(
       image.configText,
       found.architecture,
       deps.fetch,
-      fn.imageConfig,
-      undefined,
-      ctx.cancelled
+      {
+        now: deps.timing.now(),
+        override: fn.imageConfig,
+        signal: ctx.cancelled
+      }
     )
     log(
       `Read ${result.layers} layer(s), ${result.uncompressedBytes} bytes uncompressed.`

@@ -61,6 +61,13 @@ export interface AppOptions {
    * build saw, proving the secret reached the build without the image keeping it.
    */
   buildSecrets?: string[]
+  /**
+   * Put /var/task/<app>.runtimeconfig.json in the image, as the publish
+   * output of a framework-dependent ASP.NET Core app on that .NET version
+   * (e.g. '10.0.1') has it: what the image preflight reads to tell which .NET
+   * the app runs on. The image is still busybox serving HTTP.
+   */
+  dotnet?: { app: string; version: string }
 }
 
 const ECHO_CGI = `#!/bin/busybox sh
@@ -174,6 +181,27 @@ export function makeAppContext(dir: string, opts: AppOptions = {}): string {
       aspNetUnhandledExceptionLines(opts.exceptionLog ?? '').join('\n') + '\n'
     )
     extraFiles.push('COPY exception.log /exception.log')
+  }
+  if (opts.dotnet !== undefined) {
+    const config = `${opts.dotnet.app}.runtimeconfig.json`
+    const tfm = `net${opts.dotnet.version.split('.').slice(0, 2).join('.')}`
+    writeFileSync(
+      path.join(dir, config),
+      JSON.stringify(
+        {
+          runtimeOptions: {
+            tfm,
+            frameworks: [
+              { name: 'Microsoft.NETCore.App', version: opts.dotnet.version },
+              { name: 'Microsoft.AspNetCore.App', version: opts.dotnet.version }
+            ]
+          }
+        },
+        null,
+        2
+      ) + '\n'
+    )
+    extraFiles.push(`COPY ${config} /var/task/${config}`)
   }
   let entrypoint = serve
   if (opts.startupLog !== undefined) {

@@ -8,6 +8,7 @@ import {
   appChecks,
   finalStage,
   findHostingCalls,
+  findResponseStreaming,
   hardCodedRuntime,
   parseDockerfile,
   parseProject,
@@ -118,9 +119,9 @@ describe('app-source fixtures, one per event source', () => {
   })
 })
 
-describe('the example app in examples/aspnet8-minimal-api', () => {
+describe('the example app in examples/aspnet-minimal-api', () => {
   const example = fileURLToPath(
-    new URL('../../../examples/aspnet8-minimal-api', import.meta.url)
+    new URL('../../../examples/aspnet-minimal-api', import.meta.url)
   )
   it('passes every app check behind a Function URL', async () => {
     expect(existsSync(example)).toBe(true)
@@ -232,7 +233,7 @@ describe('appChecks', () => {
       { dockerfile: 'FROM mcr.microsoft.com/dotnet/aspnet:8.0\nCMD ["Api"]' },
       'app.base-image',
       'fail',
-      /not an AWS Lambda \.NET image, and sets no ENTRYPOINT/
+      /not an AWS Lambda \.NET image, and sets no ENTRYPOINT[\s\S]*Use FROM public\.ecr\.aws\/lambda\/dotnet:10 /
     ],
     [
       'its own entrypoint',
@@ -348,6 +349,87 @@ describe('parsers', () => {
       cmd: ['/bin/sh', '-c', 'Api']
     })
     expect(finalStage(stages)?.from).toBe('debian')
+  })
+})
+
+describe('response streaming against the Function URL InvokeMode', () => {
+  const PROGRAM = (options: string): string =>
+    `var builder = WebApplication.CreateBuilder(args);\nbuilder.Services.AddAWSLambdaHosting(LambdaEventSource.HttpApi${options});\nvar app = builder.Build();\napp.Run();\n`
+  const source = (program: string): AppSource => ({
+    projects: [
+      {
+        path: 'Api.csproj',
+        text: '<Project><ItemGroup><PackageReference Include="Amazon.Lambda.AspNetCoreServer.Hosting" Version="2.1.0" /></ItemGroup></Project>'
+      }
+    ],
+    code: [{ path: 'Program.cs', text: program }],
+    dockerfile: {
+      path: 'Dockerfile',
+      text: 'FROM public.ecr.aws/lambda/dotnet:10\nCMD ["Api"]\n'
+    }
+  })
+  const reached = (invokeMode: string): Discovery => ({
+    reaches: [
+      {
+        via: 'Function URL https://x.lambda-url.on.aws/',
+        eventSource: 'HttpApi',
+        invokeMode
+      }
+    ],
+    problems: []
+  })
+  const checks = (program: string, discovery: Discovery) =>
+    results(
+      appChecks(source(program), {
+        architecture: 'arm64',
+        target: undefined,
+        declaredEventSource: undefined,
+        discovery
+      })
+    )
+
+  it.each<[string, string, string, string | undefined]>([
+    [
+      'streams, URL buffered',
+      ', o => o.EnableResponseStreaming = true',
+      'BUFFERED',
+      'fail'
+    ],
+    [
+      'streams (options block), URL streams',
+      ', options =>\n{\n    options.EnableResponseStreaming = true;\n}',
+      'RESPONSE_STREAM',
+      'pass'
+    ],
+    ['buffered, URL streams', '', 'RESPONSE_STREAM', 'fail'],
+    ['buffered, URL buffered (no check)', '', 'BUFFERED', undefined],
+    [
+      'streaming commented out, URL buffered (no check)',
+      ' /* , o => o.EnableResponseStreaming = true */',
+      'BUFFERED',
+      undefined
+    ],
+    [
+      'streaming turned off, URL buffered (no check)',
+      ', o => o.EnableResponseStreaming = false',
+      'BUFFERED',
+      undefined
+    ]
+  ])('%s', (_name, options, invokeMode, expected) => {
+    const found = checks(PROGRAM(options), reached(invokeMode))
+    expect(found['app.invoke-mode']).toBe(expected)
+    // The event source still matches: only the invoke mode differs.
+    expect(found['app.event-source']).toBe('pass')
+  })
+
+  it('finds the setting only outside comments', () => {
+    expect(
+      findResponseStreaming([
+        { path: 'A.cs', text: '// o.EnableResponseStreaming = true' },
+        { path: 'B.cs', text: 'o.EnableResponseStreaming   =   true;' }
+      ])
+    ).toEqual({ file: 'B.cs' })
+    expect(findResponseStreaming([])).toBeUndefined()
   })
 })
 

@@ -20,7 +20,11 @@ import {
   ResourceNotFoundException
 } from '@aws-sdk/client-lambda'
 import { mockClient } from 'aws-sdk-client-mock'
-import { eventSourceForPayload } from '../../../src/checks/preflight/eventsource.js'
+import {
+  eventSourceForPayload,
+  invokeModeCheck,
+  type Discovery
+} from '../../../src/checks/preflight/eventsource.js'
 import { discoverReach } from '../../../src/checks/reach.js'
 import { invokesFunction } from '../../../src/aws/lambda.js'
 
@@ -187,7 +191,8 @@ describe('discoverReach', () => {
         },
         {
           via: 'Function URL https://abc.lambda-url.eu-west-1.on.aws/',
-          eventSource: 'HttpApi'
+          eventSource: 'HttpApi',
+          invokeMode: 'BUFFERED'
         },
         { via: 'HTTP API orders-http (payload 2.0)', eventSource: 'HttpApi' },
         { via: 'HTTP API orders-legacy (payload 1.0)', eventSource: 'RestApi' },
@@ -219,5 +224,140 @@ describe('discoverReach', () => {
     expect(discovery.problems[0]).toContain(
       'elasticloadbalancing:DescribeTargetGroups'
     )
+  })
+})
+
+describe('discoverReach: the Function URL InvokeMode', () => {
+  it.each<[string | undefined, string]>([
+    [undefined, 'BUFFERED'],
+    ['BUFFERED', 'BUFFERED'],
+    ['RESPONSE_STREAM', 'RESPONSE_STREAM']
+  ])('InvokeMode %s → %s', async (answered, invokeMode) => {
+    const { clients: c, mocks } = clients()
+    mocks.lambda.on(GetFunctionUrlConfigCommand).resolves({
+      FunctionUrl: 'https://abc.lambda-url.eu-west-1.on.aws/',
+      FunctionArn: ARN,
+      AuthType: 'NONE',
+      CreationTime: '',
+      LastModifiedTime: '',
+      ...(answered !== undefined && {
+        InvokeMode: answered as 'BUFFERED' | 'RESPONSE_STREAM'
+      })
+    })
+    expect((await discoverReach(c, ARN)).reaches).toEqual([
+      {
+        via: 'Function URL https://abc.lambda-url.eu-west-1.on.aws/',
+        eventSource: 'HttpApi',
+        invokeMode
+      }
+    ])
+  })
+})
+
+describe('invokeModeCheck', () => {
+  const url = (invokeMode: string): Discovery => ({
+    reaches: [
+      {
+        via: 'Function URL https://abc.lambda-url.on.aws/',
+        eventSource: 'HttpApi',
+        invokeMode
+      },
+      { via: 'HTTP API orders (payload 2.0)', eventSource: 'HttpApi' }
+    ],
+    problems: []
+  })
+  const STREAMS = { file: 'Program.cs' }
+
+  it.each<
+    [
+      string,
+      { file: string } | undefined,
+      Discovery | undefined,
+      string | undefined,
+      RegExp | undefined
+    ]
+  >([
+    [
+      'a streaming app behind a BUFFERED URL',
+      STREAMS,
+      url('BUFFERED'),
+      'fail',
+      /^Program\.cs sets EnableResponseStreaming = true but Function URL https:\/\/abc\.lambda-url\.on\.aws\/ has InvokeMode BUFFERED: every response through it would be the raw streaming prelude, not the app's answer\. Set the URL's InvokeMode to RESPONSE_STREAM \(aws lambda update-function-url-config --invoke-mode RESPONSE_STREAM\), or remove EnableResponseStreaming\.$/
+    ],
+    [
+      'a streaming app behind a RESPONSE_STREAM URL',
+      STREAMS,
+      url('RESPONSE_STREAM'),
+      'pass',
+      /has InvokeMode RESPONSE_STREAM\.$/
+    ],
+    [
+      'a buffered app behind a RESPONSE_STREAM URL',
+      undefined,
+      url('RESPONSE_STREAM'),
+      'fail',
+      /^Function URL https:\/\/abc\.lambda-url\.on\.aws\/ has InvokeMode RESPONSE_STREAM but the app does not set EnableResponseStreaming[\s\S]*options\.EnableResponseStreaming = true[\s\S]*--invoke-mode BUFFERED/
+    ],
+    [
+      'a streaming app without a Function URL',
+      STREAMS,
+      { reaches: [], problems: ['lambda:GetFunctionUrlConfig denied'] },
+      'warn',
+      /no Function URL was found \(lambda:GetFunctionUrlConfig denied\)/
+    ],
+    [
+      'a streaming app, nothing looked up',
+      STREAMS,
+      undefined,
+      'warn',
+      /was not compared/
+    ],
+    [
+      'a buffered app behind a BUFFERED URL',
+      undefined,
+      url('BUFFERED'),
+      undefined,
+      undefined
+    ],
+    [
+      'a buffered app, nothing looked up',
+      undefined,
+      undefined,
+      undefined,
+      undefined
+    ]
+  ])('%s', (_name, streaming, discovery, result, message) => {
+    const messageMatching: unknown = expect.stringMatching(message ?? /^$/)
+    expect(invokeModeCheck(streaming, discovery)).toEqual(
+      result === undefined
+        ? undefined
+        : {
+            id: 'app.invoke-mode',
+            title: "Response streaming matches the Function URL's InvokeMode",
+            result,
+            message: messageMatching
+          }
+    )
+  })
+})
+
+describe('discoverReach for the Function URL only', () => {
+  it('asks no API Gateway or ALB question', async () => {
+    const { clients: c, mocks } = clients()
+    mocks.lambda.on(GetFunctionUrlConfigCommand).resolves({
+      FunctionUrl: 'https://abc.lambda-url.eu-west-1.on.aws/',
+      FunctionArn: ARN,
+      AuthType: 'NONE',
+      CreationTime: '',
+      LastModifiedTime: '',
+      InvokeMode: 'RESPONSE_STREAM'
+    })
+    const discovery = await discoverReach(c, ARN, undefined, true)
+    expect(discovery.reaches.map(r => r.invokeMode)).toEqual([
+      'RESPONSE_STREAM'
+    ])
+    expect(mocks.apigateway.commandCalls(GetApisCommand)).toEqual([])
+    expect(mocks.rest.commandCalls(GetRestApisCommand)).toEqual([])
+    expect(mocks.elb.commandCalls(DescribeTargetGroupsCommand)).toEqual([])
   })
 })

@@ -23,7 +23,10 @@ import {
   type StartConfig
 } from '../../../src/checks/preflight/image.js'
 import { mergeLayers, scanLayer } from '../../../src/checks/preflight/layers.js'
-import type { Check } from '../../../src/checks/preflight/checks.js'
+import { decide, type Check } from '../../../src/checks/preflight/checks.js'
+
+/** The run's clock in these tests: a day of December 2026. */
+const NOW = Date.parse('2026-12-06T12:00:00Z')
 
 const DOTNET_BASE: StartConfig = {
   architecture: 'arm64',
@@ -394,7 +397,8 @@ describe('preflightImage over the registry API', () => {
       r.manifest,
       r.configText,
       'arm64',
-      r.fetchImpl
+      r.fetchImpl,
+      { now: NOW }
     )
     expect(result.layers).toBe(2)
     expect(result.uncompressedBytes).toBe(
@@ -408,10 +412,174 @@ describe('preflightImage over the registry API', () => {
       'image.entrypoint': 'pass',
       'image.cmd': 'pass',
       'image.extension:/opt/extensions/ext': 'fail',
-      'image.size': 'pass'
+      'image.size': 'pass',
+      'image.dotnet-support': 'pass'
     })
     // The config comes from the image check: only the layers are read.
     expect(r.requests).toHaveLength(2)
+  })
+
+  /** The AWS .NET base image with an app whose runtimeconfig names `version`. */
+  function dotnetImage(app: FixtureEntry[]) {
+    return registry(
+      [...dotnetBaseLayers(AARCH64_BINARY), app].map(layer => gzipTar(layer)),
+      {
+        architecture: 'arm64',
+        os: 'linux',
+        config: {
+          Entrypoint: DOTNET_BASE.entrypoint,
+          Cmd: DOTNET_BASE.cmd,
+          Env: DOTNET_BASE.env,
+          WorkingDir: DOTNET_BASE.workingDir
+        }
+      }
+    )
+  }
+
+  const runtimeConfig = (version: string): string =>
+    JSON.stringify(
+      {
+        runtimeOptions: {
+          tfm: `net${version.split('.').slice(0, 2).join('.')}`,
+          frameworks: [
+            { name: 'Microsoft.NETCore.App', version },
+            { name: 'Microsoft.AspNetCore.App', version }
+          ],
+          configProperties: {
+            'System.GC.Server': false,
+            'System.Reflection.Metadata.MetadataUpdater.IsSupported': false
+          }
+        }
+      },
+      null,
+      2
+    )
+
+  it.each<[string, string, number, string, RegExp]>([
+    [
+      '.NET 8 after its end of support',
+      '8.0.11',
+      NOW,
+      'warn',
+      /^The app runs on \.NET 8 \(MinimalApi\.runtimeconfig\.json: Microsoft\.NETCore\.App 8\.0\.11, Microsoft\.AspNetCore\.App 8\.0\.11\), out of Microsoft's support since 2026-11-10[\s\S]*public\.ecr\.aws\/lambda\/dotnet:8 is deprecated[\s\S]*dotnet8 runtime of \.zip functions blocks function creation from 2027-02-01 and updates from 2027-03-03[\s\S]*Move to \.NET 10 \(LTS, supported until 2028-11-14\): <TargetFramework>net10\.0<\/TargetFramework>, Amazon\.Lambda\.AspNetCoreServer\.Hosting 2\.x, FROM mcr\.microsoft\.com\/dotnet\/sdk:10\.0 to build and FROM public\.ecr\.aws\/lambda\/dotnet:10 for the image\.$/
+    ],
+    [
+      '.NET 8 on its last day of support',
+      '8.0.11',
+      Date.parse('2026-11-10T23:59:59Z'),
+      'pass',
+      /^\.NET 8\.0 \(MinimalApi\.runtimeconfig\.json: [^)]*\), supported until 2026-11-10$/
+    ],
+    [
+      '.NET 10',
+      '10.0.1',
+      NOW,
+      'pass',
+      /^\.NET 10\.0 \(MinimalApi\.runtimeconfig\.json: Microsoft\.NETCore\.App 10\.0\.1, Microsoft\.AspNetCore\.App 10\.0\.1\), supported until 2028-11-14$/
+    ]
+  ])(
+    'reads the app runtimeconfig.json in the image: %s',
+    async (_name, version, now, result, message) => {
+      const r = dotnetImage([
+        ...appLayer().filter(
+          entry => !entry.path.endsWith('.runtimeconfig.json')
+        ),
+        {
+          path: 'var/task/MinimalApi.runtimeconfig.json',
+          content: runtimeConfig(version)
+        }
+      ])
+      const { checks } = await preflightImage(
+        auth,
+        'team/api',
+        r.manifest,
+        r.configText,
+        'arm64',
+        r.fetchImpl,
+        { now }
+      )
+      const support = checks.find(check => check.id === 'image.dotnet-support')
+      expect(support?.result).toBe(result)
+      expect(support?.message).toMatch(message)
+      // Everything else about this image is fine.
+      expect(
+        checks.filter(check => check.id !== 'image.dotnet-support')
+      ).toEqual(
+        checks
+          .filter(check => check.id !== 'image.dotnet-support')
+          .map(check => ({ ...check, result: 'pass' }))
+      )
+      // A warning, never a stop: strict preflight still deploys.
+      expect(decide(checks, 'strict').blocking).toEqual([])
+    }
+  )
+
+  it("falls back to the deps.json runtimeTarget at the head of a large file, after a layer replaced the app's files", async () => {
+    const deps = JSON.stringify(
+      {
+        runtimeTarget: {
+          name: '.NETCoreApp,Version=v9.0/linux-arm64',
+          signature: ''
+        },
+        compilationOptions: {},
+        targets: {
+          '.NETCoreApp,Version=v9.0/linux-arm64': Object.fromEntries(
+            Array.from({ length: 2000 }, (_, i) => [
+              `Package${i}/1.0.0`,
+              { runtime: { [`lib/net9.0/Package${i}.dll`]: {} } }
+            ])
+          )
+        }
+      },
+      null,
+      2
+    )
+    expect(deps.length).toBeGreaterThan(100_000)
+    const base = dotnetBaseLayers(AARCH64_BINARY)
+    const r = registry(
+      [
+        ...base,
+        // An older build of the app, replaced by the next layer.
+        appLayer([
+          {
+            path: 'var/task/MinimalApi.deps.json',
+            content: deps.replaceAll('v9.0', 'v10.0')
+          }
+        ]),
+        [
+          // No framework in the runtimeconfig (as a hand-written one may be).
+          { path: 'var/task/MinimalApi.runtimeconfig.json', content: '{}' },
+          { path: 'var/task/MinimalApi.deps.json', content: deps }
+        ]
+      ].map(layer => gzipTar(layer)),
+      {
+        architecture: 'arm64',
+        os: 'linux',
+        config: {
+          Entrypoint: DOTNET_BASE.entrypoint,
+          Cmd: DOTNET_BASE.cmd,
+          WorkingDir: DOTNET_BASE.workingDir
+        }
+      }
+    )
+    const { checks } = await preflightImage(
+      auth,
+      'team/api',
+      r.manifest,
+      r.configText,
+      'arm64',
+      r.fetchImpl,
+      { now: NOW }
+    )
+    const support = checks.find(check => check.id === 'image.dotnet-support')
+    expect(support).toEqual({
+      id: 'image.dotnet-support',
+      title: '.NET support',
+      result: 'warn',
+      message: expect.stringMatching(
+        /^The app runs on \.NET 9 \(MinimalApi\.deps\.json: \.NETCoreApp v9\.0\), out of Microsoft's support since 2026-11-10: no more security fixes\. Its Lambda base image public\.ecr\.aws\/lambda\/dotnet:9 is deprecated: it still deploys and runs, but gets no more patches\. Move to \.NET 10 /
+      )
+    })
   })
 
   it('reads no further layer once the run is cancelled (issue 22, item 5)', async () => {
@@ -438,9 +606,7 @@ describe('preflightImage over the registry API', () => {
         r.configText,
         'arm64',
         fetchImpl,
-        undefined,
-        undefined,
-        cancel.signal
+        { now: Date.now(), signal: cancel.signal }
       )
     ).rejects.toThrow('The run was cancelled (SIGINT).')
     // Three readers had started; the other two layers were never asked for.
@@ -476,7 +642,8 @@ describe('preflightImage over the registry API', () => {
         tampered,
         r.configText,
         'arm64',
-        fetchImpl
+        fetchImpl,
+        { now: NOW }
       )
     ).rejects.toThrow(/digest is sha256:[a-f0-9]{64}, not sha256:/)
   })
@@ -499,7 +666,8 @@ describe('preflightImage over the registry API', () => {
         manifest,
         r.configText,
         'arm64',
-        r.fetchImpl
+        r.fetchImpl,
+        { now: NOW }
       )
     ).rejects.toThrow(/answered HTTP 404/)
   })
@@ -610,8 +778,7 @@ describe('preflightImage stops at the size limit', () => {
       CONFIG,
       'arm64',
       served.fetchImpl,
-      undefined,
-      limit
+      { now: NOW, sizeLimitBytes: limit }
     )
 
   it('stops a gzip bomb (an endless layer) once the uncompressed bytes reach the limit', async () => {

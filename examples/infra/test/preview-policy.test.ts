@@ -19,7 +19,7 @@ const infra = synthesize()
 const preview = roleOfOutput(infra.app, 'PreviewRoleArn').permissions
 const deploy = roleOfOutput(infra.app, 'DeployRoleArn').permissions
 
-const FUNCTION = 'aspnet8-minimal-api'
+const FUNCTION = 'aspnet-minimal-api'
 const lambdaArn = (name: string): string =>
   `arn:aws:lambda:${STACK_REGION}:${ACCOUNT}:function:${name}`
 const PRODUCTION = lambdaArn(FUNCTION)

@@ -98,13 +98,13 @@ describe('the check fails when the workflows and the infra disagree', () => {
   it('a function the deploy role may not deploy, which the stack lacks', () => {
     const text = variant(
       'deploy-many',
-      'aspnet8-minimal-api-partners',
-      'aspnet8-minimal-api-partners\n            aspnet8-minimal-api-admin'
+      'aspnet-minimal-api-partners',
+      'aspnet-minimal-api-partners\n            aspnet-minimal-api-admin'
     )
     expect(accessProblems('m.yml', text, infra)).toEqual(
       expect.arrayContaining([
-        `m.yml deploy: DeployRoleArn may not lambda:UpdateFunctionCode on arn:aws:lambda:${STACK_REGION}:${ACCOUNT}:function:aspnet8-minimal-api-admin`,
-        'm.yml deploy: the infra has no function aspnet8-minimal-api-admin'
+        `m.yml deploy: DeployRoleArn may not lambda:UpdateFunctionCode on arn:aws:lambda:${STACK_REGION}:${ACCOUNT}:function:aspnet-minimal-api-admin`,
+        'm.yml deploy: the infra has no function aspnet-minimal-api-admin'
       ])
     )
   })
@@ -116,7 +116,7 @@ describe('the check fails when the workflows and the infra disagree', () => {
       '[eu-west-1, ap-south-1]'
     )
     expect(accessProblems('b.yml', text, infra)).toContain(
-      `b.yml production: DeployRoleArn may not lambda:UpdateFunctionCode on arn:aws:lambda:ap-south-1:${ACCOUNT}:function:aspnet8-minimal-api`
+      `b.yml production: DeployRoleArn may not lambda:UpdateFunctionCode on arn:aws:lambda:ap-south-1:${ACCOUNT}:function:aspnet-minimal-api`
     )
   })
 
@@ -131,11 +131,11 @@ describe('the check fails when the workflows and the infra disagree', () => {
   it('a preview pushed to the production repository', () => {
     const text = variant(
       'preview',
-      'REPOSITORY: aspnet8-minimal-api-previews',
-      'REPOSITORY: aspnet8-minimal-api'
+      'REPOSITORY: aspnet-minimal-api-previews',
+      'REPOSITORY: aspnet-minimal-api'
     )
     expect(accessProblems('p.yml', text, infra)).toContain(
-      `p.yml preview: PreviewRoleArn may not ecr:PutImage on arn:aws:ecr:${STACK_REGION}:${ACCOUNT}:repository/aspnet8-minimal-api`
+      `p.yml preview: PreviewRoleArn may not ecr:PutImage on arn:aws:ecr:${STACK_REGION}:${ACCOUNT}:repository/aspnet-minimal-api`
     )
   })
 })

@@ -178,7 +178,7 @@ describe('the example workflows', () => {
   })
 
   it('run one at a time per function, never cancelling a run half-way', () => {
-    expect(functionName).toBe('aspnet8-minimal-api')
+    expect(functionName).toBe('aspnet-minimal-api')
     const groups = [deploy, rollback].map(parsed => parsed.concurrency)
     for (const group of groups) {
       expect(group).toEqual({
@@ -209,7 +209,7 @@ describe('the example workflows', () => {
     const [, step] = stepsUsingAction(deploy)[0] ?? []
     expect(step?.with?.['build-args']).toBe('BUILD_COMMIT=${{ github.sha }}')
     expect(step?.with?.['smoke-expect-body']).toBe('${{ github.sha }}')
-    expect(step?.with?.context).toBe('examples/aspnet8-minimal-api')
+    expect(step?.with?.context).toBe('examples/aspnet-minimal-api')
   })
 
   it('preview deploys open pull requests and cleans up closed ones', () => {

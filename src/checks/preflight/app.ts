@@ -3,6 +3,7 @@ import * as path from 'node:path'
 import { fail, pass, warn, type Check } from './checks.js'
 import {
   eventSourceCheck,
+  invokeModeCheck,
   type Discovery,
   type LambdaEventSource
 } from './eventsource.js'
@@ -74,6 +75,20 @@ export function findHostingCalls(files: SourceFile[]): HostingCall[] {
     }
   }
   return calls
+}
+
+/**
+ * The file that turns on response streaming (Hosting 2.x:
+ * `options.EnableResponseStreaming = true` in the AddAWSLambdaHosting
+ * options), comments aside.
+ */
+export function findResponseStreaming(
+  files: SourceFile[]
+): { file: string } | undefined {
+  const file = files.find(f =>
+    /\bEnableResponseStreaming\s*=\s*true\b/.test(stripComments(f.text))
+  )
+  return file === undefined ? undefined : { file: file.path }
 }
 
 export interface Stage {
@@ -265,6 +280,13 @@ export function appChecks(
         )
       )
     }
+    if (calls.length > 0) {
+      const streaming = invokeModeCheck(
+        findResponseStreaming(source.code),
+        options.discovery
+      )
+      if (streaming !== undefined) checks.push(streaming)
+    }
     if (final !== undefined && project !== undefined) {
       checks.push(cmdCheck(final, project.assemblyName))
     }
@@ -315,7 +337,7 @@ export function appChecks(
       fail(
         'app.base-image',
         'Final stage base image',
-        `The final stage is FROM ${final.from}, which is not an AWS Lambda .NET image, and sets no ENTRYPOINT: Lambda would have no runtime interface client to start. Use FROM public.ecr.aws/lambda/dotnet:8 (or later), or set an ENTRYPOINT that runs one.`
+        `The final stage is FROM ${final.from}, which is not an AWS Lambda .NET image, and sets no ENTRYPOINT: Lambda would have no runtime interface client to start. Use FROM public.ecr.aws/lambda/dotnet:10 (the current .NET base image), or set an ENTRYPOINT that runs one.`
       )
     )
   }

@@ -9,6 +9,11 @@ export type LambdaEventSource =
 export interface Reach {
   via: string
   eventSource: LambdaEventSource
+  /**
+   * A Function URL's InvokeMode (GetFunctionUrlConfig; AWS Lambda API
+   * reference, FunctionUrlConfig: BUFFERED, the default, or RESPONSE_STREAM).
+   */
+  invokeMode?: string
 }
 
 export interface Discovery {
@@ -88,4 +93,70 @@ export function eventSourceCheck(
     )
   }
   return pass(id, TITLE, `${uses}; reached through ${list(reaches)}.`)
+}
+
+const STREAMING_TITLE =
+  "Response streaming matches the Function URL's InvokeMode"
+
+/**
+ * An app with HostingOptions.EnableResponseStreaming answers in Lambda's
+ * streaming format (a status/headers prelude, then the body), which only a
+ * Function URL with InvokeMode RESPONSE_STREAM (or InvokeWithResponseStream)
+ * turns back into an HTTP response; a buffered app behind a RESPONSE_STREAM
+ * URL has its proxy JSON sent as the body. Either way the deploy succeeds and
+ * every request through the URL answers wrong. Undefined when there is
+ * nothing to compare (the app does not stream and no URL streams).
+ */
+export function invokeModeCheck(
+  streaming: { file: string } | undefined,
+  discovery: Discovery | undefined
+): Check | undefined {
+  const id = 'app.invoke-mode'
+  const urls = (discovery?.reaches ?? []).filter(
+    reach => reach.invokeMode !== undefined
+  )
+  const streamingUrls = urls.filter(
+    reach => reach.invokeMode === 'RESPONSE_STREAM'
+  )
+  const bufferedUrls = urls.filter(
+    reach => reach.invokeMode !== 'RESPONSE_STREAM'
+  )
+  const names = (reaches: Reach[]): string =>
+    reaches.map(reach => reach.via).join(', ')
+  if (streaming === undefined) {
+    if (streamingUrls.length === 0) return undefined
+    return fail(
+      id,
+      STREAMING_TITLE,
+      `${names(streamingUrls)} has InvokeMode RESPONSE_STREAM but the app does not set EnableResponseStreaming: its proxy JSON would be sent as the body of every response. Set it in AddAWSLambdaHosting(LambdaEventSource.HttpApi, options => options.EnableResponseStreaming = true) (Amazon.Lambda.AspNetCoreServer.Hosting 2.x, preview), or set the URL's InvokeMode to BUFFERED (aws lambda update-function-url-config --invoke-mode BUFFERED).`
+    )
+  }
+  const sets = `${streaming.file} sets EnableResponseStreaming = true`
+  if (discovery === undefined) {
+    return warn(
+      id,
+      STREAMING_TITLE,
+      `${sets}; how the function is reached was not looked up, so the Function URL's InvokeMode was not compared.`
+    )
+  }
+  if (bufferedUrls.length > 0) {
+    return fail(
+      id,
+      STREAMING_TITLE,
+      `${sets} but ${names(bufferedUrls)} has InvokeMode BUFFERED: every response through it would be the raw streaming prelude, not the app's answer. Set the URL's InvokeMode to RESPONSE_STREAM (aws lambda update-function-url-config --invoke-mode RESPONSE_STREAM), or remove EnableResponseStreaming.`
+    )
+  }
+  if (streamingUrls.length > 0) {
+    return pass(
+      id,
+      STREAMING_TITLE,
+      `${sets}; ${names(streamingUrls)} has InvokeMode RESPONSE_STREAM.`
+    )
+  }
+  const problems = discovery.problems
+  return warn(
+    id,
+    STREAMING_TITLE,
+    `${sets} but no Function URL was found${problems.length > 0 ? ` (${problems.join('; ')})` : ''}: a streaming app is reached through a Function URL with InvokeMode RESPONSE_STREAM, or called with InvokeWithResponseStream.`
+  )
 }

@@ -2,7 +2,8 @@
  * What the pushed image must have for Lambda to start it on the function's
  * CPU: the start configuration (ENTRYPOINT, CMD, WORKDIR, with the function's
  * ImageConfig applied), the program it names, the runtime bootstrap, the app
- * assembly on the AWS .NET base image, the extensions, and the size. The
+ * assembly on the AWS .NET base image, the extensions, the size, and whether
+ * the .NET the app runs on is still supported (./dotnet-support.js). The
  * files come from ./layers.js; preflightImage reads them and runs the checks.
  */
 import type { RegistryAuth } from '../../aws/ecr.js'
@@ -11,6 +12,7 @@ import type { ImageConfigOverride } from '../../aws/lambda.js'
 import { fail, pass, warn, type Check } from './checks.js'
 import { expectedMachine, identify } from './elf.js'
 import { describeExecutable, judgeExecutable } from './executable.js'
+import { dotnetSupportCheck, frameworkTargets } from './dotnet-support.js'
 import {
   EXTENSIONS_DIR,
   TASK_ROOT,
@@ -411,6 +413,16 @@ async function mapLimit<T, R>(
  * streamed) and check what Lambda will start. Past `sizeLimitBytes`
  * uncompressed, reading stops and only the failed size check is reported.
  */
+export interface ImagePreflightOptions {
+  /** The run's clock, now: what "past its end of support" is measured at. */
+  now: number
+  /** The function's ImageConfig, which replaces ENTRYPOINT, CMD, WORKDIR. */
+  override?: ImageConfigOverride | undefined
+  sizeLimitBytes?: number
+  /** The job was cancelled: no further layer is read. */
+  signal?: AbortSignal | undefined
+}
+
 export async function preflightImage(
   auth: RegistryAuth,
   repositoryName: string,
@@ -419,11 +431,9 @@ export async function preflightImage(
   configText: string,
   architecture: Architecture,
   fetchImpl: Fetch,
-  override?: ImageConfigOverride,
-  sizeLimitBytes: number = SIZE_LIMIT_BYTES,
-  /** The job was cancelled: no further layer is read. */
-  signal?: AbortSignal
+  options: ImagePreflightOptions
 ): Promise<ImagePreflight> {
+  const { now, override, sizeLimitBytes = SIZE_LIMIT_BYTES, signal } = options
   const start = applyOverride(parseStartConfig(configText), override)
   const layers = parseLayers(manifest)
   const wanted = wantedPaths(start)
@@ -457,6 +467,7 @@ export async function preflightImage(
   const files = mergeLayers(scans)
   const uncompressedBytes = scans.reduce((sum, scan) => sum + scan.bytes, 0)
   const checks = imageChecks(start, files, architecture, uncompressedBytes)
+  checks.push(dotnetSupportCheck(frameworkTargets(files, start.cmd[0]), now))
   const unreadable = scans.flatMap(scan =>
     scan.unreadable === undefined ? [] : [scan.unreadable]
   )

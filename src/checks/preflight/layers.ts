@@ -4,7 +4,8 @@
  * the tar reader, stack the layers with OCI whiteouts into one file table,
  * and resolve paths through its links. Only what preflight needs is kept:
  * the first bytes of wanted files and of the PATH and extension directories,
- * and the entries of the directories preflight looks through.
+ * the apps' runtimeconfig.json and the start of their deps.json in
+ * /var/task, and the entries of the directories preflight looks through.
  */
 import { createHash } from 'node:crypto'
 import { Readable } from 'node:stream'
@@ -36,6 +37,14 @@ const HEADER_DIRS = new Set([
 ])
 /** Bound on what is remembered about links and /var/task entries. */
 const MAX_RECORDS = 200_000
+/**
+ * How much of an app's <name>.runtimeconfig.json (whole: a few hundred
+ * bytes) and <name>.deps.json (its runtimeTarget comes first) in /var/task
+ * is kept, and the bound on all of them in one layer.
+ */
+const RUNTIMECONFIG_BYTES = 64 * 1024
+const DEPS_HEAD_BYTES = 4 * 1024
+const MAX_APP_CONFIG_BYTES = 1024 * 1024
 
 export interface LayerRef {
   digest: string
@@ -171,9 +180,23 @@ export async function scanLayer(
   const keepHead = (entry: TarEntry): boolean =>
     entry.type === 'file' &&
     (wanted.has(entry.path) || HEADER_DIRS.has(parentOf(entry.path)))
+  let appConfigBytes = 0
+  /** The .NET version the app runs on is read from these (./dotnet-support.js). */
+  const appConfig = (entry: TarEntry): number => {
+    if (entry.type !== 'file' || parentOf(entry.path) !== TASK_ROOT) return 0
+    const bytes = entry.path.endsWith('.runtimeconfig.json')
+      ? RUNTIMECONFIG_BYTES
+      : entry.path.endsWith('.deps.json')
+        ? DEPS_HEAD_BYTES
+        : 0
+    const kept = Math.min(bytes, entry.size)
+    if (kept === 0 || appConfigBytes + kept > MAX_APP_CONFIG_BYTES) return 0
+    appConfigBytes += kept
+    return kept
+  }
   const stats = await readTar(
     tar,
-    entry => (keepHead(entry) ? HEADER_BYTES : 0),
+    entry => Math.max(keepHead(entry) ? HEADER_BYTES : 0, appConfig(entry)),
     (entry, head) => {
       const name = baseName(entry.path)
       if (name === '.wh..wh..opq') {

@@ -1,5 +1,10 @@
 import { withDiscoveryClients, type AwsClients } from '../../aws/clients.js'
-import { appChecks, findHostingCalls, readAppSource } from './app.js'
+import {
+  appChecks,
+  findHostingCalls,
+  findResponseStreaming,
+  readAppSource
+} from './app.js'
 import type { ReadOnce } from '../../util/read-once.js'
 import type { Check } from './checks.js'
 import type { Discovery } from './eventsource.js'
@@ -7,7 +12,8 @@ import type { Architecture, Inputs } from '../../inputs/types.js'
 
 /**
  * Read the build context's source and check it; ask AWS how the function is
- * reached only when the app names an event source and event-source is unset.
+ * reached only when the app names an event source and event-source is unset,
+ * or when the app streams its responses.
  */
 export async function preflightApp(
   inputs: Pick<Inputs, 'context' | 'file' | 'target' | 'eventSource'>,
@@ -18,13 +24,18 @@ export async function preflightApp(
   const named = findHostingCalls(source.code).some(
     call => call.eventSource !== undefined
   )
+  const discoverAll = named && inputs.eventSource === undefined
+  // A streaming app is compared with the Function URL's InvokeMode even
+  // when event-source is set (then only the URL is asked for).
+  const streams = findResponseStreaming(source.code) !== undefined
   let discovery: Discovery | undefined
-  if (named && inputs.eventSource === undefined && source.projects.length > 0) {
+  if ((discoverAll || streams) && source.projects.length > 0) {
     const { discoverReach } = await import('../reach.js')
     discovery = await discoverReach(
       await withDiscoveryClients(aws.clients),
       aws.functionArn,
-      aws.once
+      aws.once,
+      !discoverAll
     )
   }
   return appChecks(source, {
