@@ -110,7 +110,9 @@ const MAX_LOOKUPS = 100;
  * How the function is reached: its Function URL, HTTP APIs and REST APIs
  * whose integrations invoke it, ALB target groups that target it.
  */
-async function discoverReach(clients, functionArn, once = _util_read_once_js__WEBPACK_IMPORTED_MODULE_4__/* .EVERY_TIME */ .S) {
+async function discoverReach(clients, functionArn, once = _util_read_once_js__WEBPACK_IMPORTED_MODULE_4__/* .EVERY_TIME */ .S, 
+/** Only the Function URL (its InvokeMode): event-source says the rest. */
+functionUrlOnly = false) {
     const reaches = [];
     const problems = [];
     const attempt = async (permission, lookup) => {
@@ -129,11 +131,16 @@ async function discoverReach(clients, functionArn, once = _util_read_once_js__WE
             if (config.FunctionUrl !== undefined) {
                 reaches.push({
                     via: `Function URL ${config.FunctionUrl}`,
-                    eventSource: 'HttpApi'
+                    eventSource: 'HttpApi',
+                    // Absent means BUFFERED, the default (AWS Lambda API reference,
+                    // GetFunctionUrlConfig / FunctionUrlConfig.InvokeMode).
+                    invokeMode: config.InvokeMode ?? 'BUFFERED'
                 });
             }
         }),
         attempt('apigateway:GET', async () => {
+            if (functionUrlOnly)
+                return;
             for await (const { api, integration } of (0,_http_api_js__WEBPACK_IMPORTED_MODULE_2__/* .integrationsInvoking */ .l)(await clients.apigateway(), functionArn, once, MAX_LOOKUPS)) {
                 const version = integration.PayloadFormatVersion ?? '2.0';
                 reaches.push({
@@ -144,7 +151,7 @@ async function discoverReach(clients, functionArn, once = _util_read_once_js__WE
         }),
         attempt('apigateway:GET', async () => {
             const rest = clients.apigatewayRest;
-            if (rest === undefined)
+            if (rest === undefined || functionUrlOnly)
                 return;
             let position;
             let looked = 0;
@@ -169,7 +176,7 @@ async function discoverReach(clients, functionArn, once = _util_read_once_js__WE
         }),
         attempt('elasticloadbalancing:DescribeTargetGroups', async () => {
             const elb = clients.elb;
-            if (elb === undefined)
+            if (elb === undefined || functionUrlOnly)
                 return;
             let marker;
             let looked = 0;
