@@ -220,6 +220,19 @@ describe('the image an undo would put back', () => {
     expect(w.fn.imageUri).toBe(uriOf(OLDER.digest))
   })
 
+  it('is not looked up again on a re-run: the function already runs the image to deploy', async () => {
+    const w = world({ 'rollback-to': 'v2' })
+
+    await run(w.deps)
+
+    expect(core.failures()).toEqual([])
+    // v2 is looked up once, as the image to deploy (by tag); nothing by digest.
+    expect(w.calls('ecr:DescribeImages')).toEqual([
+      { repositoryName: REPOSITORY_NAME, imageIds: [{ imageTag: 'v2' }] }
+    ])
+    expect(w.order(...MUTATIONS)).toEqual([])
+  })
+
   it('is not checked when it is in another repository', async () => {
     const w = world({ 'rollback-to': 'v2' })
     w.fn.imageUri = `987654321098.dkr.ecr.${REGION}.amazonaws.com/other@${OLDER.digest}`

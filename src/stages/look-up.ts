@@ -185,7 +185,12 @@ export async function lookUpStage(
         ? []
         : [
             ...(existing?.inactive !== undefined ? [existing.inactive] : []),
-            ...(await inactiveUndoImages(ctx, targets, repository))
+            ...(await inactiveUndoImages(
+              ctx,
+              targets,
+              repository,
+              existingDigest
+            ))
           ]
     run.targets = targets
     run.found = {
@@ -208,19 +213,23 @@ export async function lookUpStage(
 /**
  * The images the functions run now, when they are in the repository and
  * not active: an undo could not put them back. One DescribeImages per image
- * (only an image it does not find is searched among the inactive ones).
+ * (only an image it does not find is searched among the inactive ones);
+ * none for a function that already runs the image this run deploys (a
+ * re-run: nothing changes, so nothing is undone, and that image is checked
+ * as the one to deploy).
  */
 async function inactiveUndoImages(
   ctx: RunContext,
   targets: readonly TargetState[],
-  repository: Repository
+  repository: Repository,
+  deploying: string | undefined
 ): Promise<InactiveImage[]> {
   const byDigest = new Map<string, string[]>()
   for (const target of targets) {
     const fn = target.replaced
     const digest = fn?.imageDigest
     const uri = fn?.imageUri ?? ''
-    if (digest === undefined) continue
+    if (digest === undefined || digest === deploying) continue
     if (
       !uri.startsWith(`${repository.uri}@`) &&
       !uri.startsWith(`${repository.uri}:`)
