@@ -941,6 +941,31 @@ describe('builds', () => {
       expect(fake.argvs().at(-1)).toEqual(['docker', 'push', IMAGE])
     })
 
+    it('proves the tag by the id docker reports for it, whatever kind of digest that is (the containerd image store: a manifest or index digest)', async () => {
+      // Docker 29's containerd store (and buildx 0.36 under it) write the
+      // manifest or index digest to --iidfile, and image inspect reports the
+      // same as .Id: the proof compares the two, never reads either as a config
+      // digest, and the pushed digest comes from the push itself.
+      const INDEX_ID = `sha256:${'1d'.repeat(32)}`
+      const { ctx, fake } = context([
+        [['docker', 'build'], writesImageId(INDEX_ID)],
+        [['docker', 'image', 'inspect'], inspected(INDEX_ID, 'linux/amd64')],
+        [['docker', 'version'], { stdout: '1.52\n' }],
+        [['docker', 'push'], { stdout: PUSH_OUTPUT }]
+      ])
+      await expect(buildWithDocker(request(), ctx)).resolves.toEqual({
+        digest: DIGEST,
+        builder: 'docker build'
+      })
+      expect(fake.argvs().at(-1)).toEqual([
+        'docker',
+        'push',
+        '--platform',
+        'linux/amd64',
+        IMAGE
+      ])
+    })
+
     it('takes the id with the line end docker may write', async () => {
       const { ctx } = context([
         [['docker', 'build'], writesImageId(`${BUILT_ID}\n`)],

@@ -384,7 +384,11 @@ export async function buildWithBuildx(
  * `docker build` + `docker push`. Before pushing, the tag must name the very
  * image this build made (its id from --iidfile), for the built platform: a
  * tag left on another local image (a build that tagged nothing, a tag moved
- * meanwhile) must not be pushed as this build.
+ * meanwhile) must not be pushed as this build. The id is only compared with
+ * what `image inspect` reports for the tag, in the same store: a config
+ * digest with the classic store, a manifest or index digest with the
+ * containerd store (Docker 29; buildx 0.36 too, docker/buildx#3952). The
+ * digest deployed is the one the push prints, checked again in ECR.
  */
 export async function buildWithDocker(
   request: BuildRequest,
