@@ -258,7 +258,7 @@ interface CodeCall {
   iamAction: string
 }
 
-/** Every `new XxxCommand(` in src/*.ts, with the IAM action it needs. */
+/** Every `new XxxCommand(` and `paginateXxx(` in src/*.ts, with the IAM action it needs. */
 function awsCallsIn(files: Map<string, string>): CodeCall[] {
   const calls: CodeCall[] = []
   for (const [file, source] of files) {
@@ -285,6 +285,21 @@ function awsCallsIn(files: Map<string, string>): CodeCall[] {
         )
       }
       calls.push({ file, command, iamAction: iamAction(module, operation) })
+    }
+    // The SDK's paginators send XxxCommand page after page.
+    for (const paginated of source.matchAll(/\bpaginate(\w+)\(/g)) {
+      const operation = paginated[1] ?? ''
+      const module = moduleOf.get(`paginate${operation}`)
+      if (module === undefined) {
+        throw new Error(
+          `${file} calls paginate${operation} but does not import it from an @aws-sdk client`
+        )
+      }
+      calls.push({
+        file,
+        command: `${operation}Command`,
+        iamAction: iamAction(module, operation)
+      })
     }
   }
   return calls
@@ -575,6 +590,25 @@ describe('the IAM policy of docs/permissions.md', () => {
     expect(resources.filter(r => /my-api-pr-|my-api-preview/.test(r))).toEqual(
       []
     )
+  })
+
+  it('counts a paginator as the command it sends', () => {
+    expect(
+      awsCallsIn(
+        new Map([
+          [
+            'src/x.ts',
+            "import { paginateListImages } from '@aws-sdk/client-ecr'\nfor await (const page of paginateListImages({ client }, {})) {}"
+          ]
+        ])
+      )
+    ).toEqual([
+      {
+        file: 'src/x.ts',
+        command: 'ListImagesCommand',
+        iamAction: 'ecr:ListImages'
+      }
+    ])
   })
 
   it('maps every SDK client the code imports', () => {

@@ -2,6 +2,7 @@ import {
   DescribeImagesCommand,
   DescribeRepositoriesCommand,
   GetAuthorizationTokenCommand,
+  paginateListImages,
   type ECRClient,
   type ImageTagMutability
 } from '@aws-sdk/client-ecr'
@@ -153,6 +154,35 @@ async function findImage(
     if (name === 'RepositoryNotFoundException') return undefined
     throw new DeployError(describeAwsError('ecr:DescribeImages', error))
   }
+}
+
+/**
+ * Every tag of the repository with its digest (ListImages, all pages). A
+ * repository that does not exist has none.
+ */
+export async function listTaggedImages(
+  ecr: ECRClient,
+  ref: RepositoryRef
+): Promise<{ imageTag: string; imageDigest: string }[]> {
+  const found: { imageTag: string; imageDigest: string }[] = []
+  try {
+    for await (const page of paginateListImages(
+      { client: ecr },
+      {
+        repositoryName: ref.name,
+        filter: { tagStatus: 'TAGGED' },
+        ...(ref.registryId !== undefined && { registryId: ref.registryId })
+      }
+    )) {
+      for (const { imageTag, imageDigest } of page.imageIds ?? [])
+        if (imageTag !== undefined && imageDigest !== undefined)
+          found.push({ imageTag, imageDigest })
+    }
+  } catch (error) {
+    if (awsErrorName(error) === 'RepositoryNotFoundException') return []
+    throw new DeployError(describeAwsError('ecr:ListImages', error))
+  }
+  return found
 }
 
 /** The `count` most recently pushed tags of the repository, newest first. */

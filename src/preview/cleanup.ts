@@ -8,7 +8,6 @@
  */
 import {
   BatchDeleteImageCommand,
-  ListImagesCommand,
   type ECRClient,
   type ImageIdentifier
 } from '@aws-sdk/client-ecr'
@@ -19,6 +18,7 @@ import {
   type LambdaClient
 } from '@aws-sdk/client-lambda'
 import { DeployError, awsErrorName, describeAwsError } from '../util/errors.js'
+import { listTaggedImages } from '../aws/ecr.js'
 import type { RepositoryRef } from '../inputs/types.js'
 import { findFunction, previewTagProblem } from './create.js'
 import { previewTagPrefix } from './naming.js'
@@ -38,43 +38,29 @@ export interface CleanupResult {
   kept: string[]
 }
 
-/** Tags of this PR's images in the repository, with their digests. */
+/**
+ * This PR's image tags in the repository, with their digests, and the digests
+ * among them that also carry a tag not of this PR (one listing).
+ */
 export async function listPreviewImages(
   ecr: ECRClient,
   repository: RepositoryRef,
   pullRequest: number
-): Promise<Required<Pick<ImageIdentifier, 'imageTag' | 'imageDigest'>>[]> {
+): Promise<{
+  images: { imageTag: string; imageDigest: string }[]
+  shared: Set<string>
+}> {
   const prefix = previewTagPrefix(pullRequest)
-  const found: { imageTag: string; imageDigest: string }[] = []
-  let nextToken: string | undefined
-  try {
-    do {
-      // ECR filters only on tagStatus; the prefix is matched here.
-      const page = await ecr.send(
-        new ListImagesCommand({
-          repositoryName: repository.name,
-          filter: { tagStatus: 'TAGGED' },
-          ...(repository.registryId !== undefined && {
-            registryId: repository.registryId
-          }),
-          ...(nextToken !== undefined && { nextToken })
-        })
-      )
-      for (const id of page.imageIds ?? []) {
-        if (
-          id.imageTag?.startsWith(prefix) === true &&
-          id.imageDigest !== undefined
-        ) {
-          found.push({ imageTag: id.imageTag, imageDigest: id.imageDigest })
-        }
-      }
-      nextToken = page.nextToken
-    } while (nextToken !== undefined)
-  } catch (error) {
-    if (awsErrorName(error) === 'RepositoryNotFoundException') return []
-    throw new DeployError(describeAwsError('ecr:ListImages', error))
-  }
-  return found
+  // ECR filters only on tagStatus; the prefix is matched here.
+  const all = await listTaggedImages(ecr, repository)
+  const images = all.filter(id => id.imageTag.startsWith(prefix))
+  const ours = new Set(images.map(id => id.imageDigest))
+  const shared = new Set(
+    all
+      .filter(id => ours.has(id.imageDigest) && !id.imageTag.startsWith(prefix))
+      .map(id => id.imageDigest)
+  )
+  return { images, shared }
 }
 
 /**
@@ -99,7 +85,7 @@ export async function cleanupPreview(
     )
     if (problem !== undefined) throw new DeployError(problem)
   }
-  const images = await listPreviewImages(
+  const { images, shared: sharedDigests } = await listPreviewImages(
     ecr,
     request.repository,
     request.pullRequest
@@ -163,14 +149,8 @@ export async function cleanupPreview(
   // reference, BatchDeleteImage). An image this pull request shares with
   // another tag therefore stays.
   const deletable = images
-  const sharedDigests = await digestsWithOtherTags(
-    ecr,
-    request.repository,
-    images,
-    request.pullRequest
-  )
   for (const image of images) {
-    if (sharedDigests.has(image.imageDigest ?? ''))
+    if (sharedDigests.has(image.imageDigest))
       request.log(
         `${image.imageDigest} has other tags besides ${image.imageTag}: only the tag is removed.`
       )
@@ -215,46 +195,6 @@ export async function cleanupPreview(
     )
   }
   return { removed, kept }
-}
-
-/** The digests among `images` that also carry a tag not of this pull request. */
-async function digestsWithOtherTags(
-  ecr: ECRClient,
-  repository: RepositoryRef,
-  images: readonly Pick<ImageIdentifier, 'imageDigest'>[],
-  pullRequest: number
-): Promise<Set<string>> {
-  if (images.length === 0) return new Set()
-  const prefix = previewTagPrefix(pullRequest)
-  const wanted = new Set(images.map(image => image.imageDigest ?? ''))
-  const shared = new Set<string>()
-  let nextToken: string | undefined
-  try {
-    do {
-      const page = await ecr.send(
-        new ListImagesCommand({
-          repositoryName: repository.name,
-          filter: { tagStatus: 'TAGGED' },
-          ...(repository.registryId !== undefined && {
-            registryId: repository.registryId
-          }),
-          ...(nextToken !== undefined && { nextToken })
-        })
-      )
-      for (const id of page.imageIds ?? []) {
-        if (
-          id.imageDigest !== undefined &&
-          wanted.has(id.imageDigest) &&
-          id.imageTag?.startsWith(prefix) === false
-        )
-          shared.add(id.imageDigest)
-      }
-      nextToken = page.nextToken
-    } while (nextToken !== undefined)
-  } catch {
-    // Only for the log: the deletion itself never removes a shared image.
-  }
-  return shared
 }
 
 interface BatchDeleteImageCommandOutputLike {
