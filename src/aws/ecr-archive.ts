@@ -149,20 +149,8 @@ export async function isImageActive(
   ref: RepositoryRef,
   digest: string
 ): Promise<boolean> {
-  try {
-    const response = await ecr.send(
-      new DescribeImagesCommand({
-        repositoryName: ref.name,
-        imageIds: [{ imageDigest: digest }],
-        ...(ref.registryId !== undefined && { registryId: ref.registryId })
-      })
-    )
-    const detail = response.imageDetails?.[0]
-    return detail !== undefined && statusOf(detail) === 'ACTIVE'
-  } catch (error) {
-    if (awsErrorName(error) === 'ImageNotFoundException') return false
-    throw new DeployError(describeAwsError('ecr:DescribeImages', error))
-  }
+  const image = await findImageById(ecr, ref, { imageDigest: digest })
+  return image?.status === 'ACTIVE'
 }
 
 /**

@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-ecr'
 import { DeployError, awsErrorName, describeAwsError } from '../util/errors.js'
 import type { RepositoryRef } from '../inputs/types.js'
+import { findImageById } from './ecr-archive.js'
 
 export interface Repository {
   name: string
@@ -138,22 +139,7 @@ async function findImage(
   ref: RepositoryRef,
   imageId: { imageTag: string } | { imageDigest: string }
 ): Promise<string | undefined> {
-  try {
-    const response = await ecr.send(
-      new DescribeImagesCommand({
-        repositoryName: ref.name,
-        imageIds: [imageId],
-        ...(ref.registryId !== undefined && { registryId: ref.registryId })
-      })
-    )
-    return response.imageDetails?.[0]?.imageDigest
-  } catch (error) {
-    const name = awsErrorName(error)
-    if (name === 'ImageNotFoundException') return undefined
-    // The repository check reports a missing repository with the fix.
-    if (name === 'RepositoryNotFoundException') return undefined
-    throw new DeployError(describeAwsError('ecr:DescribeImages', error))
-  }
+  return (await findImageById(ecr, ref, imageId))?.digest
 }
 
 /**
