@@ -139,7 +139,18 @@ export interface AppStackProps extends StackProps {
   repositoryName: string
   functionName: string
   architecture: FunctionArchitecture
-  /** owner/name of the GitHub repository whose workflows may deploy. */
+  /**
+   * The GitHub repository whose workflows may deploy, as its OIDC subject
+   * names it: `owner/name`, or `owner@OWNER_ID/name@REPO_ID` for a repository
+   * with immutable subject claims. GitHub gives the immutable form to
+   * repositories created, renamed or transferred on or after 2026-07-15
+   * (older ones keep the name form unless they opt in), e.g.
+   * `repo:octocat@123456/my-repo@456789:ref:refs/heads/main`; the ids come
+   * from `gh api repos/OWNER/NAME --jq '"\(.owner.id) \(.id)"'`. Only the
+   * form given is trusted: trusting the name form as well would let whoever
+   * later holds the name assume the role, which the ids exist to prevent.
+   * https://docs.github.com/en/actions/reference/security/oidc
+   */
   githubRepository: string
   /** The branch deploys run from. Default main. */
   deployBranch?: string
@@ -180,6 +191,8 @@ export interface AppStackProps extends StackProps {
 
 const GITHUB_OIDC = 'token.actions.githubusercontent.com'
 const FUNCTION_NAME = /^[A-Za-z0-9_-]{1,64}$/
+/** owner/name, or owner@id/name@id (both ids or none): see githubRepository. */
+const GITHUB_REPOSITORY = /^(?:[\w.-]+\/[\w.-]+|[\w.-]+@\d+\/[\w.-]+@\d+)$/
 
 export class AppStack extends Stack {
   readonly function: lambda.DockerImageFunction
@@ -194,9 +207,9 @@ export class AppStack extends Stack {
 
   constructor(scope: Construct, id: string, props: AppStackProps) {
     super(scope, id, props)
-    if (!/^[\w.-]+\/[\w.-]+$/.test(props.githubRepository)) {
+    if (!GITHUB_REPOSITORY.test(props.githubRepository)) {
       throw new Error(
-        `githubRepository must be owner/name, got "${props.githubRepository}"`
+        `githubRepository must be owner/name, or owner@OWNER_ID/name@REPO_ID for a repository with immutable OIDC subjects (created, renamed or transferred on or after 2026-07-15), got "${props.githubRepository}"`
       )
     }
     const additionalFunctionNames = props.additionalFunctionNames ?? []

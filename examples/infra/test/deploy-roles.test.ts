@@ -161,6 +161,36 @@ describe('AppStack', () => {
     expect(() => appStack({ githubRepository: 'acme' })).toThrow(/owner\/name/)
   })
 
+  it('trusts exactly the immutable subject (owner and repository ids) when the repository uses it', () => {
+    // GitHub's OIDC reference: repo:octocat@123456/my-repo@456789:ref:refs/heads/main
+    // for repositories created, renamed or transferred on or after 2026-07-15.
+    const withIds = Template.fromStack(
+      appStack({
+        githubRepository: 'acme@123456/web@456789',
+        deployEnvironments: ['production']
+      })
+    )
+    expect(trustedSubjects(withIds, 'DeployRole')).toEqual([
+      'repo:acme@123456/web@456789:ref:refs/heads/main',
+      'repo:acme@123456/web@456789:environment:production'
+    ])
+    expect(trustedSubjects(withIds, 'PreviewRole')).toBe(
+      'repo:acme@123456/web@456789:pull_request'
+    )
+    // Never the name form beside it: whoever holds the name later must not get the role.
+    expect(JSON.stringify(withIds.toJSON())).not.toContain('repo:acme/web')
+    for (const repository of [
+      'acme@123456/web',
+      'acme/web@456789',
+      'acme@x/web@1',
+      'acme@123456/web@456789/extra'
+    ]) {
+      expect(() => appStack({ githubRepository: repository })).toThrow(
+        /owner\/name, or owner@OWNER_ID\/name@REPO_ID/
+      )
+    }
+  })
+
   it("gives the deploy role exactly the README's IAM actions", () => {
     const actions = deployRoleStatements(template)
       .flatMap((s): unknown[] =>
