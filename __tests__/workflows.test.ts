@@ -79,8 +79,76 @@ describe('the workflows of this repository', () => {
       'utf8'
     )
     expect(config).toMatch(
-      /- package-ecosystem: github-actions\n\s+directory: \/\n/
+      /- package-ecosystem: github-actions\n\s+directories:\n\s+- \/\n\s+- \/examples\/workflows\n/
     )
+  })
+})
+
+/** Where users copy `uses:` lines from: the example workflows, README and docs. */
+const USER_FACING = [
+  ...readdirSync(path.join(ROOT, 'examples', 'workflows'))
+    .filter(f => /\.ya?ml$/.test(f))
+    .map(f => path.join('examples', 'workflows', f)),
+  'README.md',
+  ...readdirSync(path.join(ROOT, 'docs'))
+    .filter(f => f.endsWith('.md'))
+    .map(f => path.join('docs', f))
+]
+
+/** The major of each action these workflows run, from its version comment. */
+function majorsInUse(all: Use[]): Map<string, number> {
+  const majors = new Map<string, number>()
+  for (const use of all) {
+    const action = use.uses.slice(0, use.uses.lastIndexOf('@'))
+    const major = /^v(\d+)/.exec(use.comment ?? '')?.[1]
+    if (major === undefined || use.uses.startsWith('./')) continue
+    majors.set(action, Math.max(majors.get(action) ?? 0, Number(major)))
+  }
+  return majors
+}
+
+/** `uses: owner/action@vN` older than the major the workflows run. */
+export function olderMajors(
+  file: string,
+  text: string,
+  majors: Map<string, number>
+): string[] {
+  return [...text.matchAll(/uses:\s*['"]?([\w.-]+\/[\w./-]+)@v(\d+)\b/g)]
+    .filter(([, action, major]) => {
+      const current = majors.get(action ?? '')
+      return current !== undefined && Number(major) < current
+    })
+    .map(
+      ([, action, major]) =>
+        `${file}: ${action}@v${major}, but the workflows run v${majors.get(action ?? '')}`
+    )
+}
+
+describe('the examples users copy', () => {
+  const majors = majorsInUse(uses)
+
+  it('name no older major of an action than this repository runs', () => {
+    expect(majors.get('actions/checkout')).toBeGreaterThanOrEqual(7)
+    const problems = USER_FACING.flatMap(file =>
+      olderMajors(file, readFileSync(path.join(ROOT, file), 'utf8'), majors)
+    )
+    expect(problems).toEqual([])
+  })
+
+  it('olderMajors finds an old major and leaves current and unknown ones', () => {
+    const current = new Map([['actions/checkout', 7]])
+    expect(
+      olderMajors(
+        'x.md',
+        [
+          '- uses: actions/checkout@v5',
+          "- uses: 'actions/checkout@v7'",
+          '- uses: actions/checkout@v8',
+          '- uses: some/other@v1'
+        ].join('\n'),
+        current
+      )
+    ).toEqual(['x.md: actions/checkout@v5, but the workflows run v7'])
   })
 })
 
