@@ -52,17 +52,17 @@ const CLAIMS: Record<string, Claim> = {
     ],
     neverSays: [/leaves the split in place/]
   },
-  'rolled-back is true after a failed pre-traffic check (README)': {
+  'rolled-back is true after a failed pre-traffic check (docs/inputs.md)': {
     provenBy:
       "main-release.test.ts: 'stops before the alias moves when the new version answers 500, with its logs'",
-    file: 'README.md',
+    file: 'docs/inputs.md',
     says: [
       /\| `rolled-back` \| `true` when a failed check \(smoke test, pre-traffic check or canary/
     ],
     neverSays: []
   },
   ...Object.fromEntries(
-    ['action.yml', 'README.md', 'docs/many-functions.md'].map(file => [
+    ['action.yml', 'docs/inputs.md', 'docs/many-functions.md'].map(file => [
       `a function no HTTP endpoint reaches is invoked directly, never skipped (${file})`,
       {
         provenBy:
@@ -74,7 +74,7 @@ const CLAIMS: Record<string, Claim> = {
     ])
   ),
   ...Object.fromEntries(
-    ['action.yml', 'README.md', 'docs/previews.md'].map(file => [
+    ['action.yml', 'docs/inputs.md', 'docs/previews.md'].map(file => [
       `an AWS_IAM preview is invoked directly, not skipped (${file})`,
       {
         provenBy:

@@ -1,5 +1,5 @@
 /**
- * Keeps the documentation honest about the code: the README's inputs and
+ * Keeps the documentation honest about the code: docs/inputs.md's inputs and
  * outputs tables match action.yml, the IAM policy of docs/permissions.md grants
  * exactly what src/ calls (plus what docker push needs), and the examples in
  * the README and docs/ use only inputs that exist.
@@ -90,11 +90,21 @@ function codeBlocks(markdown: string, language: string): string[] {
   return [...markdown.matchAll(fence)].map(match => match[1] ?? '')
 }
 
-/** Rows of the first Markdown table in `text`, as trimmed cells. */
+/**
+ * Rows of every Markdown table in `text`, as trimmed cells: each table's
+ * header and |---| separator left out.
+ */
 function tableRows(text: string): string[][] {
-  const rows = text
-    .split(/\r?\n/)
-    .filter(line => line.trimStart().startsWith('|'))
+  const lines = text.split(/\r?\n/)
+  const isRow = (line: string | undefined): boolean =>
+    line?.trimStart().startsWith('|') ?? false
+  const isSeparator = (line: string | undefined): boolean =>
+    /^\s*\|(\s*:?-+:?\s*\|)+\s*$/.test(line ?? '')
+  return lines
+    .filter(
+      (line, i) =>
+        isRow(line) && !isSeparator(line) && !isSeparator(lines[i + 1])
+    )
     .map(line =>
       line
         .trim()
@@ -102,8 +112,6 @@ function tableRows(text: string): string[][] {
         .split(/(?<!\\)\|/)
         .map(cell => cell.trim())
     )
-  // Header and |---| separator.
-  return rows.slice(2)
 }
 
 function codeName(cell: string | undefined): string {
@@ -125,15 +133,17 @@ function parseRequiredDefault(cell: string | undefined): ActionInput {
   )
 }
 
-function readmeInputs(markdown: string): Map<string, ActionInput> {
+function documentedInputs(markdown: string): Map<string, ActionInput> {
   const inputs = new Map<string, ActionInput>()
   for (const row of tableRows(section(markdown, 'Inputs'))) {
-    inputs.set(codeName(row[0]), parseRequiredDefault(row[1]))
+    const name = codeName(row[0])
+    if (inputs.has(name)) throw new Error(`input ${name} is documented twice`)
+    inputs.set(name, parseRequiredDefault(row[1]))
   }
   return inputs
 }
 
-function readmeOutputs(markdown: string): string[] {
+function documentedOutputs(markdown: string): string[] {
   return tableRows(section(markdown, 'Outputs')).map(row => codeName(row[0]))
 }
 
@@ -146,24 +156,24 @@ function compareInputs(
   for (const [name, input] of action) {
     const documented = readme.get(name)
     if (documented === undefined) {
-      problems.push(`input ${name} is not in the README's Inputs table`)
+      problems.push(`input ${name} is not in docs/inputs.md's Inputs tables`)
       continue
     }
     if (documented.required !== input.required) {
       problems.push(
-        `input ${name}: action.yml says required: ${input.required}, the README says ${documented.required ? 'required' : 'optional'}`
+        `input ${name}: action.yml says required: ${input.required}, docs/inputs.md says ${documented.required ? 'required' : 'optional'}`
       )
     }
     if (documented.default !== input.default) {
       problems.push(
-        `input ${name}: action.yml default ${JSON.stringify(input.default)}, README default ${JSON.stringify(documented.default)}`
+        `input ${name}: action.yml default ${JSON.stringify(input.default)}, docs/inputs.md default ${JSON.stringify(documented.default)}`
       )
     }
   }
   for (const name of readme.keys()) {
     if (!action.has(name)) {
       problems.push(
-        `the README documents input ${name}, which action.yml lacks`
+        `docs/inputs.md documents input ${name}, which action.yml lacks`
       )
     }
   }
@@ -178,7 +188,8 @@ function compareOutputs(action: string[], readme: string[]): string[] {
     ...readme
       .filter(name => !action.includes(name))
       .map(
-        name => `the README documents output ${name}, which action.yml lacks`
+        name =>
+          `docs/inputs.md documents output ${name}, which action.yml lacks`
       )
   ]
 }
@@ -396,6 +407,8 @@ const isThisAction = (uses: string): boolean =>
 const PERMISSIONS = 'docs/permissions.md'
 
 const readme = read('README.md')
+/** Where the inputs and outputs tables live (the README links to it). */
+const inputsDoc = read('docs/inputs.md')
 const permissions = read(PERMISSIONS)
 const contributing = read('CONTRIBUTING.md')
 const docs = readdirSync(join(root, 'docs'))
@@ -428,13 +441,17 @@ describe('the action.yml parser', () => {
   })
 })
 
-describe('README Inputs and Outputs tables', () => {
+describe('the Inputs and Outputs tables of docs/inputs.md', () => {
   it('match action.yml: every input, required flag and default, nothing extra', () => {
-    expect(compareInputs(action.inputs, readmeInputs(readme))).toEqual([])
+    expect(compareInputs(action.inputs, documentedInputs(inputsDoc))).toEqual(
+      []
+    )
   })
 
   it('match action.yml: every output, nothing extra', () => {
-    expect(compareOutputs(action.outputs, readmeOutputs(readme))).toEqual([])
+    expect(
+      compareOutputs(action.outputs, documentedOutputs(inputsDoc))
+    ).toEqual([])
   })
 
   it('would catch an input added to action.yml without documentation', () => {
@@ -444,24 +461,55 @@ describe('README Inputs and Outputs tables', () => {
         "  push-only:\n    description: 'x'\n    required: false\n    default: 'false'\n\noutputs:"
       )}`
     )
-    expect(compareInputs(withNewInput.inputs, readmeInputs(readme))).toEqual([
-      "input push-only is not in the README's Inputs table"
+    expect(
+      compareInputs(withNewInput.inputs, documentedInputs(inputsDoc))
+    ).toEqual(["input push-only is not in docs/inputs.md's Inputs tables"])
+  })
+
+  it('reads every table of the section (one per group), without their headers', () => {
+    const doc = [
+      '## Inputs',
+      '### Build',
+      '| Name | Required / default | Description |',
+      '| --- | --- | --- |',
+      '| `context` | `.` | x |',
+      '### Checks',
+      '| Name | Required / default | Description |',
+      '|---|:---:|---|',
+      '| `smoke-test` | `true` | y |',
+      '## Outputs',
+      '| Name | Description |',
+      '| --- | --- |',
+      '| `image-uri` | z |'
+    ].join('\n')
+    expect([...documentedInputs(doc)]).toEqual([
+      ['context', { required: false, default: '.' }],
+      ['smoke-test', { required: false, default: 'true' }]
     ])
+    expect(documentedOutputs(doc)).toEqual(['image-uri'])
+    expect(() =>
+      documentedInputs(doc.replace('`smoke-test`', '`context`'))
+    ).toThrow(/input context is documented twice/)
+  })
+
+  it('leave the README short: it links to them and stays under 22 KB', () => {
+    expect(readme).toContain('](docs/inputs.md)')
+    expect(Buffer.byteLength(readme)).toBeLessThan(22_000)
   })
 
   it('would catch a changed default and a removed output', () => {
     const changed = new Map(action.inputs)
     changed.set('wait-timeout', { required: false, default: '10m' })
-    expect(compareInputs(changed, readmeInputs(readme))).toEqual([
-      'input wait-timeout: action.yml default "10m", README default "5m"'
+    expect(compareInputs(changed, documentedInputs(inputsDoc))).toEqual([
+      'input wait-timeout: action.yml default "10m", docs/inputs.md default "5m"'
     ])
     expect(
       compareOutputs(
         action.outputs.filter(name => name !== 'rolled-back'),
-        readmeOutputs(readme)
+        documentedOutputs(inputsDoc)
       )
     ).toEqual([
-      'the README documents output rolled-back, which action.yml lacks'
+      'docs/inputs.md documents output rolled-back, which action.yml lacks'
     ])
   })
 })
