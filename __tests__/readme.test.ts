@@ -689,6 +689,16 @@ describe('README, docs/ and workflow examples', () => {
     expect(required.filter(name => !keys.includes(name))).toEqual([])
   })
 
+  it("the quick start's IAM policy is docs/permissions.md's, word for word", () => {
+    const inReadme = codeBlocks(section(readme, 'Quick start'), 'json')[0]
+    const documented = codeBlocks(
+      section(permissions, 'The policy', PERMISSIONS),
+      'json'
+    )[0]
+    expect(inReadme).toBeDefined()
+    expect(JSON.parse(inReadme ?? '')).toEqual(JSON.parse(documented ?? ''))
+  })
+
   it('the quick start is the workflow the README promises', () => {
     const workflow = codeBlocks(section(readme, 'Quick start'), 'yaml')[0] ?? ''
     expect(workflow).toMatch(/^on:\n {2}push:\n {4}branches: \[main\]$/m)
@@ -705,6 +715,9 @@ describe('README, docs/ and workflow examples', () => {
     expect(order.every(position => position >= 0)).toBe(true)
     expect([...order].sort((a, b) => a - b)).toEqual(order)
     expect(workflow).toMatch(/role-to-assume: /)
+    // A job limit, and the environment the example stack's role trusts.
+    expect(workflow).toMatch(/^ {4}timeout-minutes: \d+$/m)
+    expect(workflow).toMatch(/^ {4}environment: production$/m)
   })
 
   it('every YAML snippet in the README and docs/ uses only existing inputs', () => {
