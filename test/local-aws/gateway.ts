@@ -24,6 +24,8 @@
  *   data-plane.ts      Function URLs and HTTP APIs served by the running images
  *   targets.ts, invocations.ts, containers.ts   which image runs, START/END/REPORT, docker
  *   logs.ts            CloudWatch Logs FilterLogEvents (what was written: log-store.ts)
+ *   metrics.ts         AWS/Lambda metrics of every invocation; CloudWatch metric reads (exact
+ *                      dimension match); alarms go to moto
  *   apigw-api.ts       API Gateway v2's apiEndpoint
  *   control.ts         the /_local control API for tests
  *   call-log.ts        every API operation served since reset (GET /_local/calls)
@@ -53,6 +55,7 @@ import { errMessage, log, readBody, relay, sendJson } from './gateway/http.js'
 import { handleLambdaApi } from './gateway/lambda-api.js'
 import { fns } from './gateway/lambda-state.js'
 import { handleLogsApi } from './gateway/logs.js'
+import { handleCloudWatchApi } from './gateway/metrics.js'
 import { forwardToMoto, sigV4Scope } from './gateway/moto.js'
 import { handleRegistry } from './gateway/registry.js'
 
@@ -67,6 +70,8 @@ async function handleAws(
     return handleLambdaApi(req, res, body, scope.region)
   if (scope.service === 'apigateway') return handleApigwApi(req, res, body)
   if (scope.service === 'logs') return handleLogsApi(req, res, body)
+  if (scope.service === 'monitoring')
+    return handleCloudWatchApi(req, res, body, scope.region)
   relay(res, await forwardToMoto(req, body))
 }
 

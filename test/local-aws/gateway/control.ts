@@ -72,6 +72,7 @@ import {
 } from './lambda-state.js'
 import { startUpdate } from './lambda-updates.js'
 import { logGroups } from './log-store.js'
+import { resetMetrics } from './metrics.js'
 import { moto } from './moto.js'
 
 export async function handleControl(
@@ -114,6 +115,7 @@ async function reset(res: http.ServerResponse): Promise<void> {
   stubShaToImage.clear()
   logGroups.clear()
   resetArchive()
+  resetMetrics()
   await removeAllContainers()
   if (REGISTRY_DIR) {
     const repos = path.join(REGISTRY_DIR, 'docker/registry/v2/repositories')

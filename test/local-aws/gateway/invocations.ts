@@ -15,6 +15,7 @@ import {
   streamEvents,
   type LogStream
 } from './log-store.js'
+import { publishInvocation } from './metrics.js'
 import type { Target } from './targets.js'
 
 export interface Invocation {
@@ -29,6 +30,8 @@ export interface Invocation {
   logFrom: number
   entry?: ContainerEntry
   initMs?: number
+  /** ended in a function error the runtime reported (counted in Errors; REPORT unchanged) */
+  failed?: boolean
 }
 
 /**
@@ -129,6 +132,11 @@ function writeEnd(
     3
   )
   inv.endedAt = nowMs()
+  publishInvocation(inv.target, {
+    startedAt: inv.startedAt,
+    durationMs: d,
+    failed: errorType !== undefined || inv.failed === true
+  })
 }
 
 /** The invocation's log (init of a cold start, START .. REPORT), last 4 KB, base64: X-Amz-Log-Result. */

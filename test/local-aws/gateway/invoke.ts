@@ -62,6 +62,8 @@ function functionErrorResult(
   errorType: string,
   errorMessage: string
 ): InvokeResult {
+  // Read when END/REPORT are written (after this returns): the Errors metric counts it.
+  inv.failed = true
   return {
     inv,
     functionError: 'Unhandled',

@@ -21,8 +21,13 @@ import { moto } from './moto.js'
 
 export interface Target {
   fn: string
+  region: string
   /** the version that runs: $LATEST or a number (an alias resolved by its routing weights) */
   version: string
+  /** the qualifier the caller named, when it named a version or $LATEST (undefined: unqualified) */
+  qualifier?: string
+  /** the alias the caller named (its routing picked `version`) */
+  alias?: string
   image?: ResolvedImage
   imageError?: RuntimeError
   arch: string
@@ -70,6 +75,12 @@ export async function resolveTarget(
   const cfg = f.Configuration
   const base = {
     fn: name,
+    region,
+    ...(qualifier === undefined
+      ? {}
+      : qualifier === '$LATEST' || /^\d+$/.test(qualifier)
+        ? { qualifier }
+        : { alias: qualifier }),
     arch: cfg?.Architectures?.[0] ?? 'x86_64',
     memoryMb: cfg?.MemorySize ?? 128,
     timeoutS: cfg?.Timeout ?? 3
