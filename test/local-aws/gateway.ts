@@ -24,6 +24,8 @@
  *   data-plane.ts      Function URLs and HTTP APIs served by the running images
  *   targets.ts, invocations.ts, containers.ts   which image runs, START/END/REPORT, docker
  *   logs.ts            CloudWatch Logs FilterLogEvents (what was written: log-store.ts)
+ *   managed-instances.ts  Lambda Managed Instances: $LATEST.PUBLISHED, PublishTo, activation,
+ *                      the versions quota (hooked into the lambda-* modules and targets.ts)
  *   apigw-api.ts       API Gateway v2's apiEndpoint
  *   control.ts         the /_local control API for tests
  *   call-log.ts        every API operation served since reset (GET /_local/calls)
