@@ -26,6 +26,8 @@
  *   logs.ts            CloudWatch Logs FilterLogEvents (what was written: log-store.ts)
  *   metrics.ts         AWS/Lambda metrics of every invocation; CloudWatch metric reads (exact
  *                      dimension match); alarms go to moto
+ *   managed-instances.ts  Lambda Managed Instances: $LATEST.PUBLISHED, PublishTo, activation,
+ *                      the versions quota (hooked into the lambda-* modules and targets.ts)
  *   apigw-api.ts       API Gateway v2's apiEndpoint
  *   control.ts         the /_local control API for tests
  *   call-log.ts        every API operation served since reset (GET /_local/calls)

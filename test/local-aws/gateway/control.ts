@@ -20,6 +20,18 @@
  *                                                 a benchmark sees when a poller noticed an update end
  *   GET  /_local/functions/<name>/versions     -> [{"version","imageUri","digest","publishedAt"}]: the
  *                                                 image the gateway recorded for each published version
+ *   POST /_local/functions/<name>/managed-instances {"capacityProviderArn"?:s,"activationMs"?:n,
+ *                                              "otherVersions"?:n}: <name> becomes a Lambda Managed
+ *                                              Instances function (./managed-instances.ts);
+ *                                              otherVersions: versions other functions hold on its
+ *                                              capacity provider (they count toward the 100)
+ *   GET  /_local/functions/<name>/managed-instances -> {"managed","capacityProviderArn",
+ *                                                 "latestPublished","serving","versions":[{"version",
+ *                                                 "digest","state","stateReasonCode"?}],...}
+ *   POST /_local/functions/<name>/next-activation {"durationMs"?:n,"failReasonCode"?:s,
+ *                                              "failReason"?:s}: the next published version of
+ *                                              <name> stays Pending that long, then Active, or
+ *                                              Failed with that StateReasonCode
  *   GET  /_local/containers                    -> running data-plane containers [{"function",
  *                                                 "version","digest","logStream","id","port"}]
  *   GET  /_local/calls                         -> [{"at","service","operation"}]: every AWS API
@@ -72,6 +84,7 @@ import {
 } from './lambda-state.js'
 import { startUpdate } from './lambda-updates.js'
 import { logGroups } from './log-store.js'
+import { managedSummary, markManaged } from './managed-instances.js'
 import { resetMetrics } from './metrics.js'
 import { moto } from './moto.js'
 
@@ -183,6 +196,39 @@ const functionRoutes = new Map<string, FunctionRoute>([
     (res, s, input) => {
       s.stall = { count: num(input.count) ?? 1, ms: num(input.ms) ?? 60_000 }
       sendJson(res, 200, { ok: true, stall: s.stall })
+    }
+  ],
+  [
+    'POST managed-instances',
+    (res, s, input) => {
+      const capacityProviderArn = str(input.capacityProviderArn)
+      const activationMs = num(input.activationMs)
+      const otherVersions = num(input.otherVersions)
+      markManaged(s, {
+        ...(capacityProviderArn !== undefined && { capacityProviderArn }),
+        ...(activationMs !== undefined && { activationMs }),
+        ...(otherVersions !== undefined && { otherVersions })
+      })
+      sendJson(res, 200, managedSummary(s))
+    }
+  ],
+  ['GET managed-instances', (res, s) => sendJson(res, 200, managedSummary(s))],
+  [
+    'POST next-activation',
+    (res, s, input) => {
+      if (!s.managed)
+        return sendJson(res, 409, {
+          message: `${s.name} is not a Managed Instances function`
+        })
+      const durationMs = num(input.durationMs)
+      const failReasonCode = str(input.failReasonCode)
+      const failReason = str(input.failReason)
+      s.managed.next = {
+        ...(durationMs !== undefined && { durationMs }),
+        ...(failReasonCode !== undefined && { failReasonCode }),
+        ...(failReason !== undefined && { failReason })
+      }
+      sendJson(res, 200, { ok: true, next: s.managed.next })
     }
   ],
   ['GET updates', (res, s) => sendJson(res, 200, s.updates)],

@@ -65,8 +65,17 @@ async function invokeOverHttp(
   try {
     target = await resolveTarget(fn, qualifier, region)
   } catch (e) {
-    if (e instanceof ApiError)
+    if (e instanceof ApiError && e.type === 'ResourceNotFoundException')
       return sendJson(res, 404, { Message: `Function not found: ${fn}` })
+    // Managed Instances: nothing published, or the version is not Active
+    // (./managed-instances.ts; the URL's answer is the stand-in's choice)
+    if (e instanceof ApiError)
+      return sendJson(
+        res,
+        e.status,
+        { Message: e.message },
+        { 'x-amzn-errortype': e.type }
+      )
     throw e
   }
   const { inv, error } = await startInvocation(target)

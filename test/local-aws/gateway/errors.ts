@@ -13,12 +13,16 @@ export function lambdaError(
   res: http.ServerResponse,
   status: number,
   type: string,
-  message: string
+  message: string,
+  /** The error's model names the field `Message` (e.g. NoPublishedVersionException). */
+  capitalMessage = false
 ): void {
   sendJson(
     res,
     status,
-    { Type: 'User', message },
+    capitalMessage
+      ? { Type: 'User', Message: message }
+      : { Type: 'User', message },
     { 'x-amzn-errortype': type, 'x-amzn-requestid': randomUUID() }
   )
 }
@@ -36,7 +40,9 @@ export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly type: string,
-    message: string
+    message: string,
+    /** The error's model names the field `Message` (e.g. NoPublishedVersionException). */
+    readonly capitalMessage = false
   ) {
     super(message)
   }

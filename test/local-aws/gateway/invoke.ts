@@ -189,7 +189,7 @@ export async function handleInvoke(
     t = await resolveTarget(name, qualifier, region)
   } catch (e) {
     if (e instanceof ApiError)
-      return lambdaError(res, e.status, e.type, e.message)
+      return lambdaError(res, e.status, e.type, e.message, e.capitalMessage)
     throw e
   }
   const type = String(req.headers['x-amz-invocation-type'] ?? 'RequestResponse')

@@ -24,6 +24,11 @@ import { ApiError, lambdaError, staleRevision } from './errors.js'
 import { errName, parseJson, relay, type Json } from './http.js'
 import { fnState, functionArn, type FnState } from './lambda-state.js'
 import { versionRecord } from './lambda-versions.js'
+import {
+  LATEST_PUBLISHED,
+  aliasAtLatestPublished,
+  aliasVersion
+} from './managed-instances.js'
 import { forwardToMoto, moto } from './moto.js'
 
 export async function motoAlias(
@@ -32,9 +37,12 @@ export async function motoAlias(
   region: string
 ): Promise<AliasConfiguration | undefined> {
   try {
-    return await moto(region).lambda.send(
+    const a = await moto(region).lambda.send(
       new GetAliasCommand({ FunctionName: name, Name: alias })
     )
+    // Managed Instances: an alias at $LATEST.PUBLISHED is stored as $LATEST in moto
+    const version = aliasVersion(name, alias, a.FunctionVersion)
+    return version !== undefined ? { ...a, FunctionVersion: version } : a
   } catch (e) {
     if (errName(e) === 'ResourceNotFoundException') return undefined
     throw e
@@ -47,7 +55,12 @@ export async function versionOfQualifier(
   qualifier: string,
   region: string
 ): Promise<string | undefined> {
-  if (qualifier === '$LATEST' || /^\d+$/.test(qualifier)) return qualifier
+  if (
+    qualifier === '$LATEST' ||
+    qualifier === LATEST_PUBLISHED ||
+    /^\d+$/.test(qualifier)
+  )
+    return qualifier
   return (await motoAlias(name, qualifier, region))?.FunctionVersion
 }
 
@@ -58,6 +71,8 @@ function fixAlias(a: Json, s: FnState): void {
   if (rev) a.RevisionId = rev
   else if (typeof a.RevisionId === 'string')
     s.aliasRevisions.set(name, a.RevisionId)
+  if (s.managed?.aliasesAtLatestPublished.has(name))
+    a.FunctionVersion = LATEST_PUBLISHED
   const weights = (a.RoutingConfig as Json | null | undefined)
     ?.AdditionalVersionWeights as Json | null | undefined
   if (!weights || Object.keys(weights).length === 0) delete a.RoutingConfig
@@ -77,7 +92,11 @@ async function aliasProblem(
       'ResourceNotFoundException',
       `Function not found: ${functionArn(name, region, v)}`
     )
-  if (functionVersion !== undefined && functionVersion !== '$LATEST') {
+  if (
+    functionVersion !== undefined &&
+    functionVersion !== '$LATEST' &&
+    functionVersion !== LATEST_PUBLISHED // checked by aliasAtLatestPublished
+  ) {
     if (!/^\d+$/.test(functionVersion))
       return new ApiError(
         400,
@@ -104,7 +123,7 @@ async function aliasProblem(
         'ValidationException',
         `1 validation error detected: Value '${String(w)}' at 'routingConfig.additionalVersionWeights' failed to satisfy constraint: Map value must satisfy constraint: [Member must have value less than or equal to 1.0, Member must have value greater than or equal to 0.0]`
       )
-    if (functionVersion === '$LATEST')
+    if (functionVersion === '$LATEST' || functionVersion === LATEST_PUBLISHED)
       return new ApiError(
         400,
         'InvalidParameterValueException',
@@ -193,9 +212,18 @@ async function createAlias(c: AliasCall): Promise<void> {
   )
   if (problem)
     return lambdaError(res, problem.status, problem.type, problem.message)
-  const r = await forwardToMoto(req, body)
+  let managed: ReturnType<typeof aliasAtLatestPublished>
+  try {
+    managed = aliasAtLatestPublished(s, newName, input.FunctionVersion, body)
+  } catch (e) {
+    if (e instanceof ApiError)
+      return lambdaError(res, e.status, e.type, e.message)
+    throw e
+  }
+  const r = await forwardToMoto(req, managed.body)
   const out = r.status < 300 ? parseJson(r.body) : undefined
   if (!out) return relay(res, r)
+  managed.commit()
   s.aliasRevisions.set(newName, randomUUID())
   fixAlias(out, s)
   return relay(res, { ...r, status: 201 }, out)
@@ -219,9 +247,18 @@ async function updateAlias(c: AliasCall, alias: string): Promise<void> {
   )
   if (problem)
     return lambdaError(res, problem.status, problem.type, problem.message)
-  const r = await forwardToMoto(req, body)
+  let managed: ReturnType<typeof aliasAtLatestPublished>
+  try {
+    managed = aliasAtLatestPublished(s, alias, input.FunctionVersion, body)
+  } catch (e) {
+    if (e instanceof ApiError)
+      return lambdaError(res, e.status, e.type, e.message)
+    throw e
+  }
+  const r = await forwardToMoto(req, managed.body)
   const out = r.status < 300 ? parseJson(r.body) : undefined
   if (!out) return relay(res, r)
+  managed.commit()
   s.aliasRevisions.set(alias, randomUUID())
   fixAlias(out, s)
   return relay(res, { ...r, status: 200 }, out)

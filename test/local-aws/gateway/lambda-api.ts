@@ -13,8 +13,13 @@
 import type http from 'node:http'
 
 import { ApiError, lambdaError } from './errors.js'
-import { relay } from './http.js'
+import { parseJson, relay } from './http.js'
 import { handleInvoke } from './invoke.js'
+import {
+  LATEST_PUBLISHED,
+  publishVersionToLatestPublished,
+  readLatestPublished
+} from './managed-instances.js'
 import { handleAlias } from './lambda-aliases.js'
 import { parseLambdaCall, type FunctionCall } from './lambda-call.js'
 import {
@@ -61,8 +66,12 @@ export async function handleLambdaApi(
       if (method === 'PUT' && sub === 'code') return await updateFunctionCode(f)
       if (method === 'PUT' && sub === 'configuration')
         return await updateFunctionConfiguration(f)
-      if (method === 'POST' && sub === 'versions')
+      if (method === 'POST' && sub === 'versions') {
+        const input = (parseJson(body) ?? {}) as { PublishTo?: string }
+        if (input.PublishTo === 'LATEST_PUBLISHED')
+          return await publishVersionToLatestPublished(f)
         return publishVersion(req, res, body, fn.name, region)
+      }
       if (sub === 'aliases')
         return handleAlias(req, res, body, fn.name, segs[4], region)
       if (method === 'POST' && sub === 'invocations')
@@ -70,12 +79,18 @@ export async function handleLambdaApi(
     }
     if (method === 'GET' && segs[1] === 'functions') {
       await stalled(fn?.name)
+      if (
+        fn &&
+        qualifier === LATEST_PUBLISHED &&
+        (sub === undefined || sub === 'configuration')
+      )
+        return await readLatestPublished({ ...c, fn })
       return await readFunctions(c)
     }
     relay(res, await forwardToMoto(req, body))
   } catch (e) {
     if (e instanceof ApiError)
-      return lambdaError(res, e.status, e.type, e.message)
+      return lambdaError(res, e.status, e.type, e.message, e.capitalMessage)
     throw e
   }
 }

@@ -27,6 +27,12 @@ import type { FunctionCall, LambdaCall } from './lambda-call.js'
 import { conflictMessage, fnState, fns, inProgress } from './lambda-state.js'
 import { fixConfiguration, startUpdate } from './lambda-updates.js'
 import { recordVersion } from './lambda-versions.js'
+import {
+  markFromCreate,
+  publishLatest,
+  publishToProblem,
+  versionLimitError
+} from './managed-instances.js'
 import { forwardToMoto, moto } from './moto.js'
 
 export async function createFunction(c: LambdaCall): Promise<void> {
@@ -44,6 +50,8 @@ export async function createFunction(c: LambdaCall): Promise<void> {
     if (old?.current) clearTimeout(old.current.timer)
     fns.delete(out.FunctionName)
     const s = fnState(out.FunctionName, region)
+    // CapacityProviderConfig: a Lambda Managed Instances function (./managed-instances.ts)
+    markFromCreate(s, parseJson(body))
     // Publish: true -> version 1 carries the image the function was created with
     if (image && typeof out.Version === 'string' && /^\d+$/.test(out.Version))
       recordVersion(s, out.Version, image)
@@ -125,6 +133,7 @@ export async function updateFunctionCode(c: FunctionCall): Promise<void> {
       RevisionId?: string
       DryRun?: boolean
       Publish?: boolean
+      PublishTo?: string
     }
     if (input.RevisionId !== undefined && input.RevisionId !== s.revision) {
       return lambdaError(
@@ -147,6 +156,15 @@ export async function updateFunctionCode(c: FunctionCall): Promise<void> {
     }
     let image: ResolvedImage | undefined
     if (input.ImageUri) image = await resolveImage(input.ImageUri, region)
+    // Managed Instances: PublishTo LATEST_PUBLISHED, and the versions quota for a publish
+    const publishTo = input.PublishTo === 'LATEST_PUBLISHED'
+    const refused = publishTo
+      ? publishToProblem(s)
+      : input.Publish === true
+        ? versionLimitError(s)
+        : undefined
+    if (refused)
+      return lambdaError(res, refused.status, refused.type, refused.message)
     if (input.DryRun) {
       const r = await forwardToMoto(
         req,
@@ -172,6 +190,8 @@ export async function updateFunctionCode(c: FunctionCall): Promise<void> {
       recordVersion(s, out.Version, image)
       s.configChangedSincePublish = false
     }
+    // PublishTo LATEST_PUBLISHED: the new image becomes $LATEST.PUBLISHED (Pending until active)
+    if (publishTo && image && !input.DryRun) publishLatest(s, image)
     const next = s.next ?? {}
     s.next = undefined
     startUpdate(

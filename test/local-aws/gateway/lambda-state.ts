@@ -65,6 +65,34 @@ export interface FnState {
   urlQualifier?: string | undefined
   /** A stalled call (control `stall`): the next `count` GetFunction answers wait `ms` first. */
   stall?: { count: number; ms: number } | undefined
+  /** A Lambda Managed Instances function (./managed-instances.ts). */
+  managed?: ManagedState | undefined
+}
+
+/** A published version's State while a Managed Instances capacity provider activates it. */
+export interface Activation {
+  state: 'Pending' | 'Active' | 'Failed'
+  reasonCode?: string
+  reason?: string
+}
+
+/** What the gateway keeps of a Managed Instances function (./managed-instances.ts). */
+export interface ManagedState {
+  capacityProviderArn: string
+  /** How long a published version stays Pending. */
+  activationMs: number
+  /** Applies to the next published version (control `next-activation`). */
+  next?:
+    | { durationMs?: number; failReasonCode?: string; failReason?: string }
+    | undefined
+  /** Versions of other functions on the capacity provider (they count toward its limit). */
+  otherVersions: number
+  /** The newest $LATEST.PUBLISHED (Pending, Active or Failed). */
+  latestPublished?: VersionRecord | undefined
+  /** The $LATEST.PUBLISHED that callers get: the last one that became Active. */
+  serving?: VersionRecord | undefined
+  /** Aliases that point at $LATEST.PUBLISHED (moto stores them as $LATEST). */
+  aliasesAtLatestPublished: Set<string>
 }
 
 export interface VersionRecord {
@@ -74,6 +102,8 @@ export interface VersionRecord {
   image: ResolvedImage
   revision: string
   publishedAt: number
+  /** Managed Instances: the version's State while it activates (none: Active). */
+  activation?: Activation
 }
 
 interface ReadRecord {

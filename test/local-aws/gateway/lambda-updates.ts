@@ -22,6 +22,7 @@ import {
   type NextUpdate,
   type UpdateRecord
 } from './lambda-state.js'
+import { fixManagedLatest } from './managed-instances.js'
 import { moto } from './moto.js'
 
 export function startUpdate(
@@ -126,4 +127,6 @@ export async function fixConfiguration(
     c.LastUpdateStatus = 'Successful'
   }
   c.RevisionId = (s ?? fnState(name, opts.region)).revision
+  // Managed Instances: $LATEST is ActiveNonInvocable, with its capacity provider.
+  fixManagedLatest(c, s)
 }

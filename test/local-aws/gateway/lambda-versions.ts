@@ -34,12 +34,19 @@ import {
   type VersionRecord
 } from './lambda-state.js'
 import { fixConfiguration } from './lambda-updates.js'
+import {
+  fixManagedVersion,
+  startActivation,
+  versionLimitError
+} from './managed-instances.js'
 import { forwardToMoto, moto } from './moto.js'
 
 export function recordVersion(
   s: FnState,
   version: string,
-  image: ResolvedImage
+  image: ResolvedImage,
+  /** false: a version published before the gateway saw it (recovered, not activating) */
+  justPublished = true
 ): VersionRecord {
   const rec: VersionRecord = {
     version,
@@ -50,6 +57,8 @@ export function recordVersion(
   }
   s.versions.set(version, rec)
   log(`version ${s.name}:${version} = ${image.digest}`)
+  // Managed Instances: Pending until the capacity provider has started it.
+  if (justPublished) startActivation(s, rec)
   return rec
 }
 
@@ -65,6 +74,7 @@ export function fixVersionConfiguration(c: Json, rec: VersionRecord): void {
   delete c.LastUpdateStatusReason
   delete c.LastUpdateStatusReasonCode
   c.RevisionId = rec.revision
+  fixManagedVersion(c, rec)
 }
 
 /**
@@ -87,7 +97,8 @@ export async function versionRecord(
       })
     )
     const image = stubShaToImage.get(c.CodeSha256 ?? '')
-    if (image && c.Version === version) return recordVersion(s, version, image)
+    if (image && c.Version === version)
+      return recordVersion(s, version, image, false)
   } catch (e) {
     if (errName(e) !== 'ResourceNotFoundException') throw e
   }
@@ -165,6 +176,9 @@ export async function publishVersion(
       return relay(res, { ...r, status: 201 }, out)
     }
   }
+  // Managed Instances: 100 versions per capacity provider.
+  const limit = versionLimitError(s)
+  if (limit) return lambdaError(res, limit.status, limit.type, limit.message)
   const r = await forwardToMoto(req, body)
   const out = r.status < 300 ? parseJson(r.body) : undefined
   if (!out) return relay(res, r)

@@ -17,6 +17,11 @@ import { resolveImage, type ResolvedImage } from './image-refs.js'
 import { motoAlias } from './lambda-aliases.js'
 import { fns, functionArn } from './lambda-state.js'
 import { versionRecord } from './lambda-versions.js'
+import {
+  LATEST_PUBLISHED,
+  invocableRecord,
+  managedQualifier
+} from './managed-instances.js'
 import { moto } from './moto.js'
 
 export interface Target {
@@ -78,7 +83,9 @@ export async function resolveTarget(
     region,
     ...(qualifier === undefined
       ? {}
-      : qualifier === '$LATEST' || /^\d+$/.test(qualifier)
+      : qualifier === '$LATEST' ||
+          qualifier === LATEST_PUBLISHED ||
+          /^\d+$/.test(qualifier)
         ? { qualifier }
         : { alias: qualifier }),
     arch: cfg?.Architectures?.[0] ?? 'x86_64',
@@ -91,13 +98,20 @@ export async function resolveTarget(
       'ResourceNotFoundException',
       `Function not found: ${functionArn(name, region, q)}`
     )
-  let q = qualifier ?? '$LATEST'
-  if (q !== '$LATEST' && !/^\d+$/.test(q)) {
+  // Managed Instances: no qualifier means $LATEST.PUBLISHED (./managed-instances.ts)
+  let q = managedQualifier(name, qualifier) ?? '$LATEST'
+  if (q !== '$LATEST' && q !== LATEST_PUBLISHED && !/^\d+$/.test(q)) {
     const alias = await motoAlias(name, q, region)
     if (!alias) throw notFound(q)
     q = pickVersion(alias)
   }
+  if (q === LATEST_PUBLISHED) {
+    const rec = invocableRecord(name, q, region, undefined)
+    if (!rec) throw notFound(q)
+    return { ...base, version: q, image: rec.image }
+  }
   if (q === '$LATEST') {
+    invocableRecord(name, q, region, undefined) // ActiveNonInvocable for Managed Instances
     let uri = f.Code?.ImageUri
     const s = fns.get(name)
     if (s?.current?.previousImageUri) uri = s.current.previousImageUri // old code serves until the update lands
@@ -122,7 +136,12 @@ export async function resolveTarget(
       throw e
     }
   }
-  const rec = await versionRecord(name, q, region)
+  const rec = invocableRecord(
+    name,
+    q,
+    region,
+    await versionRecord(name, q, region)
+  )
   if (!rec) throw notFound(q)
   return { ...base, version: q, image: rec.image }
 }
