@@ -492,6 +492,36 @@ describe('the Inputs and Outputs tables of docs/inputs.md', () => {
     ).toThrow(/input context is documented twice/)
   })
 
+  it("follow action.yml's groups, in action.yml's order", () => {
+    // action.yml: `  # --- <Group> ---` above each group's inputs.
+    const groups: [string, string[]][] = []
+    const yml = read('action.yml')
+    const inputsPart = yml.slice(
+      yml.indexOf('\ninputs:'),
+      yml.indexOf('\noutputs:')
+    )
+    for (const line of inputsPart.split('\n')) {
+      const group = /^ {2}# --- (.+?) -+$/.exec(line)?.[1]
+      if (group !== undefined) groups.push([group, []])
+      const input = /^ {2}([a-z0-9-]+):\s*$/.exec(line)?.[1]
+      if (input !== undefined && action.inputs.has(input))
+        groups.at(-1)?.[1].push(input)
+    }
+    const documented = [
+      ...section(inputsDoc, 'Inputs', 'docs/inputs.md').matchAll(
+        /^### (.+)$([\s\S]*?)(?=^### |(?![\s\S]))/gm
+      )
+    ].map(([, title, body]): [string, string[]] => [
+      title ?? '',
+      tableRows(body ?? '').map(row => codeName(row[0]))
+    ])
+    expect(groups.length).toBeGreaterThanOrEqual(5)
+    expect(groups.flatMap(([, names]) => names)).toHaveLength(
+      action.inputs.size
+    )
+    expect(documented).toEqual(groups)
+  })
+
   it('leave the README short: it links to them and stays under 22 KB', () => {
     expect(readme).toContain('](docs/inputs.md)')
     expect(Buffer.byteLength(readme)).toBeLessThan(22_000)
