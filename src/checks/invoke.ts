@@ -9,7 +9,10 @@ import {
   PERMISSION_ERRORS
 } from '../util/errors.js'
 import { syntheticEvent } from './events.js'
-import { inspectInvokePayload } from './invoke-payload.js'
+import {
+  inspectInvokePayload,
+  type InvokeInspection
+} from './invoke-payload.js'
 import { again, done, poll } from '../util/poll.js'
 import { backoffDelay } from '../util/retry.js'
 import { evaluateResponse, type SmokeExpectation } from './smoke.js'
@@ -27,6 +30,12 @@ export interface InvokeCheckOptions {
   expected: SmokeExpectation
   timeoutMs: number
   log: (message: string) => void
+  /**
+   * The function streams its response (its Function URL's InvokeMode is
+   * RESPONSE_STREAM): call InvokeWithResponseStream and read the HTTP
+   * prelude and body (aws/lambda-stream-answer.ts) instead of Invoke.
+   */
+  streaming?: boolean
 }
 
 export interface InvokeCheckResult {
@@ -161,26 +170,28 @@ export async function invokeCheck(
       )
       let stop = false
       try {
-        const response = await lambda.send(
-          new InvokeCommand({
-            FunctionName: options.functionName,
-            Qualifier: options.qualifier,
-            InvocationType: 'RequestResponse',
-            Payload: Buffer.from(JSON.stringify(event))
-          }),
-          { abortSignal: AbortSignal.timeout(Math.max(1000, remainingMs)) }
-        )
+        const signal = AbortSignal.timeout(Math.max(1000, remainingMs))
+        const reply =
+          options.streaming === true
+            ? await (
+                await import('../aws/lambda-stream-answer.js')
+              ).invokeStreamedAnswer(
+                lambda,
+                {
+                  functionName: options.functionName,
+                  qualifier: options.qualifier,
+                  payload: Buffer.from(JSON.stringify(event))
+                },
+                signal
+              )
+            : await bufferedAnswer(lambda, options, event, signal)
         const took = formatDuration(timing.now() - sent)
-        executedVersion = response.ExecutedVersion ?? executedVersion
+        executedVersion = reply.executedVersion ?? executedVersion
         const from =
-          response.ExecutedVersion === undefined
+          reply.executedVersion === undefined
             ? ''
-            : ` from version ${response.ExecutedVersion}`
-        const inspection = inspectInvokePayload(
-          options.source,
-          decodePayload(response.Payload),
-          response.FunctionError
-        )
+            : ` from version ${reply.executedVersion}`
+        const { inspection } = reply
         if (inspection.kind === 'answer') {
           const { answer } = inspection
           status = answer.status
@@ -238,6 +249,34 @@ export async function invokeCheck(
     outcome.attempts,
     `${target} did not pass within ${formatDuration(options.timeoutMs)} (${outcome.attempts} attempts); last: ${lastReason}`
   )
+}
+
+async function bufferedAnswer(
+  lambda: LambdaClient,
+  options: InvokeCheckOptions,
+  event: unknown,
+  abortSignal: AbortSignal
+): Promise<{
+  executedVersion: string | undefined
+  inspection: InvokeInspection
+}> {
+  const response = await lambda.send(
+    new InvokeCommand({
+      FunctionName: options.functionName,
+      Qualifier: options.qualifier,
+      InvocationType: 'RequestResponse',
+      Payload: Buffer.from(JSON.stringify(event))
+    }),
+    { abortSignal }
+  )
+  return {
+    executedVersion: response.ExecutedVersion,
+    inspection: inspectInvokePayload(
+      options.source,
+      decodePayload(response.Payload),
+      response.FunctionError
+    )
+  }
 }
 
 function invokeDeployError(
