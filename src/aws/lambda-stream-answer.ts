@@ -14,10 +14,7 @@
  * developer guide, "Response streaming for Lambda functions",
  * configuration-response-streaming.html).
  */
-import {
-  headersOf,
-  type InvokeInspection
-} from '../checks/invoke-payload.js'
+import { headersOf, type InvokeInspection } from '../checks/invoke-payload.js'
 import {
   invokeStreaming,
   type StreamedInvoke,
@@ -148,7 +145,10 @@ export async function invokeStreamedAnswer(
   lambda: LambdaClient,
   request: Omit<StreamedInvokeRequest, 'maxBytes'>,
   abortSignal: AbortSignal
-): Promise<{ executedVersion: string | undefined; inspection: InvokeInspection }> {
+): Promise<{
+  executedVersion: string | undefined
+  inspection: InvokeInspection
+}> {
   const streamed = await invokeStreaming(
     lambda,
     { ...request, maxBytes: MAX_STREAM_BYTES },

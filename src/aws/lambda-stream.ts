@@ -68,8 +68,8 @@ export async function invokeStreaming(
   let length = 0
   let cut = false
   let complete:
-    { ErrorCode?: string | undefined; ErrorDetails?: string | undefined } |
-    undefined
+    | { ErrorCode?: string | undefined; ErrorDetails?: string | undefined }
+    | undefined
   for await (const event of response.EventStream ?? []) {
     if (event.PayloadChunk !== undefined) {
       const payload = event.PayloadChunk.Payload
