@@ -373,7 +373,10 @@ describe('invokeCheck of a streaming function', () => {
     qualifier: '8',
     source: 'http-api' as const,
     path: '/health',
-    expected: { status: 200, body: 'healthy' },
+    expected: {
+      status: 200,
+      body: { kind: 'substring' as const, text: 'healthy' }
+    },
     timeoutMs: 10_000,
     streaming: true
   }
@@ -413,7 +416,7 @@ describe('invokeCheck of a streaming function', () => {
       ?.args[0].input.Payload
     // The synthetic HTTP API 2.0 event, as a buffered Invoke sends it.
     expect(
-      JSON.parse(Buffer.from(payload ?? new Uint8Array()).toString('utf8'))
+      JSON.parse(Buffer.from(payload as Uint8Array).toString('utf8'))
     ).toMatchObject({ version: '2.0', rawPath: '/health' })
   })
 
