@@ -296,6 +296,55 @@ describe('the action on a streaming app', () => {
     )
   })
 
+  it('checks a streaming app with no Function URL through InvokeWithResponseStream once a buffered Invoke shows it streams', async () => {
+    const fn = await createImageFunction({
+      functionName: 'quiet',
+      repositoryName: 'quiet',
+      architecture: 'x86_64',
+      contextDir: appContext({ body: 'release 1\n', streaming: true })
+    })
+    const { lambda } = awsClients()
+    const version =
+      (await lambda.send(new PublishVersionCommand({ FunctionName: 'quiet' })))
+        .Version ?? ''
+    await lambda.send(
+      new CreateAliasCommand({
+        FunctionName: 'quiet',
+        Name: 'live',
+        FunctionVersion: version
+      })
+    )
+
+    const result = await runAction({
+      inputs: {
+        'function-name': 'quiet',
+        repository: 'quiet',
+        alias: 'live',
+        context: appContext({ body: 'release 2\n', streaming: true }),
+        'smoke-expect-body': 'release 2',
+        'smoke-timeout': '60s'
+      }
+    })
+
+    expect(errors(result)).toBe('')
+    expect(result.exitCode).toBe(0)
+    const newVersion = result.outputs['function-version'] ?? ''
+    expect(result.outputs).toMatchObject({
+      'alias-arn': `${fn.functionArn}:live`,
+      'serving-version': newVersion
+    })
+    // What the alias serves at the end, asked the way the checks ask it.
+    const served = await invokeStreamed('quiet', 'live')
+    expect(served.executedVersion).toBe(newVersion)
+    expect(splitStream(served.bytes).body).toBe('release 2\n')
+    expect(result.stdout).toContain(
+      'the answer is a response stream (the app streams its responses): invoking through InvokeWithResponseStream'
+    )
+    expect(result.summary).toMatch(
+      /Pre-traffic check.*✅ HTTP 200 after \d+ invocation/s
+    )
+  })
+
   it('stops a streaming release that answers 500 before traffic: the alias and its URL keep serving release 1', async () => {
     const { version, url } = await streamingAlias('news')
 

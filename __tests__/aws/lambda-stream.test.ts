@@ -16,6 +16,7 @@ import {
 } from '../../src/aws/lambda-stream.js'
 import {
   MAX_STREAM_BYTES,
+  isHttpResponseStream,
   readStreamedAnswer
 } from '../../src/aws/lambda-stream-answer.js'
 import { invokeCheck } from '../../src/checks/invoke.js'
@@ -329,6 +330,19 @@ describe('readStreamedAnswer', () => {
   })
 })
 
+describe('isHttpResponseStream', () => {
+  it.each([
+    ['a prelude and a body', httpStream({ statusCode: 200 }, 'x'), true],
+    ['an empty prelude object', httpStream({}, ''), true],
+    ['a proxy JSON', Buffer.from('{"statusCode":200}'), false],
+    ['8 NULs after text', Buffer.from(`hello${NUL8}x`), false],
+    ['8 NULs after a JSON array', Buffer.from(`[1]${NUL8}x`), false],
+    ['nothing', Buffer.alloc(0), false]
+  ])('%s -> %s', (_name, bytes, expected) => {
+    expect(isHttpResponseStream(bytes)).toBe(expected)
+  })
+})
+
 describe('functionUrlStreams', () => {
   it.each([
     ['RESPONSE_STREAM', true],
@@ -474,6 +488,50 @@ describe('invokeCheck of a streaming function', () => {
     expect(check.reason).toContain(
       'Runtime.InvalidEntrypoint: exec format error'
     )
+  })
+
+  it('switches to InvokeWithResponseStream when a buffered Invoke returns a response stream', async () => {
+    const stream = httpStream({ statusCode: 200 }, 'healthy')
+    lambdaMock.on(InvokeCommand).resolves({
+      StatusCode: 200,
+      ExecutedVersion: '8',
+      Payload: stream as unknown as Uint8Array as never,
+      $metadata: {}
+    })
+    lambdaMock
+      .on(InvokeWithResponseStreamCommand)
+      .callsFake(() => streamed(chunked(stream, 3)))
+    const log: string[] = []
+    const check = await invokeCheck(
+      lambda,
+      { ...base, streaming: false, log: m => log.push(m) },
+      fakeTiming().timing
+    )
+    expect(check).toMatchObject({ pass: true, status: 200, attempts: 1 })
+    expect(lambdaMock.commandCalls(InvokeCommand)).toHaveLength(1)
+    expect(
+      lambdaMock.commandCalls(InvokeWithResponseStreamCommand)
+    ).toHaveLength(1)
+    expect(log[0]).toMatch(
+      /^Attempt 1: the answer is a response stream .*InvokeWithResponseStream\.$/
+    )
+  })
+
+  it('does not switch on a buffered answer of the wrong shape that is no stream', async () => {
+    lambdaMock.on(InvokeCommand).resolves({
+      StatusCode: 200,
+      Payload: Buffer.from('"hello"') as unknown as Uint8Array as never,
+      $metadata: {}
+    })
+    const check = await invokeCheck(
+      lambda,
+      { ...base, streaming: false, log: () => undefined },
+      fakeTiming().timing
+    )
+    expect(check).toMatchObject({ pass: false, attempts: 1 })
+    expect(
+      lambdaMock.commandCalls(InvokeWithResponseStreamCommand)
+    ).toHaveLength(0)
   })
 
   it('reads at most MAX_STREAM_BYTES of a long body', async () => {

@@ -117,6 +117,17 @@ export function readStreamedAnswer(streamed: StreamedInvoke): InvokeInspection {
   }
 }
 
+/**
+ * Bytes in the HTTP streaming format: a JSON object, then 8 NUL bytes. What a
+ * buffered Invoke of a streaming app returns (Lambda invokes it with Invoke
+ * unless asked for a stream: AWS Lambda developer guide,
+ * config-rs-invoke-furls.html).
+ */
+export function isHttpResponseStream(bytes: Buffer): boolean {
+  const end = bytes.indexOf(PRELUDE_DELIMITER)
+  return end >= 0 && isRecord(parseJson(bytes.subarray(0, end)))
+}
+
 function parseJson(bytes: Buffer): unknown {
   try {
     return JSON.parse(bytes.toString('utf8')) as unknown

@@ -156,6 +156,7 @@ export async function invokeCheck(
     ...(body !== undefined && { body })
   })
 
+  let streaming = options.streaming === true
   const outcome = await poll<InvokeCheckResult>(
     async ({ attempt, remainingMs }) => {
       const sent = timing.now()
@@ -171,20 +172,19 @@ export async function invokeCheck(
       let stop = false
       try {
         const signal = AbortSignal.timeout(Math.max(1000, remainingMs))
-        const reply =
-          options.streaming === true
-            ? await (
-                await import('../aws/lambda-stream-answer.js')
-              ).invokeStreamedAnswer(
-                lambda,
-                {
-                  functionName: options.functionName,
-                  qualifier: options.qualifier,
-                  payload: Buffer.from(JSON.stringify(event))
-                },
-                signal
-              )
-            : await bufferedAnswer(lambda, options, event, signal)
+        const payload = Buffer.from(JSON.stringify(event))
+        let reply = streaming
+          ? await streamedAnswer(lambda, options, payload, signal)
+          : await bufferedAnswer(lambda, options, payload, signal)
+        if (!streaming && reply.streams) {
+          // The app streams (EnableResponseStreaming) though no Function URL
+          // says so: a buffered Invoke returned its raw stream.
+          streaming = true
+          options.log(
+            `Attempt ${attempt}: the answer is a response stream (the app streams its responses): invoking through InvokeWithResponseStream.`
+          )
+          reply = await streamedAnswer(lambda, options, payload, signal)
+        }
         const took = formatDuration(timing.now() - sent)
         executedVersion = reply.executedVersion ?? executedVersion
         const from =
@@ -251,32 +251,60 @@ export async function invokeCheck(
   )
 }
 
+interface Reply {
+  executedVersion: string | undefined
+  inspection: InvokeInspection
+  /** A buffered Invoke's payload is an HTTP response stream. */
+  streams?: boolean
+}
+
+async function streamedAnswer(
+  lambda: LambdaClient,
+  options: InvokeCheckOptions,
+  payload: Buffer,
+  abortSignal: AbortSignal
+): Promise<Reply> {
+  const { invokeStreamedAnswer } =
+    await import('../aws/lambda-stream-answer.js')
+  return invokeStreamedAnswer(
+    lambda,
+    {
+      functionName: options.functionName,
+      qualifier: options.qualifier,
+      payload
+    },
+    abortSignal
+  )
+}
+
 async function bufferedAnswer(
   lambda: LambdaClient,
   options: InvokeCheckOptions,
-  event: unknown,
+  payload: Buffer,
   abortSignal: AbortSignal
-): Promise<{
-  executedVersion: string | undefined
-  inspection: InvokeInspection
-}> {
+): Promise<Reply> {
   const response = await lambda.send(
     new InvokeCommand({
       FunctionName: options.functionName,
       Qualifier: options.qualifier,
       InvocationType: 'RequestResponse',
-      Payload: Buffer.from(JSON.stringify(event))
+      Payload: payload
     }),
     { abortSignal }
   )
-  return {
-    executedVersion: response.ExecutedVersion,
-    inspection: inspectInvokePayload(
-      options.source,
-      decodePayload(response.Payload),
-      response.FunctionError
+  const inspection = inspectInvokePayload(
+    options.source,
+    decodePayload(response.Payload),
+    response.FunctionError
+  )
+  const streams =
+    inspection.kind === 'error' &&
+    inspection.cause === 'wrong-shape' &&
+    response.Payload !== undefined &&
+    (await import('../aws/lambda-stream-answer.js')).isHttpResponseStream(
+      Buffer.from(response.Payload)
     )
-  }
+  return { executedVersion: response.ExecutedVersion, inspection, streams }
 }
 
 function invokeDeployError(

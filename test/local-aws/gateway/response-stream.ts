@@ -33,8 +33,10 @@
  *     with InvokeMode BUFFERED a streaming app's bytes are the body of a 200 (what the preflight's
  *     app.invoke-mode warns about). A buffered app behind a RESPONSE_STREAM URL is served as
  *     before (not modelled). AWS Lambda developer guide, "Response streaming for Lambda
- *     functions" (configuration-response-streaming.html) and the response streaming tutorial
- *     (response-streaming-tutorial.html).
+ *     functions" (configuration-response-streaming.html), the response streaming tutorial
+ *     (response-streaming-tutorial.html) and "Invoking a response streaming enabled function using
+ *     Lambda function URLs" (config-rs-invoke-furls.html: BUFFERED invokes the function with
+ *     Invoke, RESPONSE_STREAM with InvokeWithResponseStream; Invoke still works on it).
  */
 import { randomUUID } from 'node:crypto'
 import type http from 'node:http'
