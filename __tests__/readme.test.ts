@@ -237,8 +237,11 @@ const APIGATEWAY_VERBS: [RegExp, string][] = [
 function iamAction(module: string, operation: string): string {
   switch (module) {
     case '@aws-sdk/client-lambda':
-      // The Invoke API is authorised as lambda:InvokeFunction.
-      return operation === 'Invoke'
+      // Invoke and InvokeWithResponseStream are authorised as
+      // lambda:InvokeFunction (AWS Lambda API reference,
+      // API_InvokeWithResponseStream.html: "This operation requires
+      // permission for the lambda:InvokeFunction action").
+      return operation === 'Invoke' || operation === 'InvokeWithResponseStream'
         ? 'lambda:InvokeFunction'
         : `lambda:${operation}`
     case '@aws-sdk/client-ecr':

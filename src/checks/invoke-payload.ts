@@ -115,7 +115,10 @@ function functionFailure(
   return { kind: 'error', cause: 'function-error', errorType, reason }
 }
 
-function headersOf(response: Record<string, unknown>): Record<string, string> {
+/** An HTTP answer's headers: a proxy response's, or a streaming prelude's. */
+export function headersOf(
+  response: Record<string, unknown>
+): Record<string, string> {
   const headers: Record<string, string> = {}
   if (isRecord(response.headers)) {
     for (const [name, value] of Object.entries(response.headers)) {

@@ -9,7 +9,10 @@ import {
   PERMISSION_ERRORS
 } from '../util/errors.js'
 import { syntheticEvent } from './events.js'
-import { inspectInvokePayload } from './invoke-payload.js'
+import {
+  inspectInvokePayload,
+  type InvokeInspection
+} from './invoke-payload.js'
 import { again, done, poll } from '../util/poll.js'
 import { backoffDelay } from '../util/retry.js'
 import { evaluateResponse, type SmokeExpectation } from './smoke.js'
@@ -27,6 +30,12 @@ export interface InvokeCheckOptions {
   expected: SmokeExpectation
   timeoutMs: number
   log: (message: string) => void
+  /**
+   * The function streams its response (its Function URL's InvokeMode is
+   * RESPONSE_STREAM): call InvokeWithResponseStream and read the HTTP
+   * prelude and body (aws/lambda-stream-answer.ts) instead of Invoke.
+   */
+  streaming?: boolean
 }
 
 export interface InvokeCheckResult {
@@ -147,6 +156,7 @@ export async function invokeCheck(
     ...(body !== undefined && { body })
   })
 
+  let streaming = options.streaming === true
   const outcome = await poll<InvokeCheckResult>(
     async ({ attempt, remainingMs }) => {
       const sent = timing.now()
@@ -161,26 +171,27 @@ export async function invokeCheck(
       )
       let stop = false
       try {
-        const response = await lambda.send(
-          new InvokeCommand({
-            FunctionName: options.functionName,
-            Qualifier: options.qualifier,
-            InvocationType: 'RequestResponse',
-            Payload: Buffer.from(JSON.stringify(event))
-          }),
-          { abortSignal: AbortSignal.timeout(Math.max(1000, remainingMs)) }
-        )
+        const signal = AbortSignal.timeout(Math.max(1000, remainingMs))
+        const payload = Buffer.from(JSON.stringify(event))
+        let reply = streaming
+          ? await streamedAnswer(lambda, options, payload, signal)
+          : await bufferedAnswer(lambda, options, payload, signal)
+        if (!streaming && reply.streams) {
+          // The app streams (EnableResponseStreaming) though no Function URL
+          // says so: a buffered Invoke returned its raw stream.
+          streaming = true
+          options.log(
+            `Attempt ${attempt}: the answer is a response stream (the app streams its responses): invoking through InvokeWithResponseStream.`
+          )
+          reply = await streamedAnswer(lambda, options, payload, signal)
+        }
         const took = formatDuration(timing.now() - sent)
-        executedVersion = response.ExecutedVersion ?? executedVersion
+        executedVersion = reply.executedVersion ?? executedVersion
         const from =
-          response.ExecutedVersion === undefined
+          reply.executedVersion === undefined
             ? ''
-            : ` from version ${response.ExecutedVersion}`
-        const inspection = inspectInvokePayload(
-          options.source,
-          decodePayload(response.Payload),
-          response.FunctionError
-        )
+            : ` from version ${reply.executedVersion}`
+        const { inspection } = reply
         if (inspection.kind === 'answer') {
           const { answer } = inspection
           status = answer.status
@@ -238,6 +249,62 @@ export async function invokeCheck(
     outcome.attempts,
     `${target} did not pass within ${formatDuration(options.timeoutMs)} (${outcome.attempts} attempts); last: ${lastReason}`
   )
+}
+
+interface Reply {
+  executedVersion: string | undefined
+  inspection: InvokeInspection
+  /** A buffered Invoke's payload is an HTTP response stream. */
+  streams?: boolean
+}
+
+async function streamedAnswer(
+  lambda: LambdaClient,
+  options: InvokeCheckOptions,
+  payload: Buffer,
+  abortSignal: AbortSignal
+): Promise<Reply> {
+  const { invokeStreamedAnswer } =
+    await import('../aws/lambda-stream-answer.js')
+  return invokeStreamedAnswer(
+    lambda,
+    {
+      functionName: options.functionName,
+      qualifier: options.qualifier,
+      payload
+    },
+    abortSignal
+  )
+}
+
+async function bufferedAnswer(
+  lambda: LambdaClient,
+  options: InvokeCheckOptions,
+  payload: Buffer,
+  abortSignal: AbortSignal
+): Promise<Reply> {
+  const response = await lambda.send(
+    new InvokeCommand({
+      FunctionName: options.functionName,
+      Qualifier: options.qualifier,
+      InvocationType: 'RequestResponse',
+      Payload: payload
+    }),
+    { abortSignal }
+  )
+  const inspection = inspectInvokePayload(
+    options.source,
+    decodePayload(response.Payload),
+    response.FunctionError
+  )
+  const streams =
+    inspection.kind === 'error' &&
+    inspection.cause === 'wrong-shape' &&
+    response.Payload !== undefined &&
+    (await import('../aws/lambda-stream-answer.js')).isHttpResponseStream(
+      Buffer.from(response.Payload)
+    )
+  return { executedVersion: response.ExecutedVersion, inspection, streams }
 }
 
 function invokeDeployError(

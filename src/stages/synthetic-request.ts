@@ -31,6 +31,26 @@ export async function eventSourceOf(
   return input ?? 'http-api'
 }
 
+/**
+ * The function streams its responses when its Function URL (or the alias's,
+ * for alias deploys) has InvokeMode RESPONSE_STREAM: the synthetic request
+ * then goes through InvokeWithResponseStream.
+ */
+async function streamsResponse(
+  ctx: RunContext,
+  target: TargetState
+): Promise<boolean> {
+  const { functionUrlStreams } = await import('../aws/lambda-stream.js')
+  const lambda = ctx.clients.lambda
+  if (await functionUrlStreams(lambda, target.arn, undefined, ctx.once))
+    return true
+  const alias = ctx.inputs.alias
+  return (
+    alias !== undefined &&
+    (await functionUrlStreams(lambda, target.arn, alias, ctx.once))
+  )
+}
+
 export function checkSummary(result: InvokeCheckResult): CheckSummary {
   return {
     state: result.pass ? 'passed' : 'failed',
@@ -49,6 +69,11 @@ export async function checkVersion(
 ): Promise<InvokeCheckResult> {
   const { inputs, deps } = ctx
   const source = await eventSourceOf(ctx, target)
+  const streaming = await streamsResponse(ctx, target)
+  if (streaming)
+    target.log(
+      'The Function URL streams (InvokeMode RESPONSE_STREAM): the synthetic request goes through InvokeWithResponseStream.'
+    )
   return invokeCheck(
     ctx.clients.lambda,
     {
@@ -61,7 +86,8 @@ export async function checkVersion(
         body: inputs.smokeExpectBody
       },
       timeoutMs,
-      log: target.log
+      log: target.log,
+      streaming
     },
     deps.timing
   )

@@ -9,6 +9,7 @@
  *                                                   log entry to stderr on every request
  *   makeAppContext(dir, { startupLog: ['line'] })   writes these lines to stderr once at start-up
  *   makeAppContext(dir, { echo: true })             also serves /cgi-bin/echo (see AppOptions.echo)
+ *   makeAppContext(dir, { streaming: true })        answers as a streaming app (AppOptions.streaming)
  *
  * The busybox binaries are copied from the host at test time (never committed): the host's
  * /bin/busybox (Debian busybox-static, amd64 here) and, for arm64, the genuine arm64 busybox that
@@ -68,6 +69,13 @@ export interface AppOptions {
    * the app runs on. The image is still busybox serving HTTP.
    */
   dotnet?: { app: string; version: string }
+  /**
+   * Label the image `local-aws.response-streaming=true`: the stand-in then plays an ASP.NET Core
+   * app hosted with `EnableResponseStreaming = true` (gateway/response-stream.ts): each answer is
+   * Lambda's HTTP integration stream (JSON prelude, 8 NUL bytes, body), for Invoke,
+   * InvokeWithResponseStream and Function URLs alike. The image is still busybox serving HTTP.
+   */
+  streaming?: boolean
 }
 
 const ECHO_CGI = `#!/bin/busybox sh
@@ -239,6 +247,9 @@ export function makeAppContext(dir: string, opts: AppOptions = {}): string {
       ? [
           `COPY busybox-${opts.extension.arch} /opt/extensions/${opts.extension.name}`
         ]
+      : []),
+    ...(opts.streaming === true
+      ? ['LABEL local-aws.response-streaming="true"']
       : []),
     'EXPOSE 8080',
     `ENTRYPOINT ${JSON.stringify(entrypoint)}`,

@@ -50,6 +50,11 @@ const LAMBDA_OPERATIONS: [string, RegExp, string][] = [
   ['POST', /^\/functions\/[^/]+\/policy$/, 'AddPermission'],
   ['DELETE', /^\/functions\/[^/]+\/policy\/[^/]+$/, 'RemovePermission'],
   ['POST', /^\/functions\/[^/]+\/invocations$/, 'Invoke'],
+  [
+    'POST',
+    /^\/functions\/[^/]+\/response-streaming-invocations$/,
+    'InvokeWithResponseStream'
+  ],
   ['GET', /^\/functions\/[^/]+\/url$/, 'GetFunctionUrlConfig'],
   ['POST', /^\/functions\/[^/]+\/url$/, 'CreateFunctionUrlConfig'],
   ['PUT', /^\/functions\/[^/]+\/url$/, 'UpdateFunctionUrlConfig'],

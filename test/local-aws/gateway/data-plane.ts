@@ -8,6 +8,8 @@
  *     lambda:InvokeFunction (InvokedViaFunctionUrl true, or no condition). The 403 carries
  *     Lambda's body (URL_FORBIDDEN). createImageFunction adds both statements. The URL serves
  *     through its alias (./lambda-urls.ts).
+ *   - Response streaming: a URL with InvokeMode RESPONSE_STREAM streams the app's answer; an app
+ *     that streams behind a BUFFERED URL answers 200 with its raw stream (./response-stream.ts).
  *   - HTTP API: the data plane serves the integration's function; an IntegrationUri
  *     `...:function:<name>:<alias or version>` serves that qualifier (alias weights honoured per
  *     request).
@@ -34,6 +36,7 @@ import { registryImageConfig, UNKNOWN_IMAGE_CONFIG } from './image-refs.js'
 import { endInvocation, startInvocation } from './invocations.js'
 import { fns } from './lambda-state.js'
 import { moto } from './moto.js'
+import { appStreams, httpIntegrationStream } from './response-stream.js'
 import { resolveTarget, type Target } from './targets.js'
 
 function runtimeErrorResponse(
@@ -52,14 +55,20 @@ function runtimeErrorResponse(
   )
 }
 
-/** Serve one data-plane request for function `fn` (qualifier: alias/version), path `rest`. */
+/**
+ * Serve one data-plane request for function `fn` (qualifier: alias/version), path `rest`.
+ * `urlInvokeMode`: a Function URL's InvokeMode; BUFFERED with an app that streams serves the
+ * app's HTTP integration stream (prelude, 8 NUL bytes, body) as the body of a 200
+ * (./response-stream.ts).
+ */
 async function invokeOverHttp(
   req: http.IncomingMessage,
   res: http.ServerResponse,
   fn: string,
   qualifier: string | undefined,
   rest: string,
-  region: string
+  region: string,
+  urlInvokeMode?: string
 ): Promise<void> {
   let target: Target
   try {
@@ -78,6 +87,7 @@ async function invokeOverHttp(
       )
     throw e
   }
+  const rawStream = urlInvokeMode === 'BUFFERED' && (await appStreams(target))
   const { inv, error } = await startInvocation(target)
   if (error || !inv.entry)
     return runtimeErrorResponse(
@@ -101,6 +111,24 @@ async function invokeOverHttp(
       timeout: 60000
     },
     pr => {
+      if (rawStream) {
+        const chunks: Buffer[] = []
+        pr.on('data', (c: Buffer) => chunks.push(c))
+        pr.on('end', () => {
+          const bytes = httpIntegrationStream({
+            status: pr.statusCode ?? 502,
+            headers: pr.headers,
+            rawHeaders: pr.rawHeaders,
+            body: Buffer.concat(chunks)
+          })
+          res.writeHead(200, {
+            'content-type': 'application/json',
+            'content-length': String(bytes.length)
+          })
+          res.end(bytes)
+        })
+        return
+      }
       res.writeHead(pr.statusCode ?? 502, pr.headers)
       pr.pipe(res)
     }
@@ -170,7 +198,8 @@ export async function handleFunctionUrl(
     fn,
     qualifier,
     (m[2] ?? '/') + url.search,
-    DEFAULT_REGION
+    DEFAULT_REGION,
+    fns.get(fn)?.urlInvokeMode ?? 'BUFFERED'
   )
 }
 

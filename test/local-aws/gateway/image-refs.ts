@@ -94,11 +94,11 @@ export const UNKNOWN_IMAGE_CONFIG: ImageConfig = {
   workingDir: ''
 }
 
-/** Architecture (amd64, arm64, ...), entrypoint, cmd and working dir from an image's config blob. */
-export async function registryImageConfig(
+/** An image's config blob from the registry, parsed. */
+async function registryConfigBlob(
   repository: string,
   digest: string
-): Promise<ImageConfig | undefined> {
+): Promise<Json | undefined> {
   const m = await registryManifest(repository, digest)
   if (!m) return undefined
   const manifest = parseJson(m.body) as
@@ -112,7 +112,25 @@ export async function registryImageConfig(
     {}
   )
   if (r.status !== 200) return undefined
-  const cfg = parseJson(r.body) as
+  return parseJson(r.body)
+}
+
+/** An image's labels (its config's Labels), e.g. ./response-stream.ts STREAMING_LABEL. */
+export async function registryImageLabels(
+  repository: string,
+  digest: string
+): Promise<Record<string, string> | undefined> {
+  const cfg = (await registryConfigBlob(repository, digest)) as
+    { config?: { Labels?: Record<string, string> | null } } | undefined
+  return cfg?.config?.Labels ?? undefined
+}
+
+/** Architecture (amd64, arm64, ...), entrypoint, cmd and working dir from an image's config blob. */
+export async function registryImageConfig(
+  repository: string,
+  digest: string
+): Promise<ImageConfig | undefined> {
+  const cfg = (await registryConfigBlob(repository, digest)) as
     | {
         architecture?: string
         config?: {

@@ -17,6 +17,8 @@
  *     that cannot start -> e.g. {"errorType":"Runtime.InvalidEntrypoint","errorMessage":"RequestId:
  *     <id> Error: fork/exec /bin/busybox: exec format error"} (Runtime.ExitError when the container
  *     exits); no answer within the function's Timeout -> Sandbox.Timedout.
+ *   - An app that streams (./response-stream.ts) answers with its HTTP integration stream (JSON
+ *     prelude, 8 NUL bytes, body), buffered: not a proxy JSON.
  */
 import { randomUUID } from 'node:crypto'
 import type http from 'node:http'
@@ -49,9 +51,10 @@ import {
   type AppRequest
 } from './invoke-events.js'
 import { logPlatform } from './log-store.js'
+import { appStreams, httpIntegrationStream } from './response-stream.js'
 import { resolveTarget, type Target } from './targets.js'
 
-interface InvokeResult {
+export interface InvokeResult {
   inv: Invocation
   payload: Buffer
   functionError?: string
@@ -71,8 +74,15 @@ function functionErrorResult(
   }
 }
 
-/** One invocation with an event: START, the app's answer in the event source's shape, END, REPORT. */
-async function runInvoke(t: Target, eventBody: Buffer): Promise<InvokeResult> {
+/**
+ * One invocation with an event: START, the app's answer in the event source's shape (or, for an
+ * app that streams, `streams`, its HTTP integration stream: ./response-stream.ts), END, REPORT.
+ */
+export async function runInvoke(
+  t: Target,
+  eventBody: Buffer,
+  streams = false
+): Promise<InvokeResult> {
   const { inv, error } = await startInvocation(t)
   if (error || !inv.entry)
     return functionErrorResult(
@@ -170,9 +180,11 @@ async function runInvoke(t: Target, eventBody: Buffer): Promise<InvokeResult> {
   endInvocation(inv)
   return {
     inv,
-    payload: Buffer.from(
-      JSON.stringify(responseToEvent(kind, r, request.multiValueHeaders))
-    )
+    payload: streams
+      ? httpIntegrationStream(r)
+      : Buffer.from(
+          JSON.stringify(responseToEvent(kind, r, request.multiValueHeaders))
+        )
   }
 }
 
@@ -197,8 +209,9 @@ export async function handleInvoke(
     res.writeHead(204, { 'x-amzn-requestid': randomUUID() })
     return void res.end()
   }
+  const streams = await appStreams(t)
   if (type === 'Event') {
-    void runInvoke(t, body).catch((e: unknown) =>
+    void runInvoke(t, body, streams).catch((e: unknown) =>
       log(`async invoke of ${name}: ${errMessage(e)}`)
     )
     res.writeHead(202, {
@@ -207,7 +220,7 @@ export async function handleInvoke(
     })
     return void res.end()
   }
-  const out = await runInvoke(t, body)
+  const out = await runInvoke(t, body, streams)
   const headers: Record<string, string> = {
     'Content-Type': 'application/json',
     'Content-Length': String(out.payload.length),

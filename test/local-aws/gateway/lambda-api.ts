@@ -8,7 +8,7 @@
  *     ./lambda-reads.ts
  *   - versions: ./lambda-versions.ts, aliases: ./lambda-aliases.ts
  *   - Function URL configs: ./lambda-urls.ts
- *   - Invoke: ./invoke.ts
+ *   - Invoke: ./invoke.ts; InvokeWithResponseStream: ./response-stream.ts
  */
 import type http from 'node:http'
 
@@ -35,6 +35,7 @@ import { handleUrlConfig, listFunctionUrlConfigs } from './lambda-urls.js'
 import { publishVersion } from './lambda-versions.js'
 import { fns } from './lambda-state.js'
 import { forwardToMoto } from './moto.js'
+import { handleInvokeWithResponseStream } from './response-stream.js'
 
 export async function handleLambdaApi(
   req: http.IncomingMessage,
@@ -76,6 +77,15 @@ export async function handleLambdaApi(
         return handleAlias(req, res, body, fn.name, segs[4], region)
       if (method === 'POST' && sub === 'invocations')
         return handleInvoke(req, res, body, fn.name, qualifier, region)
+      if (method === 'POST' && sub === 'response-streaming-invocations')
+        return await handleInvokeWithResponseStream(
+          req,
+          res,
+          body,
+          fn.name,
+          qualifier,
+          region
+        )
     }
     if (method === 'GET' && segs[1] === 'functions') {
       await stalled(fn?.name)

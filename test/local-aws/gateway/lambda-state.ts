@@ -63,6 +63,11 @@ export interface FnState {
   aliasRevisions: Map<string, string>
   /** Qualifier of the function's URL config (moto ignores CreateFunctionUrlConfig's Qualifier). */
   urlQualifier?: string | undefined
+  /**
+   * The URL config's InvokeMode, BUFFERED (the default) or RESPONSE_STREAM: moto reports
+   * "Buffered" whatever was asked and UpdateFunctionUrlConfig ignores it.
+   */
+  urlInvokeMode?: string | undefined
   /** A stalled call (control `stall`): the next `count` GetFunction answers wait `ms` first. */
   stall?: { count: number; ms: number } | undefined
   /** A Lambda Managed Instances function (./managed-instances.ts). */

@@ -8,6 +8,10 @@
  *     Get/List/CreateFunctionUrlConfig report FunctionArn `...:function:<name>:<alias>`; Get, Update
  *     and Delete with another qualifier (or none) than the URL's -> 404. One URL config per function
  *     (moto keeps one; creating another replaces it). The URL serves through its alias.
+ *   - InvokeMode (moto: always "Buffered"; UpdateFunctionUrlConfig ignores it) is kept by the
+ *     gateway: BUFFERED unless Create/Update asked for RESPONSE_STREAM (AWS Lambda API reference,
+ *     CreateFunctionUrlConfig / UpdateFunctionUrlConfig: InvokeMode BUFFERED | RESPONSE_STREAM,
+ *     default BUFFERED); the data plane streams accordingly (./response-stream.ts).
  */
 import type http from 'node:http'
 
@@ -68,9 +72,21 @@ export async function handleUrlConfig(c: FunctionCall): Promise<void> {
       }
     }
   }
+  const requested =
+    method === 'POST' || method === 'PUT'
+      ? parseJson(body)?.InvokeMode
+      : undefined
+  const asked =
+    requested === 'BUFFERED' || requested === 'RESPONSE_STREAM'
+      ? requested
+      : undefined
   const r = await forwardToMoto(req, body)
-  if (r.status < 300 && method === 'POST')
+  if (r.status < 300 && method === 'POST') {
     fnState(fn.name, region).urlQualifier = urlQualifier
+    fnState(fn.name, region).urlInvokeMode = asked ?? 'BUFFERED'
+  }
+  if (r.status < 300 && method === 'PUT' && asked !== undefined)
+    fnState(fn.name, region).urlInvokeMode = asked
   if (r.status < 300 && method === 'DELETE') {
     const st = fns.get(fn.name)
     if (st) st.urlQualifier = undefined
@@ -85,6 +101,7 @@ export async function handleUrlConfig(c: FunctionCall): Promise<void> {
 function fixUrlConfig(c: Json, name: string, region: string): void {
   c.FunctionUrl = `http://${PUBLIC_HOST}/_url/${name}/`
   c.FunctionArn = functionArn(name, region, fns.get(name)?.urlQualifier)
+  c.InvokeMode = fns.get(name)?.urlInvokeMode ?? 'BUFFERED'
 }
 
 export async function listFunctionUrlConfigs(
