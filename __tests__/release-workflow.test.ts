@@ -23,7 +23,7 @@ interface Step {
 }
 
 /** The named steps of one job, with their `run:` text (block or inline). */
-export function stepsOf(text: string, job: string): Step[] {
+function stepsOf(text: string, job: string): Step[] {
   const lines = text.split('\n')
   const start = lines.findIndex(line => line === `  ${job}:`)
   if (start < 0) throw new Error(`no job ${job}`)

@@ -108,7 +108,7 @@ function majorsInUse(all: Use[]): Map<string, number> {
 }
 
 /** `uses: owner/action@vN` older than the major the workflows run. */
-export function olderMajors(
+function olderMajors(
   file: string,
   text: string,
   majors: Map<string, number>
