@@ -158,15 +158,15 @@ export function hostArchitecture(nodeArch: string): Architecture {
   return nodeArch === 'arm64' ? 'arm64' : 'x86_64'
 }
 
-/** docker exec could not start the process (as opposed to the process exiting). */
+/** docker exec could not start the process (as opposed to the process exiting): why. */
 export function launchErrorOf(
   exitCode: number | null,
-  stderr: string
+  output: string
 ): string | undefined {
   if (exitCode !== 126 && exitCode !== 127) return undefined
   const m =
-    /exec failed: (?:unable to start container process: )?(.*?)(?:: unknown)?$/m.exec(
-      stderr
-    )
+    /unable to start container process: (.*?)(?:: unknown)?\s*$/m.exec(
+      output
+    ) ?? /exec failed: (.*?)(?:: unknown)?\s*$/m.exec(output)
   return m?.[1]
 }

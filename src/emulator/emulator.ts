@@ -408,7 +408,7 @@ export class LambdaEmulator implements ApiBackend {
       line => this.write(line)
     )
     void proc.exited.then(r => {
-      const launch = launchErrorOf(r.code, r.stderr)
+      const launch = launchErrorOf(r.code, r.tail)
       if (launch !== undefined) sandbox.runtimeLaunchError = launch
       else sandbox.runtimeExitCode = r.code
       this.notify()

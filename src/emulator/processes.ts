@@ -8,10 +8,12 @@ export interface CliResult {
   code: number | null
   stdout: string
   stderr: string
+  /** The last 4 KiB of stdout and stderr together (docker exec reports OCI errors on stdout). */
+  tail: string
 }
 
 export interface LongProcess {
-  /** Resolves when the process ends, with the last stderr text (for launch errors). */
+  /** Resolves when the process ends (`tail`: its last output, for launch errors). */
   exited: Promise<CliResult>
 }
 
@@ -32,7 +34,7 @@ function lines(onLine: (line: string) => void): (chunk: Buffer) => void {
     rest += chunk.toString('utf8')
     const parts = rest.split('\n')
     rest = parts.pop() ?? ''
-    for (const p of parts) onLine(p)
+    for (const p of parts) onLine(p.replace(/\r$/, ''))
   }
 }
 
@@ -51,18 +53,26 @@ export function dockerCli(command = 'docker'): DockerCli {
       })
       let stdout = ''
       let stderr = ''
+      let tail = ''
+      const keep = (c: Buffer): void => {
+        tail = (tail + c.toString('utf8')).slice(-4096)
+      }
       const out = onLine ? lines(onLine) : undefined
       const err = onLine ? lines(onLine) : undefined
       child.stdout.on('data', (c: Buffer) => {
+        keep(c)
         if (out) out(c)
         else stdout += c.toString('utf8')
       })
       child.stderr.on('data', (c: Buffer) => {
-        stderr = (stderr + c.toString('utf8')).slice(-4096)
+        keep(c)
+        stderr += c.toString('utf8')
         if (err) err(c)
       })
-      child.on('error', e => resolve({ code: null, stdout, stderr: e.message }))
-      child.on('close', code => resolve({ code, stdout, stderr }))
+      child.on('error', e =>
+        resolve({ code: null, stdout, stderr: e.message, tail: e.message })
+      )
+      child.on('close', code => resolve({ code, stdout, stderr, tail }))
     })
   return {
     run: (args, env) => spawnDocker(args, env, undefined),
