@@ -128,7 +128,9 @@ describe('decideInit', () => {
     const [, facts, kind, errorType] = row
     const step = decideInit(init(facts))
     expect(step.kind).toBe(kind)
-    if (step.kind === 'fail') expect(step.failure.errorType).toBe(errorType)
+    expect(step.kind === 'fail' ? step.failure.errorType : undefined).toBe(
+      errorType
+    )
   })
 
   it('reports a timeout with status timeout and the limit in seconds', () => {
@@ -214,7 +216,9 @@ describe('decideInvoke', () => {
     if (facts.outcome === undefined && 'outcome' in facts) delete f.outcome
     const step = decideInvoke(f)
     expect(step.kind).toBe(kind)
-    if (step.kind === 'fail') expect(step.failure.errorType).toBe(errorType)
+    expect(step.kind === 'fail' ? step.failure.errorType : undefined).toBe(
+      errorType
+    )
   })
 
   it('words a timeout as Lambda does', () => {

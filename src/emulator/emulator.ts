@@ -625,7 +625,7 @@ export class LambdaEmulator implements ApiBackend {
     return new Promise(resolve => {
       sandbox.runtimeParked?.resolve(
         errorReply(
-          400,
+          403,
           'InvalidStateTransition',
           'a newer next replaced this one'
         )
