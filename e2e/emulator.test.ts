@@ -5,9 +5,17 @@
  * busybox-static (scripts/local-aws.sh up provides both, and the arm64 busybox for the
  * wrong-CPU extension).
  */
+import { execFileSync } from 'node:child_process'
 import { createServer } from 'node:net'
 
-import { afterEach, beforeAll, describe, expect, it } from '@jest/globals'
+import {
+  afterAll,
+  afterEach,
+  beforeAll,
+  describe,
+  expect,
+  it
+} from '@jest/globals'
 
 import { LambdaEmulator } from '../src/emulator/emulator.js'
 import type { FunctionSpec } from '../src/emulator/types.js'
@@ -19,9 +27,11 @@ import {
 const T = 120_000
 let running: LambdaEmulator | undefined
 let counter = 0
+const built: string[] = []
 
 async function image(opts: RuntimeImageOptions): Promise<string> {
   counter += 1
+  built.push(`lambda-emulator-test:${process.pid}-${counter}`)
   return buildRuntimeImage(
     `lambda-emulator-test:${process.pid}-${counter}`,
     opts
@@ -78,6 +88,13 @@ beforeAll(() => {
 afterEach(async () => {
   await running?.close()
   running = undefined
+})
+
+afterAll(() => {
+  if (built.length > 0)
+    execFileSync('docker', ['image', 'rm', '--force', ...built], {
+      stdio: 'ignore'
+    })
 })
 
 describe('the Lambda execution emulator', () => {

@@ -6,6 +6,7 @@
  * every status the emulator answers is one the description lists for that route.
  */
 import { readFileSync } from 'node:fs'
+import http from 'node:http'
 
 import { afterEach, describe, expect, it } from '@jest/globals'
 
@@ -273,5 +274,63 @@ describe('the Runtime API against runtime-api.yaml', () => {
         /^INIT_REPORT .*\tError Type: Runtime.BadConfig$/.test(l)
       )
     ).toBe(true)
+  }, 30_000)
+
+  it('passes a streamed response (chunked) through chunk by chunk, and an error trailer as a function error', async () => {
+    const { base, firstNext } = await startWithTestRuntime()
+    const em = emulator
+    if (em === undefined) throw new Error('not started')
+    const stream = (
+      id: string,
+      trailers: Record<string, string>
+    ): Promise<number> =>
+      new Promise((resolve, reject) => {
+        const req = http.request(`${base}/runtime/invocation/${id}/response`, {
+          method: 'POST',
+          headers: {
+            'Lambda-Runtime-Function-Response-Mode': 'streaming',
+            'Transfer-Encoding': 'chunked',
+            Trailer: 'Lambda-Runtime-Function-Error-Type'
+          }
+        })
+        req.on('response', res => {
+          res.resume()
+          resolve(res.statusCode ?? 0)
+        })
+        req.on('error', reject)
+        req.write('first,')
+        setTimeout(() => {
+          req.write('second')
+          req.addTrailers(trailers)
+          req.end()
+        }, 50)
+      })
+    const chunks: string[] = []
+    const invoking = em.invoke('{}', {
+      onChunk: c => chunks.push(c.toString())
+    })
+    const id =
+      (await firstNext).headers.get('lambda-runtime-aws-request-id') ?? ''
+    expect(await stream(id, {})).toBe(202)
+    const next = fetch(`${base}/runtime/invocation/next`)
+    const result = await invoking
+    expect(result).toMatchObject({ streamed: true })
+    expect(result.functionError).toBeUndefined()
+    expect(chunks.join('')).toBe('first,second')
+    expect(chunks.length).toBeGreaterThanOrEqual(2)
+
+    const invoking2 = em.invoke('{}')
+    const id2 = (await next).headers.get('lambda-runtime-aws-request-id') ?? ''
+    expect(
+      await stream(id2, {
+        'Lambda-Runtime-Function-Error-Type': 'Handler.Failed'
+      })
+    ).toBe(202)
+    void fetch(`${base}/runtime/invocation/next`).catch(() => undefined)
+    expect(await invoking2).toMatchObject({
+      streamed: true,
+      functionError: 'Unhandled',
+      errorType: 'Handler.Failed'
+    })
   }, 30_000)
 })
