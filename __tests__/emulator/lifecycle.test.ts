@@ -31,11 +31,12 @@ const init = (over: Partial<InitFacts> = {}): InitFacts => ({
 })
 
 describe('decideInit', () => {
-  it.each<[string, Partial<InitFacts>, string, string?]>([
+  it.each<[string, Partial<InitFacts>, string, string | undefined]>([
     [
       'all extensions and the runtime wait on next',
       { extensions: [ext()] },
-      'ready'
+      'ready',
+      undefined
     ],
     [
       'an extension has not registered: the runtime is not started yet',
@@ -44,7 +45,8 @@ describe('decideInit', () => {
         runtimeStarted: false,
         runtimeWaiting: false
       },
-      'wait'
+      'wait',
+      undefined
     ],
     [
       'every extension registered: start the runtime',
@@ -53,18 +55,26 @@ describe('decideInit', () => {
         runtimeStarted: false,
         runtimeWaiting: false
       },
-      'start-runtime'
+      'start-runtime',
+      undefined
     ],
-    ['the runtime has not called next', { runtimeWaiting: false }, 'wait'],
+    [
+      'the runtime has not called next',
+      { runtimeWaiting: false },
+      'wait',
+      undefined
+    ],
     [
       'a registered extension has not called event/next',
       { extensions: [ext({ waiting: false })] },
-      'wait'
+      'wait',
+      undefined
     ],
     [
       'an internal extension that never calls next holds init too',
       { extensions: [ext({ external: false, waiting: false })] },
-      'wait'
+      'wait',
+      undefined
     ],
     [
       'a launched file that never registered holds init (name mismatch)',
@@ -74,7 +84,8 @@ describe('decideInit', () => {
           ext({ name: 'other', external: false })
         ]
       },
-      'wait'
+      'wait',
+      undefined
     ],
     [
       'wrong CPU',
@@ -121,11 +132,10 @@ describe('decideInit', () => {
     [
       'no limit under emulation',
       { elapsedMs: 60_000, runtimeWaiting: false, limitMs: undefined },
-      'wait'
+      'wait',
+      undefined
     ]
-  ])('%s', (...row) => {
-    // A rest parameter: jest would take a fourth named parameter of a three-item row as `done`.
-    const [, facts, kind, errorType] = row
+  ])('%s', (_name, facts, kind, errorType) => {
     const step = decideInit(init(facts))
     expect(step.kind).toBe(kind)
     expect(step.kind === 'fail' ? step.failure.errorType : undefined).toBe(
@@ -169,22 +179,43 @@ const invoke = (over: Partial<InvokeFacts> = {}): InvokeFacts => ({
   ...over
 })
 
+type InvokeRow = Omit<Partial<InvokeFacts>, 'outcome'> & {
+  outcome?: InvokeFacts['outcome'] | undefined
+}
+
 describe('decideInvoke', () => {
-  it.each<[string, Partial<InvokeFacts>, string, string?]>([
-    ['response posted, runtime and extensions back on next', {}, 'done'],
-    ['error posted counts as an outcome', { outcome: 'error' }, 'done'],
-    ['413 counts as an outcome', { outcome: 'too-large' }, 'done'],
+  it.each<[string, InvokeRow, string, string | undefined]>([
+    [
+      'response posted, runtime and extensions back on next',
+      {},
+      'done',
+      undefined
+    ],
+    [
+      'error posted counts as an outcome',
+      { outcome: 'error' },
+      'done',
+      undefined
+    ],
+    ['413 counts as an outcome', { outcome: 'too-large' }, 'done', undefined],
     [
       'response posted, runtime not back on next yet',
       { runtimeWaiting: false },
-      'wait'
+      'wait',
+      undefined
     ],
     [
       'an extension still works on the INVOKE',
       { extensionsWaiting: false },
-      'wait'
+      'wait',
+      undefined
     ],
-    ['no outcome yet', { outcome: undefined, runtimeWaiting: false }, 'wait'],
+    [
+      'no outcome yet',
+      { outcome: undefined, runtimeWaiting: false },
+      'wait',
+      undefined
+    ],
     [
       'the runtime exited',
       { outcome: undefined, runtimeWaiting: false, runtimeExitCode: 1 },
@@ -209,11 +240,14 @@ describe('decideInvoke', () => {
       'fail',
       'Sandbox.Timedout'
     ]
-  ])('%s', (...row) => {
-    // A rest parameter: jest would take a fourth named parameter of a three-item row as `done`.
-    const [, facts, kind, errorType] = row
-    const f = invoke(facts)
-    if (facts.outcome === undefined && 'outcome' in facts) delete f.outcome
+  ])('%s', (_name, facts, kind, errorType) => {
+    const { outcome, ...rest } = facts
+    const f = invoke(rest)
+    // outcome: undefined in a row means the runtime has posted nothing yet.
+    if ('outcome' in facts) {
+      if (outcome === undefined) delete f.outcome
+      else f.outcome = outcome
+    }
     const step = decideInvoke(f)
     expect(step.kind).toBe(kind)
     expect(step.kind === 'fail' ? step.failure.errorType : undefined).toBe(
