@@ -168,7 +168,7 @@ describe('the Lambda execution emulator', () => {
       const img = await image({
         extensions: [{ name: 'silent', mode: 'never-register' }]
       })
-      const emulator = await start(img, { timeout: 2 }, 2000)
+      const emulator = await start(img, { timeout: 2 }, 3000)
       expect(emulator.lines).toContain(
         'EXTENSION\tName: silent\tState: Started\tEvents: []'
       )
@@ -197,7 +197,7 @@ describe('the Lambda execution emulator', () => {
       const img = await image({
         extensions: [{ name: 'agent', mode: 'wrong-name' }]
       })
-      const emulator = await start(img, {}, 2000)
+      const emulator = await start(img)
       expect(emulator.lines).toContain('[agent-renamed] registered')
       expect(emulator.lines).toContain(
         'EXTENSION\tName: agent\tState: Started\tEvents: []'
@@ -218,7 +218,7 @@ describe('the Lambda execution emulator', () => {
       const img = await image({
         extensions: [{ name: 'lazy', mode: 'no-next' }]
       })
-      const emulator = await start(img, {}, 2000)
+      const emulator = await start(img)
       expect(emulator.lines).toContain('[lazy] registered')
       expect(emulator.lines).toContain(
         'EXTENSION\tName: lazy\tState: Registered\tEvents: [INVOKE, SHUTDOWN]'
@@ -327,7 +327,7 @@ describe('the Lambda execution emulator', () => {
       const emulator = await start(
         img,
         { environment: { HTTP_PORT: String(port) } },
-        2000
+        3000
       )
       expect(
         has(
@@ -335,7 +335,18 @@ describe('the Lambda execution emulator', () => {
           /^INIT_REPORT .*\tPhase: init\tStatus: timeout\tError Type: Sandbox.Timedout$/
         )
       ).toBe(true)
-      const result = await emulator.invoke('{}')
+      // The suppressed init inside the invoke: the app serves HTTP while nothing polls next.
+      const invoking = emulator.invoke('{}')
+      let served = 0
+      for (let i = 0; i < 30 && served !== 200; i++) {
+        served = await fetch(`http://127.0.0.1:${port}/bootstrap`).then(
+          r => r.status,
+          () => 0
+        )
+        if (served !== 200) await new Promise(r => setTimeout(r, 100))
+      }
+      expect(served).toBe(200)
+      const result = await invoking
       expect(errorOf(result.payload).errorType).toBe('Sandbox.Timedout')
     },
     T
