@@ -110,7 +110,7 @@ describe('the Lambda execution emulator', () => {
       expect(result.payload.toString()).toBe('{"hello":"lambda"}')
       const lines = emulator.lines
       expect(lines).toContain(
-        'EXTENSION\tName: watcher\tState: Ready\tEvents: [INVOKE, SHUTDOWN]'
+        'EXTENSION\tName: watcher\tState: Ready\tEvents: [INVOKE,SHUTDOWN]'
       )
       expect(lines).toContain(
         `START RequestId: ${result.requestId} Version: $LATEST`
@@ -142,6 +142,9 @@ describe('the Lambda execution emulator', () => {
       const emulator = await start(img)
       expect(emulator.lines).toContain(
         '/opt/extensions/arm-agent: cannot execute binary file'
+      )
+      expect(emulator.lines).toContain(
+        'EXTENSION\tName: arm-agent\tState: Started\tEvents: []\tError Type: Extension.Crash'
       )
       expect(
         has(
@@ -221,7 +224,7 @@ describe('the Lambda execution emulator', () => {
       const emulator = await start(img)
       expect(emulator.lines).toContain('[lazy] registered')
       expect(emulator.lines).toContain(
-        'EXTENSION\tName: lazy\tState: Registered\tEvents: [INVOKE, SHUTDOWN]'
+        'EXTENSION\tName: lazy\tState: Registered\tEvents: [INVOKE,SHUTDOWN]'
       )
       expect(
         has(
@@ -237,7 +240,10 @@ describe('the Lambda execution emulator', () => {
     '5. an extension that exits on INVOKE: Extension.Crash, and the next invoke runs in a new environment',
     async () => {
       const img = await image({
-        extensions: [{ name: 'quitter', mode: 'exit-on-invoke' }]
+        extensions: [
+          { name: 'quitter', mode: 'exit-on-invoke' },
+          { name: 'watcher', mode: 'well-behaved' }
+        ]
       })
       const emulator = await start(img)
       const first = await emulator.invoke('{}')
@@ -253,6 +259,8 @@ describe('the Lambda execution emulator', () => {
       ).toBe(true)
       const second = await emulator.invoke('{}')
       expect(errorOf(second.payload).errorType).toBe('Extension.Crash')
+      // The other extension hears why the environment goes.
+      expect(emulator.lines).toContain('[watcher] SHUTDOWN failure')
       // A second environment: the extension registered twice.
       expect(
         emulator.lines.filter(l => l === '[quitter] registered')

@@ -21,12 +21,17 @@ describe('Lambda log lines', () => {
     [
       'EXTENSION ready',
       extensionLine('agent', 'Ready', ['INVOKE', 'SHUTDOWN']),
-      'EXTENSION\tName: agent\tState: Ready\tEvents: [INVOKE, SHUTDOWN]'
+      'EXTENSION\tName: agent\tState: Ready\tEvents: [INVOKE,SHUTDOWN]'
     ],
     [
       'EXTENSION started, never registered',
       extensionLine('agent', 'Started', []),
       'EXTENSION\tName: agent\tState: Started\tEvents: []'
+    ],
+    [
+      'EXTENSION that crashed',
+      extensionLine('agent', 'Started', [], 'Extension.Crash'),
+      'EXTENSION\tName: agent\tState: Started\tEvents: []\tError Type: Extension.Crash'
     ],
     [
       'INIT_REPORT error',

@@ -418,14 +418,20 @@ export class LambdaEmulator implements ApiBackend {
   private writeExtensionLines(sandbox: Sandbox): void {
     for (const e of sandbox.extensions) {
       const state =
-        e.wrongCpu !== undefined || e.exitCode !== undefined
-          ? 'Crashed'
-          : e.registered && this.waiting(e)
-            ? 'Ready'
-            : e.registered
-              ? 'Registered'
-              : 'Started'
-      this.write(extensionLine(e.name, state, e.events))
+        e.registered && this.waiting(e)
+          ? 'Ready'
+          : e.registered
+            ? 'Registered'
+            : 'Started'
+      const crashed = e.wrongCpu !== undefined || e.exitCode !== undefined
+      this.write(
+        extensionLine(
+          e.name,
+          state,
+          e.events,
+          crashed ? 'Extension.Crash' : e.initError
+        )
+      )
     }
   }
 

@@ -12,12 +12,19 @@ function ms(value: number): string {
   return `${value.toFixed(2)} ms`
 }
 
+/**
+ * `EXTENSION\tName: x\tState: Ready\tEvents: [INVOKE,SHUTDOWN]`, with `\tError Type: …` for an
+ * extension that failed: the format of the platform logger in
+ * aws/aws-lambda-runtime-interface-emulator (events joined by a comma, no space).
+ */
 export function extensionLine(
   name: string,
-  state: 'Ready' | 'Started' | 'Registered' | 'Crashed',
-  events: readonly string[]
+  state: 'Ready' | 'Started' | 'Registered',
+  events: readonly string[],
+  errorType?: string
 ): string {
-  return `EXTENSION\tName: ${name}\tState: ${state}\tEvents: [${events.join(', ')}]`
+  const line = `EXTENSION\tName: ${name}\tState: ${state}\tEvents: [${events.join(',')}]`
+  return errorType === undefined ? line : `${line}\tError Type: ${errorType}`
 }
 
 export function initReportLine(
