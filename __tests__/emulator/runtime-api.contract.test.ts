@@ -333,4 +333,51 @@ describe('the Runtime API against runtime-api.yaml', () => {
       errorType: 'Handler.Failed'
     })
   }, 30_000)
+
+  it('runs one invoke at a time, as one execution environment does', async () => {
+    const { base, firstNext } = await startWithTestRuntime()
+    const em = emulator
+    if (em === undefined) throw new Error('not started')
+    const first = em.invoke('{}')
+    await expect(em.invoke('{}')).rejects.toThrow(
+      'an invoke is already running'
+    )
+    const id =
+      (await firstNext).headers.get('lambda-runtime-aws-request-id') ?? ''
+    await fetch(`${base}/runtime/invocation/${id}/response`, {
+      method: 'POST',
+      body: '"one"'
+    })
+    void fetch(`${base}/runtime/invocation/next`).catch(() => undefined)
+    expect((await first).payload.toString()).toBe('"one"')
+  }, 30_000)
+})
+
+describe('starting', () => {
+  it("fails with docker's reason when the image cannot be inspected", async () => {
+    const docker: DockerCli = {
+      run: () =>
+        Promise.resolve({
+          code: 1,
+          stdout: '[]',
+          stderr: 'Error: No such image: missing:1\n',
+          tail: ''
+        }),
+      start: () => ({ exited: new Promise(() => undefined) })
+    }
+    await expect(
+      LambdaEmulator.start(
+        {
+          functionName: 'f',
+          image: 'missing:1',
+          architecture: 'x86_64',
+          memorySize: 128,
+          timeout: 3
+        },
+        { docker }
+      )
+    ).rejects.toThrow(
+      'docker image inspect missing:1: Error: No such image: missing:1'
+    )
+  })
 })

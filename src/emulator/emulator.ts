@@ -130,6 +130,7 @@ export class LambdaEmulator implements ApiBackend {
   private api: RunningApi | undefined
   private sandbox: Sandbox | undefined
   private initFailed = false
+  private invoking = false
   private readonly waiters = new Set<() => void>()
   private readonly docker: DockerCli
   private readonly now: () => number
@@ -163,8 +164,13 @@ export class LambdaEmulator implements ApiBackend {
   ): Promise<LambdaEmulator> {
     const emulator = new LambdaEmulator(spec, options)
     emulator.api = await startApiServer(emulator)
-    const failure = await emulator.init('init')
-    emulator.initFailed = failure !== undefined
+    try {
+      const failure = await emulator.init('init')
+      emulator.initFailed = failure !== undefined
+    } catch (err) {
+      await emulator.api.close()
+      throw err
+    }
     return emulator
   }
 
@@ -176,6 +182,20 @@ export class LambdaEmulator implements ApiBackend {
   async invoke(
     event: Buffer | string,
     options: { onChunk?: (chunk: Buffer) => void } = {}
+  ): Promise<InvokeResult> {
+    // One execution environment serves one invoke at a time, as in Lambda.
+    if (this.invoking) throw new Error('an invoke is already running')
+    this.invoking = true
+    try {
+      return await this.invokeOnce(event, options)
+    } finally {
+      this.invoking = false
+    }
+  }
+
+  private async invokeOnce(
+    event: Buffer | string,
+    options: { onChunk?: (chunk: Buffer) => void }
   ): Promise<InvokeResult> {
     let suppressedFailure: SandboxFailure | undefined
     if (this.sandbox === undefined) {
