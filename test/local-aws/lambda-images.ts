@@ -46,6 +46,16 @@ export interface RuntimeImageOptions {
   extensions?: { name: string; mode: ExtensionMode }[]
 }
 
+/** A 64-byte ELF64 little-endian executable header for aarch64 (e_machine 183). */
+function aarch64ElfHeader(): Buffer {
+  const b = Buffer.alloc(64)
+  Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1]).copy(b)
+  b.writeUInt16LE(2, 16) // e_type EXEC
+  b.writeUInt16LE(183, 18) // e_machine AARCH64
+  b.writeUInt32LE(1, 20) // e_version
+  return b
+}
+
 const RUNTIME = `#!/bin/busybox sh
 B=/bin/busybox
 API="http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime"
@@ -109,7 +119,11 @@ export function makeRuntimeContext(
   for (const e of opts.extensions ?? []) {
     const file = path.join(dir, 'extensions', e.name)
     if (e.mode === 'wrong-cpu') {
-      copyFileSync(busyboxPath('arm64'), file)
+      const arm64 = busyboxPath('arm64')
+      // The genuine arm64 busybox when scripts/local-aws.sh fetched it, else an ELF header that
+      // says aarch64 (all the emulator's check reads; the host's busybox would be the right CPU).
+      if (arm64 !== busyboxPath('amd64')) copyFileSync(arm64, file)
+      else writeFileSync(file, aarch64ElfHeader())
       chmodSync(file, 0o755)
     } else writeFileSync(file, extensionScript(e.mode), { mode: 0o755 })
   }
