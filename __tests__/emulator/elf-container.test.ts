@@ -1,0 +1,203 @@
+import { describe, expect, it } from '@jest/globals'
+
+import {
+  createArgs,
+  execArgs,
+  lambdaEnvironment,
+  launchErrorOf,
+  logStreamName,
+  parseImageInspect,
+  runtimeCommand
+} from '../../src/emulator/container.js'
+import { parseOdHex, readElfMachine, wrongCpu } from '../../src/emulator/elf.js'
+import type { FunctionSpec } from '../../src/emulator/types.js'
+
+function elfHead(machine: number): Uint8Array {
+  const b = new Uint8Array(20)
+  b.set([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1])
+  b[18] = machine & 0xff
+  b[19] = machine >> 8
+  return b
+}
+
+describe('ELF machine', () => {
+  it.each<[string, Uint8Array, 'x86_64' | 'arm64', string | undefined]>([
+    ['x86_64 binary on x86_64', elfHead(62), 'x86_64', undefined],
+    ['aarch64 binary on arm64', elfHead(183), 'arm64', undefined],
+    [
+      'aarch64 binary on x86_64',
+      elfHead(183),
+      'x86_64',
+      'cannot execute binary file: built for arm64, the function runs on x86_64'
+    ],
+    [
+      'x86_64 binary on arm64',
+      elfHead(62),
+      'arm64',
+      'cannot execute binary file: built for x86_64, the function runs on arm64'
+    ],
+    [
+      'another machine (RISC-V)',
+      elfHead(243),
+      'x86_64',
+      'cannot execute binary file: built for ELF machine 243, the function runs on x86_64'
+    ],
+    [
+      'a shell script',
+      new TextEncoder().encode('#!/bin/sh\necho hello world\n'),
+      'x86_64',
+      undefined
+    ],
+    ['a short file', Uint8Array.from([0x7f, 0x45]), 'arm64', undefined]
+  ])('%s', (_name, head, arch, expected) => {
+    expect(wrongCpu(head, arch)).toBe(expected)
+  })
+
+  it('reads od -An -tx1 output', () => {
+    const head = parseOdHex(
+      ' 7f 45 4c 46 02 01 01 03 00 00 00 00 00 00 00 00\n 02 00 3e 00\n'
+    )
+    expect(readElfMachine(head)).toEqual({
+      kind: 'elf',
+      architecture: 'x86_64',
+      machine: 62
+    })
+  })
+})
+
+const spec: FunctionSpec = {
+  functionName: 'web',
+  image: 'app:1',
+  architecture: 'arm64',
+  memorySize: 512,
+  timeout: 30,
+  region: 'eu-west-1',
+  environment: { SECRET_TOKEN: 's3cr3t', AWS_LAMBDA_FUNCTION_NAME: 'spoofed' }
+}
+
+describe('container', () => {
+  const image = parseImageInspect(
+    JSON.stringify([
+      {
+        Architecture: 'arm64',
+        Config: {
+          Entrypoint: ['/lambda-entrypoint.sh'],
+          Cmd: ['App'],
+          WorkingDir: '/var/task'
+        }
+      }
+    ])
+  )
+
+  it.each<
+    [string, FunctionSpec['imageConfig'], ReturnType<typeof runtimeCommand>]
+  >([
+    [
+      'the image own config',
+      undefined,
+      {
+        entrypoint: ['/lambda-entrypoint.sh'],
+        cmd: ['App'],
+        workingDir: '/var/task'
+      }
+    ],
+    [
+      'ImageConfig Command only',
+      { command: ['Other'] },
+      {
+        entrypoint: ['/lambda-entrypoint.sh'],
+        cmd: ['Other'],
+        workingDir: '/var/task'
+      }
+    ],
+    [
+      'ImageConfig everything',
+      { entryPoint: ['/bin/app'], command: [], workingDirectory: '/srv' },
+      { entrypoint: ['/bin/app'], cmd: [], workingDir: '/srv' }
+    ]
+  ])('runtime command: %s', (_name, imageConfig, expected) => {
+    expect(
+      runtimeCommand(imageConfig ? { ...spec, imageConfig } : spec, image)
+    ).toEqual(expected)
+  })
+
+  it('creates a read-only container on the host network with the holder as PID 1', () => {
+    expect(createArgs(spec, 'c1', '/bin/busybox')).toEqual([
+      'container',
+      'create',
+      '--name',
+      'c1',
+      '--network',
+      'host',
+      '--platform',
+      'linux/arm64',
+      '--read-only',
+      '--tmpfs',
+      '/tmp',
+      '--memory',
+      '512m',
+      '--volume',
+      '/bin/busybox:/.lambda-emulator/busybox:ro',
+      '--entrypoint',
+      '/.lambda-emulator/busybox',
+      '--',
+      'app:1',
+      'sleep',
+      '2147483647'
+    ])
+  })
+
+  it('passes environment names, never values, in argv', () => {
+    const env = lambdaEnvironment(spec, '127.0.0.1:9001', 'App', 'stream')
+    const args = execArgs('c1', Object.keys(env.runtime), '/var/task', ['/x'])
+    expect(args.join(' ')).not.toContain('s3cr3t')
+    expect(args).toContain('SECRET_TOKEN')
+  })
+
+  it("sets Lambda's variables over the function's, and keeps _HANDLER and LAMBDA_TASK_ROOT from extensions", () => {
+    const env = lambdaEnvironment(
+      spec,
+      '127.0.0.1:9001',
+      'App',
+      '2026/12/06/[$LATEST]abc'
+    )
+    expect(env.runtime).toMatchObject({
+      SECRET_TOKEN: 's3cr3t',
+      AWS_LAMBDA_RUNTIME_API: '127.0.0.1:9001',
+      AWS_LAMBDA_FUNCTION_NAME: 'web',
+      AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '512',
+      AWS_LAMBDA_LOG_GROUP_NAME: '/aws/lambda/web',
+      AWS_LAMBDA_LOG_STREAM_NAME: '2026/12/06/[$LATEST]abc',
+      AWS_REGION: 'eu-west-1',
+      _HANDLER: 'App',
+      LAMBDA_TASK_ROOT: '/var/task'
+    })
+    expect(env.extension._HANDLER).toBeUndefined()
+    expect(env.extension.LAMBDA_TASK_ROOT).toBeUndefined()
+    expect(env.extension.AWS_LAMBDA_RUNTIME_API).toBe('127.0.0.1:9001')
+  })
+
+  it('names the log stream as Lambda does', () => {
+    expect(
+      logStreamName(new Date('2026-12-06T13:00:00Z'), '$LATEST', 'ab12')
+    ).toBe('2026/12/06/[$LATEST]ab12')
+  })
+
+  it.each<[number | null, string, string | undefined]>([
+    [
+      126,
+      'OCI runtime exec failed: exec failed: unable to start container process: exec: "/x": stat /x: no such file or directory: unknown\r\n',
+      'exec: "/x": stat /x: no such file or directory'
+    ],
+    [
+      127,
+      'OCI runtime exec failed: exec failed: unable to start container process: exec: "app": executable file not found in $PATH: unknown',
+      'exec: "app": executable file not found in $PATH'
+    ],
+    [104, 'Could not find the assembly', undefined],
+    [126, 'sh: /x: Permission denied', undefined]
+  ])('launch error of exit %s', (code, output, expected) => {
+    expect(launchErrorOf(code, output)).toBe(expected)
+  })
+})

@@ -1,0 +1,172 @@
+/**
+ * Pure argv builders for the docker CLI and the environment Lambda gives its processes.
+ *
+ * How processes start: the container's PID 1 is a holder (`sleep` of a static busybox mounted
+ * read-only from the host at HOLDER_PATH); the emulator then starts each /opt/extensions file
+ * and, once they have registered, the runtime (the function's ImageConfig EntryPoint + Command
+ * else the image's own) with `docker exec`, as Lambda's service starts them itself rather than
+ * the image. Each `docker exec` client is the process's handle: its exit status is the process's,
+ * its output the process's output. The network is the host's (`--network host`) so that the
+ * Runtime API, like Lambda's, is on 127.0.0.1 in the sandbox and the emulator binds loopback only.
+ * Environment values reach docker through the client's environment (`-e NAME`), never argv.
+ * Environment variables: AWS docs "Defined runtime environment variables"
+ * (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime).
+ */
+import type { Architecture, FunctionSpec } from './types.js'
+
+export const HOLDER_PATH = '/.lambda-emulator/busybox'
+export const EXTENSIONS_DIR = '/opt/extensions'
+
+/** The parts of `docker image inspect` the emulator reads. */
+export interface ImageFacts {
+  entrypoint: string[]
+  cmd: string[]
+  workingDir: string
+  architecture: string
+}
+
+export function parseImageInspect(json: string): ImageFacts {
+  const parsed: unknown = JSON.parse(json)
+  const first: unknown = Array.isArray(parsed) ? parsed[0] : undefined
+  if (typeof first !== 'object' || first === null)
+    throw new Error('docker image inspect returned no image')
+  const image = first as {
+    Architecture?: string
+    Config?: {
+      Entrypoint?: string[] | null
+      Cmd?: string[] | null
+      WorkingDir?: string
+    }
+  }
+  return {
+    entrypoint: image.Config?.Entrypoint ?? [],
+    cmd: image.Config?.Cmd ?? [],
+    workingDir: image.Config?.WorkingDir ?? '',
+    architecture: image.Architecture ?? 'amd64'
+  }
+}
+
+/** The process Lambda starts: ImageConfig overrides each part of the image's config. */
+export function runtimeCommand(
+  spec: FunctionSpec,
+  image: ImageFacts
+): { entrypoint: string[]; cmd: string[]; workingDir: string } {
+  const c = spec.imageConfig
+  return {
+    entrypoint: c?.entryPoint ?? image.entrypoint,
+    cmd: c?.command ?? image.cmd,
+    workingDir: c?.workingDirectory ?? (image.workingDir || '/')
+  }
+}
+
+export function platformOf(architecture: Architecture): string {
+  return architecture === 'arm64' ? 'linux/arm64' : 'linux/amd64'
+}
+
+export function createArgs(
+  spec: FunctionSpec,
+  containerName: string,
+  holderHostPath: string
+): string[] {
+  return [
+    'container',
+    'create',
+    '--name',
+    containerName,
+    '--network',
+    'host',
+    '--platform',
+    platformOf(spec.architecture),
+    // Lambda's root file system is read-only; /tmp is writable.
+    '--read-only',
+    '--tmpfs',
+    '/tmp',
+    '--memory',
+    `${spec.memorySize}m`,
+    '--volume',
+    `${holderHostPath}:${HOLDER_PATH}:ro`,
+    '--entrypoint',
+    HOLDER_PATH,
+    '--',
+    spec.image,
+    'sleep',
+    '2147483647'
+  ]
+}
+
+/** `docker exec` of one process; env names only (values come from the client's environment). */
+export function execArgs(
+  containerName: string,
+  envNames: readonly string[],
+  workingDir: string | undefined,
+  argv: readonly string[]
+): string[] {
+  return [
+    'container',
+    'exec',
+    ...envNames.flatMap(n => ['--env', n]),
+    ...(workingDir === undefined ? [] : ['--workdir', workingDir]),
+    containerName,
+    ...argv
+  ]
+}
+
+export interface LambdaEnvironment {
+  runtime: Record<string, string>
+  extension: Record<string, string>
+}
+
+/** Lambda's reserved variables over the function's own. */
+export function lambdaEnvironment(
+  spec: FunctionSpec,
+  runtimeApi: string,
+  handler: string | undefined,
+  logStreamName: string
+): LambdaEnvironment {
+  const region = spec.region ?? 'us-east-1'
+  const common: Record<string, string> = {
+    ...(spec.environment ?? {}),
+    AWS_LAMBDA_RUNTIME_API: runtimeApi,
+    AWS_LAMBDA_FUNCTION_NAME: spec.functionName,
+    AWS_LAMBDA_FUNCTION_VERSION: spec.version ?? '$LATEST',
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(spec.memorySize),
+    AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${spec.functionName}`,
+    AWS_LAMBDA_LOG_STREAM_NAME: logStreamName,
+    AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+    AWS_REGION: region,
+    AWS_DEFAULT_REGION: region,
+    TZ: ':UTC',
+    LANG: 'en_US.UTF-8',
+    LAMBDA_RUNTIME_DIR: '/var/runtime'
+  }
+  const runtime: Record<string, string> = {
+    ...common,
+    LAMBDA_TASK_ROOT: '/var/task'
+  }
+  if (handler !== undefined) runtime._HANDLER = handler
+  return { runtime, extension: common }
+}
+
+/** `2026/12/06/[$LATEST]0123…` */
+export function logStreamName(now: Date, version: string, hex: string): string {
+  const d = now.toISOString().slice(0, 10).replaceAll('-', '/')
+  return `${d}/[${version}]${hex}`
+}
+
+/** Host architecture in Lambda's names. */
+export function hostArchitecture(nodeArch: string): Architecture {
+  return nodeArch === 'arm64' ? 'arm64' : 'x86_64'
+}
+
+/** docker exec could not start the process (as opposed to the process exiting): why. */
+export function launchErrorOf(
+  exitCode: number | null,
+  output: string
+): string | undefined {
+  if (exitCode !== 126 && exitCode !== 127) return undefined
+  const m =
+    /unable to start container process: (.*?)(?:: unknown)?\s*$/m.exec(
+      output
+    ) ?? /exec failed: (.*?)(?:: unknown)?\s*$/m.exec(output)
+  return m?.[1]
+}
