@@ -19,6 +19,7 @@ import {
   previewTarget,
   reconcilePreview
 } from '../preview/run.js'
+import { decide, latestAction } from '../decide/action.js'
 import type { Image, TargetState } from '../targets.js'
 import { DeployError, UpdateFailedError } from '../util/errors.js'
 import { formatDuration } from '../util/time.js'
@@ -47,21 +48,19 @@ async function deployTarget(
 ): Promise<void> {
   const { inputs } = ctx
   const log = target.log
-  if (
-    inputs.alias !== undefined &&
-    target.alias !== undefined &&
-    target.aliasImageUri?.endsWith(`@${image.digest}`) === true &&
-    Object.keys(target.alias.weights).length === 0
-  ) {
+  const action = decide(target, inputs, image)
+  if (action.do === 'nothing') {
     log(
-      `Alias ${inputs.alias} already serves ${image.digest} (version ${target.alias.version}); no update needed.`
+      `Alias ${action.alias} already serves ${image.digest} (version ${action.version}); no update needed.`
     )
     target.code = 'alias-up-to-date'
-    target.version = target.alias.version
+    target.version = action.version
     return
   }
+  // rollback-to previous deploys nothing: its plan has no deploy stage.
+  if (action.do === 'move-back') throw new Error('nothing to deploy')
   const fn = target.latest
-  if (fn === undefined) {
+  if (action.do === 'create-preview' || fn === undefined) {
     await createPreviewTarget(ctx, target, image)
     return
   }
@@ -100,12 +99,10 @@ async function deployTarget(
     current = await getFunctionState(ctx.clients.lambda, current.functionArn)
     target.latest = current
   }
-  if (inputs.alias !== undefined && target.alias?.version === '$LATEST')
-    await pinAlias(ctx, target, current)
-  if (
-    current.imageDigest === image.digest &&
-    current.lastUpdateStatus === 'Successful'
-  ) {
+  if (action.pinAlias) await pinAlias(ctx, target, current)
+  // The same decision, on $LATEST as this deploy found it once an update
+  // in progress had finished.
+  if (latestAction(current, image.digest) === 'up-to-date') {
     log(`The function already runs ${image.digest}; no update needed.`)
     target.code = 'up-to-date'
   } else {
@@ -147,7 +144,7 @@ async function deployTarget(
       `Lambda applied the update in ${formatDuration(ctx.deps.timing.now() - started)} (${result.polls} polls); the function runs ${result.after.imageUri ?? image.digest}.`
     )
   }
-  if (inputs.publish) await publish(ctx, target, fn, image)
+  if (action.publish) await publish(ctx, target, fn, image)
 }
 
 /** First preview of a pull request: the function is created with the image. */

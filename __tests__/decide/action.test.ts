@@ -1,13 +1,20 @@
 /**
- * alreadyServing: when every function (or every alias) already serves the
- * digest, the image preflight is skipped. A wrong "yes" skips the check of
+ * decide: the one decision of what a run does to each function, which the
+ * deploy carries out, the dry run reports and the image preflight asks
+ * (everyServes: when every function, or every alias, already serves the
+ * digest, the image preflight is skipped). A wrong "yes" skips the check of
  * an image that was never proven to run, so each way it can go wrong has a
  * case here.
  */
 import { describe, expect, it } from '@jest/globals'
 import type { FunctionState } from '../../src/aws/lambda.js'
 import type { AliasState } from '../../src/aws/versions.js'
-import { alreadyServing } from '../../src/stages/image.js'
+import {
+  decide,
+  everyServes,
+  type DecideRelease,
+  type TargetAction
+} from '../../src/decide/action.js'
 import { newTarget, type TargetState } from '../../src/targets.js'
 
 const REPO = '123456789012.dkr.ecr.us-east-1.amazonaws.com/api'
@@ -33,12 +40,15 @@ function fn(
   }
 }
 
-function alias(version: string): AliasState {
+function alias(
+  version: string,
+  weights: Record<string, number> = {}
+): AliasState {
   return {
     name: 'live',
     aliasArn: `arn:aws:lambda:us-east-1:123456789012:function:api:live`,
     version,
-    weights: {},
+    weights,
     description: undefined,
     revisionId: 'r1'
   }
@@ -63,7 +73,21 @@ function aliased(name: string, digest: string | undefined): TargetState {
   })
 }
 
-describe('alreadyServing without an alias ($LATEST)', () => {
+const release = (aliasName: string | undefined): DecideRelease => ({
+  alias: aliasName,
+  canary: undefined,
+  publish: aliasName !== undefined,
+  source: { kind: 'build' }
+})
+
+/** every function (or alias) serves `digest`, as the image preflight asks. */
+const alreadyServing = (
+  targets: TargetState[],
+  digest: string,
+  aliasName: string | undefined
+): boolean => everyServes(targets, release(aliasName), digest)
+
+describe('everyServes without an alias ($LATEST)', () => {
   it('is true when $LATEST runs the digest and its last update succeeded', () => {
     expect(alreadyServing([target(fn('api', DIGEST))], DIGEST, undefined)).toBe(
       true
@@ -119,7 +143,7 @@ describe('alreadyServing without an alias ($LATEST)', () => {
   })
 })
 
-describe('alreadyServing with an alias', () => {
+describe('everyServes with an alias', () => {
   it('is true when the alias serves the digest', () => {
     expect(alreadyServing([aliased('api', DIGEST)], DIGEST, 'live')).toBe(true)
   })
@@ -166,5 +190,178 @@ describe('alreadyServing with an alias', () => {
   it('is true when every one of several aliases serves the digest', () => {
     const targets = [aliased('api', DIGEST), aliased('worker', DIGEST)]
     expect(alreadyServing(targets, DIGEST, 'live')).toBe(true)
+  })
+})
+
+describe('everyServes with an alias that splits its traffic', () => {
+  it('is false while a canary is still on, even when the alias version serves the digest', () => {
+    const split = target(fn('api', OTHER), {
+      alias: alias('3', { '4': 0.1 }),
+      aliasImageUri: `${REPO}@${DIGEST}`
+    })
+    expect(alreadyServing([split], DIGEST, 'live')).toBe(false)
+  })
+})
+
+describe('decide', () => {
+  const canary = { percent: 10, intervalMs: 60_000 }
+  it.each<
+    [
+      string,
+      Partial<TargetState>,
+      DecideRelease,
+      string | undefined,
+      TargetAction
+    ]
+  >([
+    [
+      '$LATEST runs another image: update it',
+      { latest: fn('api', OTHER) },
+      release(undefined),
+      DIGEST,
+      {
+        do: 'deploy',
+        latest: 'update',
+        pinAlias: false,
+        publish: false,
+        alias: undefined
+      }
+    ],
+    [
+      '$LATEST already runs the image: no update',
+      { latest: fn('api', DIGEST) },
+      release(undefined),
+      DIGEST,
+      {
+        do: 'deploy',
+        latest: 'up-to-date',
+        pinAlias: false,
+        publish: false,
+        alias: undefined
+      }
+    ],
+    [
+      '$LATEST shows the image but its last update failed: update',
+      { latest: fn('api', DIGEST, 'Failed') },
+      release(undefined),
+      DIGEST,
+      {
+        do: 'deploy',
+        latest: 'update',
+        pinAlias: false,
+        publish: false,
+        alias: undefined
+      }
+    ],
+    [
+      'an image built and not pushed (no digest): update',
+      { latest: fn('api', DIGEST) },
+      release(undefined),
+      undefined,
+      {
+        do: 'deploy',
+        latest: 'update',
+        pinAlias: false,
+        publish: false,
+        alias: undefined
+      }
+    ],
+    [
+      'publish without an alias',
+      { latest: fn('api', OTHER) },
+      { ...release(undefined), publish: true },
+      DIGEST,
+      {
+        do: 'deploy',
+        latest: 'update',
+        pinAlias: false,
+        publish: true,
+        alias: undefined
+      }
+    ],
+    [
+      'a preview not created yet: create it',
+      { latest: undefined },
+      release(undefined),
+      DIGEST,
+      { do: 'create-preview' }
+    ],
+    [
+      'the alias serves the image with all its traffic: nothing',
+      { alias: alias('3'), aliasImageUri: `${REPO}@${DIGEST}` },
+      release('live'),
+      DIGEST,
+      { do: 'nothing', alias: 'live', version: '3' }
+    ],
+    [
+      'the alias serves the image but splits its traffic: deploy and move it',
+      { alias: alias('3', { '4': 0.1 }), aliasImageUri: `${REPO}@${DIGEST}` },
+      release('live'),
+      DIGEST,
+      {
+        do: 'deploy',
+        latest: 'update',
+        pinAlias: false,
+        publish: true,
+        alias: { name: 'live', from: '3', canary: undefined }
+      }
+    ],
+    [
+      'the alias serves another image: move it (a canary first)',
+      {
+        alias: alias('3'),
+        aliasImageUri: `${REPO}@${OTHER}`,
+        latest: fn('api', DIGEST)
+      },
+      { ...release('live'), canary },
+      DIGEST,
+      {
+        do: 'deploy',
+        latest: 'up-to-date',
+        pinAlias: false,
+        publish: true,
+        alias: { name: 'live', from: '3', canary }
+      }
+    ],
+    [
+      'the alias does not exist yet: create it',
+      {},
+      release('live'),
+      DIGEST,
+      {
+        do: 'deploy',
+        latest: 'update',
+        pinAlias: false,
+        publish: true,
+        alias: { name: 'live', from: undefined, canary: undefined }
+      }
+    ],
+    [
+      'the alias points to $LATEST: pin it first',
+      { alias: alias('$LATEST'), aliasImageUri: `${REPO}@${OTHER}` },
+      release('live'),
+      DIGEST,
+      {
+        do: 'deploy',
+        latest: 'update',
+        pinAlias: true,
+        publish: true,
+        alias: { name: 'live', from: '$LATEST', canary: undefined }
+      }
+    ],
+    [
+      'rollback-to previous: move the alias back to the version the look-up found',
+      { alias: alias('4'), version: '3' },
+      { ...release('live'), source: { kind: 'previous' } },
+      undefined,
+      {
+        do: 'move-back',
+        alias: { name: 'live', from: '4', canary: undefined },
+        to: '3'
+      }
+    ]
+  ])('%s', (_name, state, given, digest, expected) => {
+    const t = target(fn('api', OTHER), state)
+    expect(decide(t, given, { digest })).toEqual(expected)
   })
 })
