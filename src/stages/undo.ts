@@ -11,6 +11,7 @@
 import * as core from '@actions/core'
 import { deployImage, waitForUpdate } from '../aws/lambda.js'
 import { getAlias, pointAlias } from '../aws/versions.js'
+import { aliasHolder, latestHolder } from '../decide/ownership.js'
 import {
   changedAlias,
   changedLatest,
@@ -50,15 +51,19 @@ async function restoreAlias(
   }
   const now = await getAlias(ctx.clients.lambda, target.arn, alias)
   const ours = target.alias
-  if (
-    now !== undefined &&
-    now.version === previous &&
-    Object.keys(now.weights).length === 0
-  ) {
+  const holder = aliasHolder(
+    {
+      revisionId: ours?.revisionId,
+      routing: { version: ours?.version, weights: ours?.weights ?? {} },
+      previousVersion: previous
+    },
+    now
+  )
+  if (holder === 'put-back' && now !== undefined) {
     target.alias = now
     return `alias ${alias} points to version ${previous} again`
   }
-  if (now === undefined || now.revisionId !== ours?.revisionId) {
+  if (holder !== 'ours' || now === undefined) {
     throw new ChangedMeanwhileError(
       `someone else changed alias ${alias} meanwhile (it points to version ${now?.version ?? '(deleted)'}); it is left as they set it.`
     )
@@ -119,11 +124,12 @@ async function restoreLatest(
   })
   const now = settled.observed
   target.latest = now
-  if (now.imageDigest === previousDigest) {
+  const holder = latestHolder({ digest, previousDigest }, now.imageDigest)
+  if (holder === 'put-back') {
     // The update failed and Lambda kept the old image, or someone put it back.
     return `runs the previous image ${previous}`
   }
-  if (now.imageDigest !== digest) {
+  if (holder !== 'ours') {
     throw new ChangedMeanwhileError(
       `someone else deployed ${now.imageUri ?? 'another image'} meanwhile; it is left as it is.`
     )
