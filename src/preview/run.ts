@@ -32,7 +32,7 @@ import {
   previewTagProblem,
   previewVpc
 } from './create.js'
-import { bareFunctionName } from './naming.js'
+import { bareFunctionName } from '../inputs/naming.js'
 import type { Report, SmokeSummary } from '../report/report.js'
 import type { Timing } from '../util/time.js'
 import type { Architecture, Inputs, PreviewIsolation } from '../inputs/types.js'

@@ -37,7 +37,7 @@ import {
 } from '../aws/versions.js'
 import { platformFor, resolveArchitecture } from '../build/platform.js'
 import type { Architecture } from '../inputs/types.js'
-import { bareFunctionName } from '../preview/naming.js'
+import { bareFunctionName } from '../inputs/naming.js'
 import { lookUpPreview, previewTarget } from '../preview/run.js'
 import { newTarget, type TargetState } from '../targets.js'
 import { DeployError, errorMessage } from '../util/errors.js'
