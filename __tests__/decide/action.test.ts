@@ -74,9 +74,10 @@ function aliased(name: string, digest: string | undefined): TargetState {
 }
 
 const release = (aliasName: string | undefined): DecideRelease => ({
-  alias: aliasName,
-  canary: undefined,
-  publish: aliasName !== undefined,
+  release:
+    aliasName === undefined
+      ? { kind: 'latest', publish: false }
+      : { kind: 'alias', name: aliasName, canary: undefined },
   source: { kind: 'build' }
 })
 
@@ -269,7 +270,7 @@ describe('decide', () => {
     [
       'publish without an alias',
       { latest: fn('api', OTHER) },
-      { ...release(undefined), publish: true },
+      { ...release(undefined), release: { kind: 'latest', publish: true } },
       DIGEST,
       {
         do: 'deploy',
@@ -313,7 +314,7 @@ describe('decide', () => {
         aliasImageUri: `${REPO}@${OTHER}`,
         latest: fn('api', DIGEST)
       },
-      { ...release('live'), canary },
+      { ...release('live'), release: { kind: 'alias', name: 'live', canary } },
       DIGEST,
       {
         do: 'deploy',

@@ -6,14 +6,11 @@
  * image (`everyServes`): the three ask this one module, never a copy.
  */
 import type { FunctionState } from '../aws/lambda.js'
-import type { Inputs } from '../inputs/types.js'
+import type { Canary, StageSpec } from '../inputs/types.js'
 import type { TargetState } from '../targets.js'
 
-/** What decide needs of the run's release. */
-export type DecideRelease = Pick<
-  Inputs,
-  'alias' | 'canary' | 'publish' | 'source'
->
+/** What decide needs of the run: its release and where the image comes from. */
+export type DecideRelease = Pick<StageSpec, 'release' | 'source'>
 
 /**
  * The image the run deploys: its digest is undefined only for an image a
@@ -29,7 +26,7 @@ export interface AliasMove {
   name: string
   /** The version it serves now; undefined: it does not exist yet. */
   from: string | undefined
-  canary: DecideRelease['canary']
+  canary: Canary | undefined
 }
 
 /**
@@ -88,18 +85,15 @@ export function latestAction(
 /** What the run does to `t`. */
 export function decide(
   t: TargetState,
-  release: DecideRelease,
+  spec: DecideRelease,
   image: DecideImage | undefined
 ): TargetAction {
+  const { release } = spec
   const alias: AliasMove | undefined =
-    release.alias === undefined
-      ? undefined
-      : {
-          name: release.alias,
-          from: t.alias?.version,
-          canary: release.canary
-        }
-  if (release.source.kind === 'previous' && alias !== undefined)
+    release.kind === 'alias'
+      ? { name: release.name, from: t.alias?.version, canary: release.canary }
+      : undefined
+  if (spec.source.kind === 'previous' && alias !== undefined)
     return { do: 'move-back', alias, to: t.version }
   const digest = image?.digest
   if (
@@ -114,7 +108,8 @@ export function decide(
     do: 'deploy',
     latest: latestAction(t.latest, digest),
     pinAlias: alias !== undefined && t.alias?.version === '$LATEST',
-    publish: release.publish,
+    // An alias release always publishes the version it moves the alias to.
+    publish: release.kind === 'alias' || release.publish,
     alias
   }
 }

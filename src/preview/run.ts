@@ -58,10 +58,9 @@ export function previewTarget(inputs: Inputs): {
  */
 export async function lookUpPreview(
   lambda: LambdaClient,
-  inputs: Inputs,
+  target: { name: string; pullRequest: number },
   productionName: string
 ): Promise<FunctionState | undefined> {
-  const target = previewTarget(inputs)
   const existing = await findFunction(lambda, target.name)
   if (existing === undefined) return undefined
   const problem = previewTagProblem(

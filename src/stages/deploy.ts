@@ -14,11 +14,8 @@ import {
   pointAlias,
   publishVersion
 } from '../aws/versions.js'
-import {
-  createPreview,
-  previewTarget,
-  reconcilePreview
-} from '../preview/run.js'
+import type { CommonSpec, PreviewSpec } from '../inputs/types.js'
+import { createPreview, reconcilePreview } from '../preview/run.js'
 import { decide, latestAction } from '../decide/action.js'
 import type { Image, TargetState } from '../targets.js'
 import { DeployError, UpdateFailedError } from '../util/errors.js'
@@ -61,7 +58,11 @@ async function deployTarget(
   if (action.do === 'move-back') throw new Error('nothing to deploy')
   const fn = target.latest
   if (action.do === 'create-preview' || fn === undefined) {
-    await createPreviewTarget(ctx, target, image)
+    // Only a preview's function may not exist yet (the look-up refuses a
+    // missing function otherwise).
+    if (inputs.mode !== 'preview')
+      throw new Error(`${target.name} was not found`)
+    await createPreviewTarget(ctx, inputs, target, image)
     return
   }
   let current = fn
@@ -99,7 +100,8 @@ async function deployTarget(
     current = await getFunctionState(ctx.clients.lambda, current.functionArn)
     target.latest = current
   }
-  if (action.pinAlias) await pinAlias(ctx, target, current)
+  if (action.pinAlias && action.alias !== undefined)
+    await pinAlias(ctx, target, current, action.alias.name)
   // The same decision, on $LATEST as this deploy found it once an update
   // in progress had finished.
   if (latestAction(current, image.digest) === 'up-to-date') {
@@ -150,11 +152,12 @@ async function deployTarget(
 /** First preview of a pull request: the function is created with the image. */
 async function createPreviewTarget(
   ctx: RunContext,
+  inputs: CommonSpec & PreviewSpec,
   target: TargetState,
   image: Image
 ): Promise<void> {
-  const { deps, inputs } = ctx
-  const preview = previewTarget(inputs)
+  const { deps } = ctx
+  const { preview } = inputs
   const started = deps.timing.now()
   const created = await createPreview(
     ctx.clients.lambda,
@@ -240,9 +243,9 @@ async function publish(
 async function pinAlias(
   ctx: RunContext,
   target: TargetState,
-  current: FunctionState
+  current: FunctionState,
+  alias: string
 ): Promise<void> {
-  const alias = ctx.inputs.alias ?? ''
   if (current.imageDigest === undefined) return
   const pinned = await publishVersion(
     ctx.clients.lambda,

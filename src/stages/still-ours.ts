@@ -31,9 +31,9 @@ export async function servedInstead(
   target: TargetState,
   expected: StillOurs
 ): Promise<string | undefined> {
-  const alias = ctx.inputs.alias
-  if (alias !== undefined) {
-    const instead = await aliasInstead(ctx, target, alias, expected)
+  const { release } = ctx.inputs
+  if (release.kind === 'alias') {
+    const instead = await aliasInstead(ctx, target, release.name, expected)
     if (instead !== undefined || expected.latestToo !== true) return instead
     return latestInstead(ctx, target, expected.digest)
   }

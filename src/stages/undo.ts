@@ -12,6 +12,7 @@ import * as core from '@actions/core'
 import { deployImage, waitForUpdate } from '../aws/lambda.js'
 import { getAlias, pointAlias } from '../aws/versions.js'
 import { aliasHolder, latestHolder } from '../decide/ownership.js'
+import { releasedAlias } from '../inputs/spec.js'
 import {
   changedAlias,
   changedLatest,
@@ -160,7 +161,7 @@ async function restore(
   limits: UndoLimits
 ): Promise<string> {
   const done: string[] = []
-  const alias = ctx.inputs.alias
+  const alias = releasedAlias(ctx.inputs.release)
   // An alias someone else moved since is theirs: left alone.
   if (
     alias !== undefined &&
@@ -187,7 +188,7 @@ export async function undoStage(
   limits: UndoLimits
 ): Promise<never> {
   const { inputs, report } = ctx
-  const release: Release = { alias: inputs.alias }
+  const release: Release = { alias: releasedAlias(inputs.release) }
   const changed = run.targets.filter(needsUndo)
   if (changed.length === 0) {
     report.rolledBack = false
@@ -250,7 +251,7 @@ export async function undoStage(
   report.rolledBack = allRestored && first !== undefined
   if (report.rolledBack && first !== undefined)
     report.rolledBackTo =
-      inputs.alias !== undefined && changedAlias(first)
+      inputs.release.kind === 'alias' && changedAlias(first)
         ? `version ${first.previousVersion ?? '?'}`
         : first.replaced?.imageUri
   throw new DeployError(
