@@ -46,15 +46,24 @@ function target(overrides: Partial<TargetState> = {}): TargetState {
 }
 
 const deploy: DryRunRelease = {
-  alias: undefined,
-  canary: undefined,
-  publish: false,
+  release: { kind: 'latest', publish: false },
   source: { kind: 'build' }
 }
-const live: DryRunRelease = { ...deploy, alias: 'live', publish: true }
+const publish: DryRunRelease = {
+  ...deploy,
+  release: { kind: 'latest', publish: true }
+}
+const live: DryRunRelease = {
+  ...deploy,
+  release: { kind: 'alias', name: 'live', canary: undefined }
+}
 const canary: DryRunRelease = {
-  ...live,
-  canary: { percent: 10, intervalMs: 300_000 }
+  ...deploy,
+  release: {
+    kind: 'alias',
+    name: 'live',
+    canary: { percent: 10, intervalMs: 300_000 }
+  }
 }
 
 describe('wouldChange', () => {
@@ -102,7 +111,7 @@ describe('wouldChange', () => {
     [
       'publish on $LATEST',
       {},
-      { ...deploy, publish: true },
+      publish,
       existing,
       {
         code: 'update',

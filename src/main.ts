@@ -10,16 +10,14 @@ import * as core from '@actions/core'
 import { createClients } from './aws/clients.js'
 import { buildArgValuesToMask, realExec } from './build/docker.js'
 import { startKeyParts } from './build/key-parts.js'
-import type { Inputs } from './inputs/types.js'
+import type { Inputs, RunSpec, StageSpec } from './inputs/types.js'
+import { describeRun } from './inputs/describe.js'
 import { getInputs } from './inputs/read.js'
+import { releasedAlias, runSpec } from './inputs/spec.js'
 import { announceProxy } from './net/announce.js'
 import { outboundFetch } from './net/fetch.js'
 import { planRun, type StageName } from './plan.js'
-import {
-  commentOnPullRequest,
-  previewTarget,
-  runCleanup
-} from './preview/run.js'
+import { commentOnPullRequest, runCleanup } from './preview/run.js'
 import { STATE } from './post/saved-state.js'
 import { renderSummary } from './report/summary.js'
 import { reportOutputs, type Report } from './report/report.js'
@@ -47,7 +45,7 @@ import { reuseStage } from './stages/reuse.js'
 import { smokeStage } from './stages/smoke.js'
 import { whatWouldChangeStage } from './stages/what-would-change.js'
 import { UNDO_SETTLE_MS, undoStage } from './stages/undo.js'
-import { pendingUndo, reportTargets } from './targets.js'
+import { pendingUndo, reportTargets, type Release } from './targets.js'
 import { callBudget } from './util/budget.js'
 import {
   CancelledError,
@@ -56,7 +54,7 @@ import {
 } from './util/cancel.js'
 import { errorMessage } from './util/errors.js'
 import { readOnce } from './util/read-once.js'
-import { formatDuration, realTiming } from './util/time.js'
+import { realTiming } from './util/time.js'
 
 export type { Dependencies } from './stages/context.js'
 
@@ -111,6 +109,7 @@ export async function run(
     image: undefined
   }
   let inputs: Inputs | undefined
+  let spec: RunSpec | undefined
   const cancel = new AbortController()
   const stopListening = deps.onCancel(signal => {
     if (cancel.signal.aborted) return
@@ -121,32 +120,44 @@ export async function run(
   })
   try {
     inputs = await readInputs(deps, phase)
-    await runPlan(
-      runContext(deps, inputs, report, phase, state, cancel.signal),
-      state,
-      cancel.signal
-    )
+    spec = runSpec(inputs)
+    recordRun(report, spec)
+    const plan = planRun(inputs)
+    if (spec.mode === 'cleanup') {
+      const { lambda, ecr } = deps.clients(spec.region)
+      // A dry run's plan has no cleanup stage: it lists what would go.
+      await runCleanup(lambda, ecr, inputs, report, phase, {
+        remove: plan.includes('cleanup')
+      })
+    } else
+      await runPlan(
+        plan,
+        inputs,
+        runContext(deps, spec, report, phase, state, cancel.signal),
+        state,
+        cancel.signal
+      )
   } catch (error) {
     report.error = errorMessage(error)
     core.setFailed(report.error)
   } finally {
     stopListening()
-    if (inputs !== undefined) {
+    if (inputs !== undefined && spec !== undefined) {
       // A verified release has nothing to put back. After a failure, what is
       // still this run's change and not put back is left to the post step
       // (a cancelled run's undo may not have had the time).
       if (report.error === undefined) core.saveState(STATE.undo, '[]')
-      else saveUndo(inputs, state)
+      else saveUndo(spec, state)
       reportTargets(
         report,
         state.targets,
-        { alias: inputs.alias },
+        releaseOf(spec),
         state.image,
         report.error !== undefined
       )
-      if (inputs.mode !== 'deploy' && !inputs.dryRun)
+      if (spec.mode !== 'deploy' && !spec.dryRun)
         await commentOnPullRequest(inputs, report, deps.env, deps.fetch)
-      else if (inputs.mode !== 'deploy')
+      else if (spec.mode !== 'deploy')
         core.info('Dry run: the pull request comment is left as it is.')
     }
     for (const [name, value] of Object.entries(reportOutputs(report)))
@@ -164,40 +175,46 @@ export async function run(
  * rollback-on-failure false the workflow asked to keep a failed release:
  * then nothing is ever left for the post step to put back.
  */
-function saveUndo(inputs: Inputs, state: RunState): void {
+function saveUndo(spec: RunSpec, state: RunState): void {
   core.saveState(
     STATE.undo,
     JSON.stringify(
-      inputs.rollbackOnFailure
-        ? pendingUndo(
-            state.targets,
-            { alias: inputs.alias },
-            state.image,
-            inputs.region
-          )
+      spec.rollbackOnFailure
+        ? pendingUndo(state.targets, releaseOf(spec), state.image, spec.region)
         : []
     )
   )
 }
 
+/** How the report reads the release: the alias, if any. */
+function releaseOf(spec: RunSpec): Release {
+  return {
+    alias: spec.mode === 'cleanup' ? undefined : releasedAlias(spec.release)
+  }
+}
+
+/** Run-level facts of the report that the inputs give. */
+function recordRun(report: Report, spec: RunSpec): void {
+  report.functionName = spec.functionName
+  if (spec.dryRun) report.dryRun = true
+  if (spec.mode !== 'deploy') {
+    report.productionFunctionName = spec.functionName
+    report.previewFunctionName = spec.preview.name
+  }
+  if (spec.mode !== 'cleanup') {
+    report.imageTag = spec.tag === '' ? undefined : spec.tag
+    report.alias = releasedAlias(spec.release)
+  }
+}
+
 function runContext(
   deps: Dependencies,
-  inputs: Inputs,
+  inputs: StageSpec,
   report: Report,
   phase: PhaseRunner,
   state: RunState,
   cancelled: AbortSignal
 ): RunContext {
-  report.functionName = inputs.functionName
-  if (inputs.dryRun) report.dryRun = true
-  if (inputs.mode !== 'deploy') {
-    report.productionFunctionName = inputs.functionName
-    report.previewFunctionName = previewTarget(inputs).name
-  }
-  if (inputs.mode !== 'cleanup') {
-    report.imageTag = inputs.tag === '' ? undefined : inputs.tag
-    report.alias = inputs.alias
-  }
   return {
     // Every wait of the stages ends early when the run is cancelled.
     deps: { ...deps, timing: cancellableTiming(deps.timing, cancelled) },
@@ -228,19 +245,12 @@ const CANCEL_UNDO_LIMITS = {
  * real clock, within the runner's grace when the run was cancelled.
  */
 async function runPlan(
+  plan: readonly StageName[],
+  inputs: Inputs,
   ctx: RunContext,
   state: RunState,
   cancelled: AbortSignal
 ): Promise<void> {
-  const plan = planRun(ctx.inputs)
-  if (ctx.inputs.mode === 'cleanup') {
-    const { lambda, ecr } = ctx.clients
-    // A dry run's plan has no cleanup stage: it lists what would go.
-    await runCleanup(lambda, ecr, ctx.inputs, ctx.report, ctx.phase, {
-      remove: plan.includes('cleanup')
-    })
-    return
-  }
   // reuse-unchanged-image: hashing the context and asking registries for
   // the base images need nothing from AWS, so they run while the look-up
   // waits on it (issue 16).
@@ -251,11 +261,11 @@ async function runPlan(
     // A plan that cannot end before the credentials expire is refused
     // before anything changes: now, and again once the build's time is
     // known, right before the first change.
-    await checkCredentialsLifetime(ctx)
+    await checkCredentialsLifetime(ctx, inputs)
     for (const name of plan) {
       if (cancelled.aborted) throw new CancelledError(String(cancelled.reason))
       stage = name
-      if (name === 'deploy') await checkCredentialsLifetime(ctx)
+      if (name === 'deploy') await checkCredentialsLifetime(ctx, inputs)
       if (name !== 'cleanup') await STAGES[name](ctx, state)
     }
   } catch (error) {
@@ -315,25 +325,4 @@ function readInputs(deps: Dependencies, phase: PhaseRunner): Promise<Inputs> {
     }
     return parsed
   })
-}
-
-/** One line: which functions, which image, which release. */
-function describeRun(inputs: Inputs): string {
-  const names =
-    inputs.functionNames.length > 1
-      ? `Functions ${inputs.functionNames.join(', ')}`
-      : `Function ${inputs.functionName}`
-  const image =
-    inputs.source.kind === 'previous'
-      ? `rollback-to previous (alias ${inputs.alias ?? ''})`
-      : inputs.source.kind === 'existing'
-        ? `${inputs.source.input} ${inputs.source.digest ?? inputs.source.tag ?? ''} (no build)`
-        : `tag ${inputs.tag}`
-  const release =
-    inputs.alias !== undefined
-      ? `, alias ${inputs.alias}${inputs.canary !== undefined ? ` (canary ${inputs.canary.percent}% for ${formatDuration(inputs.canary.intervalMs)})` : ''}`
-      : inputs.publish
-        ? ', publish a version'
-        : ''
-  return `${inputs.dryRun ? 'Dry run (nothing will be changed): ' : ''}${names}, repository ${inputs.repository.name || '—'}, ${image}, region ${inputs.region}${release}`
 }

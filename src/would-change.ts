@@ -1,19 +1,19 @@
 /**
- * dry-run: what a real run would change on one function, derived from the
- * function's TargetState as the look-up found it and from the image a real
- * run would deploy. Pure; the decisions mirror the deploy and alias stages
- * (an alias that already serves the digest is left alone, $LATEST that
- * already runs it is not updated, an alias on $LATEST is pinned first).
+ * dry-run: what a real run would change on one function: the action the
+ * deploy would carry out (src/decide/action.ts, the same decision), told
+ * in words. Pure.
  */
-import type { Inputs } from './inputs/types.js'
+import {
+  decide,
+  type AliasMove,
+  type DecideRelease,
+  type TargetAction
+} from './decide/action.js'
 import type { WouldChange } from './report/would-change.js'
 import type { TargetState } from './targets.js'
 import { formatDuration } from './util/time.js'
 
-export type DryRunRelease = Pick<
-  Inputs,
-  'alias' | 'canary' | 'publish' | 'source'
->
+export type DryRunRelease = DecideRelease
 
 /** The image a real run would deploy. */
 export interface PlannedImage {
@@ -25,11 +25,14 @@ export interface PlannedImage {
 
 const served = (uri: string | undefined): string => uri ?? 'no image'
 
-function canaryText(release: DryRunRelease): string {
-  return release.canary === undefined
+function canaryText(alias: AliasMove): string {
+  return alias.canary === undefined
     ? ''
-    : ` (canary ${release.canary.percent}% for ${formatDuration(release.canary.intervalMs)} first)`
+    : ` (canary ${alias.canary.percent}% for ${formatDuration(alias.canary.intervalMs)} first)`
 }
+
+const trafficOf = (alias: AliasMove): 'canary' | 'moved' =>
+  alias.canary !== undefined ? 'canary' : 'moved'
 
 /** What a real run would change on `t`. */
 export function wouldChange(
@@ -37,80 +40,90 @@ export function wouldChange(
   release: DryRunRelease,
   image: PlannedImage | undefined
 ): WouldChange {
-  const alias = release.alias
-  const traffic = release.canary !== undefined ? 'canary' : 'moved'
-  if (release.source.kind === 'previous')
-    return {
-      name: t.name,
-      code: 'up-to-date',
-      publish: false,
-      traffic,
-      from: t.aliasImageUri,
-      to: t.versionImageUri,
-      text: `rollback-to previous would move alias ${alias ?? ''} from version ${t.alias?.version ?? '?'} back to version ${t.version ?? '?'} (${served(t.versionImageUri)})${canaryText(release)}`
-    }
+  return describe(t, decide(t, release, image), image)
+}
+
+/** The action, in words, with the images it moves between. */
+export function describe(
+  t: TargetState,
+  action: TargetAction,
+  image: PlannedImage | undefined
+): WouldChange {
   const to = image?.uri
-  const digest = image?.digest
-  if (
-    alias !== undefined &&
-    t.alias !== undefined &&
-    digest !== undefined &&
-    t.aliasImageUri?.endsWith(`@${digest}`) === true &&
-    Object.keys(t.alias.weights).length === 0
-  )
-    return {
-      name: t.name,
-      code: 'alias-up-to-date',
-      publish: false,
-      traffic: 'untouched',
-      from: t.aliasImageUri,
-      to: t.aliasImageUri,
-      text: `alias ${alias} already serves ${digest} (version ${t.alias.version}): nothing to do`
-    }
-  if (t.latest === undefined)
-    return {
-      name: t.name,
-      code: 'create',
-      publish: false,
-      traffic: 'untouched',
-      from: undefined,
-      to,
-      text: `would create the preview function ${t.name} (preview of ${t.production?.functionName ?? 'production'}, from preview-settings), running ${served(to)}, with its own Function URL`
-    }
-  const upToDate =
-    digest !== undefined &&
-    t.latest.imageDigest === digest &&
-    t.latest.lastUpdateStatus === 'Successful'
+  switch (action.do) {
+    case 'move-back':
+      return {
+        name: t.name,
+        code: 'up-to-date',
+        publish: false,
+        traffic: trafficOf(action.alias),
+        from: t.aliasImageUri,
+        to: t.versionImageUri,
+        text: `rollback-to previous would move alias ${action.alias.name} from version ${action.alias.from ?? '?'} back to version ${action.to ?? '?'} (${served(t.versionImageUri)})${canaryText(action.alias)}`
+      }
+    case 'nothing':
+      return {
+        name: t.name,
+        code: 'alias-up-to-date',
+        publish: false,
+        traffic: 'untouched',
+        from: t.aliasImageUri,
+        to: t.aliasImageUri,
+        text: `alias ${action.alias} already serves ${image?.digest ?? ''} (version ${action.version}): nothing to do`
+      }
+    case 'create-preview':
+      return {
+        name: t.name,
+        code: 'create',
+        publish: false,
+        traffic: 'untouched',
+        from: undefined,
+        to,
+        text: `would create the preview function ${t.name} (preview of ${t.production?.functionName ?? 'production'}, from preview-settings), running ${served(to)}, with its own Function URL`
+      }
+    case 'deploy':
+      return describeDeploy(t, action, image)
+  }
+}
+
+function describeDeploy(
+  t: TargetState,
+  action: Extract<TargetAction, { do: 'deploy' }>,
+  image: PlannedImage | undefined
+): WouldChange {
+  const to = image?.uri
+  const upToDate = action.latest === 'up-to-date'
+  const alias = action.alias
   const steps: string[] = []
-  if (alias !== undefined && t.alias?.version === '$LATEST')
+  if (action.pinAlias && alias !== undefined)
     steps.push(
-      `would pin alias ${alias} to a version of what $LATEST runs (${served(t.latest.imageUri)})`
+      `would pin alias ${alias.name} to a version of what $LATEST runs (${served(t.latest?.imageUri)})`
     )
   steps.push(
     upToDate
-      ? `$LATEST already runs ${digest}: no update`
-      : `would update $LATEST from ${served(t.latest.imageUri)} to ${served(to)}`
+      ? `$LATEST already runs ${image?.digest ?? ''}: no update`
+      : `would update $LATEST from ${served(t.latest?.imageUri)} to ${served(to)}`
   )
-  if (release.publish)
+  if (action.publish)
     steps.push(
       upToDate ? 'would publish a version of it' : 'would publish a new version'
     )
   if (alias !== undefined)
     steps.push(
-      t.alias === undefined
-        ? `would create alias ${alias} on that version${canaryText(release)}`
-        : `would move alias ${alias} from version ${t.alias.version} to that version${canaryText(release)}`
+      alias.from === undefined
+        ? `would create alias ${alias.name} on that version${canaryText(alias)}`
+        : `would move alias ${alias.name} from version ${alias.from} to that version${canaryText(alias)}`
     )
-  const nothing = upToDate && !release.publish && alias === undefined
+  const nothing = upToDate && !action.publish && alias === undefined
   return {
     name: t.name,
     code: upToDate ? 'up-to-date' : 'update',
-    publish: release.publish,
-    traffic: alias === undefined ? 'untouched' : traffic,
-    from: alias !== undefined ? t.aliasImageUri : t.latest.imageUri,
+    publish: action.publish,
+    traffic: alias === undefined ? 'untouched' : trafficOf(alias),
+    from: alias !== undefined ? t.aliasImageUri : t.latest?.imageUri,
     to,
     text: nothing
-      ? `already runs this digest (${digest ?? ''}): nothing to do`
+      ? `already runs this digest (${image?.digest ?? ''}): nothing to do`
       : steps.join(', then ')
   }
 }

@@ -1,4 +1,4 @@
-import { bareFunctionName, previewFunctionName } from '../preview/naming.js'
+import { bareFunctionName, previewFunctionName } from './naming.js'
 import { fields, isOneOf, type InputReader, type Parsed } from './readers.js'
 import type {
   Mode,

@@ -1,4 +1,4 @@
-import { previewImageTag } from '../preview/naming.js'
+import { previewImageTag } from './naming.js'
 import { fields, type InputReader, type Parsed } from './readers.js'
 import { parseImageReference, TAG } from './release.js'
 import type { ImageSource, PreviewInputs, RepositoryRef } from './types.js'

@@ -201,3 +201,71 @@ export interface PreviewName {
   /** What the template gave before shortening. */
   full: string
 }
+
+/** canary-percent and canary-interval: a share of the alias's traffic first. */
+export interface Canary {
+  percent: number
+  intervalMs: number
+}
+
+/**
+ * How a deploy releases what it deployed: on $LATEST (with publish, also a
+ * version of it), or through an alias moved to a new version (a canary
+ * share first). Managed Instances (issue 24) adds
+ * `{ kind: 'published' }`: invokes go to $LATEST.PUBLISHED.
+ */
+export type Release =
+  | { kind: 'latest'; publish: boolean }
+  | { kind: 'alias'; name: string; canary: Canary | undefined }
+
+/** The alias release: a version is always published. */
+export type AliasRelease = Extract<Release, { kind: 'alias' }>
+
+/** The preview function of a pull request (preview and cleanup). */
+export interface PreviewTarget extends PreviewName {
+  pullRequest: number
+}
+
+/** What every run has, whatever its mode. */
+export type CommonSpec = Omit<
+  Inputs,
+  | 'mode'
+  | 'alias'
+  | 'canary'
+  | 'publish'
+  | 'source'
+  | 'pullRequest'
+  | 'preview'
+  | 'isolation'
+>
+
+/**
+ * mode deploy: the image from its source, released on $LATEST or through
+ * an alias; rollback-to previous only moves an alias back, so it only
+ * exists with an alias release.
+ */
+export type DeploySpec = { mode: 'deploy' } & (
+  | { release: Release; source: Exclude<ImageSource, { kind: 'previous' }> }
+  | { release: AliasRelease; source: { kind: 'previous' } }
+)
+
+/** mode preview: the pull request's own function, deployed on $LATEST. */
+export interface PreviewSpec {
+  mode: 'preview'
+  release: { kind: 'latest'; publish: false }
+  source: Exclude<ImageSource, { kind: 'previous' }>
+  preview: PreviewTarget
+  isolation: PreviewIsolation | undefined
+}
+
+/** mode cleanup: remove a pull request's preview. */
+export interface CleanupSpec {
+  mode: 'cleanup'
+  preview: PreviewTarget
+}
+
+/** What a run was asked to do: the validated inputs, one case per mode. */
+export type RunSpec = CommonSpec & (DeploySpec | PreviewSpec | CleanupSpec)
+
+/** The runs that deploy an image (their stages: look-up … smoke). */
+export type StageSpec = CommonSpec & (DeploySpec | PreviewSpec)

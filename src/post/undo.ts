@@ -7,6 +7,7 @@
 import { createLambdaClient } from '../aws/clients.js'
 import { deployImage, waitForUpdate } from '../aws/lambda.js'
 import { getAlias, pointAlias } from '../aws/versions.js'
+import { aliasHolder, latestHolder } from '../decide/ownership.js'
 import { errorMessage } from '../util/errors.js'
 import { realTiming, type Timing } from '../util/time.js'
 import type { UndoRecord } from './saved-state.js'
@@ -23,19 +24,23 @@ async function finishOne(
 ): Promise<string> {
   if (record.kind === 'alias') {
     const now = await getAlias(lambda, record.functionArn, record.alias)
-    if (now === undefined)
+    const holder = aliasHolder(
+      {
+        revisionId: record.revisionId,
+        ourVersion: record.ourVersion,
+        previousVersion: record.previousVersion
+      },
+      now
+    )
+    if (holder === 'gone' || now === undefined)
       return `alias ${record.alias} of ${record.functionArn} no longer exists; nothing was changed.`
     const weights = Object.keys(now.weights)
-    if (now.version === record.previousVersion && weights.length === 0)
+    if (holder === 'put-back')
       return `alias ${record.alias} of ${record.functionArn} points to version ${record.previousVersion} (verified).`
-    // Guarded as the main step's undo is: by the alias's RevisionId when
-    // this run recorded one, so any change since ours is left alone.
-    if (
-      (record.revisionId !== undefined &&
-        now.revisionId !== record.revisionId) ||
-      (now.version !== record.ourVersion &&
-        !weights.includes(record.ourVersion))
-    )
+    // Guarded as the main step's undo is (decide/ownership.ts): by the
+    // alias's RevisionId when this run recorded one, so any change since
+    // ours is left alone.
+    if (holder === 'theirs')
       return `alias ${record.alias} of ${record.functionArn} was changed by someone else since this run moved it (it points to version ${now.version}${weights.length > 0 ? ` with ${weights.join(', ')}` : ''}); it is left as it is.`
     await pointAlias(
       lambda,
@@ -55,9 +60,13 @@ async function finishOne(
     timing
   )
   const now = settled.observed
-  if (now.imageDigest === record.restoreDigest)
+  const holder = latestHolder(
+    { digest: record.ourDigest, previousDigest: record.restoreDigest },
+    now.imageDigest
+  )
+  if (holder === 'put-back')
     return `${record.functionArn} runs ${record.restoreImageUri} (verified).`
-  if (now.imageDigest !== record.ourDigest)
+  if (holder === 'theirs')
     return `${record.functionArn} runs ${now.imageUri ?? 'another image'}, deployed by someone else; it is left as it is.`
   await deployImage(
     lambda,

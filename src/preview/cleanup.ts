@@ -21,7 +21,7 @@ import { DeployError, awsErrorName, describeAwsError } from '../util/errors.js'
 import { listTaggedImages } from '../aws/ecr.js'
 import type { RepositoryRef } from '../inputs/types.js'
 import { findFunction, previewTagProblem } from './create.js'
-import { previewTagPrefix } from './naming.js'
+import { previewTagPrefix } from '../inputs/naming.js'
 
 export interface CleanupRequest {
   productionName: string

@@ -32,7 +32,7 @@ import {
   previewTagProblem,
   previewVpc
 } from './create.js'
-import { bareFunctionName } from './naming.js'
+import { bareFunctionName } from '../inputs/naming.js'
 import type { Report, SmokeSummary } from '../report/report.js'
 import type { Timing } from '../util/time.js'
 import type { Architecture, Inputs, PreviewIsolation } from '../inputs/types.js'
@@ -58,10 +58,9 @@ export function previewTarget(inputs: Inputs): {
  */
 export async function lookUpPreview(
   lambda: LambdaClient,
-  inputs: Inputs,
+  target: { name: string; pullRequest: number },
   productionName: string
 ): Promise<FunctionState | undefined> {
-  const target = previewTarget(inputs)
   const existing = await findFunction(lambda, target.name)
   if (existing === undefined) return undefined
   const problem = previewTagProblem(

@@ -22,18 +22,20 @@ export async function preTrafficStage(
   ctx: RunContext,
   run: RunState
 ): Promise<void> {
+  const { release } = ctx.inputs
+  if (release.kind !== 'alias') return
   const pending = run.targets.filter(needsMove)
   if (pending.length === 0) return
   await ctx.phase('Pre-traffic check', () =>
     forEachTarget(ctx.cancelled, pending, async target => {
       target.log(
-        `Invoking version ${target.version ?? '?'} with a synthetic ${ctx.inputs.smokePath} request; alias ${ctx.inputs.alias ?? ''} still serves version ${target.alias?.version ?? '(none yet)'}.`
+        `Invoking version ${target.version ?? '?'} with a synthetic ${ctx.inputs.smokePath} request; alias ${release.name} still serves version ${target.alias?.version ?? '(none yet)'}.`
       )
       const result = await checkVersion(ctx, target, ctx.inputs.smokeTimeoutMs)
       target.checks.preTraffic = checkSummary(result)
       if (!result.pass) {
         throw new DeployError(
-          `Pre-traffic check of version ${target.version ?? '?'} failed: ${result.reason.trim().replace(/\.$/, '')}. The alias ${ctx.inputs.alias ?? ''} was not moved: no traffic reached the new version.`
+          `Pre-traffic check of version ${target.version ?? '?'} failed: ${result.reason.trim().replace(/\.$/, '')}. The alias ${release.name} was not moved: no traffic reached the new version.`
         )
       }
     })
@@ -45,9 +47,9 @@ export async function canaryStage(
   ctx: RunContext,
   run: RunState
 ): Promise<void> {
-  const canary = ctx.inputs.canary
-  const alias = ctx.inputs.alias
-  if (canary === undefined || alias === undefined) return
+  const { release } = ctx.inputs
+  if (release.kind !== 'alias' || release.canary === undefined) return
+  const { canary, name: alias } = release
   const pending = run.targets.filter(t => needsMove(t) && t.alias !== undefined)
   if (pending.length === 0) return
   const { deps } = ctx
@@ -121,8 +123,9 @@ export async function moveAliasStage(
   ctx: RunContext,
   run: RunState
 ): Promise<void> {
-  const alias = ctx.inputs.alias
-  if (alias === undefined) return
+  const { release } = ctx.inputs
+  if (release.kind !== 'alias') return
+  const alias = release.name
   const pending = run.targets.filter(needsMove)
   if (pending.length === 0) return
   const digest = run.image?.digest ?? ''

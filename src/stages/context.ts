@@ -1,6 +1,6 @@
 import * as core from '@actions/core'
 import type { AwsClients } from '../aws/clients.js'
-import type { Architecture, Inputs } from '../inputs/types.js'
+import type { Architecture, StageSpec } from '../inputs/types.js'
 import type { Exec } from '../build/docker.js'
 import type { KeyParts } from '../build/key-parts.js'
 import type { RegistryAuth, Repository } from '../aws/ecr.js'
@@ -57,7 +57,7 @@ export interface RunContext {
    * it starts the next function (forEachTarget), so nothing queued changes.
    */
   cancelled: AbortSignal
-  inputs: Inputs
+  inputs: StageSpec
   /** Run-level facts for the summary (image, builder, phases, preflight). */
   report: Report
   phase: PhaseRunner

@@ -166,8 +166,11 @@ export async function reportedExpiration(
  * before the credentials expire. Run before the look-up and again right
  * before the first change (after the build, whose time counts too).
  */
-export async function checkCredentialsLifetime(ctx: RunContext): Promise<void> {
-  const parts = worstCase(ctx.inputs)
+export async function checkCredentialsLifetime(
+  ctx: RunContext,
+  plan: WorstCaseInputs
+): Promise<void> {
+  const parts = worstCase(plan)
   if (parts.length === 0) return
   const deadline = credentialsDeadline(
     ctx.startedAt,

@@ -14,11 +14,9 @@ import {
   pointAlias,
   publishVersion
 } from '../aws/versions.js'
-import {
-  createPreview,
-  previewTarget,
-  reconcilePreview
-} from '../preview/run.js'
+import type { CommonSpec, PreviewSpec } from '../inputs/types.js'
+import { createPreview, reconcilePreview } from '../preview/run.js'
+import { decide, latestAction } from '../decide/action.js'
 import type { Image, TargetState } from '../targets.js'
 import { DeployError, UpdateFailedError } from '../util/errors.js'
 import { formatDuration } from '../util/time.js'
@@ -47,22 +45,24 @@ async function deployTarget(
 ): Promise<void> {
   const { inputs } = ctx
   const log = target.log
-  if (
-    inputs.alias !== undefined &&
-    target.alias !== undefined &&
-    target.aliasImageUri?.endsWith(`@${image.digest}`) === true &&
-    Object.keys(target.alias.weights).length === 0
-  ) {
+  const action = decide(target, inputs, image)
+  if (action.do === 'nothing') {
     log(
-      `Alias ${inputs.alias} already serves ${image.digest} (version ${target.alias.version}); no update needed.`
+      `Alias ${action.alias} already serves ${image.digest} (version ${action.version}); no update needed.`
     )
     target.code = 'alias-up-to-date'
-    target.version = target.alias.version
+    target.version = action.version
     return
   }
+  // rollback-to previous deploys nothing: its plan has no deploy stage.
+  if (action.do === 'move-back') throw new Error('nothing to deploy')
   const fn = target.latest
-  if (fn === undefined) {
-    await createPreviewTarget(ctx, target, image)
+  if (action.do === 'create-preview' || fn === undefined) {
+    // Only a preview's function may not exist yet (the look-up refuses a
+    // missing function otherwise).
+    if (inputs.mode !== 'preview')
+      throw new Error(`${target.name} was not found`)
+    await createPreviewTarget(ctx, inputs, target, image)
     return
   }
   let current = fn
@@ -100,12 +100,11 @@ async function deployTarget(
     current = await getFunctionState(ctx.clients.lambda, current.functionArn)
     target.latest = current
   }
-  if (inputs.alias !== undefined && target.alias?.version === '$LATEST')
-    await pinAlias(ctx, target, current)
-  if (
-    current.imageDigest === image.digest &&
-    current.lastUpdateStatus === 'Successful'
-  ) {
+  if (action.pinAlias && action.alias !== undefined)
+    await pinAlias(ctx, target, current, action.alias.name)
+  // The same decision, on $LATEST as this deploy found it once an update
+  // in progress had finished.
+  if (latestAction(current, image.digest) === 'up-to-date') {
     log(`The function already runs ${image.digest}; no update needed.`)
     target.code = 'up-to-date'
   } else {
@@ -147,17 +146,18 @@ async function deployTarget(
       `Lambda applied the update in ${formatDuration(ctx.deps.timing.now() - started)} (${result.polls} polls); the function runs ${result.after.imageUri ?? image.digest}.`
     )
   }
-  if (inputs.publish) await publish(ctx, target, fn, image)
+  if (action.publish) await publish(ctx, target, fn, image)
 }
 
 /** First preview of a pull request: the function is created with the image. */
 async function createPreviewTarget(
   ctx: RunContext,
+  inputs: CommonSpec & PreviewSpec,
   target: TargetState,
   image: Image
 ): Promise<void> {
-  const { deps, inputs } = ctx
-  const preview = previewTarget(inputs)
+  const { deps } = ctx
+  const { preview } = inputs
   const started = deps.timing.now()
   const created = await createPreview(
     ctx.clients.lambda,
@@ -243,9 +243,9 @@ async function publish(
 async function pinAlias(
   ctx: RunContext,
   target: TargetState,
-  current: FunctionState
+  current: FunctionState,
+  alias: string
 ): Promise<void> {
-  const alias = ctx.inputs.alias ?? ''
   if (current.imageDigest === undefined) return
   const pinned = await publishVersion(
     ctx.clients.lambda,

@@ -27,7 +27,7 @@ export async function diagnosticsStage(
             {
               // Alias deploys: only the new version's streams. Otherwise
               // the failure is on $LATEST.
-              ...(ctx.inputs.alias !== undefined &&
+              ...(ctx.inputs.release.kind === 'alias' &&
                 target.version !== undefined && { version: target.version }),
               timing: ctx.deps.timing
             }

@@ -35,8 +35,8 @@ import { platformFor } from '../build/platform.js'
 import { enforce, type Check } from '../checks/preflight/checks.js'
 import { preflightImage } from '../checks/preflight/image.js'
 import { preflightApp } from '../checks/preflight/run.js'
+import { everyServes } from '../decide/action.js'
 import { STATE } from '../post/saved-state.js'
-import type { TargetState } from '../targets.js'
 import {
   DeployError,
   errorMessage,
@@ -349,25 +349,6 @@ export async function checkImageStage(
   })
 }
 
-/**
- * Whether every function (or every alias) already serves the digest: a
- * re-run then has nothing for the image preflight to prevent.
- */
-export function alreadyServing(
-  targets: readonly TargetState[],
-  digest: string,
-  alias: string | undefined
-): boolean {
-  return targets.every(t =>
-    alias !== undefined
-      ? t.alias !== undefined &&
-        t.aliasImageUri?.endsWith(`@${digest}`) === true
-      : t.latest !== undefined &&
-        t.latest.imageDigest === digest &&
-        t.latest.lastUpdateStatus === 'Successful'
-  )
-}
-
 /** Stage preflight-image: the layers of the pushed image. */
 export async function preflightImageStage(
   ctx: RunContext,
@@ -378,7 +359,7 @@ export async function preflightImageStage(
   // A dry run's own build is not in ECR (check-image said so).
   if (image === undefined && inputs.dryRun) return
   if (image === undefined) throw new Error('check-image has not run')
-  if (alreadyServing(run.targets, image.digest, inputs.alias)) {
+  if (everyServes(run.targets, inputs, image.digest)) {
     log('Preflight: image skipped: the function already runs this image.')
     return
   }

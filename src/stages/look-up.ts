@@ -37,8 +37,10 @@ import {
 } from '../aws/versions.js'
 import { platformFor, resolveArchitecture } from '../build/platform.js'
 import type { Architecture } from '../inputs/types.js'
-import { bareFunctionName } from '../preview/naming.js'
-import { lookUpPreview, previewTarget } from '../preview/run.js'
+import { bareFunctionName } from '../inputs/naming.js'
+import { lookUpPreview } from '../preview/run.js'
+import { releasedAlias } from '../inputs/spec.js'
+import type { CommonSpec, PreviewSpec } from '../inputs/types.js'
 import { newTarget, type TargetState } from '../targets.js'
 import { DeployError, errorMessage } from '../util/errors.js'
 import { settleEach } from '../util/settle.js'
@@ -79,7 +81,11 @@ export async function lookUpStage(
               ctx.cancelled
             ),
         preview
-          ? lookUpPreview(lambda, inputs, bareFunctionName(inputs.functionName))
+          ? lookUpPreview(
+              lambda,
+              inputs.preview,
+              bareFunctionName(inputs.functionName)
+            )
           : undefined,
         needsEcr ? describeRepository(ecr, inputs.repository) : undefined,
         needsEcr ? findExistingDigest(ctx) : undefined,
@@ -107,14 +113,7 @@ export async function lookUpStage(
         ctx.log(`[${name}] ${message}`)
     const targets =
       inputs.mode === 'preview'
-        ? [
-            newTarget(
-              previewFn,
-              previewTarget(inputs).name,
-              ctx.log,
-              production
-            )
-          ]
+        ? [newTarget(previewFn, inputs.preview.name, ctx.log, production)]
         : functions.map(f => {
             const target = newTarget(
               f.fn,
@@ -166,8 +165,12 @@ export async function lookUpStage(
       log(
         `Building for ${platformFor(architecture)}, the platform of the function's ${architecture} architecture.`
       )
-    if (inputs.source.kind === 'previous')
-      await eachOrThrow(ctx.cancelled, targets, t => lookUpPrevious(ctx, t))
+    // rollback-to: previous comes with an alias release (RunSpec).
+    const { release } = inputs
+    if (inputs.source.kind === 'previous' && release.kind === 'alias')
+      await eachOrThrow(ctx.cancelled, targets, t =>
+        lookUpPrevious(ctx, t, release.name)
+      )
     // With exclusion filters the rule is per tag: what matters is this tag.
     if (
       repository !== undefined &&
@@ -267,9 +270,9 @@ function logAlias(ctx: RunContext, target: TargetState): void {
           ? `, with ${JSON.stringify(target.alias.weights)} of its traffic on other versions`
           : '')
     )
-  else if (ctx.inputs.alias !== undefined)
+  else if (ctx.inputs.release.kind === 'alias')
     target.log(
-      `Alias ${ctx.inputs.alias} does not exist yet: it will be created.`
+      `Alias ${ctx.inputs.release.name} does not exist yet: it will be created.`
     )
 }
 
@@ -289,7 +292,7 @@ async function lookUpFunction(
   name: string
 ): Promise<FoundFunction> {
   const { lambda } = ctx.clients
-  const alias = ctx.inputs.alias
+  const alias = releasedAlias(ctx.inputs.release)
   const [fn, current] = await Promise.all([
     getFunctionState(lambda, name),
     alias === undefined ? undefined : getAlias(lambda, name, alias)
@@ -305,9 +308,9 @@ async function lookUpFunction(
 /** rollback-to: previous: the version the alias left, and its image. */
 async function lookUpPrevious(
   ctx: RunContext,
-  target: TargetState
+  target: TargetState,
+  alias: string
 ): Promise<void> {
-  const alias = ctx.inputs.alias ?? ''
   const name = target.name
   if (target.alias === undefined)
     throw new DeployError(
@@ -340,7 +343,7 @@ async function lookUpPrevious(
  * existing preview's, else Lambda's default x86_64) and preview-settings.
  */
 function productionOfPreview(
-  inputs: RunContext['inputs'],
+  inputs: CommonSpec & PreviewSpec,
   previewFn: FunctionState | undefined
 ): FunctionState {
   const settings = inputs.isolation?.settings

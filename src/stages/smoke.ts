@@ -6,6 +6,7 @@
  */
 import * as core from '@actions/core'
 import { discoverSmokeUrl, joinUrl, smokeTest } from '../checks/smoke.js'
+import { releasedAlias } from '../inputs/spec.js'
 import { DeployError } from '../util/errors.js'
 import type { SmokeSummary } from '../report/report.js'
 import type { RunContext, RunState } from './context.js'
@@ -103,7 +104,7 @@ interface Endpoint {
 
 /** The qualifier this run released: the alias, or $LATEST. */
 function releasedQualifier(ctx: RunContext): string {
-  return ctx.inputs.alias ?? '$LATEST'
+  return releasedAlias(ctx.inputs.release) ?? '$LATEST'
 }
 
 /**
@@ -121,7 +122,7 @@ async function givenUrl(
     ctx.clients.apigateway,
     target.arn,
     message => core.warning(message),
-    ctx.inputs.alias,
+    releasedAlias(ctx.inputs.release),
     ctx.once,
     { functionUrlOnly: true }
   )
@@ -158,7 +159,7 @@ async function discoverUrl(
     ctx.clients.apigateway,
     target.arn,
     message => core.warning(message),
-    ctx.inputs.alias,
+    releasedAlias(ctx.inputs.release),
     ctx.once
   )
   if (found === undefined) return undefined
@@ -171,9 +172,8 @@ async function discoverUrl(
 
 /** The qualifier a direct Invoke of the released code names. */
 function invokedQualifierOf(ctx: RunContext, target: TargetState): string {
-  return ctx.inputs.alias !== undefined
-    ? (target.version ?? ctx.inputs.alias)
-    : '$LATEST'
+  const { release } = ctx.inputs
+  return release.kind === 'alias' ? (target.version ?? release.name) : '$LATEST'
 }
 
 /** The released qualifier, invoked directly with a synthetic request. */
@@ -246,7 +246,7 @@ async function confirmOrVoid(
     digest,
     latestToo:
       unknownQualifier &&
-      ctx.inputs.alias !== undefined &&
+      ctx.inputs.release.kind === 'alias' &&
       digest !== undefined &&
       target.latest?.imageDigest === digest
   }).catch((error: unknown) => {

@@ -5,6 +5,7 @@
  */
 import { getFunctionState } from '../aws/lambda.js'
 import { getAlias } from '../aws/versions.js'
+import { aliasHolder, latestHolder } from '../decide/ownership.js'
 import type { TargetState } from '../targets.js'
 import { DeployError } from '../util/errors.js'
 import type { RunContext } from './context.js'
@@ -30,9 +31,9 @@ export async function servedInstead(
   target: TargetState,
   expected: StillOurs
 ): Promise<string | undefined> {
-  const alias = ctx.inputs.alias
-  if (alias !== undefined) {
-    const instead = await aliasInstead(ctx, target, alias, expected)
+  const { release } = ctx.inputs
+  if (release.kind === 'alias') {
+    const instead = await aliasInstead(ctx, target, release.name, expected)
     if (instead !== undefined || expected.latestToo !== true) return instead
     return latestInstead(ctx, target, expected.digest)
   }
@@ -47,13 +48,14 @@ async function aliasInstead(
 ): Promise<string | undefined> {
   const now = await getAlias(ctx.clients.lambda, target.arn, alias)
   const ours = target.alias
-  const weights = expected.weights ?? {}
-  const sameWeights =
-    now !== undefined &&
-    JSON.stringify(Object.entries(now.weights).sort()) ===
-      JSON.stringify(Object.entries(weights).sort())
-  if (now !== undefined && now.version === ours?.version && sameWeights)
-    return undefined
+  const holder = aliasHolder(
+    {
+      revisionId: ours?.revisionId,
+      routing: { version: ours?.version, weights: expected.weights ?? {} }
+    },
+    now
+  )
+  if (holder === 'ours') return undefined
   return now === undefined
     ? `alias ${alias} was deleted`
     : `alias ${alias} now points to version ${now.version}${Object.keys(now.weights).length > 0 ? ` with ${JSON.stringify(now.weights)}` : ''}`
@@ -66,7 +68,7 @@ async function latestInstead(
 ): Promise<string | undefined> {
   const now = await getFunctionState(ctx.clients.lambda, target.arn)
   target.latest = now
-  if (digest === undefined || now.imageDigest === digest) return undefined
+  if (latestHolder({ digest }, now.imageDigest) === 'ours') return undefined
   return `$LATEST now runs ${now.imageUri ?? 'another image'}`
 }
 

@@ -11,6 +11,8 @@
 import * as core from '@actions/core'
 import { deployImage, waitForUpdate } from '../aws/lambda.js'
 import { getAlias, pointAlias } from '../aws/versions.js'
+import { aliasHolder, latestHolder } from '../decide/ownership.js'
+import { releasedAlias } from '../inputs/spec.js'
 import {
   changedAlias,
   changedLatest,
@@ -50,15 +52,19 @@ async function restoreAlias(
   }
   const now = await getAlias(ctx.clients.lambda, target.arn, alias)
   const ours = target.alias
-  if (
-    now !== undefined &&
-    now.version === previous &&
-    Object.keys(now.weights).length === 0
-  ) {
+  const holder = aliasHolder(
+    {
+      revisionId: ours?.revisionId,
+      routing: { version: ours?.version, weights: ours?.weights ?? {} },
+      previousVersion: previous
+    },
+    now
+  )
+  if (holder === 'put-back' && now !== undefined) {
     target.alias = now
     return `alias ${alias} points to version ${previous} again`
   }
-  if (now === undefined || now.revisionId !== ours?.revisionId) {
+  if (holder !== 'ours' || now === undefined) {
     throw new ChangedMeanwhileError(
       `someone else changed alias ${alias} meanwhile (it points to version ${now?.version ?? '(deleted)'}); it is left as they set it.`
     )
@@ -119,11 +125,12 @@ async function restoreLatest(
   })
   const now = settled.observed
   target.latest = now
-  if (now.imageDigest === previousDigest) {
+  const holder = latestHolder({ digest, previousDigest }, now.imageDigest)
+  if (holder === 'put-back') {
     // The update failed and Lambda kept the old image, or someone put it back.
     return `runs the previous image ${previous}`
   }
-  if (now.imageDigest !== digest) {
+  if (holder !== 'ours') {
     throw new ChangedMeanwhileError(
       `someone else deployed ${now.imageUri ?? 'another image'} meanwhile; it is left as it is.`
     )
@@ -154,7 +161,7 @@ async function restore(
   limits: UndoLimits
 ): Promise<string> {
   const done: string[] = []
-  const alias = ctx.inputs.alias
+  const alias = releasedAlias(ctx.inputs.release)
   // An alias someone else moved since is theirs: left alone.
   if (
     alias !== undefined &&
@@ -181,7 +188,7 @@ export async function undoStage(
   limits: UndoLimits
 ): Promise<never> {
   const { inputs, report } = ctx
-  const release: Release = { alias: inputs.alias }
+  const release: Release = { alias: releasedAlias(inputs.release) }
   const changed = run.targets.filter(needsUndo)
   if (changed.length === 0) {
     report.rolledBack = false
@@ -244,7 +251,7 @@ export async function undoStage(
   report.rolledBack = allRestored && first !== undefined
   if (report.rolledBack && first !== undefined)
     report.rolledBackTo =
-      inputs.alias !== undefined && changedAlias(first)
+      inputs.release.kind === 'alias' && changedAlias(first)
         ? `version ${first.previousVersion ?? '?'}`
         : first.replaced?.imageUri
   throw new DeployError(

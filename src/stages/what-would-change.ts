@@ -46,9 +46,10 @@ export async function whatWouldChangeStage(
 }
 
 function skipChecks(ctx: RunContext, target: TargetState): void {
-  if (ctx.inputs.alias !== undefined) {
+  const { release } = ctx.inputs
+  if (release.kind === 'alias') {
     target.checks.preTraffic = SKIPPED
-    if (ctx.inputs.canary !== undefined) target.checks.canary = SKIPPED
+    if (release.canary !== undefined) target.checks.canary = SKIPPED
   }
   target.checks.smoke = SKIPPED
 }

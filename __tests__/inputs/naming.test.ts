@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { previewFunctionName } from '../../src/preview/naming.js'
+import { previewFunctionName } from '../../src/inputs/naming.js'
 
 describe('previewFunctionName', () => {
   it.each([

@@ -4,7 +4,7 @@
  * rest of src/preview needs.
  */
 import { createHash } from 'node:crypto'
-import type { PreviewName } from '../inputs/types.js'
+import type { PreviewName } from './types.js'
 
 /** Lambda function names: 1-64 of [A-Za-z0-9_-]. */
 export const MAX_FUNCTION_NAME = 64

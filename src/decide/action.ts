@@ -1,0 +1,140 @@
+/**
+ * What a run does to one function, decided once from what the look-up
+ * found and the image the run deploys. Pure. The deploy and alias stages
+ * carry the action out, the dry run reports it (src/would-change.ts), and
+ * the image preflight is skipped when every function already serves the
+ * image (`everyServes`): the three ask this one module, never a copy.
+ */
+import type { FunctionState } from '../aws/lambda.js'
+import type { Canary, StageSpec } from '../inputs/types.js'
+import type { TargetState } from '../targets.js'
+
+/** What decide needs of the run: its release and where the image comes from. */
+export type DecideRelease = Pick<StageSpec, 'release' | 'source'>
+
+/**
+ * The image the run deploys: its digest is undefined only for an image a
+ * dry run built and did not push (no digest in ECR yet), which no function
+ * can already serve.
+ */
+export interface DecideImage {
+  digest: string | undefined
+}
+
+/** What happens to the alias: moved (or created) to the new version. */
+export interface AliasMove {
+  name: string
+  /** The version it serves now; undefined: it does not exist yet. */
+  from: string | undefined
+  canary: Canary | undefined
+}
+
+/**
+ * nothing: the alias already serves the image (all of its traffic) — no
+ * update, no version, no move;
+ * create-preview: a first preview: the function is created with the image;
+ * deploy: $LATEST runs the image (updated, or it already does), then, with
+ * publish, a version of it, then with an alias, the alias moves to it
+ * (first pinned when it points to $LATEST);
+ * move-back: rollback-to previous: the alias moves back to the version it
+ * left (the look-up found it), nothing is deployed.
+ */
+export type TargetAction =
+  | { do: 'nothing'; alias: string; version: string }
+  | { do: 'create-preview' }
+  | {
+      do: 'deploy'
+      latest: LatestAction
+      /** The alias points to $LATEST: pinned to a version of it first. */
+      pinAlias: boolean
+      publish: boolean
+      alias: AliasMove | undefined
+    }
+  | { do: 'move-back'; alias: AliasMove; to: string | undefined }
+
+/** What $LATEST needs: an update, or nothing (it already runs the image). */
+export type LatestAction = 'update' | 'up-to-date'
+
+/**
+ * The alias serves `digest` with all of its traffic. An alias that still
+ * splits its traffic (a canary left on) does not: a run moves all of it.
+ */
+export function aliasServes(t: TargetState, digest: string): boolean {
+  return (
+    t.alias !== undefined &&
+    t.aliasImageUri?.endsWith(`@${digest}`) === true &&
+    Object.keys(t.alias.weights).length === 0
+  )
+}
+
+/**
+ * $LATEST runs `digest`, and its last update succeeded (a failed update
+ * shows the new digest while Lambda runs the old code).
+ */
+export function latestAction(
+  fn: FunctionState,
+  digest: string | undefined
+): LatestAction {
+  return digest !== undefined &&
+    fn.imageDigest === digest &&
+    fn.lastUpdateStatus === 'Successful'
+    ? 'up-to-date'
+    : 'update'
+}
+
+/** What the run does to `t`. */
+export function decide(
+  t: TargetState,
+  spec: DecideRelease,
+  image: DecideImage | undefined
+): TargetAction {
+  const { release } = spec
+  const alias: AliasMove | undefined =
+    release.kind === 'alias'
+      ? { name: release.name, from: t.alias?.version, canary: release.canary }
+      : undefined
+  if (spec.source.kind === 'previous' && alias !== undefined)
+    return { do: 'move-back', alias, to: t.version }
+  const digest = image?.digest
+  if (
+    alias !== undefined &&
+    t.alias !== undefined &&
+    digest !== undefined &&
+    aliasServes(t, digest)
+  )
+    return { do: 'nothing', alias: alias.name, version: t.alias.version }
+  if (t.latest === undefined) return { do: 'create-preview' }
+  return {
+    do: 'deploy',
+    latest: latestAction(t.latest, digest),
+    pinAlias: alias !== undefined && t.alias?.version === '$LATEST',
+    // An alias release always publishes the version it moves the alias to.
+    publish: release.kind === 'alias' || release.publish,
+    alias
+  }
+}
+
+/**
+ * The function already serves the image as the run would leave it: the
+ * alias (all of its traffic) for alias releases, $LATEST otherwise.
+ */
+export function alreadyServes(action: TargetAction): boolean {
+  return (
+    action.do === 'nothing' ||
+    (action.do === 'deploy' &&
+      action.alias === undefined &&
+      action.latest === 'up-to-date')
+  )
+}
+
+/**
+ * Every function already serves the image: a re-run then has nothing for
+ * the image preflight to prevent.
+ */
+export function everyServes(
+  targets: readonly TargetState[],
+  release: DecideRelease,
+  digest: string
+): boolean {
+  return targets.every(t => alreadyServes(decide(t, release, { digest })))
+}
