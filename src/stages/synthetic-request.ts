@@ -7,6 +7,7 @@
 import { withDiscoveryClients } from '../aws/clients.js'
 import { invokeCheck, type InvokeCheckResult } from '../checks/invoke.js'
 import { EVENT_SOURCE_FOR_INPUT } from '../checks/preflight/eventsource.js'
+import { releasedAlias } from '../inputs/spec.js'
 import type { EventSourceInput } from '../inputs/types.js'
 import type { CheckSummary } from '../report/report.js'
 import type { TargetState } from '../targets.js'
@@ -44,7 +45,7 @@ async function streamsResponse(
   const lambda = ctx.clients.lambda
   if (await functionUrlStreams(lambda, target.arn, undefined, ctx.once))
     return true
-  const alias = ctx.inputs.alias
+  const alias = releasedAlias(ctx.inputs.release)
   return (
     alias !== undefined &&
     (await functionUrlStreams(lambda, target.arn, alias, ctx.once))
