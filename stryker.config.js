@@ -1,13 +1,47 @@
 // Mutation testing of the pure decision modules: `npm run mutate`.
 // See docs/testing-mutation.md for what is mutated, the scores, and the
 // surviving mutants that are explained rather than killed.
+import { readFileSync } from 'node:fs'
+import ts from 'typescript'
 import jestConfig from './jest.config.js'
 
 const unit = jestConfig.projects.find(p => p.displayName === 'unit')
 if (unit === undefined) throw new Error('jest.config.js has no unit project')
 
-/** The unit tests of the mutated modules (see `mutate` below). */
-const TESTS = [
+/**
+ * What is mutated: whole files, or named top-level declarations of a file
+ * (functions, constants, classes). Stryker itself only takes line ranges,
+ * which do not follow edits; the ranges are computed here from the names
+ * each time the config loads, so a moved function is still found and a
+ * renamed or removed one fails the run (and __tests__/stryker-config.test.ts
+ * in CI) instead of mutating whatever now sits on those lines.
+ *
+ * To add a module (e.g. the coming decide/ and ownership modules of issue
+ * 23): add its file here (`{ file }` for the whole file, `{ file, names }`
+ * for some of its declarations) and its unit tests to TESTS below.
+ */
+export const SCOPE = [
+  { file: 'src/plan.ts' },
+  { file: 'src/targets.ts' },
+  { file: 'src/inputs/*.ts' },
+  { file: 'src/build/platform.ts' },
+  { file: 'src/aws/ecr.ts', names: ['wildcardMatches', 'tagIsImmutable'] },
+  {
+    file: 'src/aws/ecr-image.ts',
+    names: ['checkManifest', 'checkImagePlatform']
+  },
+  { file: 'src/checks/smoke.ts', names: ['evaluateResponse', 'joinUrl'] },
+  {
+    file: 'src/checks/invoke.ts',
+    names: ['isPermanentFunctionError', 'TRANSIENT_ERRORS', 'invokeErrorAction']
+  },
+  { file: 'src/stages/image.ts', names: ['alreadyServing'] }
+  // decide/ and ownership (issue 23): add them here, e.g.
+  // { file: 'src/decide/*.ts' }, { file: 'src/ownership.ts' }
+]
+
+/** The unit tests of the mutated modules (see SCOPE above). */
+export const TESTS = [
   '<rootDir>/__tests__/plan.test.ts',
   '<rootDir>/__tests__/targets.test.ts',
   '<rootDir>/__tests__/inputs/**/*.test.ts',
@@ -17,6 +51,48 @@ const TESTS = [
   '<rootDir>/__tests__/checks/invoke.test.ts',
   '<rootDir>/__tests__/stages/image.test.ts'
 ]
+
+/** The names a top-level statement declares. */
+function declaredNames(statement) {
+  if (ts.isVariableStatement(statement))
+    return statement.declarationList.declarations
+      .map(d => (ts.isIdentifier(d.name) ? d.name.text : undefined))
+      .filter(name => name !== undefined)
+  const name = statement.name
+  return name !== undefined && ts.isIdentifier(name) ? [name.text] : []
+}
+
+/**
+ * The lines (1-based, inclusive: Stryker's `file:start-end`) of each named
+ * top-level declaration of `file`, from its first keyword (after its doc
+ * comment) to its closing line. Throws when a name is not declared there.
+ */
+export function rangesOf(file, names) {
+  const text = readFileSync(new URL(file, import.meta.url), 'utf8')
+  const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true)
+  const line = position => source.getLineAndCharacterOfPosition(position).line
+  return names.map(name => {
+    const found = source.statements.find(s => declaredNames(s).includes(name))
+    if (found === undefined)
+      throw new Error(
+        `stryker.config.js: ${file} declares no top-level ${name}; update SCOPE`
+      )
+    return {
+      name,
+      start: line(found.getStart(source)) + 1,
+      end: line(found.getEnd()) + 1
+    }
+  })
+}
+
+/** Stryker's `mutate` patterns for SCOPE. */
+export function mutatePatterns(scope = SCOPE) {
+  return scope.flatMap(({ file, names }) =>
+    names === undefined
+      ? [file]
+      : rangesOf(file, names).map(r => `${file}:${r.start}-${r.end}`)
+  )
+}
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
@@ -33,29 +109,12 @@ export default {
     config: { ...unit, projects: [], testMatch: TESTS }
   },
   coverageAnalysis: 'perTest',
+  // The machine has 2 cores; on a shared machine pass `--concurrency 1`.
   concurrency: 2,
-  // A line range restricts a file to the functions in scope. Ranges do not
-  // follow edits: when one of these files changes, check that each range
-  // still covers its function (docs/testing-mutation.md).
-  mutate: [
-    'src/plan.ts',
-    'src/targets.ts',
-    'src/inputs/*.ts',
-    'src/build/platform.ts',
-    // tagIsImmutable
-    'src/aws/ecr.ts:41-50',
-    // checkManifest
-    'src/aws/ecr-image.ts:88-126',
-    // checkImagePlatform
-    'src/aws/ecr-image.ts:281-298',
-    // evaluateResponse, joinUrl
-    'src/checks/smoke.ts:35-60',
-    // isPermanentFunctionError, TRANSIENT_ERRORS, invokeErrorAction
-    'src/checks/invoke.ts:58-110',
-    // alreadyServing
-    'src/stages/image.ts:234-247'
-  ],
-  ignorePatterns: ['dist', 'coverage', 'reports', '.local-aws'],
+  mutate: mutatePatterns(),
+  // .tools holds the pinned Node (scripts/use-node.sh), a symlink in a
+  // worktree: not part of the sandbox.
+  ignorePatterns: ['dist', 'coverage', 'reports', '.local-aws', '.tools'],
   reporters: ['clear-text', 'progress', 'html', 'json'],
   htmlReporter: { fileName: 'reports/mutation/mutation.html' },
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },

@@ -594,3 +594,188 @@ describe('without the image or the function', () => {
     })
   })
 })
+
+// Mutation testing (docs/testing-mutation.md) found these decisions unpinned:
+// each case below fails on one of the mutants it names.
+describe('the decisions mutation testing found unpinned', () => {
+  const region = 'us-east-1'
+  const planned = {
+    name: 'api',
+    code: 'update',
+    publish: false,
+    traffic: 'untouched',
+    from: OLD,
+    to: NEW,
+    text: 'api: would update $LATEST'
+  } as const
+
+  it('an update whose answer was lost (updating) changed $LATEST: it is undone', () => {
+    const t = target({ code: 'updating' })
+    expect(needsUndo(t)).toBe(true)
+    expect(changedServing(t, LATEST)).toBe(true)
+    expect(pendingUndo([t], LATEST, image, region).map(r => r.kind)).toEqual([
+      'latest'
+    ])
+  })
+
+  it.each<[string, Partial<TargetState>]>([
+    ['its undo saw it superseded', { code: 'updated', undo: 'superseded' }],
+    ['someone else deployed since', { code: 'updated', supersededBy: 'x' }]
+  ])('a change no longer served when %s', (_name, state) => {
+    expect(servesChange(target(state), LATEST)).toBe(false)
+    expect(servingOf(target(state), image).imageUri).toBe(OLD)
+  })
+
+  it('a dry run that planned a change updated nothing: false, not undefined', () => {
+    expect(updatedOf(target({ planned }))).toBe(false)
+    expect(updatedOf(target())).toBeUndefined()
+  })
+
+  it('a failed run whose undo found the function superseded says superseded', () => {
+    expect(
+      outcomeOf(target({ code: 'updated', undo: 'superseded' }), LATEST, true)
+    ).toBe('superseded')
+  })
+
+  it('after a success, an alias deploy shows the alias command only', () => {
+    const t = target({
+      code: 'updated',
+      traffic: 'moved',
+      version: '7',
+      previousVersion: '6'
+    })
+    expect(shownUndo(t, ALIAS, false)).toBe(undoCommand(t, ALIAS))
+    expect(shownUndo(t, ALIAS, false)).not.toContain('update-function-code')
+  })
+
+  it('after a failure, an alias deploy shows the alias command, then $LATEST’s', () => {
+    const t = target({
+      code: 'updated',
+      traffic: 'canary',
+      version: '7',
+      previousVersion: '6'
+    })
+    expect(shownUndo(t, ALIAS, true)).toBe(
+      [
+        `aws lambda update-alias --function-name ${ARN} --name live --function-version 6 --routing-config 'AdditionalVersionWeights={}'`,
+        `aws lambda update-function-code --function-name ${ARN} --image-uri ${OLD}`
+      ].join('\n')
+    )
+    // The alias untouched: $LATEST's command only.
+    expect(
+      shownUndo(
+        target({ code: 'updated', version: '7', previousVersion: '6' }),
+        ALIAS,
+        true
+      )
+    ).toBe(
+      `aws lambda update-function-code --function-name ${ARN} --image-uri ${OLD}`
+    )
+  })
+
+  it.each<[string, Partial<TargetState>]>([
+    ['someone else deployed since', { code: 'updated', supersededBy: 'x' }],
+    ['its undo saw it superseded', { code: 'updated', undo: 'superseded' }]
+  ])('after a failure, no command when %s', (_name, state) => {
+    expect(shownUndo(target(state), LATEST, true)).toBeUndefined()
+  })
+
+  it("the run's would-change lists what each function planned, and nothing without a plan", () => {
+    const second = { ...planned, name: 'api2' }
+    const report: Report = { phases: [] }
+    reportTargets(
+      report,
+      [
+        target({ planned }),
+        target({ name: 'api3', arn: `${ARN}3` }),
+        target({ name: 'api2', arn: `${ARN}2`, planned: second })
+      ],
+      LATEST,
+      image,
+      false
+    )
+    expect(report.wouldChange).toEqual([planned, second])
+    const none: Report = { phases: [] }
+    reportTargets(none, [target({ code: 'updated' })], LATEST, image, false)
+    expect(none.wouldChange).toBeUndefined()
+  })
+
+  const changed: Partial<TargetState> = {
+    code: 'updated',
+    traffic: 'moved',
+    version: '7',
+    previousVersion: '6'
+  }
+  it.each<[string, Partial<TargetState>, Release, Image | undefined, string[]]>(
+    [
+      [
+        'alias moved and $LATEST updated',
+        changed,
+        ALIAS,
+        image,
+        ['alias', 'latest']
+      ],
+      [
+        'the alias untouched',
+        { ...changed, traffic: 'untouched' },
+        ALIAS,
+        image,
+        ['latest']
+      ],
+      [
+        'the alias taken over by someone else',
+        { ...changed, supersededBy: 'x' },
+        ALIAS,
+        image,
+        ['latest']
+      ],
+      [
+        'no version before (the alias is new)',
+        { ...changed, previousVersion: undefined },
+        ALIAS,
+        image,
+        ['latest']
+      ],
+      [
+        'no version of ours',
+        { ...changed, version: undefined },
+        ALIAS,
+        image,
+        ['latest']
+      ],
+      [
+        '$LATEST not changed',
+        { ...changed, code: 'up-to-date' },
+        ALIAS,
+        image,
+        ['alias']
+      ],
+      ['no image of ours known', changed, ALIAS, undefined, ['alias']],
+      [
+        'nothing ran before on $LATEST',
+        { ...changed, replaced: undefined },
+        ALIAS,
+        image,
+        ['alias']
+      ],
+      [
+        'the image before known only by tag',
+        { ...changed, replaced: { ...fn(OLD), imageDigest: undefined } },
+        ALIAS,
+        image,
+        ['alias']
+      ],
+      [
+        'the image before has no URI',
+        { ...changed, replaced: { ...fn(OLD), imageUri: undefined } },
+        ALIAS,
+        image,
+        ['alias']
+      ]
+    ]
+  )('pendingUndo: %s', (_name, state, release, ourImage, kinds) => {
+    expect(
+      pendingUndo([target(state)], release, ourImage, region).map(r => r.kind)
+    ).toEqual(kinds)
+  })
+})
