@@ -35,9 +35,8 @@ export const SCOPE = [
     file: 'src/checks/invoke.ts',
     names: ['isPermanentFunctionError', 'TRANSIENT_ERRORS', 'invokeErrorAction']
   },
-  { file: 'src/stages/image.ts', names: ['alreadyServing'] }
-  // decide/ and ownership (issue 23): add them here, e.g.
-  // { file: 'src/decide/*.ts' }, { file: 'src/ownership.ts' }
+  // What a run does to each function, and whether it is still this run's.
+  { file: 'src/decide/*.ts' }
 ]
 
 /** The unit tests of the mutated modules (see SCOPE above). */
@@ -49,7 +48,7 @@ export const TESTS = [
   '<rootDir>/__tests__/aws/ecr.test.ts',
   '<rootDir>/__tests__/checks/smoke.test.ts',
   '<rootDir>/__tests__/checks/invoke.test.ts',
-  '<rootDir>/__tests__/stages/image.test.ts'
+  '<rootDir>/__tests__/decide/*.test.ts'
 ]
 
 /** The names a top-level statement declares. */
