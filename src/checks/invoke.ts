@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
-import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda'
+import type { LambdaClient } from '@aws-sdk/client-lambda'
+import { invokeRequestResponse } from '../aws/invoke.js'
 import {
   DeployError,
   awsErrorName,
@@ -161,14 +162,14 @@ export async function invokeCheck(
       )
       let stop = false
       try {
-        const response = await lambda.send(
-          new InvokeCommand({
-            FunctionName: options.functionName,
-            Qualifier: options.qualifier,
-            InvocationType: 'RequestResponse',
-            Payload: Buffer.from(JSON.stringify(event))
-          }),
-          { abortSignal: AbortSignal.timeout(Math.max(1000, remainingMs)) }
+        const response = await invokeRequestResponse(
+          lambda,
+          {
+            functionName: options.functionName,
+            qualifier: options.qualifier,
+            payload: JSON.stringify(event)
+          },
+          AbortSignal.timeout(Math.max(1000, remainingMs))
         )
         const took = formatDuration(timing.now() - sent)
         executedVersion = response.ExecutedVersion ?? executedVersion

@@ -5,14 +5,17 @@
  */
 import * as core from '@actions/core'
 import type { ECRClient } from '@aws-sdk/client-ecr'
-import {
-  GetFunctionCommand,
-  UpdateFunctionConfigurationCommand,
-  type FunctionConfiguration,
-  type LambdaClient,
-  type UpdateFunctionConfigurationCommandInput
+import type {
+  FunctionConfiguration,
+  LambdaClient,
+  UpdateFunctionConfigurationCommandInput
 } from '@aws-sdk/client-lambda'
-import { DeployError, describeAwsError, errorMessage } from '../util/errors.js'
+import { DeployError, errorMessage } from '../util/errors.js'
+import { sdkMessage } from '../aws/call.js'
+import {
+  getFunctionConfiguration,
+  updateFunctionConfiguration
+} from '../aws/preview-lambda.js'
 import { markdownText } from '../util/markdown.js'
 import {
   checkDeployedDigest,
@@ -135,14 +138,10 @@ async function readProduction(
       .join(', ')}.`
   )
   try {
-    return (
-      await lambda.send(
-        new GetFunctionCommand({ FunctionName: productionName })
-      )
-    ).Configuration
+    return await getFunctionConfiguration(lambda, productionName)
   } catch (error) {
     throw new DeployError(
-      `Could not read ${productionName}'s configuration, which preview-copy-env, preview-vpc and preview-use-production-role need: ${errorMessage(error)} A preview role should not read production (its answer carries production's environment): set preview-env and preview-role-arn instead (docs/previews.md).`
+      `Could not read ${productionName}'s configuration, which preview-copy-env, preview-vpc and preview-use-production-role need: ${sdkMessage(error)} A preview role should not read production (its answer carries production's environment): set preview-env and preview-role-arn instead (docs/previews.md).`
     )
   }
 }
@@ -304,16 +303,7 @@ export async function reconcilePreview(
   timing: Timing
 ): Promise<boolean> {
   const isolation = options.isolation ?? ISOLATED
-  let current: FunctionConfiguration | undefined
-  try {
-    current = (
-      await lambda.send(
-        new GetFunctionCommand({ FunctionName: options.previewArn })
-      )
-    ).Configuration
-  } catch (error) {
-    throw new DeployError(describeAwsError('lambda:GetFunction', error))
-  }
+  const current = await getFunctionConfiguration(lambda, options.previewArn)
   const production = await readProduction(
     lambda,
     options.production.functionArn,
@@ -335,10 +325,10 @@ export async function reconcilePreview(
     `The preview differs from the current settings: ${drift.differences.join('; ')}. Updating its configuration before its code.`
   )
   try {
-    await lambda.send(new UpdateFunctionConfigurationCommand(drift.update))
+    await updateFunctionConfiguration(lambda, drift.update)
   } catch (error) {
     throw new DeployError(
-      `Could not bring the preview ${options.previewArn} to the current settings (${drift.differences.join('; ')}): ${describeAwsError('lambda:UpdateFunctionConfiguration', error)} Delete the preview (mode: cleanup) so the next run creates it anew.`
+      `Could not bring the preview ${options.previewArn} to the current settings (${drift.differences.join('; ')}): ${errorMessage(error)} Delete the preview (mode: cleanup) so the next run creates it anew.`
     )
   }
   const outcome = await waitForUpdate(
