@@ -74,19 +74,20 @@ export function failureText(action: string, error: unknown): string {
 }
 
 /**
- * The pages of one of the SDK's paginators (paginateListImages, …), each
- * page's call answered as awsCall answers one call.
+ * The pages of one of the SDK's paginators (paginateDescribeImages, …), each
+ * page's call answered as awsCall answers one call; a known error's answer
+ * 'end' ends the listing there.
  */
 export async function* awsPages<P>(
   action: string,
   pages: AsyncIterable<P>,
-  known: KnownErrors<never> = {}
+  known: KnownErrors<'end'> = {}
 ): AsyncGenerator<P> {
   const iterator = pages[Symbol.asyncIterator]()
   try {
     for (;;) {
       const page = await awsCall(action, () => iterator.next(), known)
-      if (page.done === true) return
+      if (page === 'end' || page.done === true) return
       yield page.value
     }
   } finally {
