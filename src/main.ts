@@ -15,11 +15,9 @@ import { getInputs } from './inputs/read.js'
 import { announceProxy } from './net/announce.js'
 import { outboundFetch } from './net/fetch.js'
 import { planRun, type StageName } from './plan.js'
-import {
-  commentOnPullRequest,
-  previewTarget,
-  runCleanup
-} from './preview/run.js'
+import { runCleanup } from './preview/cleanup.js'
+import { previewTarget } from './preview/target.js'
+import { commentOnPullRequest } from './report/comment-on-pr.js'
 import { STATE } from './post/saved-state.js'
 import { renderSummary } from './report/summary.js'
 import { reportOutputs, type Report } from './report/report.js'

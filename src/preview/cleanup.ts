@@ -6,6 +6,7 @@
  * runs an image tagged only for a pull request when previews have their own
  * repository (docs/permissions.md).
  */
+import * as core from '@actions/core'
 import type { ECRClient } from '@aws-sdk/client-ecr'
 import type { LambdaClient } from '@aws-sdk/client-lambda'
 import { DeployError } from '../util/errors.js'
@@ -15,7 +16,10 @@ import { deleteFunction, deleteFunctionUrl } from '../aws/preview-lambda.js'
 import { getFunctionUrl } from '../aws/function-url.js'
 import type { RepositoryRef } from '../inputs/types.js'
 import { findFunction, previewTagProblem } from './create.js'
-import { previewTagPrefix } from './naming.js'
+import { bareFunctionName, previewTagPrefix } from './naming.js'
+import { previewTarget, type Phase } from './target.js'
+import type { Report } from '../report/report.js'
+import type { Inputs } from '../inputs/types.js'
 
 export interface CleanupRequest {
   productionName: string
@@ -139,4 +143,66 @@ export async function cleanupPreview(
     )
   }
   return { removed, kept }
+}
+
+/**
+ * The cleanup stage: removes (or, in a dry run, lists) the preview and
+ * records what it removed in the report.
+ */
+export async function runCleanup(
+  lambda: LambdaClient,
+  ecr: ECRClient,
+  inputs: Inputs,
+  report: Report,
+  phase: Phase,
+  options: { remove: boolean } = { remove: true }
+): Promise<CleanupResult> {
+  const target = previewTarget(inputs)
+  const listOnly = !options.remove
+  report.previewFunctionName = target.name
+  const log = (message: string): void => core.info(message)
+  // Production is not read: its configuration carries its environment,
+  // which the role of a pull request's cleanup must not see.
+  const productionName = bareFunctionName(inputs.functionName)
+  report.functionName = productionName
+  const result = await phase(
+    listOnly
+      ? `What removing the preview of pull request #${target.pullRequest} would remove`
+      : `Remove the preview of pull request #${target.pullRequest}`,
+    () =>
+      cleanupPreview(lambda, ecr, {
+        productionName,
+        previewName: target.name,
+        pullRequest: target.pullRequest,
+        repository: inputs.repository,
+        log,
+        listOnly
+      })
+  )
+  if (listOnly) {
+    report.wouldChange = result.removed.map(item => ({
+      name: target.name,
+      code: 'remove',
+      publish: false,
+      traffic: 'untouched',
+      from: undefined,
+      to: undefined,
+      text: `would remove ${item}`
+    }))
+    for (const item of result.kept) core.info(`Would keep ${item}.`)
+    log(
+      result.removed.length === 0
+        ? 'Dry run: nothing is left to remove.'
+        : `Dry run: a real cleanup would remove:\n${result.removed.map(item => `  - ${item}`).join('\n')}`
+    )
+    return result
+  }
+  report.removed = result.removed
+  for (const item of result.kept) core.warning(`Kept ${item}.`)
+  log(
+    result.removed.length === 0
+      ? 'Nothing was left to remove.'
+      : `Removed:\n${result.removed.map(item => `  - ${item}`).join('\n')}`
+  )
+  return result
 }

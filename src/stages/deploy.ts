@@ -14,11 +14,9 @@ import {
   pointAlias,
   publishVersion
 } from '../aws/versions.js'
-import {
-  createPreview,
-  previewTarget,
-  reconcilePreview
-} from '../preview/run.js'
+import { createPreview } from '../preview/first-deploy.js'
+import { reconcilePreview } from '../preview/reconcile.js'
+import { previewTarget } from '../preview/target.js'
 import type { Image, TargetState } from '../targets.js'
 import { DeployError, UpdateFailedError } from '../util/errors.js'
 import { formatDuration } from '../util/time.js'
