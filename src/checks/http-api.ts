@@ -10,7 +10,7 @@ import type {
   ApiGatewayV2Client,
   Integration
 } from '@aws-sdk/client-apigatewayv2'
-import { invokedQualifier, invokesFunction } from '../aws/lambda.js'
+import { invokedQualifier, invokesFunction } from '../aws/function-arn.js'
 import { apiIntegrations, apiPages, apiStageNames } from '../aws/http-apis.js'
 import { EVERY_TIME, type ReadOnce } from '../util/read-once.js'
 

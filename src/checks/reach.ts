@@ -8,7 +8,7 @@ import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-
 import type { LambdaClient } from '@aws-sdk/client-lambda'
 import { failureText } from '../aws/call.js'
 import { getFunctionUrl } from '../aws/function-url.js'
-import { invokesFunction } from '../aws/lambda.js'
+import { invokesFunction } from '../aws/function-arn.js'
 import { targetGroupPages, targetHealth } from '../aws/load-balancers.js'
 import { restApiPages, restApiResources } from '../aws/rest-apis.js'
 import { EVERY_TIME, type ReadOnce } from '../util/read-once.js'

@@ -9,9 +9,9 @@ import { markdownText } from '../util/markdown.js'
 import {
   checkDeployedDigest,
   getFunctionState,
-  waitForUpdate,
   type FunctionState
 } from '../aws/lambda.js'
+import { waitForUpdate } from '../aws/lambda-update.js'
 import {
   ISOLATED,
   createPreviewFunction,

@@ -12,7 +12,8 @@ import {
   getFunctionConfiguration,
   updateFunctionConfiguration
 } from '../aws/preview-lambda.js'
-import { waitForUpdate, type FunctionState } from '../aws/lambda.js'
+import type { FunctionState } from '../aws/lambda.js'
+import { waitForUpdate } from '../aws/lambda-update.js'
 import {
   ISOLATED,
   previewEnvironment,

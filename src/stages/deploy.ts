@@ -3,12 +3,8 @@
  * function is created with it), then, with publish, a version of exactly
  * that code. An alias on $LATEST is pinned to a version first.
  */
-import {
-  deployImage,
-  getFunctionState,
-  waitForUpdate,
-  type FunctionState
-} from '../aws/lambda.js'
+import { getFunctionState, type FunctionState } from '../aws/lambda.js'
+import { deployImage, waitForUpdate } from '../aws/lambda-update.js'
 import {
   aliasDescription,
   pointAlias,
