@@ -19,8 +19,7 @@ import {
   type ImageDetail
 } from '@aws-sdk/client-ecr'
 import type { RepositoryRef } from '../inputs/types.js'
-import { awsErrorName, DeployError, describeAwsError } from '../util/errors.js'
-import { awsPages } from './call.js'
+import { absent, awsCall, awsPages } from './call.js'
 
 export type ImageStatus = 'ACTIVE' | 'ARCHIVED' | 'ACTIVATING'
 
@@ -83,23 +82,24 @@ export async function findImageById(
   ref: RepositoryRef,
   id: ImageId
 ): Promise<FoundImage | undefined> {
-  try {
-    const response = await ecr.send(
-      new DescribeImagesCommand({
-        repositoryName: ref.name,
-        imageIds: [id],
-        ...(ref.registryId !== undefined && { registryId: ref.registryId })
-      })
-    )
-    const detail = response.imageDetails?.[0]
-    return detail === undefined ? undefined : found(detail)
-  } catch (error) {
-    const name = awsErrorName(error)
-    // The repository check reports a missing repository with the fix.
-    if (name === 'RepositoryNotFoundException') return undefined
-    if (name === 'ImageNotFoundException') return undefined
-    throw new DeployError(describeAwsError('ecr:DescribeImages', error))
-  }
+  const response = await awsCall(
+    'ecr:DescribeImages',
+    () =>
+      ecr.send(
+        new DescribeImagesCommand({
+          repositoryName: ref.name,
+          imageIds: [id],
+          ...(ref.registryId !== undefined && { registryId: ref.registryId })
+        })
+      ),
+    {
+      // The repository check reports a missing repository with the fix.
+      RepositoryNotFoundException: absent,
+      ImageNotFoundException: absent
+    }
+  )
+  const detail = response?.imageDetails?.[0]
+  return detail === undefined ? undefined : found(detail)
 }
 
 /** An ARCHIVED or ACTIVATING image by tag or digest, from the filtered listings. */
@@ -169,8 +169,8 @@ export async function restoreImage(
   ref: RepositoryRef,
   digest: string
 ): Promise<ImageStatus> {
-  try {
-    const response = await ecr.send(
+  const response = await awsCall('ecr:UpdateImageStorageClass', () =>
+    ecr.send(
       new UpdateImageStorageClassCommand({
         repositoryName: ref.name,
         imageId: { imageDigest: digest },
@@ -178,13 +178,9 @@ export async function restoreImage(
         ...(ref.registryId !== undefined && { registryId: ref.registryId })
       })
     )
-    const status = response.imageStatus
-    return status === 'ARCHIVED' || status === 'ACTIVE' ? status : 'ACTIVATING'
-  } catch (error) {
-    throw new DeployError(
-      describeAwsError('ecr:UpdateImageStorageClass', error)
-    )
-  }
+  )
+  const status = response.imageStatus
+  return status === 'ARCHIVED' || status === 'ACTIVE' ? status : 'ACTIVATING'
 }
 
 /** The AWS CLI command that restores the image (what restoreImage calls). */

@@ -6,14 +6,11 @@
  */
 import { createHash } from 'node:crypto'
 import { BatchGetImageCommand, type ECRClient } from '@aws-sdk/client-ecr'
-import {
-  DeployError,
-  describeAwsError,
-  networkErrorMessage
-} from '../util/errors.js'
+import { DeployError, networkErrorMessage } from '../util/errors.js'
 import { formatLimit, readBounded } from '../util/body.js'
 import { ociArchitecture } from '../build/platform.js'
 import type { Architecture } from '../inputs/types.js'
+import { awsCall } from './call.js'
 import type { RegistryAuth, Repository } from './ecr.js'
 import {
   MEDIA_TYPES,
@@ -35,9 +32,8 @@ export async function getImageManifest(
   repository: Repository,
   digest: string
 ): Promise<ImageManifest> {
-  let response
-  try {
-    response = await ecr.send(
+  const response = await awsCall('ecr:BatchGetImage', () =>
+    ecr.send(
       new BatchGetImageCommand({
         repositoryName: repository.name,
         registryId: repository.registryId,
@@ -45,9 +41,7 @@ export async function getImageManifest(
         acceptedMediaTypes: ACCEPTED_MEDIA_TYPES
       })
     )
-  } catch (error) {
-    throw new DeployError(describeAwsError('ecr:BatchGetImage', error))
-  }
+  )
   const image = response.images?.[0]
   if (image?.imageManifest === undefined) {
     const failure = response.failures?.[0]

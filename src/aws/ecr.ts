@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-ecr'
 import { DeployError, awsErrorName, describeAwsError } from '../util/errors.js'
 import type { RepositoryRef } from '../inputs/types.js'
-import { awsPages } from './call.js'
+import { awsCall, awsPages } from './call.js'
 import { findImageById } from './ecr-archive.js'
 
 export interface Repository {
@@ -209,16 +209,13 @@ export async function getRegistryAuth(
   ecr: ECRClient,
   registryId: string | undefined
 ): Promise<RegistryAuth> {
-  let response
-  try {
-    response = await ecr.send(
+  const response = await awsCall('ecr:GetAuthorizationToken', () =>
+    ecr.send(
       new GetAuthorizationTokenCommand(
         registryId !== undefined ? { registryIds: [registryId] } : {}
       )
     )
-  } catch (error) {
-    throw new DeployError(describeAwsError('ecr:GetAuthorizationToken', error))
-  }
+  )
   const data = response.authorizationData?.[0]
   if (
     data?.authorizationToken === undefined ||
