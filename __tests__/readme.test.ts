@@ -595,20 +595,20 @@ describe('the IAM policy of docs/permissions.md', () => {
     }
   })
 
-  // What only src/preview/ calls: a preview's or a cleanup's own calls.
+  // What only previews call: a preview's or a cleanup's own calls, made in
+  // src/preview/ or in the AWS modules of what only previews do
+  // (src/aws/preview-*.ts).
+  const inPreview = (file: string): boolean =>
+    file.startsWith('src/preview/') || file.startsWith('src/aws/preview-')
   const previewOnly = [
     ...new Set(
-      calls
-        .filter(call => call.file.startsWith('src/preview/'))
-        .map(call => call.iamAction)
+      calls.filter(call => inPreview(call.file)).map(call => call.iamAction)
     )
   ].filter(iam =>
-    calls.every(
-      call => call.iamAction !== iam || call.file.startsWith('src/preview/')
-    )
+    calls.every(call => call.iamAction !== iam || inPreview(call.file))
   )
 
-  it('the preview policy grants every call of src/preview/, and the production policy none of its own', () => {
+  it('the preview policy grants every call previews make, and the production policy none of its own', () => {
     expect(previewOnly).toEqual(
       expect.arrayContaining([
         'lambda:CreateFunction',
@@ -619,9 +619,7 @@ describe('the IAM policy of docs/permissions.md', () => {
     )
     const previewCalls = [
       ...new Set(
-        calls
-          .filter(call => call.file.startsWith('src/preview/'))
-          .map(call => call.iamAction)
+        calls.filter(call => inPreview(call.file)).map(call => call.iamAction)
       )
     ]
     expect(previewCalls.filter(iam => !previews.includes(iam))).toEqual([])

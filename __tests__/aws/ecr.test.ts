@@ -29,19 +29,21 @@ import {
 import {
   BLOB_IDLE_TIMEOUT_MS,
   CONFIG_MAX_BYTES,
-  MEDIA_TYPES,
   checkImagePlatform,
   checkManifest,
   fetchBlob,
   fetchImageConfig,
   getImageManifest,
   idleTimeout,
-  imageInIndex,
-  indexEntries,
   resolveImageManifest,
   type Fetch,
   type ImageConfig
 } from '../../src/aws/ecr-image.js'
+import {
+  MEDIA_TYPES,
+  imageInIndex,
+  indexEntries
+} from '../../src/aws/image-index.js'
 import { DeployError } from '../../src/util/errors.js'
 import {
   ACCOUNT,

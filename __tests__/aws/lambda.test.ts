@@ -15,14 +15,16 @@ import { DeployError } from '../../src/util/errors.js'
 import {
   checkDeployable,
   checkDeployedDigest,
-  deployImage,
   digestFromCodeSha256,
   digestFromImageUri,
   getFunctionState,
-  updateFunctionCode,
-  waitForUpdate,
   type FunctionState
 } from '../../src/aws/lambda.js'
+import {
+  deployImage,
+  updateFunctionCode,
+  waitForUpdate
+} from '../../src/aws/lambda-update.js'
 import { callBudget, type CallBudget } from '../../src/util/budget.js'
 import { POLLS_PER_SECOND } from '../../src/main.js'
 import { fakeTiming } from '../../__fixtures__/timing.js'

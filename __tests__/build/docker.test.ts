@@ -5,22 +5,24 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals'
 import {
   buildWithBuildx,
   buildWithDocker,
-  pushArgs,
   builderDriver,
-  buildxArgs,
-  digestFromMetadata,
-  digestFromPushOutput,
   dockerLogin,
-  fallbackBuildArgs,
   hasBuildx,
   needsContainerBuilder,
   prepareDockerConfig,
-  secretEnv,
   tokenLikeBuildArgs,
   buildArgValuesToMask,
-  type BuildContext,
-  type BuildRequest
+  type BuildContext
 } from '../../src/build/docker.js'
+import {
+  pushArgs,
+  buildxArgs,
+  digestFromMetadata,
+  digestFromPushOutput,
+  fallbackBuildArgs,
+  secretEnv,
+  type BuildRequest
+} from '../../src/build/argv.js'
 import { DeployError, LocalTagMovedError } from '../../src/util/errors.js'
 import {
   fakeExec,

@@ -17,7 +17,7 @@ import {
 jest.unstable_mockModule('@actions/core', () => core)
 const { fetchBlob } = await import('../../src/aws/ecr-image.js')
 const { smokeTest } = await import('../../src/checks/smoke.js')
-const { tokenIdentity } = await import('../../src/preview/comment.js')
+const { tokenIdentity } = await import('../../src/report/github-comments.js')
 const { defaultDependencies } = await import('../../src/main.js')
 const { outboundFetch } = await import('../../src/net/fetch.js')
 const { httpFetch } = await import('../../src/net/http-fetch.js')

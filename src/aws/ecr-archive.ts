@@ -13,12 +13,13 @@
  */
 import {
   DescribeImagesCommand,
+  paginateDescribeImages,
   UpdateImageStorageClassCommand,
   type ECRClient,
   type ImageDetail
 } from '@aws-sdk/client-ecr'
 import type { RepositoryRef } from '../inputs/types.js'
-import { awsErrorName, DeployError, describeAwsError } from '../util/errors.js'
+import { absent, awsCall, awsPages } from './call.js'
 
 export type ImageStatus = 'ACTIVE' | 'ARCHIVED' | 'ACTIVATING'
 
@@ -81,23 +82,24 @@ export async function findImageById(
   ref: RepositoryRef,
   id: ImageId
 ): Promise<FoundImage | undefined> {
-  try {
-    const response = await ecr.send(
-      new DescribeImagesCommand({
-        repositoryName: ref.name,
-        imageIds: [id],
-        ...(ref.registryId !== undefined && { registryId: ref.registryId })
-      })
-    )
-    const detail = response.imageDetails?.[0]
-    return detail === undefined ? undefined : found(detail)
-  } catch (error) {
-    const name = awsErrorName(error)
-    // The repository check reports a missing repository with the fix.
-    if (name === 'RepositoryNotFoundException') return undefined
-    if (name === 'ImageNotFoundException') return undefined
-    throw new DeployError(describeAwsError('ecr:DescribeImages', error))
-  }
+  const response = await awsCall(
+    'ecr:DescribeImages',
+    () =>
+      ecr.send(
+        new DescribeImagesCommand({
+          repositoryName: ref.name,
+          imageIds: [id],
+          ...(ref.registryId !== undefined && { registryId: ref.registryId })
+        })
+      ),
+    {
+      // The repository check reports a missing repository with the fix.
+      RepositoryNotFoundException: absent,
+      ImageNotFoundException: absent
+    }
+  )
+  const detail = response?.imageDetails?.[0]
+  return detail === undefined ? undefined : found(detail)
 }
 
 /** An ARCHIVED or ACTIVATING image by tag or digest, from the filtered listings. */
@@ -107,26 +109,28 @@ export async function findInactiveImage(
   id: ImageId
 ): Promise<FoundImage | undefined> {
   for (const imageStatus of ['ARCHIVED', 'ACTIVATING'] as const) {
-    let nextToken: string | undefined
     let pages = 0
-    do {
-      let response
-      try {
-        response = await ecr.send(
-          new DescribeImagesCommand({
-            repositoryName: ref.name,
-            filter: { imageStatus },
-            maxResults: 1000,
-            ...(ref.registryId !== undefined && { registryId: ref.registryId }),
-            ...(nextToken !== undefined && { nextToken })
-          })
-        )
-      } catch (error) {
-        if (awsErrorName(error) === 'RepositoryNotFoundException')
-          return undefined
-        throw new DeployError(describeAwsError('ecr:DescribeImages', error))
+    let noRepository = false
+    const listing = awsPages(
+      'ecr:DescribeImages',
+      paginateDescribeImages(
+        { client: ecr, pageSize: 1000 },
+        {
+          repositoryName: ref.name,
+          filter: { imageStatus },
+          ...(ref.registryId !== undefined && { registryId: ref.registryId })
+        }
+      ),
+      // The repository check reports a missing repository with the fix.
+      {
+        RepositoryNotFoundException: () => {
+          noRepository = true
+          return 'end'
+        }
       }
-      const detail = (response.imageDetails ?? []).find(d => matches(d, id))
+    )
+    for await (const page of listing) {
+      const detail = (page.imageDetails ?? []).find(d => matches(d, id))
       if (detail !== undefined) {
         const image = found(detail)
         // A listing filtered on a status returns images of that status.
@@ -137,8 +141,9 @@ export async function findInactiveImage(
               detail.imageStatus === undefined ? imageStatus : image.status
           }
       }
-      nextToken = response.nextToken
-    } while (nextToken !== undefined && ++pages < INACTIVE_PAGES)
+      if (++pages >= INACTIVE_PAGES) break
+    }
+    if (noRepository) return undefined
   }
   return undefined
 }
@@ -164,8 +169,8 @@ export async function restoreImage(
   ref: RepositoryRef,
   digest: string
 ): Promise<ImageStatus> {
-  try {
-    const response = await ecr.send(
+  const response = await awsCall('ecr:UpdateImageStorageClass', () =>
+    ecr.send(
       new UpdateImageStorageClassCommand({
         repositoryName: ref.name,
         imageId: { imageDigest: digest },
@@ -173,13 +178,9 @@ export async function restoreImage(
         ...(ref.registryId !== undefined && { registryId: ref.registryId })
       })
     )
-    const status = response.imageStatus
-    return status === 'ARCHIVED' || status === 'ACTIVE' ? status : 'ACTIVATING'
-  } catch (error) {
-    throw new DeployError(
-      describeAwsError('ecr:UpdateImageStorageClass', error)
-    )
-  }
+  )
+  const status = response.imageStatus
+  return status === 'ARCHIVED' || status === 'ACTIVE' ? status : 'ACTIVATING'
 }
 
 /** The AWS CLI command that restores the image (what restoreImage calls). */

@@ -6,23 +6,19 @@
  */
 import { createHash } from 'node:crypto'
 import { BatchGetImageCommand, type ECRClient } from '@aws-sdk/client-ecr'
-import {
-  DeployError,
-  describeAwsError,
-  networkErrorMessage
-} from '../util/errors.js'
+import { DeployError, networkErrorMessage } from '../util/errors.js'
 import { formatLimit, readBounded } from '../util/body.js'
 import { ociArchitecture } from '../build/platform.js'
 import type { Architecture } from '../inputs/types.js'
+import { awsCall } from './call.js'
 import type { RegistryAuth, Repository } from './ecr.js'
-
-export const MEDIA_TYPES = {
-  dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
-  dockerManifestList:
-    'application/vnd.docker.distribution.manifest.list.v2+json',
-  ociManifest: 'application/vnd.oci.image.manifest.v1+json',
-  ociIndex: 'application/vnd.oci.image.index.v1+json'
-} as const
+import {
+  MEDIA_TYPES,
+  imageInIndex,
+  indexEntries,
+  isImageIndex,
+  type IndexEntry
+} from './image-index.js'
 
 const ACCEPTED_MEDIA_TYPES = Object.values(MEDIA_TYPES)
 
@@ -36,9 +32,8 @@ export async function getImageManifest(
   repository: Repository,
   digest: string
 ): Promise<ImageManifest> {
-  let response
-  try {
-    response = await ecr.send(
+  const response = await awsCall('ecr:BatchGetImage', () =>
+    ecr.send(
       new BatchGetImageCommand({
         repositoryName: repository.name,
         registryId: repository.registryId,
@@ -46,9 +41,7 @@ export async function getImageManifest(
         acceptedMediaTypes: ACCEPTED_MEDIA_TYPES
       })
     )
-  } catch (error) {
-    throw new DeployError(describeAwsError('ecr:BatchGetImage', error))
-  }
+  )
   const image = response.images?.[0]
   if (image?.imageManifest === undefined) {
     const failure = response.failures?.[0]
@@ -72,101 +65,6 @@ function mediaTypeOf(manifest: string): string | undefined {
   } catch {
     return undefined
   }
-}
-
-export function isImageIndex(mediaType: string): boolean {
-  return (
-    mediaType === MEDIA_TYPES.ociIndex ||
-    mediaType === MEDIA_TYPES.dockerManifestList
-  )
-}
-
-/** One entry of an image index, as far as choosing an image needs it. */
-export interface IndexEntry {
-  digest: string
-  mediaType: string
-  /** `os/architecture[/variant]`, or `unknown/unknown` for an attestation. */
-  platform: string
-  /** A BuildKit attestation manifest (provenance, SBOM), not an image. */
-  attestation: boolean
-}
-
-/** The entries of an OCI index or Docker manifest list. */
-export function indexEntries(manifest: string): IndexEntry[] {
-  let parsed: { manifests?: unknown }
-  try {
-    parsed = JSON.parse(manifest) as typeof parsed
-  } catch {
-    throw new DeployError('The image index is not valid JSON.')
-  }
-  if (!Array.isArray(parsed.manifests))
-    throw new DeployError('The image index lists no manifests.')
-  return (parsed.manifests as unknown[]).flatMap(entry => {
-    if (typeof entry !== 'object' || entry === null) return []
-    const e = entry as {
-      digest?: unknown
-      mediaType?: unknown
-      platform?: { os?: unknown; architecture?: unknown; variant?: unknown }
-      annotations?: Record<string, unknown>
-    }
-    if (typeof e.digest !== 'string' || !/^sha256:[a-f0-9]{64}$/.test(e.digest))
-      return []
-    const part = (v: unknown): string =>
-      typeof v === 'string' && v !== '' ? v : 'unknown'
-    const platform = [
-      part(e.platform?.os),
-      part(e.platform?.architecture),
-      ...(typeof e.platform?.variant === 'string' && e.platform.variant !== ''
-        ? [e.platform.variant]
-        : [])
-    ].join('/')
-    return [
-      {
-        digest: e.digest,
-        mediaType: typeof e.mediaType === 'string' ? e.mediaType : '',
-        platform,
-        // BuildKit marks them so (docs.docker.com/build/metadata/attestations/attestation-storage/).
-        attestation:
-          e.annotations?.['vnd.docker.reference.type'] ===
-            'attestation-manifest' || platform === 'unknown/unknown'
-      }
-    ]
-  })
-}
-
-/**
- * The image of an index that Lambda can run on the function: the one image
- * manifest for linux/<its CPU> (any variant: arm64 images say v8 or nothing),
- * attestation manifests aside. None, or more than one, is refused with what
- * the index holds. Lambda itself refuses indexes (aws/aws-lambda-roadmap#82),
- * so the run deploys that image manifest by its own digest.
- */
-export function imageInIndex(
-  ref: string,
-  entries: readonly IndexEntry[],
-  architecture: Architecture
-): IndexEntry {
-  const wanted = `linux/${ociArchitecture(architecture)}`
-  const images = entries.filter(e => !e.attestation)
-  const matching = images.filter(
-    e => e.platform === wanted || e.platform.startsWith(`${wanted}/`)
-  )
-  const [only, ...more] = matching
-  if (only !== undefined && more.length === 0) return only
-  const held =
-    images.length === 0
-      ? 'no image at all'
-      : images.map(e => `${e.platform} (${e.digest})`).join(', ')
-  if (only === undefined) {
-    throw new DeployError(
-      `${ref} is an image index with no image for ${wanted}, the platform of the function's ${architecture}: it holds ${held}. ` +
-        `Push an image built for ${wanted} (or name one by its digest).`
-    )
-  }
-  throw new DeployError(
-    `${ref} is an image index with ${matching.length} images for ${wanted}: ${held}. ` +
-      'Name the one to deploy by its digest (image: repository@sha256:…).'
-  )
 }
 
 /** The image manifest to deploy, and the index it came from, if any. */

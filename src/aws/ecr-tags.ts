@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-ecr'
 import type { RepositoryRef } from '../inputs/types.js'
 import { awsErrorName, describeAwsError, DeployError } from '../util/errors.js'
+import { absent, awsCall } from './call.js'
 import { findTagDigest, type Repository } from './ecr.js'
 import { getImageManifest, type ImageManifest } from './ecr-image.js'
 
@@ -71,20 +72,19 @@ export async function findTaggedImage(
   ref: RepositoryRef,
   tag: string
 ): Promise<{ digest: string; tags: string[] } | undefined> {
-  try {
-    const response = await ecr.send(
-      new DescribeImagesCommand({
-        repositoryName: ref.name,
-        imageIds: [{ imageTag: tag }],
-        ...(ref.registryId !== undefined && { registryId: ref.registryId })
-      })
-    )
-    const detail = response.imageDetails?.[0]
-    if (detail?.imageDigest === undefined) return undefined
-    return { digest: detail.imageDigest, tags: detail.imageTags ?? [] }
-  } catch (error) {
-    const name = awsErrorName(error)
-    if (name === 'ImageNotFoundException') return undefined
-    throw new DeployError(describeAwsError('ecr:DescribeImages', error))
-  }
+  const response = await awsCall(
+    'ecr:DescribeImages',
+    () =>
+      ecr.send(
+        new DescribeImagesCommand({
+          repositoryName: ref.name,
+          imageIds: [{ imageTag: tag }],
+          ...(ref.registryId !== undefined && { registryId: ref.registryId })
+        })
+      ),
+    { ImageNotFoundException: absent }
+  )
+  const detail = response?.imageDetails?.[0]
+  if (detail?.imageDigest === undefined) return undefined
+  return { digest: detail.imageDigest, tags: detail.imageTags ?? [] }
 }

@@ -1,5 +1,5 @@
 import {
-  DescribeImagesCommand,
+  paginateDescribeImages,
   DescribeRepositoriesCommand,
   GetAuthorizationTokenCommand,
   paginateListImages,
@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-ecr'
 import { DeployError, awsErrorName, describeAwsError } from '../util/errors.js'
 import type { RepositoryRef } from '../inputs/types.js'
+import { awsCall, awsPages } from './call.js'
 import { findImageById } from './ecr-archive.js'
 
 export interface Repository {
@@ -178,24 +179,25 @@ export async function recentTags(
   count: number
 ): Promise<string[]> {
   const images: { tags: string[]; pushedAt: number }[] = []
-  let nextToken: string | undefined
   let pages = 0
-  do {
-    const response = await ecr.send(
-      new DescribeImagesCommand({
+  for await (const page of awsPages(
+    'ecr:DescribeImages',
+    paginateDescribeImages(
+      { client: ecr },
+      {
         repositoryName: ref.name,
         filter: { tagStatus: 'TAGGED' },
-        ...(ref.registryId !== undefined && { registryId: ref.registryId }),
-        ...(nextToken !== undefined && { nextToken })
-      })
+        ...(ref.registryId !== undefined && { registryId: ref.registryId })
+      }
     )
-    for (const detail of response.imageDetails ?? [])
+  )) {
+    for (const detail of page.imageDetails ?? [])
       images.push({
         tags: detail.imageTags ?? [],
         pushedAt: detail.imagePushedAt?.getTime() ?? 0
       })
-    nextToken = response.nextToken
-  } while (nextToken !== undefined && ++pages < 10)
+    if (++pages >= 10) break
+  }
   return images
     .sort((a, b) => b.pushedAt - a.pushedAt)
     .flatMap(image => image.tags)
@@ -207,16 +209,13 @@ export async function getRegistryAuth(
   ecr: ECRClient,
   registryId: string | undefined
 ): Promise<RegistryAuth> {
-  let response
-  try {
-    response = await ecr.send(
+  const response = await awsCall('ecr:GetAuthorizationToken', () =>
+    ecr.send(
       new GetAuthorizationTokenCommand(
         registryId !== undefined ? { registryIds: [registryId] } : {}
       )
     )
-  } catch (error) {
-    throw new DeployError(describeAwsError('ecr:GetAuthorizationToken', error))
-  }
+  )
   const data = response.authorizationData?.[0]
   if (
     data?.authorizationToken === undefined ||

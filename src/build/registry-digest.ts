@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto'
 import type { RegistryAuth } from '../aws/ecr.js'
 import type { Fetch } from '../aws/ecr-image.js'
-import { MEDIA_TYPES } from '../aws/ecr-image.js'
+import { MEDIA_TYPES } from '../aws/image-index.js'
 import { formatLimit, readBounded } from '../util/body.js'
 import { networkErrorMessage } from '../util/errors.js'
 

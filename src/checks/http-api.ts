@@ -5,15 +5,13 @@
  * handle) both take. Loaded only by runs that look for an HTTP API, so the
  * API Gateway SDK stays out of start-up.
  */
-import {
-  GetApisCommand,
-  GetIntegrationsCommand,
-  GetStagesCommand,
-  type Api,
-  type ApiGatewayV2Client,
-  type Integration
+import type {
+  Api,
+  ApiGatewayV2Client,
+  Integration
 } from '@aws-sdk/client-apigatewayv2'
-import { invokedQualifier, invokesFunction } from '../aws/lambda.js'
+import { invokedQualifier, invokesFunction } from '../aws/function-arn.js'
+import { apiIntegrations, apiPages, apiStageNames } from '../aws/http-apis.js'
 import { EVERY_TIME, type ReadOnce } from '../util/read-once.js'
 
 export interface HttpApiIntegration {
@@ -31,28 +29,17 @@ export async function* integrationsInvoking(
   once: ReadOnce = EVERY_TIME,
   limit = Number.POSITIVE_INFINITY
 ): AsyncGenerator<HttpApiIntegration> {
-  let nextToken: string | undefined
   let looked = 0
-  do {
-    const token = nextToken
-    const apis = await once(`apis ${token ?? ''}`, () =>
-      apigateway.send(
-        new GetApisCommand(token !== undefined ? { NextToken: token } : {})
-      )
-    )
-    for (const api of apis.Items ?? []) {
+  for await (const apis of apiPages(apigateway, once)) {
+    for (const api of apis) {
       if (api.ProtocolType !== 'HTTP' || api.ApiId === undefined) continue
       if (++looked > limit) return
       const apiId = api.ApiId
-      const integrations = await once(`integrations ${apiId}`, () =>
-        apigateway.send(new GetIntegrationsCommand({ ApiId: apiId }))
-      )
-      for (const integration of integrations.Items ?? [])
+      for (const integration of await apiIntegrations(apigateway, apiId, once))
         if (invokesFunction(integration.IntegrationUri, functionArn))
           yield { api: { ...api, ApiId: apiId }, integration }
     }
-    nextToken = apis.NextToken
-  } while (nextToken !== undefined)
+  }
 }
 
 /** Where an HTTP API serves: its default endpoint and the stage's path. */
@@ -92,10 +79,7 @@ export async function httpApiEndpoint(
       )
       continue
     }
-    const stages = await apigateway.send(
-      new GetStagesCommand({ ApiId: api.ApiId })
-    )
-    const names = (stages.Items ?? []).map(stage => stage.StageName ?? '')
+    const names = await apiStageNames(apigateway, api.ApiId)
     return {
       endpoint: api.ApiEndpoint,
       stage: names.includes('$default') ? '' : (names[0] ?? '')

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
-import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda'
+import type { LambdaClient } from '@aws-sdk/client-lambda'
+import { invokeRequestResponse } from '../aws/invoke.js'
 import {
   DeployError,
   awsErrorName,
@@ -283,14 +284,14 @@ async function bufferedAnswer(
   payload: Buffer,
   abortSignal: AbortSignal
 ): Promise<Reply> {
-  const response = await lambda.send(
-    new InvokeCommand({
-      FunctionName: options.functionName,
-      Qualifier: options.qualifier,
-      InvocationType: 'RequestResponse',
-      Payload: payload
-    }),
-    { abortSignal }
+  const response = await invokeRequestResponse(
+    lambda,
+    {
+      functionName: options.functionName,
+      qualifier: options.qualifier,
+      payload: payload.toString('utf8')
+    },
+    abortSignal
   )
   const inspection = inspectInvokePayload(
     options.source,

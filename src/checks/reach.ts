@@ -2,23 +2,15 @@
  * How the function is reached, asked of AWS. Its own module (loaded only by
  * runs that need it): the REST API and ALB SDK clients stay out of start-up.
  */
-import {
-  GetRestApisCommand,
-  GetResourcesCommand,
-  type APIGatewayClient
-} from '@aws-sdk/client-api-gateway'
+import type { APIGatewayClient } from '@aws-sdk/client-api-gateway'
 import type { ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2'
-import {
-  DescribeTargetGroupsCommand,
-  DescribeTargetHealthCommand,
-  type ElasticLoadBalancingV2Client
-} from '@aws-sdk/client-elastic-load-balancing-v2'
-import {
-  GetFunctionUrlConfigCommand,
-  type LambdaClient
-} from '@aws-sdk/client-lambda'
-import { awsErrorName, describeAwsError } from '../util/errors.js'
-import { invokesFunction } from '../aws/lambda.js'
+import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2'
+import type { LambdaClient } from '@aws-sdk/client-lambda'
+import { failureText } from '../aws/call.js'
+import { getFunctionUrl } from '../aws/function-url.js'
+import { invokesFunction } from '../aws/function-arn.js'
+import { targetGroupPages, targetHealth } from '../aws/load-balancers.js'
+import { restApiPages, restApiResources } from '../aws/rest-apis.js'
 import { EVERY_TIME, type ReadOnce } from '../util/read-once.js'
 import { integrationsInvoking } from './http-api.js'
 import {
@@ -60,18 +52,15 @@ export async function discoverReach(
     try {
       await lookup()
     } catch (error) {
-      if (awsErrorName(error) === 'ResourceNotFoundException') return
-      problems.push(describeAwsError(permission, error))
+      problems.push(failureText(permission, error))
     }
   }
   await Promise.all([
     attempt('lambda:GetFunctionUrlConfig', async () => {
       const config = await once(`function-url ${functionArn}`, () =>
-        clients.lambda.send(
-          new GetFunctionUrlConfigCommand({ FunctionName: functionArn })
-        )
+        getFunctionUrl(clients.lambda, functionArn)
       )
-      if (config.FunctionUrl !== undefined) {
+      if (config?.FunctionUrl !== undefined) {
         reaches.push({
           via: `Function URL ${config.FunctionUrl}`,
           eventSource: 'HttpApi',
@@ -99,19 +88,13 @@ export async function discoverReach(
     attempt('apigateway:GET', async () => {
       const rest = clients.apigatewayRest
       if (rest === undefined || functionUrlOnly) return
-      let position: string | undefined
       let looked = 0
-      do {
-        const apis = await rest.send(
-          new GetRestApisCommand(position !== undefined ? { position } : {})
-        )
-        for (const api of apis.items ?? []) {
+      for await (const apis of restApiPages(rest)) {
+        for (const api of apis) {
           if (api.id === undefined) continue
           if (++looked > MAX_LOOKUPS) return
-          const resources = await rest.send(
-            new GetResourcesCommand({ restApiId: api.id, embed: ['methods'] })
-          )
-          const invokes = (resources.items ?? []).some(resource =>
+          const resources = await restApiResources(rest, api.id)
+          const invokes = resources.some(resource =>
             Object.values(resource.resourceMethods ?? {}).some(method =>
               invokesFunction(method.methodIntegration?.uri, functionArn)
             )
@@ -123,34 +106,22 @@ export async function discoverReach(
             })
           }
         }
-        position = apis.position
-      } while (position !== undefined)
+      }
     }),
     attempt('elasticloadbalancing:DescribeTargetGroups', async () => {
       const elb = clients.elb
       if (elb === undefined || functionUrlOnly) return
-      let marker: string | undefined
       let looked = 0
-      do {
-        const groups = await elb.send(
-          new DescribeTargetGroupsCommand(
-            marker !== undefined ? { Marker: marker } : {}
-          )
-        )
-        for (const group of groups.TargetGroups ?? []) {
+      for await (const groups of targetGroupPages(elb)) {
+        for (const group of groups) {
           if (
             group.TargetType !== 'lambda' ||
             group.TargetGroupArn === undefined
           )
             continue
           if (++looked > MAX_LOOKUPS) return
-          const health = await elb.send(
-            new DescribeTargetHealthCommand({
-              TargetGroupArn: group.TargetGroupArn
-            })
-          )
-          const targets = (health.TargetHealthDescriptions ?? []).some(target =>
-            invokesFunction(target.Target?.Id, functionArn)
+          const targets = (await targetHealth(elb, group.TargetGroupArn)).some(
+            target => invokesFunction(target.Target?.Id, functionArn)
           )
           if (targets) {
             reaches.push({
@@ -159,8 +130,7 @@ export async function discoverReach(
             })
           }
         }
-        marker = groups.NextMarker
-      } while (marker !== undefined)
+      }
     })
   ])
   reaches.sort((a, b) => a.via.localeCompare(b.via))

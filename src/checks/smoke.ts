@@ -1,13 +1,8 @@
 import type { ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2'
-import {
-  GetFunctionUrlConfigCommand,
-  type LambdaClient
-} from '@aws-sdk/client-lambda'
-import {
-  awsErrorName,
-  describeAwsError,
-  networkErrorMessage
-} from '../util/errors.js'
+import type { LambdaClient } from '@aws-sdk/client-lambda'
+import { networkErrorMessage } from '../util/errors.js'
+import { failureText } from '../aws/call.js'
+import { getFunctionUrl } from '../aws/function-url.js'
 import { formatLimit, readBounded } from '../util/body.js'
 import { EVERY_TIME, type ReadOnce } from '../util/read-once.js'
 import { again, done, poll } from '../util/poll.js'
@@ -208,29 +203,21 @@ async function functionUrlOf(
   try {
     const config = await once(
       `function-url ${functionArn}${qualifier === undefined ? '' : ` ${qualifier}`}`,
-      () =>
-        lambda.send(
-          new GetFunctionUrlConfigCommand({
-            FunctionName: functionArn,
-            ...(qualifier !== undefined && { Qualifier: qualifier })
-          })
-        )
+      () => getFunctionUrl(lambda, functionArn, qualifier)
     )
     // The smoke request is unsigned: an AWS_IAM Function URL answers 403 to
     // every request, which would fail (and roll back) a good deploy.
-    if (config.FunctionUrl !== undefined && config.AuthType === 'AWS_IAM') {
+    if (config?.FunctionUrl !== undefined && config.AuthType === 'AWS_IAM') {
       warn(
         `The Function URL ${config.FunctionUrl} uses AWS_IAM auth and the smoke test sends unsigned requests, so it is not used; set smoke-url to an endpoint the test can call.`
       )
-    } else if (config.FunctionUrl !== undefined) {
+    } else if (config?.FunctionUrl !== undefined) {
       return { url: config.FunctionUrl, source: 'function-url' }
     }
   } catch (error) {
-    if (awsErrorName(error) !== 'ResourceNotFoundException') {
-      warn(
-        `Could not look up the function's Function URL: ${describeAwsError('lambda:GetFunctionUrlConfig', error)}`
-      )
-    }
+    warn(
+      `Could not look up the function's Function URL: ${failureText('lambda:GetFunctionUrlConfig', error)}`
+    )
   }
   return undefined
 }
@@ -262,7 +249,7 @@ async function httpApiOf(
     }
   } catch (error) {
     warn(
-      `Could not look for an HTTP API in front of the function: ${describeAwsError('apigateway:GET', error)}`
+      `Could not look for an HTTP API in front of the function: ${failureText('apigateway:GET', error)}`
     )
   }
   return undefined

@@ -5,7 +5,7 @@
  * guarded like the main step's undo: only what is still this run's change.
  */
 import { createLambdaClient } from '../aws/clients.js'
-import { deployImage, waitForUpdate } from '../aws/lambda.js'
+import { deployImage, waitForUpdate } from '../aws/lambda-update.js'
 import { getAlias, pointAlias } from '../aws/versions.js'
 import { aliasHolder, latestHolder } from '../decide/ownership.js'
 import { errorMessage } from '../util/errors.js'

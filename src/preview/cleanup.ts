@@ -6,22 +6,20 @@
  * runs an image tagged only for a pull request when previews have their own
  * repository (docs/permissions.md).
  */
-import {
-  BatchDeleteImageCommand,
-  type ECRClient,
-  type ImageIdentifier
-} from '@aws-sdk/client-ecr'
-import {
-  DeleteFunctionCommand,
-  DeleteFunctionUrlConfigCommand,
-  GetFunctionUrlConfigCommand,
-  type LambdaClient
-} from '@aws-sdk/client-lambda'
-import { DeployError, awsErrorName, describeAwsError } from '../util/errors.js'
+import * as core from '@actions/core'
+import type { ECRClient } from '@aws-sdk/client-ecr'
+import type { LambdaClient } from '@aws-sdk/client-lambda'
+import { DeployError } from '../util/errors.js'
 import { listTaggedImages } from '../aws/ecr.js'
+import { untagImages } from '../aws/preview-ecr.js'
+import { deleteFunction, deleteFunctionUrl } from '../aws/preview-lambda.js'
+import { getFunctionUrl } from '../aws/function-url.js'
 import type { RepositoryRef } from '../inputs/types.js'
 import { findFunction, previewTagProblem } from './create.js'
-import { previewTagPrefix } from '../inputs/naming.js'
+import { bareFunctionName, previewTagPrefix } from '../inputs/naming.js'
+import { previewTarget, type Phase } from './target.js'
+import type { Report } from '../report/report.js'
+import type { Inputs } from '../inputs/types.js'
 
 export interface CleanupRequest {
   productionName: string
@@ -92,51 +90,16 @@ export async function cleanupPreview(
   )
 
   if (fn !== undefined) {
-    let url: string | undefined
-    try {
-      url = (
-        await lambda.send(
-          new GetFunctionUrlConfigCommand({ FunctionName: request.previewName })
-        )
-      ).FunctionUrl
-    } catch (error) {
-      if (awsErrorName(error) !== 'ResourceNotFoundException') {
-        throw new DeployError(
-          describeAwsError('lambda:GetFunctionUrlConfig', error)
-        )
-      }
-    }
+    const url = (await getFunctionUrl(lambda, request.previewName))?.FunctionUrl
     if (url !== undefined && request.listOnly === true) {
       removed.push(`Function URL ${url}`)
     } else if (url !== undefined) {
-      try {
-        await lambda.send(
-          new DeleteFunctionUrlConfigCommand({
-            FunctionName: request.previewName
-          })
-        )
-      } catch (error) {
-        if (awsErrorName(error) !== 'ResourceNotFoundException') {
-          throw new DeployError(
-            describeAwsError('lambda:DeleteFunctionUrlConfig', error)
-          )
-        }
-      }
+      await deleteFunctionUrl(lambda, request.previewName)
       removed.push(`Function URL ${url}`)
       request.log(`Deleted the Function URL ${url}.`)
     }
     if (request.listOnly !== true) {
-      try {
-        await lambda.send(
-          new DeleteFunctionCommand({ FunctionName: request.previewName })
-        )
-      } catch (error) {
-        if (awsErrorName(error) !== 'ResourceNotFoundException') {
-          throw new DeployError(
-            describeAwsError('lambda:DeleteFunction', error)
-          )
-        }
-      }
+      await deleteFunction(lambda, request.previewName)
       request.log(`Deleted the function ${fn.functionArn}.`)
     }
     removed.push(`function ${fn.functionArn}`)
@@ -160,34 +123,19 @@ export async function cleanupPreview(
       removed.push(`image tag ${request.repository.name}:${image.imageTag}`)
     return { removed, kept }
   }
-  for (let i = 0; i < deletable.length; i += 100) {
-    const batch = deletable.slice(i, i + 100)
-    let response: BatchDeleteImageCommandOutputLike
-    try {
-      response = await ecr.send(
-        new BatchDeleteImageCommand({
-          repositoryName: request.repository.name,
-          ...(request.repository.registryId !== undefined && {
-            registryId: request.repository.registryId
-          }),
-          imageIds: batch.map(image => ({ imageTag: image.imageTag }))
-        })
-      )
-    } catch (error) {
-      throw new DeployError(describeAwsError('ecr:BatchDeleteImage', error))
-    }
-    for (const id of response.imageIds ?? []) {
-      if (id.imageTag !== undefined) {
-        removed.push(`image tag ${request.repository.name}:${id.imageTag}`)
-      }
-    }
-    for (const failure of response.failures ?? []) {
-      // Gone already (another cleanup run): nothing left to remove.
-      if (failure.failureCode === 'ImageNotFound') continue
-      kept.push(
-        `image tag ${failure.imageId?.imageTag ?? '?'} (${failure.failureCode ?? 'failed'}: ${failure.failureReason ?? ''})`
-      )
-    }
+  const { untagged, failures } = await untagImages(
+    ecr,
+    request.repository,
+    deletable.map(image => image.imageTag)
+  )
+  for (const tag of untagged)
+    removed.push(`image tag ${request.repository.name}:${tag}`)
+  for (const failure of failures) {
+    // Gone already (another cleanup run): nothing left to remove.
+    if (failure.failureCode === 'ImageNotFound') continue
+    kept.push(
+      `image tag ${failure.imageTag ?? '?'} (${failure.failureCode ?? 'failed'}: ${failure.failureReason ?? ''})`
+    )
   }
   if (images.length === 0) {
     request.log(
@@ -197,13 +145,64 @@ export async function cleanupPreview(
   return { removed, kept }
 }
 
-interface BatchDeleteImageCommandOutputLike {
-  imageIds?: ImageIdentifier[] | undefined
-  failures?:
-    | {
-        imageId?: ImageIdentifier | undefined
-        failureCode?: string | undefined
-        failureReason?: string | undefined
-      }[]
-    | undefined
+/**
+ * The cleanup stage: removes (or, in a dry run, lists) the preview and
+ * records what it removed in the report.
+ */
+export async function runCleanup(
+  lambda: LambdaClient,
+  ecr: ECRClient,
+  inputs: Inputs,
+  report: Report,
+  phase: Phase,
+  options: { remove: boolean } = { remove: true }
+): Promise<CleanupResult> {
+  const target = previewTarget(inputs)
+  const listOnly = !options.remove
+  report.previewFunctionName = target.name
+  const log = (message: string): void => core.info(message)
+  // Production is not read: its configuration carries its environment,
+  // which the role of a pull request's cleanup must not see.
+  const productionName = bareFunctionName(inputs.functionName)
+  report.functionName = productionName
+  const result = await phase(
+    listOnly
+      ? `What removing the preview of pull request #${target.pullRequest} would remove`
+      : `Remove the preview of pull request #${target.pullRequest}`,
+    () =>
+      cleanupPreview(lambda, ecr, {
+        productionName,
+        previewName: target.name,
+        pullRequest: target.pullRequest,
+        repository: inputs.repository,
+        log,
+        listOnly
+      })
+  )
+  if (listOnly) {
+    report.wouldChange = result.removed.map(item => ({
+      name: target.name,
+      code: 'remove',
+      publish: false,
+      traffic: 'untouched',
+      from: undefined,
+      to: undefined,
+      text: `would remove ${item}`
+    }))
+    for (const item of result.kept) core.info(`Would keep ${item}.`)
+    log(
+      result.removed.length === 0
+        ? 'Dry run: nothing is left to remove.'
+        : `Dry run: a real cleanup would remove:\n${result.removed.map(item => `  - ${item}`).join('\n')}`
+    )
+    return result
+  }
+  report.removed = result.removed
+  for (const item of result.kept) core.warning(`Kept ${item}.`)
+  log(
+    result.removed.length === 0
+      ? 'Nothing was left to remove.'
+      : `Removed:\n${result.removed.map(item => `  - ${item}`).join('\n')}`
+  )
+  return result
 }

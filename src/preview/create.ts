@@ -4,15 +4,17 @@
  * preview (checked before the action changes or deletes it), and the Lambda
  * calls that look a function up and create it.
  */
-import {
-  CreateFunctionCommand,
-  GetFunctionCommand,
-  ListTagsCommand,
-  type CreateFunctionCommandInput,
-  type FunctionConfiguration,
-  type LambdaClient
+import type {
+  CreateFunctionCommandInput,
+  FunctionConfiguration,
+  LambdaClient
 } from '@aws-sdk/client-lambda'
-import { DeployError, awsErrorName, describeAwsError } from '../util/errors.js'
+import { DeployError, describeAwsError } from '../util/errors.js'
+import {
+  createFunction,
+  findFunctionConfiguration,
+  listFunctionTags
+} from '../aws/preview-lambda.js'
 import { DEFAULT_PREVIEW_SETTINGS } from '../inputs/preview.js'
 import type { Architecture, PreviewIsolation } from '../inputs/types.js'
 
@@ -217,45 +219,21 @@ export async function findFunction(
   lambda: LambdaClient,
   functionName: string
 ): Promise<ExistingFunction | undefined> {
-  let functionArn: string
-  try {
-    const response = await lambda.send(
-      new GetFunctionCommand({ FunctionName: functionName })
-    )
-    functionArn = response.Configuration?.FunctionArn ?? functionName
-  } catch (error) {
-    if (awsErrorName(error) === 'ResourceNotFoundException') return undefined
-    throw new DeployError(describeAwsError('lambda:GetFunction', error))
-  }
-  return { functionArn, tags: await listTags(lambda, functionArn) }
-}
-
-export async function listTags(
-  lambda: LambdaClient,
-  functionArn: string
-): Promise<Record<string, string>> {
-  try {
-    const response = await lambda.send(
-      new ListTagsCommand({ Resource: functionArn })
-    )
-    return response.Tags ?? {}
-  } catch (error) {
-    throw new DeployError(describeAwsError('lambda:ListTags', error))
-  }
+  const configuration = await findFunctionConfiguration(lambda, functionName)
+  if (configuration === undefined) return undefined
+  const functionArn = configuration.FunctionArn ?? functionName
+  return { functionArn, tags: await listFunctionTags(lambda, functionArn) }
 }
 
 export async function createPreviewFunction(
   lambda: LambdaClient,
   input: CreateFunctionCommandInput
 ): Promise<FunctionConfiguration> {
-  try {
-    return await lambda.send(new CreateFunctionCommand(input))
-  } catch (error) {
-    if (awsErrorName(error) === 'InvalidParameterValueException') {
+  return createFunction(lambda, input, {
+    InvalidParameterValueException: error => {
       throw new DeployError(
         `Lambda refused to create the preview function ${input.FunctionName ?? ''}: ${describeAwsError('lambda:CreateFunction', error)}`
       )
     }
-    throw new DeployError(describeAwsError('lambda:CreateFunction', error))
-  }
+  })
 }

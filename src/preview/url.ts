@@ -1,15 +1,17 @@
 /** The preview's Function URL, and the permissions a public one needs. */
-import {
-  AddPermissionCommand,
-  CreateFunctionUrlConfigCommand,
-  GetFunctionUrlConfigCommand,
-  GetPolicyCommand,
-  RemovePermissionCommand,
-  UpdateFunctionUrlConfigCommand,
-  type AddPermissionCommandInput,
-  type LambdaClient
+import type {
+  AddPermissionCommandInput,
+  LambdaClient
 } from '@aws-sdk/client-lambda'
-import { DeployError, awsErrorName, describeAwsError } from '../util/errors.js'
+import { DeployError, errorMessage } from '../util/errors.js'
+import { getFunctionUrl } from '../aws/function-url.js'
+import {
+  addPermission,
+  createFunctionUrl,
+  readPolicy,
+  removePermission,
+  updateFunctionUrlAuth
+} from '../aws/preview-lambda.js'
 import type { UrlAuthType } from '../inputs/types.js'
 
 /**
@@ -113,21 +115,6 @@ export function publicUrlGrants(
   }
 }
 
-async function readPolicy(
-  lambda: LambdaClient,
-  functionName: string
-): Promise<string | undefined> {
-  try {
-    return (
-      await lambda.send(new GetPolicyCommand({ FunctionName: functionName }))
-    ).Policy
-  } catch (error) {
-    // No resource policy at all: neither statement is there.
-    if (awsErrorName(error) === 'ResourceNotFoundException') return undefined
-    throw new DeployError(describeAwsError('lambda:GetPolicy', error))
-  }
-}
-
 /**
  * Adds whichever of the two public statements the function's policy lacks,
  * so a URL made before October 2025's rule (or by an older version of this
@@ -138,6 +125,7 @@ export async function ensurePublicUrlPermissions(
   functionName: string,
   log: (message: string) => void
 ): Promise<PublicUrlStatement[]> {
+  // No resource policy at all (undefined): neither statement is there.
   const grants = publicUrlGrants(await readPolicy(lambda, functionName))
   const missing = (Object.keys(grants) as PublicUrlStatement[]).filter(
     key => !grants[key]
@@ -145,15 +133,9 @@ export async function ensurePublicUrlPermissions(
   const added: PublicUrlStatement[] = []
   for (const key of missing) {
     const statement = PUBLIC_URL_STATEMENTS[key]
-    try {
-      await lambda.send(
-        new AddPermissionCommand({ FunctionName: functionName, ...statement })
-      )
+    if ((await addPermission(lambda, functionName, statement)) === 'added') {
       added.push(key)
-    } catch (error) {
-      if (awsErrorName(error) !== 'ResourceConflictException') {
-        throw new DeployError(describeAwsError('lambda:AddPermission', error))
-      }
+    } else {
       // The id is taken: either a concurrent run added it, or a statement
       // with that id grants something else, and the URL would answer 403.
       const again = publicUrlGrants(await readPolicy(lambda, functionName))
@@ -187,15 +169,10 @@ async function changeUrlAuth(
   log: (message: string) => void
 ): Promise<void> {
   try {
-    await lambda.send(
-      new UpdateFunctionUrlConfigCommand({
-        FunctionName: functionName,
-        AuthType: to
-      })
-    )
+    await updateFunctionUrlAuth(lambda, functionName, to)
   } catch (error) {
     throw new DeployError(
-      `The Function URL of ${functionName} has AuthType ${from ?? '?'}, not preview-url-auth ${to}, and could not be changed: ${describeAwsError('lambda:UpdateFunctionUrlConfig', error)}`
+      `The Function URL of ${functionName} has AuthType ${from ?? '?'}, not preview-url-auth ${to}, and could not be changed: ${errorMessage(error)}`
     )
   }
   log(
@@ -203,21 +180,11 @@ async function changeUrlAuth(
   )
   if (to !== 'AWS_IAM') return
   for (const statement of Object.values(PUBLIC_URL_STATEMENTS)) {
-    try {
-      await lambda.send(
-        new RemovePermissionCommand({
-          FunctionName: functionName,
-          StatementId: statement.StatementId
-        })
-      )
+    if (
+      (await removePermission(lambda, functionName, statement.StatementId)) ===
+      'removed'
+    )
       log(`Removed the public permission ${statement.StatementId}.`)
-    } catch (error) {
-      if (awsErrorName(error) !== 'ResourceNotFoundException') {
-        throw new DeployError(
-          describeAwsError('lambda:RemovePermission', error)
-        )
-      }
-    }
   }
 }
 
@@ -232,21 +199,11 @@ export async function ensureFunctionUrl(
   authType: UrlAuthType,
   log: (message: string) => void
 ): Promise<string> {
-  let existing: { url: string; authType: string | undefined } | undefined
-  try {
-    const found = await lambda.send(
-      new GetFunctionUrlConfigCommand({ FunctionName: functionName })
-    )
-    if (found.FunctionUrl !== undefined) {
-      existing = { url: found.FunctionUrl, authType: found.AuthType }
-    }
-  } catch (error) {
-    if (awsErrorName(error) !== 'ResourceNotFoundException') {
-      throw new DeployError(
-        describeAwsError('lambda:GetFunctionUrlConfig', error)
-      )
-    }
-  }
+  const found = await getFunctionUrl(lambda, functionName)
+  const existing =
+    found?.FunctionUrl === undefined
+      ? undefined
+      : { url: found.FunctionUrl, authType: found.AuthType }
   if (existing !== undefined) {
     if (existing.authType !== authType) {
       await changeUrlAuth(
@@ -262,20 +219,7 @@ export async function ensureFunctionUrl(
     }
     return existing.url
   }
-  let url: string | undefined
-  try {
-    const created = await lambda.send(
-      new CreateFunctionUrlConfigCommand({
-        FunctionName: functionName,
-        AuthType: authType
-      })
-    )
-    url = created.FunctionUrl
-  } catch (error) {
-    throw new DeployError(
-      describeAwsError('lambda:CreateFunctionUrlConfig', error)
-    )
-  }
+  const url = await createFunctionUrl(lambda, functionName, authType)
   if (url === undefined) {
     throw new DeployError(
       `Lambda returned no Function URL for ${functionName}.`

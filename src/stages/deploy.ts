@@ -3,19 +3,16 @@
  * function is created with it), then, with publish, a version of exactly
  * that code. An alias on $LATEST is pinned to a version first.
  */
-import {
-  deployImage,
-  getFunctionState,
-  waitForUpdate,
-  type FunctionState
-} from '../aws/lambda.js'
+import { getFunctionState, type FunctionState } from '../aws/lambda.js'
+import { deployImage, waitForUpdate } from '../aws/lambda-update.js'
 import {
   aliasDescription,
   pointAlias,
   publishVersion
 } from '../aws/versions.js'
 import type { CommonSpec, PreviewSpec } from '../inputs/types.js'
-import { createPreview, reconcilePreview } from '../preview/run.js'
+import { createPreview } from '../preview/first-deploy.js'
+import { reconcilePreview } from '../preview/reconcile.js'
 import { decide, latestAction } from '../decide/action.js'
 import type { Image, TargetState } from '../targets.js'
 import { DeployError, UpdateFailedError } from '../util/errors.js'

@@ -27,9 +27,9 @@ import {
   prepareDockerConfig,
   tokenLikeBuildArgs,
   type BuildContext,
-  type BuildRequest,
   type Exec
 } from '../build/docker.js'
+import type { BuildRequest } from '../build/argv.js'
 import { keyLabels } from '../build/key.js'
 import { platformFor } from '../build/platform.js'
 import { enforce, type Check } from '../checks/preflight/checks.js'

@@ -9,7 +9,7 @@
  * the function is reported superseded.
  */
 import * as core from '@actions/core'
-import { deployImage, waitForUpdate } from '../aws/lambda.js'
+import { deployImage, waitForUpdate } from '../aws/lambda-update.js'
 import { getAlias, pointAlias } from '../aws/versions.js'
 import { aliasHolder, latestHolder } from '../decide/ownership.js'
 import { releasedAlias } from '../inputs/spec.js'

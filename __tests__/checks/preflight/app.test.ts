@@ -6,15 +6,17 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from '@jest/globals'
 import {
   appChecks,
-  finalStage,
   findHostingCalls,
   findResponseStreaming,
-  hardCodedRuntime,
-  parseDockerfile,
   parseProject,
   readAppSource,
   type AppSource
 } from '../../../src/checks/preflight/app.js'
+import {
+  finalStage,
+  hardCodedRuntime,
+  parseDockerfile
+} from '../../../src/checks/preflight/dockerfile-stages.js'
 import type { Check } from '../../../src/checks/preflight/checks.js'
 import type { Discovery } from '../../../src/checks/preflight/eventsource.js'
 import type { EventSourceInput } from '../../../src/inputs/types.js'

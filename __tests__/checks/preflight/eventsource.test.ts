@@ -26,7 +26,7 @@ import {
   type Discovery
 } from '../../../src/checks/preflight/eventsource.js'
 import { discoverReach } from '../../../src/checks/reach.js'
-import { invokesFunction } from '../../../src/aws/lambda.js'
+import { invokesFunction } from '../../../src/aws/function-arn.js'
 
 const ARN = 'arn:aws:lambda:eu-west-1:123456789012:function:orders'
 const REGION = 'eu-west-1'

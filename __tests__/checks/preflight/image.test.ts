@@ -14,15 +14,18 @@ import type { RegistryAuth } from '../../../src/aws/ecr.js'
 import type { Fetch } from '../../../src/aws/ecr-image.js'
 import {
   applyOverride,
+  type StartConfig
+} from '../../../src/checks/preflight/start-config.js'
+import {
   imageChecks,
   SIZE_LIMIT_BYTES,
   preflightImage,
   sizeCheck,
   sizeStoppedCheck,
-  wantedPaths,
-  type StartConfig
+  wantedPaths
 } from '../../../src/checks/preflight/image.js'
-import { mergeLayers, scanLayer } from '../../../src/checks/preflight/layers.js'
+import { scanLayer } from '../../../src/checks/preflight/layers.js'
+import { mergeLayers } from '../../../src/checks/preflight/file-tree.js'
 import { decide, type Check } from '../../../src/checks/preflight/checks.js'
 
 /** The run's clock in these tests: a day of December 2026. */

@@ -5,18 +5,18 @@ import {
   tar,
   type FixtureEntry
 } from '../../../__fixtures__/layers.js'
+import { wantedPaths } from '../../../src/checks/preflight/image.js'
+import type { StartConfig } from '../../../src/checks/preflight/start-config.js'
 import {
-  wantedPaths,
-  type StartConfig
-} from '../../../src/checks/preflight/image.js'
-import {
-  mergeLayers,
-  resolvePath,
   scanLayer,
   type ImageFile,
   type ImageFiles,
   type LayerScan
 } from '../../../src/checks/preflight/layers.js'
+import {
+  mergeLayers,
+  resolvePath
+} from '../../../src/checks/preflight/file-tree.js'
 
 const BUSYBOX_APP: StartConfig = {
   architecture: 'arm64',

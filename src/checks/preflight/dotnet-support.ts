@@ -7,13 +7,8 @@
  * a failure: the image still deploys and runs, it just gets no more fixes.
  */
 import { pass, warn, type Check } from './checks.js'
-import {
-  TASK_ROOT,
-  baseName,
-  parentOf,
-  resolvePath,
-  type ImageFiles
-} from './layers.js'
+import { TASK_ROOT, baseName, parentOf, type ImageFiles } from './layers.js'
+import { resolvePath } from './file-tree.js'
 
 export interface DotnetRelease {
   /** major.minor, as in the target framework net8.0 and runtimeconfig 8.0.x. */

@@ -10,7 +10,8 @@ import {
   machineName,
   type Executable
 } from './elf.js'
-import { resolvePath, type ImageFiles } from './layers.js'
+import { type ImageFiles } from './layers.js'
+import { resolvePath } from './file-tree.js'
 import type { Architecture } from '../../inputs/types.js'
 
 export function describeExecutable(what: Executable): string {

@@ -19,16 +19,26 @@ import {
   baseName,
   fetchAndScanLayer,
   isCovered,
-  mergeLayers,
   parentOf,
   parseLayers,
   reachedLimit,
-  resolvePath,
   stoppedScan,
   type ImageFiles,
   type SizeBudget
 } from './layers.js'
+import { mergeLayers, resolvePath } from './file-tree.js'
 import { normalizePath } from './tar.js'
+import {
+  AWS_BASE_ENTRYPOINT,
+  BOOTSTRAP,
+  DOTNET_IN_BASE_IMAGE,
+  applyOverride,
+  parseStartConfig,
+  programCandidates,
+  startArgv,
+  usesAwsBaseEntrypoint,
+  type StartConfig
+} from './start-config.js'
 import { CancelledError } from '../../util/cancel.js'
 import type { Architecture } from '../../inputs/types.js'
 
@@ -37,104 +47,6 @@ export const SIZE_LIMIT_BYTES = 10 * 1024 ** 3
 /** Warn well before the limit. */
 export const SIZE_WARNING_BYTES = 8 * 1024 ** 3
 /** The AWS base images start everything through this script. */
-export const AWS_BASE_ENTRYPOINT = '/lambda-entrypoint.sh'
-const DOTNET_IN_BASE_IMAGE = '/var/lang/bin/dotnet'
-const BOOTSTRAP = '/var/runtime/bootstrap'
-const DEFAULT_PATH =
-  '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
-
-export interface StartConfig {
-  architecture: string | undefined
-  os: string | undefined
-  entrypoint: string[]
-  cmd: string[]
-  env: string[]
-  workingDir: string | undefined
-}
-
-/**
- * What Lambda starts: the function's ImageConfig replaces the image's
- * ENTRYPOINT, CMD and WORKDIR field by field.
- */
-export function applyOverride(
-  start: StartConfig,
-  override: ImageConfigOverride | undefined
-): StartConfig {
-  if (override === undefined) return start
-  return {
-    ...start,
-    entrypoint:
-      override.entryPoint !== undefined && override.entryPoint.length > 0
-        ? override.entryPoint
-        : start.entrypoint,
-    cmd:
-      override.command !== undefined && override.command.length > 0
-        ? override.command
-        : start.cmd,
-    workingDir:
-      override.workingDirectory !== undefined &&
-      override.workingDirectory !== ''
-        ? override.workingDirectory
-        : start.workingDir
-  }
-}
-
-export function parseStartConfig(json: string): StartConfig {
-  const raw = JSON.parse(json) as {
-    architecture?: unknown
-    os?: unknown
-    config?: {
-      Entrypoint?: unknown
-      Cmd?: unknown
-      Env?: unknown
-      WorkingDir?: unknown
-    } | null
-  }
-  const strings = (value: unknown): string[] =>
-    Array.isArray(value)
-      ? value.filter((item): item is string => typeof item === 'string')
-      : []
-  const config = raw.config ?? {}
-  return {
-    architecture:
-      typeof raw.architecture === 'string' ? raw.architecture : undefined,
-    os: typeof raw.os === 'string' ? raw.os : undefined,
-    entrypoint: strings(config.Entrypoint),
-    cmd: strings(config.Cmd),
-    env: strings(config.Env),
-    workingDir:
-      typeof config.WorkingDir === 'string' && config.WorkingDir !== ''
-        ? config.WorkingDir
-        : undefined
-  }
-}
-
-/** Where Lambda would look for the program: absolute, relative to WorkingDir, or on PATH. */
-export function programCandidates(
-  program: string,
-  start: StartConfig
-): string[] {
-  if (program.startsWith('/')) return [normalizePath(program)]
-  if (program.includes('/')) {
-    return [normalizePath(`${start.workingDir ?? '/'}/${program}`)]
-  }
-  const pathVar =
-    start.env.find(entry => entry.startsWith('PATH='))?.slice(5) ?? DEFAULT_PATH
-  return pathVar
-    .split(':')
-    .filter(dir => dir !== '')
-    .map(dir => normalizePath(`${dir}/${program}`))
-}
-
-/** The argv Lambda starts: ENTRYPOINT then CMD. */
-export function startArgv(start: StartConfig): string[] {
-  return [...start.entrypoint, ...start.cmd]
-}
-
-export function usesAwsBaseEntrypoint(start: StartConfig): boolean {
-  return start.entrypoint[0] === AWS_BASE_ENTRYPOINT
-}
-
 /** Paths whose first bytes preflight needs. */
 export function wantedPaths(start: StartConfig): Set<string> {
   const wanted = new Set<string>([

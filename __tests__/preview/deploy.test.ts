@@ -1,5 +1,5 @@
 /**
- * A first preview (createPreview in src/preview/run.ts): the function created
+ * A first preview (createPreview in src/preview/first-deploy.ts): the function created
  * from preview-settings (production's configuration only by opt-in) with the
  * new image by digest, and the wait until it is Active; and an existing
  * preview brought to the current settings (reconcilePreview). Lambda is aws-sdk-client-mock; the clock is virtual, so
@@ -21,10 +21,11 @@ import { virtualClock } from '../../__fixtures__/virtual-clock.js'
 import type { FunctionState } from '../../src/aws/lambda.js'
 import type { PreviewIsolation } from '../../src/inputs/types.js'
 
-// run.ts imports @actions/core: mock it first (see __fixtures__/core.ts).
+// first-deploy.ts imports @actions/core: mock it first (see __fixtures__/core.ts).
 jest.unstable_mockModule('@actions/core', () => core)
-const { createPreview, previewDrift, reconcilePreview } =
-  await import('../../src/preview/run.js')
+const { createPreview } = await import('../../src/preview/first-deploy.js')
+const { previewDrift, reconcilePreview } =
+  await import('../../src/preview/reconcile.js')
 const { ISOLATED } = await import('../../src/preview/create.js')
 
 const lambdaMock = mockClient(LambdaClient)

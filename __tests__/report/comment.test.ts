@@ -1,14 +1,16 @@
 import { describe, expect, it } from '@jest/globals'
 import {
   ACTIONS_BOT,
-  commentMarker,
   decideUpsert,
-  redactedLine,
-  renderPreviewComment,
-  runUrl,
   upsertComment,
   type IssueComment
-} from '../../src/preview/comment.js'
+} from '../../src/report/github-comments.js'
+import {
+  commentMarker,
+  redactedLine,
+  renderPreviewComment,
+  runUrl
+} from '../../src/report/pr-comment.js'
 
 const MARKER = commentMarker('my-api')
 const BOT = { login: ACTIONS_BOT }
