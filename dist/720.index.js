@@ -2,6 +2,105 @@ export const id = 720;
 export const ids = [720];
 export const modules = {
 
+/***/ 4871:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   e: () => (/* binding */ invokesFunction),
+/* harmony export */   j: () => (/* binding */ invokedQualifier)
+/* harmony export */ });
+/**
+ * Which API Gateway integrations and ALB targets invoke a function, from
+ * their URIs and ids (pure).
+ */
+/**
+ * The qualifier with which an API Gateway integration URI or an ALB target
+ * id invokes this function: '$LATEST' for the unqualified ARN, else the
+ * alias or version after the ARN; undefined when it does not invoke this
+ * function. HTTP API integrations take the function (or alias) ARN, or the
+ * long form arn:aws:apigateway:<region>:lambda:path/2015-03-31/functions/
+ * <arn>/invocations; a stage variable in place of the qualifier cannot be
+ * resolved here ("API Gateway stage variables reference for HTTP APIs",
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-stages.stage-variables-reference.html)
+ * and is returned as written, so it matches no qualifier a run releases.
+ */
+function invokedQualifier(uri, functionArn) {
+    if (uri === undefined)
+        return undefined;
+    const long = /\/functions\/(.+)\/invocations$/.exec(uri);
+    const target = long?.[1] ?? uri;
+    if (target === functionArn)
+        return '$LATEST';
+    if (!target.startsWith(`${functionArn}:`))
+        return undefined;
+    const qualifier = target.slice(functionArn.length + 1);
+    return qualifier === '' ? undefined : qualifier;
+}
+/**
+ * Whether an API Gateway integration URI or an ALB target id invokes this
+ * function (any qualifier): the function ARN, ARN:alias, or the legacy
+ * arn:aws:apigateway:<region>:lambda:path/2015-03-31/functions/<arn>/invocations.
+ */
+function invokesFunction(uri, functionArn) {
+    if (uri === undefined)
+        return false;
+    return (uri === functionArn ||
+        uri.startsWith(`${functionArn}:`) ||
+        uri.includes(`/functions/${functionArn}/`) ||
+        uri.includes(`/functions/${functionArn}:`));
+}
+
+
+/***/ }),
+
+/***/ 3343:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   CC: () => (/* binding */ APIGATEWAY_GET),
+/* harmony export */   Re: () => (/* binding */ apiStageNames),
+/* harmony export */   SS: () => (/* binding */ apiIntegrations),
+/* harmony export */   Z_: () => (/* binding */ apiPages)
+/* harmony export */ });
+/* harmony import */ var _aws_sdk_client_apigatewayv2__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(4919);
+/* harmony import */ var _util_read_once_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(746);
+/* harmony import */ var _call_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(1373);
+/**
+ * HTTP APIs (API Gateway v2): the account's APIs, their integrations and
+ * stages (API Gateway v2 API reference: GetApis, GetIntegrations,
+ * GetStages). The SDK has no paginator for GetApis (its v2 client pages only
+ * ListRoutingRules), so its pages are walked here by NextToken. Every call
+ * needs `apigateway:GET` on the resource.
+ */
+
+
+
+/** The IAM action of every API Gateway read. */
+const APIGATEWAY_GET = 'apigateway:GET';
+/** The account's APIs (HTTP and WebSocket), page by page; `once` shares each page within a run. */
+async function* apiPages(apigateway, once = _util_read_once_js__WEBPACK_IMPORTED_MODULE_1__/* .EVERY_TIME */ .S) {
+    let nextToken;
+    do {
+        const token = nextToken;
+        const page = await once(`apis ${token ?? ''}`, () => (0,_call_js__WEBPACK_IMPORTED_MODULE_0__/* .awsCall */ .uF)(APIGATEWAY_GET, () => apigateway.send(new _aws_sdk_client_apigatewayv2__WEBPACK_IMPORTED_MODULE_2__.GetApisCommand(token !== undefined ? { NextToken: token } : {}))));
+        yield page.Items ?? [];
+        nextToken = page.NextToken;
+    } while (nextToken !== undefined);
+}
+/** The API's integrations; `once` shares them within a run. */
+async function apiIntegrations(apigateway, apiId, once = _util_read_once_js__WEBPACK_IMPORTED_MODULE_1__/* .EVERY_TIME */ .S) {
+    const answer = await once(`integrations ${apiId}`, () => (0,_call_js__WEBPACK_IMPORTED_MODULE_0__/* .awsCall */ .uF)(APIGATEWAY_GET, () => apigateway.send(new _aws_sdk_client_apigatewayv2__WEBPACK_IMPORTED_MODULE_2__.GetIntegrationsCommand({ ApiId: apiId }))));
+    return answer.Items ?? [];
+}
+/** The names of the API's stages ('$default' for the default one). */
+async function apiStageNames(apigateway, apiId) {
+    const answer = await (0,_call_js__WEBPACK_IMPORTED_MODULE_0__/* .awsCall */ .uF)(APIGATEWAY_GET, () => apigateway.send(new _aws_sdk_client_apigatewayv2__WEBPACK_IMPORTED_MODULE_2__.GetStagesCommand({ ApiId: apiId })));
+    return (answer.Items ?? []).map(stage => stage.StageName ?? '');
+}
+
+
+/***/ }),
+
 /***/ 2720:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
@@ -9,16 +108,9 @@ export const modules = {
 /* harmony export */   httpApiEndpoint: () => (/* binding */ httpApiEndpoint),
 /* harmony export */   l: () => (/* binding */ integrationsInvoking)
 /* harmony export */ });
-/* harmony import */ var _aws_sdk_client_apigatewayv2__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(4919);
-/* harmony import */ var _aws_lambda_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(5974);
+/* harmony import */ var _aws_function_arn_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(4871);
+/* harmony import */ var _aws_http_apis_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(3343);
 /* harmony import */ var _util_read_once_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(746);
-/**
- * HTTP APIs (API Gateway v2) in front of a function: the one walk over the
- * account's APIs and their integrations that the smoke test (where to send
- * its request) and the reach discovery (which event sources the app must
- * handle) both take. Loaded only by runs that look for an HTTP API, so the
- * API Gateway SDK stays out of start-up.
- */
 
 
 
@@ -27,24 +119,19 @@ export const modules = {
  * AWS lists the APIs; at most `limit` APIs are looked at.
  */
 async function* integrationsInvoking(apigateway, functionArn, once = _util_read_once_js__WEBPACK_IMPORTED_MODULE_1__/* .EVERY_TIME */ .S, limit = Number.POSITIVE_INFINITY) {
-    let nextToken;
     let looked = 0;
-    do {
-        const token = nextToken;
-        const apis = await once(`apis ${token ?? ''}`, () => apigateway.send(new _aws_sdk_client_apigatewayv2__WEBPACK_IMPORTED_MODULE_2__.GetApisCommand(token !== undefined ? { NextToken: token } : {})));
-        for (const api of apis.Items ?? []) {
+    for await (const apis of (0,_aws_http_apis_js__WEBPACK_IMPORTED_MODULE_0__/* .apiPages */ .Z_)(apigateway, once)) {
+        for (const api of apis) {
             if (api.ProtocolType !== 'HTTP' || api.ApiId === undefined)
                 continue;
             if (++looked > limit)
                 return;
             const apiId = api.ApiId;
-            const integrations = await once(`integrations ${apiId}`, () => apigateway.send(new _aws_sdk_client_apigatewayv2__WEBPACK_IMPORTED_MODULE_2__.GetIntegrationsCommand({ ApiId: apiId })));
-            for (const integration of integrations.Items ?? [])
-                if ((0,_aws_lambda_js__WEBPACK_IMPORTED_MODULE_0__/* .invokesFunction */ .eH)(integration.IntegrationUri, functionArn))
+            for (const integration of await (0,_aws_http_apis_js__WEBPACK_IMPORTED_MODULE_0__/* .apiIntegrations */ .SS)(apigateway, apiId, once))
+                if ((0,_aws_function_arn_js__WEBPACK_IMPORTED_MODULE_2__/* .invokesFunction */ .e)(integration.IntegrationUri, functionArn))
                     yield { api: { ...api, ApiId: apiId }, integration };
         }
-        nextToken = apis.NextToken;
-    } while (nextToken !== undefined);
+    }
 }
 /**
  * The first HTTP API that invokes the function with exactly `qualifier`
@@ -56,7 +143,7 @@ async function* integrationsInvoking(apigateway, functionArn, once = _util_read_
 async function httpApiEndpoint(apigateway, functionArn, qualifier, warn, once = _util_read_once_js__WEBPACK_IMPORTED_MODULE_1__/* .EVERY_TIME */ .S) {
     const seen = new Set();
     for await (const { api, integration } of integrationsInvoking(apigateway, functionArn, once)) {
-        if ((0,_aws_lambda_js__WEBPACK_IMPORTED_MODULE_0__/* .invokedQualifier */ .jR)(integration.IntegrationUri, functionArn) !== qualifier)
+        if ((0,_aws_function_arn_js__WEBPACK_IMPORTED_MODULE_2__/* .invokedQualifier */ .j)(integration.IntegrationUri, functionArn) !== qualifier)
             continue;
         if (seen.has(api.ApiId) || api.ApiEndpoint === undefined)
             continue;
@@ -65,8 +152,7 @@ async function httpApiEndpoint(apigateway, functionArn, qualifier, warn, once = 
             warn(`HTTP API ${api.Name ?? api.ApiId} invokes the function but its default endpoint is disabled, so it is not used; set smoke-url to the API's custom domain.`);
             continue;
         }
-        const stages = await apigateway.send(new _aws_sdk_client_apigatewayv2__WEBPACK_IMPORTED_MODULE_2__.GetStagesCommand({ ApiId: api.ApiId }));
-        const names = (stages.Items ?? []).map(stage => stage.StageName ?? '');
+        const names = await (0,_aws_http_apis_js__WEBPACK_IMPORTED_MODULE_0__/* .apiStageNames */ .Re)(apigateway, api.ApiId);
         return {
             endpoint: api.ApiEndpoint,
             stage: names.includes('$default') ? '' : (names[0] ?? '')

@@ -29,6 +29,8 @@ var errors = __webpack_require__(17);
 
 
 
+
+const IMAGE_ID = /^sha256:[a-f0-9]{64}$/;
 const realExec = async (command, args, options = {}) => {
     const result = await exec/* getExecOutput */.H(command, args, {
         ignoreReturnCode: true,
@@ -44,39 +46,6 @@ const realExec = async (command, args, options = {}) => {
         stderr: result.stderr
     };
 };
-/** The variable of the build's environment that carries secret `index`. */
-function secretEnvName(index) {
-    return `ASPNET_LAMBDA_DEPLOY_SECRET_${index}`;
-}
-/**
- * The environment the build command gets on top of the context's: each
- * secret's value under its own variable. Values never go in argv, which
- * @actions/exec prints and `ps` shows; `--secret id=…,env=…` names only the
- * variable.
- */
-function secretEnv(request) {
-    return Object.fromEntries(request.secrets.map((secret, i) => [secretEnvName(i), secret.value]));
-}
-function commonBuildArgs(request) {
-    const args = ['--platform', request.platform, '--tag', request.imageRef];
-    if (request.file !== undefined)
-        args.push('--file', request.file);
-    if (request.target !== undefined)
-        args.push('--target', request.target);
-    for (const arg of request.buildArgs)
-        args.push('--build-arg', arg);
-    for (const label of request.labels)
-        args.push('--label', label);
-    request.secrets.forEach((secret, i) => args.push('--secret', `id=${secret.id},env=${secretEnvName(i)}`));
-    for (const file of request.secretFiles)
-        args.push('--secret', `id=${file.id},src=${file.path}`);
-    if (request.noCache)
-        args.push('--no-cache');
-    if (request.pull)
-        args.push('--pull');
-    return args;
-}
-/** TOKEN, SECRET, PASSWORD or CREDENTIAL anywhere; KEY, PWD or PAT as a part of the name. */
 const NAME_LIKE_SECRET = /TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|APIKEY|(^|[_.-])(KEY|PWD|PAT)([_.-]|$)/i;
 /** Shapes of well-known tokens: GitHub, AWS access keys, Slack, npm, JWTs, NuGet API keys. */
 const VALUE_LIKE_TOKEN = (/* unused pure expression or super */ null && ([
@@ -115,92 +84,6 @@ function buildArgValuesToMask(buildArgs) {
     return tokenLikeBuildArgs(buildArgs)
         .map(arg => arg.value)
         .filter(value => value.trim().length >= 4);
-}
-/**
- * `docker buildx build` argv. Provenance and SBOM are off so buildx pushes a
- * single image manifest: Lambda rejects image indexes. A dry run builds the
- * same image with the image exporter and push=false: every step of the
- * Dockerfile runs for the function's platform, and nothing leaves the
- * builder (https://docs.docker.com/build/exporters/image-registry/).
- */
-function buildxArgs(request, metadataFile, builder) {
-    const args = ['buildx', 'build'];
-    if (builder !== undefined)
-        args.push('--builder', builder);
-    args.push(...commonBuildArgs(request), '--provenance=false', '--sbom=false', ...(request.dryRun === true
-        ? ['--output', 'type=image,push=false']
-        : ['--push']), '--metadata-file', metadataFile);
-    for (const cache of request.cacheFrom)
-        args.push('--cache-from', cache);
-    for (const cache of request.cacheTo)
-        args.push('--cache-to', cache);
-    args.push(request.context);
-    return args;
-}
-/**
- * Without buildx: plain `docker build`, writing the id of the image it built
- * to `iidFile`. Which builder runs depends on the client: Docker 20.10 uses
- * its built-in BuildKit when DOCKER_BUILDKIT=1; Docker 23 and later have no
- * BuildKit without the buildx component and refuse DOCKER_BUILDKIT=1 ("BuildKit
- * is enabled but the buildx component is missing or broken"), so without it
- * the legacy builder runs (no --mount, no --secret, no cache import). `--` ends the options:
- * the context cannot be read as one, whatever it is.
- */
-function fallbackBuildArgs(request, iidFile) {
-    return [
-        'build',
-        ...commonBuildArgs(request),
-        '--iidfile',
-        iidFile,
-        '--',
-        request.context
-    ];
-}
-/** What `docker image inspect` is asked for: the image id and its platform. */
-const INSPECT_FORMAT = '{{.Id}} {{.Os}}/{{.Architecture}}';
-const IMAGE_ID = /^sha256:[a-f0-9]{64}$/;
-/** The digest buildx wrote to its metadata file. */
-function digestFromMetadata(metadata) {
-    try {
-        const parsed = JSON.parse(metadata);
-        const digest = parsed['containerimage.digest'];
-        return typeof digest === 'string' && /^sha256:[a-f0-9]{64}$/.test(digest)
-            ? digest
-            : undefined;
-    }
-    catch {
-        return undefined;
-    }
-}
-/**
- * The Engine API version from which `docker push --platform` exists (Docker
- * 27.0: docker/cli#4984, moby/moby#47679). The CLI refuses the flag against an
- * older daemon ("requires API version 1.46").
- */
-const PUSH_PLATFORM_API = '1.46';
-/** Whether API version `version` ("1.41", "1.52") is at least `least`. */
-function apiAtLeast(version, least) {
-    const [major = 0, minor = 0] = version.split('.').map(Number);
-    const [wantMajor = 0, wantMinor = 0] = least.split('.').map(Number);
-    if (!Number.isInteger(major) || !Number.isInteger(minor))
-        return false;
-    return major > wantMajor || (major === wantMajor && minor >= wantMinor);
-}
-/**
- * `docker push` argv. With the containerd image store (Docker 29's default on
- * new installs), a push without --platform sends an image index even for a
- * one-platform build (moby/moby#51532), which Lambda refuses; with it, the
- * one image manifest. `apiVersion` is what client and daemon agreed on.
- */
-function pushArgs(imageRef, platform, apiVersion) {
-    return apiVersion !== undefined && apiAtLeast(apiVersion, PUSH_PLATFORM_API)
-        ? ['push', '--platform', platform, imageRef]
-        : ['push', imageRef];
-}
-/** `docker push` ends with "<tag>: digest: sha256:… size: N". */
-function digestFromPushOutput(output) {
-    const matches = [...output.matchAll(/digest: (sha256:[a-f0-9]{64})/g)];
-    return matches.at(-1)?.[1];
 }
 /** The type= of a cache-from/cache-to entry; a bare reference is a registry. */
 function cacheType(cache) {
@@ -448,7 +331,7 @@ async function finishPendingUndo() {
     if (records.length === 0)
         return;
     await core/* group */.Os('Put back what the cancelled run changed', async () => {
-        const { finishUndo } = await Promise.all(/* import() */[__webpack_require__.e(696), __webpack_require__.e(340)]).then(__webpack_require__.bind(__webpack_require__, 2340));
+        const { finishUndo } = await Promise.all(/* import() */[__webpack_require__.e(696), __webpack_require__.e(444)]).then(__webpack_require__.bind(__webpack_require__, 444));
         const { lines, ok } = await finishUndo(records, message => core/* info */.pq(message));
         for (const line of lines)
             (ok ? core/* info */.pq : core/* error */.z3)(line);
