@@ -3,23 +3,25 @@ import type { FunctionState } from '../src/aws/lambda.js'
 import type { AliasState } from '../src/aws/versions.js'
 import type { Report } from '../src/report/report.js'
 import {
-  anyUpdated,
   changedServing,
   needsMove,
   needsUndo,
   newTarget,
   outcomeOf,
   pendingUndo,
-  reportTargets,
   servesChange,
   servingOf,
-  shownUndo,
-  undoCommand,
   updatedOf,
   type Image,
   type Release,
   type TargetState
 } from '../src/targets.js'
+import {
+  anyUpdated,
+  reportTargets,
+  shownUndo,
+  undoCommand
+} from '../src/report/target-report.js'
 
 const ARN = 'arn:aws:lambda:us-east-1:123456789012:function:api'
 const REPO = '123456789012.dkr.ecr.us-east-1.amazonaws.com/api'

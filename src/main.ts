@@ -34,8 +34,8 @@ import {
 import { checkCredentialsLifetime } from './stages/credentials.js'
 import { deployStage } from './stages/deploy.js'
 import { diagnosticsStage } from './stages/diagnostics.js'
+import { buildStage } from './stages/build.js'
 import {
-  buildStage,
   checkImageStage,
   preflightAppStage,
   preflightImageStage
@@ -46,7 +46,8 @@ import { reuseStage } from './stages/reuse.js'
 import { smokeStage } from './stages/smoke.js'
 import { whatWouldChangeStage } from './stages/what-would-change.js'
 import { UNDO_SETTLE_MS, undoStage } from './stages/undo.js'
-import { pendingUndo, reportTargets, type Release } from './targets.js'
+import { reportTargets } from './report/target-report.js'
+import { pendingUndo, type Release } from './targets.js'
 import { callBudget } from './util/budget.js'
 import {
   CancelledError,

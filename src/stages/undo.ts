@@ -17,10 +17,10 @@ import {
   changedAlias,
   changedLatest,
   needsUndo,
-  shownUndo,
   type Release,
   type TargetState
 } from '../targets.js'
+import { shownUndo } from '../report/target-report.js'
 import {
   ChangedMeanwhileError,
   DeployError,
