@@ -44,3 +44,13 @@ export interface SandboxFailure {
   status: 'error' | 'timeout'
   message: string
 }
+
+/** What an invoke resolves with (Invoke's answer). */
+export interface InvokeResult {
+  requestId: string
+  /** Set when the function or the environment failed (Invoke's X-Amz-Function-Error). */
+  functionError?: 'Unhandled'
+  errorType?: string
+  payload: Buffer
+  streamed: boolean
+}
