@@ -187,6 +187,24 @@ describe('getFunctionState', () => {
     expect(call?.args[0].input).toEqual({ FunctionName: FUNCTION_NAME })
   })
 
+  it('reports the capacity provider of a Lambda Managed Instances function', async () => {
+    const provider =
+      'arn:aws:lambda:us-east-1:123456789012:capacity-provider:web-tier'
+    lambdaMock.on(GetFunctionCommand).resolves({
+      ...GET_FUNCTION_X86_64_IMAGE,
+      Configuration: {
+        ...GET_FUNCTION_X86_64_IMAGE.Configuration,
+        CapacityProviderConfig: {
+          LambdaManagedInstancesCapacityProviderConfig: {
+            CapacityProviderArn: provider
+          }
+        }
+      }
+    })
+    const fn = await getFunctionState(lambda, FUNCTION_NAME)
+    expect(fn.capacityProviderArn).toBe(provider)
+  })
+
   it('reports an arm64 function as arm64', async () => {
     lambdaMock.on(GetFunctionCommand).resolves(GET_FUNCTION_ARM64_IMAGE)
     const fn = await getFunctionState(lambda, FUNCTION_NAME)
@@ -287,6 +305,17 @@ describe('checkDeployable', () => {
   it('refuses a Zip function and says the package type cannot change', () => {
     expect(() => checkDeployable(state('Zip'))).toThrow(
       /package type Zip; this action deploys container images.*cannot change a function's package type/
+    )
+  })
+
+  it('refuses a Lambda Managed Instances function before any change: updating $LATEST would release nothing callers get', () => {
+    const managed = {
+      ...state('Image'),
+      capacityProviderArn:
+        'arn:aws:lambda:us-east-1:123456789012:capacity-provider:web-tier'
+    }
+    expect(() => checkDeployable(managed)).toThrow(
+      /runs on Lambda Managed Instances \(capacity provider arn:aws:lambda:us-east-1:123456789012:capacity-provider:web-tier\): its callers get \$LATEST\.PUBLISHED.*nothing was changed.*publish-version --function-name <name> --publish-to LATEST_PUBLISHED/
     )
   })
 })
