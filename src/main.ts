@@ -8,57 +8,37 @@
  */
 import * as core from '@actions/core'
 import { createClients } from './aws/clients.js'
-import { buildArgValuesToMask, realExec } from './build/docker.js'
+import { realExec } from './build/docker.js'
 import { startKeyParts } from './build/key-parts.js'
-import type { Inputs, RunSpec, StageSpec } from './inputs/types.js'
-import { describeRun } from './inputs/describe.js'
-import { getInputs } from './inputs/read.js'
-import { releasedAlias, runSpec } from './inputs/spec.js'
-import { announceProxy } from './net/announce.js'
+import type { Inputs, RunSpec } from './inputs/types.js'
+import { runSpec } from './inputs/spec.js'
 import { outboundFetch } from './net/fetch.js'
 import { planRun, type StageName } from './plan.js'
 import { runCleanup } from './preview/cleanup.js'
-import { commentOnPullRequest } from './report/comment-on-pr.js'
 import { STATE } from './post/saved-state.js'
-import { renderSummary } from './report/summary.js'
+import { commentOnPullRequest } from './report/comment-on-pr.js'
 import { reportOutputs, type Report } from './report/report.js'
-import { canaryStage, moveAliasStage, preTrafficStage } from './stages/alias.js'
+import { recordRun, releaseOf } from './report/run-facts.js'
+import { renderSummary } from './report/summary.js'
+import { reportTargets } from './report/target-report.js'
 import {
   phaseRunner,
   type Dependencies,
-  type PhaseRunner,
   type RunContext,
-  type RunState,
-  type Stage
+  type RunState
 } from './stages/context.js'
 import { checkCredentialsLifetime } from './stages/credentials.js'
-import { deployStage } from './stages/deploy.js'
 import { diagnosticsStage } from './stages/diagnostics.js'
-import { buildStage } from './stages/build.js'
-import {
-  checkImageStage,
-  preflightAppStage,
-  preflightImageStage
-} from './stages/image.js'
-import { lookUpStage } from './stages/look-up.js'
-import { previewUrlStage } from './stages/preview-url.js'
-import { reuseStage } from './stages/reuse.js'
-import { smokeStage } from './stages/smoke.js'
-import { whatWouldChangeStage } from './stages/what-would-change.js'
-import { UNDO_SETTLE_MS, undoStage } from './stages/undo.js'
-import { reportTargets } from './report/target-report.js'
-import { pendingUndo, type Release } from './targets.js'
-import { callBudget } from './util/budget.js'
-import {
-  CancelledError,
-  cancellableTiming,
-  processSignals
-} from './util/cancel.js'
+import { STAGES } from './stages/plan-stages.js'
+import { readInputs } from './stages/read-inputs.js'
+import { runContext } from './stages/run-context.js'
+import { UNDO_SETTLE_MS, saveUndo, undoStage } from './stages/undo.js'
+import { CancelledError, processSignals } from './util/cancel.js'
 import { errorMessage } from './util/errors.js'
-import { readOnce } from './util/read-once.js'
 import { realTiming } from './util/time.js'
 
 export type { Dependencies } from './stages/context.js'
+export { POLLS_PER_SECOND } from './stages/run-context.js'
 
 export function defaultDependencies(): Dependencies {
   return {
@@ -70,33 +50,6 @@ export function defaultDependencies(): Dependencies {
     readInput: name => core.getInput(name),
     onCancel: processSignals
   }
-}
-
-/**
- * Shared poll budget for all functions of a run. Polls are GetFunction calls,
- * whose quota is 100 requests/s per account and region (it cannot be raised;
- * the other control-plane calls share a separate 15/s). 10 functions polled
- * every 500 ms need 20/s; 40 leaves the rest of the 100 to other deploys and
- * the console in the same account.
- * https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
- */
-export const POLLS_PER_SECOND = 40
-
-/** What each stage of a deploy or preview plan runs. */
-const STAGES: Record<Exclude<StageName, 'cleanup'>, Stage> = {
-  'look-up': lookUpStage,
-  reuse: reuseStage,
-  'preflight-app': preflightAppStage,
-  build: buildStage,
-  'check-image': checkImageStage,
-  'preflight-image': preflightImageStage,
-  deploy: deployStage,
-  'pre-traffic': preTrafficStage,
-  canary: canaryStage,
-  'move-alias': moveAliasStage,
-  'preview-url': previewUrlStage,
-  smoke: smokeStage,
-  'what-would-change': whatWouldChangeStage
 }
 
 export async function run(
@@ -172,68 +125,6 @@ export async function run(
   }
 }
 
-/**
- * What the post step must still put back, as this run's state says. With
- * rollback-on-failure false the workflow asked to keep a failed release:
- * then nothing is ever left for the post step to put back.
- */
-function saveUndo(spec: RunSpec, state: RunState): void {
-  core.saveState(
-    STATE.undo,
-    JSON.stringify(
-      spec.rollbackOnFailure
-        ? pendingUndo(state.targets, releaseOf(spec), state.image, spec.region)
-        : []
-    )
-  )
-}
-
-/** How the report reads the release: the alias, if any. */
-function releaseOf(spec: RunSpec): Release {
-  return {
-    alias: spec.mode === 'cleanup' ? undefined : releasedAlias(spec.release)
-  }
-}
-
-/** Run-level facts of the report that the inputs give. */
-function recordRun(report: Report, spec: RunSpec): void {
-  report.functionName = spec.functionName
-  if (spec.dryRun) report.dryRun = true
-  if (spec.mode !== 'deploy') {
-    report.productionFunctionName = spec.functionName
-    report.previewFunctionName = spec.preview.name
-  }
-  if (spec.mode !== 'cleanup') {
-    report.imageTag = spec.tag === '' ? undefined : spec.tag
-    report.alias = releasedAlias(spec.release)
-  }
-}
-
-function runContext(
-  deps: Dependencies,
-  inputs: StageSpec,
-  report: Report,
-  phase: PhaseRunner,
-  state: RunState,
-  cancelled: AbortSignal
-): RunContext {
-  return {
-    // Every wait of the stages ends early when the run is cancelled.
-    deps: { ...deps, timing: cancellableTiming(deps.timing, cancelled) },
-    undoDeps: deps,
-    cancelled,
-    inputs,
-    report,
-    phase,
-    clients: deps.clients(inputs.region),
-    log: message => core.info(message),
-    budget: callBudget(POLLS_PER_SECOND, deps.timing),
-    startedAt: deps.timing.now(),
-    once: readOnce(),
-    changed: () => saveUndo(inputs, state)
-  }
-}
-
 /** How long a cancelled run's undo may wait, within the runner's grace. */
 const CANCEL_UNDO_LIMITS = {
   settleMs: 3000,
@@ -297,34 +188,4 @@ async function runPlan(
     // After a failed look-up, nothing started with it holds the process.
     state.keyParts?.stop()
   }
-}
-
-function readInputs(deps: Dependencies, phase: PhaseRunner): Promise<Inputs> {
-  return phase('Read inputs', () => {
-    announceProxy(deps.env, core)
-    const parsed = getInputs(deps.readInput, deps.env)
-    // Masked before anything can print them: build secrets, and the values
-    // of build-args that look like secrets (the docker command line is
-    // logged, and a FROM may name an image through a build-arg).
-    for (const secret of parsed.secrets) core.setSecret(secret.value)
-    for (const value of buildArgValuesToMask(parsed.buildArgs))
-      core.setSecret(value)
-    core.info(describeRun(parsed))
-    for (const deprecation of parsed.deprecations ?? [])
-      core.warning(deprecation)
-    if (parsed.mode === 'preview' && parsed.reuseUnchanged)
-      core.info(
-        'reuse-unchanged-image does not apply to previews: a preview neither reuses nor records build-<key> tags.'
-      )
-    if (parsed.preview !== undefined) {
-      core.info(
-        `Mode ${parsed.mode}: pull request #${parsed.pullRequest ?? '?'}, preview function ${parsed.preview.name}`
-      )
-      if (parsed.preview.shortened)
-        core.warning(
-          `The preview function name "${parsed.preview.full}" is longer than Lambda's 64 characters; using "${parsed.preview.name}" (cut, with a hash of the full name).`
-        )
-    }
-    return parsed
-  })
 }

@@ -17,9 +17,13 @@ import {
   changedAlias,
   changedLatest,
   needsUndo,
+  pendingUndo,
   type Release,
   type TargetState
 } from '../targets.js'
+import type { RunSpec } from '../inputs/types.js'
+import { STATE } from '../post/saved-state.js'
+import { releaseOf } from '../report/run-facts.js'
 import { shownUndo } from '../report/target-report.js'
 import {
   ChangedMeanwhileError,
@@ -256,5 +260,21 @@ export async function undoStage(
         : first.replaced?.imageUri
   throw new DeployError(
     `${errorMessage(cause)}\n${report.rolledBack ? 'Rolled back: ' : ''}${lines.join('\n')}`
+  )
+}
+
+/**
+ * What the post step must still put back, as this run's state says. With
+ * rollback-on-failure false the workflow asked to keep a failed release:
+ * then nothing is ever left for the post step to put back.
+ */
+export function saveUndo(spec: RunSpec, state: RunState): void {
+  core.saveState(
+    STATE.undo,
+    JSON.stringify(
+      spec.rollbackOnFailure
+        ? pendingUndo(state.targets, releaseOf(spec), state.image, spec.region)
+        : []
+    )
   )
 }
