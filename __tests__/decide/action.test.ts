@@ -10,8 +10,10 @@ import { describe, expect, it } from '@jest/globals'
 import type { FunctionState } from '../../src/aws/lambda.js'
 import type { AliasState } from '../../src/aws/versions.js'
 import {
+  aliasServes,
   decide,
   everyServes,
+  latestAction,
   type DecideRelease,
   type TargetAction
 } from '../../src/decide/action.js'
@@ -364,5 +366,38 @@ describe('decide', () => {
   ])('%s', (_name, state, given, digest, expected) => {
     const t = target(fn('api', OTHER), state)
     expect(decide(t, given, { digest })).toEqual(expected)
+  })
+})
+
+// Cases the mutation run of 2026-12-06 found unpinned (docs/testing-mutation.md).
+describe('the decision pieces at their edges', () => {
+  it('aliasServes is false for a function with no alias, whatever image is recorded for one', () => {
+    const t = target(fn('api', OTHER), {
+      alias: undefined,
+      aliasImageUri: `${REPO}@${DIGEST}`
+    })
+    expect(aliasServes(t, DIGEST)).toBe(false)
+  })
+
+  it('latestAction updates when neither the image nor $LATEST has a known digest', () => {
+    expect(latestAction(fn('api', undefined), undefined)).toBe('update')
+  })
+
+  it('decide without an image (a plan made before the build) updates $LATEST, and never throws', () => {
+    expect(
+      decide(target(fn('api', DIGEST)), release(undefined), undefined)
+    ).toEqual({
+      do: 'deploy',
+      latest: 'update',
+      pinAlias: false,
+      publish: false,
+      alias: undefined
+    })
+  })
+
+  it('a $LATEST release never pins an alias, even one the function has on $LATEST', () => {
+    const t = target(fn('api', OTHER), { alias: alias('$LATEST') })
+    const action = decide(t, release(undefined), { digest: DIGEST })
+    expect(action).toMatchObject({ do: 'deploy', pinAlias: false })
   })
 })
