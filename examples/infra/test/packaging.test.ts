@@ -207,7 +207,7 @@ describe('the release workflow', () => {
         '-c',
         stepNamed(
           'release',
-          'GitHub release with the CHANGELOG section as notes'
+          'Draft the release with the CHANGELOG section as notes'
         ).run ?? ''
       ],
       {
@@ -228,8 +228,101 @@ describe('the release workflow', () => {
     expect(
       readFileSync(join(changelog, 'gh-args'), 'utf8').split('\n')
     ).toEqual(
-      expect.arrayContaining(['release', 'create', 'v1.1.0', '--verify-tag'])
+      expect.arrayContaining([
+        'release',
+        'create',
+        'v1.1.0',
+        '--draft',
+        '--verify-tag'
+      ])
     )
+  })
+
+  // Immutable releases: a published release's tag and assets never change,
+  // so the release is drafted, given its assets, and only then published;
+  // the major tag (a plain tag, outside the release) moves after that.
+  // https://docs.github.com/en/actions/how-tos/create-and-publish-actions/using-immutable-releases-and-tags-to-manage-your-actions-releases
+  it('drafts the release, attaches its assets, publishes it, then moves the major tag', () => {
+    const names = (release.jobs.release?.steps ?? []).map(s => s.name ?? '')
+    const order = [
+      'Draft the release with the CHANGELOG section as notes',
+      'Attach the bundle and its checksum',
+      'Publish the release',
+      'Move the major tag'
+    ].map(name => names.indexOf(name))
+    expect(order.every(i => i >= 0)).toBe(true)
+    expect([...order].sort((a, b) => a - b)).toEqual(order)
+    const creates = (release.jobs.release?.steps ?? []).filter(s =>
+      (s.run ?? '').includes('gh release create')
+    )
+    expect(creates).toHaveLength(1)
+    expect(creates[0]?.run).toContain('--draft')
+  })
+
+  it('attaches action.yml and dist/ as one archive with its SHA-256, and publishes the draft', () => {
+    const bin = join(scratch, 'bin-assets')
+    mkdirSync(bin, { recursive: true })
+    // A stand-in for gh that appends each call's arguments, one per line.
+    writeFileSync(
+      join(bin, 'gh'),
+      '#!/bin/sh\nprintf "%s\\n" "$@" "--" >> "$RUNNER_TEMP/gh-calls"\n'
+    )
+    chmodSync(join(bin, 'gh'), 0o755)
+    const work = join(scratch, 'assets')
+    const temp = join(scratch, 'assets-temp')
+    mkdirSync(join(work, 'dist'), { recursive: true })
+    mkdirSync(temp, { recursive: true })
+    writeFileSync(join(work, 'action.yml'), 'name: x\n')
+    writeFileSync(join(work, 'dist', 'index.js'), 'console.log(1)\n')
+    const runStep = (name: string): void => {
+      const result = spawnSync(
+        'bash',
+        ['--norc', '-e', '-c', stepNamed('release', name).run ?? ''],
+        {
+          cwd: work,
+          encoding: 'utf8',
+          env: {
+            PATH: `${bin}:${process.env.PATH ?? ''}`,
+            TAG: 'v1.1.0',
+            RUNNER_TEMP: temp
+          }
+        }
+      )
+      expect(result.stderr).toBe('')
+      expect(result.status).toBe(0)
+    }
+    runStep('Attach the bundle and its checksum')
+    runStep('Publish the release')
+    const calls = readFileSync(join(temp, 'gh-calls'), 'utf8')
+      .split('--\n')
+      .filter(c => c !== '')
+      .map(c => c.trim().split('\n'))
+    expect(calls).toEqual([
+      [
+        'release',
+        'upload',
+        'v1.1.0',
+        join(temp, 'dist-v1.1.0.tar.gz'),
+        join(temp, 'dist-v1.1.0.tar.gz.sha256')
+      ],
+      ['release', 'edit', 'v1.1.0', '--draft=false']
+    ])
+    const listed = execFileSync('tar', [
+      '-tzf',
+      join(temp, 'dist-v1.1.0.tar.gz')
+    ])
+      .toString()
+      .split('\n')
+      .filter(l => l !== '')
+      .sort()
+    expect(listed).toEqual(['action.yml', 'dist/', 'dist/index.js'])
+    // The checksum file verifies the archive, as a user checks it.
+    expect(
+      spawnSync('sha256sum', ['-c', 'dist-v1.1.0.tar.gz.sha256'], {
+        cwd: temp,
+        encoding: 'utf8'
+      }).status
+    ).toBe(0)
   })
 
   describe('moving the major tag', () => {
@@ -300,21 +393,34 @@ describe('repository files', () => {
 
   it('Dependabot updates both npm projects and the workflow actions', () => {
     const config = parse(read('.github/dependabot.yml')) as {
-      updates: { 'package-ecosystem': string; directory: string }[]
+      updates: {
+        'package-ecosystem': string
+        directory?: string
+        directories?: string[]
+      }[]
     }
-    expect(
-      config.updates.map(u => `${u['package-ecosystem']} ${u.directory}`).sort()
-    ).toEqual(['github-actions /', 'npm /', 'npm /examples/infra'])
-    for (const update of config.updates) {
-      if (update['package-ecosystem'] === 'npm') {
-        expect(
-          existsSync(join(root, update.directory, 'package-lock.json'))
-        ).toBe(true)
+    const watched = config.updates.flatMap(u =>
+      (u.directories ?? [u.directory ?? '']).map(d => ({
+        ecosystem: u['package-ecosystem'],
+        directory: d
+      }))
+    )
+    expect(watched.map(w => `${w.ecosystem} ${w.directory}`).sort()).toEqual([
+      'github-actions /',
+      'github-actions /examples/workflows',
+      'npm /',
+      'npm /examples/infra'
+    ])
+    for (const { ecosystem, directory } of watched) {
+      if (ecosystem === 'npm') {
+        expect(existsSync(join(root, directory, 'package-lock.json'))).toBe(
+          true
+        )
       }
     }
   })
 
-  it('the example workflows use the same action versions as ours (Dependabot does not read them)', () => {
+  it('the example workflows use the same action versions as ours', () => {
     const versions = (dir: string): Map<string, Set<string>> => {
       const found = new Map<string, Set<string>>()
       for (const name of readdirSync(join(root, dir))) {
