@@ -3,9 +3,9 @@
  * digest, and whether it can take an image at all. Changing its code:
  * ./lambda-update.ts.
  */
-import { managedInstancesOf } from './managed-instances.js'
 import {
   GetFunctionCommand,
+  type FunctionConfiguration,
   type GetFunctionResponse,
   type LambdaClient
 } from '@aws-sdk/client-lambda'
@@ -168,4 +168,35 @@ export function checkDeployedDigest(
         'use a concurrency group per function in the workflow.'
     )
   }
+}
+
+/** What the function configuration says about its capacity provider. */
+export interface ManagedInstances {
+  capacityProviderArn: string
+  perExecutionEnvironmentMaxConcurrency?: number
+  executionEnvironmentMemoryGiBPerVCpu?: number
+}
+
+/**
+ * The capacity provider of a Managed Instances function, or undefined for a
+ * Lambda (default) function. A configuration whose CapacityProviderConfig
+ * names no ARN is treated as Managed Instances all the same (the ARN is
+ * required by the API): its releases must still go through a publish.
+ */
+export function managedInstancesOf(
+  configuration: FunctionConfiguration | undefined
+): ManagedInstances | undefined {
+  const config = configuration?.CapacityProviderConfig
+  if (config === undefined) return undefined
+  const mi = config.LambdaManagedInstancesCapacityProviderConfig
+  const found: ManagedInstances = {
+    capacityProviderArn: mi?.CapacityProviderArn ?? ''
+  }
+  if (mi?.PerExecutionEnvironmentMaxConcurrency !== undefined)
+    found.perExecutionEnvironmentMaxConcurrency =
+      mi.PerExecutionEnvironmentMaxConcurrency
+  if (mi?.ExecutionEnvironmentMemoryGiBPerVCpu !== undefined)
+    found.executionEnvironmentMemoryGiBPerVCpu =
+      mi.ExecutionEnvironmentMemoryGiBPerVCpu
+  return found
 }

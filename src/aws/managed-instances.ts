@@ -44,36 +44,9 @@ export const LATEST_PUBLISHED = '$LATEST.PUBLISHED'
 /** lambda-managed-instances-quotas: "Function versions per capacity provider: 100 ... Cannot be increased." */
 export const VERSIONS_PER_CAPACITY_PROVIDER = 100
 
-/** What the function configuration says about its capacity provider. */
-export interface ManagedInstances {
-  capacityProviderArn: string
-  perExecutionEnvironmentMaxConcurrency?: number
-  executionEnvironmentMemoryGiBPerVCpu?: number
-}
-
-/**
- * The capacity provider of a Managed Instances function, or undefined for a
- * Lambda (default) function. A configuration whose CapacityProviderConfig
- * names no ARN is treated as Managed Instances all the same (the ARN is
- * required by the API): its releases must still go through a publish.
- */
-export function managedInstancesOf(
-  configuration: FunctionConfiguration | undefined
-): ManagedInstances | undefined {
-  const config = configuration?.CapacityProviderConfig
-  if (config === undefined) return undefined
-  const mi = config.LambdaManagedInstancesCapacityProviderConfig
-  const found: ManagedInstances = {
-    capacityProviderArn: mi?.CapacityProviderArn ?? ''
-  }
-  if (mi?.PerExecutionEnvironmentMaxConcurrency !== undefined)
-    found.perExecutionEnvironmentMaxConcurrency =
-      mi.PerExecutionEnvironmentMaxConcurrency
-  if (mi?.ExecutionEnvironmentMemoryGiBPerVCpu !== undefined)
-    found.executionEnvironmentMemoryGiBPerVCpu =
-      mi.ExecutionEnvironmentMemoryGiBPerVCpu
-  return found
-}
+// Read by every look-up (aws/lambda.ts), so it lives there: the look-up
+// does not load this module's calls.
+export { managedInstancesOf, type ManagedInstances } from './lambda.js'
 
 /** A published version's state as GetFunctionConfiguration reports it. */
 export interface PublishedVersionState {
