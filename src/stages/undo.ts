@@ -32,7 +32,8 @@ import {
 } from '../util/errors.js'
 import { settleEach } from '../util/settle.js'
 import { formatDuration } from '../util/time.js'
-import type { RunContext, RunState } from './context.js'
+import type { RunContext } from './context.js'
+import type { StageInput } from './stage.js'
 import { MAX_PARALLEL } from './each.js'
 
 /**
@@ -187,7 +188,7 @@ async function restore(
  */
 export async function undoStage(
   ctx: RunContext,
-  run: RunState,
+  run: StageInput<'targets', 'image'>,
   cause: unknown,
   limits: UndoLimits
 ): Promise<never> {
@@ -268,7 +269,10 @@ export async function undoStage(
  * rollback-on-failure false the workflow asked to keep a failed release:
  * then nothing is ever left for the post step to put back.
  */
-export function saveUndo(spec: RunSpec, state: RunState): void {
+export function saveUndo(
+  spec: RunSpec,
+  state: StageInput<'targets', 'image'>
+): void {
   core.saveState(
     STATE.undo,
     JSON.stringify(
