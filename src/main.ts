@@ -20,7 +20,7 @@ import { commentOnPullRequest } from './report/comment-on-pr.js'
 import { reportOutputs, type Report } from './report/report.js'
 import { recordRun, releaseOf } from './report/run-facts.js'
 import { renderSummary } from './report/summary.js'
-import { reportTargets } from './report/target-report.js'
+import { assembleReport } from './report/assemble.js'
 import {
   phaseRunner,
   type Dependencies,
@@ -32,7 +32,7 @@ import { STAGES } from './stages/plan-stages.js'
 import { readInputs } from './stages/read-inputs.js'
 import { runContext } from './stages/run-context.js'
 import { releasedOf, runStage, type Facts } from './stages/stage.js'
-import { UNDO_SETTLE_MS, saveUndo, undoStage } from './stages/undo.js'
+import { UNDO_SETTLE_MS, saveUndo, undoRuns, undoStage } from './stages/undo.js'
 import { CancelledError, processSignals } from './util/cancel.js'
 import { errorMessage } from './util/errors.js'
 import { realTiming } from './util/time.js'
@@ -100,13 +100,16 @@ export async function run(
       const released = releasedOf(facts)
       if (report.error === undefined) core.saveState(STATE.undo, '[]')
       else saveUndo(spec, released)
-      reportTargets(
-        report,
-        released.targets,
-        releaseOf(spec),
-        released.image,
-        report.error !== undefined
-      )
+      const failed = report.error !== undefined
+      assembleReport(report, {
+        ...released,
+        release: releaseOf(spec),
+        previous: facts.previousImage !== undefined,
+        previewUrl: facts.previewUrl,
+        lifecycleWarnings: facts.found?.lifecycleWarnings ?? [],
+        failed,
+        undone: failed && undoRuns(released, spec.dryRun)
+      })
       if (spec.mode !== 'deploy' && !spec.dryRun)
         await commentOnPullRequest(inputs, report, deps.env, deps.fetch)
       else if (spec.mode !== 'deploy')
@@ -166,7 +169,7 @@ async function runPlan(
       : error
     // Nothing was found (or it was a dry run), so nothing can have changed.
     const released = releasedOf(facts)
-    if (released.targets.length === 0 || ctx.inputs.dryRun) throw cause
+    if (!undoRuns(released, ctx.inputs.dryRun)) throw cause
     // The undo is never cancelled: its pools start every function.
     const undoCtx: RunContext = {
       ...ctx,

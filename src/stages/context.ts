@@ -89,4 +89,6 @@ export interface Found {
    * restore first; their manifests cannot be read, so they are not checked.
    */
   unrestored?: string[]
+  /** Lifecycle rules that can archive or expire the image made live. */
+  lifecycleWarnings?: string[]
 }

@@ -60,7 +60,7 @@ export const lookUpStage = stage({
   run: async ctx => {
     const { targets, found } = await lookUp(ctx)
     if (ctx.inputs.source.kind !== 'previous') return { targets, found }
-    return { targets, found, previousImage: previousImage(ctx, targets) }
+    return { targets, found, previousImage: previousImage(targets) }
   }
 })
 
@@ -218,8 +218,13 @@ async function lookUp(
         throw new FailedWithFacts(error, { targets, found: lookedUp })
       }
     )
-    warnLifecycle(ctx, lifecycle, existingDigest, existing?.tags)
-    return { targets, found: lookedUp }
+    const lifecycleWarnings = warnLifecycle(
+      ctx,
+      lifecycle,
+      existingDigest,
+      existing?.tags
+    )
+    return { targets, found: { ...lookedUp, lifecycleWarnings } }
   })
 }
 
@@ -287,12 +292,9 @@ function logAlias(ctx: RunContext, target: TargetState): void {
 }
 
 /** rollback-to: previous: each alias goes back to the version it left. */
-function previousImage(ctx: RunContext, targets: TargetState[]): Image {
+function previousImage(targets: TargetState[]): Image {
   const uri = targets[0]?.versionImageUri ?? ''
   const digest = digestFromImageUri(uri) ?? ''
-  ctx.report.imageUri = uri
-  ctx.report.imageDigest = digest
-  ctx.report.reusedImage = true
   return { digest, uri, manifest: '', configText: '' }
 }
 

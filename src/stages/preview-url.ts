@@ -4,9 +4,10 @@ import { stage } from './stage.js'
 
 export const previewUrlStage = stage({
   needs: ['targets'],
+  gives: ['previewUrl'],
   run: async (ctx, { targets }) => {
     const arn = targets[0]?.arn ?? ''
-    ctx.report.previewUrl = await ctx.phase('Preview URL', () =>
+    const previewUrl = await ctx.phase('Preview URL', () =>
       ensureFunctionUrl(
         ctx.clients.lambda,
         arn,
@@ -14,6 +15,7 @@ export const previewUrlStage = stage({
         ctx.log
       )
     )
-    ctx.log(`Preview: ${ctx.report.previewUrl}`)
+    ctx.log(`Preview: ${previewUrl}`)
+    return { previewUrl }
   }
 })

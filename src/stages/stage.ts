@@ -46,6 +46,8 @@ export interface Facts {
   image: Image
   /** look-up, rollback-to previous: the image of the version each alias goes back to. */
   previousImage: Image
+  /** preview-url: the preview function's own Function URL. */
+  previewUrl: string
 }
 
 export type Fact = keyof Facts

@@ -24,7 +24,7 @@ import {
 import type { RunSpec } from '../inputs/types.js'
 import { STATE } from '../post/saved-state.js'
 import { releaseOf } from '../report/run-facts.js'
-import { shownUndo } from '../report/target-report.js'
+import { rollbackOf, shownUndo } from '../report/target-report.js'
 import {
   ChangedMeanwhileError,
   DeployError,
@@ -183,6 +183,17 @@ async function restore(
 }
 
 /**
+ * Whether a failed run's undo runs: once the look-up found the functions,
+ * and never in a dry run, which changed nothing.
+ */
+export function undoRuns(
+  run: StageInput<'targets', never>,
+  dryRun: boolean
+): boolean {
+  return run.targets.length > 0 && !dryRun
+}
+
+/**
  * After a failure: undo what this run changed, then fail with what
  * happened (the cause, and what the undo did).
  */
@@ -192,15 +203,11 @@ export async function undoStage(
   cause: unknown,
   limits: UndoLimits
 ): Promise<never> {
-  const { inputs, report } = ctx
+  const { inputs } = ctx
   const release: Release = { alias: releasedAlias(inputs.release) }
   const changed = run.targets.filter(needsUndo)
-  if (changed.length === 0) {
-    report.rolledBack = false
-    throw cause
-  }
+  if (changed.length === 0) throw cause
   if (!inputs.rollbackOnFailure) {
-    report.rolledBack = false
     const commands = changed
       .map(t => shownUndo(t, release, true))
       .filter((c): c is string => c !== undefined)
@@ -251,16 +258,9 @@ export async function undoStage(
       if (!allRestored) throw new DeployError('A rollback failed.')
     })
     .catch(() => undefined)
-  const first = changed.find(t => t.undo === 'restored')
-  // Nothing restored (all superseded) is no rollback.
-  report.rolledBack = allRestored && first !== undefined
-  if (report.rolledBack && first !== undefined)
-    report.rolledBackTo =
-      inputs.release.kind === 'alias' && changedAlias(first)
-        ? `version ${first.previousVersion ?? '?'}`
-        : first.replaced?.imageUri
+  const rolledBack = rollbackOf(changed, release).rolledBack
   throw new DeployError(
-    `${errorMessage(cause)}\n${report.rolledBack ? 'Rolled back: ' : ''}${lines.join('\n')}`
+    `${errorMessage(cause)}\n${rolledBack ? 'Rolled back: ' : ''}${lines.join('\n')}`
   )
 }
 
