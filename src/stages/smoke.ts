@@ -10,15 +10,22 @@ import { urlPermissionHint } from '../aws/function-url.js'
 import { releasedAlias } from '../inputs/spec.js'
 import { DeployError } from '../util/errors.js'
 import type { SmokeSummary } from '../report/report.js'
-import type { RunContext, RunState } from './context.js'
+import type { RunContext } from './context.js'
+import { releasedOf, stage, type StageInput } from './stage.js'
 import type { TargetState } from '../targets.js'
 import { forEachTarget } from './each.js'
 import { checkVersion } from './synthetic-request.js'
 import { confirmStillOurs } from './still-ours.js'
 
-export async function smokeStage(
+export const smokeStage = stage({
+  needs: ['targets'],
+  uses: ['image', 'previousImage'],
+  run: (ctx, run) => smoke(ctx, releasedOf(run))
+})
+
+async function smoke(
   ctx: RunContext,
-  run: RunState
+  run: StageInput<'targets', 'image'>
 ): Promise<void> {
   const { deps, inputs } = ctx
   const targets = run.targets
@@ -214,7 +221,7 @@ async function invokeReleased(
  */
 async function invokeInstead(
   ctx: RunContext,
-  run: RunState,
+  run: StageInput<'targets', 'image'>,
   target: TargetState
 ): Promise<void> {
   const qualifier = invokedQualifierOf(ctx, target)
@@ -248,7 +255,7 @@ async function invokeInstead(
  */
 async function confirmOrVoid(
   ctx: RunContext,
-  run: RunState,
+  run: StageInput<'targets', 'image'>,
   target: TargetState,
   unknownQualifier: boolean
 ): Promise<void> {
