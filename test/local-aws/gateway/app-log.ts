@@ -17,7 +17,7 @@
 import type http from 'node:http'
 
 import type { Invocation } from './invocations.js'
-import { logPlatform, nowMs } from './log-store.js'
+import { nowMs } from './log-store.js'
 
 export interface AnsweredRequest {
   method: string
@@ -54,21 +54,22 @@ export function requestFinishedLine(
   return `${at.toISOString()}\t${requestId}\tinfo\t[Information] Microsoft.AspNetCore.Hosting.Diagnostics: ${message}`
 }
 
-/** Write the app's log line of a request the environment answered. */
+/**
+ * The app's log line of a request the environment answered, written with END (./invocations.ts):
+ * ASP.NET Core logs it once the response is done, after anything the app wrote meanwhile.
+ */
 export function logAppAnswer(
   inv: Invocation,
   req: AnsweredRequest,
   answer: AppAnswer
 ): void {
-  logPlatform(
-    inv.stream,
+  ;(inv.appLines ??= []).push(
     requestFinishedLine(
       inv.requestId,
       new Date(),
       req,
       answer,
       nowMs() - inv.startedAt
-    ),
-    1
+    )
   )
 }
