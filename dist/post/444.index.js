@@ -485,14 +485,6 @@ async function createLogsClient(region) {
 function createLambdaClient(region) {
     return new dist_cjs/* LambdaClient */.Nox(clientConfig(region));
 }
-/**
- * A CloudWatch client, for canaries judged by alarms and Lambda's metrics:
- * its SDK package is loaded only by those runs.
- */
-async function createCloudWatchClient(region) {
-    const cloudwatch = await __webpack_require__.e(/* import() */ 85).then(__webpack_require__.t.bind(__webpack_require__, 4085, 19));
-    return new cloudwatch.CloudWatchClient(clientConfig(region));
-}
 
 // EXTERNAL MODULE: ./src/util/errors.ts
 var errors = __webpack_require__(17);
