@@ -54,6 +54,11 @@ import { storedImage } from './world/images.js'
 import { lambdaClient } from './world/lambda-api.js'
 import { FakeFunction } from './world/lambda-function.js'
 import { mockLogs } from './world/logs.js'
+import {
+  mockCloudWatch,
+  type FakeAlarm,
+  type FakeCloudWatch
+} from './world/cloudwatch.js'
 import { PREVIOUS_URI, START } from './world/names.js'
 import { worldFetch, type Reply } from './world/web.js'
 
@@ -103,6 +108,8 @@ export interface World {
   apis: { api: Api; integrations: Integration[] }[]
   /** Log events by log group. */
   logs: Map<string, FilteredLogEvent[]>
+  /** CloudWatch alarms and Lambda's metric sums (world/cloudwatch.ts). */
+  cloudwatch: FakeCloudWatch
   /** Pull request comments in the GitHub repository (any repository). */
   comments: Comment[]
   /**
@@ -201,6 +208,11 @@ export function simulatedWorld(
   const ecr = ecrClient({ registry, handle, now, pushDue })
   const apigateway = apigatewayClient(apis, handle)
   mockLogs(logs, handle)
+  const cloudwatch: FakeCloudWatch = {
+    alarms: new Map<string, FakeAlarm>(),
+    sums: new Map<string, number>()
+  }
+  mockCloudWatch(cloudwatch, handle)
   const fetchImpl = worldFetch({
     record,
     hold,
@@ -255,6 +267,7 @@ export function simulatedWorld(
     smokeReplies,
     apis,
     logs,
+    cloudwatch,
     comments,
     baseImages,
     before,

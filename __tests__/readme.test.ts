@@ -248,6 +248,8 @@ function iamAction(module: string, operation: string): string {
       return `ecr:${operation}`
     case '@aws-sdk/client-cloudwatch-logs':
       return `logs:${operation}`
+    case '@aws-sdk/client-cloudwatch':
+      return `cloudwatch:${operation}`
     case '@aws-sdk/client-elastic-load-balancing-v2':
       return `elasticloadbalancing:${operation}`
     // API Gateway (REST APIs) uses the same HTTP-verb IAM actions as v2.

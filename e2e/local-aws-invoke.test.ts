@@ -702,6 +702,10 @@ describe('CloudWatch Logs', () => {
         'fail: Microsoft.AspNetCore.Diagnostics.ExceptionHandlerMiddleware[1]\n',
         '      An unhandled exception has occurred while executing the request.\n',
         '      System.InvalidOperationException: Orders database unreachable\n',
+        // What ASP.NET Core logs for the answer (gateway/app-log.ts).
+        expect.stringMatching(
+          /^\S+\t\S+\tinfo\t\[Information\] Microsoft\.AspNetCore\.Hosting\.Diagnostics: Request finished HTTP\/1\.1 GET https:\/\/\S+ - - - 500 6 text\/plain [\d.]+ms\n$/
+        ),
         expect.stringMatching(/^END RequestId: /),
         expect.stringMatching(/^REPORT RequestId: /)
       ])

@@ -11,6 +11,7 @@ import type { FunctionState, Log } from './aws/lambda.js'
 import type { AliasState } from './aws/versions.js'
 import type { UndoRecord } from './post/saved-state.js'
 import type {
+  CanarySignalSummary,
   CheckSummary,
   SmokeSummary,
   TargetOutcome,
@@ -96,6 +97,8 @@ export interface TargetState {
   checks: {
     preTraffic?: CheckSummary | undefined
     canary?: CheckSummary | undefined
+    /** canary-alarms and the built-in signals, as they judged the canary. */
+    canarySignals?: CanarySignalSummary[] | undefined
     smoke?: SmokeSummary | undefined
   }
   aliasArn: string | undefined

@@ -123,3 +123,14 @@ export async function createLogsClient(
 export function createLambdaClient(region: string): LambdaClient {
   return new LambdaClient(clientConfig(region))
 }
+
+/**
+ * A CloudWatch client, for canaries judged by alarms and Lambda's metrics:
+ * its SDK package is loaded only by those runs.
+ */
+export async function createCloudWatchClient(
+  region: string
+): Promise<import('@aws-sdk/client-cloudwatch').CloudWatchClient> {
+  const cloudwatch = await import('@aws-sdk/client-cloudwatch')
+  return new cloudwatch.CloudWatchClient(clientConfig(region))
+}

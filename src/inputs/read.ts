@@ -56,6 +56,7 @@ export function getInputs(
   const oneFunction = oneFunctionPerPreview(functions.value.functionNames, mode)
   const release = readRelease(read, {
     mode,
+    env,
     region: isRegion(region.value) ? region.value : undefined,
     repository: repository.value.given
       ? repository.value.repository.name

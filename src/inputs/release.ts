@@ -4,6 +4,7 @@ import {
   type InputReader,
   type Parsed
 } from './readers.js'
+import { readCanaryJudging } from './canary.js'
 import type { ImageSource, Mode, ReleaseInputs } from './types.js'
 
 /** What an image URI or reference names. */
@@ -60,6 +61,8 @@ export interface ReleaseContext {
   region: string | undefined
   /** The repository input's name, when given. */
   repository: string | undefined
+  /** The process's environment (the stand-in's CloudWatch timing). */
+  env?: NodeJS.ProcessEnv | undefined
 }
 
 export interface ReleaseInput extends ReleaseInputs {
@@ -113,6 +116,10 @@ export function readRelease(
     }
   }
   // canary-interval alone is fine: action.yml gives it a default.
+  const judging = readCanaryJudging(read, context.env ?? {}, canary?.intervalMs)
+  problems.push(...judging.problems)
+  if (canary !== undefined && judging.value !== undefined)
+    canary.judging = judging.value
 
   const rollbackTo = optional('rollback-to')
   const imageText = optional('image')

@@ -163,7 +163,7 @@ export interface ReleaseInputs {
   /** Alias to move to the new version once it passed its checks. */
   alias: string | undefined
   /** Share of the alias's traffic the new version gets first (alias deploys). */
-  canary: { percent: number; intervalMs: number } | undefined
+  canary: Canary | undefined
   /** Where the image comes from. */
   source: ImageSource
   /**
@@ -206,6 +206,29 @@ export interface PreviewName {
 export interface Canary {
   percent: number
   intervalMs: number
+  /** canary-alarms and the built-in signals; undefined: neither asked. */
+  judging?: CanaryJudging | undefined
+}
+
+/**
+ * What judges a canary besides its own checks: CloudWatch alarms, and the
+ * new version's real traffic (Lambda's Errors and Throttles against its
+ * Invocations, the app's 5xx answers in its own log streams).
+ */
+export interface CanaryJudging {
+  /** canary-alarms: CloudWatch alarm names. */
+  alarms: string[]
+  /** canary-max-error-rate / canary-min-requests given: the built-in signals. */
+  signals: CanarySignals | undefined
+}
+
+export interface CanarySignals {
+  /** canary-max-error-rate, percent. */
+  maxErrorRatePercent: number
+  /** canary-min-requests. */
+  minRequests: number
+  /** canary-on-inconclusive: fewer real requests than the minimum. */
+  onInconclusive: 'promote' | 'fail'
 }
 
 /**

@@ -52,6 +52,16 @@ export type CheckSummary =
   | { state: 'skipped'; reason: string }
 
 /**
+ * One signal a canary was judged by (an alarm, Lambda's metrics of the new
+ * version, the app's answers in its logs): what it saw, and its verdict.
+ */
+export interface CanarySignalSummary {
+  signal: string
+  seen: string
+  verdict: 'pass' | 'fail' | 'inconclusive'
+}
+
+/**
  * pending: not finished; deployed: runs (serves) the new image;
  * unchanged: already did; stopped: failed before traffic reached it;
  * failed: failed and still serves it (no rollback); rolled-back: restored;
@@ -86,6 +96,8 @@ export interface TargetReport {
   aliasArn?: string | undefined
   preTraffic?: CheckSummary | undefined
   canary?: CheckSummary | undefined
+  /** canary-alarms and the built-in signals: per signal, what it saw. */
+  canarySignals?: CanarySignalSummary[] | undefined
   smoke?: SmokeSummary | undefined
   /** What the function (or its alias) serves at the end of the run. */
   servingImageUri?: string | undefined

@@ -2,6 +2,7 @@ import type { Check } from '../checks/preflight/checks.js'
 import { htmlText, markdownCode, markdownText } from '../util/markdown.js'
 import { formatDuration } from '../util/time.js'
 import type {
+  CanarySignalSummary,
   CheckSummary,
   Report,
   SmokeSummary,
@@ -129,6 +130,11 @@ export function renderSummary(report: Report): string {
     )
     if (first.canary !== undefined)
       rows.splice(rows.length - 1, 0, ['Canary', cell(checkCell(first.canary))])
+    if (first.canarySignals !== undefined)
+      rows.splice(rows.length - 1, 0, [
+        'Canary signals',
+        signalsCell(first.canarySignals)
+      ])
   } else if (first?.version !== undefined && !many) {
     rows.push(['Published version', code(first.version)])
   }
@@ -280,6 +286,18 @@ const OUTCOME_TEXT: Record<TargetOutcome, string> = {
     '⏳ cancelled: the post step puts back the previous release',
   superseded:
     '⚠️ superseded: someone else deployed meanwhile (left as they set it)'
+}
+
+const VERDICT_ICON = { pass: '✅', fail: '❌', inconclusive: '❔' } as const
+
+/** Each signal a canary was judged by: its verdict, what it saw. */
+function signalsCell(signals: readonly CanarySignalSummary[]): string {
+  return signals
+    .map(
+      s =>
+        `${VERDICT_ICON[s.verdict]} ${s.verdict}: ${markdownText(`${s.signal}: ${s.seen}`)}`
+    )
+    .join('<br>')
 }
 
 function checkCell(check: CheckSummary | undefined): string {

@@ -88,6 +88,7 @@ export function targetReport(
     aliasArn: t.aliasArn,
     preTraffic: t.checks.preTraffic,
     canary: t.checks.canary,
+    canarySignals: t.checks.canarySignals,
     smoke: t.checks.smoke,
     servingImageUri: serving.imageUri,
     servingVersion: serving.version,

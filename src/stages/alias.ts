@@ -8,10 +8,15 @@ import {
   pointAlias,
   type AliasState
 } from '../aws/versions.js'
-import { needsMove } from '../targets.js'
+import { needsMove, type TargetState } from '../targets.js'
 import { DeployError } from '../util/errors.js'
 import { again, poll } from '../util/poll.js'
 import { formatDuration } from '../util/time.js'
+import {
+  failOnAlarms,
+  judgeSignals,
+  refuseAlarmsInAlarm
+} from './canary-signals.js'
 import type { RunContext } from './context.js'
 import { releasedOf, stage, type StageInput } from './stage.js'
 import { forEachTarget } from './each.js'
@@ -65,6 +70,9 @@ async function canary(
   if (pending.length === 0) return
   const { deps } = ctx
   await ctx.phase(`Canary (${canary.percent}%)`, async () => {
+    await refuseAlarmsInAlarm(ctx, 'before the shift')
+    const shiftedAt = deps.timing.now()
+    const ownRequests = new Map<TargetState, number>()
     await forEachTarget(ctx.cancelled, pending, async target => {
       const current = target.alias as AliasState
       target.alias = await pointAlias(
@@ -95,6 +103,10 @@ async function canary(
       async ({ attempt: check }) => {
         await forEachTarget(ctx.cancelled, pending, async target => {
           const result = await checkVersion(ctx, target, checkEveryMs)
+          ownRequests.set(
+            target,
+            (ownRequests.get(target) ?? 0) + result.attempts
+          )
           target.checks.canary = checkSummary(result)
           // The split must still be ours: otherwise someone else's release
           // took the traffic, and this check says nothing about ours.
@@ -115,6 +127,7 @@ async function canary(
               `Canary check ${check} of version ${target.version ?? '?'} failed: ${result.reason}.`
             )
         })
+        await failOnAlarms(ctx, pending)
         return again
       },
       {
@@ -124,6 +137,19 @@ async function canary(
       },
       deps.timing
     )
+    await failOnAlarms(ctx, pending)
+    const signals = canary.judging?.signals
+    if (signals !== undefined) {
+      const endedAt = deps.timing.now()
+      await forEachTarget(ctx.cancelled, pending, target =>
+        judgeSignals(ctx, target, signals, {
+          alias,
+          shiftedAt,
+          endedAt,
+          ownRequests: ownRequests.get(target) ?? 0
+        })
+      )
+    }
     for (const target of pending)
       target.log(`Canary passed ${checks} check(s).`)
   })

@@ -32,6 +32,7 @@ import { newTarget, type Image, type TargetState } from '../targets.js'
 import { DeployError, errorMessage } from '../util/errors.js'
 import { settleEach } from '../util/settle.js'
 import { settleArchived, type InactiveImage } from './archived.js'
+import { refuseAlarmsInAlarm } from './canary-signals.js'
 import type { Found, RunContext } from './context.js'
 import { FailedWithFacts, stage } from './stage.js'
 import { eachOrThrow, MAX_PARALLEL } from './each.js'
@@ -71,6 +72,7 @@ async function lookUp(
   const { lambda, ecr } = ctx.clients
   const needsEcr = inputs.source.kind !== 'previous'
   return ctx.phase('Look up function, repository and tag', async () => {
+    await refuseAlarmsInAlarm(ctx, 'before any change')
     const many = inputs.functionNames.length > 1
     const preview = inputs.mode === 'preview'
     // A preview never reads production: GetFunction's answer carries its

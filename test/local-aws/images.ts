@@ -57,6 +57,12 @@ export interface AppOptions {
    */
   echo?: boolean
   /**
+   * Only with status 200: executable scripts /www/cgi-bin/<name>, run by busybox httpd as CGI
+   * (output that starts with `HTTP/1.1 <status> <reason>` sets the status): an app that answers
+   * some paths with 500 while its health path stays 200.
+   */
+  cgi?: Record<string, string>
+  /**
    * Build secrets the Dockerfile reads with `RUN --mount=type=secret,id=<id>`
    * (BuildKit): for each id, /www/secret-<id> serves the sha256 of what the
    * build saw, proving the secret reached the build without the image keeping it.
@@ -165,6 +171,12 @@ export function makeAppContext(dir: string, opts: AppOptions = {}): string {
       const p = path.join(dir, 'www', name)
       mkdirSync(path.dirname(p), { recursive: true })
       writeFileSync(p, content)
+    }
+    for (const [name, script] of Object.entries(opts.cgi ?? {})) {
+      mkdirSync(path.join(dir, 'www', 'cgi-bin'), { recursive: true })
+      writeFileSync(path.join(dir, 'www', 'cgi-bin', name), script, {
+        mode: 0o755
+      })
     }
     if (opts.echo) {
       mkdirSync(path.join(dir, 'www', 'cgi-bin'), { recursive: true })

@@ -33,6 +33,7 @@ import {
 import { ApiError, RuntimeError } from './errors.js'
 import { errName, parseJson, readBody, sendJson, type Json } from './http.js'
 import { registryImageConfig, UNKNOWN_IMAGE_CONFIG } from './image-refs.js'
+import { logAppAnswer } from './app-log.js'
 import { endInvocation, startInvocation } from './invocations.js'
 import { fns } from './lambda-state.js'
 import { moto } from './moto.js'
@@ -129,6 +130,17 @@ async function invokeOverHttp(
         })
         return
       }
+      logAppAnswer(
+        inv,
+        {
+          method: req.method ?? 'GET',
+          origin: `https://${String(req.headers.host ?? PUBLIC_HOST)}`,
+          path: rest,
+          contentType: req.headers['content-type'],
+          contentLength: body.length > 0 ? body.length : undefined
+        },
+        { status: pr.statusCode ?? 502, headers: pr.headers }
+      )
       res.writeHead(pr.statusCode ?? 502, pr.headers)
       pr.pipe(res)
     }

@@ -32,6 +32,8 @@ export interface Invocation {
   initMs?: number
   /** ended in a function error the runtime reported (counted in Errors; REPORT unchanged) */
   failed?: boolean
+  /** the app's lines written just before END (./app-log.ts: after its own output, as the app does) */
+  appLines?: string[]
 }
 
 /**
@@ -121,6 +123,7 @@ function writeEnd(
   mem: number,
   errorType: string | undefined
 ): void {
+  for (const line of inv.appLines ?? []) logPlatform(inv.stream, line, 1)
   logPlatform(inv.stream, `END RequestId: ${inv.requestId}`, 2)
   logPlatform(
     inv.stream,

@@ -50,6 +50,7 @@ import {
   responseToEvent,
   type AppRequest
 } from './invoke-events.js'
+import { logAppAnswer } from './app-log.js'
 import { logPlatform } from './log-store.js'
 import { appStreams, httpIntegrationStream } from './response-stream.js'
 import { resolveTarget, type Target } from './targets.js'
@@ -177,6 +178,17 @@ export async function runInvoke(
       `RequestId: ${inv.requestId} ${rte.message}`
     )
   }
+  logAppAnswer(
+    inv,
+    {
+      method: request.method,
+      origin: `https://${String(request.headers.host ?? 'localhost')}`,
+      path: request.path,
+      contentType: request.headers['content-type']?.toString(),
+      contentLength: request.body.length > 0 ? request.body.length : undefined
+    },
+    { status: r.status, headers: r.headers }
+  )
   endInvocation(inv)
   return {
     inv,

@@ -5,8 +5,9 @@
  *   - `Invocations` 1 for every invocation, `Errors` 1 when it ended in a function error (an
  *     exception the runtime reported, a crash, a timeout, an environment that could not start)
  *     else 0. An app that answers HTTP 500 is a successful invocation: Errors 0, as on Lambda.
- *     `Duration` in milliseconds. Throttles are not modelled (the stand-in has no concurrency
- *     limit), so the stand-in never publishes `Throttles`.
+ *     `Duration` in milliseconds. `Throttles` ("invocation requests that are throttled",
+ *     not counted in Invocations) is published as 0 with every invocation: the stand-in has no
+ *     concurrency limit, so it never throttles, and a query of Throttles finds the metric.
  *   - Dimensions: `FunctionName` alone (every version and alias); with a qualifier also
  *     `FunctionName` + `Resource` (`<function>:<version or alias>`); through an alias also
  *     `FunctionName` + `Resource` + `ExecutedVersion` (the version the alias routed to: what tells
@@ -91,6 +92,13 @@ export function invocationData(
       Dimensions,
       Timestamp,
       Value: outcome.failed ? 1 : 0,
+      Unit: 'Count'
+    },
+    {
+      MetricName: 'Throttles',
+      Dimensions,
+      Timestamp,
+      Value: 0,
       Unit: 'Count'
     },
     {
