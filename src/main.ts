@@ -14,7 +14,6 @@ import type { Inputs, RunSpec } from './inputs/types.js'
 import { runSpec } from './inputs/spec.js'
 import { outboundFetch } from './net/fetch.js'
 import { planRun, type StageName } from './plan.js'
-import { runCleanup } from './preview/cleanup.js'
 import { STATE } from './post/saved-state.js'
 import { commentOnPullRequest } from './report/comment-on-pr.js'
 import { reportOutputs, type Report } from './report/report.js'
@@ -31,7 +30,8 @@ import { diagnosticsStage } from './stages/diagnostics.js'
 import { STAGES } from './stages/plan-stages.js'
 import { readInputs } from './stages/read-inputs.js'
 import { runContext } from './stages/run-context.js'
-import { releasedOf, runStage, type Facts } from './stages/stage.js'
+import { CLEANUP_STAGES } from './stages/cleanup.js'
+import { releasedOf, runStage, stagesOf, type Facts } from './stages/stage.js'
 import { UNDO_SETTLE_MS, saveUndo, undoRuns, undoStage } from './stages/undo.js'
 import { CancelledError, processSignals } from './util/cancel.js'
 import { errorMessage } from './util/errors.js'
@@ -75,11 +75,10 @@ export async function run(
     recordRun(report, spec)
     const plan = planRun(inputs)
     if (spec.mode === 'cleanup') {
-      const { lambda, ecr } = deps.clients(spec.region)
-      // A dry run's plan has no cleanup stage: it lists what would go.
-      await runCleanup(lambda, ecr, inputs, report, phase, {
-        remove: plan.includes('cleanup')
-      })
+      // Its own table: a dry run's plan lists what would go.
+      const ctx = { ...deps.clients(spec.region), inputs, report, phase }
+      for (const name of stagesOf(CLEANUP_STAGES, plan))
+        await runStage(CLEANUP_STAGES, name, ctx, facts)
     } else
       await runPlan(
         plan,
@@ -155,11 +154,11 @@ async function runPlan(
     // before anything changes: now, and again once the build's time is
     // known, right before the first change.
     await checkCredentialsLifetime(ctx, inputs)
-    for (const name of plan) {
+    for (const name of stagesOf(STAGES, plan)) {
       if (cancelled.aborted) throw new CancelledError(String(cancelled.reason))
       stage = name
       if (name === 'deploy') await checkCredentialsLifetime(ctx, inputs)
-      if (name !== 'cleanup') await runStage(STAGES, name, ctx, facts)
+      await runStage(STAGES, name, ctx, facts)
     }
   } catch (error) {
     const cause = cancelled.aborted

@@ -9,12 +9,14 @@ import { planRun, type PlanInputs } from '../../src/plan.js'
 import { deployStage } from '../../src/stages/deploy.js'
 import { lookUpStage } from '../../src/stages/look-up.js'
 import { STAGES } from '../../src/stages/plan-stages.js'
+import { CLEANUP_STAGES } from '../../src/stages/cleanup.js'
 import type { RunContext } from '../../src/stages/context.js'
 import {
   FailedWithFacts,
   releasedOf,
   runStage,
   stage,
+  stagesOf,
   stageTable,
   type Fact,
   type Facts,
@@ -68,13 +70,32 @@ function givenBefore(plan: readonly TableStage[], index: number): Set<Fact> {
 }
 
 describe('the stage table', () => {
-  // A cleanup is run by main.ts, outside the table.
+  // A cleanup has its own table (below).
   const plans = everyPlanInput()
     .filter(inputs => inputs.mode !== 'cleanup')
-    .map(inputs => ({
-      inputs,
-      plan: planRun(inputs).filter((s): s is TableStage => s !== 'cleanup')
-    }))
+    .map(inputs => ({ inputs, plan: stagesOf(STAGES, planRun(inputs)) }))
+
+  it('runs every cleanup plan from the cleanup table, and no other plan', () => {
+    const cleanups = everyPlanInput().filter(i => i.mode === 'cleanup')
+    expect(
+      new Set(cleanups.flatMap(i => stagesOf(CLEANUP_STAGES, planRun(i))))
+    ).toEqual(new Set(CLEANUP_STAGES.order))
+    const cleanup: PlanInputs = {
+      mode: 'cleanup',
+      alias: undefined,
+      canary: undefined,
+      source: { kind: 'build' },
+      preflight: 'strict',
+      dryRun: false,
+      reuseUnchanged: false
+    }
+    expect(() => stagesOf(STAGES, planRun(cleanup))).toThrow(
+      'the stage table has no stage cleanup'
+    )
+    expect(() =>
+      stagesOf(CLEANUP_STAGES, planRun({ ...cleanup, mode: 'deploy' }))
+    ).toThrow('the stage table has no stage look-up')
+  })
 
   it('lists every stage a plan can take, once, in the order planRun puts them', () => {
     expect(new Set(STAGES.order).size).toBe(STAGES.order.length)

@@ -65,7 +65,8 @@ export type StageOutput<Gives extends Fact> = Partial<Pick<Facts, Gives>>
 export interface Stage<
   Needs extends Fact = never,
   Uses extends Fact = never,
-  Gives extends Fact = never
+  Gives extends Fact = never,
+  Ctx = RunContext
 > {
   /** Facts it cannot run without: an earlier stage of every plan gives them. */
   needs: readonly Needs[]
@@ -74,28 +75,34 @@ export interface Stage<
   gives: readonly Gives[]
   /** A stage that gives nothing returns nothing. */
   run(
-    ctx: RunContext,
+    ctx: Ctx,
     input: StageInput<Needs, Uses>
   ): Promise<[Gives] extends [never] ? void : StageOutput<Gives>>
 }
 
 /** A stage as the runner holds it, its facts no longer told apart. */
-export interface AnyStage {
+export interface AnyStage<Ctx = RunContext> {
   needs: readonly Fact[]
   uses: readonly Fact[]
   gives: readonly Fact[]
-  run(ctx: RunContext, input: Partial<Facts>): Promise<Partial<Facts> | void>
+  run(ctx: Ctx, input: Partial<Facts>): Promise<Partial<Facts> | void>
 }
 
-/** Declares a stage; the lists it omits are empty. */
+/**
+ * Declares a stage; the lists it omits are empty. Its context is the run's
+ * (RunContext), or for a cleanup the cleanup's (./cleanup.ts).
+ */
 export function stage<
   Needs extends Fact = never,
   Uses extends Fact = never,
-  Gives extends Fact = never
+  Gives extends Fact = never,
+  Ctx = RunContext
 >(
-  def: Partial<Pick<Stage<Needs, Uses, Gives>, 'needs' | 'uses' | 'gives'>> &
-    Pick<Stage<Needs, Uses, Gives>, 'run'>
-): Stage<Needs, Uses, Gives> {
+  def: Partial<
+    Pick<Stage<Needs, Uses, Gives, Ctx>, 'needs' | 'uses' | 'gives'>
+  > &
+    Pick<Stage<Needs, Uses, Gives, Ctx>, 'run'>
+): Stage<Needs, Uses, Gives, Ctx> {
   return {
     needs: def.needs ?? [],
     uses: def.uses ?? [],
@@ -120,33 +127,41 @@ export class FailedWithFacts extends Error {
   }
 }
 
-/** The stages the table runs (a cleanup is still run by main.ts). */
+/** The stages of a deploy or preview plan (a cleanup has its own table). */
 export type TableStage = Exclude<StageName, 'cleanup'>
 
-/** The stages of every plan, in the order they run. */
-export interface StageList {
-  order: readonly TableStage[]
-  stages: Readonly<Record<TableStage, AnyStage>>
+/** The stages of every plan of a kind, in the order they run. */
+export interface StageList<
+  Ctx = RunContext,
+  Names extends StageName = TableStage
+> {
+  order: readonly Names[]
+  stages: Readonly<Record<Names, AnyStage<Ctx>>>
 }
 
 /**
  * The table under construction: `Have` are the facts the stages added so
  * far give (and the runner's own), `Named` the stages added so far.
  */
-export interface StageTable<Have extends Fact, Named extends TableStage> {
+export interface StageTable<
+  Have extends Fact,
+  Named extends Names,
+  Ctx,
+  Names extends StageName
+> {
   then<
-    Name extends Exclude<TableStage, Named>,
+    Name extends Exclude<Names, Named>,
     Needs extends Have,
     Uses extends Have,
     Gives extends Fact
   >(
     name: Name,
-    stage: Stage<Needs, Uses, Gives>
-  ): StageTable<Have | Gives, Named | Name>
+    stage: Stage<Needs, Uses, Gives, Ctx>
+  ): StageTable<Have | Gives, Named | Name, Ctx, Names>
   /** Compiles only once every stage of the plan has its entry. */
-  done(): [Exclude<TableStage, Named>] extends [never]
-    ? StageList
-    : { missing: Exclude<TableStage, Named> }
+  done(): [Exclude<Names, Named>] extends [never]
+    ? StageList<Ctx, Names>
+    : { missing: Exclude<Names, Named> }
 }
 
 /**
@@ -169,10 +184,10 @@ export function releasedOf(
  * `facts` (the plan runner's record, which no stage sees), also when it
  * fails after giving some (FailedWithFacts: then its cause is thrown).
  */
-export async function runStage(
-  list: StageList,
-  name: TableStage,
-  ctx: RunContext,
+export async function runStage<Ctx, Names extends StageName>(
+  list: StageList<Ctx, Names>,
+  name: Names,
+  ctx: Ctx,
   facts: Partial<Facts>
 ): Promise<void> {
   const next = list.stages[name]
@@ -196,22 +211,48 @@ export async function runStage(
 /** The facts the plan runner gives before the first stage. */
 export type RunnerFact = 'keyParts'
 
-export function stageTable(): StageTable<RunnerFact, never> {
-  return tableOf([], {})
+export function stageTable<
+  Ctx = RunContext,
+  Names extends StageName = TableStage
+>(): StageTable<RunnerFact, never, Ctx, Names> {
+  return tableOf<RunnerFact, never, Ctx, Names>([], {})
 }
 
-function tableOf<Have extends Fact, Named extends TableStage>(
-  order: readonly TableStage[],
-  stages: Partial<Record<TableStage, AnyStage>>
-): StageTable<Have, Named> {
+function tableOf<
+  Have extends Fact,
+  Named extends Names,
+  Ctx,
+  Names extends StageName
+>(
+  order: readonly Names[],
+  stages: Partial<Record<Names, AnyStage<Ctx>>>
+): StageTable<Have, Named, Ctx, Names> {
   return {
     then: (name, next) =>
-      tableOf([...order, name], { ...stages, [name]: next as AnyStage }),
+      tableOf([...order, name], {
+        ...stages,
+        [name]: next as AnyStage<Ctx>
+      }),
     // The conditional type is the compile-time check; the value is the same.
     done: () =>
       ({
         order,
-        stages: stages as Record<TableStage, AnyStage>
-      }) as unknown as ReturnType<StageTable<Have, Named>['done']>
+        stages: stages as Record<Names, AnyStage<Ctx>>
+      }) as unknown as ReturnType<StageTable<Have, Named, Ctx, Names>['done']>
   }
+}
+
+/**
+ * The stages of `plan` that `list` holds, or an error naming the one it
+ * lacks (a plan of another kind: planRun and the tables disagree).
+ */
+export function stagesOf<Ctx, Names extends StageName>(
+  list: StageList<Ctx, Names>,
+  plan: readonly StageName[]
+): Names[] {
+  return plan.map(name => {
+    if (!(list.order as readonly StageName[]).includes(name))
+      throw new Error(`the stage table has no stage ${name}`)
+    return name as Names
+  })
 }
