@@ -3,6 +3,7 @@ import type { StageName } from '../plan.js'
 import { canaryStage, moveAliasStage, preTrafficStage } from './alias.js'
 import { buildStage } from './build.js'
 import type { Stage } from './context.js'
+import { functionUrlStage } from './configuration.js'
 import { deployStage } from './deploy.js'
 import {
   checkImageStage,
@@ -27,6 +28,7 @@ export const STAGES: Record<Exclude<StageName, 'cleanup'>, Stage> = {
   canary: canaryStage,
   'move-alias': moveAliasStage,
   'preview-url': previewUrlStage,
+  'function-url': functionUrlStage,
   smoke: smokeStage,
   'what-would-change': whatWouldChangeStage
 }
