@@ -123,6 +123,10 @@ describe('configuration shipped with the code', () => {
     })
     expect(w.fn.settings.MemorySize).toBe(1024)
     expect(w.fn.digest).toBe(IMAGE.digest)
+    // The summary names the variables and whether each changed.
+    expect(core.writtenSummaries()[0]).toContain(
+      '| Configuration | environment (DB\\_PASSWORD changed, FEATURE added), memory-size |'
+    )
     const text = shown()
     expect(text).toContain('DB_PASSWORD changed')
     expect(text).toContain('FEATURE added')
