@@ -28,7 +28,7 @@ import {
   grant
 } from '../aws/lambda-config.js'
 import { waitForUpdate } from '../aws/lambda-update.js'
-import { getFunctionUrl } from '../aws/function-url.js'
+import { PUBLIC_URL_STATEMENTS, getFunctionUrl } from '../aws/function-url.js'
 import {
   configUpdate,
   describeDiff,
@@ -39,7 +39,6 @@ import {
 import { bareFunctionName } from '../inputs/naming.js'
 import { releasedAlias } from '../inputs/spec.js'
 import type { CommonSpec } from '../inputs/types.js'
-import { PUBLIC_URL_STATEMENTS } from '../preview/url.js'
 import type { Image, TargetState } from '../targets.js'
 import { DeployError, UpdateFailedError } from '../util/errors.js'
 import { formatDuration } from '../util/time.js'
