@@ -42,6 +42,48 @@ describe('planRun', () => {
       ]
     ],
     [
+      'function-url public: the URL before the smoke test that uses it',
+      { functionUrl: 'public' },
+      [
+        'look-up',
+        'preflight-app',
+        'build',
+        'check-image',
+        'preflight-image',
+        'deploy',
+        'function-url',
+        'smoke'
+      ]
+    ],
+    [
+      'function-url with an alias: after the alias moved (the URL is on it)',
+      { functionUrl: 'iam', alias: 'live' },
+      [
+        'look-up',
+        'preflight-app',
+        'build',
+        'check-image',
+        'preflight-image',
+        'deploy',
+        'pre-traffic',
+        'move-alias',
+        'function-url',
+        'smoke'
+      ]
+    ],
+    [
+      'function-url in a dry run: replaced by what-would-change',
+      { functionUrl: 'public', dryRun: true },
+      [
+        'look-up',
+        'preflight-app',
+        'build',
+        'check-image',
+        'preflight-image',
+        'what-would-change'
+      ]
+    ],
+    [
       'a build to $LATEST, preflight warn',
       { preflight: 'warn' },
       [

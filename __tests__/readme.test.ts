@@ -611,13 +611,10 @@ describe('the IAM policy of docs/permissions.md', () => {
   )
 
   it('the preview policy grants every call previews make, and the production policy none of its own', () => {
+    // CreateFunction, AddPermission and CreateFunctionUrlConfig are also a
+    // deploy's with role (the first deploy creates the function).
     expect(previewOnly).toEqual(
-      expect.arrayContaining([
-        'lambda:CreateFunction',
-        'lambda:DeleteFunction',
-        'lambda:AddPermission',
-        'ecr:BatchDeleteImage'
-      ])
+      expect.arrayContaining(['lambda:DeleteFunction', 'ecr:BatchDeleteImage'])
     )
     const previewCalls = [
       ...new Set(

@@ -34,6 +34,8 @@ export type StageName =
   | 'move-alias'
   /** The preview function's own Function URL. */
   | 'preview-url'
+  /** function-url: a Function URL (on the alias, if any) added when missing. */
+  | 'function-url'
   | 'smoke'
   /** mode cleanup: remove a pull request's preview. */
   | 'cleanup'
@@ -52,7 +54,8 @@ export type PlanInputs = Pick<
   | 'preflight'
   | 'dryRun'
   | 'reuseUnchanged'
->
+> &
+  Partial<Pick<Inputs, 'functionUrl'>>
 
 /**
  * A dry run keeps the stages that only read (look-up, the preflights, the
@@ -94,6 +97,10 @@ function realPlan(inputs: PlanInputs): StageName[] {
     alias && inputs.canary !== undefined && 'canary',
     alias && 'move-alias',
     inputs.mode === 'preview' && 'preview-url',
+    inputs.mode === 'deploy' &&
+      fromEcr &&
+      (inputs.functionUrl ?? 'none') !== 'none' &&
+      'function-url',
     'smoke'
   ]
   return stages.filter((s): s is StageName => s !== false)

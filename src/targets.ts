@@ -9,6 +9,11 @@
  */
 import type { FunctionState, Log } from './aws/lambda.js'
 import type { AliasState } from './aws/versions.js'
+import {
+  configFingerprint,
+  type ConfigDiff,
+  type ConfigSnapshot
+} from './decide/configuration.js'
 import type { UndoRecord } from './post/saved-state.js'
 import type {
   CanarySignalSummary,
@@ -105,6 +110,20 @@ export interface TargetState {
   diagnostics: TargetReport['diagnostics']
   /** dry-run: what a real run would change (this run changes nothing). */
   planned?: WouldChange | undefined
+  /**
+   * This run's UpdateFunctionConfiguration (configuration inputs): sent
+   * with its answer not known yet (updating: a run killed then leaves a
+   * guarded undo), or accepted; what it replaced (what an undo restores)
+   * and what it applied. Values stay here: only names are ever shown.
+   */
+  configuration?: ConfigurationChange | undefined
+}
+
+export interface ConfigurationChange {
+  state: 'updating' | 'updated'
+  previous: ConfigSnapshot
+  applied: ConfigSnapshot
+  diff: ConfigDiff
 }
 
 export function newTarget(
@@ -157,6 +176,10 @@ export const needsMove = (t: TargetState): boolean =>
 export const changedLatest = (t: TargetState): boolean =>
   t.code === 'updated' || t.code === 'updating'
 
+/** This run changed (or may have changed) $LATEST's configuration. */
+export const changedConfiguration = (t: TargetState): boolean =>
+  t.configuration !== undefined
+
 /** This run changed the alias's traffic (a canary share, or all of it). */
 export const changedAlias = (t: TargetState): boolean =>
   t.traffic !== 'untouched'
@@ -167,7 +190,11 @@ export const changedAlias = (t: TargetState): boolean =>
  * has moved it since.
  */
 export function needsUndo(t: TargetState): boolean {
-  return changedLatest(t) || (changedAlias(t) && t.supersededBy === undefined)
+  return (
+    changedLatest(t) ||
+    changedConfiguration(t) ||
+    (changedAlias(t) && t.supersededBy === undefined)
+  )
 }
 
 /**
@@ -175,7 +202,9 @@ export function needsUndo(t: TargetState): boolean {
  * the alias for alias deploys, $LATEST otherwise.
  */
 export function changedServing(t: TargetState, release: Release): boolean {
-  return release.alias !== undefined ? changedAlias(t) : changedLatest(t)
+  return release.alias !== undefined
+    ? changedAlias(t)
+    : changedLatest(t) || changedConfiguration(t)
 }
 
 /** Whether it still serves this run's change: changed and not put back. */
@@ -194,7 +223,8 @@ export function updatedOf(t: TargetState): boolean | undefined {
     t.traffic !== 'untouched' ||
     t.code === 'created' ||
     t.code === 'updated' ||
-    t.code === 'superseded'
+    t.code === 'superseded' ||
+    t.configuration?.state === 'updated'
   )
     return true
   if (t.code === 'up-to-date' || t.code === 'alias-up-to-date') return false
@@ -272,6 +302,17 @@ export function pendingUndo(
         ...(t.alias?.revisionId !== undefined && {
           revisionId: t.alias.revisionId
         })
+      })
+    // Before the code's record: the post step puts the configuration back
+    // first, as the deploy changed it first.
+    if (t.configuration !== undefined)
+      records.push({
+        kind: 'configuration',
+        region,
+        functionArn: t.arn,
+        applied: configFingerprint(t.configuration.applied),
+        previous: configFingerprint(t.configuration.previous),
+        restore: t.configuration.previous
       })
     const previous = t.replaced
     if (

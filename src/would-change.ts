@@ -9,6 +9,7 @@ import {
   type DecideRelease,
   type TargetAction
 } from './decide/action.js'
+import { describeDiff } from './decide/configuration.js'
 import {
   askedWith,
   type LambdaAsked,
@@ -85,6 +86,21 @@ export function describe(
         to,
         text: `would create the preview function ${t.name} (preview of ${t.production?.functionName ?? 'production'}, from preview-settings), running ${served(to)}, with its own Function URL`
       }
+    case 'create':
+      return {
+        name: t.name,
+        code: 'create',
+        publish: action.publish,
+        traffic: action.alias === undefined ? 'untouched' : 'moved',
+        from: undefined,
+        to,
+        text:
+          `would create the function ${t.name} (package type Image, with role and the configuration inputs), running ${served(to)}` +
+          (action.publish ? ', then publish a version' : '') +
+          (action.alias !== undefined
+            ? `, then create alias ${action.alias.name} on it`
+            : '')
+      }
     case 'deploy':
       return describeDeploy(t, action, image)
   }
@@ -103,6 +119,10 @@ function describeDeploy(
     steps.push(
       `would pin alias ${alias.name} to a version of what $LATEST runs (${served(t.latest?.imageUri)})`
     )
+  if (action.configuration !== undefined)
+    steps.push(
+      `would update the configuration: ${describeDiff(action.configuration)}`
+    )
   steps.push(
     upToDate
       ? `$LATEST already runs ${image?.digest ?? ''}: no update`
@@ -118,7 +138,11 @@ function describeDeploy(
         ? `would create alias ${alias.name} on that version${canaryText(alias)}`
         : `would move alias ${alias.name} from version ${alias.from} to that version${canaryText(alias)}`
     )
-  const nothing = upToDate && !action.publish && alias === undefined
+  const nothing =
+    upToDate &&
+    !action.publish &&
+    alias === undefined &&
+    action.configuration === undefined
   return {
     name: t.name,
     code: upToDate ? 'up-to-date' : 'update',

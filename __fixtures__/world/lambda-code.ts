@@ -279,11 +279,40 @@ export class FunctionCode {
   updateConfiguration(
     input: UpdateFunctionConfigurationCommandInput
   ): FunctionConfiguration {
+    if (input.RevisionId !== undefined && input.RevisionId !== this.revisionId)
+      throw new PreconditionFailedException({
+        message:
+          'The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id',
+        $metadata: { httpStatusCode: 412 }
+      })
     if (this.state === 'Pending' || this.lastUpdateStatus === 'InProgress')
       throw this.busy()
+    const image = input.ImageConfig
     this.settings = {
       ...this.settings,
       ...(input.Role !== undefined && { Role: input.Role }),
+      ...(input.MemorySize !== undefined && { MemorySize: input.MemorySize }),
+      ...(input.Timeout !== undefined && { Timeout: input.Timeout }),
+      ...(input.EphemeralStorage !== undefined && {
+        EphemeralStorage: input.EphemeralStorage
+      }),
+      ...(input.Description !== undefined && {
+        Description: input.Description
+      }),
+      // Empty values clear an override, as on Lambda.
+      ...(image !== undefined && {
+        ImageConfigResponse: {
+          ImageConfig: {
+            ...((image.EntryPoint ?? []).length > 0 && {
+              EntryPoint: image.EntryPoint
+            }),
+            ...((image.Command ?? []).length > 0 && { Command: image.Command }),
+            ...((image.WorkingDirectory ?? '') !== '' && {
+              WorkingDirectory: image.WorkingDirectory
+            })
+          }
+        }
+      }),
       ...(input.Environment !== undefined && {
         Environment: { Variables: { ...input.Environment.Variables } }
       }),

@@ -181,7 +181,16 @@ describe('getFunctionState', () => {
       lastUpdateStatus: 'Successful',
       // Deployed as :previous; the digest pins what actually runs.
       imageUri: `${REPOSITORY_URI}@${PREVIOUS_DIGEST}`,
-      imageDigest: PREVIOUS_DIGEST
+      imageDigest: PREVIOUS_DIGEST,
+      // What the configuration inputs are compared with (and an undo restores).
+      config: {
+        environment: {},
+        memorySize: 1024,
+        timeout: 30,
+        ephemeralStorage: 512,
+        imageConfig: {},
+        description: ''
+      }
     } satisfies FunctionState)
     const [call] = lambdaMock.commandCalls(GetFunctionCommand)
     expect(call?.args[0].input).toEqual({ FunctionName: FUNCTION_NAME })
@@ -268,7 +277,7 @@ describe('getFunctionState', () => {
     const error = await deployError(getFunctionState(lambda, FUNCTION_NAME))
     expect(error.message).toBe(
       `Lambda function ${FUNCTION_NAME} does not exist in this account and region. ` +
-        'Create it first (package type Image), or fix function-name / aws-region.'
+        'Create it first (package type Image), give role (its execution role) to have this action create it, or fix function-name / aws-region.'
     )
   })
 

@@ -17,6 +17,8 @@ import {
   type DecideRelease,
   type TargetAction
 } from '../../src/decide/action.js'
+import type { ConfigSnapshot } from '../../src/decide/configuration.js'
+import type { FunctionConfigInputs } from '../../src/inputs/types.js'
 import { newTarget, type TargetState } from '../../src/targets.js'
 
 const REPO = '123456789012.dkr.ecr.us-east-1.amazonaws.com/api'
@@ -53,6 +55,30 @@ function alias(
     weights,
     description: undefined,
     revisionId: 'r1'
+  }
+}
+
+const CONFIG: ConfigSnapshot = {
+  environment: { STAGE: 'prod' },
+  memorySize: 512,
+  timeout: 30,
+  ephemeralStorage: 512,
+  imageConfig: {},
+  description: ''
+}
+
+function configInputs(
+  overrides: Partial<FunctionConfigInputs>
+): FunctionConfigInputs {
+  return {
+    environment: undefined,
+    environmentMode: 'merge',
+    memorySize: undefined,
+    timeout: undefined,
+    ephemeralStorage: undefined,
+    imageConfig: undefined,
+    description: undefined,
+    ...overrides
   }
 }
 
@@ -284,10 +310,89 @@ describe('decide', () => {
     ],
     [
       'a preview not created yet: create it',
-      { latest: undefined },
+      { latest: undefined, production: fn('api', OTHER) },
       release(undefined),
       DIGEST,
       { do: 'create-preview' }
+    ],
+    [
+      'the alias serves the image but memory-size changes: deploy, the configuration first',
+      {
+        latest: { ...fn('api', OTHER), config: CONFIG },
+        alias: alias('3'),
+        aliasImageUri: `${REPO}@${DIGEST}`
+      },
+      {
+        ...release('live'),
+        functionConfig: configInputs({ memorySize: 1024 })
+      },
+      DIGEST,
+      {
+        do: 'deploy',
+        latest: 'update',
+        configuration: {
+          settings: ['memory-size'],
+          variables: [{ name: 'STAGE', change: 'unchanged' }]
+        },
+        pinAlias: false,
+        publish: true,
+        alias: { name: 'live', from: '3', canary: undefined }
+      }
+    ],
+    [
+      'the alias serves the image and the configuration inputs change nothing: nothing',
+      {
+        latest: { ...fn('api', OTHER), config: CONFIG },
+        alias: alias('3'),
+        aliasImageUri: `${REPO}@${DIGEST}`
+      },
+      {
+        ...release('live'),
+        functionConfig: configInputs({
+          memorySize: 512,
+          environment: { STAGE: 'prod' }
+        })
+      },
+      DIGEST,
+      { do: 'nothing', alias: 'live', version: '3' }
+    ],
+    [
+      '$LATEST runs the image, a variable changes: deploy the configuration only',
+      { latest: { ...fn('api', DIGEST), config: CONFIG } },
+      {
+        ...release(undefined),
+        functionConfig: configInputs({ environment: { STAGE: 'test' } })
+      },
+      DIGEST,
+      {
+        do: 'deploy',
+        latest: 'up-to-date',
+        configuration: {
+          settings: ['environment'],
+          variables: [{ name: 'STAGE', change: 'changed' }]
+        },
+        pinAlias: false,
+        publish: false,
+        alias: undefined
+      }
+    ],
+    [
+      'a deploy to a function the look-up kept missing (role given): create it',
+      { latest: undefined },
+      release(undefined),
+      DIGEST,
+      { do: 'create', publish: false, alias: undefined }
+    ],
+    [
+      'a missing function released through an alias: create, publish, create the alias',
+      { latest: undefined },
+      release('live'),
+      DIGEST,
+      {
+        do: 'create',
+        publish: true,
+        alias: { name: 'live', from: undefined, canary: undefined }
+      }
     ],
     [
       'the alias serves the image with all its traffic: nothing',

@@ -103,7 +103,19 @@ describe('getInputs with valid inputs', () => {
       preview: undefined,
       previewUrlAuth: 'NONE',
       githubToken: undefined,
-      headSha: undefined
+      headSha: undefined,
+      // No configuration input: the function's configuration is left alone.
+      functionConfig: {
+        environment: undefined,
+        environmentMode: 'merge',
+        memorySize: undefined,
+        timeout: undefined,
+        ephemeralStorage: undefined,
+        imageConfig: undefined,
+        description: undefined
+      },
+      role: undefined,
+      functionUrl: 'none'
     })
   })
 

@@ -4,12 +4,17 @@ import {
   GetFunctionCommand,
   LambdaClient,
   UpdateAliasCommand,
-  UpdateFunctionCodeCommand
+  UpdateFunctionCodeCommand,
+  UpdateFunctionConfigurationCommand
 } from '@aws-sdk/client-lambda'
 import { mockClient } from 'aws-sdk-client-mock'
 import { fakeTiming } from '../../__fixtures__/timing.js'
 import { finishUndo } from '../../src/post/undo.js'
 import type { UndoRecord } from '../../src/post/saved-state.js'
+import {
+  configFingerprint,
+  type ConfigSnapshot
+} from '../../src/decide/configuration.js'
 
 const ARN = 'arn:aws:lambda:us-east-1:123456789012:function:api'
 const REPO = '123456789012.dkr.ecr.us-east-1.amazonaws.com/api'
@@ -188,5 +193,78 @@ describe('finishUndo (alias)', () => {
     const { lines } = await finish([latest, alias])
     expect(lines[0]).toContain('alias live')
     expect(lines[1]).toContain('(verified)')
+  })
+})
+
+describe('finishUndo (configuration)', () => {
+  const previous: ConfigSnapshot = {
+    environment: { STAGE: 'one' },
+    memorySize: 512,
+    timeout: 30,
+    ephemeralStorage: 512,
+    imageConfig: {},
+    description: ''
+  }
+  const applied: ConfigSnapshot = {
+    ...previous,
+    environment: { STAGE: 'two' },
+    memorySize: 1024
+  }
+  const configuration: UndoRecord = {
+    kind: 'configuration',
+    region: 'us-east-1',
+    functionArn: ARN,
+    applied: configFingerprint(applied),
+    previous: configFingerprint(previous),
+    restore: previous
+  }
+  const having = (config: ConfigSnapshot, d = OURS) => {
+    const answer = runs(d)
+    return {
+      ...answer,
+      Configuration: {
+        ...answer.Configuration,
+        Environment: { Variables: config.environment },
+        MemorySize: config.memorySize,
+        Timeout: config.timeout,
+        EphemeralStorage: { Size: config.ephemeralStorage ?? 512 }
+      }
+    }
+  }
+
+  it('still what the run applied: put back first, guarded by the revision, then the code', async () => {
+    lambda
+      .on(GetFunctionCommand)
+      .resolvesOnce(having(applied))
+      .resolvesOnce(having(previous))
+      .resolvesOnce(having(previous))
+      .resolves(having(previous, GOOD))
+    lambda.on(UpdateFunctionConfigurationCommand).resolves({})
+    lambda.on(UpdateFunctionCodeCommand).resolves({})
+
+    const { lines, ok } = await finish([latest, configuration])
+
+    expect(ok).toBe(true)
+    expect(lines[0]).toBe(`${ARN} has its previous configuration again.`)
+    const [update] = lambda.commandCalls(UpdateFunctionConfigurationCommand)
+    expect(update?.args[0].input).toEqual({
+      FunctionName: ARN,
+      RevisionId: having(applied).Configuration.RevisionId,
+      Environment: { Variables: { STAGE: 'one' } },
+      MemorySize: 512
+    })
+    expect(lambda.commandCalls(UpdateFunctionCodeCommand)).toHaveLength(1)
+  })
+
+  it('changed by someone else since: left as it is', async () => {
+    lambda
+      .on(GetFunctionCommand)
+      .resolves(having({ ...applied, memorySize: 3008 }))
+    const { lines, ok } = await finish([configuration])
+    expect(ok).toBe(true)
+    expect(lines).toEqual([
+      `${ARN}: its configuration was changed by someone else meanwhile; it is left as it is.`
+    ])
+    expect(lambda.commandCalls(UpdateFunctionConfigurationCommand)).toEqual([])
   })
 })

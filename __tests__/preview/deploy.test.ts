@@ -323,7 +323,15 @@ describe('createPreview', () => {
       lastUpdateStatus: 'Successful',
       imageUri: IMAGE_URI,
       imageDigest: DIGEST,
-      imageConfig: undefined
+      imageConfig: undefined,
+      config: {
+        environment: {},
+        memorySize: undefined,
+        timeout: undefined,
+        ephemeralStorage: undefined,
+        imageConfig: {},
+        description: ''
+      }
     })
     // Two Pending polls, the Active one, then the read of what it runs.
     expect(previewPolls()).toBe(4)

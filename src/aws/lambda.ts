@@ -12,6 +12,7 @@ import {
 import { DeployError, awsErrorName, describeAwsError } from '../util/errors.js'
 import { functionArchitecture } from '../build/platform.js'
 import type { Architecture } from '../inputs/types.js'
+import { snapshotOf, type ConfigSnapshot } from '../decide/configuration.js'
 
 export type Log = (message: string) => void
 
@@ -34,6 +35,11 @@ export interface FunctionState {
    * (GetFunction's CapacityProviderConfig); undefined for other functions.
    */
   capacityProviderArn?: string | undefined
+  /**
+   * The configuration this action manages (environment, memory, timeout,
+   * /tmp, ImageConfig, description), as GetFunction reports it.
+   */
+  config?: ConfigSnapshot | undefined
 }
 
 export interface ImageConfigOverride {
@@ -69,6 +75,9 @@ function repositoryOf(uri: string): string {
   return lastColon > lastSlash ? uri.slice(0, lastColon) : uri
 }
 
+/** GetFunction found no such function (ResourceNotFoundException). */
+export class FunctionNotFoundError extends DeployError {}
+
 export async function getFunctionState(
   lambda: LambdaClient,
   functionName: string
@@ -80,9 +89,9 @@ export async function getFunctionState(
     )
   } catch (error) {
     if (awsErrorName(error) === 'ResourceNotFoundException') {
-      throw new DeployError(
+      throw new FunctionNotFoundError(
         `Lambda function ${functionName} does not exist in this account and region. ` +
-          'Create it first (package type Image), or fix function-name / aws-region.'
+          'Create it first (package type Image), give role (its execution role) to have this action create it, or fix function-name / aws-region.'
       )
     }
     throw new DeployError(describeAwsError('lambda:GetFunction', error))
@@ -117,6 +126,7 @@ export function functionStateOf(
     imageDigest,
     revisionId: config.RevisionId,
     capacityProviderArn: managedInstancesOf(config)?.capacityProviderArn,
+    config: snapshotOf(config),
     imageConfig:
       config.ImageConfigResponse?.ImageConfig === undefined
         ? undefined

@@ -6,11 +6,21 @@
  * image (`everyServes`): the three ask this one module, never a copy.
  */
 import type { FunctionState } from '../aws/lambda.js'
-import type { Canary, StageSpec } from '../inputs/types.js'
+import type {
+  Canary,
+  FunctionConfigInputs,
+  StageSpec
+} from '../inputs/types.js'
 import type { TargetState } from '../targets.js'
+import { configDiff, wantedConfig, type ConfigDiff } from './configuration.js'
 
-/** What decide needs of the run: its release and where the image comes from. */
-export type DecideRelease = Pick<StageSpec, 'release' | 'source'>
+/**
+ * What decide needs of the run: its release, where the image comes from,
+ * and the configuration inputs (absent: the configuration is left alone).
+ */
+export type DecideRelease = Pick<StageSpec, 'release' | 'source'> & {
+  functionConfig?: FunctionConfigInputs | undefined
+}
 
 /**
  * The image the run deploys: its digest is undefined only for an image a
@@ -33,6 +43,8 @@ export interface AliasMove {
  * nothing: the alias already serves the image (all of its traffic) — no
  * update, no version, no move;
  * create-preview: a first preview: the function is created with the image;
+ * create: a deploy to a function that does not exist, with role given: it
+ * is created with the image and the configuration inputs;
  * deploy: $LATEST runs the image (updated, or it already does), then, with
  * publish, a version of it, then with an alias, the alias moves to it
  * (first pinned when it points to $LATEST);
@@ -42,9 +54,15 @@ export interface AliasMove {
 export type TargetAction =
   | { do: 'nothing'; alias: string; version: string }
   | { do: 'create-preview' }
+  | { do: 'create'; publish: boolean; alias: AliasMove | undefined }
   | {
       do: 'deploy'
       latest: LatestAction
+      /**
+       * What the configuration inputs change (undefined: nothing), applied
+       * before the code so that a version published after captures both.
+       */
+      configuration?: ConfigDiff | undefined
       /** The alias points to $LATEST: pinned to a version of it first. */
       pinAlias: boolean
       publish: boolean
@@ -96,22 +114,42 @@ export function decide(
   if (spec.source.kind === 'previous' && alias !== undefined)
     return { do: 'move-back', alias, to: t.version }
   const digest = image?.digest
+  const publish = release.kind === 'alias' || release.publish
+  // Only a preview target has a production function; a deploy's missing
+  // function is created only when the look-up kept it (role given).
+  if (t.latest === undefined)
+    return t.production !== undefined
+      ? { do: 'create-preview' }
+      : { do: 'create', publish, alias }
+  const configuration = configurationChange(t, spec.functionConfig)
   if (
     alias !== undefined &&
     t.alias !== undefined &&
     digest !== undefined &&
-    aliasServes(t, digest)
+    aliasServes(t, digest) &&
+    configuration === undefined
   )
     return { do: 'nothing', alias: alias.name, version: t.alias.version }
-  if (t.latest === undefined) return { do: 'create-preview' }
   return {
     do: 'deploy',
     latest: latestAction(t.latest, digest),
+    ...(configuration !== undefined && { configuration }),
     pinAlias: alias !== undefined && t.alias?.version === '$LATEST',
     // An alias release always publishes the version it moves the alias to.
-    publish: release.kind === 'alias' || release.publish,
+    publish,
     alias
   }
+}
+
+/** What the configuration inputs would change on $LATEST as the run found it. */
+export function configurationChange(
+  t: TargetState,
+  inputs: FunctionConfigInputs | undefined
+): ConfigDiff | undefined {
+  const current = t.latest?.config
+  if (inputs === undefined || current === undefined) return undefined
+  const diff = configDiff(current, wantedConfig(current, inputs))
+  return diff.settings.length === 0 ? undefined : diff
 }
 
 /**
@@ -123,6 +161,7 @@ export function alreadyServes(action: TargetAction): boolean {
     action.do === 'nothing' ||
     (action.do === 'deploy' &&
       action.alias === undefined &&
+      action.configuration === undefined &&
       action.latest === 'up-to-date')
   )
 }

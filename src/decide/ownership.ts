@@ -86,3 +86,22 @@ export function latestHolder(
   if (left.digest === undefined || nowDigest === left.digest) return 'ours'
   return 'theirs'
 }
+
+/**
+ * What this run left of the configuration: fingerprints
+ * (decide/configuration.ts) of what it applied and of what the function had
+ * before. Any other configuration is someone else's, which an undo leaves.
+ */
+export interface ConfigurationLeft {
+  applied: string
+  previous: string
+}
+
+export function configurationHolder(
+  left: ConfigurationLeft,
+  now: string
+): Exclude<Holder, 'gone'> {
+  if (now === left.previous) return 'put-back'
+  if (now === left.applied) return 'ours'
+  return 'theirs'
+}

@@ -1,6 +1,7 @@
 import * as core from '@actions/core'
 import { readArchitecture, readBuildOptions } from './build.js'
 import { readPreflight, readSmokeRequest, readVerification } from './checks.js'
+import { readConfiguration } from './configuration.js'
 import { readPullRequestEvent } from './event.js'
 import { statFile, type StatFile } from './files.js'
 import { oneFunctionPerPreview, readFunctions } from './functions.js'
@@ -70,6 +71,7 @@ export function getInputs(
   const builds = mode !== 'cleanup' && releaseInputs.source.kind === 'build'
   const build = readBuildOptions(read, builds ? { stat } : undefined)
   const verification = readVerification(read)
+  const configuration = readConfiguration(read, mode)
 
   // The order users see the problems in (read.test.ts pins it).
   const problems = [
@@ -85,7 +87,8 @@ export function getInputs(
     deployedTag.problems,
     preflight.problems,
     build.problems,
-    verification.problems
+    verification.problems,
+    configuration.problems
   ].flat()
   if (problems.length > 0) throw new InputError(problems)
   return {
@@ -100,6 +103,7 @@ export function getInputs(
     ...smoke.value,
     ...verification.value,
     ...preflight.value,
+    ...configuration.value,
     region: region.value
   }
 }

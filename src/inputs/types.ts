@@ -79,6 +79,38 @@ export interface Inputs extends PreviewInputs, ReleaseInputs {
   preflight: PreflightMode
   /** How the function is reached, overriding what preflight discovers. */
   eventSource: EventSourceInput | undefined
+  /**
+   * environment, environment-mode, memory-size, timeout, ephemeral-storage,
+   * image-config, function-description: the configuration shipped with the
+   * code (undefined fields: left as the function has them).
+   */
+  functionConfig: FunctionConfigInputs
+  /** role: the execution role a missing function is created with. */
+  role: string | undefined
+  /** function-url: none, or a Function URL (public or IAM) added if missing. */
+  functionUrl: FunctionUrlInput
+}
+
+export type EnvironmentMode = 'merge' | 'replace'
+export type FunctionUrlInput = 'none' | 'public' | 'iam'
+
+/** image-config: the ImageConfig overrides of the image's ENTRYPOINT, CMD, WORKDIR. */
+export interface ImageConfigInput {
+  entryPoint?: string[] | undefined
+  command?: string[] | undefined
+  workingDirectory?: string | undefined
+}
+
+/** The configuration inputs; each undefined one is left as the function has it. */
+export interface FunctionConfigInputs {
+  environment: Record<string, string> | undefined
+  /** merge keeps the variables environment does not name; replace drops them. */
+  environmentMode: EnvironmentMode
+  memorySize: number | undefined
+  timeout: number | undefined
+  ephemeralStorage: number | undefined
+  imageConfig: ImageConfigInput | undefined
+  description: string | undefined
 }
 
 export type Mode = 'deploy' | 'preview' | 'cleanup'

@@ -1,4 +1,5 @@
 import * as path from 'node:path'
+import type { ConfigSnapshot } from '../decide/configuration.js'
 
 /** Names of the values the main step hands to the post step. */
 export const STATE = {
@@ -23,6 +24,21 @@ export type UndoRecord =
       ourDigest: string
       restoreImageUri: string
       restoreDigest: string
+    }
+  | {
+      /**
+       * $LATEST's configuration (configuration inputs), put back only while
+       * it is still what this run applied (fingerprints, so the applied
+       * values are not kept) and with the RevisionId read just before.
+       * `restore` holds the previous values, environment included: the
+       * runner's state file stays on the runner, and nothing prints it.
+       */
+      kind: 'configuration'
+      region: string
+      functionArn: string
+      applied: string
+      previous: string
+      restore: ConfigSnapshot
     }
   | {
       kind: 'alias'

@@ -6,9 +6,10 @@
  */
 import { createLambdaClient } from '../aws/clients.js'
 import { deployImage, waitForUpdate } from '../aws/lambda-update.js'
+import { restoreConfiguration } from '../aws/lambda-config.js'
 import { getAlias, pointAlias } from '../aws/versions.js'
 import { aliasHolder, latestHolder } from '../decide/ownership.js'
-import { errorMessage } from '../util/errors.js'
+import { ChangedMeanwhileError, errorMessage } from '../util/errors.js'
 import { realTiming, type Timing } from '../util/time.js'
 import type { UndoRecord } from './saved-state.js'
 import type { LambdaClient } from '@aws-sdk/client-lambda'
@@ -53,6 +54,19 @@ async function finishOne(
     )
     return `alias ${record.alias} of ${record.functionArn} points to version ${record.previousVersion} again.`
   }
+  if (record.kind === 'configuration')
+    try {
+      return `${record.functionArn} ${await restoreConfiguration(
+        lambda,
+        record,
+        { settleMs: POST_WAIT_MS, waitTimeoutMs: POST_WAIT_MS, log },
+        timing
+      )}.`
+    } catch (error) {
+      if (error instanceof ChangedMeanwhileError)
+        return `${record.functionArn}: ${error.message}`
+      throw error
+    }
   const settled = await waitForUpdate(
     lambda,
     record.functionArn,
@@ -91,10 +105,10 @@ export async function finishUndo(
 ): Promise<{ lines: string[]; ok: boolean }> {
   const lines: string[] = []
   let ok = true
-  // Aliases first: they are what serves traffic in alias deploys.
-  const ordered = [...records].sort(
-    (a, b) => Number(a.kind === 'latest') - Number(b.kind === 'latest')
-  )
+  // Aliases first: they are what serves traffic in alias deploys; then the
+  // configuration, then the code (records keep that order within a kind).
+  const rank = { alias: 0, configuration: 1, latest: 2 } as const
+  const ordered = [...records].sort((a, b) => rank[a.kind] - rank[b.kind])
   for (const record of ordered) {
     try {
       lines.push(
@@ -104,9 +118,11 @@ export async function finishUndo(
       ok = false
       lines.push(
         `Could not put back ${record.functionArn}: ${errorMessage(error)}` +
-          (record.kind === 'latest'
-            ? ` Restore it by hand: aws lambda update-function-code --function-name ${record.functionArn} --image-uri ${record.restoreImageUri}`
-            : ` Restore it by hand: aws lambda update-alias --function-name ${record.functionArn} --name ${record.alias} --function-version ${record.previousVersion} --routing-config 'AdditionalVersionWeights={}'`)
+          (record.kind === 'configuration'
+            ? ` Restore its configuration by hand (the previous settings: ${Object.keys(record.restore.environment).length} environment variables, memory ${record.restore.memorySize ?? '?'} MB, timeout ${record.restore.timeout ?? '?'} s) with aws lambda update-function-configuration.`
+            : record.kind === 'latest'
+              ? ` Restore it by hand: aws lambda update-function-code --function-name ${record.functionArn} --image-uri ${record.restoreImageUri}`
+              : ` Restore it by hand: aws lambda update-alias --function-name ${record.functionArn} --name ${record.alias} --function-version ${record.previousVersion} --routing-config 'AdditionalVersionWeights={}'`)
       )
     }
   }

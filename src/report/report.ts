@@ -109,6 +109,11 @@ export interface TargetReport {
   diagnostics?: { lines: string[]; note: string | undefined } | undefined
   /** dry-run: what a real run would change. */
   wouldChange?: WouldChange | undefined
+  /**
+   * What this run changed of the configuration, by setting and variable
+   * name (never a value), e.g. "environment (FEATURE added), memory-size".
+   */
+  configuration?: string | undefined
 }
 
 /** reuse-unchanged-image: what the build key decided. */

@@ -121,6 +121,12 @@ export function renderSummary(report: Report): string {
     ['Smoke test', smokeCell(report.smoke)]
   ]
   const first = targets[0]
+  // Names and whether each changed: the values never reach the summary.
+  if (first?.configuration !== undefined && !many)
+    rows.splice(rows.length - 1, 0, [
+      'Configuration',
+      cell(first.configuration)
+    ])
   if (report.alias !== undefined && first !== undefined && !many) {
     rows.splice(
       rows.length - 1,

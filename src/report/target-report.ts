@@ -3,6 +3,7 @@
  * state at the end of the run (src/targets.ts): its outcome, what it served
  * before and serves now, and the commands that undo the deploy by hand.
  */
+import { describeDiff } from '../decide/configuration.js'
 import {
   changedAlias,
   changedLatest,
@@ -95,7 +96,10 @@ export function targetReport(
     error: t.error,
     undo: shownUndo(t, release, runFailed),
     diagnostics: t.diagnostics,
-    wouldChange: t.planned
+    wouldChange: t.planned,
+    ...(t.configuration !== undefined && {
+      configuration: describeDiff(t.configuration.diff)
+    })
   }
 }
 

@@ -17,6 +17,7 @@ import { decide, latestAction } from '../decide/action.js'
 import type { Image, TargetState } from '../targets.js'
 import { DeployError, UpdateFailedError } from '../util/errors.js'
 import { formatDuration } from '../util/time.js'
+import { configureTarget, createTarget } from './configuration.js'
 import type { RunContext } from './context.js'
 import { stage } from './stage.js'
 import { forEachTarget } from './each.js'
@@ -52,6 +53,12 @@ async function deployTarget(
   }
   // rollback-to previous deploys nothing: its plan has no deploy stage.
   if (action.do === 'move-back') throw new Error('nothing to deploy')
+  if (action.do === 'create') {
+    await createTarget(ctx, target, image)
+    if (action.publish)
+      await publish(ctx, target, target.latest as FunctionState, image)
+    return
+  }
   const fn = target.latest
   if (action.do === 'create-preview' || fn === undefined) {
     // Only a preview's function may not exist yet (the look-up refuses a
@@ -98,6 +105,15 @@ async function deployTarget(
   }
   if (action.pinAlias && action.alias !== undefined)
     await pinAlias(ctx, target, current, action.alias.name)
+  // The configuration first, then the code (Lambda applies one update at
+  // a time); a version published after captures both. After the pin: the
+  // pinned version keeps what the alias served, configuration included.
+  if (action.configuration !== undefined) {
+    // The pin published a version: read the revision the guard needs again.
+    if (action.pinAlias)
+      current = await getFunctionState(ctx.clients.lambda, current.functionArn)
+    current = await configureTarget(ctx, target, current, action.configuration)
+  }
   // The same decision, on $LATEST as this deploy found it once an update
   // in progress had finished.
   if (latestAction(current, image.digest) === 'up-to-date') {

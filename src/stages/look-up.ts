@@ -14,6 +14,7 @@ import { readLifecyclePolicy } from '../aws/ecr-lifecycle.js'
 import {
   checkDeployable,
   digestFromImageUri,
+  FunctionNotFoundError,
   getFunctionState,
   type FunctionState
 } from '../aws/lambda.js'
@@ -43,7 +44,10 @@ import {
 } from './look-up-image.js'
 
 interface FoundFunction {
-  fn: FunctionState
+  /** Undefined: it does not exist, and role was given (the deploy creates it). */
+  fn: FunctionState | undefined
+  /** The name function-name gave. */
+  name: string
   alias: AliasState | undefined
   aliasImageUri: string | undefined
 }
@@ -113,7 +117,8 @@ async function lookUp(
     )
     const production = preview
       ? productionOfPreview(inputs, previewFn)
-      : (functions[0] as FoundFunction).fn
+      : ((functions[0] as FoundFunction).fn ??
+        functionToCreate(inputs, (functions[0] as FoundFunction).name))
     const prefixed =
       (name: string) =>
       (message: string): void =>
@@ -122,10 +127,11 @@ async function lookUp(
       inputs.mode === 'preview'
         ? [newTarget(previewFn, inputs.preview.name, ctx.log, production)]
         : functions.map(f => {
+            const name = f.fn?.functionName ?? bareFunctionName(f.name)
             const target = newTarget(
               f.fn,
-              f.fn.functionName,
-              many ? prefixed(f.fn.functionName) : ctx.log
+              name,
+              many ? prefixed(name) : ctx.log
             )
             target.alias = f.alias
             target.aliasImageUri = f.aliasImageUri
@@ -138,7 +144,13 @@ async function lookUp(
         Buffer.from(`${auth.username}:${auth.password}`).toString('base64')
       )
     }
-    for (const { fn } of functions) {
+    for (const { fn, name } of functions) {
+      if (fn === undefined) {
+        log(
+          `Function ${name} does not exist: ${inputs.dryRun ? 'a real run would create it' : 'it will be created'} (package type Image, ${inputs.architecture ?? '?'}, role ${inputs.role ?? '?'}) from the image of this run.`
+        )
+        continue
+      }
       log(`Function: ${describeFunction(fn)}`)
       checkDeployable(fn)
     }
@@ -163,7 +175,9 @@ async function lookUp(
           : `Tag ${inputs.tag} already exists: ${existingDigest}`
       )
     const architecture = sharedArchitecture(
-      preview ? [previewFn ?? production] : functions.map(f => f.fn),
+      preview
+        ? [previewFn ?? production]
+        : functions.map(f => f.fn ?? architectureToCreate(inputs, f.name)),
       inputs.architecture
     )
     ctx.report.architecture = architecture
@@ -307,16 +321,23 @@ async function lookUpFunction(
 ): Promise<FoundFunction> {
   const { lambda } = ctx.clients
   const alias = releasedAlias(ctx.inputs.release)
-  const [fn, current] = await Promise.all([
-    getFunctionState(lambda, name),
-    alias === undefined ? undefined : getAlias(lambda, name, alias)
-  ])
+  const fn = await getFunctionState(lambda, name).catch((error: unknown) => {
+    // role given: a missing function is created by the deploy (deploy mode
+    // only: a preview never gets here).
+    if (error instanceof FunctionNotFoundError && ctx.inputs.role !== undefined)
+      return undefined
+    throw error
+  })
+  if (fn === undefined)
+    return { fn, name, alias: undefined, aliasImageUri: undefined }
+  const current =
+    alias === undefined ? undefined : await getAlias(lambda, name, alias)
   const aliasImageUri =
     current === undefined
       ? undefined
       : (await getFunctionState(lambda, `${fn.functionArn}:${current.version}`))
           .imageUri
-  return { fn, alias: current, aliasImageUri }
+  return { fn, name, alias: current, aliasImageUri }
 }
 
 /** rollback-to: previous: the version the alias left, and its image. */
@@ -381,6 +402,51 @@ function productionOfPreview(
           workingDirectory: settings?.workingDirectory
         }
       : undefined
+  }
+}
+
+/**
+ * A function the deploy creates, as the look-up knows it: the name and the
+ * architecture input (required to create one), package type Image, the
+ * image-config input as its ImageConfig (what the image preflight checks).
+ */
+function functionToCreate(inputs: CommonSpec, name: string): FunctionState {
+  const image = inputs.functionConfig.imageConfig
+  return {
+    functionName: bareFunctionName(name),
+    functionArn: name,
+    packageType: 'Image',
+    architecture: architectureToCreate(inputs, name).architecture,
+    state: undefined,
+    lastUpdateStatus: undefined,
+    imageUri: undefined,
+    imageDigest: undefined,
+    imageConfig:
+      image === undefined
+        ? undefined
+        : {
+            entryPoint: image.entryPoint,
+            command: image.command,
+            workingDirectory: image.workingDirectory
+          }
+  }
+}
+
+/** A new function's architecture: the architecture input, which it requires. */
+function architectureToCreate(inputs: CommonSpec, name: string): FunctionState {
+  if (inputs.architecture === undefined)
+    throw new DeployError(
+      `architecture is required to create ${bareFunctionName(name)}, which does not exist yet: give x86_64 or arm64 (the CPU the image is built for). Nothing was changed.`
+    )
+  return {
+    functionName: bareFunctionName(name),
+    functionArn: name,
+    packageType: 'Image',
+    architecture: inputs.architecture,
+    state: undefined,
+    lastUpdateStatus: undefined,
+    imageUri: undefined,
+    imageDigest: undefined
   }
 }
 

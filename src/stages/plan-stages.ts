@@ -5,6 +5,7 @@
  */
 import { canaryStage, moveAliasStage, preTrafficStage } from './alias.js'
 import { buildStage } from './build.js'
+import { functionUrlStage } from './configuration.js'
 import { deployStage } from './deploy.js'
 import {
   checkImageStage,
@@ -30,6 +31,7 @@ export const STAGES: StageList = stageTable()
   .then('canary', canaryStage)
   .then('move-alias', moveAliasStage)
   .then('preview-url', previewUrlStage)
+  .then('function-url', functionUrlStage)
   .then('smoke', smokeStage)
   .then('what-would-change', whatWouldChangeStage)
   .done()

@@ -10,6 +10,8 @@
  */
 import * as core from '@actions/core'
 import { deployImage, waitForUpdate } from '../aws/lambda-update.js'
+import { restoreConfiguration } from '../aws/lambda-config.js'
+import { configFingerprint } from '../decide/configuration.js'
 import { getAlias, pointAlias } from '../aws/versions.js'
 import { aliasHolder, latestHolder } from '../decide/ownership.js'
 import { releasedAlias } from '../inputs/spec.js'
@@ -174,6 +176,27 @@ async function restore(
     target.supersededBy === undefined
   )
     done.push(await restoreAlias(ctx, target, alias))
+  // The configuration before the code, as the deploy changed them.
+  const configuration = target.configuration
+  if (configuration !== undefined)
+    done.push(
+      (alias !== undefined ? '$LATEST ' : '') +
+        (await restoreConfiguration(
+          ctx.clients.lambda,
+          {
+            functionArn: target.arn,
+            applied: configFingerprint(configuration.applied),
+            previous: configFingerprint(configuration.previous),
+            restore: configuration.previous
+          },
+          {
+            settleMs: limits.settleMs,
+            waitTimeoutMs: limits.waitTimeoutMs,
+            log: target.log
+          },
+          ctx.deps.timing
+        ))
+    )
   if (changedLatest(target))
     done.push(
       (alias !== undefined ? '$LATEST ' : '') +

@@ -25,6 +25,7 @@ import {
   RAW_REGISTRY
 } from './config.js'
 import { RuntimeError } from './errors.js'
+import { runArgs } from './function-config.js'
 import { errMessage, log, sleep } from './http.js'
 import { registryImageConfig, type ImageConfig } from './image-refs.js'
 import {
@@ -174,6 +175,8 @@ async function startContainer(
   repo: string,
   target: Target
 ): Promise<void> {
+  // The function's variables and ImageConfig (./function-config.ts).
+  const run = runArgs(target.environment, target.imageConfig)
   const cfg = await registryImageConfig(repo, entry.digest)
   if (!cfg)
     throw new RuntimeError(
@@ -216,7 +219,9 @@ async function startContainer(
     `AWS_LAMBDA_LOG_GROUP_NAME=${entry.stream.group}`,
     '-e',
     `AWS_LAMBDA_LOG_STREAM_NAME=${entry.stream.name}`,
-    entry.image
+    ...run.options,
+    entry.image,
+    ...run.command
   ])
   entry.stream.containerId = entry.id
   entry.port = port
@@ -297,7 +302,9 @@ export async function removeVersionContainers(
 export async function ensureContainer(target: Target): Promise<ContainerEntry> {
   const image = target.image
   if (!image) throw new RuntimeError('Runtime.InvalidImage', 'no image')
-  const key = `${target.fn}\n${target.version}\n${image.digest}`
+  // A new environment or ImageConfig starts a new environment, as on Lambda.
+  const run = runArgs(target.environment, target.imageConfig)
+  const key = `${target.fn}\n${target.version}\n${image.digest}\n${run.key}`
   const existing = containers.get(key)
   if (existing && !existing.error) {
     existing.lastUsed = Date.now()

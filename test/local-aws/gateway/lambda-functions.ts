@@ -19,6 +19,11 @@ import {
   GetFunctionConfigurationCommand,
   GetPolicyCommand
 } from '@aws-sdk/client-lambda'
+import {
+  forgetImageConfig,
+  motoSafeBody,
+  recordImageConfig
+} from './function-config.js'
 
 import {
   removeFunctionContainers,
@@ -47,10 +52,12 @@ export async function createFunction(c: LambdaCall): Promise<void> {
   let image: ResolvedImage | undefined
   if (input?.Code?.ImageUri)
     image = await resolveImage(input.Code.ImageUri, region)
-  const r = await forwardToMoto(req, body)
+  const r = await forwardToMoto(req, motoSafeBody(body))
   const out = r.status < 300 ? parseJson(r.body) : undefined
   if (!out) return relay(res, r)
   if (typeof out.FunctionName === 'string') {
+    forgetImageConfig(out.FunctionName)
+    recordImageConfig(out.FunctionName, body)
     const old = fns.get(out.FunctionName)
     if (old?.current) clearTimeout(old.current.timer)
     fns.delete(out.FunctionName)
@@ -242,9 +249,10 @@ export async function updateFunctionConfiguration(
   const input = (parseJson(body) ?? {}) as { RevisionId?: string }
   if (input.RevisionId !== undefined && input.RevisionId !== s.revision)
     return staleRevision(res)
-  const r = await forwardToMoto(req, body)
+  const r = await forwardToMoto(req, motoSafeBody(body))
   const out = r.status < 300 ? parseJson(r.body) : undefined
   if (!out) return relay(res, r)
+  recordImageConfig(fn.name, body)
   s.configChangedSincePublish = true
   startUpdate(s, 'UpdateFunctionConfiguration', null, null, {})
   await fixConfiguration(out, { latest: true, region })

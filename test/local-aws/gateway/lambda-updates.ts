@@ -8,6 +8,7 @@
  *   - GetFunction / GetFunctionConfiguration / ListFunctions and the update responses carry
  *     State / LastUpdateStatus / LastUpdateStatusReason / LastUpdateStatusReasonCode accordingly.
  */
+import { reportImageConfig } from './function-config.js'
 import { randomUUID } from 'node:crypto'
 
 import { UpdateFunctionCodeCommand } from '@aws-sdk/client-lambda'
@@ -111,6 +112,7 @@ export async function fixConfiguration(
     c.CodeSize = 0
   }
   if (!opts.latest) return
+  reportImageConfig(c, name, '$LATEST')
   const s = fns.get(name)
   c.State = 'Active'
   delete c.StateReason

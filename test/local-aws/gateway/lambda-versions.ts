@@ -11,6 +11,7 @@
  *     $LATEST (y). Please try again with the current CodeSha256."; nothing changed since the last
  *     published version (same digest, no UpdateFunctionConfiguration) -> that version again.
  */
+import { publishImageConfig, reportImageConfig } from './function-config.js'
 import { randomUUID } from 'node:crypto'
 import type http from 'node:http'
 
@@ -56,6 +57,7 @@ export function recordVersion(
     publishedAt: Date.now()
   }
   s.versions.set(version, rec)
+  if (justPublished) publishImageConfig(s.name, version)
   log(`version ${s.name}:${version} = ${image.digest}`)
   // Managed Instances: Pending until the capacity provider has started it.
   if (justPublished) startActivation(s, rec)
@@ -74,6 +76,11 @@ export function fixVersionConfiguration(c: Json, rec: VersionRecord): void {
   delete c.LastUpdateStatusReason
   delete c.LastUpdateStatusReasonCode
   c.RevisionId = rec.revision
+  reportImageConfig(
+    c,
+    typeof c.FunctionName === 'string' ? c.FunctionName : '',
+    rec.version
+  )
   fixManagedVersion(c, rec)
 }
 

@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-lambda'
 
 import { ApiError, RuntimeError } from './errors.js'
+import { imageConfigOf, type FunctionImageConfig } from './function-config.js'
 import { errName } from './http.js'
 import { resolveImage, type ResolvedImage } from './image-refs.js'
 import { motoAlias } from './lambda-aliases.js'
@@ -38,6 +39,9 @@ export interface Target {
   arch: string
   memoryMb: number
   timeoutS: number
+  /** The version's environment variables and ImageConfig: its container runs with them. */
+  environment: Record<string, string>
+  imageConfig?: FunctionImageConfig | undefined
 }
 
 /** An alias's version for one invocation: AdditionalVersionWeights honoured at random. */
@@ -90,7 +94,8 @@ export async function resolveTarget(
         : { alias: qualifier }),
     arch: cfg?.Architectures?.[0] ?? 'x86_64',
     memoryMb: cfg?.MemorySize ?? 128,
-    timeoutS: cfg?.Timeout ?? 3
+    timeoutS: cfg?.Timeout ?? 3,
+    environment: { ...(cfg?.Environment?.Variables ?? {}) }
   }
   const notFound = (q: string): ApiError =>
     new ApiError(
@@ -111,13 +116,14 @@ export async function resolveTarget(
     return { ...base, version: q, image: rec.image }
   }
   if (q === '$LATEST') {
+    const latestBase = { ...base, imageConfig: imageConfigOf(name) }
     invocableRecord(name, q, region, undefined) // ActiveNonInvocable for Managed Instances
     let uri = f.Code?.ImageUri
     const s = fns.get(name)
     if (s?.current?.previousImageUri) uri = s.current.previousImageUri // old code serves until the update lands
     if (!uri)
       return {
-        ...base,
+        ...latestBase,
         version: q,
         imageError: new RuntimeError(
           'Runtime.InvalidImage',
@@ -125,11 +131,15 @@ export async function resolveTarget(
         )
       }
     try {
-      return { ...base, version: q, image: await resolveImage(uri, region) }
+      return {
+        ...latestBase,
+        version: q,
+        image: await resolveImage(uri, region)
+      }
     } catch (e) {
       if (e instanceof ApiError)
         return {
-          ...base,
+          ...latestBase,
           version: q,
           imageError: new RuntimeError('Runtime.InvalidImage', e.message)
         }
@@ -143,5 +153,17 @@ export async function resolveTarget(
     await versionRecord(name, q, region)
   )
   if (!rec) throw notFound(q)
-  return { ...base, version: q, image: rec.image }
+  // A published version runs with its own environment (moto keeps it per version).
+  const versioned = await moto(region)
+    .lambda.send(new GetFunctionCommand({ FunctionName: name, Qualifier: q }))
+    .catch(() => undefined)
+  return {
+    ...base,
+    environment: {
+      ...(versioned?.Configuration?.Environment?.Variables ?? base.environment)
+    },
+    imageConfig: imageConfigOf(name, q),
+    version: q,
+    image: rec.image
+  }
 }
