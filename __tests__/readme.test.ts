@@ -426,7 +426,7 @@ describe('the action.yml parser', () => {
       required: true,
       default: undefined
     })
-    expect(action.inputs.get('wait-timeout')).toEqual({
+    expect(action.inputs.get('canary-interval')).toEqual({
       required: false,
       default: '5m'
     })
@@ -532,9 +532,9 @@ describe('the Inputs and Outputs tables of docs/inputs.md', () => {
 
   it('would catch a changed default and a removed output', () => {
     const changed = new Map(action.inputs)
-    changed.set('wait-timeout', { required: false, default: '10m' })
+    changed.set('canary-interval', { required: false, default: '10m' })
     expect(compareInputs(changed, documentedInputs(inputsDoc))).toEqual([
-      'input wait-timeout: action.yml default "10m", docs/inputs.md default "5m"'
+      'input canary-interval: action.yml default "10m", docs/inputs.md default "5m"'
     ])
     expect(
       compareOutputs(
@@ -612,7 +612,6 @@ describe('the IAM policy of docs/permissions.md', () => {
     expect(previewOnly).toEqual(
       expect.arrayContaining([
         'lambda:CreateFunction',
-        'lambda:DeleteFunction',
         'lambda:AddPermission',
         'ecr:BatchDeleteImage'
       ])

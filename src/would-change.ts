@@ -104,9 +104,13 @@ function describeDeploy(
       ? `$LATEST already runs ${image?.digest ?? ''}: no update`
       : `would update $LATEST from ${served(t.latest?.imageUri)} to ${served(to)}`
   )
-  if (action.publish)
+  if (action.publish === 'version')
     steps.push(
       upToDate ? 'would publish a version of it' : 'would publish a new version'
+    )
+  if (action.publish === 'latest-published')
+    steps.push(
+      `would publish it to $LATEST.PUBLISHED (PublishVersion with PublishTo LATEST_PUBLISHED: Lambda Managed Instances, capacity provider ${t.latest?.capacityProviderArn ?? '?'}), which callers get, from ${served(t.published?.before?.imageUri)}, and wait until it is Active`
     )
   if (alias !== undefined)
     steps.push(
@@ -114,13 +118,18 @@ function describeDeploy(
         ? `would create alias ${alias.name} on that version${canaryText(alias)}`
         : `would move alias ${alias.name} from version ${alias.from} to that version${canaryText(alias)}`
     )
-  const nothing = upToDate && !action.publish && alias === undefined
+  const nothing = upToDate && action.publish === 'none' && alias === undefined
   return {
     name: t.name,
     code: upToDate ? 'up-to-date' : 'update',
-    publish: action.publish,
+    publish: action.publish !== 'none',
     traffic: alias === undefined ? 'untouched' : trafficOf(alias),
-    from: alias !== undefined ? t.aliasImageUri : t.latest?.imageUri,
+    from:
+      alias !== undefined
+        ? t.aliasImageUri
+        : t.published !== undefined
+          ? t.published.before?.imageUri
+          : t.latest?.imageUri,
     to,
     text: nothing
       ? `already runs this digest (${image?.digest ?? ''}): nothing to do`

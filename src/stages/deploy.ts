@@ -19,6 +19,12 @@ import { DeployError, UpdateFailedError } from '../util/errors.js'
 import { formatDuration } from '../util/time.js'
 import type { RunContext, RunState } from './context.js'
 import { forEachTarget } from './each.js'
+import { pruneVersions } from '../aws/prune.js'
+import {
+  publishManaged,
+  servedVersions,
+  waitForVersionActive
+} from './publish-managed.js'
 
 export async function deployStage(
   ctx: RunContext,
@@ -143,7 +149,18 @@ async function deployTarget(
       `Lambda applied the update in ${formatDuration(ctx.deps.timing.now() - started)} (${result.polls} polls); the function runs ${result.after.imageUri ?? image.digest}.`
     )
   }
-  if (action.publish) await publish(ctx, target, fn, image)
+  // Before the publish: a capacity provider at its 100 versions refuses it.
+  if (inputs.pruneVersions !== undefined && action.publish !== 'none')
+    await pruneVersions(
+      ctx.clients.lambda,
+      fn.functionArn,
+      inputs.pruneVersions,
+      servedVersions(target),
+      log
+    )
+  if (action.publish === 'version') await publish(ctx, target, fn, image)
+  if (action.publish === 'latest-published')
+    await publishManaged(ctx, target, image)
 }
 
 /** First preview of a pull request: the function is created with the image. */
@@ -217,6 +234,13 @@ async function publish(
       log(`${target.supersededBy}; it is left as it is.`)
     }
     throw error
+  }
+  if (fn.capacityProviderArn !== undefined) {
+    // Managed Instances: Pending until its execution environments run.
+    await waitForVersionActive(ctx, target, published.version)
+    target.version = published.version
+    log(`Published version ${published.version} (${published.versionArn}).`)
+    return
   }
   const ready = await waitForUpdate(
     lambda,

@@ -28,7 +28,13 @@ import { bareFunctionName } from '../inputs/naming.js'
 import { lookUpPreview } from '../preview/look-up.js'
 import { releasedAlias } from '../inputs/spec.js'
 import type { CommonSpec, PreviewSpec } from '../inputs/types.js'
-import { newTarget, type TargetState } from '../targets.js'
+import { readLatestPublished } from '../aws/managed-instances.js'
+import {
+  newTarget,
+  type PublishedRelease,
+  type TargetState
+} from '../targets.js'
+import { describeManaged } from './publish-managed.js'
 import { DeployError, errorMessage } from '../util/errors.js'
 import { settleEach } from '../util/settle.js'
 import { settleArchived, type InactiveImage } from './archived.js'
@@ -44,6 +50,8 @@ interface FoundFunction {
   fn: FunctionState
   alias: AliasState | undefined
   aliasImageUri: string | undefined
+  /** Managed Instances, no alias: $LATEST.PUBLISHED, what callers get. */
+  published: PublishedRelease | undefined
 }
 
 function describeFunction(fn: FunctionState): string {
@@ -115,6 +123,7 @@ export async function lookUpStage(
             target.alias = f.alias
             target.aliasImageUri = f.aliasImageUri
             target.previousVersion = f.alias?.version
+            target.published = f.published
             return target
           })
     if (auth !== undefined) {
@@ -127,6 +136,7 @@ export async function lookUpStage(
       log(`Function: ${describeFunction(fn)}`)
       checkDeployable(fn)
     }
+    for (const target of targets) describeManaged(ctx, target)
     for (const target of targets) logAlias(ctx, target)
     if (preview)
       log(
@@ -294,7 +304,26 @@ async function lookUpFunction(
       ? undefined
       : (await getFunctionState(lambda, `${fn.functionArn}:${current.version}`))
           .imageUri
-  return { fn, alias: current, aliasImageUri }
+  // Lambda Managed Instances without an alias: callers get $LATEST.PUBLISHED.
+  const publishedNow =
+    fn.capacityProviderArn !== undefined && alias === undefined
+      ? await readLatestPublished(lambda, fn.functionArn)
+      : undefined
+  const published: PublishedRelease | undefined =
+    fn.capacityProviderArn !== undefined && alias === undefined
+      ? {
+          before:
+            publishedNow === undefined
+              ? undefined
+              : {
+                  imageUri: publishedNow.imageUri,
+                  imageDigest: publishedNow.imageDigest,
+                  state: publishedNow.state
+                },
+          change: 'none'
+        }
+      : undefined
+  return { fn, alias: current, aliasImageUri, published }
 }
 
 /** rollback-to: previous: the version the alias left, and its image. */
