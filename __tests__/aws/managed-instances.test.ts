@@ -6,7 +6,9 @@ import {
   NoPublishedVersionException,
   PublishVersionCommand,
   ResourceConflictException,
-  type FunctionConfiguration
+  type FunctionConfiguration,
+  type State,
+  type StateReasonCode
 } from '@aws-sdk/client-lambda'
 import { mockClient } from 'aws-sdk-client-mock'
 import {
@@ -375,7 +377,12 @@ describe('waitForActivation (issue 24)', () => {
     async (state, code, reason) => {
       statesInTurn(
         { State: 'Pending' },
-        { State: state, ...(code !== undefined && { StateReasonCode: code }) }
+        {
+          State: state as State,
+          ...(code !== undefined && {
+            StateReasonCode: code as StateReasonCode
+          })
+        }
       )
       const error = await waitForActivation(
         lambda,
