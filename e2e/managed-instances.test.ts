@@ -221,7 +221,14 @@ describe('a Lambda Managed Instances function', () => {
       body: 'release 1\n'
     })
     expect(await digestOf('mi-fail', '$LATEST')).toBe(fn.initialDigest)
-    expect(result.jobSummary).toContain('stopped before traffic')
+    expect(await digestOf('mi-fail', LP)).not.toBe(fn.initialDigest)
+    expect(result.jobSummary).toContain('failed to activate')
+    expect(result.jobSummary).toContain(
+      'Callers still get the version they had'
+    )
+    expect(result.jobSummary).toContain(
+      `Rolled back: mi-fail $LATEST runs the previous image ${fn.initialImageUri} again.`
+    )
   })
 
   it('prune-versions deletes the oldest versions nothing uses before the publish, never one an alias uses', async () => {

@@ -153,7 +153,9 @@ async function deployTarget(
   if (inputs.pruneVersions !== undefined && action.publish !== 'none')
     await pruneVersions(
       ctx.clients.lambda,
-      fn.functionArn,
+      // By name: moto's ListVersionsByFunction answers an ARN with no
+      // versions (AWS accepts either).
+      fn.functionName,
       inputs.pruneVersions,
       servedVersions(target),
       log
