@@ -84,6 +84,14 @@ describe('an archived image to deploy', () => {
       expect(w.fn.imageUri).toBe(uriOf(CURRENT.digest))
       // Found among the archived images, not read (it cannot be pulled).
       expect(w.calls('ecr:BatchGetImage')).toEqual([])
+      // The look-up found the function before it refused: the outputs
+      // still say what it serves, and that nothing was rolled back.
+      const outputs = core.outputs()
+      expect(outputs['serving-image-uri']).toBe(uriOf(CURRENT.digest))
+      expect(outputs['rolled-back']).toBe('false')
+      expect(JSON.parse(outputs.functions ?? '[]')).toEqual([
+        expect.objectContaining({ name: 'my-api', outcome: 'stopped' })
+      ])
     }
   )
 
@@ -171,7 +179,22 @@ describe('an archived image to deploy', () => {
     await run(w.deps)
 
     expect(core.failures()).toEqual([])
-    expect(w.order(...MUTATIONS)).toEqual([])
+    // Lambda is asked with DryRun (which changes nothing) with the image the
+    // function runs now: it cannot be asked about an archived one.
+    const asked = w.calls<{ ImageUri?: string; DryRun?: boolean }>(
+      'lambda:UpdateFunctionCode'
+    )
+    expect(asked).toEqual([
+      expect.objectContaining({ ImageUri: uriOf(CURRENT.digest), DryRun: true })
+    ])
+    expect(
+      w.events
+        .filter(e => MUTATIONS.includes(e.call) && e.input.DryRun !== true)
+        .map(e => e.call)
+    ).toEqual([])
+    expect(core.writtenSummaries().join('\n')).toContain(
+      'asked with the image it runs now: the new image is archived: a real run restores it first'
+    )
     expect(w.registry.statusOf(OLDER.digest, w.timing.timing.now())).toBe(
       'ARCHIVED'
     )

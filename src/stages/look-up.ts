@@ -31,6 +31,7 @@ import type { CommonSpec, PreviewSpec } from '../inputs/types.js'
 import { readLatestPublished } from '../aws/managed-instances.js'
 import {
   newTarget,
+  type Image,
   type PublishedRelease,
   type TargetState
 } from '../targets.js'
@@ -38,7 +39,8 @@ import { describeManaged } from './publish-managed.js'
 import { DeployError, errorMessage } from '../util/errors.js'
 import { settleEach } from '../util/settle.js'
 import { settleArchived, type InactiveImage } from './archived.js'
-import type { RunContext, RunState } from './context.js'
+import type { Found, RunContext } from './context.js'
+import { FailedWithFacts, stage } from './stage.js'
 import { eachOrThrow, MAX_PARALLEL } from './each.js'
 import {
   findAnyStatus,
@@ -58,14 +60,26 @@ function describeFunction(fn: FunctionState): string {
   return `${fn.functionArn} (${fn.architecture}, State ${fn.state ?? '?'}, LastUpdateStatus ${fn.lastUpdateStatus ?? '?'}), running ${fn.imageUri ?? 'no image'}`
 }
 
-export async function lookUpStage(
-  ctx: RunContext,
-  run: RunState
-): Promise<void> {
+/**
+ * Stage look-up: the functions (one state each), and what the run needs
+ * besides them; for rollback-to previous, the image each alias goes back to.
+ */
+export const lookUpStage = stage({
+  gives: ['targets', 'found', 'previousImage'],
+  run: async ctx => {
+    const { targets, found } = await lookUp(ctx)
+    if (ctx.inputs.source.kind !== 'previous') return { targets, found }
+    return { targets, found, previousImage: previousImage(targets) }
+  }
+})
+
+async function lookUp(
+  ctx: RunContext
+): Promise<{ targets: TargetState[]; found: Found }> {
   const { inputs, log } = ctx
   const { lambda, ecr } = ctx.clients
   const needsEcr = inputs.source.kind !== 'previous'
-  await ctx.phase('Look up function, repository and tag', async () => {
+  return ctx.phase('Look up function, repository and tag', async () => {
     const many = inputs.functionNames.length > 1
     const preview = inputs.mode === 'preview'
     // A preview never reads production: GetFunction's answer carries its
@@ -197,8 +211,7 @@ export async function lookUpStage(
               existingDigest
             ))
           ]
-    run.targets = targets
-    run.found = {
+    const lookedUp: Found = {
       production,
       repository,
       existingDigest,
@@ -209,10 +222,21 @@ export async function lookUpStage(
           ? inactive.map(image => image.digest)
           : []
     }
-    await settleArchived(ctx, inputs.repository, inactive)
-    warnLifecycle(ctx, lifecycle, existingDigest, existing?.tags)
+    // The functions are known: a refused archived image still leaves
+    // them to the report.
+    await settleArchived(ctx, inputs.repository, inactive).catch(
+      (error: unknown) => {
+        throw new FailedWithFacts(error, { targets, found: lookedUp })
+      }
+    )
+    const lifecycleWarnings = warnLifecycle(
+      ctx,
+      lifecycle,
+      existingDigest,
+      existing?.tags
+    )
+    return { targets, found: { ...lookedUp, lifecycleWarnings } }
   })
-  if (inputs.source.kind === 'previous') previousImage(ctx, run)
 }
 
 /**
@@ -279,13 +303,10 @@ function logAlias(ctx: RunContext, target: TargetState): void {
 }
 
 /** rollback-to: previous: each alias goes back to the version it left. */
-function previousImage(ctx: RunContext, run: RunState): void {
-  const uri = run.targets[0]?.versionImageUri ?? ''
+function previousImage(targets: TargetState[]): Image {
+  const uri = targets[0]?.versionImageUri ?? ''
   const digest = digestFromImageUri(uri) ?? ''
-  ctx.report.imageUri = uri
-  ctx.report.imageDigest = digest
-  ctx.report.reusedImage = true
-  run.image = { digest, uri, manifest: '', configText: '' }
+  return { digest, uri, manifest: '', configText: '' }
 }
 
 /** The function, and with alias its alias and the image of its version. */
