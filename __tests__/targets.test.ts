@@ -843,3 +843,85 @@ describe('the decisions mutation testing found unpinned', () => {
     ).toEqual(kinds)
   })
 })
+
+describe('a Lambda Managed Instances function released by publishing (issue 24)', () => {
+  /** Callers got OLD from $LATEST.PUBLISHED when the run began. */
+  const managed = (
+    change: NonNullable<TargetState['published']>['change'],
+    overrides: Partial<TargetState> = {}
+  ): TargetState =>
+    target({
+      code: 'updated',
+      published: {
+        before: {
+          imageUri: OLD,
+          imageDigest: `sha256:${'a'.repeat(64)}`,
+          state: 'Active'
+        },
+        change
+      },
+      ...overrides
+    })
+
+  it.each<[NonNullable<TargetState['published']>['change'], boolean]>([
+    ['none', false],
+    ['publishing', true],
+    ['activating', true],
+    ['active', true],
+    ['failed', false]
+  ])(
+    'publish %s: changed what callers get = %p ($LATEST alone never does)',
+    (change, expected) => {
+      expect(changedServing(managed(change), LATEST)).toBe(expected)
+    }
+  )
+
+  it('a version that never became Active: stopped before traffic, $LATEST still put back', () => {
+    const t = managed('failed', { undo: 'restored', error: 'Failed' })
+    expect(needsUndo(managed('failed'))).toBe(true)
+    expect(outcomeOf(t, LATEST, true)).toBe('stopped')
+  })
+
+  it('serves: the new image while the publish stands, the previous one once put back', () => {
+    expect(servingOf(managed('active'), image).imageUri).toBe(NEW)
+    expect(
+      servingOf(managed('active', { undo: 'restored' }), image).imageUri
+    ).toBe(OLD)
+    expect(servingOf(managed('failed'), image).imageUri).toBe(OLD)
+  })
+
+  it('an undo whose activation outlasted the wait: rollback-activating', () => {
+    expect(
+      outcomeOf(managed('active', { undo: 'activating' }), LATEST, true)
+    ).toBe('rollback-activating')
+  })
+
+  it('the post step gets a published record after the latest one, only while the publish stands', () => {
+    const records = pendingUndo(
+      [managed('activating')],
+      LATEST,
+      image,
+      'us-east-1'
+    )
+    expect(records.map(r => r.kind)).toEqual(['latest', 'published'])
+    expect(records[1]).toEqual({
+      kind: 'published',
+      region: 'us-east-1',
+      functionArn: ARN,
+      ourDigest: image.digest,
+      restoreImageUri: OLD,
+      restoreDigest: `sha256:${'a'.repeat(64)}`
+    })
+    expect(
+      pendingUndo([managed('failed')], LATEST, image, 'us-east-1').map(
+        r => r.kind
+      )
+    ).toEqual(['latest'])
+  })
+
+  it('the undo by hand re-publishes the previous image', () => {
+    expect(undoCommand(managed('active'), LATEST)).toBe(
+      `aws lambda update-function-code --function-name ${ARN} --image-uri ${OLD} && aws lambda wait function-updated-v2 --function-name ${ARN} && aws lambda publish-version --function-name ${ARN} --publish-to LATEST_PUBLISHED`
+    )
+  })
+})

@@ -22,7 +22,13 @@
  *    without the option;
  *  - start-up (scripts/bench/startup.ts): `node -e 0` against dist/index.js
  *    to its first input error, and a CPU profile of where the rest goes;
+ *  - Lambda Managed Instances (scripts/bench/managed.ts): a plain deploy
+ *    that publishes to $LATEST.PUBLISHED, the time the action waited against
+ *    the stand-in's activation time;
  *  - the size of dist/.
+ *
+ * BENCH_ONLY=managed runs only the Managed Instances case (BENCH_RUNS runs,
+ * 1 or more) and prints it without writing docs/benchmarks.md.
  */
 import { execFileSync, spawn } from 'node:child_process'
 import {
@@ -51,8 +57,23 @@ import {
 import { makeAppContext } from '../test/local-aws/images.js'
 import { reuseBench, type ReuseRow } from './bench/reuse.js'
 import { startupBench, startupReport } from './bench/startup.js'
+import { managedBench, type ManagedRow } from './bench/managed.js'
 
-const RUNS = Math.max(5, Number(process.env.BENCH_RUNS ?? 5))
+const ONLY = process.env.BENCH_ONLY
+const RUNS =
+  ONLY === 'managed'
+    ? Math.max(1, Number(process.env.BENCH_RUNS ?? 5))
+    : Math.max(5, Number(process.env.BENCH_RUNS ?? 5))
+
+/** The Managed Instances table: what the action waited vs the activation. */
+function managedTable(row: ManagedRow): string[] {
+  const waited = median(row.waitedMs)
+  return [
+    '| case | activation (stand-in) | action waited (median) | added by the action | polls (median) | target |',
+    '|---|---|---|---|---|---|',
+    `| ${row.case} | ${seconds(row.activationMs)} | ${seconds(waited)} | ${seconds(waited - row.activationMs)} | ${median(row.polls)} | ${row.target} |`
+  ]
+}
 const LOAD_AT_START = os
   .loadavg()
   .map(l => l.toFixed(2))
@@ -282,6 +303,13 @@ async function main(): Promise<number> {
     }
     const rows: Row[] = []
     const log = (message: string): void => console.log(`bench: ${message}`)
+    if (ONLY === 'managed') {
+      const row = await managedBench(work, RUNS, log)
+      console.log(
+        `\n${managedTable(row).join('\n')}\n(BENCH_ONLY: docs/benchmarks.md not written)`
+      )
+      return 0
+    }
 
     // Re-run: each tool once to create its tag, then RUNS measured re-runs.
     newRelease(setup)
@@ -324,6 +352,7 @@ async function main(): Promise<number> {
     rows.push(full)
 
     const reuseRows = await reuseBench(work, RUNS, log)
+    const managed = await managedBench(work, RUNS, log)
 
     // Detection lag for updates that take 20 s.
     await controlUpdateDuration(fn.functionName, SLOW_UPDATE_MS)
@@ -434,6 +463,7 @@ async function main(): Promise<number> {
           `- ${row.case}: with the option [${row.reuse.join(', ')}] ms (build key [${row.keyMs.join(', ')}] ms)${row.plain.length > 0 ? `; without [${row.plain.join(', ')}] ms` : ''}${row.note === '' ? '' : `; ${row.note}`}`
       ),
       `- one build → 1 function [${fanOut.action.join(', ')}] ms; → 10 functions [${fanOut.script.join(', ')}] ms`,
+      `- ${managed.case}: waited [${managed.waitedMs.join(', ')}] ms, polls [${managed.polls.join(', ')}], wall [${managed.wallMs.join(', ')}] ms`,
       `- cold start [${cold.map(ms => ms.toFixed(0)).join(', ')}] ms`,
       `- node -e 0 [${startup.nodeAlone.map(ms => ms.toFixed(0)).join(', ')}] ms; dist/index.js to the first input error [${startup.toInputError.map(ms => ms.toFixed(0)).join(', ')}] ms`,
       `- dist: ${sizes.map(f => `${f.file} ${f.bytes}`).join(', ')}`
@@ -460,6 +490,14 @@ async function main(): Promise<number> {
       'the key (its context hash and base image digests start with the look-up), DescribeImages and, for a known key, the tagging.',
       '',
       ...reuseTable,
+      '',
+      '## Lambda Managed Instances',
+      '',
+      'A plain deploy of a Managed Instances function publishes to $LATEST.PUBLISHED and waits until it is Active',
+      "(scripts/bench/managed.ts). The stand-in activates each published version in a set time; the action's own log",
+      'says how long it waited from its PublishVersion to the poll that saw Active. The difference is what the action adds.',
+      '',
+      ...managedTable(managed),
       '',
       '## Scale and start-up',
       '',

@@ -64,7 +64,32 @@ export type TrafficChange = 'untouched' | 'canary' | 'moved'
  * not end within the runner's grace, so the post step finishes it.
  */
 export type UndoResult =
-  'none' | 'restored' | 'failed' | 'superseded' | 'left-to-post'
+  'none' | 'restored' | 'failed' | 'superseded' | 'left-to-post' | 'activating'
+
+/**
+ * Lambda Managed Instances, plain deploys: callers get $LATEST.PUBLISHED,
+ * which only a publish changes (lambda-managed-instances-version-publishing).
+ * none: not published; publishing: PublishVersion sent, its answer not known
+ * (it may have been accepted: the undo is guarded); activating: accepted,
+ * Lambda activates it and moves traffic to it once Active, whether or not
+ * the run is still there; active: callers get it; failed: it never became
+ * Active, callers kept what they had.
+ */
+export type PublishChange =
+  'none' | 'publishing' | 'activating' | 'active' | 'failed'
+
+/** What callers of a Managed Instances function got, and this run's publish. */
+export interface PublishedRelease {
+  /** $LATEST.PUBLISHED when the run began; undefined: nothing published yet. */
+  before:
+    | {
+        imageUri: string | undefined
+        imageDigest: string | undefined
+        state: string | undefined
+      }
+    | undefined
+  change: PublishChange
+}
 
 /** One function of the run. */
 export interface TargetState {
@@ -117,6 +142,11 @@ export interface TargetState {
    * and what it applied. Values stay here: only names are ever shown.
    */
   configuration?: ConfigurationChange | undefined
+  /**
+   * Lambda Managed Instances functions released without an alias: what
+   * $LATEST.PUBLISHED served and this run's publish (undefined otherwise).
+   */
+  published?: PublishedRelease | undefined
 }
 
 export interface ConfigurationChange {
@@ -180,6 +210,17 @@ export const changedLatest = (t: TargetState): boolean =>
 export const changedConfiguration = (t: TargetState): boolean =>
   t.configuration !== undefined
 
+/**
+ * Managed Instances: this run's publish to $LATEST.PUBLISHED was accepted,
+ * or sent with its answer not known; a version that failed to activate
+ * never served.
+ */
+export const changedPublished = (t: TargetState): boolean =>
+  t.published !== undefined &&
+  (t.published.change === 'publishing' ||
+    t.published.change === 'activating' ||
+    t.published.change === 'active')
+
 /** This run changed the alias's traffic (a canary share, or all of it). */
 export const changedAlias = (t: TargetState): boolean =>
   t.traffic !== 'untouched'
@@ -193,17 +234,20 @@ export function needsUndo(t: TargetState): boolean {
   return (
     changedLatest(t) ||
     changedConfiguration(t) ||
+    changedPublished(t) ||
     (changedAlias(t) && t.supersededBy === undefined)
   )
 }
 
 /**
  * This run changed what serves the function's traffic (before any undo):
- * the alias for alias deploys, $LATEST otherwise.
+ * the alias for alias deploys, $LATEST.PUBLISHED for Managed Instances
+ * functions, $LATEST otherwise.
  */
 export function changedServing(t: TargetState, release: Release): boolean {
-  return release.alias !== undefined
-    ? changedAlias(t)
+  if (release.alias !== undefined) return changedAlias(t)
+  return t.published !== undefined
+    ? changedPublished(t)
     : changedLatest(t) || changedConfiguration(t)
 }
 
@@ -242,6 +286,7 @@ export function outcomeOf(
   if (!runFailed) return updatedOf(t) === true ? 'deployed' : 'unchanged'
   if (t.undo === 'failed') return 'rollback-failed'
   if (t.undo === 'left-to-post') return 'rollback-pending'
+  if (t.undo === 'activating') return 'rollback-activating'
   if (t.supersededBy !== undefined || t.undo === 'superseded')
     return 'superseded'
   if (!changedServing(t, release)) return 'stopped'
@@ -262,6 +307,13 @@ export function servingOf(
         t.alias.version === t.version
           ? (image?.uri ?? t.aliasImageUri)
           : t.aliasImageUri
+    }
+  if (t.published !== undefined)
+    return {
+      version: undefined,
+      imageUri: servesChange(t, { alias: undefined })
+        ? (image?.uri ?? t.published.before?.imageUri)
+        : t.published.before?.imageUri
     }
   return {
     version: undefined,
@@ -328,6 +380,21 @@ export function pendingUndo(
         ourDigest: image.digest,
         restoreImageUri: previous.imageUri,
         restoreDigest: previous.imageDigest
+      })
+    const before = t.published?.before
+    if (
+      changedPublished(t) &&
+      image !== undefined &&
+      before?.imageUri !== undefined &&
+      before.imageDigest !== undefined
+    )
+      records.push({
+        kind: 'published',
+        region,
+        functionArn: t.arn,
+        ourDigest: image.digest,
+        restoreImageUri: before.imageUri,
+        restoreDigest: before.imageDigest
       })
     return records
   })

@@ -90,13 +90,13 @@ export function describe(
       return {
         name: t.name,
         code: 'create',
-        publish: action.publish,
+        publish: action.publish !== 'none',
         traffic: action.alias === undefined ? 'untouched' : 'moved',
         from: undefined,
         to,
         text:
           `would create the function ${t.name} (package type Image, with role and the configuration inputs), running ${served(to)}` +
-          (action.publish ? ', then publish a version' : '') +
+          (action.publish !== 'none' ? ', then publish a version' : '') +
           (action.alias !== undefined
             ? `, then create alias ${action.alias.name} on it`
             : '')
@@ -128,9 +128,13 @@ function describeDeploy(
       ? `$LATEST already runs ${image?.digest ?? ''}: no update`
       : `would update $LATEST from ${served(t.latest?.imageUri)} to ${served(to)}`
   )
-  if (action.publish)
+  if (action.publish === 'version')
     steps.push(
       upToDate ? 'would publish a version of it' : 'would publish a new version'
+    )
+  if (action.publish === 'latest-published')
+    steps.push(
+      `would publish it to $LATEST.PUBLISHED (PublishVersion with PublishTo LATEST_PUBLISHED: Lambda Managed Instances, capacity provider ${t.latest?.capacityProviderArn ?? '?'}), which callers get, from ${served(t.published?.before?.imageUri)}, and wait until it is Active`
     )
   if (alias !== undefined)
     steps.push(
@@ -140,15 +144,20 @@ function describeDeploy(
     )
   const nothing =
     upToDate &&
-    !action.publish &&
+    action.publish === 'none' &&
     alias === undefined &&
     action.configuration === undefined
   return {
     name: t.name,
     code: upToDate ? 'up-to-date' : 'update',
-    publish: action.publish,
+    publish: action.publish !== 'none',
     traffic: alias === undefined ? 'untouched' : trafficOf(alias),
-    from: alias !== undefined ? t.aliasImageUri : t.latest?.imageUri,
+    from:
+      alias !== undefined
+        ? t.aliasImageUri
+        : t.published !== undefined
+          ? t.published.before?.imageUri
+          : t.latest?.imageUri,
     to,
     text: nothing
       ? `already runs this digest (${image?.digest ?? ''}): nothing to do`

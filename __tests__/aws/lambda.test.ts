@@ -317,15 +317,13 @@ describe('checkDeployable', () => {
     )
   })
 
-  it('refuses a Lambda Managed Instances function before any change: updating $LATEST would release nothing callers get', () => {
+  it('accepts a Lambda Managed Instances function: its release goes through a publish (issue 24)', () => {
     const managed = {
       ...state('Image'),
       capacityProviderArn:
         'arn:aws:lambda:us-east-1:123456789012:capacity-provider:web-tier'
     }
-    expect(() => checkDeployable(managed)).toThrow(
-      /runs on Lambda Managed Instances \(capacity provider arn:aws:lambda:us-east-1:123456789012:capacity-provider:web-tier\): its callers get \$LATEST\.PUBLISHED.*nothing was changed.*publish-version --function-name <name> --publish-to LATEST_PUBLISHED/
-    )
+    expect(() => checkDeployable(managed)).not.toThrow()
   })
 })
 

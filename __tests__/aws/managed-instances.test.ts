@@ -6,7 +6,9 @@ import {
   NoPublishedVersionException,
   PublishVersionCommand,
   ResourceConflictException,
-  type FunctionConfiguration
+  type FunctionConfiguration,
+  type State,
+  type StateReasonCode
 } from '@aws-sdk/client-lambda'
 import { mockClient } from 'aws-sdk-client-mock'
 import {
@@ -16,9 +18,14 @@ import {
   explainManagedInstancesError,
   managedInstancesOf,
   publishToLatestPublished,
+  readLatestPublished,
   readPublishedVersion,
+  waitForActivation,
+  ActivationFailedError,
+  ActivationTimeoutError,
   type ActivationStep
 } from '../../src/aws/managed-instances.js'
+import { cancellableTiming, CancelledError } from '../../src/util/cancel.js'
 import { DeployError } from '../../src/util/errors.js'
 import { fakeTiming } from '../../__fixtures__/timing.js'
 import { DOCKER_V2_DIGEST, FUNCTION_ARN } from '../../__fixtures__/aws.js'
@@ -112,6 +119,8 @@ describe('publishToLatestPublished', () => {
       version: LATEST_PUBLISHED,
       versionArn: `${FUNCTION_ARN}:$LATEST.PUBLISHED`,
       codeSha256: HEX,
+      imageUri: undefined,
+      imageDigest: `sha256:${HEX}`,
       state: 'Pending',
       stateReason: undefined,
       stateReasonCode: 'Creating'
@@ -296,5 +305,163 @@ describe('explainManagedInstancesError', () => {
 
   it('names the limit from the quotas page', () => {
     expect(VERSIONS_PER_CAPACITY_PROVIDER).toBe(100)
+  })
+})
+
+/** GetFunction of $LATEST.PUBLISHED answers these states, one per poll (the last repeats). */
+function statesInTurn(
+  ...states: Array<
+    Pick<FunctionConfiguration, 'State' | 'StateReasonCode' | 'StateReason'>
+  >
+): void {
+  let call = 0
+  lambdaMock.on(GetFunctionCommand).callsFake(() => {
+    const c = states[Math.min(call++, states.length - 1)] ?? {}
+    return {
+      Configuration: {
+        Version: LATEST_PUBLISHED,
+        FunctionArn: `${FUNCTION_ARN}:$LATEST.PUBLISHED`,
+        CodeSha256: HEX,
+        ...c
+      }
+    }
+  })
+}
+
+describe('waitForActivation (issue 24)', () => {
+  it('polls every 2 s until Active, with progress lines while Pending', async () => {
+    const clock = fakeTiming()
+    const messages: string[] = []
+    statesInTurn(
+      { State: 'Pending', StateReasonCode: 'Creating' },
+      { State: 'Pending', StateReasonCode: 'Creating' },
+      { State: 'Pending', StateReasonCode: 'Creating' },
+      { State: 'Active' }
+    )
+    const result = await waitForActivation(
+      lambda,
+      'api',
+      LATEST_PUBLISHED,
+      { timeoutMs: 60_000, log: m => messages.push(m), progressEveryMs: 3000 },
+      clock.timing
+    )
+    expect(result.polls).toBe(4)
+    expect(result.version.state).toBe('Active')
+    // The action notices Active within one poll interval.
+    expect(clock.sleeps).toEqual([2000, 2000, 2000])
+    expect(messages).toEqual([
+      expect.stringContaining(
+        'api:$LATEST.PUBLISHED is Pending after 0ms (Creating)'
+      ),
+      expect.stringContaining('is Pending after 4.0s')
+    ])
+  })
+
+  it.each<[string, string | undefined, RegExp]>([
+    [
+      'Failed',
+      'InsufficientCapacity',
+      /failed to activate: reason code InsufficientCapacity; EC2 has no capacity/
+    ],
+    ['Failed', 'CapacityProviderScalingLimitExceeded', /raise MaxVCpuCount/],
+    ['Deactivating', undefined, /is Deactivating/],
+    ['Deactivated', undefined, /is Deactivated/],
+    ['Deleting', undefined, /is being deleted/],
+    [
+      'ActiveNonInvocable',
+      undefined,
+      /ActiveNonInvocable: it cannot be invoked/
+    ]
+  ])(
+    'ends the wait on %s (%s) with the reason',
+    async (state, code, reason) => {
+      statesInTurn(
+        { State: 'Pending' },
+        {
+          State: state as State,
+          ...(code !== undefined && {
+            StateReasonCode: code as StateReasonCode
+          })
+        }
+      )
+      const error = await waitForActivation(
+        lambda,
+        'api',
+        LATEST_PUBLISHED,
+        { timeoutMs: 60_000, log: () => undefined },
+        fakeTiming().timing
+      ).catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(ActivationFailedError)
+      expect((error as Error).message).toMatch(reason)
+    }
+  )
+
+  it('honours the wait limit, saying Lambda goes on activating', async () => {
+    const clock = fakeTiming()
+    statesInTurn({ State: 'Pending' })
+    const error = await waitForActivation(
+      lambda,
+      'api',
+      LATEST_PUBLISHED,
+      { timeoutMs: 9000, log: () => undefined },
+      clock.timing
+    ).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(ActivationTimeoutError)
+    expect((error as Error).message).toContain(
+      'api:$LATEST.PUBLISHED is still Pending after 9.0s'
+    )
+    expect(clock.timing.now()).toBe(9000)
+  })
+
+  it('ends at once when the run is cancelled', async () => {
+    const abort = new AbortController()
+    let polls = 0
+    lambdaMock.on(GetFunctionCommand).callsFake(() => {
+      if (++polls === 1) abort.abort('SIGINT')
+      return { Configuration: { State: 'Pending' } }
+    })
+    const timing = cancellableTiming(
+      {
+        sleep: () => new Promise(() => undefined),
+        now: () => 0,
+        random: () => 0.5
+      },
+      abort.signal
+    )
+    const error = await waitForActivation(
+      lambda,
+      'api',
+      '7',
+      { timeoutMs: 900_000, log: () => undefined, pollMs: 1 },
+      timing
+    ).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(CancelledError)
+    expect(polls).toBe(1)
+  })
+})
+
+describe('readLatestPublished', () => {
+  it('is undefined when nothing was ever published', async () => {
+    lambdaMock.on(GetFunctionCommand).rejects(
+      Object.assign(new Error('Function not found: api:$LATEST.PUBLISHED'), {
+        name: 'ResourceNotFoundException'
+      })
+    )
+    expect(await readLatestPublished(lambda, 'api')).toBeUndefined()
+  })
+
+  it('reads the image callers get', async () => {
+    lambdaMock.on(GetFunctionCommand).resolves({
+      Configuration: { State: 'Active', CodeSha256: HEX },
+      Code: {
+        ResolvedImageUri: `repo@${DOCKER_V2_DIGEST}`,
+        ImageUri: 'repo:v1'
+      }
+    })
+    expect(await readLatestPublished(lambda, 'api')).toMatchObject({
+      state: 'Active',
+      imageDigest: DOCKER_V2_DIGEST,
+      imageUri: `repo@${DOCKER_V2_DIGEST}`
+    })
   })
 })

@@ -14,6 +14,7 @@ import {
   decide,
   everyServes,
   latestAction,
+  targetRelease,
   type DecideRelease,
   type TargetAction
 } from '../../src/decide/action.js'
@@ -252,7 +253,7 @@ describe('decide', () => {
         do: 'deploy',
         latest: 'update',
         pinAlias: false,
-        publish: false,
+        publish: 'none',
         alias: undefined
       }
     ],
@@ -265,7 +266,7 @@ describe('decide', () => {
         do: 'deploy',
         latest: 'up-to-date',
         pinAlias: false,
-        publish: false,
+        publish: 'none',
         alias: undefined
       }
     ],
@@ -278,7 +279,7 @@ describe('decide', () => {
         do: 'deploy',
         latest: 'update',
         pinAlias: false,
-        publish: false,
+        publish: 'none',
         alias: undefined
       }
     ],
@@ -291,7 +292,7 @@ describe('decide', () => {
         do: 'deploy',
         latest: 'update',
         pinAlias: false,
-        publish: false,
+        publish: 'none',
         alias: undefined
       }
     ],
@@ -304,7 +305,7 @@ describe('decide', () => {
         do: 'deploy',
         latest: 'update',
         pinAlias: false,
-        publish: true,
+        publish: 'version',
         alias: undefined
       }
     ],
@@ -335,7 +336,7 @@ describe('decide', () => {
           variables: [{ name: 'STAGE', change: 'unchanged' }]
         },
         pinAlias: false,
-        publish: true,
+        publish: 'version',
         alias: { name: 'live', from: '3', canary: undefined }
       }
     ],
@@ -372,7 +373,7 @@ describe('decide', () => {
           variables: [{ name: 'STAGE', change: 'changed' }]
         },
         pinAlias: false,
-        publish: false,
+        publish: 'none',
         alias: undefined
       }
     ],
@@ -381,7 +382,7 @@ describe('decide', () => {
       { latest: undefined },
       release(undefined),
       DIGEST,
-      { do: 'create', publish: false, alias: undefined }
+      { do: 'create', publish: 'none', alias: undefined }
     ],
     [
       'a missing function released through an alias: create, publish, create the alias',
@@ -390,7 +391,7 @@ describe('decide', () => {
       DIGEST,
       {
         do: 'create',
-        publish: true,
+        publish: 'version',
         alias: { name: 'live', from: undefined, canary: undefined }
       }
     ],
@@ -410,7 +411,7 @@ describe('decide', () => {
         do: 'deploy',
         latest: 'update',
         pinAlias: false,
-        publish: true,
+        publish: 'version',
         alias: { name: 'live', from: '3', canary: undefined }
       }
     ],
@@ -427,7 +428,7 @@ describe('decide', () => {
         do: 'deploy',
         latest: 'up-to-date',
         pinAlias: false,
-        publish: true,
+        publish: 'version',
         alias: { name: 'live', from: '3', canary }
       }
     ],
@@ -440,7 +441,7 @@ describe('decide', () => {
         do: 'deploy',
         latest: 'update',
         pinAlias: false,
-        publish: true,
+        publish: 'version',
         alias: { name: 'live', from: undefined, canary: undefined }
       }
     ],
@@ -453,7 +454,7 @@ describe('decide', () => {
         do: 'deploy',
         latest: 'update',
         pinAlias: true,
-        publish: true,
+        publish: 'version',
         alias: { name: 'live', from: '$LATEST', canary: undefined }
       }
     ],
@@ -495,7 +496,7 @@ describe('the decision pieces at their edges', () => {
       do: 'deploy',
       latest: 'update',
       pinAlias: false,
-      publish: false,
+      publish: 'none',
       alias: undefined
     })
   })
@@ -504,5 +505,152 @@ describe('the decision pieces at their edges', () => {
     const t = target(fn('api', OTHER), { alias: alias('$LATEST') })
     const action = decide(t, release(undefined), { digest: DIGEST })
     expect(action).toMatchObject({ do: 'deploy', pinAlias: false })
+  })
+})
+
+/** A Lambda Managed Instances function: callers get $LATEST.PUBLISHED. */
+function managed(
+  latestDigest: string,
+  published: { digest: string; state: string } | undefined
+): TargetState {
+  return target(
+    {
+      ...fn('api', latestDigest),
+      state: 'ActiveNonInvocable',
+      capacityProviderArn:
+        'arn:aws:lambda:us-east-1:123456789012:capacity-provider:web'
+    },
+    {
+      published: {
+        before:
+          published === undefined
+            ? undefined
+            : {
+                imageUri: `${REPO}@${published.digest}`,
+                imageDigest: published.digest,
+                state: published.state
+              },
+        change: 'none'
+      }
+    }
+  )
+}
+
+describe('a Lambda Managed Instances function (issue 24)', () => {
+  it('a plain release becomes a publish to $LATEST.PUBLISHED; an alias release stays one', () => {
+    const mi = managed(OTHER, { digest: OTHER, state: 'Active' })
+    expect(targetRelease(mi, { kind: 'latest', publish: false })).toEqual({
+      kind: 'published'
+    })
+    expect(targetRelease(mi, { kind: 'latest', publish: true })).toEqual({
+      kind: 'published'
+    })
+    const aliasRelease = {
+      kind: 'alias' as const,
+      name: 'live',
+      canary: undefined
+    }
+    expect(targetRelease(mi, aliasRelease)).toBe(aliasRelease)
+    expect(
+      targetRelease(target(fn('api', OTHER)), {
+        kind: 'latest',
+        publish: false
+      })
+    ).toEqual({ kind: 'latest', publish: false })
+  })
+
+  it.each<[string, TargetState, TargetAction]>([
+    [
+      'another image everywhere: update $LATEST, then publish to $LATEST.PUBLISHED',
+      managed(OTHER, { digest: OTHER, state: 'Active' }),
+      {
+        do: 'deploy',
+        latest: 'update',
+        pinAlias: false,
+        publish: 'latest-published',
+        alias: undefined
+      }
+    ],
+    [
+      '$LATEST runs the image but callers do not get it: publish all the same',
+      managed(DIGEST, { digest: OTHER, state: 'Active' }),
+      {
+        do: 'deploy',
+        latest: 'up-to-date',
+        pinAlias: false,
+        publish: 'latest-published',
+        alias: undefined
+      }
+    ],
+    [
+      'nothing published yet: publish',
+      managed(DIGEST, undefined),
+      {
+        do: 'deploy',
+        latest: 'up-to-date',
+        pinAlias: false,
+        publish: 'latest-published',
+        alias: undefined
+      }
+    ],
+    [
+      '$LATEST.PUBLISHED has the image but never became Active: publish again',
+      managed(DIGEST, { digest: DIGEST, state: 'Failed' }),
+      {
+        do: 'deploy',
+        latest: 'up-to-date',
+        pinAlias: false,
+        publish: 'latest-published',
+        alias: undefined
+      }
+    ],
+    [
+      '$LATEST.PUBLISHED serves the image and is Active: nothing to publish',
+      managed(DIGEST, { digest: DIGEST, state: 'Active' }),
+      {
+        do: 'deploy',
+        latest: 'up-to-date',
+        pinAlias: false,
+        publish: 'none',
+        alias: undefined
+      }
+    ]
+  ])('%s', (_name, t, expected) => {
+    expect(decide(t, release(undefined), { digest: DIGEST })).toEqual(expected)
+  })
+
+  it('already serves the image only when $LATEST.PUBLISHED does (Active), not when $LATEST does', () => {
+    expect(
+      alreadyServing(
+        [managed(DIGEST, { digest: OTHER, state: 'Active' })],
+        DIGEST,
+        undefined
+      )
+    ).toBe(false)
+    expect(
+      alreadyServing(
+        [managed(DIGEST, { digest: DIGEST, state: 'Pending' })],
+        DIGEST,
+        undefined
+      )
+    ).toBe(false)
+    expect(
+      alreadyServing(
+        [managed(DIGEST, { digest: DIGEST, state: 'Active' })],
+        DIGEST,
+        undefined
+      )
+    ).toBe(true)
+  })
+
+  it('an alias release of a Managed Instances function publishes a numbered version', () => {
+    const mi = managed(OTHER, { digest: OTHER, state: 'Active' })
+    mi.alias = alias('3')
+    mi.aliasImageUri = `${REPO}@${OTHER}`
+    expect(decide(mi, release('live'), { digest: DIGEST })).toMatchObject({
+      do: 'deploy',
+      publish: 'version',
+      alias: { name: 'live', from: '3' }
+    })
   })
 })

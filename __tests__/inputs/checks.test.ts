@@ -100,6 +100,7 @@ describe('readVerification', () => {
     expect(readVerification(reader({}))).toEqual({
       value: {
         waitTimeoutMs: 300_000,
+        activationTimeoutMs: 900_000,
         smokeTest: true,
         smokeTimeoutMs: 120_000,
         rollbackOnFailure: true,
@@ -107,6 +108,19 @@ describe('readVerification', () => {
       },
       problems: []
     })
+  })
+
+  it('waits 15m for a Managed Instances activation unless wait-timeout is given, then that (issue 24)', () => {
+    expect(readVerification(reader({})).value).toMatchObject({
+      waitTimeoutMs: 300_000,
+      activationTimeoutMs: 900_000
+    })
+    expect(
+      readVerification(reader({ 'wait-timeout': '2m' })).value
+    ).toMatchObject({ waitTimeoutMs: 120_000, activationTimeoutMs: 120_000 })
+    expect(
+      readVerification(reader({ 'wait-timeout': '20m' })).value
+    ).toMatchObject({ activationTimeoutMs: 1_200_000 })
   })
 
   it('bounds wait-timeout to 5s..1h and smoke-timeout to 1s..15m', () => {
@@ -160,6 +174,7 @@ describe('readVerification', () => {
     ).toEqual({
       value: {
         waitTimeoutMs: 300_000,
+        activationTimeoutMs: 300_000,
         smokeTest: true,
         smokeTimeoutMs: 120_000,
         rollbackOnFailure: true,

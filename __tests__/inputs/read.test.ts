@@ -66,6 +66,7 @@ describe('getInputs with valid inputs', () => {
       functionNames: ['my-api'],
       dryRun: false,
       publish: false,
+      pruneVersions: undefined,
       alias: undefined,
       canary: undefined,
       source: { kind: 'build' },
@@ -87,6 +88,7 @@ describe('getInputs with valid inputs', () => {
       restoreArchived: false,
       reuseUnchanged: false,
       waitTimeoutMs: 300_000,
+      activationTimeoutMs: 900_000,
       smokeTest: true,
       smokeUrl: undefined,
       smokePath: '/',
@@ -398,6 +400,35 @@ describe('architecture', () => {
       ])
     }
   )
+})
+
+describe('prune-versions (issue 24)', () => {
+  it.each([
+    ['1', 1],
+    ['10', 10],
+    ['100', 100]
+  ])('keeps the newest %p versions', (text, n) => {
+    expect(parse({ 'prune-versions': text }).pruneVersions).toBe(n)
+  })
+
+  it.each(['0', '101', '-3', '2.5', 'all', 'ten'])(
+    'refuses %p before anything changes, naming the input and the accepted form',
+    text => {
+      expect(() => parse({ 'prune-versions': text })).toThrow(
+        `prune-versions "${text}" must be how many of the newest published versions to keep, a whole number from 1 to 100`
+      )
+    }
+  )
+
+  it('is refused with mode: preview', () => {
+    expect(() =>
+      parse({
+        mode: 'preview',
+        'pull-request': '7',
+        'prune-versions': '5'
+      })
+    ).toThrow('prune-versions is not used with mode: preview')
+  })
 })
 
 describe('durations', () => {

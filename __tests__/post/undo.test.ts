@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it } from '@jest/globals'
 import {
   GetAliasCommand,
   GetFunctionCommand,
+  PublishVersionCommand,
   LambdaClient,
   UpdateAliasCommand,
   UpdateFunctionCodeCommand,
@@ -266,5 +267,77 @@ describe('finishUndo (configuration)', () => {
       `${ARN}: its configuration was changed by someone else meanwhile; it is left as it is.`
     ])
     expect(lambda.commandCalls(UpdateFunctionConfigurationCommand)).toEqual([])
+  })
+})
+
+describe('finishUndo ($LATEST.PUBLISHED of a Managed Instances function, issue 24)', () => {
+  const published: UndoRecord = {
+    kind: 'published',
+    region: 'us-east-1',
+    functionArn: ARN,
+    ourDigest: OURS,
+    restoreImageUri: `${REPO}@${GOOD}`,
+    restoreDigest: GOOD
+  }
+  const lp = (d: string, state: string) => ({
+    ...runs(d),
+    Configuration: {
+      ...runs(d).Configuration,
+      Version: '$LATEST.PUBLISHED',
+      State: state as 'Active'
+    }
+  })
+
+  it('still ours: publishes the previous image again (after $LATEST) and waits until it is Active', async () => {
+    let republished = false
+    lambda
+      .on(GetFunctionCommand)
+      .callsFake((input: { Qualifier?: string }) =>
+        input.Qualifier === '$LATEST.PUBLISHED'
+          ? republished
+            ? lp(GOOD, 'Active')
+            : lp(OURS, 'Active')
+          : runs(GOOD)
+      )
+    lambda.on(PublishVersionCommand).callsFake(() => {
+      republished = true
+      return { Version: '$LATEST.PUBLISHED', State: 'Pending' }
+    })
+    const { lines, ok } = await finish([published, latest])
+    expect(ok).toBe(true)
+    expect(lines[1]).toBe(
+      `${ARN}: $LATEST.PUBLISHED runs the previous image ${REPO}@${GOOD} again (Active).`
+    )
+    expect(
+      lambda.commandCalls(PublishVersionCommand)[0]?.args[0].input
+    ).toMatchObject({
+      FunctionName: ARN,
+      CodeSha256: GOOD.slice(7),
+      PublishTo: 'LATEST_PUBLISHED'
+    })
+  })
+
+  it("someone else's publish is left as it is", async () => {
+    lambda.on(GetFunctionCommand).resolves(lp(THEIRS, 'Active'))
+    const { lines, ok } = await finish([published])
+    expect(ok).toBe(false)
+    expect(lines[0]).toContain('someone else published')
+    expect(lambda.commandCalls(PublishVersionCommand)).toHaveLength(0)
+  })
+
+  it('an activation that outlasts the post step: says so and how to follow it', async () => {
+    lambda
+      .on(GetFunctionCommand)
+      .callsFake((input: { Qualifier?: string }) =>
+        input.Qualifier === '$LATEST.PUBLISHED'
+          ? lp(GOOD, 'Pending')
+          : runs(GOOD)
+      )
+    const { lines, ok } = await finish([published])
+    expect(ok).toBe(false)
+    expect(lines[0]).toContain('still activating')
+    expect(lines[0]).toContain(
+      `aws lambda get-function-configuration --function-name ${ARN} --qualifier '$LATEST.PUBLISHED'`
+    )
   })
 })

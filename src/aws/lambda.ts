@@ -140,13 +140,10 @@ export function functionStateOf(
 }
 
 /**
- * Only container-image functions can take an image, and only functions whose
- * callers run what UpdateFunctionCode changes. A Lambda Managed Instances
- * function's unqualified invokes and Function URL run $LATEST.PUBLISHED,
- * which only a PublishVersion with PublishTo LATEST_PUBLISHED changes:
- * updating $LATEST alone would report a release no caller gets. Until the
- * action releases to such functions (docs/managed-instances.md) it refuses
- * them before anything changes.
+ * Only container-image functions can take an image. A Lambda Managed
+ * Instances function (capacityProviderArn) is deployable: its release goes
+ * through a publish (stages/publish-managed.ts), since its callers get
+ * $LATEST.PUBLISHED, not $LATEST.
  * https://docs.aws.amazon.com/lambda/latest/dg/lambda-managed-instances-version-publishing.html
  */
 export function checkDeployable(fn: FunctionState): void {
@@ -154,14 +151,6 @@ export function checkDeployable(fn: FunctionState): void {
     throw new DeployError(
       `Function ${fn.functionName} has package type ${fn.packageType}; this action deploys container images. ` +
         'Lambda cannot change a function\'s package type: create a function with PackageType "Image" and deploy to that one.'
-    )
-  }
-  if (fn.capacityProviderArn !== undefined) {
-    throw new DeployError(
-      `Function ${fn.functionName} runs on Lambda Managed Instances (capacity provider ${fn.capacityProviderArn || 'unnamed'}): ` +
-        'its callers get $LATEST.PUBLISHED, which only PublishVersion with PublishTo LATEST_PUBLISHED changes, so updating $LATEST would report a release no caller gets. ' +
-        'This action does not release to Managed Instances functions yet (docs/managed-instances.md); nothing was changed. ' +
-        'Meanwhile release by hand: `aws lambda update-function-code --function-name <name> --image-uri <uri>`, wait for it, then `aws lambda publish-version --function-name <name> --publish-to LATEST_PUBLISHED`.'
     )
   }
 }

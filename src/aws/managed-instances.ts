@@ -1,6 +1,6 @@
 /**
- * Lambda Managed Instances (issue 24, first slice: not wired into the stages
- * yet). A function with `CapacityProviderConfig` runs on EC2 capacity
+ * Lambda Managed Instances (issue 24): the publish, the wait for a published
+ * version to be Active, and the explanations of what ends it. A function with `CapacityProviderConfig` runs on EC2 capacity
  * providers, and its unqualified invokes and unqualified Function URL run the
  * `$LATEST.PUBLISHED` version, not `$LATEST`: UpdateFunctionCode alone
  * changes nothing callers get. AWS docs, Lambda Developer Guide:
@@ -33,8 +33,11 @@ import {
   errorMessage,
   isThrottling
 } from '../util/errors.js'
+import type { CallBudget } from '../util/budget.js'
+import { again, done, poll, throttled } from '../util/poll.js'
 import { retry } from '../util/retry.js'
 import { formatDuration, type Timing } from '../util/time.js'
+import { digestFromCodeSha256, functionStateOf } from './lambda.js'
 
 type Log = (message: string) => void
 
@@ -44,8 +47,6 @@ export const LATEST_PUBLISHED = '$LATEST.PUBLISHED'
 /** lambda-managed-instances-quotas: "Function versions per capacity provider: 100 ... Cannot be increased." */
 export const VERSIONS_PER_CAPACITY_PROVIDER = 100
 
-// Read by every look-up (aws/lambda.ts), so it lives there: the look-up
-// does not load this module's calls.
 export { managedInstancesOf, type ManagedInstances } from './lambda.js'
 
 /** A published version's state as GetFunctionConfiguration reports it. */
@@ -55,6 +56,9 @@ export interface PublishedVersionState {
   version: string
   versionArn: string
   codeSha256: string | undefined
+  /** The image the version runs (`repo@sha256:…`) and its digest. */
+  imageUri: string | undefined
+  imageDigest: string | undefined
   state: string | undefined
   stateReason: string | undefined
   stateReasonCode: string | undefined
@@ -70,6 +74,8 @@ function publishedVersionState(
     version: c.Version ?? fallbackVersion,
     versionArn: c.FunctionArn ?? '',
     codeSha256: c.CodeSha256,
+    imageUri: undefined,
+    imageDigest: digestFromCodeSha256(c.CodeSha256),
     state: c.State,
     stateReason: c.StateReason,
     stateReasonCode: c.StateReasonCode
@@ -131,6 +137,29 @@ export async function publishToLatestPublished(
   return publishedVersionState(functionName, response, LATEST_PUBLISHED)
 }
 
+/** A published version as GetFunction answers; AWS errors as they come. */
+async function fetchPublishedVersion(
+  lambda: LambdaClient,
+  functionName: string,
+  version: string
+): Promise<PublishedVersionState> {
+  // GetFunction (one IAM action the action already needs) rather than
+  // GetFunctionConfiguration: the same configuration, with the image.
+  const f = await lambda.send(
+    new GetFunctionCommand({ FunctionName: functionName, Qualifier: version })
+  )
+  const image = functionStateOf(f, functionName)
+  return {
+    ...publishedVersionState(functionName, f.Configuration ?? {}, version),
+    imageUri: image.imageUri,
+    imageDigest: image.imageDigest
+  }
+}
+
+const describeReadError = (error: unknown, functionName: string): string =>
+  explainManagedInstancesError(error, functionName) ??
+  describeAwsError('lambda:GetFunction', error)
+
 /** One poll of a published version (`$LATEST.PUBLISHED` or a number). */
 export async function readPublishedVersion(
   lambda: LambdaClient,
@@ -138,18 +167,9 @@ export async function readPublishedVersion(
   version: string
 ): Promise<PublishedVersionState> {
   try {
-    // GetFunction (one IAM action the action already needs) rather than
-    // GetFunctionConfiguration: the same configuration, with the image.
-    const f = await lambda.send(
-      new GetFunctionCommand({ FunctionName: functionName, Qualifier: version })
-    )
-    const c = f.Configuration ?? {}
-    return publishedVersionState(functionName, c, version)
+    return await fetchPublishedVersion(lambda, functionName, version)
   } catch (error) {
-    throw new DeployError(
-      explainManagedInstancesError(error, functionName) ??
-        describeAwsError('lambda:GetFunction', error)
-    )
+    throw new DeployError(describeReadError(error, functionName))
   }
 }
 
@@ -304,4 +324,113 @@ export function explainManagedInstancesError(
     )
   }
   return undefined
+}
+
+/**
+ * $LATEST.PUBLISHED as callers get it now, or undefined when nothing was
+ * ever published there (GetFunction of that qualifier then answers
+ * ResourceNotFoundException; an invoke would answer
+ * NoPublishedVersionException).
+ */
+export async function readLatestPublished(
+  lambda: LambdaClient,
+  functionName: string
+): Promise<PublishedVersionState | undefined> {
+  try {
+    return await fetchPublishedVersion(lambda, functionName, LATEST_PUBLISHED)
+  } catch (error) {
+    const name = awsErrorName(error)
+    if (
+      name === 'ResourceNotFoundException' ||
+      name === 'NoPublishedVersionException'
+    )
+      return undefined
+    throw new DeployError(describeReadError(error, functionName))
+  }
+}
+
+/** The published version did not become Active: Lambda said why. */
+export class ActivationFailedError extends DeployError {}
+
+/** The wait's limit came first: Lambda goes on activating the version. */
+export class ActivationTimeoutError extends DeployError {}
+
+export interface ActivationWait {
+  timeoutMs: number
+  log: Log
+  /** Poll interval: 2 s, as AWS's PublishedVersionActive waiter (minDelay 2). */
+  pollMs?: number
+  /** A progress line at most this often (and at the first poll). */
+  progressEveryMs?: number
+  budget?: CallBudget
+}
+
+/** The default poll interval of the activation wait. */
+export const ACTIVATION_POLL_MS = 2000
+
+/**
+ * Wait until a published version (`$LATEST.PUBLISHED` or a number) is
+ * Active, with a progress line now and then; Failed and the other end
+ * states (activationStep) end it with Lambda's reason. The run's timing is
+ * cancellable, so a cancelled job ends the wait at its next sleep. One poll
+ * helper (util/poll.ts), as every wait of the action; the interval follows
+ * the SDK's waitUntilPublishedVersionActive (2 s).
+ */
+export async function waitForActivation(
+  lambda: LambdaClient,
+  functionName: string,
+  version: string,
+  options: ActivationWait,
+  timing: Timing
+): Promise<{
+  version: PublishedVersionState
+  polls: number
+  elapsedMs: number
+}> {
+  const started = timing.now()
+  const every = options.progressEveryMs ?? 30_000
+  let lastProgressAt: number | undefined
+  let last: PublishedVersionState | undefined
+  const outcome = await poll<PublishedVersionState>(
+    async () => {
+      await options.budget?.take()
+      let now: PublishedVersionState
+      try {
+        now = await fetchPublishedVersion(lambda, functionName, version)
+      } catch (error) {
+        if (isThrottling(error)) return throttled(error)
+        throw new DeployError(describeReadError(error, functionName))
+      }
+      last = now
+      const elapsed = timing.now() - started
+      const step = activationStep(now, elapsed)
+      if (step.step === 'done') return done(now)
+      if (step.step === 'failed') throw new ActivationFailedError(step.reason)
+      if (lastProgressAt === undefined || elapsed - lastProgressAt >= every) {
+        lastProgressAt = elapsed
+        options.log(step.progress)
+      }
+      return again
+    },
+    {
+      timeoutMs: options.timeoutMs,
+      intervalMs: options.pollMs ?? ACTIVATION_POLL_MS,
+      maxIntervalMs: 20_000,
+      onThrottled: (error, next) =>
+        options.log(
+          `Throttled while waiting for ${functionName}:${version} (${errorMessage(error)}); next poll in ${next}ms.`
+        )
+    },
+    timing
+  )
+  if (outcome.kind === 'done')
+    return {
+      version: outcome.value,
+      polls: outcome.attempts,
+      elapsedMs: timing.now() - started
+    }
+  throw new ActivationTimeoutError(
+    `${functionName}:${version} is still ${last?.state ?? 'not Active'} after ${formatDuration(outcome.elapsedMs)}, the wait's limit (wait-timeout). ` +
+      'Lambda goes on activating it and moves traffic to it once it is Active; raise wait-timeout if activations on this capacity provider take longer.'
+  )
 }

@@ -15,6 +15,7 @@ import {
   isThrottling
 } from '../util/errors.js'
 import { retry, type RetryOptions } from '../util/retry.js'
+import { explainManagedInstancesError } from './managed-instances.js'
 import type { Timing } from '../util/time.js'
 
 type Log = (message: string) => void
@@ -96,7 +97,10 @@ export async function publishVersion(
           'Use a concurrency group per function in the workflow so deploys do not overlap.'
       )
     }
-    throw new DeployError(describeAwsError('lambda:PublishVersion', error))
+    throw new DeployError(
+      explainManagedInstancesError(error, functionName) ??
+        describeAwsError('lambda:PublishVersion', error)
+    )
   }
   if (response.Version === undefined || response.FunctionArn === undefined) {
     throw new DeployError(

@@ -9,6 +9,7 @@ import type { FunctionState } from '../aws/lambda.js'
 import type {
   Canary,
   FunctionConfigInputs,
+  Release,
   StageSpec
 } from '../inputs/types.js'
 import type { TargetState } from '../targets.js'
@@ -45,16 +46,18 @@ export interface AliasMove {
  * create-preview: a first preview: the function is created with the image;
  * create: a deploy to a function that does not exist, with role given: it
  * is created with the image and the configuration inputs;
- * deploy: $LATEST runs the image (updated, or it already does), then, with
- * publish, a version of it, then with an alias, the alias moves to it
- * (first pinned when it points to $LATEST);
+ * deploy: $LATEST runs the image (updated, or it already does), then
+ * `publish`: a numbered version of it (publish input, alias releases), or
+ * for a Managed Instances function without an alias $LATEST.PUBLISHED,
+ * what its callers get; then with an alias, the alias moves to it (first
+ * pinned when it points to $LATEST);
  * move-back: rollback-to previous: the alias moves back to the version it
  * left (the look-up found it), nothing is deployed.
  */
 export type TargetAction =
   | { do: 'nothing'; alias: string; version: string }
   | { do: 'create-preview' }
-  | { do: 'create'; publish: boolean; alias: AliasMove | undefined }
+  | { do: 'create'; publish: PublishStep; alias: AliasMove | undefined }
   | {
       do: 'deploy'
       latest: LatestAction
@@ -65,10 +68,69 @@ export type TargetAction =
       configuration?: ConfigDiff | undefined
       /** The alias points to $LATEST: pinned to a version of it first. */
       pinAlias: boolean
-      publish: boolean
+      publish: PublishStep
       alias: AliasMove | undefined
     }
   | { do: 'move-back'; alias: AliasMove; to: string | undefined }
+
+/**
+ * What is published after $LATEST runs the image: nothing; a numbered
+ * version; or $LATEST.PUBLISHED (PublishVersion with PublishTo
+ * LATEST_PUBLISHED), which a Managed Instances function's callers get.
+ */
+export type PublishStep = 'none' | 'version' | 'latest-published'
+
+/**
+ * How the run releases to `t`: the run's release, except that a plain
+ * release (no alias) of a Lambda Managed Instances function publishes to
+ * $LATEST.PUBLISHED, the version its unqualified invokes and Function URL
+ * run (lambda-managed-instances-version-publishing).
+ */
+export function targetRelease(
+  t: Pick<TargetState, 'latest'>,
+  release: Release
+): Release {
+  return release.kind === 'latest' &&
+    t.latest?.capacityProviderArn !== undefined
+    ? { kind: 'published' }
+    : release
+}
+
+/**
+ * $LATEST.PUBLISHED already serves `digest`: it runs it and is Active (a
+ * version still activating or failed does not serve it yet).
+ */
+export function publishedServes(
+  t: Pick<TargetState, 'published'>,
+  digest: string | undefined
+): boolean {
+  const before = t.published?.before
+  return (
+    digest !== undefined &&
+    before?.imageDigest === digest &&
+    before.state === 'Active'
+  )
+}
+
+function publishStep(
+  t: TargetState,
+  release: Release,
+  digest: string | undefined
+): PublishStep {
+  switch (release.kind) {
+    // An alias release always publishes the version it moves the alias to.
+    case 'alias':
+      return 'version'
+    case 'latest':
+      return release.publish ? 'version' : 'none'
+    case 'published':
+      return publishedServes(t, digest) ? 'none' : 'latest-published'
+    default: {
+      const unknown: never = release
+      return unknown
+    }
+  }
+}
 
 /** What $LATEST needs: an update, or nothing (it already runs the image). */
 export type LatestAction = 'update' | 'up-to-date'
@@ -106,7 +168,7 @@ export function decide(
   spec: DecideRelease,
   image: DecideImage | undefined
 ): TargetAction {
-  const { release } = spec
+  const release = targetRelease(t, spec.release)
   const alias: AliasMove | undefined =
     release.kind === 'alias'
       ? { name: release.name, from: t.alias?.version, canary: release.canary }
@@ -114,7 +176,7 @@ export function decide(
   if (spec.source.kind === 'previous' && alias !== undefined)
     return { do: 'move-back', alias, to: t.version }
   const digest = image?.digest
-  const publish = release.kind === 'alias' || release.publish
+  const publish = publishStep(t, release, digest)
   // Only a preview target has a production function; a deploy's missing
   // function is created only when the look-up kept it (role given).
   if (t.latest === undefined)
@@ -135,7 +197,6 @@ export function decide(
     latest: latestAction(t.latest, digest),
     ...(configuration !== undefined && { configuration }),
     pinAlias: alias !== undefined && t.alias?.version === '$LATEST',
-    // An alias release always publishes the version it moves the alias to.
     publish,
     alias
   }
@@ -154,7 +215,8 @@ export function configurationChange(
 
 /**
  * The function already serves the image as the run would leave it: the
- * alias (all of its traffic) for alias releases, $LATEST otherwise.
+ * alias (all of its traffic) for alias releases, $LATEST.PUBLISHED for a
+ * Managed Instances function, $LATEST otherwise.
  */
 export function alreadyServes(action: TargetAction): boolean {
   return (
@@ -162,7 +224,8 @@ export function alreadyServes(action: TargetAction): boolean {
     (action.do === 'deploy' &&
       action.alias === undefined &&
       action.configuration === undefined &&
-      action.latest === 'up-to-date')
+      action.latest === 'up-to-date' &&
+      action.publish !== 'latest-published')
   )
 }
 

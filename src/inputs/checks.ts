@@ -143,9 +143,13 @@ export const CREDENTIALS_LIFETIME_RANGE: DurationRange = {
   max: '36h'
 }
 
+/** The activation wait when wait-timeout is not given: 15 minutes. */
+export const MANAGED_ACTIVATION_TIMEOUT_MS = 15 * 60_000
+
 export type Verification = Pick<
   Inputs,
   | 'waitTimeoutMs'
+  | 'activationTimeoutMs'
   | 'smokeTest'
   | 'smokeTimeoutMs'
   | 'rollbackOnFailure'
@@ -159,8 +163,16 @@ export type Verification = Pick<
  */
 export function readVerification(read: InputReader): Parsed<Verification> {
   const input = fields(read)
+  const waitTimeoutMs = input.duration('wait-timeout', '5m', WAIT_TIMEOUT_RANGE)
   return input.parsed({
-    waitTimeoutMs: input.duration('wait-timeout', '5m', WAIT_TIMEOUT_RANGE),
+    waitTimeoutMs,
+    // Activation starts EC2 instances and three execution environments
+    // (lambda-managed-instances-scaling); a timeout after the publish leaves
+    // Lambda to move traffic unchecked, so the default is longer.
+    activationTimeoutMs:
+      input.optional('wait-timeout') === undefined
+        ? MANAGED_ACTIVATION_TIMEOUT_MS
+        : waitTimeoutMs,
     smokeTest: input.boolean('smoke-test', true),
     smokeTimeoutMs: input.duration('smoke-timeout', '2m', SMOKE_TIMEOUT_RANGE),
     rollbackOnFailure: input.boolean('rollback-on-failure', true),

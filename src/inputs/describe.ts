@@ -20,5 +20,9 @@ export function describeRun(inputs: Inputs): string {
       : inputs.publish
         ? ', publish a version'
         : ''
-  return `${inputs.dryRun ? 'Dry run (nothing will be changed): ' : ''}${names}, repository ${inputs.repository.name || '—'}, ${image}, region ${inputs.region}${release}`
+  const prune =
+    inputs.pruneVersions !== undefined
+      ? `, prune versions beyond the newest ${inputs.pruneVersions} before publishing`
+      : ''
+  return `${inputs.dryRun ? 'Dry run (nothing will be changed): ' : ''}${names}, repository ${inputs.repository.name || '—'}, ${image}, region ${inputs.region}${release}${prune}`
 }

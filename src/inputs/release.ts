@@ -78,7 +78,7 @@ export interface ReleaseInput extends ReleaseInputs {
  */
 export const CANARY_INTERVAL_RANGE: DurationRange = { min: '1s', max: '1h' }
 
-/** publish, alias, canary-percent, canary-interval, rollback-to, image and dry-run. */
+/** publish, alias, canary-percent, canary-interval, rollback-to, image, prune-versions and dry-run. */
 export function readRelease(
   read: InputReader,
   context: ReleaseContext
@@ -92,6 +92,22 @@ export function readRelease(
   }
   const publish = boolean('publish', false) || alias !== undefined
   const dryRun = boolean('dry-run', false)
+  const pruneText = optional('prune-versions')
+  let pruneVersions: number | undefined
+  if (pruneText !== undefined) {
+    // A whole number of versions to keep: 0 would delete every version no
+    // alias uses, which is allowed but rarely meant; at most the quota.
+    if (
+      /^\d+$/.test(pruneText) &&
+      Number(pruneText) >= 1 &&
+      Number(pruneText) <= 100
+    )
+      pruneVersions = Number(pruneText)
+    else
+      problems.push(
+        `prune-versions "${pruneText}" must be how many of the newest published versions to keep, a whole number from 1 to 100 (for example 10); older versions no alias and no $LATEST.PUBLISHED uses are deleted.`
+      )
+  }
   const restoreArchived = boolean('restore-archived', false)
 
   const percentText = optional('canary-percent')?.replace(/%$/, '')
@@ -191,7 +207,8 @@ export function readRelease(
       ['alias', alias],
       ['publish', publish && alias === undefined ? 'true' : undefined],
       ['canary-percent', percentText],
-      ['rollback-to', rollbackTo]
+      ['rollback-to', rollbackTo],
+      ['prune-versions', pruneText]
     ].filter(([, value]) => value !== undefined)
     for (const [name] of asked) {
       problems.push(
@@ -202,6 +219,7 @@ export function readRelease(
   return parsed({
     dryRun,
     publish,
+    pruneVersions,
     alias,
     canary,
     source,

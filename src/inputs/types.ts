@@ -62,6 +62,11 @@ export interface Inputs extends PreviewInputs, ReleaseInputs {
    */
   reuseUnchanged: boolean
   waitTimeoutMs: number
+  /**
+   * The wait for a Lambda Managed Instances version to be Active:
+   * wait-timeout when given, else 15 minutes (docs/managed-instances.md).
+   */
+  activationTimeoutMs: number
   smokeTest: boolean
   smokeUrl: string | undefined
   smokePath: string
@@ -192,6 +197,12 @@ export interface ReleaseInputs {
   dryRun: boolean
   /** Publish a version of the deployed code (always true with an alias). */
   publish: boolean
+  /**
+   * prune-versions: keep the newest n published versions; older ones no
+   * alias and no $LATEST.PUBLISHED uses are deleted before the publish
+   * (undefined: none is deleted).
+   */
+  pruneVersions: number | undefined
   /** Alias to move to the new version once it passed its checks. */
   alias: string | undefined
   /** Share of the alias's traffic the new version gets first (alias deploys). */
@@ -265,13 +276,17 @@ export interface CanarySignals {
 
 /**
  * How a deploy releases what it deployed: on $LATEST (with publish, also a
- * version of it), or through an alias moved to a new version (a canary
- * share first). Managed Instances (issue 24) adds
- * `{ kind: 'published' }`: invokes go to $LATEST.PUBLISHED.
+ * version of it), through an alias moved to a new version (a canary share
+ * first), or, for a Lambda Managed Instances function without an alias, by
+ * publishing to `$LATEST.PUBLISHED`, which its unqualified invokes and
+ * Function URL run (lambda-managed-instances-version-publishing). The inputs
+ * give `latest` or `alias`; `published` is what `latest` means for such a
+ * function, found by the look-up (decide/action.ts, targetRelease).
  */
 export type Release =
   | { kind: 'latest'; publish: boolean }
   | { kind: 'alias'; name: string; canary: Canary | undefined }
+  | { kind: 'published' }
 
 /** The alias release: a version is always published. */
 export type AliasRelease = Extract<Release, { kind: 'alias' }>

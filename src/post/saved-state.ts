@@ -41,6 +41,19 @@ export type UndoRecord =
       restore: ConfigSnapshot
     }
   | {
+      /**
+       * Lambda Managed Instances: $LATEST.PUBLISHED, what callers get, is
+       * re-published from the image it ran (after the 'latest' record put
+       * $LATEST back), if it still runs this run's image.
+       */
+      kind: 'published'
+      region: string
+      functionArn: string
+      ourDigest: string
+      restoreImageUri: string
+      restoreDigest: string
+    }
+  | {
       kind: 'alias'
       region: string
       functionArn: string

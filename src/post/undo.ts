@@ -7,12 +7,16 @@
 import { createLambdaClient } from '../aws/clients.js'
 import { deployImage, waitForUpdate } from '../aws/lambda-update.js'
 import { restoreConfiguration } from '../aws/lambda-config.js'
+import { followActivation, republishPrevious } from '../aws/republish.js'
 import { getAlias, pointAlias } from '../aws/versions.js'
 import { aliasHolder, latestHolder } from '../decide/ownership.js'
 import { ChangedMeanwhileError, errorMessage } from '../util/errors.js'
 import { realTiming, type Timing } from '../util/time.js'
 import type { UndoRecord } from './saved-state.js'
 import type { LambdaClient } from '@aws-sdk/client-lambda'
+
+/** The undo's publish went through; Lambda was still activating it. */
+class StillActivating extends Error {}
 
 /** The post step has more time than a cancelled main step: up to 5 minutes a wait. */
 const POST_WAIT_MS = 5 * 60_000
@@ -67,6 +71,19 @@ async function finishOne(
         return `${record.functionArn}: ${error.message}`
       throw error
     }
+  if (record.kind === 'published') {
+    const result = await republishPrevious(
+      lambda,
+      record.functionArn,
+      record,
+      { timeoutMs: POST_WAIT_MS, log },
+      timing
+    )
+    // The post step's limit came before Lambda activated the previous
+    // image: not a verified undo, and the line says what to follow.
+    if (result.kind === 'activating') throw new StillActivating(result.text)
+    return `${record.functionArn}: ${result.text}.`
+  }
   const settled = await waitForUpdate(
     lambda,
     record.functionArn,
@@ -106,8 +123,10 @@ export async function finishUndo(
   const lines: string[] = []
   let ok = true
   // Aliases first: they are what serves traffic in alias deploys; then the
-  // configuration, then the code (records keep that order within a kind).
-  const rank = { alias: 0, configuration: 1, latest: 2 } as const
+  // configuration, then $LATEST's code (records keep that order within a
+  // kind), then $LATEST.PUBLISHED, which a Managed Instances republish
+  // publishes from $LATEST.
+  const rank = { alias: 0, configuration: 1, latest: 2, published: 3 } as const
   const ordered = [...records].sort((a, b) => rank[a.kind] - rank[b.kind])
   for (const record of ordered) {
     try {
@@ -116,15 +135,30 @@ export async function finishUndo(
       )
     } catch (error) {
       ok = false
+      if (error instanceof StillActivating) {
+        lines.push(
+          `${record.functionArn}: ${error.message}; the post step's limit (${POST_WAIT_MS / 60_000} minutes a wait) ended before it was Active: check it with ${followActivation(record.functionArn)}`
+        )
+        continue
+      }
       lines.push(
         `Could not put back ${record.functionArn}: ${errorMessage(error)}` +
-          (record.kind === 'configuration'
-            ? ` Restore its configuration by hand (the previous settings: ${Object.keys(record.restore.environment).length} environment variables, memory ${record.restore.memorySize ?? '?'} MB, timeout ${record.restore.timeout ?? '?'} s) with aws lambda update-function-configuration.`
-            : record.kind === 'latest'
-              ? ` Restore it by hand: aws lambda update-function-code --function-name ${record.functionArn} --image-uri ${record.restoreImageUri}`
-              : ` Restore it by hand: aws lambda update-alias --function-name ${record.functionArn} --name ${record.alias} --function-version ${record.previousVersion} --routing-config 'AdditionalVersionWeights={}'`)
+          handRestore(record)
       )
     }
   }
   return { lines, ok }
+}
+
+function handRestore(record: UndoRecord): string {
+  switch (record.kind) {
+    case 'latest':
+      return ` Restore it by hand: aws lambda update-function-code --function-name ${record.functionArn} --image-uri ${record.restoreImageUri}`
+    case 'published':
+      return ` Restore it by hand: aws lambda update-function-code --function-name ${record.functionArn} --image-uri ${record.restoreImageUri}, wait for it, then aws lambda publish-version --function-name ${record.functionArn} --publish-to LATEST_PUBLISHED`
+    case 'configuration':
+      return ` Restore its configuration by hand (the previous settings: ${Object.keys(record.restore.environment).length} environment variables, memory ${record.restore.memorySize ?? '?'} MB, timeout ${record.restore.timeout ?? '?'} s) with aws lambda update-function-configuration.`
+    case 'alias':
+      return ` Restore it by hand: aws lambda update-alias --function-name ${record.functionArn} --name ${record.alias} --function-version ${record.previousVersion} --routing-config 'AdditionalVersionWeights={}'`
+  }
 }

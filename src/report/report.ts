@@ -68,7 +68,10 @@ export interface CanarySignalSummary {
  * superseded: someone else changed it during the run (left alone);
  * reverted: restored because another function failed;
  * rollback-pending: the job was cancelled before its undo ended, and the
- * post step puts it back (its log and summary say whether it did).
+ * post step puts it back (its log and summary say whether it did);
+ * rollback-activating: Managed Instances: the previous image was
+ * re-published and was still activating when the wait ended (callers get it
+ * once it is Active).
  */
 export type TargetOutcome =
   | 'pending'
@@ -80,12 +83,18 @@ export type TargetOutcome =
   | 'reverted'
   | 'rollback-failed'
   | 'rollback-pending'
+  | 'rollback-activating'
   | 'superseded'
 
 /** What happened to one function of the run. */
 export interface TargetReport {
   functionName: string
   functionArn: string
+  /**
+   * Lambda Managed Instances: the capacity provider the function runs on
+   * (its callers get $LATEST.PUBLISHED or the alias); undefined otherwise.
+   */
+  capacityProviderArn?: string | undefined
   outcome: TargetOutcome
   updated?: boolean | undefined
   previousImageUri?: string | undefined

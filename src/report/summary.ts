@@ -73,6 +73,8 @@ function headline(report: Report): string {
     return '✅ Deployed'
   }
   if (report.rolledBack === true) return '↩️ Failed and rolled back'
+  if (outcomes.includes('rollback-activating'))
+    return '⏳ Failed: the rollback is published and still activating'
   if (outcomes.includes('rollback-pending'))
     return '⏳ Cancelled: the post step puts back what this run changed'
   if (outcomes.includes('superseded'))
@@ -194,6 +196,16 @@ export function renderSummary(report: Report): string {
     )
   }
   for (const target of targets) {
+    if (target.capacityProviderArn === undefined) continue
+    lines.push(
+      `> Lambda Managed Instances: ${code(target.functionName)} runs on capacity provider ${code(target.capacityProviderArn || 'unnamed')}; ` +
+        (report.alias !== undefined
+          ? `callers of alias ${code(report.alias)} get the numbered version it points to.`
+          : `callers get ${code('$LATEST.PUBLISHED')}, which this run releases by publishing (PublishTo LATEST_PUBLISHED) and waits to be Active.`),
+      ''
+    )
+  }
+  for (const target of targets) {
     const found = target.diagnostics
     if (found === undefined) continue
     lines.push(
@@ -290,6 +302,8 @@ const OUTCOME_TEXT: Record<TargetOutcome, string> = {
   'rollback-failed': '🚨 rollback failed',
   'rollback-pending':
     '⏳ cancelled: the post step puts back the previous release',
+  'rollback-activating':
+    '⏳ rolling back: the previous image is re-published and still activating (callers get it once it is Active)',
   superseded:
     '⚠️ superseded: someone else deployed meanwhile (left as they set it)'
 }

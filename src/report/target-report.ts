@@ -7,6 +7,7 @@ import { describeDiff } from '../decide/configuration.js'
 import {
   changedAlias,
   changedLatest,
+  changedPublished,
   outcomeOf,
   servingOf,
   updatedOf,
@@ -31,14 +32,24 @@ function latestUndo(t: TargetState): string | undefined {
     : `aws lambda update-function-code --function-name ${t.arn} --image-uri ${previous}`
 }
 
+/**
+ * Lambda Managed Instances: the commands that publish the image callers got
+ * before this run to $LATEST.PUBLISHED again.
+ */
+function publishedUndo(t: TargetState): string | undefined {
+  const previous = t.published?.before?.imageUri
+  return previous === undefined
+    ? undefined
+    : `aws lambda update-function-code --function-name ${t.arn} --image-uri ${previous} && aws lambda wait function-updated-v2 --function-name ${t.arn} && aws lambda publish-version --function-name ${t.arn} --publish-to LATEST_PUBLISHED`
+}
+
 /** The command that puts back what the deploy replaced, by hand. */
 export function undoCommand(
   t: TargetState,
   release: Release
 ): string | undefined {
-  return release.alias !== undefined
-    ? aliasUndo(t, release.alias)
-    : latestUndo(t)
+  if (release.alias !== undefined) return aliasUndo(t, release.alias)
+  return t.published !== undefined ? publishedUndo(t) : latestUndo(t)
 }
 
 /**
@@ -60,14 +71,21 @@ export function shownUndo(
     release.alias !== undefined && changedAlias(t)
       ? aliasUndo(t, release.alias)
       : undefined,
-    changedLatest(t) ? latestUndo(t) : undefined
+    changedPublished(t)
+      ? publishedUndo(t)
+      : changedLatest(t)
+        ? latestUndo(t)
+        : undefined
   ].filter((c): c is string => c !== undefined)
   return commands.length === 0 ? undefined : commands.join('\n')
 }
 
 /** What the function served when the run began (or before this run's change). */
 function previousImageOf(t: TargetState, release: Release): string | undefined {
-  return release.alias !== undefined ? t.aliasImageUri : t.replaced?.imageUri
+  if (release.alias !== undefined) return t.aliasImageUri
+  return t.published !== undefined
+    ? t.published.before?.imageUri
+    : t.replaced?.imageUri
 }
 
 /** The report of one function at the end of the run, derived from its state. */
@@ -81,6 +99,7 @@ export function targetReport(
   return {
     functionName: t.name,
     functionArn: t.arn,
+    capacityProviderArn: t.latest?.capacityProviderArn,
     outcome: outcomeOf(t, release, runFailed),
     updated: updatedOf(t),
     previousImageUri: previousImageOf(t, release),

@@ -21,6 +21,12 @@ import { configureTarget, createTarget } from './configuration.js'
 import type { RunContext } from './context.js'
 import { stage } from './stage.js'
 import { forEachTarget } from './each.js'
+import { pruneVersions } from '../aws/prune.js'
+import {
+  publishManaged,
+  servedVersions,
+  waitForVersionActive
+} from './publish-managed.js'
 
 export const deployStage = stage({
   needs: ['targets', 'image'],
@@ -55,7 +61,7 @@ async function deployTarget(
   if (action.do === 'move-back') throw new Error('nothing to deploy')
   if (action.do === 'create') {
     await createTarget(ctx, target, image)
-    if (action.publish)
+    if (action.publish !== 'none')
       await publish(ctx, target, target.latest as FunctionState, image)
     return
   }
@@ -158,7 +164,20 @@ async function deployTarget(
       `Lambda applied the update in ${formatDuration(ctx.deps.timing.now() - started)} (${result.polls} polls); the function runs ${result.after.imageUri ?? image.digest}.`
     )
   }
-  if (action.publish) await publish(ctx, target, fn, image)
+  // Before the publish: a capacity provider at its 100 versions refuses it.
+  if (inputs.pruneVersions !== undefined && action.publish !== 'none')
+    await pruneVersions(
+      ctx.clients.lambda,
+      // By name: moto's ListVersionsByFunction answers an ARN with no
+      // versions (AWS accepts either).
+      fn.functionName,
+      inputs.pruneVersions,
+      servedVersions(target),
+      log
+    )
+  if (action.publish === 'version') await publish(ctx, target, fn, image)
+  if (action.publish === 'latest-published')
+    await publishManaged(ctx, target, image)
 }
 
 /** First preview of a pull request: the function is created with the image. */
@@ -232,6 +251,13 @@ async function publish(
       log(`${target.supersededBy}; it is left as it is.`)
     }
     throw error
+  }
+  if (fn.capacityProviderArn !== undefined) {
+    // Managed Instances: Pending until its execution environments run.
+    await waitForVersionActive(ctx, target, published.version)
+    target.version = published.version
+    log(`Published version ${published.version} (${published.versionArn}).`)
+    return
   }
   const ready = await waitForUpdate(
     lambda,

@@ -29,7 +29,14 @@ import { bareFunctionName } from '../inputs/naming.js'
 import { lookUpPreview } from '../preview/look-up.js'
 import { releasedAlias } from '../inputs/spec.js'
 import type { CommonSpec, PreviewSpec } from '../inputs/types.js'
-import { newTarget, type Image, type TargetState } from '../targets.js'
+import { readLatestPublished } from '../aws/managed-instances.js'
+import {
+  newTarget,
+  type Image,
+  type PublishedRelease,
+  type TargetState
+} from '../targets.js'
+import { describeManaged } from './publish-managed.js'
 import { DeployError, errorMessage } from '../util/errors.js'
 import { settleEach } from '../util/settle.js'
 import { settleArchived, type InactiveImage } from './archived.js'
@@ -50,6 +57,8 @@ interface FoundFunction {
   name: string
   alias: AliasState | undefined
   aliasImageUri: string | undefined
+  /** Managed Instances, no alias: $LATEST.PUBLISHED, what callers get. */
+  published: PublishedRelease | undefined
 }
 
 function describeFunction(fn: FunctionState): string {
@@ -136,6 +145,7 @@ async function lookUp(
             target.alias = f.alias
             target.aliasImageUri = f.aliasImageUri
             target.previousVersion = f.alias?.version
+            target.published = f.published
             return target
           })
     if (auth !== undefined) {
@@ -154,6 +164,7 @@ async function lookUp(
       log(`Function: ${describeFunction(fn)}`)
       checkDeployable(fn)
     }
+    for (const target of targets) describeManaged(ctx, target)
     for (const target of targets) logAlias(ctx, target)
     if (preview)
       log(
@@ -329,7 +340,13 @@ async function lookUpFunction(
     throw error
   })
   if (fn === undefined)
-    return { fn, name, alias: undefined, aliasImageUri: undefined }
+    return {
+      fn,
+      name,
+      alias: undefined,
+      aliasImageUri: undefined,
+      published: undefined
+    }
   const current =
     alias === undefined ? undefined : await getAlias(lambda, name, alias)
   const aliasImageUri =
@@ -337,7 +354,26 @@ async function lookUpFunction(
       ? undefined
       : (await getFunctionState(lambda, `${fn.functionArn}:${current.version}`))
           .imageUri
-  return { fn, name, alias: current, aliasImageUri }
+  // Lambda Managed Instances without an alias: callers get $LATEST.PUBLISHED.
+  const publishedNow =
+    fn.capacityProviderArn !== undefined && alias === undefined
+      ? await readLatestPublished(lambda, fn.functionArn)
+      : undefined
+  const published: PublishedRelease | undefined =
+    fn.capacityProviderArn !== undefined && alias === undefined
+      ? {
+          before:
+            publishedNow === undefined
+              ? undefined
+              : {
+                  imageUri: publishedNow.imageUri,
+                  imageDigest: publishedNow.imageDigest,
+                  state: publishedNow.state
+                },
+          change: 'none'
+        }
+      : undefined
+  return { fn, name, alias: current, aliasImageUri, published }
 }
 
 /** rollback-to: previous: the version the alias left, and its image. */

@@ -8,6 +8,7 @@ import * as core from '@actions/core'
 import { discoverSmokeUrl, joinUrl, smokeTest } from '../checks/smoke.js'
 import { urlPermissionHint } from '../aws/function-url.js'
 import { releasedAlias } from '../inputs/spec.js'
+import { LATEST_PUBLISHED } from '../aws/managed-instances.js'
 import { DeployError } from '../util/errors.js'
 import type { SmokeSummary } from '../report/report.js'
 import type { RunContext } from './context.js'
@@ -120,9 +121,16 @@ interface Endpoint {
   reached: string | null
 }
 
-/** The qualifier this run released: the alias, or $LATEST. */
-function releasedQualifier(ctx: RunContext): string {
-  return releasedAlias(ctx.inputs.release) ?? '$LATEST'
+/**
+ * The qualifier this run released: the alias, $LATEST.PUBLISHED for a
+ * Lambda Managed Instances function (what its unqualified URL serves), or
+ * $LATEST.
+ */
+function releasedQualifier(ctx: RunContext, target?: TargetState): string {
+  return (
+    releasedAlias(ctx.inputs.release) ??
+    (target?.published !== undefined ? LATEST_PUBLISHED : '$LATEST')
+  )
 }
 
 /**
@@ -146,12 +154,12 @@ async function givenUrl(
   )
   const reached =
     own !== undefined && sameOrigin(own.url, given)
-      ? releasedQualifier(ctx)
+      ? releasedQualifier(ctx, target)
       : null
   target.log(
     reached !== null
       ? `Smoke-testing smoke-url ${given}, the Function URL of ${reached}.`
-      : `Smoke-testing smoke-url ${given}; which qualifier it reaches is not known, so ${releasedQualifier(ctx)} is also invoked directly.`
+      : `Smoke-testing smoke-url ${given}; which qualifier it reaches is not known, so ${releasedQualifier(ctx, target)} is also invoked directly.`
   )
   return { url: given, reached }
 }
@@ -181,7 +189,7 @@ async function discoverUrl(
     ctx.once
   )
   if (found === undefined) return undefined
-  const reached = releasedQualifier(ctx)
+  const reached = releasedQualifier(ctx, target)
   target.log(
     `Smoke-testing the ${found.source === 'function-url' ? 'Function URL' : 'HTTP API'} ${found.url} (it reaches ${reached})`
   )
@@ -191,7 +199,8 @@ async function discoverUrl(
 /** The qualifier a direct Invoke of the released code names. */
 function invokedQualifierOf(ctx: RunContext, target: TargetState): string {
   const { release } = ctx.inputs
-  return release.kind === 'alias' ? (target.version ?? release.name) : '$LATEST'
+  if (release.kind === 'alias') return target.version ?? release.name
+  return releasedQualifier(ctx, target)
 }
 
 /** The released qualifier, invoked directly with a synthetic request. */

@@ -4,6 +4,10 @@
  * meanwhile, the check answered for their release, not ours.
  */
 import { getFunctionState } from '../aws/lambda.js'
+import {
+  LATEST_PUBLISHED,
+  readLatestPublished
+} from '../aws/managed-instances.js'
 import { getAlias } from '../aws/versions.js'
 import { aliasHolder, latestHolder } from '../decide/ownership.js'
 import type { TargetState } from '../targets.js'
@@ -37,7 +41,22 @@ export async function servedInstead(
     if (instead !== undefined || expected.latestToo !== true) return instead
     return latestInstead(ctx, target, expected.digest)
   }
+  // Lambda Managed Instances: callers get $LATEST.PUBLISHED, not $LATEST.
+  if (target.published !== undefined)
+    return publishedInstead(ctx, target, expected.digest)
   return latestInstead(ctx, target, expected.digest)
+}
+
+async function publishedInstead(
+  ctx: RunContext,
+  target: TargetState,
+  digest: string | undefined
+): Promise<string | undefined> {
+  const now = await readLatestPublished(ctx.clients.lambda, target.arn)
+  if (latestHolder({ digest }, now?.imageDigest) === 'ours') return undefined
+  return now === undefined
+    ? `nothing is published to ${LATEST_PUBLISHED} any more`
+    : `${LATEST_PUBLISHED} now runs ${now.imageUri ?? 'another image'}`
 }
 
 async function aliasInstead(

@@ -12,12 +12,14 @@ import * as core from '@actions/core'
 import { deployImage, waitForUpdate } from '../aws/lambda-update.js'
 import { restoreConfiguration } from '../aws/lambda-config.js'
 import { configFingerprint } from '../decide/configuration.js'
+import { republishPrevious } from '../aws/republish.js'
 import { getAlias, pointAlias } from '../aws/versions.js'
 import { aliasHolder, latestHolder } from '../decide/ownership.js'
 import { releasedAlias } from '../inputs/spec.js'
 import {
   changedAlias,
   changedLatest,
+  changedPublished,
   needsUndo,
   pendingUndo,
   type Release,
@@ -199,11 +201,48 @@ async function restore(
     )
   if (changedLatest(target))
     done.push(
-      (alias !== undefined ? '$LATEST ' : '') +
-        (await restoreLatest(ctx, target, digest, limits))
+      (alias !== undefined || target.published !== undefined
+        ? '$LATEST '
+        : '') + (await restoreLatest(ctx, target, digest, limits))
     )
+  if (changedPublished(target)) {
+    const before = target.published?.before
+    if (before?.imageUri === undefined || before.imageDigest === undefined)
+      throw new DeployError(
+        `nothing was published to $LATEST.PUBLISHED before this run, so there is no earlier release to publish again; it runs ${digest}.`
+      )
+    const result = await republishPrevious(
+      ctx.clients.lambda,
+      target.arn,
+      {
+        ourDigest: digest,
+        restoreImageUri: before.imageUri,
+        restoreDigest: before.imageDigest
+      },
+      {
+        // A cancelled run has only the runner's grace: the post step
+        // finishes the wait.
+        timeoutMs:
+          limits.cancelled === true
+            ? limits.waitTimeoutMs
+            : ctx.inputs.activationTimeoutMs,
+        log: target.log,
+        budget: ctx.budget
+      },
+      ctx.deps.timing
+    )
+    if (result.kind === 'activating')
+      throw new StillActivatingError([...done, result.text].join('; '))
+    done.push(result.text)
+  }
   return done.join('; ')
 }
+
+/**
+ * Managed Instances: the undo published the previous image again, and the
+ * wait ended before Lambda had activated it.
+ */
+class StillActivatingError extends DeployError {}
 
 /**
  * Whether a failed run's undo runs: once the look-up found the functions,
@@ -255,6 +294,14 @@ export async function undoStage(
           target.undo = 'restored'
           lines.push(`${target.name} ${result.value}.`)
           target.log(`Rolled back: ${result.value}.`)
+        } else if (
+          result.reason instanceof StillActivatingError &&
+          limits.cancelled !== true
+        ) {
+          allRestored = false
+          target.undo = 'activating'
+          lines.push(`${target.name}: ${errorMessage(result.reason)}.`)
+          core.warning(lines.at(-1) ?? '')
         } else if (result.reason instanceof ChangedMeanwhileError) {
           target.undo = 'superseded'
           target.supersededBy = errorMessage(result.reason)

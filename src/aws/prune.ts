@@ -1,0 +1,123 @@
+/**
+ * prune-versions (issue 24): delete the oldest published versions of a
+ * function that nothing uses, so that a publish stays within Lambda Managed
+ * Instances' 100 versions per capacity provider
+ * (lambda-managed-instances-quotas). Which ones: decide/prune.ts.
+ * API reference: ListVersionsByFunction, ListAliases (RoutingConfig
+ * AdditionalVersionWeights), DeleteFunction with Qualifier ("You can't
+ * delete a version that an alias references").
+ */
+import {
+  DeleteFunctionCommand,
+  ListAliasesCommand,
+  ListVersionsByFunctionCommand,
+  type LambdaClient
+} from '@aws-sdk/client-lambda'
+import { versionsToPrune } from '../decide/prune.js'
+import {
+  DeployError,
+  awsErrorName,
+  describeAwsError,
+  errorMessage
+} from '../util/errors.js'
+import type { Log } from './lambda.js'
+
+async function listVersions(
+  lambda: LambdaClient,
+  functionName: string
+): Promise<string[]> {
+  const versions: string[] = []
+  let marker: string | undefined
+  do {
+    const page = await lambda.send(
+      new ListVersionsByFunctionCommand({
+        FunctionName: functionName,
+        ...(marker !== undefined && { Marker: marker })
+      })
+    )
+    for (const v of page.Versions ?? [])
+      if (v.Version !== undefined) versions.push(v.Version)
+    marker = page.NextMarker
+  } while (marker !== undefined)
+  return versions
+}
+
+/** Every version an alias of the function routes traffic to. */
+async function aliasVersions(
+  lambda: LambdaClient,
+  functionName: string
+): Promise<Set<string>> {
+  const used = new Set<string>()
+  let marker: string | undefined
+  do {
+    const page = await lambda.send(
+      new ListAliasesCommand({
+        FunctionName: functionName,
+        ...(marker !== undefined && { Marker: marker })
+      })
+    )
+    for (const a of page.Aliases ?? []) {
+      if (a.FunctionVersion !== undefined) used.add(a.FunctionVersion)
+      for (const v of Object.keys(
+        a.RoutingConfig?.AdditionalVersionWeights ?? {}
+      ))
+        used.add(v)
+    }
+    marker = page.NextMarker
+  } while (marker !== undefined)
+  return used
+}
+
+/**
+ * Delete the versions beyond the newest `keep` that no alias uses and that
+ * are not in `protect`. If the run dies in the middle: the versions deleted
+ * so far served nobody, so there is nothing to undo, and a re-run deletes
+ * the rest. A version an alias took meanwhile is refused by Lambda and
+ * kept (a warning, not a failure).
+ */
+export async function pruneVersions(
+  lambda: LambdaClient,
+  functionName: string,
+  keep: number,
+  protect: ReadonlySet<string>,
+  log: Log
+): Promise<{ deleted: string[]; kept: string[] }> {
+  let versions: string[]
+  let inUse: Set<string>
+  try {
+    ;[versions, inUse] = await Promise.all([
+      listVersions(lambda, functionName),
+      aliasVersions(lambda, functionName)
+    ])
+  } catch (error) {
+    throw new DeployError(
+      `prune-versions: could not list the versions and aliases of ${functionName}: ${describeAwsError('lambda:ListVersionsByFunction / lambda:ListAliases', error)}`
+    )
+  }
+  const doomed = versionsToPrune(versions, inUse, protect, keep)
+  const deleted: string[] = []
+  const kept: string[] = []
+  for (const version of doomed) {
+    try {
+      await lambda.send(
+        new DeleteFunctionCommand({
+          FunctionName: functionName,
+          Qualifier: version
+        })
+      )
+      deleted.push(version)
+    } catch (error) {
+      if (awsErrorName(error) === 'ResourceNotFoundException') continue
+      kept.push(version)
+      log(
+        `prune-versions: version ${version} of ${functionName} was not deleted (${awsErrorName(error) ?? 'error'}: ${errorMessage(error)}); it is kept.`
+      )
+    }
+  }
+  log(
+    deleted.length === 0
+      ? `prune-versions: ${functionName} has no version to delete (keeping the newest ${keep} and every version an alias uses).`
+      : `prune-versions: deleted version${deleted.length === 1 ? '' : 's'} ${deleted.join(', ')} of ${functionName} (keeping the newest ${keep} and every version an alias uses).`
+  )
+  return { deleted, kept }
+}
