@@ -644,7 +644,7 @@ describe('CloudWatch Logs', () => {
           ),
           // BuildKit records WorkingDir "/" for a FROM scratch image, the legacy builder "".
           expect.stringMatching(
-            /^IMAGE\tLaunch error: fork\/exec \/bin\/busybox: exec format error\tEntrypoint: \[\/bin\/busybox httpd -f -p 8080 -h \/www\]\tCmd: \[\]\tWorkingDir: \[\/?\]\n$/
+            /^IMAGE\tLaunch error: fork\/exec \/bin\/busybox: exec format error\tEntrypoint: \[\/bin\/busybox sh \/var\/runtime\/bootstrap\]\tCmd: \[\]\tWorkingDir: \[\/?\]\n$/
           ),
           expect.stringMatching(/^START RequestId: \S+ Version: \$LATEST\n$/),
           expect.stringMatching(

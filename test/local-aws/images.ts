@@ -90,7 +90,9 @@ export interface AppOptions {
 
 /** The runtime's files (./app-runtime), copied to /var/runtime in the image. */
 const RUNTIME_FILES = ['bootstrap', 'json.awk', 'request.awk', 'answer.awk']
-const APP_RUNTIME_DIR = fileURLToPath(new URL('./app-runtime/', import.meta.url))
+const APP_RUNTIME_DIR = fileURLToPath(
+  new URL('./app-runtime/', import.meta.url)
+)
 
 /** The image's ENTRYPOINT: the runtime (through busybox, so a wrong-CPU image fails on it). */
 export const APP_ENTRYPOINT = ['/bin/busybox', 'sh', '/var/runtime/bootstrap']
