@@ -22,7 +22,8 @@ NR == 1 {
   name = line; sub(/:.*/, "", name)
   value = line; sub(/^[^:]*:[ \t]*/, "", value)
   lower = tolower(name)
-  if (lower ~ /^(connection|keep-alive|transfer-encoding|content-length|upgrade|proxy-connection)$/) next
+  # Hop-by-hop headers, and the Date httpd adds (ASP.NET Core's Lambda hosting has no server to add one).
+  if (lower ~ /^(connection|keep-alive|transfer-encoding|content-length|upgrade|proxy-connection|date)$/) next
   if (!(lower in spelled)) { spelled[lower] = name; order[++names] = lower }
   count[lower]++; values[lower, count[lower]] = value
   if (lower == "content-type") ctype = value

@@ -108,7 +108,20 @@ function holderPath(): string {
   return existsSync('/bin/busybox') ? '/bin/busybox' : '/usr/bin/busybox'
 }
 
+/** Pulls the image unless the engine has it already (a digest reference never changes). */
 async function pull(image: string): Promise<void> {
+  try {
+    await execFileP(
+      DOCKER,
+      ['image', 'inspect', '--format', '{{.Id}}', image],
+      {
+        timeout: 30000
+      }
+    )
+    return
+  } catch {
+    // not there yet
+  }
   await execFileP(DOCKER, ['pull', '--quiet', image], {
     timeout: 120000,
     maxBuffer: 4 * 1024 * 1024
