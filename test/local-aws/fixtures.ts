@@ -322,6 +322,8 @@ export interface CallRecord {
   operation: string
   /** Lambda: the function (name or ARN) the call names. */
   resource?: string
+  /** UpdateFunctionCode with DryRun: true (it changed nothing). */
+  dryRun?: true
 }
 
 /** Every API operation, registry and data-plane request the gateway served since reset, in order. */
