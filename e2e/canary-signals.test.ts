@@ -3,7 +3,7 @@
  * itself sends requests to the alias (through its HTTP API) during the canary interval, as users
  * would; the new version's answers reach the action through the stand-in's CloudWatch (Lambda's
  * metrics by ExecutedVersion) and CloudWatch Logs (the app's "Request finished" lines in the
- * version's own log streams, test/local-aws/gateway/app-log.ts), and alarms are moto's, set by
+ * version's own log streams, written by the test app's runtime), and alarms are moto's, set by
  * the test with SetAlarmState. The stand-in's CloudWatch is told to be quick
  * (LOCAL_AWS_CLOUDWATCH_DELAY_MS / _PERIOD_S): a 10 s canary is then long enough. Needs
  * `scripts/local-aws.sh up`.

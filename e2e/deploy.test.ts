@@ -221,7 +221,7 @@ describe('a first deploy', () => {
         'function-name': 'web',
         repository: 'web',
         context: appContext({ status: 500, body: 'boom\n' }),
-        'smoke-timeout': '6s'
+        'smoke-timeout': '20s'
       }
     })
 

@@ -644,7 +644,7 @@ describe('CloudWatch Logs', () => {
           ),
           // BuildKit records WorkingDir "/" for a FROM scratch image, the legacy builder "".
           expect.stringMatching(
-            /^IMAGE\tLaunch error: fork\/exec \/bin\/busybox: exec format error\tEntrypoint: \[\/bin\/busybox httpd -f -p 8080 -h \/www\]\tCmd: \[\]\tWorkingDir: \[\/?\]\n$/
+            /^IMAGE\tLaunch error: fork\/exec \/bin\/busybox: exec format error\tEntrypoint: \[\/bin\/busybox sh \/var\/runtime\/bootstrap\]\tCmd: \[\]\tWorkingDir: \[\/?\]\n$/
           ),
           expect.stringMatching(/^START RequestId: \S+ Version: \$LATEST\n$/),
           expect.stringMatching(
@@ -702,7 +702,7 @@ describe('CloudWatch Logs', () => {
         'fail: Microsoft.AspNetCore.Diagnostics.ExceptionHandlerMiddleware[1]\n',
         '      An unhandled exception has occurred while executing the request.\n',
         '      System.InvalidOperationException: Orders database unreachable\n',
-        // What ASP.NET Core logs for the answer (gateway/app-log.ts).
+        // What ASP.NET Core logs for the answer (the runtime of test/local-aws/app-runtime/bootstrap).
         expect.stringMatching(
           /^\S+\t\S+\tinfo\t\[Information\] Microsoft\.AspNetCore\.Hosting\.Diagnostics: Request finished HTTP\/1\.1 GET https:\/\/\S+ - - - 500 6 text\/plain [\d.]+ms\n$/
         ),

@@ -291,7 +291,8 @@ describe('Lambda updates', () => {
         architecture: 'x86_64',
         contextDir: ctx({ body: 'v2 of standin-api' })
       })
-      await controlNextUpdate(fn.functionName, { durationMs: 2500 })
+      // Long enough for the first request's cold start (the environment's init) to end inside it.
+      await controlNextUpdate(fn.functionName, { durationMs: 8000 })
       const started = Date.now()
       const upd = await lambda.send(
         new UpdateFunctionCodeCommand({
@@ -329,7 +330,7 @@ describe('Lambda updates', () => {
         { client: lambda, maxWaitTime: 30, minDelay: 1, maxDelay: 1 },
         { FunctionName: fn.functionName }
       )
-      expect(Date.now() - started).toBeGreaterThanOrEqual(2400)
+      expect(Date.now() - started).toBeGreaterThanOrEqual(7900)
       const after = await lambda.send(
         new GetFunctionCommand({ FunctionName: fn.functionName })
       )
@@ -352,7 +353,7 @@ describe('Lambda updates', () => {
       })
       expect(
         (last?.finishedAt ?? 0) - (last?.startedAt ?? 0)
-      ).toBeGreaterThanOrEqual(2400)
+      ).toBeGreaterThanOrEqual(7900)
 
       const served = await getText(fn.functionUrl ?? '')
       expect(served.status).toBe(200)

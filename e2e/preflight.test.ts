@@ -28,11 +28,18 @@ import {
 
 jest.setTimeout(180_000)
 
+/**
+ * The x86-64 extension is a binary of the other CPU (what the preflight reads); the arm64 one a
+ * working extension (a shell script run by the image's arm64 busybox), which the stand-in's
+ * execution environment starts and which must register for the deploy to pass.
+ */
 function contextWithExtension(arch: 'amd64' | 'arm64', body: string): string {
-  return makeAppContext(mkdtempSync(path.join(os.tmpdir(), 'e2e-preflight-')), {
-    body,
-    extension: { name: 'telemetry', arch }
-  })
+  return makeAppContext(
+    mkdtempSync(path.join(os.tmpdir(), 'e2e-preflight-')),
+    arch === 'arm64'
+      ? { body, lifecycleExtension: 'telemetry' }
+      : { body, extension: { name: 'telemetry', arch } }
+  )
 }
 
 let fn: ImageFunction

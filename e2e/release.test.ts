@@ -162,7 +162,7 @@ describe('alias deploys', () => {
           body: 'boom\n',
           exceptionLog: 'Cart database unreachable'
         }),
-        'smoke-timeout': '4s'
+        'smoke-timeout': '20s'
       }
     })
 
@@ -241,7 +241,7 @@ describe('rollback', () => {
         'function-name': 'blog',
         repository: 'blog',
         context: appContext({ status: 503, body: 'down\n' }),
-        'smoke-timeout': '4s'
+        'smoke-timeout': '20s'
       }
     })
 

@@ -231,7 +231,7 @@ describe('the function has no HTTP endpoint', () => {
         'function-name': 'worker',
         repository: 'worker',
         context: appContext({ status: 500, body: 'boom\n' }),
-        'smoke-timeout': '5s'
+        'smoke-timeout': '20s'
       }
     })
 

@@ -354,7 +354,7 @@ describe('the action on a streaming app', () => {
         repository: 'news',
         alias: 'live',
         context: appContext({ status: 500, body: 'broken\n', streaming: true }),
-        'smoke-timeout': '4s'
+        'smoke-timeout': '20s'
       }
     })
 
@@ -384,7 +384,7 @@ describe('the action on a streaming app', () => {
         'function-name': 'shop',
         repository: 'shop',
         context: appContext({ status: 500, body: 'broken\n', streaming: true }),
-        'smoke-timeout': '4s'
+        'smoke-timeout': '20s'
       }
     })
 

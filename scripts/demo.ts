@@ -5,6 +5,9 @@
  * a Function URL, then runs the bundled action twice the way GitHub's runner
  * does: the first run builds, pushes, deploys and smoke-tests; the second
  * (same commit) reuses the tag. Prints each run's outputs and job summary,
+ * and the init report of the function's execution environments (the stand-in
+ * runs the image through the Lambda execution emulator: cold starts with their
+ * Init Duration, INIT_REPORT of failed inits, the extension's EXTENSION line),
  * then stops what it started.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -13,12 +16,14 @@ import path from 'node:path'
 import {
   localAwsCommand,
   createImageFunction,
+  filterLogs,
   localAwsEnv,
   reset,
   runAction,
   type ActionResult
 } from '../test/local-aws/fixtures.js'
 import { makeAppContext } from '../test/local-aws/images.js'
+import { initReport, initReportLines } from '../test/local-aws/init-report.js'
 
 function heading(text: string): void {
   console.log(`\n${'='.repeat(78)}\n${text}\n${'='.repeat(78)}`)
@@ -61,12 +66,14 @@ async function main(): Promise<number> {
     console.log(`runs     ${fn.initialImageUri}`)
     console.log(`URL      ${fn.functionUrl ?? '(none)'}`)
 
-    // A stand-in for an ASP.NET Core app on .NET 10: busybox serves it, and
-    // its publish output's runtimeconfig.json says .NET 10, which the image
-    // preflight reads (".NET support" in the job summary).
+    // A stand-in for an ASP.NET Core app on .NET 10: a busybox runtime serves
+    // it through Lambda's Runtime API, a busybox extension lives by the
+    // Extensions API, and its publish output's runtimeconfig.json says .NET 10,
+    // which the image preflight reads (".NET support" in the job summary).
     const context = makeAppContext(path.join(workDir, 'app'), {
       body: 'demo-api: release 2\n',
-      dotnet: { app: 'DemoApi', version: '10.0.1' }
+      dotnet: { app: 'DemoApi', version: '10.0.1' },
+      lifecycleExtension: 'demo-telemetry'
     })
     console.log('app      an ASP.NET Core app on .NET 10 (net10.0, stand-in)')
     const sha = 'c0ffee'.padEnd(40, '0')
@@ -90,6 +97,12 @@ async function main(): Promise<number> {
     console.log(second.stdout)
     heading('Run 2: result')
     show(second)
+
+    heading(
+      'Execution environments: the init report from the function log (/aws/lambda/demo-api)'
+    )
+    const messages = (await filterLogs('demo-api')).map(e => e.message ?? '')
+    for (const line of initReportLines(initReport(messages))) console.log(line)
 
     const ok =
       first.exitCode === 0 &&

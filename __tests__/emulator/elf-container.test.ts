@@ -1,4 +1,4 @@
-import { describe, expect, it } from '@jest/globals'
+import { describe, expect, it, jest } from '@jest/globals'
 
 import {
   createArgs,
@@ -6,6 +6,7 @@ import {
   lambdaEnvironment,
   launchErrorOf,
   logStreamName,
+  maxMemoryUsedMb,
   parseImageInspect,
   runtimeCommand
 } from '../../src/emulator/container.js'
@@ -145,6 +146,59 @@ describe('container', () => {
       'sleep',
       '2147483647'
     ])
+  })
+
+  it("labels the container with the caller's labels", () => {
+    const args = createArgs(spec, 'c1', '/bin/busybox', [
+      'aspnet-lambda-deploy.local=4740',
+      'aspnet-lambda-deploy.function=api'
+    ])
+    expect(args.slice(0, 8)).toEqual([
+      'container',
+      'create',
+      '--name',
+      'c1',
+      '--label',
+      'aspnet-lambda-deploy.local=4740',
+      '--label',
+      'aspnet-lambda-deploy.function=api'
+    ])
+    expect(args.slice(-3)).toEqual(['app:1', 'sleep', '2147483647'])
+  })
+
+  const id = 'a'.repeat(64)
+  it.each<[string, Record<string, string>, number | undefined]>([
+    [
+      'cgroup v2, systemd driver (GitHub runners)',
+      {
+        [`/sys/fs/cgroup/system.slice/docker-${id}.scope/memory.peak`]:
+          '5242880\n'
+      },
+      5
+    ],
+    [
+      'cgroup v1: max_usage_in_bytes, rounded up to MB',
+      {
+        [`/sys/fs/cgroup/memory/docker/${id}/memory.max_usage_in_bytes`]:
+          '4194305\n'
+      },
+      5
+    ],
+    [
+      'never over the memory size',
+      { [`/sys/fs/cgroup/docker/${id}/memory.peak`]: String(2 ** 40) },
+      512
+    ],
+    ['no readable file (a remote engine): left out', {}, undefined]
+  ])('Max Memory Used: %s', (_name, files, expected) => {
+    expect(maxMemoryUsedMb(id, 512, p => files[p])).toBe(expected)
+  })
+
+  it('Max Memory Used: only a container id names a cgroup file', () => {
+    const read = jest.fn<(p: string) => string | undefined>(() => '1')
+    expect(maxMemoryUsedMb('../../etc', 512, read)).toBeUndefined()
+    expect(maxMemoryUsedMb(undefined, 512, read)).toBeUndefined()
+    expect(read).not.toHaveBeenCalled()
   })
 
   it('passes environment names, never values, in argv', () => {

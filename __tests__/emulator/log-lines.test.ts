@@ -64,6 +64,16 @@ describe('Lambda log lines', () => {
       'REPORT RequestId: r1\tDuration: 1.20 ms\tBilled Duration: 102 ms\tMemory Size: 512 MB\tInit Duration: 100.50 ms\t'
     ],
     [
+      'REPORT with the peak memory the container used',
+      reportLine({
+        requestId: 'r1',
+        durationMs: 1.2,
+        memorySize: 512,
+        maxMemoryUsedMb: 4
+      }),
+      'REPORT RequestId: r1\tDuration: 1.20 ms\tBilled Duration: 2 ms\tMemory Size: 512 MB\tMax Memory Used: 4 MB\t'
+    ],
+    [
       'REPORT of a failed invoke',
       reportLine({
         requestId: 'r1',

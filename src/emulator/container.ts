@@ -12,6 +12,8 @@
  * Environment variables: AWS docs "Defined runtime environment variables"
  * (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime).
  */
+import { readFileSync } from 'node:fs'
+
 import type { Architecture, FunctionSpec } from './types.js'
 
 export const HOLDER_PATH = '/.lambda-emulator/busybox'
@@ -66,13 +68,16 @@ export function platformOf(architecture: Architecture): string {
 export function createArgs(
   spec: FunctionSpec,
   containerName: string,
-  holderHostPath: string
+  holderHostPath: string,
+  labels: readonly string[] = []
 ): string[] {
   return [
     'container',
     'create',
     '--name',
     containerName,
+    // The caller's labels (name=value), e.g. so that a stand-in finds its own containers.
+    ...labels.flatMap(l => ['--label', l]),
     '--network',
     'host',
     '--platform',
@@ -169,4 +174,44 @@ export function launchErrorOf(
       output
     ) ?? /exec failed: (.*?)(?:: unknown)?\s*$/m.exec(output)
   return m?.[1]
+}
+
+/**
+ * Where the Docker host keeps a container's peak memory: cgroup v2 with the systemd driver
+ * (GitHub's runners), cgroup v2 with the cgroupfs driver, cgroup v1.
+ */
+export function peakMemoryFiles(containerId: string): string[] {
+  return [
+    `/sys/fs/cgroup/system.slice/docker-${containerId}.scope/memory.peak`,
+    `/sys/fs/cgroup/docker/${containerId}/memory.peak`,
+    `/sys/fs/cgroup/memory/docker/${containerId}/memory.max_usage_in_bytes`
+  ]
+}
+
+/**
+ * REPORT's Max Memory Used: the container's peak memory in MB (at most the memory size), read
+ * from the host's cgroup files; undefined when none is readable (a remote Docker engine), so the
+ * field is left out rather than invented.
+ */
+export function maxMemoryUsedMb(
+  containerId: string | undefined,
+  memorySize: number,
+  read: (path: string) => string | undefined = readHostFile
+): number | undefined {
+  if (containerId === undefined || !/^[0-9a-f]{64}$/.test(containerId))
+    return undefined
+  for (const file of peakMemoryFiles(containerId)) {
+    const bytes = Number(read(file)?.trim())
+    if (Number.isFinite(bytes) && bytes > 0)
+      return Math.min(memorySize, Math.ceil(bytes / (1024 * 1024)))
+  }
+  return undefined
+}
+
+function readHostFile(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8')
+  } catch {
+    return undefined
+  }
 }

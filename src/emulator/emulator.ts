@@ -35,6 +35,10 @@ export interface EmulatorOptions {
   initLimitMs?: number
   hostArchitecture?: Architecture
   now?: () => number
+  /** AWS_LAMBDA_LOG_STREAM_NAME (default: a new name in Lambda's form). */
+  logStreamName?: string
+  /** Labels (name=value) of the environment's container. */
+  containerLabels?: readonly string[]
 }
 
 export class LambdaEmulator {
@@ -60,11 +64,13 @@ export class LambdaEmulator {
     )
     this.lines = this.state.lines
     this.host = options.hostArchitecture ?? hostArchitecture(process.arch)
-    this.streamName = logStreamName(
-      new Date(now()),
-      spec.version ?? '$LATEST',
-      randomBytes(16).toString('hex')
-    )
+    this.streamName =
+      options.logStreamName ??
+      logStreamName(
+        new Date(now()),
+        spec.version ?? '$LATEST',
+        randomBytes(16).toString('hex')
+      )
   }
 
   /**
@@ -178,6 +184,9 @@ export class LambdaEmulator {
           : {}),
         ...(this.options.initLimitMs !== undefined
           ? { initLimitMs: this.options.initLimitMs }
+          : {}),
+        ...(this.options.containerLabels !== undefined
+          ? { containerLabels: this.options.containerLabels }
           : {})
       },
       phase

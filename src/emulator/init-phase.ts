@@ -43,6 +43,8 @@ export interface InitSettings {
   /** The init limit (default 10 s, Lambda's). */
   initLimitMs?: number
   hostArchitecture: Architecture
+  /** Labels (name=value) of the container. */
+  containerLabels?: readonly string[]
 }
 
 /**
@@ -72,7 +74,12 @@ export async function runInit(
   )
   const container = `lambda-emulator-${randomBytes(6).toString('hex')}`
   const created = await docker.run(
-    createArgs(spec, container, settings.holderPath ?? '/bin/busybox')
+    createArgs(
+      spec,
+      container,
+      settings.holderPath ?? '/bin/busybox',
+      settings.containerLabels
+    )
   )
   if (created.code !== 0)
     throw new Error(`docker container create: ${created.stderr.trim()}`)
@@ -81,8 +88,10 @@ export async function runInit(
     await docker.run(['container', 'rm', '--force', container])
     throw new Error(`docker container start: ${started.stderr.trim()}`)
   }
+  const containerId = created.stdout.trim()
   const sandbox: Sandbox = {
     container,
+    ...(containerId !== '' ? { containerId } : {}),
     phase: 'init',
     extensions: [],
     runtimeStarted: false,

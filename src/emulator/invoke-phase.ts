@@ -4,6 +4,7 @@
  * error, the timeout or a crash; START, END and REPORT lines; a failed invoke shuts the
  * environment down. AWS docs: https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html.
  */
+import { maxMemoryUsedMb } from './container.js'
 import {
   RESPONSE_TOO_LARGE,
   decideInvoke,
@@ -81,6 +82,7 @@ export async function runInvoke(
         requestId,
         durationMs,
         memorySize: state.spec.memorySize,
+        ...memoryUsed(sandbox.containerId, state.spec.memorySize),
         ...(initDurationMs !== undefined ? { initDurationMs } : {}),
         ...(failure !== undefined ? { failure } : {})
       })
@@ -130,4 +132,12 @@ export function failedResult(
     payload: Buffer.from(failurePayload(failure)),
     streamed: false
   }
+}
+
+function memoryUsed(
+  containerId: string | undefined,
+  memorySize: number
+): { maxMemoryUsedMb?: number } {
+  const used = maxMemoryUsedMb(containerId, memorySize)
+  return used === undefined ? {} : { maxMemoryUsedMb: used }
 }

@@ -52,13 +52,14 @@ export function endLine(requestId: string): string {
 
 /**
  * REPORT. Billed Duration: rounded up to the next ms, and for container images (custom runtime
- * model) the init is billed too. Max Memory Used is not measured by the emulator, so the field
- * is left out rather than invented.
+ * model) the init is billed too. Max Memory Used: the container's peak (container.ts
+ * maxMemoryUsedMb); left out rather than invented when it cannot be read.
  */
 export function reportLine(r: {
   requestId: string
   durationMs: number
   memorySize: number
+  maxMemoryUsedMb?: number
   initDurationMs?: number
   failure?: SandboxFailure
 }): string {
@@ -69,6 +70,8 @@ export function reportLine(r: {
     `Billed Duration: ${billed} ms`,
     `Memory Size: ${r.memorySize} MB`
   ]
+  if (r.maxMemoryUsedMb !== undefined)
+    parts.push(`Max Memory Used: ${r.maxMemoryUsedMb} MB`)
   if (r.initDurationMs !== undefined)
     parts.push(`Init Duration: ${ms(r.initDurationMs)}`)
   if (r.failure !== undefined)

@@ -43,6 +43,8 @@ export interface Invocation {
 
 export interface Sandbox {
   container: string
+  /** The container's id (docker container create's answer), for its cgroup files. */
+  containerId?: string
   phase: 'init' | 'ready' | 'invoke' | 'shutdown'
   extensions: Extension[]
   runtimeStarted: boolean

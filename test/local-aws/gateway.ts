@@ -35,7 +35,7 @@
  *
  * Environment: LOCAL_AWS_PORT (4566), LOCAL_AWS_MOTO_PORT (4567), LOCAL_AWS_REGISTRY_PORT (4568),
  * LOCAL_AWS_REGISTRY_DIR (registry storage root, for reset), LOCAL_AWS_UPDATE_MS (1500),
- * LOCAL_AWS_COLD_START_MS (30000), LOCAL_AWS_DOCKER (docker client, default /usr/bin/docker),
+ * LOCAL_AWS_INIT_LIMIT_MS (the environments' init limit; default Lambda's 10 s), LOCAL_AWS_DOCKER (docker client, default /usr/bin/docker),
  * LOCAL_AWS_REGION (region for registry-side ECR calls, default us-east-1).
  */
 import http from 'node:http'

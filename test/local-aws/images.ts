@@ -1,6 +1,10 @@
 /**
- * Build contexts for tiny test "apps": FROM scratch images holding a static busybox that serves
- * HTTP on port 8080 (the local stand-in's convention for Lambda container images).
+ * Build contexts for tiny test "apps": FROM scratch images holding a static busybox and a shell
+ * runtime that speaks Lambda's Runtime API (./app-runtime/bootstrap, in the shape of AWS's
+ * custom-runtime tutorial): each event becomes an HTTP request to the app's pages, served in-process
+ * by busybox httpd (inetd mode), and the answer goes back in the event source's shape, as ASP.NET
+ * Core's AddAWSLambdaHosting does. Run without a Runtime API (plain `docker run`), the same image
+ * serves HTTP on port 8080.
  *
  *   makeAppContext(dir, { body: 'hello' })          200 + body at / (busybox httpd)
  *   makeAppContext(dir, { status: 500, body: 'x' })  answers 500 on every path (a broken release)
@@ -26,6 +30,7 @@ import {
   writeFileSync
 } from 'node:fs'
 import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 
 export interface AppOptions {
   /** HTTP status for every request. 200 (default) serves files with busybox httpd. */
@@ -76,13 +81,27 @@ export interface AppOptions {
    */
   dotnet?: { app: string; version: string }
   /**
-   * Label the image `local-aws.response-streaming=true`: the stand-in then plays an ASP.NET Core
-   * app hosted with `EnableResponseStreaming = true` (gateway/response-stream.ts): each answer is
-   * Lambda's HTTP integration stream (JSON prelude, 8 NUL bytes, body), for Invoke,
-   * InvokeWithResponseStream and Function URLs alike. The image is still busybox serving HTTP.
+   * Label the image `local-aws.response-streaming=true` and make its runtime answer as an ASP.NET
+   * Core app hosted with `EnableResponseStreaming = true`: each answer is Lambda's HTTP
+   * integration stream (JSON prelude, 8 NUL bytes, body) posted in the streaming response mode,
+   * for Invoke, InvokeWithResponseStream and Function URLs alike (gateway/response-stream.ts).
    */
   streaming?: boolean
+  /**
+   * Add /opt/extensions/<name>: a busybox shell extension with the seed's lifecycle (register
+   * INVOKE and SHUTDOWN, loop on event/next, exit on SHUTDOWN; ./app-runtime/extension).
+   */
+  lifecycleExtension?: string
 }
+
+/** The runtime's files (./app-runtime), copied to /var/runtime in the image. */
+const RUNTIME_FILES = ['bootstrap', 'json.awk', 'request.awk', 'answer.awk']
+const APP_RUNTIME_DIR = fileURLToPath(
+  new URL('./app-runtime/', import.meta.url)
+)
+
+/** The image's ENTRYPOINT: the runtime (through busybox, so a wrong-CPU image fails on it). */
+export const APP_ENTRYPOINT = ['/bin/busybox', 'sh', '/var/runtime/bootstrap']
 
 const ECHO_CGI = `#!/bin/busybox sh
 body=$(/bin/busybox head -c "\${CONTENT_LENGTH:-0}" | /bin/busybox base64 -w 0)
@@ -159,11 +178,20 @@ export function makeAppContext(dir: string, opts: AppOptions = {}): string {
   const status = opts.status ?? 200
   const body = opts.body ?? 'hello from the local stand-in\n'
   mkdirSync(path.join(dir, 'www'), { recursive: true })
+  mkdirSync(path.join(dir, 'runtime'), { recursive: true })
   copyFileSync(busyboxPath('amd64'), path.join(dir, 'busybox-amd64'))
   copyFileSync(busyboxPath('arm64'), path.join(dir, 'busybox-arm64'))
   chmodSync(path.join(dir, 'busybox-amd64'), 0o755)
   chmodSync(path.join(dir, 'busybox-arm64'), 0o755)
-  let serve: string[]
+  for (const file of RUNTIME_FILES) {
+    copyFileSync(
+      path.join(APP_RUNTIME_DIR, file),
+      path.join(dir, 'runtime', file)
+    )
+    chmodSync(path.join(dir, 'runtime', file), 0o755)
+  }
+  if (opts.streaming === true)
+    writeFileSync(path.join(dir, 'runtime', 'streaming'), '')
   const exceptionLog = status !== 200 && opts.exceptionLog !== undefined
   if (status === 200) {
     writeFileSync(path.join(dir, 'www', 'index.html'), body)
@@ -184,7 +212,6 @@ export function makeAppContext(dir: string, opts: AppOptions = {}): string {
         mode: 0o755
       })
     }
-    serve = ['/bin/busybox', 'httpd', '-f', '-p', '8080', '-h', '/www']
   } else {
     writeFileSync(path.join(dir, 'www', 'body'), body)
     writeFileSync(
@@ -192,7 +219,6 @@ export function makeAppContext(dir: string, opts: AppOptions = {}): string {
       errorHandler(status, body, exceptionLog),
       { mode: 0o755 }
     )
-    serve = ['/bin/busybox', 'nc', '-ll', '-p', '8080', '-e', '/handler']
   }
   const extraFiles: string[] = []
   if (exceptionLog) {
@@ -223,26 +249,30 @@ export function makeAppContext(dir: string, opts: AppOptions = {}): string {
     )
     extraFiles.push(`COPY ${config} /var/task/${config}`)
   }
-  let entrypoint = serve
   if (opts.startupLog !== undefined) {
-    // A start script: print the lines once (stderr), then become the server.
+    // The runtime prints these lines once (stderr) when it starts.
     writeFileSync(
       path.join(dir, 'startup.log'),
       opts.startupLog.map(l => `${l}\n`).join('')
     )
-    writeFileSync(
-      path.join(dir, 'start'),
-      `#!/bin/busybox sh\n/bin/busybox cat /startup.log >&2\nexec ${serve.join(' ')}\n`,
-      { mode: 0o755 }
+    extraFiles.push('COPY startup.log /startup.log')
+  }
+  if (opts.lifecycleExtension !== undefined) {
+    copyFileSync(
+      path.join(APP_RUNTIME_DIR, 'extension'),
+      path.join(dir, 'lifecycle-extension')
     )
-    extraFiles.push('COPY startup.log /startup.log', 'COPY start /start')
-    entrypoint = ['/bin/busybox', 'sh', '/start']
+    chmodSync(path.join(dir, 'lifecycle-extension'), 0o755)
+    extraFiles.push(
+      `COPY lifecycle-extension /opt/extensions/${opts.lifecycleExtension}`
+    )
   }
   const lines = [
     'FROM scratch',
     // BuildKit/buildx set TARGETARCH from --platform; amd64 when unset (legacy builder).
     'ARG TARGETARCH',
     'COPY busybox-${TARGETARCH:-amd64} /bin/busybox',
+    'COPY runtime /var/runtime',
     'COPY www /www',
     ...(status === 200 ? [] : ['COPY handler /handler']),
     ...extraFiles,
@@ -264,7 +294,7 @@ export function makeAppContext(dir: string, opts: AppOptions = {}): string {
       ? ['LABEL local-aws.response-streaming="true"']
       : []),
     'EXPOSE 8080',
-    `ENTRYPOINT ${JSON.stringify(entrypoint)}`,
+    `ENTRYPOINT ${JSON.stringify(APP_ENTRYPOINT)}`,
     ''
   ]
   writeFileSync(path.join(dir, 'Dockerfile'), lines.join('\n'))

@@ -12,9 +12,11 @@ export const HOST = '127.0.0.1'
 export const PUBLIC_HOST = `${HOST}:${PORT}`
 export const RAW_REGISTRY = `${HOST}:${REGISTRY_PORT}`
 export const DEFAULT_UPDATE_MS = Number(process.env.LOCAL_AWS_UPDATE_MS ?? 1500)
-export const COLD_START_MS = Number(
-  process.env.LOCAL_AWS_COLD_START_MS ?? 30000
-)
+/** The init limit of the environments; unset: Lambda's own (10 s, src/emulator/lifecycle.ts). */
+export const INIT_LIMIT_MS =
+  process.env.LOCAL_AWS_INIT_LIMIT_MS === undefined
+    ? undefined
+    : Number(process.env.LOCAL_AWS_INIT_LIMIT_MS)
 export const DOCKER =
   process.env.LOCAL_AWS_DOCKER ??
   (existsSync('/usr/bin/docker') ? '/usr/bin/docker' : 'docker')

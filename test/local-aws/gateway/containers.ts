@@ -1,40 +1,43 @@
 /**
- * The data plane's execution environments: docker containers, one per function + version + image
- * digest, like Lambda's environments.
- *
- * Data plane: each (function, version, image digest) gets its own environment, like Lambda's:
- *   docker run -d -p 127.0.0.1::8080 --label aspnet-lambda-deploy.local=<gateway port> 127.0.0.1:4568/<repo>@<digest>
- * (test images serve HTTP on 8080; env AWS_LAMBDA_FUNCTION_NAME / _VERSION / _MEMORY_SIZE,
- * AWS_LAMBDA_LOG_GROUP_NAME / _STREAM_NAME). Ready when a GET / with header X-Local-Aws-Probe: 1
- * answers. At most 4 containers per function: the least recently used is removed first (its output
- * is kept for FilterLogEvents). An image whose config architecture differs from the function's
- * Architectures -> 502 Runtime.InvalidEntrypoint (exec format error), like Lambda. A container that
- * exits -> 502 Runtime.ExitError with its exit code and last log lines.
+ * The data plane's execution environments: one warm sandbox per function + version + image
+ * digest, run by the Lambda execution emulator (src/emulator, docs/emulator.md) as Lambda runs a
+ * container image: the Runtime and Extensions APIs on 127.0.0.1, extensions from /opt/extensions,
+ * the runtime (ENTRYPOINT + CMD) polling invocation/next, the init limit, the function timeout,
+ * SHUTDOWN. Every line the environment writes (Lambda's own START / END / REPORT / INIT_REPORT /
+ * EXTENSION lines and the processes' output) goes to the environment's log stream as it is
+ * written, and to the listeners of `onEnvironmentLine` (the gateway's one place where the
+ * emulator's lines meet the stand-in's logs).
+ *   - The image is pulled from the stand-in's registry (127.0.0.1:<registry port>/<repo>@<digest>)
+ *     and its container labelled with CONTAINER_LABEL, so that reset, shutdown and
+ *     `scripts/local-aws.sh down` remove only this stand-in's containers.
+ *   - An image whose config architecture differs from the function's Architectures fails before
+ *     any container starts: Runtime.InvalidEntrypoint (exec format error) with Lambda's IMAGE
+ *     Launch error line, as Lambda reports it.
+ *   - Invokes of one environment run one at a time (queued), as one Lambda environment serves
+ *     one request at a time. At most 4 environments per function: the least recently used is
+ *     shut down first. An environment is shut down (SHUTDOWN spindown to its extensions) when its
+ *     function or version is deleted, when the stand-in resets or stops; a new image digest
+ *     (UpdateFunctionCode) gets a new environment and the old one is shut down.
  */
 import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import http from 'node:http'
-import net from 'node:net'
 import { promisify } from 'node:util'
 
+import { LambdaEmulator } from '../../../src/emulator/emulator.js'
+import { dockerCli } from '../../../src/emulator/processes.js'
+import type { FunctionSpec, InvokeResult } from '../../../src/emulator/types.js'
 import {
-  COLD_START_MS,
+  ACCOUNT,
   CONTAINER_LABEL,
   DOCKER,
-  HOST,
+  INIT_LIMIT_MS,
   RAW_REGISTRY
 } from './config.js'
 import { RuntimeError } from './errors.js'
 import { runArgs } from './function-config.js'
-import { errMessage, log, sleep } from './http.js'
+import { errMessage, log } from './http.js'
 import { registryImageConfig, type ImageConfig } from './image-refs.js'
-import {
-  dockerLogEvents,
-  logPlatform,
-  newLogStream,
-  nowMs,
-  type LogStream
-} from './log-store.js'
+import { newLogStream, nowMs, type LogStream } from './log-store.js'
 import type { Target } from './targets.js'
 
 const execFileP = promisify(execFile)
@@ -45,138 +48,108 @@ export interface ContainerEntry {
   version: string
   digest: string
   image: string
-  id?: string
-  port?: number
+  emulator?: LambdaEmulator
   ready: Promise<void>
   error?: RuntimeError
   stream: LogStream
   lastUsed: number
-  /** Cold start duration (docker run until port 8080 answers) */
-  initMs?: number
-  /** The first REPORT carries Init Duration, the later ones do not. */
-  initReported: boolean
+  /** The invokes of this environment, one after the other. */
+  queue: Promise<unknown>
 }
 
 export const containers = new Map<string, ContainerEntry>() // `${fn}\n${version}\n${digest}` -> entry
 const MAX_CONTAINERS_PER_FUNCTION = 4
 
-async function docker(args: string[], timeoutMs = 120000): Promise<string> {
-  const { stdout } = await execFileP(DOCKER, args, {
-    timeout: timeoutMs,
-    maxBuffer: 16 * 1024 * 1024
-  })
-  return stdout.trim()
+/** A line an environment wrote, with the environment it came from. */
+export interface EnvironmentLine {
+  fn: string
+  version: string
+  stream: LogStream
+  line: string
 }
 
-const HOST_ARCH = process.arch === 'x64' ? 'amd64' : process.arch
+const lineListeners = new Set<(line: EnvironmentLine) => void>()
+
+/** Every line any environment writes (Lambda's lines and the processes' output), as written. */
+export function onEnvironmentLine(
+  listener: (line: EnvironmentLine) => void
+): () => void {
+  lineListeners.add(listener)
+  return () => lineListeners.delete(listener)
+}
 
 function lambdaArchToOci(a: string): string {
   return a === 'arm64' ? 'arm64' : a === 'x86_64' ? 'amd64' : a
-}
-
-export async function containerState(id: string): Promise<{
-  running: boolean
-  exitCode: number
-  error: string
-  logs: string
-}> {
-  let running = false
-  let exitCode = -1
-  let error = ''
-  try {
-    const out = await docker([
-      'inspect',
-      '--format',
-      '{{.State.Running}} {{.State.ExitCode}} {{.State.Error}}',
-      id
-    ])
-    const [r, c, ...rest] = out.split(' ')
-    running = r === 'true'
-    exitCode = Number(c)
-    error = rest.join(' ')
-  } catch (e) {
-    error = errMessage(e)
-  }
-  let logs = ''
-  try {
-    const { stdout, stderr } = await execFileP(
-      DOCKER,
-      ['logs', '--tail', '20', id],
-      { timeout: 10000 }
-    )
-    logs = (stdout + stderr).trim()
-  } catch {
-    /* ignore */
-  }
-  return { running, exitCode, error, logs }
 }
 
 function launchLine(cfg: ImageConfig, error: string): string {
   return `IMAGE\tLaunch error: ${error}\tEntrypoint: [${cfg.entrypointArgs.join(' ')}]\tCmd: [${cfg.cmd.join(' ')}]\tWorkingDir: [${cfg.workingDir}]`
 }
 
-export function exitedError(
-  st: {
-    exitCode: number
-    error: string
-    logs: string
-  },
-  cfg: ImageConfig
-): RuntimeError {
-  const text = `${st.error} ${st.logs}`
-  if (/exec format error/.test(text)) {
-    const arm =
-      HOST_ARCH === 'amd64' &&
-      !existsSync('/proc/sys/fs/binfmt_misc/qemu-aarch64')
-    const error = `fork/exec ${cfg.entrypoint}: exec format error`
-    return new RuntimeError(
-      'Runtime.InvalidEntrypoint',
-      `Error: ${error}`,
-      `${
-        arm
-          ? '(local stand-in: cannot run arm64 images on this amd64 host: qemu-user-static is not registered in binfmt_misc; scripts/local-aws.sh up registers it when run as root) '
-          : ''
-      }Logs: ${st.logs}`,
-      launchLine(cfg, error)
-    )
+/**
+ * The one place the stand-in says how a function's sandbox is configured (the emulator's
+ * FunctionSpec): name, image, architecture, memory, timeout, version, region, account. The
+ * function's ImageConfig and Environment belong here too.
+ */
+export function sandboxSpec(target: Target, image: string): FunctionSpec {
+  // The function's ImageConfig and variables, as Lambda runs them
+  // (API_ImageConfig: each part overrides the image's own when set).
+  const config = target.imageConfig
+  return {
+    functionName: target.fn,
+    image,
+    architecture: target.arch === 'arm64' ? 'arm64' : 'x86_64',
+    memorySize: target.memoryMb,
+    timeout: target.timeoutS,
+    version: target.version,
+    region: target.region,
+    accountId: ACCOUNT,
+    environment: { ...target.environment },
+    ...(config !== undefined && {
+      imageConfig: {
+        ...(config.EntryPoint !== undefined && {
+          entryPoint: config.EntryPoint
+        }),
+        ...(config.Command !== undefined && { command: config.Command }),
+        ...(config.WorkingDirectory !== undefined &&
+          config.WorkingDirectory !== '' && {
+            workingDirectory: config.WorkingDirectory
+          })
+      }
+    })
   }
-  return new RuntimeError(
-    'Runtime.ExitError',
-    `Error: Runtime exited with error: exit status ${st.exitCode}`,
-    `${st.error ? `(${st.error}) ` : ''}Logs: ${st.logs}`
-  )
 }
 
-function probe(port: number): Promise<boolean> {
-  return new Promise(resolve => {
-    const r = http.request(
+/** The static busybox the emulator mounts as its containers' PID 1 holder. */
+function holderPath(): string {
+  return existsSync('/bin/busybox') ? '/bin/busybox' : '/usr/bin/busybox'
+}
+
+/** Pulls the image unless the engine has it already (a digest reference never changes). */
+async function pull(image: string): Promise<void> {
+  try {
+    await execFileP(
+      DOCKER,
+      ['image', 'inspect', '--format', '{{.Id}}', image],
       {
-        host: HOST,
-        port,
-        method: 'GET',
-        path: '/',
-        headers: { 'x-local-aws-probe': '1' },
-        timeout: 2000
-      },
-      res => {
-        res.resume()
-        res.on('end', () => resolve(true))
-        res.on('error', () => resolve(true))
+        timeout: 30000
       }
     )
-    r.on('timeout', () => r.destroy(new Error('timeout')))
-    r.on('error', () => resolve(false))
-    r.end()
+    return
+  } catch {
+    // not there yet
+  }
+  await execFileP(DOCKER, ['pull', '--quiet', image], {
+    timeout: 120000,
+    maxBuffer: 4 * 1024 * 1024
   })
 }
 
-async function startContainer(
+async function startEnvironment(
   entry: ContainerEntry,
   repo: string,
   target: Target
 ): Promise<void> {
-  // The function's variables and ImageConfig (./function-config.ts).
-  const run = runArgs(target.environment, target.imageConfig)
   const cfg = await registryImageConfig(repo, entry.digest)
   if (!cfg)
     throw new RuntimeError(
@@ -193,92 +166,54 @@ async function startContainer(
     )
   }
   const started = Date.now()
-  // The gateway picks the host port itself: one docker CLI call fewer per
-  // cold start (docker port), which adds up when ten functions start at once.
-  const port = await freePort()
-  entry.id = await docker([
-    'run',
-    '-d',
-    '--platform',
-    `linux/${cfg.architecture}`,
-    '-p',
-    `${HOST}:${port}:8080`,
-    '--label',
-    CONTAINER_LABEL,
-    '--label',
-    `aspnet-lambda-deploy.function=${entry.fn}`,
-    '--label',
-    `aspnet-lambda-deploy.version=${entry.version}`,
-    '-e',
-    `AWS_LAMBDA_FUNCTION_NAME=${entry.fn}`,
-    '-e',
-    `AWS_LAMBDA_FUNCTION_VERSION=${entry.version}`,
-    '-e',
-    `AWS_LAMBDA_FUNCTION_MEMORY_SIZE=${target.memoryMb}`,
-    '-e',
-    `AWS_LAMBDA_LOG_GROUP_NAME=${entry.stream.group}`,
-    '-e',
-    `AWS_LAMBDA_LOG_STREAM_NAME=${entry.stream.name}`,
-    ...run.options,
-    entry.image,
-    ...run.command
-  ])
-  entry.stream.containerId = entry.id
-  entry.port = port
-  let lastInspect = Date.now()
-  while (Date.now() - started < COLD_START_MS) {
-    if (await probe(entry.port)) {
-      log(
-        `cold start ${entry.fn}:${entry.version} ${entry.digest.slice(0, 19)} in ${Date.now() - started} ms (port ${entry.port})`
-      )
-      return
+  await pull(entry.image)
+  entry.emulator = await LambdaEmulator.start(
+    sandboxSpec(target, entry.image),
+    {
+      docker: dockerCli(DOCKER),
+      holderPath: holderPath(),
+      logStreamName: entry.stream.name,
+      containerLabels: [
+        CONTAINER_LABEL,
+        `aspnet-lambda-deploy.function=${entry.fn}`,
+        `aspnet-lambda-deploy.version=${entry.version}`
+      ],
+      ...(INIT_LIMIT_MS !== undefined ? { initLimitMs: INIT_LIMIT_MS } : {}),
+      log: line => writeLine(entry, line)
     }
-    // docker inspect + logs cost CPU that starting containers need: look
-    // only when the app has been silent for a while.
-    if (Date.now() - lastInspect > 1000) {
-      lastInspect = Date.now()
-      const st = await containerState(entry.id)
-      if (!st.running) throw exitedError(st, cfg)
-    }
-    await sleep(50)
-  }
-  throw new RuntimeError(
-    'Runtime.InitError',
-    `Error: the container did not answer on port 8080 within ${COLD_START_MS} ms`
+  )
+  log(
+    `environment ${entry.fn}:${entry.version} ${entry.digest.slice(0, 19)} ready in ${Date.now() - started} ms`
   )
 }
 
-/** A free TCP port on the loopback address, for a container's 8080. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer()
-    server.once('error', reject)
-    server.listen(0, HOST, () => {
-      const address = server.address()
-      const port =
-        typeof address === 'object' && address !== null ? address.port : 0
-      server.close(() => resolve(port))
-    })
+function writeLine(entry: ContainerEntry, line: string): void {
+  entry.stream.platform.push({
+    ts: nowMs(),
+    message: line.endsWith('\n') ? line : `${line}\n`,
+    order: 0
   })
+  for (const listener of lineListeners)
+    listener({
+      fn: entry.fn,
+      version: entry.version,
+      stream: entry.stream,
+      line
+    })
 }
 
-async function removeContainer(id: string | undefined): Promise<void> {
-  if (!id) return
-  try {
-    await docker(['rm', '-f', id])
-  } catch (e) {
-    log(`docker rm ${id}: ${errMessage(e)}`)
-  }
-}
-
-/** Keep what the container wrote (for FilterLogEvents), then remove it. */
+/** Shuts the environment down (SHUTDOWN spindown); its log stream stays. */
 export async function removeEntry(entry: ContainerEntry): Promise<void> {
   await entry.ready.catch(() => undefined)
-  if (!entry.id) return
-  if (!entry.stream.containerLogs)
-    entry.stream.containerLogs = await dockerLogEvents(entry.id)
-  delete entry.stream.containerId
-  await removeContainer(entry.id)
+  await entry.queue.catch(() => undefined)
+  const emulator = entry.emulator
+  delete entry.emulator
+  if (emulator === undefined) return
+  try {
+    await emulator.close()
+  } catch (e) {
+    log(`shutdown of ${entry.fn}:${entry.version}: ${errMessage(e)}`)
+  }
 }
 
 export async function removeFunctionContainers(fn: string): Promise<void> {
@@ -311,12 +246,17 @@ export async function ensureContainer(target: Target): Promise<ContainerEntry> {
     await existing.ready
     return existing
   }
-  // At most a few environments per function: the least recently used go first.
   const mine = [...containers.values()]
     .filter(e => e.fn === target.fn)
     .sort((a, b) => a.lastUsed - b.lastUsed)
-  while (mine.length >= MAX_CONTAINERS_PER_FUNCTION) {
-    const old = mine.shift()
+  // The code of this version changed: its old environment goes.
+  for (const old of mine.filter(e => e.version === target.version)) {
+    containers.delete(old.key)
+    void removeEntry(old)
+  }
+  const others = mine.filter(e => e.version !== target.version)
+  while (others.length >= MAX_CONTAINERS_PER_FUNCTION) {
+    const old = others.shift()
     if (!old) break
     containers.delete(old.key)
     void removeEntry(old)
@@ -330,14 +270,12 @@ export async function ensureContainer(target: Target): Promise<ContainerEntry> {
     ready: Promise.resolve(),
     stream: newLogStream(target.fn, target.version),
     lastUsed: Date.now(),
-    initReported: false
+    queue: Promise.resolve()
   }
-  const t0 = nowMs()
-  entry.ready = startContainer(entry, image.ref.repository, target)
+  entry.ready = startEnvironment(entry, image.ref.repository, target)
   containers.set(key, entry)
   try {
     await entry.ready
-    entry.initMs = nowMs() - t0
   } catch (e) {
     const err =
       e instanceof RuntimeError
@@ -345,29 +283,46 @@ export async function ensureContainer(target: Target): Promise<ContainerEntry> {
         : new RuntimeError('Runtime.Unknown', errMessage(e))
     err.stream = entry.stream
     entry.error = err
-    logPlatform(
-      entry.stream,
-      `INIT_REPORT Init Duration: ${(nowMs() - t0).toFixed(2)} ms\tPhase: init\tStatus: error\tError Type: ${err.errorType}`
-    )
-    if (err.launch) logPlatform(entry.stream, err.launch)
     if (containers.get(key) === entry) containers.delete(key)
-    void removeEntry(entry)
     throw err
   }
   return entry
 }
 
-/** Every container this gateway started (reset, shutdown); other stand-ins' are left alone. */
+/** Runs one invoke in the environment, after the ones before it. */
+export function invokeIn(
+  entry: ContainerEntry,
+  event: Buffer,
+  onStart: () => void = () => undefined
+): Promise<InvokeResult> {
+  const run = entry.queue.then(async () => {
+    const emulator = entry.emulator
+    if (emulator === undefined)
+      throw new RuntimeError(
+        'Runtime.Unknown',
+        'Error: the environment is gone'
+      )
+    onStart()
+    return emulator.invoke(event)
+  })
+  entry.queue = run.catch(() => undefined)
+  return run
+}
+
+/** Every environment this gateway started (reset, shutdown); other stand-ins' are left alone. */
 export async function removeAllContainers(): Promise<void> {
-  for (const e of containers.values()) await e.ready.catch(() => undefined)
+  const all = [...containers.values()]
   containers.clear()
+  await Promise.all(all.map(e => removeEntry(e)))
   try {
-    const ids = (
-      await docker(['ps', '-aq', '--filter', `label=${CONTAINER_LABEL}`])
+    const { stdout } = await execFileP(
+      DOCKER,
+      ['ps', '-aq', '--filter', `label=${CONTAINER_LABEL}`],
+      { timeout: 30000 }
     )
-      .split('\n')
-      .filter(Boolean)
-    if (ids.length) await docker(['rm', '-f', ...ids])
+    const ids = stdout.split('\n').filter(Boolean)
+    if (ids.length)
+      await execFileP(DOCKER, ['rm', '-f', ...ids], { timeout: 60000 })
   } catch (e) {
     log(`container cleanup: ${errMessage(e)}`)
   }

@@ -33,7 +33,7 @@
  *                                              <name> stays Pending that long, then Active, or
  *                                              Failed with that StateReasonCode
  *   GET  /_local/containers                    -> running data-plane containers [{"function",
- *                                                 "version","digest","logStream","id","port"}]
+ *                                                 "version","digest","logStream","running"}]
  *   GET  /_local/calls                         -> [{"at","service","operation"}]: every AWS API
  *                                                 operation, registry request and data-plane request
  *                                                 served since reset, in order (./call-log.ts)
@@ -169,8 +169,7 @@ function listContainers(res: http.ServerResponse): void {
       version: c.version,
       digest: c.digest,
       logStream: c.stream.name,
-      id: c.id,
-      port: c.port
+      running: c.emulator !== undefined
     }))
   )
 }

@@ -1,21 +1,23 @@
 /**
  * The data plane: Function URLs (`/_url/<functionName>/<path>`) and HTTP APIs
- * (`/_apigw/<apiId>/<path>`) served by the function's image running in a container
- * (./containers.ts), one START / END / REPORT per request (./invocations.ts).
+ * (`/_apigw/<apiId>/<path>`): each request becomes a payload format 2.0 event
+ * (./http-events.ts) that the function's execution environment runs through the Lambda execution
+ * emulator (./invocations.ts, ./containers.ts), one START / END / REPORT per request.
  *   - Function URL data plane, Lambda's rule since October 2025: AuthType AWS_IAM -> 403 for
  *     unsigned requests; AuthType NONE -> 403 unless the function's (or its alias's) policy lets
  *     Principal * both lambda:InvokeFunctionUrl (FunctionUrlAuthType NONE) and
  *     lambda:InvokeFunction (InvokedViaFunctionUrl true, or no condition). The 403 carries
  *     Lambda's body (URL_FORBIDDEN). createImageFunction adds both statements. The URL serves
  *     through its alias (./lambda-urls.ts).
- *   - Response streaming: a URL with InvokeMode RESPONSE_STREAM streams the app's answer; an app
- *     that streams behind a BUFFERED URL answers 200 with its raw stream (./response-stream.ts).
+ *   - Response streaming: an answer the runtime streamed is served as its prelude says (status,
+ *     headers, cookies, then the body); behind a BUFFERED URL it answers 200 with the raw stream
+ *     (./response-stream.ts).
  *   - HTTP API: the data plane serves the integration's function; an IntegrationUri
  *     `...:function:<name>:<alias or version>` serves that qualifier (alias weights honoured per
  *     request).
  */
 import { randomUUID } from 'node:crypto'
-import http from 'node:http'
+import type http from 'node:http'
 
 import { GetIntegrationsCommand } from '@aws-sdk/client-apigatewayv2'
 import {
@@ -23,44 +25,41 @@ import {
   GetPolicyCommand
 } from '@aws-sdk/client-lambda'
 
-import { DEFAULT_REGION, HOST, PUBLIC_HOST } from './config.js'
-import {
-  containerState,
-  containers,
-  exitedError,
-  removeEntry
-} from './containers.js'
-import { ApiError, RuntimeError } from './errors.js'
+import { ACCOUNT, DEFAULT_REGION, HOST, PUBLIC_HOST } from './config.js'
+import { ApiError } from './errors.js'
 import { errName, parseJson, readBody, sendJson, type Json } from './http.js'
-import { registryImageConfig, UNKNOWN_IMAGE_CONFIG } from './image-refs.js'
-import { logAppAnswer } from './app-log.js'
-import { endInvocation, startInvocation } from './invocations.js'
+import {
+  answerOfPayload,
+  answerOfStream,
+  payloadV2Event,
+  sendAnswer
+} from './http-events.js'
+import { invokeTarget } from './invocations.js'
 import { fns } from './lambda-state.js'
 import { moto } from './moto.js'
-import { appStreams, httpIntegrationStream } from './response-stream.js'
 import { resolveTarget, type Target } from './targets.js'
 
 function runtimeErrorResponse(
   res: http.ServerResponse,
-  e: RuntimeError,
-  requestId: string = randomUUID()
+  errorType: string,
+  errorMessage: string,
+  requestId: string
 ): void {
   sendJson(
     res,
     502,
-    {
-      errorType: e.errorType,
-      errorMessage: `RequestId: ${requestId} ${e.message}${e.detail ? ` ${e.detail}` : ''}`
-    },
-    { 'x-amzn-errortype': e.errorType, 'x-amzn-requestid': requestId }
+    { errorType, errorMessage },
+    { 'x-amzn-errortype': errorType, 'x-amzn-requestid': requestId }
   )
 }
 
 /**
- * Serve one data-plane request for function `fn` (qualifier: alias/version), path `rest`.
- * `urlInvokeMode`: a Function URL's InvokeMode; BUFFERED with an app that streams serves the
- * app's HTTP integration stream (prelude, 8 NUL bytes, body) as the body of a 200
- * (./response-stream.ts).
+ * Serve one data-plane request for function `fn` (qualifier: alias/version), path `rest`: the
+ * request becomes a payload format 2.0 event (./http-events.ts), the function's environment runs
+ * it (./invocations.ts), its answer becomes the response. A function error or a failed
+ * environment -> 502 {errorType, errorMessage}. `urlInvokeMode`: a Function URL's InvokeMode; a
+ * streamed answer behind a BUFFERED URL is served raw (prelude, 8 NUL bytes, body) as the body of
+ * a 200 (./response-stream.ts); otherwise as the prelude says.
  */
 async function invokeOverHttp(
   req: http.IncomingMessage,
@@ -69,6 +68,7 @@ async function invokeOverHttp(
   qualifier: string | undefined,
   rest: string,
   region: string,
+  apiId: string,
   urlInvokeMode?: string
 ): Promise<void> {
   let target: Target
@@ -88,90 +88,45 @@ async function invokeOverHttp(
       )
     throw e
   }
-  const rawStream = urlInvokeMode === 'BUFFERED' && (await appStreams(target))
-  const { inv, error } = await startInvocation(target)
-  if (error || !inv.entry)
+  const body = await readBody(req)
+  const event = payloadV2Event({
+    method: req.method ?? 'GET',
+    pathAndQuery: rest,
+    rawHeaders: req.rawHeaders,
+    body,
+    sourceIp: req.socket.remoteAddress ?? HOST,
+    apiId,
+    domainName: PUBLIC_HOST,
+    accountId: ACCOUNT,
+    requestId: randomUUID(),
+    now: new Date()
+  })
+  const out = await invokeTarget(target, Buffer.from(JSON.stringify(event)))
+  if (out.functionError !== undefined) {
+    const error = parseJson(out.payload)
+    const errorType =
+      typeof error?.errorType === 'string'
+        ? error.errorType
+        : (out.errorType ?? 'Unhandled')
+    const errorMessage =
+      typeof error?.errorMessage === 'string' ? error.errorMessage : ''
     return runtimeErrorResponse(
       res,
-      error ?? new RuntimeError('Runtime.Unknown', 'no environment'),
-      inv.requestId
+      errorType,
+      `${errorMessage}${out.detail ? ` ${out.detail}` : ''}`,
+      out.inv.requestId
     )
-  const entry = inv.entry
-  res.on('close', () => endInvocation(inv))
-  const body = await readBody(req)
-  const headers = { ...req.headers, host: `${HOST}:${entry.port}` }
-  delete headers['transfer-encoding']
-  headers['content-length'] = String(body.length)
-  const p = http.request(
-    {
-      host: HOST,
-      port: entry.port,
-      method: req.method,
-      path: rest,
-      headers,
-      timeout: 60000
-    },
-    pr => {
-      if (rawStream) {
-        const chunks: Buffer[] = []
-        pr.on('data', (c: Buffer) => chunks.push(c))
-        pr.on('end', () => {
-          const bytes = httpIntegrationStream({
-            status: pr.statusCode ?? 502,
-            headers: pr.headers,
-            rawHeaders: pr.rawHeaders,
-            body: Buffer.concat(chunks)
-          })
-          res.writeHead(200, {
-            'content-type': 'application/json',
-            'content-length': String(bytes.length)
-          })
-          res.end(bytes)
-        })
-        return
-      }
-      logAppAnswer(
-        inv,
-        {
-          method: req.method ?? 'GET',
-          origin: `https://${String(req.headers.host ?? PUBLIC_HOST)}`,
-          path: rest,
-          contentType: req.headers['content-type'],
-          contentLength: body.length > 0 ? body.length : undefined
-        },
-        { status: pr.statusCode ?? 502, headers: pr.headers }
-      )
-      res.writeHead(pr.statusCode ?? 502, pr.headers)
-      pr.pipe(res)
-    }
+  }
+  if (out.streamed && urlInvokeMode === 'BUFFERED')
+    return sendAnswer(res, {
+      status: 200,
+      headers: [['content-type', 'application/json']],
+      body: out.payload
+    })
+  sendAnswer(
+    res,
+    out.streamed ? answerOfStream(out.payload) : answerOfPayload(out.payload)
   )
-  p.on('timeout', () => p.destroy(new Error('timeout')))
-  p.on('error', err => {
-    void (async () => {
-      const st = entry.id ? await containerState(entry.id) : undefined
-      if (st && !st.running) {
-        if (containers.get(entry.key) === entry) containers.delete(entry.key)
-        void removeEntry(entry)
-        const cfg = await registryImageConfig(
-          target.image?.ref.repository ?? '',
-          entry.digest
-        )
-        const rte = exitedError(st, cfg ?? UNKNOWN_IMAGE_CONFIG)
-        endInvocation(inv, rte.errorType)
-        if (!res.headersSent)
-          return runtimeErrorResponse(res, rte, inv.requestId)
-      }
-      endInvocation(inv, 'Runtime.Unknown')
-      if (!res.headersSent)
-        runtimeErrorResponse(
-          res,
-          new RuntimeError('Runtime.Unknown', `Error: ${err.message}`),
-          inv.requestId
-        )
-      else res.destroy(err)
-    })()
-  })
-  p.end(body)
 }
 
 export async function handleFunctionUrl(
@@ -211,6 +166,7 @@ export async function handleFunctionUrl(
     qualifier,
     (m[2] ?? '/') + url.search,
     DEFAULT_REGION,
+    fn,
     fns.get(fn)?.urlInvokeMode ?? 'BUFFERED'
   )
 }
@@ -346,6 +302,7 @@ export async function handleHttpApi(
     fn,
     qualifier,
     (m[2] ?? '/') + url.search,
-    DEFAULT_REGION
+    DEFAULT_REGION,
+    m[1]
   )
 }

@@ -115,16 +115,6 @@ async function registryConfigBlob(
   return parseJson(r.body)
 }
 
-/** An image's labels (its config's Labels), e.g. ./response-stream.ts STREAMING_LABEL. */
-export async function registryImageLabels(
-  repository: string,
-  digest: string
-): Promise<Record<string, string> | undefined> {
-  const cfg = (await registryConfigBlob(repository, digest)) as
-    { config?: { Labels?: Record<string, string> | null } } | undefined
-  return cfg?.config?.Labels ?? undefined
-}
-
 /** Architecture (amd64, arm64, ...), entrypoint, cmd and working dir from an image's config blob. */
 export async function registryImageConfig(
   repository: string,

@@ -1,30 +1,24 @@
 /**
  * CloudWatch Logs (log group /aws/lambda/<function>, one stream per environment, named like
  * Lambda's `YYYY/MM/DD/[<version>]<32 hex>` (UTC date, $LATEST or the version number)):
- *   - Events: every line the container wrote to stdout or stderr (`docker logs --timestamps`; the
- *     output of a removed container is kept), plus the lines Lambda writes itself, for Invoke and
- *     for every Function URL / HTTP API request:
+ *   - Events: every line the environment wrote, as the execution emulator (src/emulator) hands
+ *     them over (./containers.ts): the processes' stdout and stderr (the runtime's, the
+ *     extensions') and the lines Lambda writes itself (src/emulator/log-lines.ts):
+ *       EXTENSION	Name: x	State: Ready	Events: [INVOKE,SHUTDOWN]
  *       START RequestId: <uuid> Version: <$LATEST|N>
  *       END RequestId: <uuid>
- *       REPORT RequestId: <uuid>	Duration: 1.23 ms	Billed Duration: 2 ms	Memory Size: 512 MB	Max Memory Used: 48 MB
+ *       REPORT RequestId: <uuid>	Duration: 1.23 ms	Billed Duration: 2 ms	Memory Size: 512 MB	Max Memory Used: 30 MB
  *         (+ 	Init Duration: x ms on a cold start, + 	Status: error	Error Type: <type> on failure)
- *     and, when an environment cannot start (before its START):
+ *       INIT_REPORT Init Duration: x ms	Phase: init	Status: error	Error Type: Runtime.ExitError
+ *     and, when the stand-in cannot give the image an environment at all (an image of the other
+ *     architecture, ./invocations.ts):
  *       INIT_REPORT Init Duration: x ms	Phase: init	Status: error	Error Type: Runtime.InvalidEntrypoint
- *       IMAGE	Launch error: fork/exec /bin/busybox: exec format error	Entrypoint: [/bin/busybox httpd ...]	Cmd: []	WorkingDir: [/]
+ *       IMAGE	Launch error: fork/exec /bin/busybox: exec format error	Entrypoint: [/bin/busybox sh ...]	Cmd: []	WorkingDir: [/]
  *       RequestId: <uuid> Error: fork/exec /bin/busybox: exec format error
 Runtime.InvalidEntrypoint
- *     (Invoke's function errors add `<ISO time>	<uuid>	fail	<exception type>: <message>`).
- *     Every message ends with "\n", as Lambda's do. Max Memory Used is a fixed 48 MB (or the memory
- *     size when smaller). END/REPORT are written 40 ms after the app answered, so the app's output
- *     (timestamped by Docker when it reads it) comes before them; FilterLogEvents waits for them.
+ *     Every message ends with "\n", as Lambda's do.
  */
-import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { promisify } from 'node:util'
-
-import { DOCKER } from './config.js'
-
-const execFileP = promisify(execFile)
 
 export interface LogEvent {
   /** epoch ms, fractional */
@@ -37,12 +31,11 @@ export interface LogEvent {
 export interface LogStream {
   group: string
   name: string
-  /** Lines Lambda itself writes (START, END, REPORT, INIT_REPORT, errors) */
+  /**
+   * Every line of the stream as it was written: Lambda's own (START, END, REPORT, INIT_REPORT,
+   * EXTENSION, errors) and the environment's processes' output (./containers.ts).
+   */
   platform: LogEvent[]
-  /** The environment's container: its output is read with `docker logs --timestamps` */
-  containerId?: string
-  /** The container's output, kept when the container is removed */
-  containerLogs?: LogEvent[]
 }
 
 /** log group name -> stream name -> stream */
@@ -82,36 +75,9 @@ export function logPlatform(
   })
 }
 
-/** `docker logs --timestamps` of a container (stdout and stderr) as log events. */
-export async function dockerLogEvents(id: string): Promise<LogEvent[]> {
-  let out: { stdout: string; stderr: string }
-  try {
-    out = await execFileP(DOCKER, ['logs', '--timestamps', id], {
-      timeout: 15000,
-      maxBuffer: 64 * 1024 * 1024
-    })
-  } catch {
-    return []
-  }
-  const events: LogEvent[] = []
-  for (const line of `${out.stdout}\n${out.stderr}`.split('\n')) {
-    const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?Z ?(.*)$/.exec(line)
-    if (!m?.[1]) continue
-    events.push({
-      ts: Date.parse(`${m[1]}Z`) + Number(`0${m[2] ?? ''}`) * 1000,
-      message: `${(m[3] ?? '').replace(/\r$/, '')}\n`,
-      order: 1
-    })
-  }
-  return events
-}
-
-export async function streamEvents(stream: LogStream): Promise<LogEvent[]> {
-  const app =
-    stream.containerLogs ??
-    (stream.containerId ? await dockerLogEvents(stream.containerId) : [])
-  return [...stream.platform, ...app].sort(
-    (a, b) => a.ts - b.ts || a.order - b.order
+export function streamEvents(stream: LogStream): Promise<LogEvent[]> {
+  return Promise.resolve(
+    [...stream.platform].sort((a, b) => a.ts - b.ts || a.order - b.order)
   )
 }
 

@@ -20,18 +20,19 @@
  *     PayloadChunk / InvokeComplete, `:content-type` application/octet-stream (the chunk's bytes
  *     are the event payload) / application/json (InvokeComplete's members as JSON). The AWS SDK
  *     v3's InvokeWithResponseStreamCommand decodes it (e2e/streaming.test.ts).
- *   - Which stand-in function streams: an image with the label `local-aws.response-streaming=true`
- *     (test/local-aws/images.ts `streaming: true`) plays an ASP.NET Core app hosted with
- *     `EnableResponseStreaming = true`: for each event it writes Lambda's HTTP integration stream
- *     (content type application/vnd.awslambda.http-integration-response): a JSON prelude
- *     {statusCode, headers, cookies} (Amazon.Lambda.Core.ResponseStreaming.HttpResponseStreamPrelude,
+ *   - Which stand-in function streams: one whose runtime posts its answer with
+ *     `Lambda-Runtime-Function-Response-Mode: streaming` (the emulator's InvokeResult.streamed).
+ *     The test images labelled `local-aws.response-streaming=true` (test/local-aws/images.ts
+ *     `streaming: true`) play an ASP.NET Core app hosted with `EnableResponseStreaming = true`:
+ *     for each event their runtime posts Lambda's HTTP integration stream (content type
+ *     application/vnd.awslambda.http-integration-response): a JSON prelude {statusCode, headers,
+ *     cookies} (Amazon.Lambda.Core.ResponseStreaming.HttpResponseStreamPrelude,
  *     aws/aws-lambda-dotnet), 8 NUL bytes (DELIMITER_LEN = 8 in Lambda's Node.js runtime client,
- *     HttpResponseStream.js), then the body its HTTP server answered. So a buffered Invoke of it
- *     returns those bytes, not a proxy JSON (the preflight's app.invoke-mode explains why).
+ *     HttpResponseStream.js), then the body. So a buffered Invoke of it returns those bytes, not a
+ *     proxy JSON (the preflight's app.invoke-mode explains why).
  *   - Function URLs (./data-plane.ts) with InvokeMode RESPONSE_STREAM serve a streaming app's
- *     status, headers and body as the prelude says (streamed: the app's answer is piped through);
- *     with InvokeMode BUFFERED a streaming app's bytes are the body of a 200 (what the preflight's
- *     app.invoke-mode warns about). A buffered app behind a RESPONSE_STREAM URL is served as
+ *     status, headers and body as the prelude says; with InvokeMode BUFFERED a streaming app's
+ *     bytes are the body of a 200 (what the preflight's app.invoke-mode warns about). A buffered app behind a RESPONSE_STREAM URL is served as
  *     before (not modelled). AWS Lambda developer guide, "Response streaming for Lambda
  *     functions" (configuration-response-streaming.html), the response streaming tutorial
  *     (response-streaming-tutorial.html) and "Invoking a response streaming enabled function using
@@ -43,71 +44,13 @@ import type http from 'node:http'
 import { crc32 } from 'node:zlib'
 
 import { ApiError, lambdaError } from './errors.js'
-import type { RawResponse } from './http.js'
 import { parseJson } from './http.js'
-import { registryImageLabels } from './image-refs.js'
 import { tailLog } from './invocations.js'
 import { runInvoke } from './invoke.js'
 import { resolveTarget, type Target } from './targets.js'
 
-/** The image label that makes a stand-in function stream its responses. */
-export const STREAMING_LABEL = 'local-aws.response-streaming'
-
 /** Bytes per PayloadChunk event. */
 const CHUNK_BYTES = 16 * 1024
-
-const streamingByDigest = new Map<string, boolean>()
-
-/** Does the image `target` runs stream its responses (STREAMING_LABEL)? Cached by digest. */
-export async function appStreams(target: Target): Promise<boolean> {
-  const image = target.image
-  if (image === undefined) return false
-  const key = `${image.ref.repository}@${image.digest}`
-  const known = streamingByDigest.get(key)
-  if (known !== undefined) return known
-  const labels = await registryImageLabels(image.ref.repository, image.digest)
-  const streams = labels?.[STREAMING_LABEL] === 'true'
-  streamingByDigest.set(key, streams)
-  return streams
-}
-
-/**
- * What a streaming ASP.NET Core app writes for one HTTP response: the JSON prelude, 8 NUL bytes,
- * the body. Set-Cookie values go to `cookies`, other repeated headers are comma-joined.
- */
-export function httpIntegrationStream(r: RawResponse): Buffer {
-  const headers: Record<string, string> = {}
-  const cookies: string[] = []
-  const raw = r.rawHeaders ?? []
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = raw[i] ?? ''
-    const value = raw[i + 1] ?? ''
-    const lower = name.toLowerCase()
-    if (
-      [
-        'connection',
-        'keep-alive',
-        'transfer-encoding',
-        'content-length'
-      ].includes(lower)
-    )
-      continue
-    if (lower === 'set-cookie') cookies.push(value)
-    else
-      headers[name] =
-        headers[name] === undefined ? value : `${headers[name]},${value}`
-  }
-  const prelude = {
-    statusCode: r.status,
-    headers,
-    ...(cookies.length > 0 ? { cookies } : {})
-  }
-  return Buffer.concat([
-    Buffer.from(JSON.stringify(prelude)),
-    Buffer.alloc(8),
-    r.body
-  ])
-}
 
 /** One event-stream message with string headers (header value type 7). */
 export function eventStreamMessage(
@@ -195,7 +138,7 @@ export async function handleInvokeWithResponseStream(
       'InvalidParameterValueException',
       `Unsupported invocation type ${type} for InvokeWithResponseStream; use RequestResponse or DryRun.`
     )
-  const out = await runInvoke(t, body, await appStreams(t))
+  const out = await runInvoke(t, body)
   res.writeHead(200, {
     'Content-Type': 'application/vnd.amazon.eventstream',
     'Transfer-Encoding': 'chunked',
