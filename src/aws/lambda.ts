@@ -34,6 +34,11 @@ export interface FunctionState {
    * (GetFunction's CapacityProviderConfig); undefined for other functions.
    */
   capacityProviderArn?: string | undefined
+  /** MemorySize (MB) and Timeout (s): the local run runs the image with them. */
+  memorySize?: number | undefined
+  timeoutSeconds?: number | undefined
+  /** The names of the function's environment variables (never their values). */
+  environmentNames?: string[] | undefined
 }
 
 export interface ImageConfigOverride {
@@ -117,6 +122,12 @@ export function functionStateOf(
     imageDigest,
     revisionId: config.RevisionId,
     capacityProviderArn: managedInstancesOf(config)?.capacityProviderArn,
+    memorySize: config.MemorySize,
+    timeoutSeconds: config.Timeout,
+    environmentNames:
+      config.Environment?.Variables === undefined
+        ? undefined
+        : Object.keys(config.Environment.Variables),
     imageConfig:
       config.ImageConfigResponse?.ImageConfig === undefined
         ? undefined

@@ -200,6 +200,12 @@ export interface BuildContext {
   workDir: string
   log: (message: string) => void
   warn: (message: string) => void
+  /**
+   * Runs before the push with the image just built (its local id): the local
+   * run (stages/local-run.ts). Throwing stops the build before anything is pushed.
+   */
+  beforePush?:
+    ((image: { ref: string; id: string }) => Promise<void>) | undefined
 }
 
 export async function buildWithBuildx(
@@ -308,6 +314,7 @@ export async function buildWithDocker(
         'nothing was pushed. Install docker buildx (docker/setup-buildx-action) to build for another CPU.'
     )
   }
+  await context.beforePush?.({ ref: request.imageRef, id: builtId })
   if (request.dryRun === true)
     return { digest: undefined, builder: 'docker build' }
   // The API version client and daemon agreed on: whether push takes --platform.

@@ -32,6 +32,7 @@ import {
 import { again, done, poll } from '../util/poll.js'
 import { foundOf, type RunContext, type RunState } from './context.js'
 import { registryOf } from './image.js'
+import { localRunBeforePush } from './local-run.js'
 import { recordKey } from './reuse.js'
 
 /** Stage build: the digest to deploy, the existing tag's or a new build's. */
@@ -107,7 +108,8 @@ export async function buildStage(
       env,
       workDir,
       log,
-      warn: message => core.warning(message)
+      warn: message => core.warning(message),
+      beforePush: localRunBeforePush(ctx, run)
     }
     let result
     try {

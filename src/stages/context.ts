@@ -109,6 +109,8 @@ export interface RunState {
   keyParts?: KeyParts | undefined
   /** reuse-unchanged-image: the build key, recorded on a new build's image. */
   buildKey?: string | undefined
+  /** The local image id the local run ran before the push (stages/local-run.ts). */
+  localRunImageId?: string | undefined
   /** What the reuse stage read of the image it tagged: check-image needs it too. */
   prefetched?:
     | { digest: string; image: ImageManifest; configText: string | undefined }

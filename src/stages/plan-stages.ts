@@ -9,6 +9,7 @@ import {
   preflightAppStage,
   preflightImageStage
 } from './image.js'
+import { localRunStage } from './local-run.js'
 import { lookUpStage } from './look-up.js'
 import { previewUrlStage } from './preview-url.js'
 import { reuseStage } from './reuse.js'
@@ -22,6 +23,7 @@ export const STAGES: Record<Exclude<StageName, 'cleanup'>, Stage> = {
   build: buildStage,
   'check-image': checkImageStage,
   'preflight-image': preflightImageStage,
+  'local-run': localRunStage,
   deploy: deployStage,
   'pre-traffic': preTrafficStage,
   canary: canaryStage,
