@@ -198,7 +198,6 @@ async function judge(
       target === undefined
         ? (inputs.eventSource ?? 'http-api')
         : await eventSourceOf(ctx, target)
-    const imageConfig = fn.imageConfig
     const spec: FunctionSpec = {
       functionName: fn.functionName,
       image,
@@ -207,21 +206,7 @@ async function judge(
       timeout: fn.timeoutSeconds ?? 3,
       region: inputs.region,
       accountId: arnParts(fn.functionArn).account,
-      ...(imageConfig === undefined
-        ? {}
-        : {
-            imageConfig: {
-              ...(imageConfig.entryPoint !== undefined
-                ? { entryPoint: imageConfig.entryPoint }
-                : {}),
-              ...(imageConfig.command !== undefined
-                ? { command: imageConfig.command }
-                : {}),
-              ...(imageConfig.workingDirectory !== undefined
-                ? { workingDirectory: imageConfig.workingDirectory }
-                : {})
-            }
-          }),
+      ...imageConfigOf(fn),
       environment: await environmentOf(ctx, fn)
     }
     ctx.log(
@@ -250,6 +235,26 @@ async function judge(
     )
   })
   report(ctx, outcome, image, fn)
+}
+
+/**
+ * The function's ImageConfig overrides, as preflight reads them
+ * (checks/preflight/start-config.ts): an empty list or path overrides nothing.
+ */
+function imageConfigOf(fn: FunctionState): Pick<FunctionSpec, 'imageConfig'> {
+  const c = fn.imageConfig
+  const imageConfig = {
+    ...(c?.entryPoint !== undefined && c.entryPoint.length > 0
+      ? { entryPoint: c.entryPoint }
+      : {}),
+    ...(c?.command !== undefined && c.command.length > 0
+      ? { command: c.command }
+      : {}),
+    ...(c?.workingDirectory !== undefined && c.workingDirectory !== ''
+      ? { workingDirectory: c.workingDirectory }
+      : {})
+  }
+  return Object.keys(imageConfig).length === 0 ? {} : { imageConfig }
 }
 
 const RESULT: Record<LocalRunVerdict['kind'], CheckResult> = {
