@@ -8,9 +8,8 @@
  * The smoke test is off: the stand-in still serves functions as HTTP servers
  * (issue 29 part 2 moves it onto the emulator).
  */
-import { mkdtempSync, writeFileSync, appendFileSync } from 'node:fs'
+import { appendFileSync } from 'node:fs'
 import { createServer } from 'node:net'
-import os from 'node:os'
 import path from 'node:path'
 import {
   beforeAll,
@@ -30,10 +29,7 @@ import {
   type CallRecord,
   type ImageFunction
 } from '../test/local-aws/fixtures.js'
-import {
-  makeRuntimeContext,
-  type RuntimeImageOptions
-} from '../test/local-aws/lambda-images.js'
+import { runtimeContext } from '../test/local-aws/status-runtime.js'
 import {
   deployedDigest,
   errors,
@@ -42,27 +38,7 @@ import {
 
 jest.setTimeout(240_000)
 
-/** A runtime whose every answer is HTTP `_HANDLER` (the image's CMD), as an ASP.NET app hosted for HTTP API answers. */
-const STATUS_RUNTIME = `#!/bin/busybox sh
-B=/bin/busybox
-API="http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime"
-while true; do
-  $B wget -q -S -O /tmp/event "$API/invocation/next" 2>/tmp/headers || exit 1
-  ID=$($B sed -n 's/^ *Lambda-Runtime-Aws-Request-Id: *\\([^ \\r]*\\).*/\\1/ip' /tmp/headers)
-  echo "{\\"statusCode\\":$_HANDLER,\\"headers\\":{\\"content-type\\":\\"text/plain\\"},\\"body\\":\\"local run $_HANDLER\\"}" > /tmp/response
-  $B wget -q -O /dev/null --post-file /tmp/response "$API/invocation/$ID/response"
-done
-`
-
-function context(opts: RuntimeImageOptions & { status?: number }): string {
-  const dir = makeRuntimeContext(
-    mkdtempSync(path.join(os.tmpdir(), 'e2e-local-run-')),
-    opts.status === undefined ? opts : { ...opts, handler: String(opts.status) }
-  )
-  if (opts.status !== undefined)
-    writeFileSync(path.join(dir, 'bootstrap'), STATUS_RUNTIME, { mode: 0o755 })
-  return dir
-}
+const context = runtimeContext
 
 async function freePort(): Promise<number> {
   return new Promise(resolve => {
