@@ -746,6 +746,39 @@ describe('builds', () => {
       expect(warnings).toEqual([])
     })
 
+    it('runs beforePush (the local run) with the image it built, before the push; a hook that throws pushes nothing', async () => {
+      const script: ScriptEntry[] = [
+        [['docker', 'build'], writesImageId(BUILT_ID)],
+        [['docker', 'image', 'inspect'], inspected(BUILT_ID, 'linux/amd64')],
+        [['docker', 'push'], { stdout: PUSH_OUTPUT }]
+      ]
+      const seen: string[] = []
+      const { ctx, fake } = context(script)
+      ctx.beforePush = image => {
+        seen.push(
+          `${image.id} ${image.ref} after ${fake.argvs().length} commands`
+        )
+        return Promise.resolve()
+      }
+      await expect(buildWithDocker(request(), ctx)).resolves.toEqual({
+        digest: DIGEST,
+        builder: 'docker build'
+      })
+      // After the build and the inspect that proved the tag, before the push.
+      expect(seen).toEqual([`${BUILT_ID} ${IMAGE} after 2 commands`])
+
+      const blocked = context(script)
+      blocked.ctx.beforePush = () =>
+        Promise.reject(new DeployError('the local run stopped the deploy'))
+      await expect(buildWithDocker(request(), blocked.ctx)).rejects.toThrow(
+        'the local run stopped the deploy'
+      )
+      expect(blocked.fake.argvs().map(argv => argv[1])).toEqual([
+        'build',
+        'image'
+      ])
+    })
+
     it('dry-run: builds and proves the platform, pushes nothing', async () => {
       const { ctx, fake } = context([
         [['docker', 'build'], writesImageId(BUILT_ID)],
