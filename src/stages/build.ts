@@ -109,7 +109,7 @@ export async function buildStage(
       workDir,
       log,
       warn: message => core.warning(message),
-      beforePush: localRunBeforePush(ctx, run)
+      beforePush: await localRunBeforePush(ctx, run)
     }
     let result
     try {

@@ -111,6 +111,8 @@ export interface RunState {
   buildKey?: string | undefined
   /** The local image id the local run ran before the push (stages/local-run.ts). */
   localRunImageId?: string | undefined
+  /** local-run auto: the build found Docker cannot run the image here (and said why). */
+  localRunSkipped?: boolean | undefined
   /** What the reuse stage read of the image it tagged: check-image needs it too. */
   prefetched?:
     | { digest: string; image: ImageManifest; configText: string | undefined }

@@ -47,11 +47,29 @@ const CREDENTIAL_VARIABLES = [
 /** The hook a build calls between its build and its push. */
 export type BeforePush = (image: { ref: string; id: string }) => Promise<void>
 
-export function localRunBeforePush(
+/**
+ * The build's hook, or undefined when nothing will run: local-run off, or
+ * auto where Docker cannot run the image (said once, here; a buildx build
+ * then pushes as it builds, with no --load).
+ */
+export async function localRunBeforePush(
   ctx: RunContext,
   run: RunState
-): BeforePush | undefined {
-  if (ctx.inputs.localRun === 'off') return undefined
+): Promise<BeforePush | undefined> {
+  const mode = ctx.inputs.localRun
+  if (mode === 'off') return undefined
+  if (mode === 'auto') {
+    const runnable = await localRunnable(foundOf(run).architecture, hostOf(ctx))
+    if (!runnable.runs) {
+      report(
+        ctx,
+        { kind: 'cannot-run', reason: runnable.reason },
+        "the build's image"
+      )
+      run.localRunSkipped = true
+      return undefined
+    }
+  }
   return async image => {
     await judge(
       ctx,
@@ -83,6 +101,8 @@ export async function localRunStage(
     log('Local run skipped: the function already runs this image.')
     return
   }
+  // The build found Docker cannot run the image here, and said so.
+  if (run.localRunSkipped === true) return
   const ran = run.localRunImageId
   if (ran !== undefined) {
     // classic store: the image id is the config's digest; containerd store: the manifest's
