@@ -171,7 +171,22 @@ describe('an archived image to deploy', () => {
     await run(w.deps)
 
     expect(core.failures()).toEqual([])
-    expect(w.order(...MUTATIONS)).toEqual([])
+    // Lambda is asked with DryRun (which changes nothing) with the image the
+    // function runs now: it cannot be asked about an archived one.
+    const asked = w.calls<{ ImageUri?: string; DryRun?: boolean }>(
+      'lambda:UpdateFunctionCode'
+    )
+    expect(asked).toEqual([
+      expect.objectContaining({ ImageUri: uriOf(CURRENT.digest), DryRun: true })
+    ])
+    expect(
+      w.events
+        .filter(e => MUTATIONS.includes(e.call) && e.input.DryRun !== true)
+        .map(e => e.call)
+    ).toEqual([])
+    expect(core.writtenSummaries().join('\n')).toContain(
+      'asked with the image it runs now: the new image is archived: a real run restores it first'
+    )
     expect(w.registry.statusOf(OLDER.digest, w.timing.timing.now())).toBe(
       'ARCHIVED'
     )

@@ -111,6 +111,9 @@ function notReadOnly(w: World): string[] {
         !e.detail.includes('--push')
         ? []
         : [`exec ${e.detail}`]
+    // UpdateFunctionCode with DryRun validates and changes nothing.
+    if (e.call === 'lambda:UpdateFunctionCode' && e.input.DryRun === true)
+      return []
     return READS.has(e.call) ? [] : [e.call]
   })
 }
@@ -304,6 +307,93 @@ describe('dry-run of a release', () => {
     expect(wouldChange()[0]?.text).toBe(
       `rollback-to previous would move alias live from version 2 back to version 1 (${OLDEST_URI})`
     )
+  })
+})
+
+describe('dry-run asks Lambda with DryRun', () => {
+  type Asked = { FunctionName?: string; ImageUri?: string; DryRun?: boolean }
+  const asked = (w: World): Asked[] =>
+    w.calls<Asked>('lambda:UpdateFunctionCode')
+  const output = (): Record<string, unknown>[] =>
+    JSON.parse(core.outputs()['would-change'] ?? '[]') as Record<
+      string,
+      unknown
+    >[]
+
+  it('an image in ECR: asked with that image, allowed, and nothing changed', async () => {
+    const w = world({ image: TAG })
+    w.registry.push(TAG, NEW)
+
+    await run(w.deps)
+
+    expectNothingChanged(w)
+    expect(asked(w)).toEqual([
+      expect.objectContaining({ ImageUri: NEW_URI, DryRun: true })
+    ])
+    expect(w.fn.digest).toBe(PREVIOUS_DIGEST)
+    expect(output()[0]).toMatchObject({ 'update-dry-run': 'allowed' })
+    expect(summary()).toMatch(/\| would update \$LATEST [^|]+ \| ✅ allowed \|/)
+  })
+
+  it('a build this dry run did not push: asked with the image the function runs now', async () => {
+    const w = world()
+
+    await run(w.deps)
+
+    expectNothingChanged(w)
+    expect(asked(w)).toEqual([
+      expect.objectContaining({ ImageUri: PREVIOUS_URI, DryRun: true })
+    ])
+    expect(summary()).toContain(
+      '✅ allowed (asked with the image it runs now: this dry run pushed nothing)'
+    )
+  })
+
+  it('denied: the dry run fails naming the permission, and changes nothing', async () => {
+    const w = world({ image: TAG })
+    w.registry.push(TAG, NEW)
+    w.before['lambda:UpdateFunctionCode'] = input => {
+      if (input.DryRun !== true) return
+      throw Object.assign(
+        new Error(
+          'User: arn:aws:sts::123456789012:assumed-role/deploy/github is not authorized to perform: lambda:UpdateFunctionCode'
+        ),
+        {
+          name: 'AccessDeniedException',
+          $fault: 'client',
+          $metadata: { httpStatusCode: 403 }
+        }
+      )
+    }
+
+    await run(w.deps)
+
+    expect(core.failures()).toEqual([
+      expect.stringMatching(
+        /^Dry run: a real run would fail on my-api: my-api: lambda:UpdateFunctionCode was denied \(AccessDeniedException\): .*Allow "lambda:UpdateFunctionCode"/
+      )
+    ])
+    expect(notReadOnly(w)).toEqual([])
+    expect(w.fn.digest).toBe(PREVIOUS_DIGEST)
+    expect(core.savedState()[STATE.undo]).toBe('[]')
+    expect(output()[0]).toMatchObject({ 'update-dry-run': 'denied' })
+    expect(summary()).toMatch(/^## ❌ Dry run failed — nothing was changed: /)
+    expect(summary()).toContain(
+      '❌ denied: lambda:UpdateFunctionCode was denied'
+    )
+  })
+
+  it('nothing to update: Lambda is not asked', async () => {
+    const w = world()
+    w.registry.push(TAG, NEW)
+    w.fn.deployedByTag(`${REPOSITORY_URI}:${TAG}`, NEW.digest)
+
+    await run(w.deps)
+
+    expectNothingChanged(w)
+    expect(output()[0]).toMatchObject({ code: 'up-to-date' })
+    expect(output()[0]).not.toHaveProperty('update-dry-run')
+    expect(asked(w)).toEqual([])
   })
 })
 

@@ -4,6 +4,7 @@ import type { AliasState } from '../src/aws/versions.js'
 import { wouldChangeOutput } from '../src/report/would-change.js'
 import { newTarget, updatedOf, type TargetState } from '../src/targets.js'
 import {
+  imageToAsk,
   wouldChange,
   type DryRunRelease,
   type PlannedImage
@@ -246,5 +247,40 @@ describe('wouldChange', () => {
         text: change.text
       }
     ])
+  })
+})
+
+describe('imageToAsk: the image the dry run asks Lambda about', () => {
+  it.each<[string, PlannedImage | undefined, boolean, unknown]>([
+    [
+      'an image in ECR: that image',
+      existing,
+      false,
+      { imageUri: NEW, substitute: undefined }
+    ],
+    [
+      'a build not pushed: the image it runs now',
+      built,
+      false,
+      { imageUri: OLD, substitute: 'not pushed' }
+    ],
+    [
+      'an archived image: the image it runs now',
+      existing,
+      true,
+      { imageUri: OLD, substitute: 'archived' }
+    ]
+  ])('%s', (_label, image, archived, expected) => {
+    const t = target()
+    expect(
+      imageToAsk(t, wouldChange(t, deploy, image), image, archived)
+    ).toEqual(expected)
+  })
+
+  it('asks nothing when a real run would not update the code', () => {
+    const t = target({ latest: fn(NEW) })
+    const planned = wouldChange(t, deploy, existing)
+    expect(planned.code).toBe('up-to-date')
+    expect(imageToAsk(t, planned, existing)).toBeUndefined()
   })
 })

@@ -38,9 +38,13 @@ beforeEach(async () => {
   await reset()
 })
 
-/** AWS operations that only read; for the registry, GET and HEAD. */
+/**
+ * AWS operations that only read; for the registry, GET and HEAD; an
+ * UpdateFunctionCode with DryRun, which validates and changes nothing.
+ */
 function isRead(call: CallRecord): boolean {
   if (call.service === 'registry') return /^(GET|HEAD) /.test(call.operation)
+  if (call.operation === 'UpdateFunctionCode') return call.dryRun === true
   return /^(Get|List|Describe|BatchGet|Filter)[A-Z]/.test(call.operation)
 }
 
@@ -84,6 +88,17 @@ describe('dry-run of a new commit', () => {
     )
     expect(made).toContainEqual(
       expect.objectContaining({ service: 'ecr', operation: 'DescribeImages' })
+    )
+    // Lambda was asked, with DryRun, whether the role may update the code
+    // (with the image it runs now: this dry run pushed nothing).
+    expect(made.filter(c => c.operation === 'UpdateFunctionCode')).toEqual([
+      expect.objectContaining({
+        resource: expect.stringContaining('web'),
+        dryRun: true
+      })
+    ])
+    expect(result.summary).toContain(
+      '✅ allowed (asked with the image it runs now: this dry run pushed nothing)'
     )
     // It really built the app (the fallback: docker build, no docker push).
     expect(result.stdout).toMatch(
@@ -170,6 +185,12 @@ describe('dry-run of an alias deploy with a canary', () => {
     expect(made.filter(c => !isRead(c))).toEqual([])
     expect(made).toContainEqual(
       expect.objectContaining({ service: 'lambda', operation: 'GetAlias' })
+    )
+    expect(made).toContainEqual(
+      expect.objectContaining({
+        operation: 'UpdateFunctionCode',
+        dryRun: true
+      })
     )
     const alias = await lambda.send(
       new GetAliasCommand({ FunctionName: 'shop', Name: 'live' })

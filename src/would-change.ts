@@ -9,7 +9,11 @@ import {
   type DecideRelease,
   type TargetAction
 } from './decide/action.js'
-import type { WouldChange } from './report/would-change.js'
+import {
+  askedWith,
+  type LambdaAsked,
+  type WouldChange
+} from './report/would-change.js'
 import type { TargetState } from './targets.js'
 import { formatDuration } from './util/time.js'
 
@@ -125,5 +129,45 @@ function describeDeploy(
     text: nothing
       ? `already runs this digest (${image?.digest ?? ''}): nothing to do`
       : steps.join(', then ')
+  }
+}
+
+/**
+ * The image a dry run asks Lambda to deploy with `DryRun: true`, for a
+ * function whose code a real run would update: the image a real run would
+ * deploy, or, when ECR cannot serve it yet (this dry run built it and
+ * pushed nothing; or it is archived, and a real run restores it first), the
+ * image the function runs now, which still proves that the role may update
+ * the function's code from its repository.
+ */
+export function imageToAsk(
+  t: TargetState,
+  planned: WouldChange,
+  image: PlannedImage | undefined,
+  archived = false
+): Pick<LambdaAsked, 'imageUri' | 'substitute'> | undefined {
+  if (planned.code !== 'update') return undefined
+  const substitute = archived
+    ? 'archived'
+    : image?.digest === undefined
+      ? 'not pushed'
+      : undefined
+  if (image !== undefined && substitute === undefined)
+    return { imageUri: image.uri, substitute }
+  const current = t.latest?.imageUri
+  return current === undefined ? undefined : { imageUri: current, substitute }
+}
+
+/** Lambda's answer, in words, for the log. */
+export function askedText(asked: LambdaAsked): string {
+  const image = askedWith(asked)
+  switch (asked.answer) {
+    case 'allowed':
+      return `Lambda allows the update (UpdateFunctionCode with DryRun, asked with ${image})`
+    case 'busy':
+      return `permissions not checked: another update of the function is in progress (${asked.message ?? ''})`
+    case 'denied':
+    case 'refused':
+      return `a real run would fail: UpdateFunctionCode with DryRun, asked with ${image}, was ${asked.answer}: ${asked.message ?? ''}`
   }
 }

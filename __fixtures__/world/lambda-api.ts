@@ -118,7 +118,24 @@ export function lambdaClient(world: {
               message: `The image manifest, config or layer media type for the source image ${uri} is not supported.`,
               $metadata: { httpStatusCode: 400 }
             })
-          return target(input.FunctionName).fn.updateCode(uri, input.RevisionId)
+          const { fn } = target(input.FunctionName)
+          // DryRun: "validate the request parameters and access permissions
+          // without modifying the function code" (API_UpdateFunctionCode).
+          if (input.DryRun === true) {
+            const digest = uri.split('@')[1]
+            // (the image it runs now is in ECR, whether the fixture stored it or not)
+            if (
+              digest !== undefined &&
+              stored === undefined &&
+              digest !== fn.digest
+            )
+              throw new InvalidParameterValueException({
+                message: `Source image ${uri} does not exist. Provide a valid source image.`,
+                $metadata: { httpStatusCode: 400 }
+              })
+            return fn.configuration()
+          }
+          return fn.updateCode(uri, input.RevisionId)
         }
       )
     )

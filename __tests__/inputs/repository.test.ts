@@ -120,7 +120,14 @@ describe('readTag', () => {
     ['GITHUB_SHA', {}, { GITHUB_SHA: SHA }, SHA],
     ['nothing, for a cleanup', { mode: ' Cleanup ' }, {}, ''],
     ['nothing, for an image', { image: DIGEST }, {}, ''],
-    ['nothing, for rollback-to', { 'rollback-to': 'previous' }, {}, '']
+    ['nothing, for rollback-to', { 'rollback-to': 'previous' }, {}, ''],
+    ['a tag that only contains latest', { tag: 'latest-2' }, {}, 'latest-2'],
+    [
+      'latest when an existing image is deployed',
+      { tag: 'latest', image: DIGEST },
+      {},
+      'latest'
+    ]
   ])('is %s', (_label, values, env, expected) => {
     expect(readTag(reader(values), env)).toEqual({
       value: expected,
@@ -141,6 +148,18 @@ describe('readTag', () => {
       { mode: 'cleanup', tag: 'a/b' },
       {},
       /^tag "a\/b" is not a valid image tag/
+    ],
+    [
+      'latest for a build',
+      { tag: 'latest' },
+      { GITHUB_SHA: SHA },
+      /^tag "latest" names whatever was pushed last, not this commit's build: a tag is never overwritten.*use image: latest\.$/
+    ],
+    [
+      'Latest for a preview',
+      { mode: 'preview', tag: 'Latest' },
+      { GITHUB_SHA: SHA },
+      /^tag "Latest" names whatever was pushed last/
     ],
     [
       'an invalid GITHUB_SHA',

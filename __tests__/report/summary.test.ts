@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from '@jest/globals'
 import { buildCell, renderSummary } from '../../src/report/summary.js'
+import type { WouldChange } from '../../src/report/would-change.js'
 import {
   reportOutputs,
   type Report,
@@ -590,10 +591,63 @@ describe('dry runs', () => {
       '| Smoke test | skipped: dry run: nothing new serves |'
     )
     expect(text).toContain(
-      `**What a real run would change:**\n\n| Function | Serves now | A real run |\n|---|---|---|\n| \`my-api\` | \`${PREVIOUS_IMAGE_URI}\` | would update $LATEST from a to b |`
+      `**What a real run would change:**\n\n| Function | Serves now | A real run | Lambda, asked with DryRun |\n|---|---|---|---|\n| \`my-api\` | \`${PREVIOUS_IMAGE_URI}\` | would update $LATEST from a to b | — |`
     )
     expect(text).not.toContain('To undo')
   })
+
+  it.each<[string, WouldChange['asked'], string]>([
+    [
+      'allowed for the new image',
+      {
+        answer: 'allowed',
+        imageUri: 'x',
+        substitute: undefined,
+        message: undefined
+      },
+      '| ✅ allowed |'
+    ],
+    [
+      'allowed for the image it runs (nothing pushed)',
+      {
+        answer: 'allowed',
+        imageUri: 'x',
+        substitute: 'not pushed',
+        message: undefined
+      },
+      '| ✅ allowed (asked with the image it runs now: this dry run pushed nothing) |'
+    ],
+    [
+      'denied, with what to allow',
+      {
+        answer: 'denied',
+        imageUri: 'x',
+        substitute: undefined,
+        message:
+          'lambda:UpdateFunctionCode was denied (AccessDeniedException): no'
+      },
+      '| ❌ denied: lambda:UpdateFunctionCode was denied (AccessDeniedException): no |'
+    ],
+    [
+      'busy',
+      {
+        answer: 'busy',
+        imageUri: 'x',
+        substitute: undefined,
+        message: 'in progress'
+      },
+      '| ⏳ busy: in progress |'
+    ]
+  ])(
+    "shows Lambda's answer to the DryRun update: %s",
+    (_label, asked, cell) => {
+      const text = renderSummary({
+        ...DRY,
+        wouldChange: [{ ...change('my-api', 'would update'), asked }]
+      })
+      expect(text).toContain(`| would update ${cell}`)
+    }
+  )
 
   it('a failed dry run says it failed and that nothing was changed', () => {
     expect(renderSummary({ ...DRY, error: 'Preflight failed' })).toMatch(

@@ -331,7 +331,7 @@ async function finishPendingUndo() {
     if (records.length === 0)
         return;
     await core/* group */.Os('Put back what the cancelled run changed', async () => {
-        const { finishUndo } = await Promise.all(/* import() */[__webpack_require__.e(696), __webpack_require__.e(444)]).then(__webpack_require__.bind(__webpack_require__, 444));
+        const { finishUndo } = await Promise.all(/* import() */[__webpack_require__.e(696), __webpack_require__.e(956)]).then(__webpack_require__.bind(__webpack_require__, 5956));
         const { lines, ok } = await finishUndo(records, message => core/* info */.pq(message));
         for (const line of lines)
             (ok ? core/* info */.pq : core/* error */.z3)(line);

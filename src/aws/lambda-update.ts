@@ -11,9 +11,11 @@ import {
   type LambdaClient
 } from '@aws-sdk/client-lambda'
 import type { CallBudget } from '../util/budget.js'
+import { awsCall } from './call.js'
 import {
   ChangedMeanwhileError,
   DeployError,
+  PERMISSION_ERRORS,
   UpdateFailedError,
   awsErrorName,
   describeAwsError,
@@ -340,4 +342,56 @@ export async function deployImage(
   }
   checkDeployedDigest(after, digest)
   return { after, polls: outcome.polls }
+}
+
+/** Lambda's answer to an UpdateFunctionCode with `DryRun: true`. */
+export type DryRunAnswer =
+  | { answer: 'allowed' }
+  /** The role may not make the call (or use the image's repository). */
+  | { answer: 'denied'; message: string }
+  /** The request itself was refused: the image, or the function's state. */
+  | { answer: 'refused'; message: string }
+  /** Another update is in progress now: says nothing about permissions. */
+  | { answer: 'busy'; message: string }
+
+/**
+ * UpdateFunctionCode with `DryRun: true`: "validate the request parameters
+ * and access permissions without modifying the function code" (Lambda API
+ * reference, UpdateFunctionCode, DryRun). Read-only: proves that the role
+ * may deploy `imageUri` to the function, before a real run does.
+ * https://docs.aws.amazon.com/lambda/latest/api/API_UpdateFunctionCode.html
+ */
+export async function askToUpdateCode(
+  lambda: LambdaClient,
+  functionName: string,
+  imageUri: string
+): Promise<DryRunAnswer> {
+  const as =
+    (answer: 'denied' | 'refused' | 'busy') =>
+    (error: unknown): DryRunAnswer => ({
+      answer,
+      message:
+        answer === 'denied'
+          ? describeAwsError('lambda:UpdateFunctionCode', error)
+          : `${awsErrorName(error) ?? 'error'}: ${errorMessage(error)}`
+    })
+  return awsCall<DryRunAnswer, DryRunAnswer>(
+    'lambda:UpdateFunctionCode',
+    async () => {
+      await lambda.send(
+        new UpdateFunctionCodeCommand({
+          FunctionName: functionName,
+          ImageUri: imageUri,
+          DryRun: true
+        })
+      )
+      return { answer: 'allowed' }
+    },
+    {
+      ...Object.fromEntries([...PERMISSION_ERRORS].map(n => [n, as('denied')])),
+      InvalidParameterValueException: as('refused'),
+      ResourceNotFoundException: as('refused'),
+      ResourceConflictException: as('busy')
+    }
+  )
 }

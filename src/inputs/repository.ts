@@ -72,6 +72,13 @@ export function resolveRepository(
  * pull request's head, preview.ts commitOf): needed only when the run
  * builds an image.
  */
+/**
+ * A tag that by convention moves to the newest push. This action never
+ * moves a tag (it reuses an existing one), so building under it would
+ * deploy the first image ever pushed under it, every time.
+ */
+const MOVING_TAG = /^latest$/i
+
 export function readTag(
   read: InputReader,
   env: NodeJS.ProcessEnv,
@@ -95,6 +102,10 @@ export function readTag(
   } else if (tag !== '' && !TAG.test(tag)) {
     problems.push(
       `tag "${tag}" is not a valid image tag: it must match [A-Za-z0-9_][A-Za-z0-9_.-]{0,127} (no slashes, colons or @).`
+    )
+  } else if (buildsImage && MOVING_TAG.test(tag)) {
+    problems.push(
+      `tag "${tag}" names whatever was pushed last, not this commit's build: a tag is never overwritten, so once it exists every later run would deploy that old image without building. Give a tag that names this build (the default, the commit SHA, or a version such as v1.2.3); to deploy the image already tagged ${tag}, use image: ${tag}.`
     )
   }
   return input.parsed(tag)

@@ -8,7 +8,11 @@ import type {
   TargetOutcome,
   TargetReport
 } from './report.js'
-import type { WouldChange } from './would-change.js'
+import {
+  askedWith,
+  type LambdaAsked,
+  type WouldChange
+} from './would-change.js'
 
 /**
  * Text from the app, the pull request or AWS (errors, response bodies,
@@ -238,13 +242,29 @@ function wouldChangeTable(changes: readonly WouldChange[]): string[] {
   return [
     '**What a real run would change:**',
     '',
-    '| Function | Serves now | A real run |',
-    '|---|---|---|',
+    '| Function | Serves now | A real run | Lambda, asked with DryRun |',
+    '|---|---|---|---|',
     ...changes.map(
-      c => `| ${code(c.name)} | ${code(c.from)} | ${cell(c.text)} |`
+      c =>
+        `| ${code(c.name)} | ${code(c.from)} | ${cell(c.text)} | ${cell(askedCell(c.asked))} |`
     ),
     ''
   ]
+}
+
+const ASKED_ICONS: Record<LambdaAsked['answer'], string> = {
+  allowed: '✅',
+  busy: '⏳',
+  denied: '❌',
+  refused: '❌'
+}
+
+/** Lambda's answer to the dry run's UpdateFunctionCode; '—' when not asked. */
+function askedCell(asked: LambdaAsked | undefined): string {
+  if (asked === undefined) return '—'
+  const substitute =
+    asked.substitute === undefined ? '' : ` (asked with ${askedWith(asked)})`
+  return `${ASKED_ICONS[asked.answer]} ${asked.answer}${substitute}${asked.message === undefined ? '' : `: ${asked.message}`}`
 }
 
 const OUTCOME_TEXT: Record<TargetOutcome, string> = {

@@ -32,6 +32,38 @@ export interface WouldChange {
   to: string | undefined
   /** One sentence for the log and the job summary. */
   text: string
+  /**
+   * Lambda's answer to the code update asked with `DryRun: true` (only for
+   * a function whose code a real run would update).
+   */
+  asked?: LambdaAsked | undefined
+}
+
+/** What Lambda said when the dry run asked it to update the code. */
+export interface LambdaAsked {
+  answer: 'allowed' | 'denied' | 'refused' | 'busy'
+  /** The image it was asked about. */
+  imageUri: string
+  /**
+   * Asked with the image the function runs now, because ECR cannot serve the
+   * one a real run would deploy yet: this dry run built it and pushed
+   * nothing, or it is archived (a real run restores it first).
+   */
+  substitute: 'not pushed' | 'archived' | undefined
+  /** Lambda's message, for an answer other than allowed. */
+  message: string | undefined
+}
+
+const SUBSTITUTE_TEXT = {
+  'not pushed': 'this dry run pushed nothing',
+  archived: 'the new image is archived: a real run restores it first'
+} as const
+
+/** Which image Lambda was asked with, in words. */
+export function askedWith(asked: LambdaAsked): string {
+  return asked.substitute === undefined
+    ? 'this image'
+    : `the image it runs now: ${SUBSTITUTE_TEXT[asked.substitute]}`
 }
 
 /** The would-change output: JSON, one object per entry. */
@@ -44,7 +76,8 @@ export function wouldChangeOutput(changes: readonly WouldChange[]): string {
       traffic: c.traffic,
       from: c.from,
       to: c.to,
-      text: c.text
+      text: c.text,
+      ...(c.asked !== undefined && { 'update-dry-run': c.asked.answer })
     }))
   )
 }

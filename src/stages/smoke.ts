@@ -6,6 +6,7 @@
  */
 import * as core from '@actions/core'
 import { discoverSmokeUrl, joinUrl, smokeTest } from '../checks/smoke.js'
+import { urlPermissionHint } from '../aws/function-url.js'
 import { releasedAlias } from '../inputs/spec.js'
 import { DeployError } from '../util/errors.js'
 import type { SmokeSummary } from '../report/report.js'
@@ -75,18 +76,28 @@ export async function smokeStage(
         endpoint.reached === null
           ? await invokeReleased(ctx, target)
           : undefined
+      // A public URL without both permissions of the 2025 rule: say which
+      // permissions, and the commands that add them.
+      const reason =
+        result.urlAuthRefused === true
+          ? `${result.reason}. ${urlPermissionHint(
+              target.name,
+              endpoint.reached === null || endpoint.reached === '$LATEST'
+                ? undefined
+                : endpoint.reached
+            )}`
+          : result.reason
       target.checks.smoke = {
         state: result.pass && direct?.state !== 'failed' ? 'passed' : 'failed',
         url,
         status: result.status,
         attempts: result.attempts.length,
-        reason: result.reason,
+        reason,
         reached: endpoint.reached,
         direct
       }
       await confirmOrVoid(ctx, run, target, endpoint.reached === null)
-      if (!result.pass)
-        throw new DeployError(`Smoke test failed: ${result.reason}`)
+      if (!result.pass) throw new DeployError(`Smoke test failed: ${reason}`)
       if (direct?.state === 'failed')
         throw new DeployError(
           `Smoke test (direct Invoke of ${direct.qualifier}, since which qualifier ${given ?? ''} reaches is not known) failed: ${direct.reason}`

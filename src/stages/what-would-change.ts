@@ -5,8 +5,16 @@
  * nothing of what serves: the checks that test a new release are recorded
  * as skipped, with the reason.
  */
+import { askToUpdateCode } from '../aws/lambda-update.js'
+import type { LambdaAsked, WouldChange } from '../report/would-change.js'
 import type { TargetState } from '../targets.js'
-import { wouldChange, type PlannedImage } from '../would-change.js'
+import { DeployError } from '../util/errors.js'
+import {
+  askedText,
+  imageToAsk,
+  wouldChange,
+  type PlannedImage
+} from '../would-change.js'
 import { foundOf, type RunContext, type RunState } from './context.js'
 
 const SKIPPED = {
@@ -33,16 +41,60 @@ export async function whatWouldChangeStage(
 ): Promise<void> {
   const { inputs } = ctx
   const image = plannedImage(ctx, run)
-  await ctx.phase('What a real run would change', () => {
+  // Dry run with restore-archived: the image a real run restores first.
+  const { existingDigest, unrestored = [] } = foundOf(run)
+  const archived =
+    existingDigest !== undefined && unrestored.includes(existingDigest)
+  await ctx.phase('What a real run would change', async () => {
     for (const target of run.targets) {
-      target.planned = wouldChange(target, inputs, image)
+      const planned = wouldChange(target, inputs, image)
+      const asked = await askLambda(ctx, target, planned, image, archived)
+      target.planned = asked === undefined ? planned : { ...planned, asked }
       skipChecks(ctx, target)
-      target.log(`Dry run: ${target.name}: ${target.planned.text}.`)
+      target.log(`Dry run: ${target.name}: ${planned.text}.`)
+      if (asked !== undefined)
+        target.log(`Dry run: ${target.name}: ${askedText(asked)}.`)
     }
     ctx.log(
       'Dry run: nothing was changed; no undo is needed. Run again without dry-run to make these changes.'
     )
   })
+  const failing = run.targets.filter(
+    t =>
+      t.planned?.asked?.answer === 'denied' ||
+      t.planned?.asked?.answer === 'refused'
+  )
+  if (failing.length > 0)
+    throw new DeployError(
+      `Dry run: a real run would fail on ${failing.map(t => t.name).join(', ')}: ${failing
+        .map(t => `${t.name}: ${t.planned?.asked?.message ?? ''}`)
+        .join('; ')}`
+    )
+}
+
+/**
+ * Ask Lambda, with `DryRun: true`, whether the code update a real run would
+ * make is allowed (aws/lambda-update.ts: askToUpdateCode).
+ */
+async function askLambda(
+  ctx: RunContext,
+  target: TargetState,
+  planned: WouldChange,
+  image: PlannedImage | undefined,
+  archived: boolean
+): Promise<LambdaAsked | undefined> {
+  const ask = imageToAsk(target, planned, image, archived)
+  if (ask === undefined) return undefined
+  const answer = await askToUpdateCode(
+    ctx.clients.lambda,
+    target.arn,
+    ask.imageUri
+  )
+  return {
+    ...ask,
+    answer: answer.answer,
+    message: answer.answer === 'allowed' ? undefined : answer.message
+  }
 }
 
 function skipChecks(ctx: RunContext, target: TargetState): void {

@@ -322,6 +322,8 @@ export interface CallRecord {
   operation: string
   /** Lambda: the function (name or ARN) the call names. */
   resource?: string
+  /** UpdateFunctionCode with DryRun: true (it changed nothing). */
+  dryRun?: true
 }
 
 /** Every API operation, registry and data-plane request the gateway served since reset, in order. */
@@ -792,6 +794,11 @@ export interface CreateImageFunctionOptions {
   tagMutability?: 'IMMUTABLE' | 'MUTABLE'
   /** create a Function URL (default false) */
   functionUrl?: boolean
+  /**
+   * The public URL's resource-policy statements (default both; 'url-only':
+   * only lambda:InvokeFunctionUrl, as URLs made before October 2025 had).
+   */
+  urlPermissions?: 'both' | 'url-only'
   /** tag of the initial image (default 'initial') */
   tag?: string
   /** body the initial image serves at / (default 'initial <functionName>') */
@@ -894,15 +901,16 @@ export async function createImageFunction(
         FunctionUrlAuthType: 'NONE'
       })
     )
-    await lambda.send(
-      new AddPermissionCommand({
-        FunctionName: opts.functionName,
-        StatementId: 'FunctionURLAllowInvokeAction',
-        Action: 'lambda:InvokeFunction',
-        Principal: '*',
-        InvokedViaFunctionUrl: true
-      })
-    )
+    if (opts.urlPermissions !== 'url-only')
+      await lambda.send(
+        new AddPermissionCommand({
+          FunctionName: opts.functionName,
+          StatementId: 'FunctionURLAllowInvokeAction',
+          Action: 'lambda:InvokeFunction',
+          Principal: '*',
+          InvokedViaFunctionUrl: true
+        })
+      )
   }
   return out
 }

@@ -14,6 +14,11 @@ export interface CallRecord {
   operation: string
   /** Lambda: the function (name or ARN) the call names, decoded. */
   resource?: string
+  /**
+   * UpdateFunctionCode with `DryRun: true`: Lambda validates the request and
+   * the caller's permissions and changes nothing (API_UpdateFunctionCode).
+   */
+  dryRun?: true
 }
 
 /** The function a Lambda REST path names: /functions/<name>/... or /tags/<arn> (pure). */
@@ -129,7 +134,7 @@ export function recordCall(
   if (service === undefined) return
   const target = req.headers['x-amz-target']
   const resource = service === 'lambda' ? lambdaResourceOf(url) : undefined
-  callLog.push({
+  const record: CallRecord = {
     at: Date.now(),
     service,
     operation: operationOf(
@@ -139,5 +144,16 @@ export function recordCall(
       typeof target === 'string' ? target : undefined
     ),
     ...(resource !== undefined && { resource })
-  })
+  }
+  callLog.push(record)
+  recordOf.set(req, record)
+}
+
+/** The record of each request, for what only its body tells (DryRun). */
+const recordOf = new WeakMap<http.IncomingMessage, CallRecord>()
+
+/** Mark the request's record as a dry run (it changed nothing). */
+export function markDryRun(req: http.IncomingMessage): void {
+  const record = recordOf.get(req)
+  if (record !== undefined) record.dryRun = true
 }

@@ -14,14 +14,19 @@
  *     code with LastUpdateStatus InProgress, and a second update is refused with 409 (AWS docs,
  *     "Lambda function states", functions-states.html; API_UpdateFunctionCode "Errors").
  */
-import { GetFunctionCommand, GetPolicyCommand } from '@aws-sdk/client-lambda'
+import {
+  GetFunctionCommand,
+  GetFunctionConfigurationCommand,
+  GetPolicyCommand
+} from '@aws-sdk/client-lambda'
 
 import {
   removeFunctionContainers,
   removeVersionContainers
 } from './containers.js'
+import { markDryRun } from './call-log.js'
 import { lambdaError, staleRevision } from './errors.js'
-import { errName, log, parseJson, relay } from './http.js'
+import { errName, log, parseJson, relay, sendJson, type Json } from './http.js'
 import { resolveImage, type ResolvedImage } from './image-refs.js'
 import type { FunctionCall, LambdaCall } from './lambda-call.js'
 import { conflictMessage, fnState, fns, inProgress } from './lambda-state.js'
@@ -166,15 +171,19 @@ export async function updateFunctionCode(c: FunctionCall): Promise<void> {
     if (refused)
       return lambdaError(res, refused.status, refused.type, refused.message)
     if (input.DryRun) {
-      const r = await forwardToMoto(
-        req,
-        Buffer.alloc(0),
-        `/2015-03-31/functions/${encodeURIComponent(fn.name)}/configuration`
-      )
-      const out = r.status < 300 ? parseJson(r.body) : undefined
-      if (!out) return relay(res, r)
+      // DryRun: "validate the request parameters and access permissions
+      // without modifying the function code"; the image was checked above.
+      // Lambda answers with the function's configuration, unchanged.
+      // https://docs.aws.amazon.com/lambda/latest/api/API_UpdateFunctionCode.html
+      markDryRun(req)
+      const out: Json = {
+        ...(await moto(region).lambda.send(
+          new GetFunctionConfigurationCommand({ FunctionName: fn.name })
+        ))
+      }
+      delete out.$metadata
       await fixConfiguration(out, { latest: true, region })
-      return relay(res, { ...r, status: 200 }, out)
+      return sendJson(res, 200, out)
     }
     const r = await forwardToMoto(req, body)
     const out = r.status < 300 ? parseJson(r.body) : undefined
