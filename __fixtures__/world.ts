@@ -167,7 +167,9 @@ export function simulatedWorld(
   inputs: Record<string, string>,
   options: WorldOptions = {}
 ): World {
-  setInputs(inputs)
+  // The local run needs a Docker engine: it is tested in
+  // __tests__/checks/local-run/ and e2e/local-run.test.ts, off here.
+  setInputs({ 'local-run': 'off', ...inputs })
   const names = (inputs['function-name'] ?? '')
     .split('\n')
     .map(line => line.trim())

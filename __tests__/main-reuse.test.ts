@@ -68,7 +68,9 @@ const inputs = (): Record<string, string> => ({
   'smoke-expect-body': 'Healthy',
   'smoke-timeout': '30s',
   'rollback-on-failure': 'true',
-  'reuse-unchanged-image': 'true'
+  'reuse-unchanged-image': 'true',
+  // The local run needs a Docker engine (e2e/local-run.test.ts).
+  'local-run': 'off'
 })
 
 function workflow(): World {

@@ -20,6 +20,7 @@ function inputs(overrides: Partial<PlanInputs>): PlanInputs {
     canary: undefined,
     source: build,
     preflight: 'strict',
+    localRun: 'off',
     dryRun: false,
     reuseUnchanged: false,
     ...overrides
@@ -56,6 +57,20 @@ describe('planRun', () => {
       ]
     ],
     [
+      'a build with local-run auto: the local run before the deploy',
+      { localRun: 'auto' },
+      [
+        'look-up',
+        'preflight-app',
+        'build',
+        'check-image',
+        'preflight-image',
+        'local-run',
+        'deploy',
+        'smoke'
+      ]
+    ],
+    [
       'function-url with an alias: after the alias moved (the URL is on it)',
       { functionUrl: 'iam', alias: 'live' },
       [
@@ -82,6 +97,16 @@ describe('planRun', () => {
         'preflight-image',
         'what-would-change'
       ]
+    ],
+    [
+      'an image input with local-run required, preflight off',
+      { localRun: 'required', source: image, preflight: 'off' },
+      ['look-up', 'check-image', 'local-run', 'deploy', 'smoke']
+    ],
+    [
+      'rollback-to previous: no image from ECR, no local run',
+      { localRun: 'auto', source: previous, alias: 'live' },
+      ['look-up', 'pre-traffic', 'move-alias', 'smoke']
     ],
     [
       'a build to $LATEST, preflight warn',
@@ -271,6 +296,11 @@ describe('planRun', () => {
           'preflight-image',
           'what-would-change'
         ]
+      ],
+      [
+        'a build with local-run auto: the local run stays (it changes nothing in AWS)',
+        { localRun: 'auto', preflight: 'off' },
+        ['look-up', 'build', 'check-image', 'local-run', 'what-would-change']
       ],
       [
         'a build, preflight off',

@@ -25,6 +25,9 @@
  *  - Lambda Managed Instances (scripts/bench/managed.ts): a plain deploy
  *    that publishes to $LATEST.PUBLISHED, the time the action waited against
  *    the stand-in's activation time;
+ *  - the local run (scripts/bench/local-run.ts): the demo Runtime API image
+ *    through src/emulator against a plain `docker run` of it
+ *    (BENCH_ONLY=local-run runs only this case, BENCH_RUNS times);
  *  - the size of dist/.
  *
  * BENCH_ONLY=managed runs only the Managed Instances case (BENCH_RUNS runs,
@@ -55,6 +58,7 @@ import {
   type ImageFunction
 } from '../test/local-aws/fixtures.js'
 import { makeAppContext } from '../test/local-aws/images.js'
+import { localRunBench, localRunReport } from './bench/local-run.js'
 import { reuseBench, type ReuseRow } from './bench/reuse.js'
 import { startupBench, startupReport } from './bench/startup.js'
 import { managedBench, type ManagedRow } from './bench/managed.js'
@@ -281,7 +285,16 @@ function machine(): string[] {
   ]
 }
 
+/** BENCH_ONLY=local-run: the local run's case alone, printed (docs/benchmarks.md untouched). */
+async function localRunOnly(): Promise<number> {
+  const runs = Math.max(1, Number(process.env.BENCH_RUNS ?? 5))
+  const bench = await localRunBench(runs, m => console.log(`bench: ${m}`))
+  console.log(`\n${localRunReport(bench, median).join('\n')}`)
+  return 0
+}
+
 async function main(): Promise<number> {
+  if (process.env.BENCH_ONLY === 'local-run') return localRunOnly()
   const wasRunning = localAwsCommand('status')
   if (!wasRunning && !localAwsCommand('up')) return 1
   const work = mkdtempSync(
@@ -414,6 +427,7 @@ async function main(): Promise<number> {
       )
     }
 
+    const localRun = await localRunBench(RUNS, log)
     const startup = await startupBench(Math.max(RUNS, 9), log)
 
     const cold: number[] = []
@@ -507,6 +521,8 @@ async function main(): Promise<number> {
       '(the bundle loaded, the inputs read and validated, the SDK clients made).',
       '',
       ...scale,
+      '',
+      ...localRunReport(localRun, median),
       '',
       "## Start-up on the runner's Node",
       '',

@@ -25,6 +25,12 @@ export type StageName =
   | 'check-image'
   /** The image's layers: entrypoint, architecture of its binaries, size. */
   | 'preflight-image'
+  /**
+   * The image run as Lambda would (src/emulator/): init and one request,
+   * locally; a build ran it before its push, so this stage only proves the
+   * pushed image is the one that ran, else pulls it by digest and runs it.
+   */
+  | 'local-run'
   /** $LATEST (or a new preview function) runs the image; publish a version. */
   | 'deploy'
   /** The new version, invoked directly before any traffic reaches it. */
@@ -52,6 +58,7 @@ export type PlanInputs = Pick<
   | 'canary'
   | 'source'
   | 'preflight'
+  | 'localRun'
   | 'dryRun'
   | 'reuseUnchanged'
 > &
@@ -59,7 +66,7 @@ export type PlanInputs = Pick<
 
 /**
  * A dry run keeps the stages that only read (look-up, the preflights, the
- * image check) and the build, which then pushes nothing; every stage that
+ * image check, the local run, which changes nothing in AWS) and the build, which then pushes nothing; every stage that
  * changes a function, an alias or a preview, invokes a version, or requests
  * what serves is replaced by what-would-change.
  */
@@ -68,7 +75,8 @@ const READ_ONLY: ReadonlySet<StageName> = new Set<StageName>([
   'preflight-app',
   'build',
   'check-image',
-  'preflight-image'
+  'preflight-image',
+  'local-run'
 ])
 
 export function planRun(inputs: PlanInputs): StageName[] {
@@ -92,6 +100,7 @@ function realPlan(inputs: PlanInputs): StageName[] {
     build && 'build',
     fromEcr && 'check-image',
     fromEcr && preflight && 'preflight-image',
+    fromEcr && inputs.localRun !== 'off' && 'local-run',
     fromEcr && 'deploy',
     alias && 'pre-traffic',
     alias && inputs.canary !== undefined && 'canary',

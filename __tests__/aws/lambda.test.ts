@@ -190,10 +190,28 @@ describe('getFunctionState', () => {
         ephemeralStorage: 512,
         imageConfig: {},
         description: ''
-      }
+      },
+      // What the local run runs the image with.
+      memorySize: 1024,
+      timeoutSeconds: 30
     } satisfies FunctionState)
     const [call] = lambdaMock.commandCalls(GetFunctionCommand)
     expect(call?.args[0].input).toEqual({ FunctionName: FUNCTION_NAME })
+  })
+
+  it('keeps the names of the environment variables, never their values', async () => {
+    lambdaMock.on(GetFunctionCommand).resolves({
+      ...GET_FUNCTION_X86_64_IMAGE,
+      Configuration: {
+        ...GET_FUNCTION_X86_64_IMAGE.Configuration,
+        Environment: {
+          Variables: { DB_PASSWORD: 'hunter2-secret', STAGE: 'prod' }
+        }
+      }
+    })
+    const fn = await getFunctionState(lambda, FUNCTION_NAME)
+    expect(fn.environmentNames).toEqual(['DB_PASSWORD', 'STAGE'])
+    expect(JSON.stringify(fn)).not.toContain('hunter2-secret')
   })
 
   it('reports the capacity provider of a Lambda Managed Instances function', async () => {

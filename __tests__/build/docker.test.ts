@@ -633,6 +633,46 @@ describe('builds', () => {
       expect(fake.calls[0]?.stream).toBe(true)
     })
 
+    it('with a local run: --load and --iidfile instead of --push, the local run on the loaded image, then docker push', async () => {
+      const { ctx, fake } = context([
+        [['docker', 'buildx', 'build'], writesImageId(BUILT_ID)],
+        [
+          ['docker', 'image', 'inspect'],
+          { stdout: `${BUILT_ID} linux/amd64\n` }
+        ],
+        [['docker', 'push'], { stdout: PUSH_OUTPUT }]
+      ])
+      const seen: string[] = []
+      ctx.beforePush = image => {
+        seen.push(`${image.id} after ${fake.argvs().length} commands`)
+        return Promise.resolve()
+      }
+      await expect(
+        buildWithBuildx(request(), ctx, 'my-builder')
+      ).resolves.toEqual({ digest: DIGEST, builder: 'buildx' })
+      const metadataFile = path.join(workDir, 'build-metadata.json')
+      const iidFile = path.join(workDir, 'build-image-id')
+      const buildx = buildxArgs(request(), metadataFile, 'my-builder', iidFile)
+      expect(buildx).not.toContain('--push')
+      expect(buildx.join(' ')).toContain(
+        `--provenance=false --sbom=false --load --iidfile ${iidFile} --metadata-file`
+      )
+      expect(fake.argvs()).toEqual([
+        ['docker', ...buildx],
+        [
+          'docker',
+          'image',
+          'inspect',
+          '--format',
+          '{{.Id}} {{.Os}}/{{.Architecture}}',
+          IMAGE
+        ],
+        ['docker', 'version', '--format', '{{.Client.APIVersion}}'],
+        ['docker', 'push', IMAGE]
+      ])
+      expect(seen).toEqual([`${BUILT_ID} after 2 commands`])
+    })
+
     it('gives BuildKit the secret values in its environment only', async () => {
       const { ctx, fake } = context([
         [
@@ -744,6 +784,39 @@ describe('builds', () => {
       ])
       expect(fake.calls.map(call => call.env)).toEqual([ENV, ENV, ENV, ENV])
       expect(warnings).toEqual([])
+    })
+
+    it('runs beforePush (the local run) with the image it built, before the push; a hook that throws pushes nothing', async () => {
+      const script: ScriptEntry[] = [
+        [['docker', 'build'], writesImageId(BUILT_ID)],
+        [['docker', 'image', 'inspect'], inspected(BUILT_ID, 'linux/amd64')],
+        [['docker', 'push'], { stdout: PUSH_OUTPUT }]
+      ]
+      const seen: string[] = []
+      const { ctx, fake } = context(script)
+      ctx.beforePush = image => {
+        seen.push(
+          `${image.id} ${image.ref} after ${fake.argvs().length} commands`
+        )
+        return Promise.resolve()
+      }
+      await expect(buildWithDocker(request(), ctx)).resolves.toEqual({
+        digest: DIGEST,
+        builder: 'docker build'
+      })
+      // After the build and the inspect that proved the tag, before the push.
+      expect(seen).toEqual([`${BUILT_ID} ${IMAGE} after 2 commands`])
+
+      const blocked = context(script)
+      blocked.ctx.beforePush = () =>
+        Promise.reject(new DeployError('the local run stopped the deploy'))
+      await expect(buildWithDocker(request(), blocked.ctx)).rejects.toThrow(
+        'the local run stopped the deploy'
+      )
+      expect(blocked.fake.argvs().map(argv => argv[1])).toEqual([
+        'build',
+        'image'
+      ])
     })
 
     it('dry-run: builds and proves the platform, pushes nothing', async () => {

@@ -100,6 +100,9 @@ describe('getInputs with valid inputs', () => {
       region: 'eu-west-1',
       preflight: 'strict',
       eventSource: undefined,
+      localRun: 'auto',
+      localRunEnvironment: 'placeholders',
+      localRunCredentials: false,
       mode: 'deploy',
       pullRequest: undefined,
       preview: undefined,
@@ -740,12 +743,13 @@ describe('several problems', () => {
 })
 
 describe('the order of problems', () => {
-  it('follows the readers: functions, repository, tag, architecture, smoke, region, preview, release, preview tag, preflight, build, verification', () => {
+  it('follows the readers: functions, repository, tag, architecture, smoke, region, preview, release, preview tag, preflight, local run, build, verification', () => {
     expect(
       problems({
         'rollback-on-failure': 'x',
         'build-args': 'NOPE',
         preflight: 'x',
+        'local-run': 'x',
         tag: 'a'.repeat(124),
         alias: 'live',
         'preview-url-auth': 'x',
@@ -769,6 +773,7 @@ describe('the order of problems', () => {
       'alias is',
       `tag "${'a'.repeat(124)}"`,
       'preflight "x"',
+      'local-run "x"',
       'build-args: "NOPE"',
       'rollback-on-failure "x"'
     ])

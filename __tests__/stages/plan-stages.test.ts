@@ -49,15 +49,19 @@ function everyPlanInput(): PlanInputs[] {
           for (const preflight of ['strict', 'warn', 'off'] as const)
             for (const dryRun of [false, true])
               for (const reuseUnchanged of [false, true])
-                all.push({
-                  mode,
-                  alias,
-                  canary,
-                  source,
-                  preflight,
-                  dryRun,
-                  reuseUnchanged
-                })
+                for (const functionUrl of ['none', 'public'] as const)
+                  for (const localRun of ['off', 'auto'] as const)
+                    all.push({
+                      mode,
+                      alias,
+                      canary,
+                      source,
+                      preflight,
+                      dryRun,
+                      reuseUnchanged,
+                      functionUrl,
+                      localRun
+                    })
   return all
 }
 
@@ -87,7 +91,9 @@ describe('the stage table', () => {
       source: { kind: 'build' },
       preflight: 'strict',
       dryRun: false,
-      reuseUnchanged: false
+      reuseUnchanged: false,
+      functionUrl: 'none',
+      localRun: 'off'
     }
     expect(() => stagesOf(STAGES, planRun(cleanup))).toThrow(
       'the stage table has no stage cleanup'

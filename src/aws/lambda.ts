@@ -40,6 +40,11 @@ export interface FunctionState {
    * /tmp, ImageConfig, description), as GetFunction reports it.
    */
   config?: ConfigSnapshot | undefined
+  /** MemorySize (MB) and Timeout (s): the local run runs the image with them. */
+  memorySize?: number | undefined
+  timeoutSeconds?: number | undefined
+  /** The names of the function's environment variables (never their values). */
+  environmentNames?: string[] | undefined
 }
 
 export interface ImageConfigOverride {
@@ -127,6 +132,12 @@ export function functionStateOf(
     revisionId: config.RevisionId,
     capacityProviderArn: managedInstancesOf(config)?.capacityProviderArn,
     config: snapshotOf(config),
+    memorySize: config.MemorySize,
+    timeoutSeconds: config.Timeout,
+    environmentNames:
+      config.Environment?.Variables === undefined
+        ? undefined
+        : Object.keys(config.Environment.Variables),
     imageConfig:
       config.ImageConfigResponse?.ImageConfig === undefined
         ? undefined

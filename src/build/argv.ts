@@ -72,7 +72,9 @@ function commonBuildArgs(request: BuildRequest): string[] {
 export function buildxArgs(
   request: BuildRequest,
   metadataFile: string,
-  builder?: string
+  builder?: string,
+  /** Load the image into the engine (its id to this file) instead of pushing: the local run runs it first. */
+  loadIidFile?: string
 ): string[] {
   const args = ['buildx', 'build']
   if (builder !== undefined) args.push('--builder', builder)
@@ -82,7 +84,9 @@ export function buildxArgs(
     '--sbom=false',
     ...(request.dryRun === true
       ? ['--output', 'type=image,push=false']
-      : ['--push']),
+      : loadIidFile !== undefined
+        ? ['--load', '--iidfile', loadIidFile]
+        : ['--push']),
     '--metadata-file',
     metadataFile
   )

@@ -200,6 +200,12 @@ export interface BuildContext {
   workDir: string
   log: (message: string) => void
   warn: (message: string) => void
+  /**
+   * Runs before the push with the image just built (its local id): the local
+   * run (stages/local-run.ts). Throwing stops the build before anything is pushed.
+   */
+  beforePush?:
+    ((image: { ref: string; id: string }) => Promise<void>) | undefined
 }
 
 export async function buildWithBuildx(
@@ -208,13 +214,21 @@ export async function buildWithBuildx(
   builder?: string
 ): Promise<BuildResult> {
   const metadataFile = path.join(context.workDir, 'build-metadata.json')
+  // With a local run the image goes into the engine (--load) and is run
+  // before `docker push`: nothing leaves the runner before the local run.
+  const loadTo =
+    context.beforePush !== undefined && request.dryRun !== true
+      ? path.join(context.workDir, 'build-image-id')
+      : undefined
+  if (loadTo !== undefined) await fs.rm(loadTo, { force: true })
   const result = await context.exec(
     'docker',
-    buildxArgs(request, metadataFile, builder),
+    buildxArgs(request, metadataFile, builder, loadTo),
     { env: { ...context.env, ...secretEnv(request) }, stream: true }
   )
   if (result.exitCode !== 0) throw failure('docker buildx build', result)
   if (request.dryRun === true) return { digest: undefined, builder: 'buildx' }
+  if (loadTo !== undefined) return pushBuilt(request, context, loadTo, 'buildx')
   const digest = digestFromMetadata(
     await fs.readFile(metadataFile, 'utf8').catch(() => '')
   )
@@ -283,10 +297,24 @@ export async function buildWithDocker(
       build
     )
   }
+  return pushBuilt(request, context, iidFile, 'docker build')
+}
+
+/**
+ * The image a build left in the engine (its id in `iidFile`): prove the tag
+ * names it, for the built platform, run `beforePush` (the local run) on it,
+ * then push it and read the pushed digest.
+ */
+async function pushBuilt(
+  request: BuildRequest,
+  context: BuildContext,
+  iidFile: string,
+  builder: BuildResult['builder']
+): Promise<BuildResult> {
   const builtId = (await fs.readFile(iidFile, 'utf8').catch(() => '')).trim()
   if (!IMAGE_ID.test(builtId)) {
     throw new DeployError(
-      `docker build succeeded but wrote no image id to ${iidFile}, so the image tagged ${request.imageRef} cannot be proven to be this build; nothing was pushed.`
+      `${builder === 'buildx' ? 'docker buildx build --load' : 'docker build'} succeeded but wrote no image id to ${iidFile}, so the image tagged ${request.imageRef} cannot be proven to be this build; nothing was pushed.`
     )
   }
   const inspect = await context.exec(
@@ -308,8 +336,8 @@ export async function buildWithDocker(
         'nothing was pushed. Install docker buildx (docker/setup-buildx-action) to build for another CPU.'
     )
   }
-  if (request.dryRun === true)
-    return { digest: undefined, builder: 'docker build' }
+  await context.beforePush?.({ ref: request.imageRef, id: builtId })
+  if (request.dryRun === true) return { digest: undefined, builder }
   // The API version client and daemon agreed on: whether push takes --platform.
   const version = await context.exec(
     'docker',
@@ -329,5 +357,5 @@ export async function buildWithDocker(
   if (digest === undefined) {
     throw new DeployError(`docker push ${request.imageRef} printed no digest.`)
   }
-  return { digest, builder: 'docker build' }
+  return { digest, builder }
 }

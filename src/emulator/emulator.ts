@@ -19,11 +19,12 @@ import { shutdown } from './shutdown-phase.js'
 import type {
   Architecture,
   FunctionSpec,
+  InitReport,
   InvokeResult,
   SandboxFailure
 } from './types.js'
 
-export type { InvokeResult } from './types.js'
+export type { InitReport, InvokeResult } from './types.js'
 
 export interface EmulatorOptions {
   docker?: DockerCli
@@ -92,6 +93,11 @@ export class LambdaEmulator {
       throw err
     }
     return emulator
+  }
+
+  /** What the last init phase did: its duration, failure, the runtime's and extensions' states. */
+  get lastInit(): InitReport | undefined {
+    return this.state.lastInit
   }
 
   /** The log stream name the processes see (AWS_LAMBDA_LOG_STREAM_NAME). */

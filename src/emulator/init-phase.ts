@@ -31,7 +31,12 @@ import {
 } from './log-lines.js'
 import type { Extension, Sandbox, SandboxState } from './sandbox.js'
 import { shutdown } from './shutdown-phase.js'
-import type { Architecture, SandboxFailure } from './types.js'
+import type {
+  Architecture,
+  ExtensionReport,
+  InitReport,
+  SandboxFailure
+} from './types.js'
 
 export interface InitSettings {
   /** host:port of the Runtime and Extensions APIs (AWS_LAMBDA_RUNTIME_API). */
@@ -147,7 +152,18 @@ export async function runInit(
     sandbox.runtimeStarted = true
   }
   const durationMs = state.now() - t0
-  writeExtensionLines(state, sandbox)
+  const extensions = writeExtensionLines(state, sandbox)
+  state.lastInit = {
+    phase,
+    durationMs,
+    limitMs,
+    ...(step.kind === 'fail' ? { failure: step.failure } : {}),
+    runtime: runtimeStateOf(sandbox),
+    ...(sandbox.runtimeExitCode !== undefined
+      ? { runtimeExitCode: sandbox.runtimeExitCode }
+      : {}),
+    extensions
+  }
   if (step.kind === 'ready') {
     sandbox.phase = 'ready'
     sandbox.initDurationMs = durationMs
@@ -253,8 +269,19 @@ function launchRuntime(
   })
 }
 
+function runtimeStateOf(sandbox: Sandbox): InitReport['runtime'] {
+  if (sandbox.runtimeLaunchError !== undefined) return 'launch-error'
+  if (sandbox.runtimeExitCode !== undefined) return 'exited'
+  if (sandbox.runtimeParked !== undefined) return 'waiting'
+  return sandbox.runtimeStarted ? 'running' : 'not-started'
+}
+
 /** One EXTENSION line per extension, in the state init left it in. */
-function writeExtensionLines(state: SandboxState, sandbox: Sandbox): void {
+function writeExtensionLines(
+  state: SandboxState,
+  sandbox: Sandbox
+): ExtensionReport[] {
+  const reports: ExtensionReport[] = []
   for (const e of sandbox.extensions) {
     const extensionState =
       e.registered && state.waiting(e)
@@ -263,13 +290,14 @@ function writeExtensionLines(state: SandboxState, sandbox: Sandbox): void {
           ? 'Registered'
           : 'Started'
     const crashed = e.wrongCpu !== undefined || e.exitCode !== undefined
-    state.write(
-      extensionLine(
-        e.name,
-        extensionState,
-        e.events,
-        crashed ? 'Extension.Crash' : e.initError
-      )
-    )
+    const errorType = crashed ? 'Extension.Crash' : e.initError
+    state.write(extensionLine(e.name, extensionState, e.events, errorType))
+    reports.push({
+      name: e.name,
+      state: extensionState,
+      events: [...e.events],
+      ...(errorType !== undefined ? { errorType } : {})
+    })
   }
+  return reports
 }

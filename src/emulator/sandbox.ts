@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto'
 
 import type { ApiReply } from './api-server.js'
 import type { DockerCli } from './processes.js'
-import type { FunctionSpec } from './types.js'
+import type { FunctionSpec, InitReport } from './types.js'
 
 /** A long-polling request (`next`) waiting for its answer. */
 export interface Parked {
@@ -64,6 +64,8 @@ export class SandboxState {
   readonly lines: string[] = []
   /** The execution environment; undefined before init and after shutdown. */
   sandbox: Sandbox | undefined
+  /** What the last init phase did. */
+  lastInit: InitReport | undefined
   readonly arn: string
   private readonly waiters = new Set<() => void>()
 

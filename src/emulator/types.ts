@@ -54,3 +54,25 @@ export interface InvokeResult {
   payload: Buffer
   streamed: boolean
 }
+
+/** An extension as init left it (its EXTENSION line). */
+export interface ExtensionReport {
+  name: string
+  state: 'Ready' | 'Registered' | 'Started'
+  events: string[]
+  /** Extension.Crash (it exited or has the wrong CPU) or its reported init error. */
+  errorType?: string
+}
+
+/** What the last init phase did (its INIT_REPORT and EXTENSION lines, with the runtime's state). */
+export interface InitReport {
+  phase: 'init' | 'invoke'
+  durationMs: number
+  /** The init limit that applied; undefined when none did (QEMU emulation). */
+  limitMs: number | undefined
+  failure?: SandboxFailure
+  /** Where the runtime was when init ended. */
+  runtime: 'not-started' | 'launch-error' | 'running' | 'waiting' | 'exited'
+  runtimeExitCode?: number | null
+  extensions: ExtensionReport[]
+}

@@ -2,6 +2,7 @@ import * as core from '@actions/core'
 import { readArchitecture, readBuildOptions } from './build.js'
 import { readPreflight, readSmokeRequest, readVerification } from './checks.js'
 import { readConfiguration } from './configuration.js'
+import { readLocalRun } from './local-run.js'
 import { readPullRequestEvent } from './event.js'
 import { statFile, type StatFile } from './files.js'
 import { oneFunctionPerPreview, readFunctions } from './functions.js'
@@ -66,6 +67,7 @@ export function getInputs(
   const { imageRepository, ...releaseInputs } = release.value
   const deployedTag = resolveTag(tag.value, preview.value, releaseInputs.source)
   const preflight = readPreflight(read)
+  const localRun = readLocalRun(read)
   // A cleanup, or a deploy of an image already in ECR, builds nothing: its
   // job need not have checked the Dockerfile out.
   const builds = mode !== 'cleanup' && releaseInputs.source.kind === 'build'
@@ -86,6 +88,7 @@ export function getInputs(
     release.problems,
     deployedTag.problems,
     preflight.problems,
+    localRun.problems,
     build.problems,
     verification.problems,
     configuration.problems
@@ -104,6 +107,7 @@ export function getInputs(
     ...verification.value,
     ...preflight.value,
     ...configuration.value,
+    ...localRun.value,
     region: region.value
   }
 }

@@ -5,6 +5,10 @@
  */
 
 export type PreflightMode = 'strict' | 'warn' | 'off'
+/** local-run: auto blocks only on what no configuration could fix; required on every finding. */
+export type LocalRunMode = 'auto' | 'required' | 'off'
+/** local-run-environment: the function's variable names with placeholder values, or their values. */
+export type LocalRunEnvironment = 'placeholders' | 'real'
 export type EventSourceInput = 'http-api' | 'rest-api' | 'alb'
 
 export type Architecture = 'x86_64' | 'arm64'
@@ -94,6 +98,11 @@ export interface Inputs extends PreviewInputs, ReleaseInputs {
   role: string | undefined
   /** function-url: none, or a Function URL (public or IAM) added if missing. */
   functionUrl: FunctionUrlInput
+  /** Run the image as Lambda would (src/emulator/) before anything changes. */
+  localRun: LocalRunMode
+  localRunEnvironment: LocalRunEnvironment
+  /** Give the local run the job's AWS credentials (a risk: docs/preflight.md). */
+  localRunCredentials: boolean
 }
 
 export type EnvironmentMode = 'merge' | 'replace'

@@ -357,7 +357,8 @@ function serving(target: TargetReport): string {
 const PREFLIGHT_ICONS: Record<Check['result'], string> = {
   pass: '✅',
   warn: '⚠️',
-  fail: '❌'
+  fail: '❌',
+  skip: '⏭️'
 }
 
 /** The Build row: what was built, or why nothing was. */

@@ -31,28 +31,33 @@ import {
 } from '../util/errors.js'
 import { again, done, poll } from '../util/poll.js'
 import type { Found, RunContext } from './context.js'
-import { stage } from './stage.js'
+import { stage, type LocalRunHandoff } from './stage.js'
+import type { TargetState } from '../targets.js'
 import { registryOf } from './image.js'
+import { localRunBeforePush } from './local-run.js'
 import { recordKey } from './reuse.js'
 
 /** Stage build: the digest to deploy, the existing tag's or a new build's. */
 export const buildStage = stage({
-  needs: ['found'],
+  needs: ['targets', 'found'],
   uses: ['digest', 'buildKey'],
-  gives: ['digest'],
-  run: async (ctx, { found, digest, buildKey }) => {
+  gives: ['digest', 'localRun'],
+  run: async (ctx, { targets, found, digest, buildKey }) => {
     // The reuse stage tagged an earlier build of the same app.
     if (digest !== undefined) return {}
-    const built = await build(ctx, found, buildKey)
-    return built === undefined ? {} : { digest: built }
+    const localRun: LocalRunHandoff = {}
+    const built = await build(ctx, { targets, found }, buildKey, localRun)
+    return built === undefined ? { localRun } : { digest: built, localRun }
   }
 })
 
 async function build(
   ctx: RunContext,
-  found: Found,
-  buildKey: string | undefined
+  lookedUp: { targets: TargetState[]; found: Found },
+  buildKey: string | undefined,
+  localRun: LocalRunHandoff
 ): Promise<string | undefined> {
+  const { found } = lookedUp
   const { deps, inputs, report, log } = ctx
   const { ecr } = ctx.clients
   const { repository, auth } = registryOf(found)
@@ -118,7 +123,8 @@ async function build(
       env,
       workDir,
       log,
-      warn: message => core.warning(message)
+      warn: message => core.warning(message),
+      beforePush: await localRunBeforePush(ctx, lookedUp, localRun)
     }
     let result
     try {

@@ -65,7 +65,10 @@ export interface WorstCasePart {
  * run is judged as the real run it previews.)
  */
 export function worstCase(inputs: WorstCaseInputs): WorstCasePart[] {
-  const stages = new Set<StageName>(planRun({ ...inputs, dryRun: false }))
+  // The local run comes before the first change: it is no part of the worst case.
+  const stages = new Set<StageName>(
+    planRun({ ...inputs, localRun: 'off', dryRun: false })
+  )
   const parts: WorstCasePart[] = []
   const changes = stages.has('deploy')
   if (changes)

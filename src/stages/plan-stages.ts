@@ -12,6 +12,7 @@ import {
   preflightAppStage,
   preflightImageStage
 } from './image.js'
+import { localRunStage } from './local-run.js'
 import { lookUpStage } from './look-up.js'
 import { previewUrlStage } from './preview-url.js'
 import { reuseStage } from './reuse.js'
@@ -26,6 +27,7 @@ export const STAGES: StageList = stageTable()
   .then('build', buildStage)
   .then('check-image', checkImageStage)
   .then('preflight-image', preflightImageStage)
+  .then('local-run', localRunStage)
   .then('deploy', deployStage)
   .then('pre-traffic', preTrafficStage)
   .then('canary', canaryStage)

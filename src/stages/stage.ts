@@ -48,6 +48,16 @@ export interface Facts {
   previousImage: Image
   /** preview-url: the preview function's own Function URL. */
   previewUrl: string
+  /** build: what the local run of the build's image left for the local-run stage. */
+  localRun: LocalRunHandoff
+}
+
+/** What the build's local run (before the push) tells the local-run stage. */
+export interface LocalRunHandoff {
+  /** The local image id that ran before the push. */
+  imageId?: string
+  /** local-run auto: Docker cannot run the image here (already said why). */
+  skipped?: boolean
 }
 
 export type Fact = keyof Facts

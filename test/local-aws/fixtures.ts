@@ -1273,7 +1273,10 @@ export async function runAction(opts: RunActionOptions): Promise<ActionResult> {
     RUNNER_NAME: 'local-aws',
     RUNNER_TOOL_CACHE: path.join(dir, 'tool-cache')
   })
-  const inputs = { ...actionDefaults(), ...opts.inputs }
+  // local-run off unless a test asks: the stand-in's test images are HTTP
+  // servers that never poll the Runtime API, which the local run rightly
+  // blocks (issue 29 part 2 replaces them with Runtime API images).
+  const inputs = { ...actionDefaults(), 'local-run': 'off', ...opts.inputs }
   for (const [name, value] of Object.entries(inputs))
     base[inputEnvName(name)] = value
   Object.assign(base, opts.env ?? {})

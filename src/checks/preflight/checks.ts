@@ -1,6 +1,7 @@
 import type { PreflightMode } from '../../inputs/types.js'
 /** What a preflight check found, and what preflight mode makes of it. */
-export type CheckResult = 'pass' | 'warn' | 'fail'
+/** skip: the check could not run here (said why); only the local run skips. */
+export type CheckResult = 'pass' | 'warn' | 'fail' | 'skip'
 
 export interface Check {
   /** Stable identifier, e.g. image.extensions. */
@@ -57,6 +58,7 @@ export function blockingMessage(phase: string, blocking: Check[]): string {
 
 const ICONS: Record<CheckResult, string> = {
   pass: 'pass',
+  skip: 'skip',
   warn: 'WARN',
   fail: 'FAIL'
 }
