@@ -84,6 +84,14 @@ describe('an archived image to deploy', () => {
       expect(w.fn.imageUri).toBe(uriOf(CURRENT.digest))
       // Found among the archived images, not read (it cannot be pulled).
       expect(w.calls('ecr:BatchGetImage')).toEqual([])
+      // The look-up found the function before it refused: the outputs
+      // still say what it serves, and that nothing was rolled back.
+      const outputs = core.outputs()
+      expect(outputs['serving-image-uri']).toBe(uriOf(CURRENT.digest))
+      expect(outputs['rolled-back']).toBe('false')
+      expect(JSON.parse(outputs.functions ?? '[]')).toEqual([
+        expect.objectContaining({ name: 'my-api', outcome: 'stopped' })
+      ])
     }
   )
 

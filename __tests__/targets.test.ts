@@ -19,6 +19,7 @@ import {
 import {
   anyUpdated,
   reportTargets,
+  rollbackOf,
   shownUndo,
   undoCommand
 } from '../src/report/target-report.js'
@@ -347,6 +348,67 @@ describe('undo commands', () => {
     ['failure, superseded', { code: 'superseded' }, true, false]
   ])('shown in the summary: %s', (_name, state, failed, shown) => {
     expect(shownUndo(target(state), LATEST, failed) !== undefined).toBe(shown)
+  })
+})
+
+describe('rollbackOf (the report of a failed run, from the undo results)', () => {
+  const restoredLatest = target({ code: 'updated', undo: 'restored' })
+  const restoredAlias = target({
+    traffic: 'moved',
+    previousVersion: '6',
+    undo: 'restored'
+  })
+  it.each<[string, TargetState[], Release, boolean, string | undefined]>([
+    ['nothing changed', [target()], LATEST, false, undefined],
+    ['$LATEST put back', [restoredLatest], LATEST, true, OLD],
+    ['the alias put back', [restoredAlias], ALIAS, true, 'version 6'],
+    [
+      '$LATEST put back in an alias release that never moved the alias',
+      [target({ code: 'updated', undo: 'restored' })],
+      ALIAS,
+      true,
+      OLD
+    ],
+    [
+      'one put back, one found superseded',
+      [target({ code: 'updated', undo: 'superseded' }), restoredLatest],
+      LATEST,
+      true,
+      OLD
+    ],
+    [
+      'all superseded: no rollback',
+      [target({ code: 'updated', undo: 'superseded' })],
+      LATEST,
+      false,
+      undefined
+    ],
+    [
+      'one failed',
+      [restoredLatest, target({ code: 'updated', undo: 'failed' })],
+      LATEST,
+      false,
+      undefined
+    ],
+    [
+      'one left to the post step (cancelled)',
+      [target({ code: 'updated', undo: 'left-to-post' }), restoredLatest],
+      LATEST,
+      false,
+      undefined
+    ],
+    [
+      'the first put back names it',
+      [
+        target({ code: 'updated', undo: 'restored', replaced: fn(THEIRS) }),
+        restoredLatest
+      ],
+      LATEST,
+      true,
+      THEIRS
+    ]
+  ])('%s', (_name, targets, release, rolledBack, rolledBackTo) => {
+    expect(rollbackOf(targets, release)).toEqual({ rolledBack, rolledBackTo })
   })
 })
 

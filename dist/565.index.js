@@ -258,7 +258,7 @@ functionUrlOnly = false) {
     };
     await Promise.all([
         attempt('lambda:GetFunctionUrlConfig', async () => {
-            const config = await once(`function-url ${functionArn}`, () => (0,function_url/* getFunctionUrl */.Y)(clients.lambda, functionArn));
+            const config = await once(`function-url ${functionArn}`, () => (0,function_url/* getFunctionUrl */.Y1)(clients.lambda, functionArn));
             if (config?.FunctionUrl !== undefined) {
                 reaches.push({
                     via: `Function URL ${config.FunctionUrl}`,

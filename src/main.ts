@@ -20,19 +20,19 @@ import { commentOnPullRequest } from './report/comment-on-pr.js'
 import { reportOutputs, type Report } from './report/report.js'
 import { recordRun, releaseOf } from './report/run-facts.js'
 import { renderSummary } from './report/summary.js'
-import { reportTargets } from './report/target-report.js'
+import { assembleReport } from './report/assemble.js'
 import {
   phaseRunner,
   type Dependencies,
-  type RunContext,
-  type RunState
+  type RunContext
 } from './stages/context.js'
 import { checkCredentialsLifetime } from './stages/credentials.js'
 import { diagnosticsStage } from './stages/diagnostics.js'
 import { STAGES } from './stages/plan-stages.js'
 import { readInputs } from './stages/read-inputs.js'
 import { runContext } from './stages/run-context.js'
-import { UNDO_SETTLE_MS, saveUndo, undoStage } from './stages/undo.js'
+import { releasedOf, runStage, type Facts } from './stages/stage.js'
+import { UNDO_SETTLE_MS, saveUndo, undoRuns, undoStage } from './stages/undo.js'
 import { CancelledError, processSignals } from './util/cancel.js'
 import { errorMessage } from './util/errors.js'
 import { realTiming } from './util/time.js'
@@ -57,12 +57,8 @@ export async function run(
 ): Promise<void> {
   const report: Report = { phases: [] }
   const phase = phaseRunner(report, deps.timing)
-  const state: RunState = {
-    targets: [],
-    found: undefined,
-    digest: undefined,
-    image: undefined
-  }
+  // What the stages gave so far; only the plan runner holds it.
+  const facts: Partial<Facts> = {}
   let inputs: Inputs | undefined
   let spec: RunSpec | undefined
   const cancel = new AbortController()
@@ -88,8 +84,8 @@ export async function run(
       await runPlan(
         plan,
         inputs,
-        runContext(deps, spec, report, phase, state, cancel.signal),
-        state,
+        runContext(deps, spec, report, phase, facts, cancel.signal),
+        facts,
         cancel.signal
       )
   } catch (error) {
@@ -101,15 +97,19 @@ export async function run(
       // A verified release has nothing to put back. After a failure, what is
       // still this run's change and not put back is left to the post step
       // (a cancelled run's undo may not have had the time).
+      const released = releasedOf(facts)
       if (report.error === undefined) core.saveState(STATE.undo, '[]')
-      else saveUndo(spec, state)
-      reportTargets(
-        report,
-        state.targets,
-        releaseOf(spec),
-        state.image,
-        report.error !== undefined
-      )
+      else saveUndo(spec, released)
+      const failed = report.error !== undefined
+      assembleReport(report, {
+        ...released,
+        release: releaseOf(spec),
+        previous: facts.previousImage !== undefined,
+        previewUrl: facts.previewUrl,
+        lifecycleWarnings: facts.found?.lifecycleWarnings ?? [],
+        failed,
+        undone: failed && undoRuns(released, spec.dryRun)
+      })
       if (spec.mode !== 'deploy' && !spec.dryRun)
         await commentOnPullRequest(inputs, report, deps.env, deps.fetch)
       else if (spec.mode !== 'deploy')
@@ -141,14 +141,14 @@ async function runPlan(
   plan: readonly StageName[],
   inputs: Inputs,
   ctx: RunContext,
-  state: RunState,
+  facts: Partial<Facts>,
   cancelled: AbortSignal
 ): Promise<void> {
   // reuse-unchanged-image: hashing the context and asking registries for
   // the base images need nothing from AWS, so they run while the look-up
   // waits on it (issue 16).
   if (plan.includes('reuse'))
-    state.keyParts = startKeyParts(ctx.inputs, ctx.deps, { early: true })
+    facts.keyParts = startKeyParts(ctx.inputs, ctx.deps, { early: true })
   let stage: StageName | undefined
   try {
     // A plan that cannot end before the credentials expire is refused
@@ -159,7 +159,7 @@ async function runPlan(
       if (cancelled.aborted) throw new CancelledError(String(cancelled.reason))
       stage = name
       if (name === 'deploy') await checkCredentialsLifetime(ctx, inputs)
-      if (name !== 'cleanup') await STAGES[name](ctx, state)
+      if (name !== 'cleanup') await runStage(STAGES, name, ctx, facts)
     }
   } catch (error) {
     const cause = cancelled.aborted
@@ -168,17 +168,18 @@ async function runPlan(
         )
       : error
     // Nothing was found (or it was a dry run), so nothing can have changed.
-    if (state.targets.length === 0 || ctx.inputs.dryRun) throw cause
+    const released = releasedOf(facts)
+    if (!undoRuns(released, ctx.inputs.dryRun)) throw cause
     // The undo is never cancelled: its pools start every function.
     const undoCtx: RunContext = {
       ...ctx,
       deps: ctx.undoDeps,
       cancelled: new AbortController().signal
     }
-    if (!cancelled.aborted) await diagnosticsStage(undoCtx, state)
+    if (!cancelled.aborted) await diagnosticsStage(undoCtx, released)
     await undoStage(
       undoCtx,
-      state,
+      released,
       cause,
       cancelled.aborted
         ? CANCEL_UNDO_LIMITS
@@ -186,6 +187,6 @@ async function runPlan(
     )
   } finally {
     // After a failed look-up, nothing started with it holds the process.
-    state.keyParts?.stop()
+    facts.keyParts?.stop()
   }
 }

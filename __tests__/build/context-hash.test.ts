@@ -112,11 +112,15 @@ describe('hashContext', () => {
     expect((await hashContext(dir, dockerfile)).digest).toBe(before)
   })
 
-  it('streams a context of thousands of files quickly', async () => {
+  // How fast is npm run bench's business (its "build key" column), not a
+  // timed test's: a wall-clock limit here failed on a loaded machine.
+  it('hashes a context of thousands of files, every one of them', async () => {
     for (let i = 0; i < 3000; i++) file(`src/gen/f${i}.cs`, `// ${i}\n`)
-    const started = Date.now()
     const result = await hashContext(dir, path.join(dir, 'Dockerfile'))
     expect(result.entries).toBeGreaterThan(3000)
-    expect(Date.now() - started).toBeLessThan(3000)
-  })
+    file('src/gen/f2999.cs', '// changed\n')
+    const changed = await hashContext(dir, path.join(dir, 'Dockerfile'))
+    expect(changed.entries).toBe(result.entries)
+    expect(changed.digest).not.toBe(result.digest)
+  }, 120_000)
 })

@@ -209,6 +209,26 @@ function smokeOptions(
 }
 
 describe('smokeTest', () => {
+  it.each<[string, number, string, boolean]>([
+    [
+      "Lambda's Function URL authorization 403",
+      403,
+      '{"Message":"Forbidden. For troubleshooting Function URL authorization issues, see: https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html"}',
+      true
+    ],
+    ["the app's own 403", 403, 'Forbidden', false],
+    ['a 500 that mentions it', 500, 'Function URL authorization', false]
+  ])('tells %s apart', async (_label, status, body, refused) => {
+    const clock = fakeTiming()
+    const server = fakeServer(clock, [{ status, body }])
+    const result = await smokeTest(
+      smokeOptions(server.fetch, { timeoutMs: 0 }),
+      clock.timing
+    )
+    expect(result.pass).toBe(false)
+    expect(result.urlAuthRefused).toBe(refused)
+  })
+
   it('passes on the first good answer without waiting', async () => {
     const clock = fakeTiming()
     const server = fakeServer(clock, [

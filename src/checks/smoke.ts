@@ -2,7 +2,7 @@ import type { ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2'
 import type { LambdaClient } from '@aws-sdk/client-lambda'
 import { networkErrorMessage } from '../util/errors.js'
 import { failureText } from '../aws/call.js'
-import { getFunctionUrl } from '../aws/function-url.js'
+import { getFunctionUrl, refusedByUrlAuth } from '../aws/function-url.js'
 import { formatLimit, readBounded } from '../util/body.js'
 import { EVERY_TIME, type ReadOnce } from '../util/read-once.js'
 import { again, done, poll } from '../util/poll.js'
@@ -61,6 +61,8 @@ export interface SmokeResult {
   status: number | undefined
   attempts: SmokeAttempt[]
   reason: string
+  /** The last answer was a Function URL's authorization refusal (403). */
+  urlAuthRefused?: boolean
 }
 
 /** The most of a response body the smoke test reads and checks. */
@@ -90,6 +92,7 @@ export async function smokeTest(
   const attempts: SmokeAttempt[] = []
   let lastStatus: number | undefined
   let lastReason = 'no request was made'
+  let urlAuthRefused = false
   const polled = await poll<SmokeResult>(
     async ({ attempt, remainingMs }) => {
       const requestTimeout = Math.max(
@@ -108,6 +111,7 @@ export async function smokeTest(
         const read = await readBounded(response, maxBodyBytes)
         const body = read.bytes.toString('utf8')
         lastStatus = response.status
+        urlAuthRefused = refusedByUrlAuth(response.status, body)
         const verdict = evaluateResponse(
           response.status,
           body,
@@ -136,6 +140,7 @@ export async function smokeTest(
         }
       } catch (error) {
         lastStatus = undefined
+        urlAuthRefused = false
         const outcome = networkErrorMessage(error)
         lastReason = outcome
         const latencyMs = timing.now() - sent
@@ -158,7 +163,8 @@ export async function smokeTest(
     url: options.url,
     status: lastStatus,
     attempts,
-    reason: `${options.url} did not pass within ${formatDuration(options.timeoutMs)} (${attempts.length} attempts); last: ${lastReason}`
+    reason: `${options.url} did not pass within ${formatDuration(options.timeoutMs)} (${attempts.length} attempts); last: ${lastReason}`,
+    urlAuthRefused
   }
 }
 

@@ -1,10 +1,7 @@
 /** The preview's Function URL, and the permissions a public one needs. */
-import type {
-  AddPermissionCommandInput,
-  LambdaClient
-} from '@aws-sdk/client-lambda'
+import type { LambdaClient } from '@aws-sdk/client-lambda'
 import { DeployError, errorMessage } from '../util/errors.js'
-import { getFunctionUrl } from '../aws/function-url.js'
+import { PUBLIC_URL_STATEMENTS, getFunctionUrl } from '../aws/function-url.js'
 import {
   addPermission,
   createFunctionUrl,
@@ -14,30 +11,7 @@ import {
 } from '../aws/preview-lambda.js'
 import type { UrlAuthType } from '../inputs/types.js'
 
-/**
- * The two statements Lambda needs before anyone may call an AuthType NONE
- * URL. Since October 2025 a URL needs both lambda:InvokeFunctionUrl and
- * lambda:InvokeFunction (the latter only through the URL); with only the
- * first, every request gets 403. The statement ids are the ones the console
- * uses, so a URL made there is recognised as complete.
- */
-export const PUBLIC_URL_STATEMENTS = {
-  invokeFunctionUrl: {
-    StatementId: 'FunctionURLAllowPublicAccess',
-    Action: 'lambda:InvokeFunctionUrl',
-    Principal: '*',
-    FunctionUrlAuthType: 'NONE'
-  },
-  invokeFunction: {
-    StatementId: 'FunctionURLAllowInvokeAction',
-    Action: 'lambda:InvokeFunction',
-    Principal: '*',
-    InvokedViaFunctionUrl: true
-  }
-} as const satisfies Record<
-  string,
-  Omit<AddPermissionCommandInput, 'FunctionName'>
->
+export { PUBLIC_URL_STATEMENTS } from '../aws/function-url.js'
 
 export type PublicUrlStatement = keyof typeof PUBLIC_URL_STATEMENTS
 

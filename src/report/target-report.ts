@@ -135,3 +135,28 @@ export function anyUpdated(
     .filter((u): u is boolean => u !== undefined)
   return known.length === 0 ? undefined : known.some(Boolean)
 }
+
+/**
+ * What the undo of a failed run did, from the functions' undo results: rolled
+ * back when every function it changed was put back (or found superseded) and
+ * at least one was put back — to the first one's version or image.
+ */
+export function rollbackOf(
+  targets: readonly TargetState[],
+  release: Release
+): { rolledBack: boolean; rolledBackTo: string | undefined } {
+  const first = targets.find(t => t.undo === 'restored')
+  const allRestored = !targets.some(
+    t => t.undo === 'failed' || t.undo === 'left-to-post'
+  )
+  // Nothing restored (all superseded) is no rollback.
+  if (!allRestored || first === undefined)
+    return { rolledBack: false, rolledBackTo: undefined }
+  return {
+    rolledBack: true,
+    rolledBackTo:
+      release.alias !== undefined && changedAlias(first)
+        ? `version ${first.previousVersion ?? '?'}`
+        : first.replaced?.imageUri
+  }
+}

@@ -12,15 +12,21 @@ import { needsMove } from '../targets.js'
 import { DeployError } from '../util/errors.js'
 import { again, poll } from '../util/poll.js'
 import { formatDuration } from '../util/time.js'
-import type { RunContext, RunState } from './context.js'
+import type { RunContext } from './context.js'
+import { releasedOf, stage, type StageInput } from './stage.js'
 import { forEachTarget } from './each.js'
 import { confirmStillOurs } from './still-ours.js'
 import { checkSummary, checkVersion } from './synthetic-request.js'
 
 /** Stage pre-traffic: invoke each new version before any traffic reaches it. */
-export async function preTrafficStage(
+export const preTrafficStage = stage({
+  needs: ['targets'],
+  run: (ctx, run) => preTraffic(ctx, run)
+})
+
+async function preTraffic(
   ctx: RunContext,
-  run: RunState
+  run: StageInput<'targets', never>
 ): Promise<void> {
   const { release } = ctx.inputs
   if (release.kind !== 'alias') return
@@ -43,9 +49,14 @@ export async function preTrafficStage(
 }
 
 /** Stage canary: a share of the alias's traffic on the new version, while checking it. */
-export async function canaryStage(
+export const canaryStage = stage({
+  needs: ['targets'],
+  run: (ctx, run) => canary(ctx, run)
+})
+
+async function canary(
   ctx: RunContext,
-  run: RunState
+  run: StageInput<'targets', never>
 ): Promise<void> {
   const { release } = ctx.inputs
   if (release.kind !== 'alias' || release.canary === undefined) return
@@ -119,9 +130,15 @@ export async function canaryStage(
 }
 
 /** Stage move-alias: every alias to its new version, recording the one it leaves. */
-export async function moveAliasStage(
+export const moveAliasStage = stage({
+  needs: ['targets'],
+  uses: ['image', 'previousImage'],
+  run: (ctx, run) => moveAlias(ctx, releasedOf(run))
+})
+
+async function moveAlias(
   ctx: RunContext,
-  run: RunState
+  run: StageInput<'targets', 'image'>
 ): Promise<void> {
   const { release } = ctx.inputs
   if (release.kind !== 'alias') return

@@ -30,28 +30,39 @@ import {
   LocalTagMovedError
 } from '../util/errors.js'
 import { again, done, poll } from '../util/poll.js'
-import { foundOf, type RunContext, type RunState } from './context.js'
+import type { Found, RunContext } from './context.js'
+import { stage } from './stage.js'
 import { registryOf } from './image.js'
 import { recordKey } from './reuse.js'
 
 /** Stage build: the digest to deploy, the existing tag's or a new build's. */
-export async function buildStage(
+export const buildStage = stage({
+  needs: ['found'],
+  uses: ['digest', 'buildKey'],
+  gives: ['digest'],
+  run: async (ctx, { found, digest, buildKey }) => {
+    // The reuse stage tagged an earlier build of the same app.
+    if (digest !== undefined) return {}
+    const built = await build(ctx, found, buildKey)
+    return built === undefined ? {} : { digest: built }
+  }
+})
+
+async function build(
   ctx: RunContext,
-  run: RunState
-): Promise<void> {
+  found: Found,
+  buildKey: string | undefined
+): Promise<string | undefined> {
   const { deps, inputs, report, log } = ctx
   const { ecr } = ctx.clients
-  const { repository, auth } = registryOf(run)
-  // The reuse stage tagged an earlier build of the same app.
-  if (run.digest !== undefined) return
-  const existing = foundOf(run).existingDigest
+  const { repository, auth } = registryOf(found)
+  const existing = found.existingDigest
   report.reusedImage = existing !== undefined
   if (existing !== undefined) {
     log(
       `Reusing ${repository.uri}:${inputs.tag} (${existing}) without building: tags are never overwritten, so a re-run deploys the same image.`
     )
-    run.digest = existing
-    return
+    return existing
   }
   // Masked since the inputs were read (main.ts): here only the warning.
   const tokenLike = tokenLikeBuildArgs(inputs.buildArgs).map(arg => arg.name)
@@ -66,7 +77,7 @@ export async function buildStage(
       `Dry run: cache-to ${inputs.cacheTo.join(' ')} is not exported (it would write the cache).`
     )
   const phase = dryRun ? 'Build (dry run: no push)' : 'Build and push'
-  run.digest = await ctx.phase(phase, async () => {
+  return ctx.phase(phase, async () => {
     const workDir = await prepareDockerConfig(
       deps.env.RUNNER_TEMP ?? os.tmpdir()
     )
@@ -83,9 +94,9 @@ export async function buildStage(
       target: inputs.target,
       buildArgs: inputs.buildArgs,
       labels:
-        run.buildKey === undefined
+        buildKey === undefined
           ? inputs.labels
-          : [...inputs.labels, ...keyLabels(run.buildKey, inputs.tag)],
+          : [...inputs.labels, ...keyLabels(buildKey, inputs.tag)],
       cacheFrom: inputs.cacheFrom,
       cacheTo: dryRun ? [] : inputs.cacheTo,
       secrets: inputs.secrets,
@@ -93,8 +104,8 @@ export async function buildStage(
       noCache: inputs.noCache,
       // With a build key, build from the base image digests the key names,
       // not from an older copy the engine keeps (a self-hosted runner).
-      pull: inputs.pull || run.buildKey !== undefined,
-      platform: platformFor(foundOf(run).architecture),
+      pull: inputs.pull || buildKey !== undefined,
+      platform: platformFor(found.architecture),
       // A dry run's local tag is its own: a real run of the same commit on
       // this docker engine must never find its tag moved by a dry run.
       imageRef: dryRun
@@ -163,8 +174,8 @@ export async function buildStage(
     if (result.digest === undefined)
       throw new Error(`the build of ${request.imageRef} pushed nothing`)
     log(`Pushed ${request.imageRef} as ${result.digest} (${result.builder}).`)
-    if (run.buildKey !== undefined)
-      await recordKey(ctx, repository, result.digest, run.buildKey)
+    if (buildKey !== undefined)
+      await recordKey(ctx, repository, result.digest, buildKey)
     return result.digest
   })
 }

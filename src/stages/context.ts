@@ -2,12 +2,10 @@ import * as core from '@actions/core'
 import type { AwsClients } from '../aws/clients.js'
 import type { Architecture, StageSpec } from '../inputs/types.js'
 import type { Exec } from '../build/docker.js'
-import type { KeyParts } from '../build/key-parts.js'
 import type { RegistryAuth, Repository } from '../aws/ecr.js'
-import type { Fetch, ImageManifest } from '../aws/ecr-image.js'
+import type { Fetch } from '../aws/ecr-image.js'
 import type { FunctionState } from '../aws/lambda.js'
 import type { Report } from '../report/report.js'
-import type { Image, TargetState } from '../targets.js'
 import type { CallBudget } from '../util/budget.js'
 import type { OnCancel } from '../util/cancel.js'
 import type { ReadOnce } from '../util/read-once.js'
@@ -91,35 +89,6 @@ export interface Found {
    * restore first; their manifests cannot be read, so they are not checked.
    */
   unrestored?: string[]
-}
-
-/** The state of a run: one state per function, and the image. */
-export interface RunState {
-  targets: TargetState[]
-  found: Found | undefined
-  /** The digest to deploy: reused, or built and pushed by this run. */
-  digest: string | undefined
-  /** The image, checked (or for rollback-to previous, the version's). */
-  image: Image | undefined
-  /**
-   * reuse-unchanged-image: the key's parts that need nothing from AWS,
-   * started by the plan runner before the look-up; the reuse stage awaits
-   * them. The plan runner stops what still runs when the plan ends.
-   */
-  keyParts?: KeyParts | undefined
-  /** reuse-unchanged-image: the build key, recorded on a new build's image. */
-  buildKey?: string | undefined
-  /** What the reuse stage read of the image it tagged: check-image needs it too. */
-  prefetched?:
-    | { digest: string; image: ImageManifest; configText: string | undefined }
-    | undefined
-}
-
-/** One stage of the plan. */
-export type Stage = (ctx: RunContext, run: RunState) => Promise<void>
-
-/** Set by the look-up stage, which every later stage follows. */
-export function foundOf(run: RunState): Found {
-  if (run.found === undefined) throw new Error('look-up has not run')
-  return run.found
+  /** Lifecycle rules that can archive or expire the image made live. */
+  lifecycleWarnings?: string[]
 }

@@ -17,21 +17,20 @@ import { decide, latestAction } from '../decide/action.js'
 import type { Image, TargetState } from '../targets.js'
 import { DeployError, UpdateFailedError } from '../util/errors.js'
 import { formatDuration } from '../util/time.js'
-import type { RunContext, RunState } from './context.js'
+import type { RunContext } from './context.js'
+import { stage } from './stage.js'
 import { forEachTarget } from './each.js'
 
-export async function deployStage(
-  ctx: RunContext,
-  run: RunState
-): Promise<void> {
-  const image = run.image
-  if (image === undefined) throw new Error('check-image has not run')
-  await ctx.phase('Deploy', () =>
-    forEachTarget(ctx.cancelled, run.targets, target =>
-      deployTarget(ctx, target, image)
+export const deployStage = stage({
+  needs: ['targets', 'image'],
+  run: async (ctx, { targets, image }) => {
+    await ctx.phase('Deploy', () =>
+      forEachTarget(ctx.cancelled, targets, target =>
+        deployTarget(ctx, target, image)
+      )
     )
-  )
-}
+  }
+})
 
 const hexOf = (digest: string): string => digest.replace(/^sha256:/, '')
 

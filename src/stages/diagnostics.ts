@@ -5,11 +5,12 @@
 import * as core from '@actions/core'
 import { errorMessage } from '../util/errors.js'
 import { withCommandsStopped } from '../util/stop-commands.js'
-import type { RunContext, RunState } from './context.js'
+import type { RunContext } from './context.js'
+import type { StageInput } from './stage.js'
 
 export async function diagnosticsStage(
   ctx: RunContext,
-  run: RunState
+  run: StageInput<'targets', never>
 ): Promise<void> {
   const failed = run.targets.filter(t => t.error !== undefined)
   if (failed.length === 0) return

@@ -18,14 +18,16 @@ import { preflightImage } from '../checks/preflight/image.js'
 import { preflightApp } from '../checks/preflight/run.js'
 import { everyServes } from '../decide/action.js'
 import { DeployError } from '../util/errors.js'
-import { foundOf, type RunContext, type RunState } from './context.js'
+import type { Image, TargetState } from '../targets.js'
+import type { Found, RunContext } from './context.js'
+import { stage, type Prefetched } from './stage.js'
 
 /** The repository and login every image stage needs (not rollback-to previous). */
-export function registryOf(run: RunState): {
+export function registryOf(found: Found): {
   repository: Repository
   auth: RegistryAuth
 } {
-  const { repository, auth } = foundOf(run)
+  const { repository, auth } = found
   if (repository === undefined || auth === undefined)
     throw new Error('the look-up found no repository')
   return { repository, auth }
@@ -45,13 +47,17 @@ function enforceChecks(
 }
 
 /** Stage preflight-app: the source and Dockerfile, when a build will run. */
-export async function preflightAppStage(
-  ctx: RunContext,
-  run: RunState
-): Promise<void> {
-  const found = foundOf(run)
-  // Nothing will be built: the tag exists, or the reuse stage tagged one.
-  if (found.existingDigest !== undefined || run.digest !== undefined) return
+export const preflightAppStage = stage({
+  needs: ['found'],
+  uses: ['digest'],
+  run: async (ctx, { found, digest }) => {
+    // Nothing will be built: the tag exists, or the reuse stage tagged one.
+    if (found.existingDigest === undefined && digest === undefined)
+      await preflightAppPhase(ctx, found)
+  }
+})
+
+async function preflightAppPhase(ctx: RunContext, found: Found): Promise<void> {
   await ctx.phase('Preflight: app', async () => {
     const checks = await preflightApp(ctx.inputs, found.architecture, {
       clients: ctx.clients,
@@ -64,10 +70,9 @@ export async function preflightAppStage(
 }
 
 /** The digest of an image or rollback-to input: deployed as it is. */
-function existingDigest(ctx: RunContext, run: RunState): string {
+function existingDigest(ctx: RunContext, found: Found): string {
   const { inputs } = ctx
   const source = inputs.source
-  const found = foundOf(run)
   const digest = found.existingDigest ?? ''
   if (source.kind === 'existing') {
     ctx.report.reusedImage = true
@@ -79,37 +84,48 @@ function existingDigest(ctx: RunContext, run: RunState): string {
 }
 
 /** Stage check-image: the image must be one manifest for the function's platform. */
-export async function checkImageStage(
+export const checkImageStage = stage({
+  needs: ['found'],
+  uses: ['digest', 'prefetched'],
+  gives: ['image'],
+  run: async (ctx, { found, digest, prefetched }) => {
+    const image = await checkImage(ctx, found, digest, prefetched)
+    return image === undefined ? {} : { image }
+  }
+})
+
+async function checkImage(
   ctx: RunContext,
-  run: RunState
-): Promise<void> {
+  found: Found,
+  given: string | undefined,
+  prefetchedImage: Prefetched | undefined
+): Promise<Image | undefined> {
   const { deps, report, log } = ctx
-  const { repository, auth } = registryOf(run)
-  const { architecture, existingDigest: existing } = foundOf(run)
-  if (run.digest === undefined && existing === undefined && ctx.inputs.dryRun) {
+  const { repository, auth } = registryOf(found)
+  const { architecture, existingDigest: existing } = found
+  if (given === undefined && existing === undefined && ctx.inputs.dryRun) {
     log(
       'Check the image: skipped: the dry run built the image locally and pushed nothing; a real run checks the pushed manifest and its layers.'
     )
-    return
+    return undefined
   }
   if (
-    run.digest === undefined &&
+    given === undefined &&
     existing !== undefined &&
-    foundOf(run).unrestored?.includes(existing) === true
+    found.unrestored?.includes(existing) === true
   ) {
     log(
       `Check the image: skipped: ${repository.uri}@${existing} is archived, and a dry run does not restore it; a real run restores it first, then checks it.`
     )
-    return
+    return undefined
   }
-  const named = run.digest ?? existingDigest(ctx, run)
-  run.digest = named
+  const named = given ?? existingDigest(ctx, found)
   report.imageDigest = named
   report.imageUri = `${repository.uri}@${named}`
   // The reuse stage read them a moment ago.
   const prefetched =
-    run.prefetched?.digest === named ? run.prefetched : undefined
-  run.image = await ctx.phase('Check the image', async () => {
+    prefetchedImage?.digest === named ? prefetchedImage : undefined
+  return ctx.phase('Check the image', async () => {
     const resolved = await resolveImageManifest(
       ctx.clients.ecr,
       repository,
@@ -127,7 +143,6 @@ export async function checkImageStage(
       )
       // The image manifest is the one digest of the run from here on:
       // outputs, the update, the undo record, the still-ours check, the summary.
-      run.digest = digest
       report.imageDigest = digest
       report.imageUri = imageUri
     }
@@ -150,22 +165,30 @@ export async function checkImageStage(
 }
 
 /** Stage preflight-image: the layers of the pushed image. */
-export async function preflightImageStage(
+export const preflightImageStage = stage({
+  needs: ['targets', 'found'],
+  uses: ['image'],
+  run: async (ctx, { targets, found, image }) => {
+    // A dry run's own build is not in ECR (check-image said so).
+    if (image === undefined && ctx.inputs.dryRun) return
+    if (image === undefined) throw new Error('check-image has not run')
+    await preflightImagePhase(ctx, targets, found, image)
+  }
+})
+
+async function preflightImagePhase(
   ctx: RunContext,
-  run: RunState
+  targets: readonly TargetState[],
+  found: Found,
+  image: Image
 ): Promise<void> {
   const { deps, inputs, log } = ctx
-  const image = run.image
-  // A dry run's own build is not in ECR (check-image said so).
-  if (image === undefined && inputs.dryRun) return
-  if (image === undefined) throw new Error('check-image has not run')
-  if (everyServes(run.targets, inputs, image.digest)) {
+  if (everyServes(targets, inputs, image.digest)) {
     log('Preflight: image skipped: the function already runs this image.')
     return
   }
-  const { repository, auth } = registryOf(run)
-  const found = foundOf(run)
-  const fn = run.targets[0]?.latest ?? found.production
+  const { repository, auth } = registryOf(found)
+  const fn = targets[0]?.latest ?? found.production
   await ctx.phase('Preflight: image', async () => {
     const result = await preflightImage(
       auth,

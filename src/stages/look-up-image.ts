@@ -106,12 +106,12 @@ export function warnLifecycle(
   lifecycle: PolicyRead | undefined,
   digest: string | undefined,
   tags: string[] | undefined
-): void {
+): string[] {
   const { inputs } = ctx
-  if (lifecycle === undefined || lifecycle.kind === 'none') return
+  if (lifecycle === undefined || lifecycle.kind === 'none') return []
   if (lifecycle.kind === 'unreadable') {
     core.debug(`The lifecycle policy was not read: ${lifecycle.reason}`)
-    return
+    return []
   }
   // The tags the live image will carry: this run's tag, or the image's own.
   const live =
@@ -123,5 +123,5 @@ export function warnLifecycle(
     rule => lifecycleWarning(inputs.repository.name, image, rule)
   )
   for (const warning of warnings) core.warning(warning)
-  if (warnings.length > 0) ctx.report.lifecycleWarnings = warnings
+  return warnings
 }

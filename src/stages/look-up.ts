@@ -28,11 +28,12 @@ import { bareFunctionName } from '../inputs/naming.js'
 import { lookUpPreview } from '../preview/look-up.js'
 import { releasedAlias } from '../inputs/spec.js'
 import type { CommonSpec, PreviewSpec } from '../inputs/types.js'
-import { newTarget, type TargetState } from '../targets.js'
+import { newTarget, type Image, type TargetState } from '../targets.js'
 import { DeployError, errorMessage } from '../util/errors.js'
 import { settleEach } from '../util/settle.js'
 import { settleArchived, type InactiveImage } from './archived.js'
-import type { RunContext, RunState } from './context.js'
+import type { Found, RunContext } from './context.js'
+import { FailedWithFacts, stage } from './stage.js'
 import { eachOrThrow, MAX_PARALLEL } from './each.js'
 import {
   findAnyStatus,
@@ -50,14 +51,26 @@ function describeFunction(fn: FunctionState): string {
   return `${fn.functionArn} (${fn.architecture}, State ${fn.state ?? '?'}, LastUpdateStatus ${fn.lastUpdateStatus ?? '?'}), running ${fn.imageUri ?? 'no image'}`
 }
 
-export async function lookUpStage(
-  ctx: RunContext,
-  run: RunState
-): Promise<void> {
+/**
+ * Stage look-up: the functions (one state each), and what the run needs
+ * besides them; for rollback-to previous, the image each alias goes back to.
+ */
+export const lookUpStage = stage({
+  gives: ['targets', 'found', 'previousImage'],
+  run: async ctx => {
+    const { targets, found } = await lookUp(ctx)
+    if (ctx.inputs.source.kind !== 'previous') return { targets, found }
+    return { targets, found, previousImage: previousImage(targets) }
+  }
+})
+
+async function lookUp(
+  ctx: RunContext
+): Promise<{ targets: TargetState[]; found: Found }> {
   const { inputs, log } = ctx
   const { lambda, ecr } = ctx.clients
   const needsEcr = inputs.source.kind !== 'previous'
-  await ctx.phase('Look up function, repository and tag', async () => {
+  return ctx.phase('Look up function, repository and tag', async () => {
     const many = inputs.functionNames.length > 1
     const preview = inputs.mode === 'preview'
     // A preview never reads production: GetFunction's answer carries its
@@ -187,8 +200,7 @@ export async function lookUpStage(
               existingDigest
             ))
           ]
-    run.targets = targets
-    run.found = {
+    const lookedUp: Found = {
       production,
       repository,
       existingDigest,
@@ -199,10 +211,21 @@ export async function lookUpStage(
           ? inactive.map(image => image.digest)
           : []
     }
-    await settleArchived(ctx, inputs.repository, inactive)
-    warnLifecycle(ctx, lifecycle, existingDigest, existing?.tags)
+    // The functions are known: a refused archived image still leaves
+    // them to the report.
+    await settleArchived(ctx, inputs.repository, inactive).catch(
+      (error: unknown) => {
+        throw new FailedWithFacts(error, { targets, found: lookedUp })
+      }
+    )
+    const lifecycleWarnings = warnLifecycle(
+      ctx,
+      lifecycle,
+      existingDigest,
+      existing?.tags
+    )
+    return { targets, found: { ...lookedUp, lifecycleWarnings } }
   })
-  if (inputs.source.kind === 'previous') previousImage(ctx, run)
 }
 
 /**
@@ -269,13 +292,10 @@ function logAlias(ctx: RunContext, target: TargetState): void {
 }
 
 /** rollback-to: previous: each alias goes back to the version it left. */
-function previousImage(ctx: RunContext, run: RunState): void {
-  const uri = run.targets[0]?.versionImageUri ?? ''
+function previousImage(targets: TargetState[]): Image {
+  const uri = targets[0]?.versionImageUri ?? ''
   const digest = digestFromImageUri(uri) ?? ''
-  ctx.report.imageUri = uri
-  ctx.report.imageDigest = digest
-  ctx.report.reusedImage = true
-  run.image = { digest, uri, manifest: '', configText: '' }
+  return { digest, uri, manifest: '', configText: '' }
 }
 
 /** The function, and with alias its alias and the image of its version. */

@@ -1,19 +1,21 @@
 /** Stage preview-url: the preview function's own Function URL. */
 import { ensureFunctionUrl } from '../preview/url.js'
-import type { RunContext, RunState } from './context.js'
+import { stage } from './stage.js'
 
-export async function previewUrlStage(
-  ctx: RunContext,
-  run: RunState
-): Promise<void> {
-  const arn = run.targets[0]?.arn ?? ''
-  ctx.report.previewUrl = await ctx.phase('Preview URL', () =>
-    ensureFunctionUrl(
-      ctx.clients.lambda,
-      arn,
-      ctx.inputs.previewUrlAuth,
-      ctx.log
+export const previewUrlStage = stage({
+  needs: ['targets'],
+  gives: ['previewUrl'],
+  run: async (ctx, { targets }) => {
+    const arn = targets[0]?.arn ?? ''
+    const previewUrl = await ctx.phase('Preview URL', () =>
+      ensureFunctionUrl(
+        ctx.clients.lambda,
+        arn,
+        ctx.inputs.previewUrlAuth,
+        ctx.log
+      )
     )
-  )
-  ctx.log(`Preview: ${ctx.report.previewUrl}`)
-}
+    ctx.log(`Preview: ${previewUrl}`)
+    return { previewUrl }
+  }
+})

@@ -29,7 +29,8 @@ import { platformFor } from '../build/platform.js'
 import { DeployError, errorMessage } from '../util/errors.js'
 import { formatDuration } from '../util/time.js'
 import { settleArchived } from './archived.js'
-import { foundOf, type RunContext, type RunState } from './context.js'
+import type { Found, RunContext } from './context.js'
+import { stage, type StageOutput } from './stage.js'
 
 export type KeyResult =
   { kind: 'key'; key: string; tag: string } | { kind: 'none'; reason: string }
@@ -168,23 +169,30 @@ export function builtFor(
   return tags.find(t => !isKeyTag(t) && t !== tag)
 }
 
-export async function reuseStage(
+export const reuseStage = stage({
+  needs: ['found'],
+  uses: ['keyParts'],
+  gives: ['buildKey', 'digest', 'prefetched'],
+  run: (ctx, { found, keyParts }) => reuse(ctx, found, keyParts)
+})
+
+async function reuse(
   ctx: RunContext,
-  run: RunState
-): Promise<void> {
+  found: Found,
+  keyParts: KeyParts | undefined
+): Promise<StageOutput<'buildKey' | 'digest' | 'prefetched'>> {
   const { inputs, report, log } = ctx
-  const found = foundOf(run)
   const { repository, auth } = found
+  const given: StageOutput<'buildKey' | 'digest' | 'prefetched'> = {}
   // The tag exists: the build stage reuses it, as on any re-run.
   if (found.existingDigest !== undefined) {
-    run.keyParts?.stop()
-    return
+    keyParts?.stop()
+    return given
   }
   if (repository === undefined || auth === undefined)
     throw new Error('the look-up found no repository')
   // Started by the plan runner with the look-up, else now.
-  const parts =
-    run.keyParts ?? startKeyParts(inputs, ctx.deps, { early: false })
+  const parts = keyParts ?? startKeyParts(inputs, ctx.deps, { early: false })
   await ctx.phase('Reuse an unchanged build', async () => {
     // keyMs is what this stage waited for the key, not when its parts began.
     const started = ctx.deps.timing.now()
@@ -200,7 +208,7 @@ export async function reuseStage(
       report.reuse = { kind: 'no-key', reason: key.reason }
       return
     }
-    run.buildKey = key.key
+    given.buildKey = key.key
     const { ecr } = ctx.clients
     const keyed =
       (await findTaggedImage(ecr, inputs.repository, key.tag)) ??
@@ -230,11 +238,11 @@ export async function reuseStage(
         `Tag ${inputs.tag} was pushed by another run meanwhile (${tagged.digest}); deploying that image.`
       )
       report.reusedImage = true
-      run.digest = tagged.digest
+      given.digest = tagged.digest
       return
     }
     const earlier = builtFor(configText, keyed.tags, inputs.tag)
-    run.prefetched = { digest, image, configText }
+    given.prefetched = { digest, image, configText }
     report.reusedImage = true
     report.reuse = {
       kind: 'reused',
@@ -243,11 +251,12 @@ export async function reuseStage(
       tag: inputs.tag,
       digest
     }
-    run.digest = digest
+    given.digest = digest
     log(
       `No build: the app is unchanged since ${earlier ?? 'an earlier build'} (key ${key.tag}); tagged ${inputs.tag} on ${digest}${tagged.kind === 'already' ? ' (the tag was already there)' : ''}.`
     )
   })
+  return given
 }
 
 /**

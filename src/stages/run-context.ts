@@ -10,12 +10,8 @@ import type { Report } from '../report/report.js'
 import { callBudget } from '../util/budget.js'
 import { cancellableTiming } from '../util/cancel.js'
 import { readOnce } from '../util/read-once.js'
-import type {
-  Dependencies,
-  PhaseRunner,
-  RunContext,
-  RunState
-} from './context.js'
+import type { Dependencies, PhaseRunner, RunContext } from './context.js'
+import { releasedOf, type Facts } from './stage.js'
 import { saveUndo } from './undo.js'
 
 /**
@@ -33,7 +29,8 @@ export function runContext(
   inputs: StageSpec,
   report: Report,
   phase: PhaseRunner,
-  state: RunState,
+  /** The plan runner's record of what the stages gave so far. */
+  facts: Partial<Facts>,
   cancelled: AbortSignal
 ): RunContext {
   return {
@@ -49,6 +46,6 @@ export function runContext(
     budget: callBudget(POLLS_PER_SECOND, deps.timing),
     startedAt: deps.timing.now(),
     once: readOnce(),
-    changed: () => saveUndo(inputs, state)
+    changed: () => saveUndo(inputs, releasedOf(facts))
   }
 }

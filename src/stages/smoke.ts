@@ -6,18 +6,26 @@
  */
 import * as core from '@actions/core'
 import { discoverSmokeUrl, joinUrl, smokeTest } from '../checks/smoke.js'
+import { urlPermissionHint } from '../aws/function-url.js'
 import { releasedAlias } from '../inputs/spec.js'
 import { DeployError } from '../util/errors.js'
 import type { SmokeSummary } from '../report/report.js'
-import type { RunContext, RunState } from './context.js'
+import type { RunContext } from './context.js'
+import { releasedOf, stage, type StageInput } from './stage.js'
 import type { TargetState } from '../targets.js'
 import { forEachTarget } from './each.js'
 import { checkVersion } from './synthetic-request.js'
 import { confirmStillOurs } from './still-ours.js'
 
-export async function smokeStage(
+export const smokeStage = stage({
+  needs: ['targets'],
+  uses: ['image', 'previousImage'],
+  run: (ctx, run) => smoke(ctx, releasedOf(run))
+})
+
+async function smoke(
   ctx: RunContext,
-  run: RunState
+  run: StageInput<'targets', 'image'>
 ): Promise<void> {
   const { deps, inputs } = ctx
   const targets = run.targets
@@ -75,18 +83,28 @@ export async function smokeStage(
         endpoint.reached === null
           ? await invokeReleased(ctx, target)
           : undefined
+      // A public URL without both permissions of the 2025 rule: say which
+      // permissions, and the commands that add them.
+      const reason =
+        result.urlAuthRefused === true
+          ? `${result.reason}. ${urlPermissionHint(
+              target.name,
+              endpoint.reached === null || endpoint.reached === '$LATEST'
+                ? undefined
+                : endpoint.reached
+            )}`
+          : result.reason
       target.checks.smoke = {
         state: result.pass && direct?.state !== 'failed' ? 'passed' : 'failed',
         url,
         status: result.status,
         attempts: result.attempts.length,
-        reason: result.reason,
+        reason,
         reached: endpoint.reached,
         direct
       }
       await confirmOrVoid(ctx, run, target, endpoint.reached === null)
-      if (!result.pass)
-        throw new DeployError(`Smoke test failed: ${result.reason}`)
+      if (!result.pass) throw new DeployError(`Smoke test failed: ${reason}`)
       if (direct?.state === 'failed')
         throw new DeployError(
           `Smoke test (direct Invoke of ${direct.qualifier}, since which qualifier ${given ?? ''} reaches is not known) failed: ${direct.reason}`
@@ -203,7 +221,7 @@ async function invokeReleased(
  */
 async function invokeInstead(
   ctx: RunContext,
-  run: RunState,
+  run: StageInput<'targets', 'image'>,
   target: TargetState
 ): Promise<void> {
   const qualifier = invokedQualifierOf(ctx, target)
@@ -237,7 +255,7 @@ async function invokeInstead(
  */
 async function confirmOrVoid(
   ctx: RunContext,
-  run: RunState,
+  run: StageInput<'targets', 'image'>,
   target: TargetState,
   unknownQualifier: boolean
 ): Promise<void> {

@@ -24,7 +24,7 @@ import {
 import type { RunSpec } from '../inputs/types.js'
 import { STATE } from '../post/saved-state.js'
 import { releaseOf } from '../report/run-facts.js'
-import { shownUndo } from '../report/target-report.js'
+import { rollbackOf, shownUndo } from '../report/target-report.js'
 import {
   ChangedMeanwhileError,
   DeployError,
@@ -32,7 +32,8 @@ import {
 } from '../util/errors.js'
 import { settleEach } from '../util/settle.js'
 import { formatDuration } from '../util/time.js'
-import type { RunContext, RunState } from './context.js'
+import type { RunContext } from './context.js'
+import type { StageInput } from './stage.js'
 import { MAX_PARALLEL } from './each.js'
 
 /**
@@ -182,24 +183,31 @@ async function restore(
 }
 
 /**
+ * Whether a failed run's undo runs: once the look-up found the functions,
+ * and never in a dry run, which changed nothing.
+ */
+export function undoRuns(
+  run: StageInput<'targets', never>,
+  dryRun: boolean
+): boolean {
+  return run.targets.length > 0 && !dryRun
+}
+
+/**
  * After a failure: undo what this run changed, then fail with what
  * happened (the cause, and what the undo did).
  */
 export async function undoStage(
   ctx: RunContext,
-  run: RunState,
+  run: StageInput<'targets', 'image'>,
   cause: unknown,
   limits: UndoLimits
 ): Promise<never> {
-  const { inputs, report } = ctx
+  const { inputs } = ctx
   const release: Release = { alias: releasedAlias(inputs.release) }
   const changed = run.targets.filter(needsUndo)
-  if (changed.length === 0) {
-    report.rolledBack = false
-    throw cause
-  }
+  if (changed.length === 0) throw cause
   if (!inputs.rollbackOnFailure) {
-    report.rolledBack = false
     const commands = changed
       .map(t => shownUndo(t, release, true))
       .filter((c): c is string => c !== undefined)
@@ -250,16 +258,9 @@ export async function undoStage(
       if (!allRestored) throw new DeployError('A rollback failed.')
     })
     .catch(() => undefined)
-  const first = changed.find(t => t.undo === 'restored')
-  // Nothing restored (all superseded) is no rollback.
-  report.rolledBack = allRestored && first !== undefined
-  if (report.rolledBack && first !== undefined)
-    report.rolledBackTo =
-      inputs.release.kind === 'alias' && changedAlias(first)
-        ? `version ${first.previousVersion ?? '?'}`
-        : first.replaced?.imageUri
+  const rolledBack = rollbackOf(changed, release).rolledBack
   throw new DeployError(
-    `${errorMessage(cause)}\n${report.rolledBack ? 'Rolled back: ' : ''}${lines.join('\n')}`
+    `${errorMessage(cause)}\n${rolledBack ? 'Rolled back: ' : ''}${lines.join('\n')}`
   )
 }
 
@@ -268,7 +269,10 @@ export async function undoStage(
  * rollback-on-failure false the workflow asked to keep a failed release:
  * then nothing is ever left for the post step to put back.
  */
-export function saveUndo(spec: RunSpec, state: RunState): void {
+export function saveUndo(
+  spec: RunSpec,
+  state: StageInput<'targets', 'image'>
+): void {
   core.saveState(
     STATE.undo,
     JSON.stringify(

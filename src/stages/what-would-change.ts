@@ -15,7 +15,8 @@ import {
   wouldChange,
   type PlannedImage
 } from '../would-change.js'
-import { foundOf, type RunContext, type RunState } from './context.js'
+import type { RunContext } from './context.js'
+import { releasedOf, stage, type StageInput } from './stage.js'
 
 const SKIPPED = {
   state: 'skipped',
@@ -26,23 +27,30 @@ const SKIPPED = {
 /** The image a real run would deploy: the checked one, or the tag this dry run built. */
 function plannedImage(
   ctx: RunContext,
-  run: RunState
+  run: StageInput<'found', 'image'>
 ): PlannedImage | undefined {
   if (run.image !== undefined)
     return { uri: run.image.uri, digest: run.image.digest }
-  const repository = foundOf(run).repository
+  const repository = run.found.repository
   if (repository === undefined) return undefined
   return { uri: `${repository.uri}:${ctx.inputs.tag}`, digest: undefined }
 }
 
-export async function whatWouldChangeStage(
+export const whatWouldChangeStage = stage({
+  needs: ['targets', 'found'],
+  uses: ['image', 'previousImage'],
+  run: (ctx, run) =>
+    whatWouldChange(ctx, { found: run.found, ...releasedOf(run) })
+})
+
+async function whatWouldChange(
   ctx: RunContext,
-  run: RunState
+  run: StageInput<'targets' | 'found', 'image'>
 ): Promise<void> {
   const { inputs } = ctx
   const image = plannedImage(ctx, run)
   // Dry run with restore-archived: the image a real run restores first.
-  const { existingDigest, unrestored = [] } = foundOf(run)
+  const { existingDigest, unrestored = [] } = run.found
   const archived =
     existingDigest !== undefined && unrestored.includes(existingDigest)
   await ctx.phase('What a real run would change', async () => {

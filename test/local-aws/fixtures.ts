@@ -794,6 +794,11 @@ export interface CreateImageFunctionOptions {
   tagMutability?: 'IMMUTABLE' | 'MUTABLE'
   /** create a Function URL (default false) */
   functionUrl?: boolean
+  /**
+   * The public URL's resource-policy statements (default both; 'url-only':
+   * only lambda:InvokeFunctionUrl, as URLs made before October 2025 had).
+   */
+  urlPermissions?: 'both' | 'url-only'
   /** tag of the initial image (default 'initial') */
   tag?: string
   /** body the initial image serves at / (default 'initial <functionName>') */
@@ -896,15 +901,16 @@ export async function createImageFunction(
         FunctionUrlAuthType: 'NONE'
       })
     )
-    await lambda.send(
-      new AddPermissionCommand({
-        FunctionName: opts.functionName,
-        StatementId: 'FunctionURLAllowInvokeAction',
-        Action: 'lambda:InvokeFunction',
-        Principal: '*',
-        InvokedViaFunctionUrl: true
-      })
-    )
+    if (opts.urlPermissions !== 'url-only')
+      await lambda.send(
+        new AddPermissionCommand({
+          FunctionName: opts.functionName,
+          StatementId: 'FunctionURLAllowInvokeAction',
+          Action: 'lambda:InvokeFunction',
+          Principal: '*',
+          InvokedViaFunctionUrl: true
+        })
+      )
   }
   return out
 }
