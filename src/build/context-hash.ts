@@ -155,6 +155,25 @@ function hashFileInto(hash: Hash, file: string, buffer: Buffer): number {
 }
 
 /**
+ * The context's paths the build is sent (files, symlinks, directories), in
+ * the order they are hashed: what e2e/dockerignore.test.ts compares with a
+ * real build's context.
+ */
+export async function contextPaths(
+  context: string,
+  dockerfile: string
+): Promise<string[]> {
+  const ignoreFile = await ignoreFileFor(context, dockerfile)
+  const patterns =
+    ignoreFile === undefined
+      ? []
+      : parseDockerignore(await fs.readFile(ignoreFile, 'utf8'))
+  const entries: Entry[] = []
+  await walk(context, '', patterns, entries, slicer(undefined))
+  return entries.map(entry => entry.path)
+}
+
+/**
  * The digest of the context as the build sees it. With `signal`, an abort
  * ends the hash at its next pause (it rejects with the signal's reason).
  */
