@@ -199,7 +199,10 @@ describe('getFunctionState', () => {
     expect(call?.args[0].input).toEqual({ FunctionName: FUNCTION_NAME })
   })
 
-  it('keeps the names of the environment variables, never their values', async () => {
+  // The values stay only in `config`, the snapshot a configuration undo
+  // restores (issue 27; never printed). The local run takes the names, and
+  // gives each a placeholder (stages/local-run.ts).
+  it('keeps the names of the environment variables for the local run, the values only in the undo snapshot', async () => {
     lambdaMock.on(GetFunctionCommand).resolves({
       ...GET_FUNCTION_X86_64_IMAGE,
       Configuration: {
@@ -211,7 +214,12 @@ describe('getFunctionState', () => {
     })
     const fn = await getFunctionState(lambda, FUNCTION_NAME)
     expect(fn.environmentNames).toEqual(['DB_PASSWORD', 'STAGE'])
-    expect(JSON.stringify(fn)).not.toContain('hunter2-secret')
+    const { config, ...rest } = fn
+    expect(JSON.stringify(rest)).not.toContain('hunter2-secret')
+    expect(config?.environment).toEqual({
+      DB_PASSWORD: 'hunter2-secret',
+      STAGE: 'prod'
+    })
   })
 
   it('reports the capacity provider of a Lambda Managed Instances function', async () => {

@@ -147,11 +147,20 @@ async function dockerLogin(exec, registry, username, password, env) {
 }
 async function buildWithBuildx(request, context, builder) {
     const metadataFile = path.join(context.workDir, 'build-metadata.json');
-    const result = await context.exec('docker', buildxArgs(request, metadataFile, builder), { env: { ...context.env, ...secretEnv(request) }, stream: true });
+    // With a local run the image goes into the engine (--load) and is run
+    // before `docker push`: nothing leaves the runner before the local run.
+    const loadTo = context.beforePush !== undefined && request.dryRun !== true
+        ? path.join(context.workDir, 'build-image-id')
+        : undefined;
+    if (loadTo !== undefined)
+        await fs.rm(loadTo, { force: true });
+    const result = await context.exec('docker', buildxArgs(request, metadataFile, builder, loadTo), { env: { ...context.env, ...secretEnv(request) }, stream: true });
     if (result.exitCode !== 0)
         throw failure('docker buildx build', result);
     if (request.dryRun === true)
         return { digest: undefined, builder: 'buildx' };
+    if (loadTo !== undefined)
+        return pushBuilt(request, context, loadTo, 'buildx');
     const digest = digestFromMetadata(await fs.readFile(metadataFile, 'utf8').catch(() => ''));
     if (digest === undefined) {
         throw new DeployError(`docker buildx build succeeded but wrote no image digest to ${metadataFile}.`);
@@ -197,9 +206,17 @@ async function buildWithDocker(request, context) {
     if (build.exitCode !== 0) {
         throw failure(`docker build for ${request.platform} (fallback without buildx)`, build);
     }
+    return pushBuilt(request, context, iidFile, 'docker build');
+}
+/**
+ * The image a build left in the engine (its id in `iidFile`): prove the tag
+ * names it, for the built platform, run `beforePush` (the local run) on it,
+ * then push it and read the pushed digest.
+ */
+async function pushBuilt(request, context, iidFile, builder) {
     const builtId = (await fs.readFile(iidFile, 'utf8').catch(() => '')).trim();
     if (!IMAGE_ID.test(builtId)) {
-        throw new DeployError(`docker build succeeded but wrote no image id to ${iidFile}, so the image tagged ${request.imageRef} cannot be proven to be this build; nothing was pushed.`);
+        throw new DeployError(`${builder === 'buildx' ? 'docker buildx build --load' : 'docker build'} succeeded but wrote no image id to ${iidFile}, so the image tagged ${request.imageRef} cannot be proven to be this build; nothing was pushed.`);
     }
     const inspect = await context.exec('docker', ['image', 'inspect', '--format', INSPECT_FORMAT, request.imageRef], { env: context.env });
     const [taggedId = '', built = ''] = inspect.stdout.trim().split(/\s+/);
@@ -214,8 +231,9 @@ async function buildWithDocker(request, context) {
         throw new DeployError(`The docker build fallback produced an image for ${(inspect.exitCode === 0 && built) || 'an unknown platform'}, not ${request.platform}; ` +
             'nothing was pushed. Install docker buildx (docker/setup-buildx-action) to build for another CPU.');
     }
+    await context.beforePush?.({ ref: request.imageRef, id: builtId });
     if (request.dryRun === true)
-        return { digest: undefined, builder: 'docker build' };
+        return { digest: undefined, builder };
     // The API version client and daemon agreed on: whether push takes --platform.
     const version = await context.exec('docker', ['version', '--format', '{{.Client.APIVersion}}'], { env: context.env });
     const apiVersion = version.exitCode === 0 ? version.stdout.trim() || undefined : undefined;
@@ -226,7 +244,7 @@ async function buildWithDocker(request, context) {
     if (digest === undefined) {
         throw new DeployError(`docker push ${request.imageRef} printed no digest.`);
     }
-    return { digest, builder: 'docker build' };
+    return { digest, builder };
 }
 
 ;// CONCATENATED MODULE: ./src/util/markdown.ts
@@ -331,7 +349,7 @@ async function finishPendingUndo() {
     if (records.length === 0)
         return;
     await core/* group */.Os('Put back what the cancelled run changed', async () => {
-        const { finishUndo } = await Promise.all(/* import() */[__webpack_require__.e(696), __webpack_require__.e(956)]).then(__webpack_require__.bind(__webpack_require__, 5956));
+        const { finishUndo } = await Promise.all(/* import() */[__webpack_require__.e(696), __webpack_require__.e(542)]).then(__webpack_require__.bind(__webpack_require__, 8542));
         const { lines, ok } = await finishUndo(records, message => core/* info */.pq(message));
         for (const line of lines)
             (ok ? core/* info */.pq : core/* error */.z3)(line);

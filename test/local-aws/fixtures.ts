@@ -1273,9 +1273,10 @@ export async function runAction(opts: RunActionOptions): Promise<ActionResult> {
     RUNNER_NAME: 'local-aws',
     RUNNER_TOOL_CACHE: path.join(dir, 'tool-cache')
   })
-  // local-run off unless a test asks: the stand-in's test images are HTTP
-  // servers that never poll the Runtime API, which the local run rightly
-  // blocks (issue 29 part 2 replaces them with Runtime API images).
+  // local-run off unless a test asks: the test images speak the Runtime API
+  // now (issue 29 part 2), but a local run adds seconds to each of the
+  // suite's runs and each scenario tests its own concern; the local run's
+  // own guarantees are e2e/local-run.test.ts's (default auto there).
   const inputs = { ...actionDefaults(), 'local-run': 'off', ...opts.inputs }
   for (const [name, value] of Object.entries(inputs))
     base[inputEnvName(name)] = value
