@@ -190,6 +190,25 @@ export interface AppStackProps extends StackProps {
 }
 
 const GITHUB_OIDC = 'token.actions.githubusercontent.com'
+
+/**
+ * The documented policy's statements for inputs this stack's workflows do not
+ * use: it creates the function itself (no `role`, so nothing to create or
+ * pass), its workflows give no configuration inputs, no `prune-versions` and
+ * no canary signals. Left out, the deploy role's inline policy stays within
+ * IAM's 10,240-character quota for a role's inline policies with several
+ * functions and regions. Add them back (or attach them as a managed policy)
+ * when a workflow uses those inputs; test/workflow-access.test.ts checks that
+ * every example workflow's calls are still allowed.
+ */
+export const NOT_FOR_THIS_STACK: ReadonlySet<string> = new Set([
+  'ConfigurationWithTheCode',
+  'CreateOnFirstDeployOnlyWithRole',
+  'PassOnlyTheExecutionRole',
+  'PruneVersionsOnlyWithPruneVersions',
+  'CanaryAlarmsOnlyWithCanaryAlarms',
+  'CanaryMetricsOnlyWithCanarySignals'
+])
 const FUNCTION_NAME = /^[A-Za-z0-9_-]{1,64}$/
 /** owner/name, or owner@id/name@id (both ids or none): see githubRepository. */
 const GITHUB_REPOSITORY = /^(?:[\w.-]+\/[\w.-]+|[\w.-]+@\d+\/[\w.-]+@\d+)$/
@@ -353,14 +372,23 @@ export class AppStack extends Stack {
         )
       )
     })
+    const documented = readReadmePolicy(props.readmePath)
     new iam.Policy(this, 'DeployPolicy', {
       roles: [this.deployRole],
       document: iam.PolicyDocument.fromJson(
-        deployPolicy(readReadmePolicy(props.readmePath), {
-          ...names,
-          otherFunctionNames: additionalFunctionNames,
-          otherRegions: props.deployRegions ?? []
-        })
+        deployPolicy(
+          {
+            ...documented,
+            Statement: documented.Statement.filter(
+              statement => !NOT_FOR_THIS_STACK.has(statement.Sid ?? '')
+            )
+          },
+          {
+            ...names,
+            otherFunctionNames: additionalFunctionNames,
+            otherRegions: props.deployRegions ?? []
+          }
+        )
       )
     })
 
