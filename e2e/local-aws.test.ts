@@ -672,7 +672,7 @@ if (core.getState('isPost') === 'true') {
   core.saveState('token', 'tok-' + core.getInput('function-name'))
   core.setOutput('function-name', core.getInput('function-name', { required: true }))
   core.setOutput('multi', 'line 1\\nline 2')
-  core.setOutput('wait-timeout', core.getInput('wait-timeout'))
+  core.setOutput('canary-interval', core.getInput('canary-interval'))
   core.setOutput('sha', process.env.GITHUB_SHA ?? '')
   core.setOutput('cwd', process.cwd())
   core.setOutput('node-options', process.env.NODE_OPTIONS ?? '')
@@ -695,7 +695,8 @@ if (core.getState('isPost') === 'true') {
       expect(r.outputs).toEqual({
         'function-name': 'my-fn',
         multi: 'line 1\nline 2',
-        'wait-timeout': '5m',
+        // action.yml's default, as the runner gives it
+        'canary-interval': '5m',
         sha: 'a'.repeat(40),
         cwd: r.workspace,
         'node-options': ''

@@ -349,7 +349,7 @@ async function finishPendingUndo() {
     if (records.length === 0)
         return;
     await core/* group */.Os('Put back what the cancelled run changed', async () => {
-        const { finishUndo } = await Promise.all(/* import() */[__webpack_require__.e(696), __webpack_require__.e(542)]).then(__webpack_require__.bind(__webpack_require__, 8542));
+        const { finishUndo } = await Promise.all(/* import() */[__webpack_require__.e(696), __webpack_require__.e(7)]).then(__webpack_require__.bind(__webpack_require__, 1007));
         const { lines, ok } = await finishUndo(records, message => core/* info */.pq(message));
         for (const line of lines)
             (ok ? core/* info */.pq : core/* error */.z3)(line);
