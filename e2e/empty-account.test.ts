@@ -141,7 +141,7 @@ describe('an empty account', () => {
 })
 
 describe('the stand-in, as Lambda, for what moto gets wrong', () => {
-  it('keeps ImageConfig, accepts Environment without Variables, and runs the container with both', async () => {
+  it('keeps ImageConfig, accepts Environment without Variables, and runs the runtime process with both', async () => {
     const { lambda } = awsClients()
     const fn = await createImageFunction({
       functionName: 'configured',
@@ -180,15 +180,26 @@ describe('the stand-in, as Lambda, for what moto gets wrong', () => {
       .trim()
       .split('\n')
       .filter(id => id !== '')
-    const inspected = JSON.parse(
-      (await exec('docker', ['inspect', ...ids])).stdout
-    ) as { Config: { Env: string[]; WorkingDir: string } }[]
-    expect(
-      inspected.some(
-        c =>
-          c.Config.Env.includes('STAGE=one') && c.Config.WorkingDir === '/www'
+    // The emulator starts the runtime with docker exec (values never in
+    // argv), so the function's variables and working directory are the
+    // runtime process's, not the container's: read them from /proc.
+    const seen = await Promise.all(
+      ids.map(
+        async id =>
+          (
+            await exec('docker', [
+              'exec',
+              id,
+              '/bin/busybox',
+              'sh',
+              '-c',
+              'for p in /proc/[0-9]*; do /bin/busybox tr "\\0" "\\n" < $p/environ 2>/dev/null | /bin/busybox grep -qx STAGE=one && /bin/busybox readlink $p/cwd; done; true'
+            ])
+          ).stdout
       )
-    ).toBe(true)
+    )
+    expect(ids.length).toBeGreaterThan(0)
+    expect(seen.join('\n').split('\n')).toContain('/www')
 
     // Environment: {} (no Variables) removes every variable, as on Lambda;
     // empty ImageConfig values clear the override.
