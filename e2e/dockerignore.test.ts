@@ -5,8 +5,8 @@
  * busybox image, and the paths the image holds under /ctx must be exactly
  * the paths src/build/context-hash.ts hashes.
  *
- * The builder here is the docker CLI on PATH (28.x) with its classic
- * builder: there is no buildx on this machine (docs/dependencies.md). That
+ * The builder here is the newest docker CLI on the machine (28.x; see
+ * newestDocker) with its classic builder: there is no buildx on this machine (docs/dependencies.md). That
  * client reads .dockerignore with moby/patternmatcher, as buildx and
  * BuildKit do; BuildKit's own walk is not exercised.
  * https://docs.docker.com/build/concepts/context/#dockerignore-files
@@ -115,8 +115,41 @@ const CORPUS: Case[] = [
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'dockerignore-e2e-'))
 
+/**
+ * The newest docker client here. Its classic builder reads .dockerignore
+ * with current moby/patternmatcher; the Debian 20.10 client, which the
+ * stand-in's environment puts first on PATH (for BuildKit), reads it with the
+ * older fileutils, which treats `**foo` and regexp characters otherwise.
+ */
+const DOCKER = newestDocker()
+
+function newestDocker(): string {
+  let best = 'docker'
+  let bestMajor = -1
+  for (const candidate of [
+    '/usr/local/bin/docker',
+    '/usr/bin/docker',
+    'docker'
+  ]) {
+    try {
+      const said = execFileSync(candidate, ['--version'], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore']
+      })
+      const major = Number(/version (\d+)\./.exec(said)?.[1] ?? -1)
+      if (major > bestMajor) {
+        best = candidate
+        bestMajor = major
+      }
+    } catch {
+      // not installed there
+    }
+  }
+  return best
+}
+
 function docker(args: string[], input?: string): string {
-  return execFileSync('docker', args, {
+  return execFileSync(DOCKER, args, {
     encoding: 'utf8',
     input,
     env: { ...process.env, DOCKER_BUILDKIT: '0' },
