@@ -8,7 +8,6 @@ import {
   needsUndo,
   newTarget,
   outcomeOf,
-  pendingUndo,
   servesChange,
   servingOf,
   updatedOf,
@@ -16,6 +15,7 @@ import {
   type Release,
   type TargetState
 } from '../src/targets.js'
+import { pendingUndo } from '../src/post/pending-undo.js'
 import {
   anyUpdated,
   reportTargets,
