@@ -687,6 +687,8 @@ describe('the decision pieces the mutation run found unpinned', () => {
       }
     }
     expect(publishedServes(unknown, undefined)).toBe(false)
+    // Before the look-up read $LATEST.PUBLISHED: nothing known to serve.
+    expect(publishedServes({ published: undefined }, DIGEST)).toBe(false)
   })
 
   it('a configuration change is something to do, even when $LATEST runs the image', () => {
