@@ -77,11 +77,6 @@ export async function waitForUpdate(
   const outcome = await poll<Omit<UpdateOutcome, 'polls'>>(
     async ({ remainingMs }) => {
       await options.budget?.take()
-      const stalled = (error: unknown): never => {
-        throw new DeployError(
-          `Lambda did not answer GetFunction for ${functionName} before the wait's deadline (a stalled connection): ${errorMessage(error)}`
-        )
-      }
       const read = await awsCall(
         'lambda:GetFunction',
         async () => ({
@@ -94,11 +89,14 @@ export async function waitForUpdate(
         }),
         {
           ...answerAll(THROTTLING_ERRORS, throttled),
-          AbortError: stalled,
-          TimeoutError: stalled
+          ...answerAll(['AbortError', 'TimeoutError'], error => {
+            throw new DeployError(
+              `Lambda did not answer GetFunction for ${functionName} before the wait's deadline (a stalled connection): ${errorMessage(error)}`
+            )
+          })
         }
       )
-      if (!('response' in read)) return read
+      if (!('response' in read)) return read // throttled: poll again
       const { response } = read
       const configuration = response.Configuration ?? {}
       const observed = functionStateOf(response, functionName)
