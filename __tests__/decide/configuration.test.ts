@@ -4,6 +4,7 @@
  * input that applies it or puts the previous configuration back.
  */
 import { describe, expect, it } from '@jest/globals'
+import type { FunctionConfiguration } from '@aws-sdk/client-lambda'
 import {
   configDiff,
   configFingerprint,
@@ -84,6 +85,24 @@ describe('wantedConfig and configDiff', () => {
         'function-description'
       ],
       'memory-size, timeout, ephemeral-storage, image-config, function-description'
+    ],
+    [
+      'environment-mode replace without environment keeps every variable',
+      { environmentMode: 'replace' },
+      [],
+      'no configuration change'
+    ],
+    [
+      'a working directory alone is an image-config change',
+      { imageConfig: { workingDirectory: '/app' } },
+      ['image-config'],
+      'image-config'
+    ],
+    [
+      'several variables: by name in order, comma-separated',
+      { environment: { Z_NEW: '1', STAGE: 'test', A_NEW: '2' } },
+      ['environment'],
+      'environment (A_NEW added, STAGE changed, Z_NEW added)'
     ]
   ])('%s', (_name, given, settings, text) => {
     const diff = configDiff(NOW, wantedConfig(NOW, inputs(given)))
@@ -101,7 +120,7 @@ describe('configUpdate', () => {
 
   it('sends only what differs, the whole variable map, guarded by the revision', () => {
     const to = wantedConfig(NOW, inputs({ environment: { STAGE: 'test' } }))
-    expect(configUpdate('api', NOW, to, 'r1')).toEqual({
+    expect(configUpdate('api', NOW, to, 'r1')).toStrictEqual({
       FunctionName: 'api',
       RevisionId: 'r1',
       Environment: { Variables: { STAGE: 'test', DB_PASSWORD: 's3cret' } }
@@ -114,16 +133,70 @@ describe('configUpdate', () => {
       ...NOW,
       imageConfig: { command: ['MyApi'], workingDirectory: '/app' }
     }
-    expect(configUpdate('api', from, to, undefined)).toEqual({
+    expect(configUpdate('api', from, to, undefined)).toStrictEqual({
       FunctionName: 'api',
       Environment: { Variables: {} },
       ImageConfig: { EntryPoint: [], Command: [], WorkingDirectory: '' }
     })
   })
 
+  // toStrictEqual: a key with an undefined value (RevisionId without a
+  // revision) is a difference, not the same input.
+  it.each<[string, ConfigSnapshot, string | undefined, object]>([
+    [
+      'a timeout alone',
+      { ...NOW, timeout: 60 },
+      'r1',
+      { RevisionId: 'r1', Timeout: 60 }
+    ],
+    [
+      'ephemeral storage alone',
+      { ...NOW, ephemeralStorage: 1024 },
+      'r1',
+      { RevisionId: 'r1', EphemeralStorage: { Size: 1024 } }
+    ],
+    [
+      'ephemeral storage GetFunction did not report: nothing sent',
+      { ...NOW, ephemeralStorage: undefined },
+      'r1',
+      { RevisionId: 'r1' }
+    ],
+    [
+      'a description alone, without a revision: no RevisionId',
+      { ...NOW, description: 'v2' },
+      undefined,
+      { Description: 'v2' }
+    ],
+    [
+      'an image config alone: every override as given',
+      {
+        ...NOW,
+        imageConfig: {
+          entryPoint: ['dotnet'],
+          command: ['MyApi.dll'],
+          workingDirectory: '/app'
+        }
+      },
+      'r1',
+      {
+        RevisionId: 'r1',
+        ImageConfig: {
+          EntryPoint: ['dotnet'],
+          Command: ['MyApi.dll'],
+          WorkingDirectory: '/app'
+        }
+      }
+    ]
+  ])('%s', (_name, to, revisionId, sent) => {
+    expect(configUpdate('api', NOW, to, revisionId)).toStrictEqual({
+      FunctionName: 'api',
+      ...sent
+    })
+  })
+
   it('puts the previous configuration back: the reverse update', () => {
     const applied = wantedConfig(NOW, inputs({ memorySize: 2048 }))
-    expect(configUpdate('api', applied, NOW, 'r2')).toEqual({
+    expect(configUpdate('api', applied, NOW, 'r2')).toStrictEqual({
       FunctionName: 'api',
       RevisionId: 'r2',
       MemorySize: 512
@@ -151,6 +224,139 @@ describe('snapshotOf', () => {
       imageConfig: { command: ['MyApi'] },
       description: ''
     })
+  })
+})
+
+describe('snapshotOf: what GetFunction reports, reduced', () => {
+  const bare = {
+    environment: {},
+    memorySize: undefined,
+    timeout: undefined,
+    ephemeralStorage: undefined,
+    imageConfig: {},
+    description: ''
+  }
+  it.each<[string, FunctionConfiguration, ConfigSnapshot]>([
+    [
+      'nothing reported: no variables, sizes, override or description',
+      {},
+      bare
+    ],
+    [
+      'an ImageConfigResponse without ImageConfig (only an error): no override',
+      { ImageConfigResponse: { Error: { ErrorCode: 'E', Message: 'm' } } },
+      bare
+    ],
+    [
+      'an empty ImageConfig: no override',
+      { ImageConfigResponse: { ImageConfig: {} } },
+      bare
+    ],
+    [
+      'empty lists and an empty directory: no override',
+      {
+        ImageConfigResponse: {
+          ImageConfig: { EntryPoint: [], Command: [], WorkingDirectory: '' }
+        }
+      },
+      bare
+    ],
+    [
+      'every override, and the description',
+      {
+        Description: 'api',
+        ImageConfigResponse: {
+          ImageConfig: {
+            EntryPoint: ['dotnet'],
+            Command: ['MyApi.dll'],
+            WorkingDirectory: '/app'
+          }
+        }
+      },
+      {
+        ...bare,
+        imageConfig: {
+          entryPoint: ['dotnet'],
+          command: ['MyApi.dll'],
+          workingDirectory: '/app'
+        },
+        description: 'api'
+      }
+    ],
+    [
+      'a working directory alone',
+      { ImageConfigResponse: { ImageConfig: { WorkingDirectory: '/app' } } },
+      { ...bare, imageConfig: { workingDirectory: '/app' } }
+    ]
+  ])('%s', (_name, config, snapshot) => {
+    expect(snapshotOf(config)).toStrictEqual(snapshot)
+  })
+})
+
+describe('configFingerprint', () => {
+  const withImage = (
+    imageConfig: ConfigSnapshot['imageConfig']
+  ): ConfigSnapshot => ({
+    ...NOW,
+    imageConfig
+  })
+  it.each<[string, ConfigSnapshot, ConfigSnapshot, boolean]>([
+    [
+      'another ephemeral storage: another fingerprint',
+      NOW,
+      { ...NOW, ephemeralStorage: 1024 },
+      false
+    ],
+    [
+      'another memory size: another fingerprint',
+      NOW,
+      { ...NOW, memorySize: 1024 },
+      false
+    ],
+    [
+      'another description: another fingerprint',
+      NOW,
+      { ...NOW, description: 'v2' },
+      false
+    ],
+    [
+      'another entry point: another fingerprint',
+      withImage({ entryPoint: ['a'] }),
+      withImage({ entryPoint: ['b'] }),
+      false
+    ],
+    [
+      'another command: another fingerprint',
+      withImage({ command: ['a'] }),
+      withImage({ command: ['b'] }),
+      false
+    ],
+    [
+      'another working directory: another fingerprint',
+      withImage({ workingDirectory: '/a' }),
+      withImage({ workingDirectory: '/b' }),
+      false
+    ],
+    [
+      'an empty entry point is none: the same fingerprint',
+      withImage({ entryPoint: [] }),
+      withImage({}),
+      true
+    ],
+    [
+      'an empty command is none: the same fingerprint',
+      withImage({ command: [] }),
+      withImage({}),
+      true
+    ],
+    [
+      'an empty working directory is none: the same fingerprint',
+      withImage({ workingDirectory: '' }),
+      withImage({}),
+      true
+    ]
+  ])('%s', (_name, a, b, same) => {
+    expect(configFingerprint(a) === configFingerprint(b)).toBe(same)
   })
 })
 
