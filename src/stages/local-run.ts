@@ -44,6 +44,8 @@ import { registryOf } from './image.js'
 import { eventSourceOf } from './synthetic-request.js'
 
 const TITLE = 'Local run (as Lambda would)'
+/** The label (name) of the local run's container; its value is the run's own. */
+export const CONTAINER_LABEL = 'aspnet-lambda-deploy.local-run'
 /** What each of the function's variables is set to, unless local-run-environment: real. */
 export const PLACEHOLDER = 'local-run-placeholder'
 const CREDENTIAL_VARIABLES = [
@@ -258,14 +260,29 @@ async function judge(
         requestId: randomUUID()
       }
     )
+    // The container's removal goes on while the run does (about a second); the process
+    // ends only after it, and says if it failed. The label finds what a killed run left.
+    const label = `${CONTAINER_LABEL}=${randomUUID().replaceAll('-', '').slice(0, 16)}`
+    ctx.log(`The local run's container is labelled ${label}.`)
     return runLocally(
       {
         spec,
         managedInstances: fn.capacityProviderArn !== undefined,
         source,
-        event: JSON.stringify(event)
+        event: JSON.stringify(event),
+        containerLabels: [label]
       },
-      host,
+      {
+        ...host,
+        removed: removal => {
+          void removal.then(ok => {
+            if (!ok)
+              core.warning(
+                `${TITLE}: its container (label ${label}) could not be removed; remove it with docker container rm --force.`
+              )
+          })
+        }
+      },
       runnable
     )
   })
