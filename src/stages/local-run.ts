@@ -70,7 +70,7 @@ export async function localRunBeforePush(
   const mode = ctx.inputs.localRun
   if (mode === 'off') return undefined
   if (mode === 'auto') {
-    const runnable = await localRunnable(run.found.architecture, hostOf(ctx))
+    const runnable = await runnableHere(ctx, run.found.architecture)
     if (!runnable.runs) {
       report(
         ctx,
@@ -147,7 +147,7 @@ async function pulled(
 ): Promise<void> {
   const { deps } = ctx
   const { architecture } = run.found
-  const runnable = await localRunnable(architecture, hostOf(ctx))
+  const runnable = await runnableHere(ctx, architecture)
   if (!runnable.runs) {
     report(ctx, { kind: 'cannot-run', reason: runnable.reason }, uri)
     return
@@ -172,6 +172,27 @@ async function pulled(
     await fs.rm(workDir, { recursive: true, force: true })
   }
   await body(uri)
+}
+
+/**
+ * Whether Docker can run the image here, asked once per run and architecture
+ * (`docker version` and the binfmt files): the build's hook and the stage
+ * both ask.
+ */
+const runnableOf = new WeakMap<
+  RunContext,
+  Map<string, ReturnType<typeof localRunnable>>
+>()
+function runnableHere(
+  ctx: RunContext,
+  architecture: LookedUp['found']['architecture']
+): ReturnType<typeof localRunnable> {
+  const known = runnableOf.get(ctx) ?? new Map()
+  runnableOf.set(ctx, known)
+  const asked =
+    known.get(architecture) ?? localRunnable(architecture, hostOf(ctx))
+  known.set(architecture, asked)
+  return asked
 }
 
 function hostOf(ctx: RunContext): LocalRunHost {
@@ -227,7 +248,7 @@ async function judge(
   const fn = functionOf(run)
   const outcome = await ctx.phase(TITLE, async (): Promise<LocalRunOutcome> => {
     const host = hostOf(ctx)
-    const runnable = await localRunnable(found.architecture, host)
+    const runnable = await runnableHere(ctx, found.architecture)
     if (!runnable.runs)
       return { kind: 'cannot-run' as const, reason: runnable.reason }
     const target = run.targets[0]
