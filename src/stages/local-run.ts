@@ -187,7 +187,8 @@ function runnableHere(
   ctx: RunContext,
   architecture: LookedUp['found']['architecture']
 ): ReturnType<typeof localRunnable> {
-  const known = runnableOf.get(ctx) ?? new Map()
+  const known =
+    runnableOf.get(ctx) ?? new Map<string, ReturnType<typeof localRunnable>>()
   runnableOf.set(ctx, known)
   const asked =
     known.get(architecture) ?? localRunnable(architecture, hostOf(ctx))

@@ -180,7 +180,13 @@ describe('runLocally', () => {
         event: '{}',
         containerLabels: ['aspnet-lambda-deploy.local-run=abc123']
       },
-      { docker, log: () => undefined, removed: r => (removal = r) },
+      {
+        docker,
+        log: () => undefined,
+        removed: r => {
+          removal = r
+        }
+      },
       { emulated: false, holder: staticBusybox }
     )
     let timer: NodeJS.Timeout | undefined
