@@ -23,6 +23,8 @@ if (unit === undefined) throw new Error('jest.config.js has no unit project')
 export const SCOPE = [
   { file: 'src/plan.ts' },
   { file: 'src/targets.ts' },
+  // The undo records for the post step, derived from targets.ts.
+  { file: 'src/post/pending-undo.ts' },
   // The per-function report and undo commands derived from targets.ts.
   { file: 'src/report/target-report.ts' },
   { file: 'src/inputs/*.ts' },

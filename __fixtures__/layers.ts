@@ -77,9 +77,10 @@ function padded(content: Buffer): Buffer {
 }
 
 function paxRecord(key: string, value: string): string {
+  // The length counts bytes, the record's own digits included.
   const body = ` ${key}=${value}\n`
-  let length = body.length + 1
-  while (`${length}${body}`.length !== length) length++
+  let length = Buffer.byteLength(body) + 1
+  while (Buffer.byteLength(`${length}${body}`) !== length) length++
   return `${length}${body}`
 }
 

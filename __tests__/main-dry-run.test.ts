@@ -344,8 +344,14 @@ describe('dry-run asks Lambda with DryRun', () => {
     expect(asked(w)).toEqual([
       expect.objectContaining({ ImageUri: PREVIOUS_URI, DryRun: true })
     ])
-    expect(summary()).toContain(
-      '✅ allowed (asked with the image it runs now: this dry run pushed nothing)'
+    const words =
+      'allowed (asked with the image it runs now: this dry run pushed nothing)'
+    expect(summary()).toContain(`✅ ${words}`)
+    // The log says the same words (askedWords), with what they mean.
+    expect(core.infos()).toContainEqual(
+      expect.stringContaining(
+        `Dry run: my-api: UpdateFunctionCode with DryRun: ${words} (a real run may update the code).`
+      )
     )
   })
 

@@ -99,6 +99,18 @@ describe('planRun', () => {
       ]
     ],
     [
+      // The preview's own URL is preview-url's; function-url is production's.
+      'function-url in a preview: the preview URL only',
+      { functionUrl: 'public', mode: 'preview', preflight: 'off' },
+      ['look-up', 'build', 'check-image', 'deploy', 'preview-url', 'smoke']
+    ],
+    [
+      // Nothing is deployed: the alias moves back to what it served.
+      'function-url with rollback-to previous: no URL added',
+      { functionUrl: 'public', source: previous, alias: 'live' },
+      ['look-up', 'pre-traffic', 'move-alias', 'smoke']
+    ],
+    [
       'an image input with local-run required, preflight off',
       { localRun: 'required', source: image, preflight: 'off' },
       ['look-up', 'check-image', 'local-run', 'deploy', 'smoke']

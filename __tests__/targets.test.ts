@@ -8,7 +8,6 @@ import {
   needsUndo,
   newTarget,
   outcomeOf,
-  pendingUndo,
   servesChange,
   servingOf,
   updatedOf,
@@ -16,6 +15,11 @@ import {
   type Release,
   type TargetState
 } from '../src/targets.js'
+import { pendingUndo } from '../src/post/pending-undo.js'
+import {
+  configFingerprint,
+  type ConfigSnapshot
+} from '../src/decide/configuration.js'
 import {
   anyUpdated,
   reportTargets,
@@ -919,9 +923,125 @@ describe('a Lambda Managed Instances function released by publishing (issue 24)'
     ).toEqual(['latest'])
   })
 
+  it('serves what $LATEST.PUBLISHED served, not what $LATEST runs', () => {
+    // The run updated $LATEST to NEW; callers still get OLD until a publish.
+    expect(
+      servingOf(managed('failed', { latest: fn(NEW) }), image).imageUri
+    ).toBe(OLD)
+    // Nothing was published before, and this run's publish failed.
+    const firstFailed = target({
+      code: 'updated',
+      latest: fn(NEW),
+      published: { before: undefined, change: 'failed' }
+    })
+    expect(servingOf(firstFailed, image).imageUri).toBeUndefined()
+    // A publish that stands with no image released (none was built):
+    // what is known, which is nothing.
+    const noImage = target({
+      code: 'updated',
+      published: { before: undefined, change: 'active' }
+    })
+    expect(servingOf(noImage, undefined).imageUri).toBeUndefined()
+    expect(servingOf(managed('active'), undefined).imageUri).toBe(OLD)
+  })
+
+  it.each<[string, TargetState, Image | undefined]>([
+    ['no image of ours', managed('active'), undefined],
+    [
+      'nothing published before',
+      target({
+        code: 'updated',
+        published: { before: undefined, change: 'active' }
+      }),
+      image
+    ],
+    [
+      'the image before unknown by URI',
+      target({
+        code: 'updated',
+        published: {
+          before: {
+            imageUri: undefined,
+            imageDigest: `sha256:${'a'.repeat(64)}`,
+            state: 'Active'
+          },
+          change: 'active'
+        }
+      }),
+      image
+    ],
+    [
+      'the image before unknown by digest',
+      target({
+        code: 'updated',
+        published: {
+          before: { imageUri: OLD, imageDigest: undefined, state: 'Active' },
+          change: 'active'
+        }
+      }),
+      image
+    ]
+  ])('no published record for the post step: %s', (_name, t, ourImage) => {
+    expect(
+      pendingUndo([t], LATEST, ourImage, 'us-east-1').some(
+        r => r.kind === 'published'
+      )
+    ).toBe(false)
+  })
+
   it('the undo by hand re-publishes the previous image', () => {
     expect(undoCommand(managed('active'), LATEST)).toBe(
       `aws lambda update-function-code --function-name ${ARN} --image-uri ${OLD} && aws lambda wait function-updated-v2 --function-name ${ARN} && aws lambda publish-version --function-name ${ARN} --publish-to LATEST_PUBLISHED`
     )
+  })
+})
+
+describe('a change of the configuration inputs (environment, memory-size, …)', () => {
+  const previous: ConfigSnapshot = {
+    environment: { STAGE: 'old' },
+    memorySize: 512,
+    timeout: 30,
+    ephemeralStorage: 512,
+    imageConfig: {},
+    description: ''
+  }
+  const applied: ConfigSnapshot = {
+    ...previous,
+    environment: { STAGE: 'new' },
+    memorySize: 1024
+  }
+  /** $LATEST already ran the image; only the configuration changed. */
+  const configured = (state: 'updating' | 'updated'): TargetState =>
+    target({
+      code: 'up-to-date',
+      configuration: {
+        state,
+        previous,
+        applied,
+        diff: { settings: ['environment', 'memory-size'], variables: [] }
+      }
+    })
+
+  it('counts as an update once accepted, and as a change to undo even before', () => {
+    expect(updatedOf(configured('updated'))).toBe(true)
+    expect(updatedOf(configured('updating'))).toBe(false)
+    expect(needsUndo(configured('updating'))).toBe(true)
+    expect(changedServing(configured('updating'), LATEST)).toBe(true)
+    expect(outcomeOf(configured('updated'), LATEST, false)).toBe('deployed')
+  })
+
+  it('the post step gets a configuration record: what to restore, and the fingerprints that say it is still ours', () => {
+    expect(
+      pendingUndo([configured('updating')], LATEST, image, 'us-east-1')
+    ).toEqual([
+      {
+        kind: 'configuration',
+        region: 'us-east-1',
+        functionArn: ARN,
+        applied: configFingerprint(applied),
+        previous: configFingerprint(previous),
+        restore: previous
+      }
+    ])
   })
 })

@@ -10,11 +10,7 @@ import {
   type TargetAction
 } from './decide/action.js'
 import { describeDiff } from './decide/configuration.js'
-import {
-  askedWith,
-  type LambdaAsked,
-  type WouldChange
-} from './report/would-change.js'
+import type { LambdaAsked, WouldChange } from './report/would-change.js'
 import type { TargetState } from './targets.js'
 import { formatDuration } from './util/time.js'
 
@@ -189,18 +185,4 @@ export function imageToAsk(
     return { imageUri: image.uri, substitute }
   const current = t.latest?.imageUri
   return current === undefined ? undefined : { imageUri: current, substitute }
-}
-
-/** Lambda's answer, in words, for the log. */
-export function askedText(asked: LambdaAsked): string {
-  const image = askedWith(asked)
-  switch (asked.answer) {
-    case 'allowed':
-      return `Lambda allows the update (UpdateFunctionCode with DryRun, asked with ${image})`
-    case 'busy':
-      return `permissions not checked: another update of the function is in progress (${asked.message ?? ''})`
-    case 'denied':
-    case 'refused':
-      return `a real run would fail: UpdateFunctionCode with DryRun, asked with ${image}, was ${asked.answer}: ${asked.message ?? ''}`
-  }
 }

@@ -6,11 +6,13 @@
 import { describe, expect, it } from '@jest/globals'
 import {
   absent,
+  answerAll,
   AwsCallError,
   awsCall,
   awsCallError,
   awsPages,
   failureText,
+  sdkErrorName,
   sdkMessage
 } from '../../src/aws/call.js'
 import { DeployError } from '../../src/util/errors.js'
@@ -81,6 +83,70 @@ describe('awsCall', () => {
         undefined: () => 'answered'
       })
     ).rejects.toThrow('lambda:GetFunction failed: {"message":"text"}')
+  })
+})
+
+describe('awsCall around a retry of awsCall', () => {
+  it('answers the last attempt’s AwsCallError of the same action by the SDK error inside', async () => {
+    const refused = awsError('PreconditionFailedException', 'moved')
+    const attempt = awsCall('lambda:UpdateAlias', () => Promise.reject(refused))
+    let seen: unknown
+    await expect(
+      awsCall('lambda:UpdateAlias', () => attempt, {
+        PreconditionFailedException: error => {
+          seen = error
+          return 'changed'
+        }
+      })
+    ).resolves.toBe('changed')
+    expect(seen).toBe(refused)
+  })
+
+  it('hands an unknown one on as it is, never wrapped twice', async () => {
+    const inner = awsCallError(
+      'lambda:UpdateAlias',
+      awsError('ServiceException', 'boom')
+    )
+    await expect(
+      awsCall('lambda:UpdateAlias', () => Promise.reject(inner))
+    ).rejects.toBe(inner)
+  })
+
+  it('an AwsCallError of another action is that action’s failure: not answered, named as the outer call’s', async () => {
+    const other = awsCallError(
+      'ecr:DescribeImages',
+      awsError('RepositoryNotFoundException', 'gone')
+    )
+    const failure = awsCall('lambda:GetFunction', () => Promise.reject(other), {
+      RepositoryNotFoundException: () => 'answered'
+    })
+    await expect(failure).rejects.toMatchObject({
+      action: 'lambda:GetFunction',
+      cause: other
+    })
+  })
+})
+
+describe('answerAll and sdkErrorName', () => {
+  it('answers each of the names the same way', async () => {
+    const known = answerAll(['ThrottlingException', 'Throttling'], () => 'slow')
+    expect(Object.keys(known)).toEqual(['ThrottlingException', 'Throttling'])
+    await expect(
+      awsCall(
+        'logs:FilterLogEvents',
+        () => Promise.reject(awsError('Throttling')),
+        known
+      )
+    ).resolves.toBe('slow')
+  })
+
+  it('sdkErrorName sees through an AwsCallError', () => {
+    const error = awsError('ThrottlingException', 'Rate exceeded')
+    expect(sdkErrorName(awsCallError('lambda:GetFunction', error))).toBe(
+      'ThrottlingException'
+    )
+    expect(sdkErrorName(error)).toBe('ThrottlingException')
+    expect(sdkErrorName('text')).toBeUndefined()
   })
 })
 

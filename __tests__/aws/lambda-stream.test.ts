@@ -21,6 +21,7 @@ import {
 } from '../../src/aws/lambda-stream-answer.js'
 import { invokeCheck } from '../../src/checks/invoke.js'
 import { readOnce } from '../../src/util/read-once.js'
+import { getFunctionUrl } from '../../src/aws/function-url.js'
 import { fakeTiming } from '../../__fixtures__/timing.js'
 import { FUNCTION_ARN } from '../../__fixtures__/aws.js'
 
@@ -377,6 +378,23 @@ describe('functionUrlStreams', () => {
     const once = readOnce()
     await functionUrlStreams(lambda, FUNCTION_ARN, undefined, once)
     await functionUrlStreams(lambda, FUNCTION_ARN, undefined, once)
+    expect(lambdaMock.commandCalls(GetFunctionUrlConfigCommand)).toHaveLength(1)
+  })
+
+  it('asked first about a function with no URL, leaves the smoke test an answer it understands (none), not an error', async () => {
+    lambdaMock
+      .on(GetFunctionUrlConfigCommand)
+      .rejects(new ResourceNotFoundException({ message: 'no', $metadata: {} }))
+    const once = readOnce()
+    expect(
+      await functionUrlStreams(lambda, FUNCTION_ARN, undefined, once)
+    ).toBe(false)
+    // The smoke test's read of the same URL (checks/smoke.ts, reach.ts).
+    await expect(
+      once(`function-url ${FUNCTION_ARN}`, () =>
+        getFunctionUrl(lambda, FUNCTION_ARN)
+      )
+    ).resolves.toBeUndefined()
     expect(lambdaMock.commandCalls(GetFunctionUrlConfigCommand)).toHaveLength(1)
   })
 })

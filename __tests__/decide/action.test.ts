@@ -11,9 +11,12 @@ import type { FunctionState } from '../../src/aws/lambda.js'
 import type { AliasState } from '../../src/aws/versions.js'
 import {
   aliasServes,
+  alreadyServes,
+  configurationChange,
   decide,
   everyServes,
   latestAction,
+  publishedServes,
   targetRelease,
   type DecideRelease,
   type TargetAction
@@ -652,5 +655,52 @@ describe('a Lambda Managed Instances function (issue 24)', () => {
       publish: 'version',
       alias: { name: 'live', from: '3' }
     })
+  })
+})
+
+describe('configurationChange', () => {
+  const inputs = configInputs({ memorySize: 1024 })
+  it('none without configuration inputs, or without the configuration $LATEST had', () => {
+    const configured = target({ ...fn('api', DIGEST), config: CONFIG })
+    expect(configurationChange(configured, undefined)).toBeUndefined()
+    expect(
+      configurationChange(target(fn('api', DIGEST)), inputs)
+    ).toBeUndefined()
+    // A preview not created yet has no $LATEST at all.
+    expect(configurationChange(target(undefined), inputs)).toBeUndefined()
+    expect(configurationChange(configured, inputs)?.settings).toEqual([
+      'memory-size'
+    ])
+  })
+})
+
+describe('the decision pieces the mutation run found unpinned', () => {
+  it('$LATEST.PUBLISHED does not serve an image that is not known', () => {
+    const unknown = {
+      published: {
+        before: {
+          imageUri: undefined,
+          imageDigest: undefined,
+          state: 'Active'
+        },
+        change: 'none' as const
+      }
+    }
+    expect(publishedServes(unknown, undefined)).toBe(false)
+    // Before the look-up read $LATEST.PUBLISHED: nothing known to serve.
+    expect(publishedServes({ published: undefined }, DIGEST)).toBe(false)
+  })
+
+  it('a configuration change is something to do, even when $LATEST runs the image', () => {
+    expect(
+      alreadyServes({
+        do: 'deploy',
+        latest: 'up-to-date',
+        configuration: { settings: ['memory-size'], variables: [] },
+        pinAlias: false,
+        publish: 'none',
+        alias: undefined
+      })
+    ).toBe(false)
   })
 })

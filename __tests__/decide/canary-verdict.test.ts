@@ -37,6 +37,8 @@ describe('signalVerdict', () => {
     [0, 1, 1, 0, 'pass'],
     [0, 1, 500, 1, 'fail'], // a zero budget: any failure fails
     [0, 1, 0, 0, 'inconclusive'],
+    // No requests at all is never a pass, even with no minimum.
+    [5, 0, 0, 0, 'inconclusive'],
     [100, 1, 10, 10, 'pass'], // everything may fail
     [0.5, 10, 400, 2, 'pass'],
     [0.5, 10, 400, 3, 'fail']

@@ -5,7 +5,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { getInputs } from '../../src/inputs/read.js'
 import { releasedAlias, runSpec } from '../../src/inputs/spec.js'
-import type { RunSpec } from '../../src/inputs/types.js'
+import type { Inputs, RunSpec } from '../../src/inputs/types.js'
 
 const VALID: Record<string, string> = {
   'function-name': 'my-api',
@@ -19,15 +19,17 @@ const PREVIEW: Record<string, string> = {
   'preview-role-arn': 'arn:aws:iam::123456789012:role/preview'
 }
 
-function spec(values: Record<string, string>): RunSpec {
+function inputs(values: Record<string, string>): Inputs {
   const all = { ...VALID, ...values }
-  return runSpec(
-    getInputs(
-      name => all[name] ?? '',
-      {},
-      () => ({ kind: 'file', size: 120 })
-    )
+  return getInputs(
+    name => all[name] ?? '',
+    {},
+    () => ({ kind: 'file', size: 120 })
   )
+}
+
+function spec(values: Record<string, string>): RunSpec {
+  return runSpec(inputs(values))
 }
 
 describe('runSpec', () => {
@@ -120,5 +122,43 @@ describe('runSpec', () => {
       releasedAlias({ kind: 'alias', name: 'live', canary: undefined })
     ).toBe('live')
     expect(releasedAlias({ kind: 'latest', publish: true })).toBeUndefined()
+  })
+
+  // The readers refuse these combinations, so getInputs never hands them
+  // over; runSpec still refuses them itself (its types cannot hold them),
+  // with the input to fix, rather than build a spec that lies.
+  it.each<[string, Partial<Inputs>, string]>([
+    [
+      'a preview without its pull request number',
+      { pullRequest: undefined },
+      'mode preview and cleanup need a pull request number (pull-request).'
+    ],
+    [
+      'a preview without its name',
+      { preview: undefined },
+      'mode preview and cleanup need a pull request number (pull-request).'
+    ],
+    [
+      'a preview of rollback-to: previous',
+      { source: { kind: 'previous' } },
+      'rollback-to: previous is for mode: deploy.'
+    ]
+  ])('refuses %s', (_name, change, message) => {
+    const preview = inputs({ mode: 'preview', ...PREVIEW })
+    expect(() => runSpec({ ...preview, ...change })).toThrow(message)
+  })
+
+  it('refuses a cleanup without its pull request number', () => {
+    const cleanup = inputs({ mode: 'cleanup', 'pull-request': '7' })
+    expect(() => runSpec({ ...cleanup, pullRequest: undefined })).toThrow(
+      'mode preview and cleanup need a pull request number (pull-request).'
+    )
+  })
+
+  it('refuses rollback-to: previous without an alias', () => {
+    const rollback = inputs({ alias: 'live', 'rollback-to': 'previous' })
+    expect(() => runSpec({ ...rollback, alias: undefined })).toThrow(
+      'rollback-to: previous needs alias.'
+    )
   })
 })

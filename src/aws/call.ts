@@ -38,9 +38,26 @@ export function sdkMessage(error: unknown): string {
   return errorMessage(error instanceof AwsCallError ? error.cause : error)
 }
 
+/** The SDK's error name (ThrottlingException, …), through an AwsCallError too. */
+export function sdkErrorName(error: unknown): string | undefined {
+  return awsErrorName(error instanceof AwsCallError ? error.cause : error)
+}
+
+/** The same answer for each of `names` (the permission errors, the throttling ones). */
+export function answerAll<F>(
+  names: Iterable<string>,
+  answer: (error: unknown) => F
+): KnownErrors<F> {
+  return Object.fromEntries([...names].map(name => [name, answer]))
+}
+
 /**
  * Runs `send` (one SDK call, or a retry or paginator around it). `action`
- * is the IAM action the call needs (`lambda:GetFunction`).
+ * is the IAM action the call needs (`lambda:GetFunction`). An answer may
+ * throw (the action's own error, with the fix) or be a promise (a look-up
+ * before answering). A retry around awsCall of the same action hands on its
+ * last attempt's AwsCallError: that is answered by the SDK's error inside,
+ * and never wrapped twice.
  */
 export async function awsCall<T, F = never>(
   action: string,
@@ -49,13 +66,15 @@ export async function awsCall<T, F = never>(
 ): Promise<T | F> {
   try {
     return await send()
-  } catch (error) {
+  } catch (thrown) {
+    const ours = thrown instanceof AwsCallError && thrown.action === action
+    const error = ours ? thrown.cause : thrown
     const name = awsErrorName(error)
     // Own keys only: an error named "constructor" is not a known one.
     const answer =
       name !== undefined && Object.hasOwn(known, name) ? known[name] : undefined
     if (answer !== undefined) return answer(error)
-    throw awsCallError(action, error)
+    throw ours ? thrown : awsCallError(action, error)
   }
 }
 

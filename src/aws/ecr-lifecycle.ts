@@ -19,7 +19,7 @@
  */
 import { GetLifecyclePolicyCommand, type ECRClient } from '@aws-sdk/client-ecr'
 import type { RepositoryRef } from '../inputs/types.js'
-import { awsErrorName, describeAwsError } from '../util/errors.js'
+import { awsCall, failureText } from './call.js'
 
 export type PolicyRead =
   | { kind: 'policy'; text: string }
@@ -30,28 +30,29 @@ export async function readLifecyclePolicy(
   ecr: ECRClient,
   ref: RepositoryRef
 ): Promise<PolicyRead> {
-  try {
-    const response = await ecr.send(
-      new GetLifecyclePolicyCommand({
-        repositoryName: ref.name,
-        ...(ref.registryId !== undefined && { registryId: ref.registryId })
-      })
-    )
-    return response.lifecyclePolicyText === undefined
-      ? { kind: 'none' }
-      : { kind: 'policy', text: response.lifecyclePolicyText }
-  } catch (error) {
-    const name = awsErrorName(error)
-    if (
-      name === 'LifecyclePolicyNotFoundException' ||
-      name === 'RepositoryNotFoundException'
-    )
-      return { kind: 'none' }
-    return {
-      kind: 'unreadable',
-      reason: describeAwsError('ecr:GetLifecyclePolicy', error)
+  const none = (): PolicyRead => ({ kind: 'none' })
+  return awsCall<PolicyRead, PolicyRead>(
+    'ecr:GetLifecyclePolicy',
+    async () => {
+      const response = await ecr.send(
+        new GetLifecyclePolicyCommand({
+          repositoryName: ref.name,
+          ...(ref.registryId !== undefined && { registryId: ref.registryId })
+        })
+      )
+      return response.lifecyclePolicyText === undefined
+        ? { kind: 'none' }
+        : { kind: 'policy', text: response.lifecyclePolicyText }
+    },
+    {
+      LifecyclePolicyNotFoundException: none,
+      RepositoryNotFoundException: none
     }
-  }
+    // Only a warning depends on it: a policy that cannot be read is said so.
+  ).catch((error: unknown): PolicyRead => ({
+    kind: 'unreadable',
+    reason: failureText('ecr:GetLifecyclePolicy', error)
+  }))
 }
 
 /** A rule that can archive or expire an image with the given tags. */

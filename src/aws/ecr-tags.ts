@@ -12,7 +12,6 @@ import {
   type ECRClient
 } from '@aws-sdk/client-ecr'
 import type { RepositoryRef } from '../inputs/types.js'
-import { awsErrorName, describeAwsError, DeployError } from '../util/errors.js'
 import { absent, awsCall } from './call.js'
 import { findTagDigest, type Repository } from './ecr.js'
 import { getImageManifest, type ImageManifest } from './ecr-image.js'
@@ -34,36 +33,38 @@ export async function tagImage(
   manifest?: ImageManifest
 ): Promise<TagOutcome> {
   const image = manifest ?? (await getImageManifest(ecr, repository, digest))
-  try {
-    await ecr.send(
-      new PutImageCommand({
-        repositoryName: repository.name,
-        registryId: repository.registryId,
-        imageManifest: image.manifest,
-        imageManifestMediaType: image.mediaType,
-        // ECR checks the manifest against it (ImageDigestDoesNotMatchException).
-        imageDigest: digest,
-        imageTag: tag
-      })
-    )
-    return { kind: 'tagged' }
-  } catch (error) {
-    const name = awsErrorName(error)
-    // "The specified image has already been pushed, and there were no
-    // changes to the manifest or image tag after the last push."
-    if (name === 'ImageAlreadyExistsException') return { kind: 'already' }
-    if (name === 'ImageTagAlreadyExistsException') {
-      const other = await findTagDigest(
-        ecr,
-        { name: repository.name, registryId: repository.registryId },
-        tag
+  return awsCall<TagOutcome, TagOutcome | Promise<TagOutcome>>(
+    'ecr:PutImage',
+    async () => {
+      await ecr.send(
+        new PutImageCommand({
+          repositoryName: repository.name,
+          registryId: repository.registryId,
+          imageManifest: image.manifest,
+          imageManifestMediaType: image.mediaType,
+          // ECR checks the manifest against it (ImageDigestDoesNotMatchException).
+          imageDigest: digest,
+          imageTag: tag
+        })
       )
-      return other === digest
-        ? { kind: 'already' }
-        : { kind: 'taken', digest: other }
+      return { kind: 'tagged' }
+    },
+    {
+      // "The specified image has already been pushed, and there were no
+      // changes to the manifest or image tag after the last push."
+      ImageAlreadyExistsException: () => ({ kind: 'already' }),
+      ImageTagAlreadyExistsException: async () => {
+        const other = await findTagDigest(
+          ecr,
+          { name: repository.name, registryId: repository.registryId },
+          tag
+        )
+        return other === digest
+          ? { kind: 'already' }
+          : { kind: 'taken', digest: other }
+      }
     }
-    throw new DeployError(describeAwsError('ecr:PutImage', error))
-  }
+  )
 }
 
 /** The image a tag names, with all its tags; undefined when the tag is free. */

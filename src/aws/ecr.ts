@@ -6,7 +6,7 @@ import {
   type ECRClient,
   type ImageTagMutability
 } from '@aws-sdk/client-ecr'
-import { DeployError, awsErrorName, describeAwsError } from '../util/errors.js'
+import { DeployError } from '../util/errors.js'
 import type { RepositoryRef } from '../inputs/types.js'
 import { awsCall, awsPages } from './call.js'
 import { findImageById } from './ecr-archive.js'
@@ -88,41 +88,42 @@ export async function describeRepository(
   ecr: ECRClient,
   ref: RepositoryRef
 ): Promise<Repository> {
-  try {
-    const response = await ecr.send(
-      new DescribeRepositoriesCommand({
-        repositoryNames: [ref.name],
-        ...(ref.registryId !== undefined && { registryId: ref.registryId })
-      })
-    )
-    const repository = response.repositories?.[0]
-    if (repository?.repositoryUri === undefined) {
-      throw new DeployError(`ECR returned no repository named ${ref.name}.`)
+  const response = await awsCall(
+    'ecr:DescribeRepositories',
+    () =>
+      ecr.send(
+        new DescribeRepositoriesCommand({
+          repositoryNames: [ref.name],
+          ...(ref.registryId !== undefined && { registryId: ref.registryId })
+        })
+      ),
+    {
+      RepositoryNotFoundException: () => {
+        throw new DeployError(
+          `ECR repository "${ref.name}" does not exist${ref.registryId !== undefined ? ` in registry ${ref.registryId}` : ''} in this region. ` +
+            `Create it first (aws ecr create-repository --repository-name ${ref.name} --image-tag-mutability IMMUTABLE) or fix the repository input.`
+        )
+      }
     }
-    const mutability = mutabilityOf(repository.imageTagMutability)
-    // Only wildcard filters exist today; another kind is not guessed at.
-    const exclusionFilters = (
-      repository.imageTagMutabilityExclusionFilters ?? []
-    ).flatMap(f =>
-      f.filterType === 'WILDCARD' && f.filter !== undefined ? [f.filter] : []
-    )
-    return {
-      name: ref.name,
-      registryId: repository.registryId ?? ref.registryId ?? '',
-      uri: repository.repositoryUri,
-      immutable: everyTagImmutable(mutability, exclusionFilters),
-      mutability,
-      exclusionFilters
-    }
-  } catch (error) {
-    if (error instanceof DeployError) throw error
-    if (awsErrorName(error) === 'RepositoryNotFoundException') {
-      throw new DeployError(
-        `ECR repository "${ref.name}" does not exist${ref.registryId !== undefined ? ` in registry ${ref.registryId}` : ''} in this region. ` +
-          `Create it first (aws ecr create-repository --repository-name ${ref.name} --image-tag-mutability IMMUTABLE) or fix the repository input.`
-      )
-    }
-    throw new DeployError(describeAwsError('ecr:DescribeRepositories', error))
+  )
+  const repository = response.repositories?.[0]
+  if (repository?.repositoryUri === undefined) {
+    throw new DeployError(`ECR returned no repository named ${ref.name}.`)
+  }
+  const mutability = mutabilityOf(repository.imageTagMutability)
+  // Only wildcard filters exist today; another kind is not guessed at.
+  const exclusionFilters = (
+    repository.imageTagMutabilityExclusionFilters ?? []
+  ).flatMap(f =>
+    f.filterType === 'WILDCARD' && f.filter !== undefined ? [f.filter] : []
+  )
+  return {
+    name: ref.name,
+    registryId: repository.registryId ?? ref.registryId ?? '',
+    uri: repository.repositoryUri,
+    immutable: everyTagImmutable(mutability, exclusionFilters),
+    mutability,
+    exclusionFilters
   }
 }
 
@@ -152,22 +153,23 @@ export async function listTaggedImages(
   ref: RepositoryRef
 ): Promise<{ imageTag: string; imageDigest: string }[]> {
   const found: { imageTag: string; imageDigest: string }[] = []
-  try {
-    for await (const page of paginateListImages(
+  for await (const page of awsPages(
+    'ecr:ListImages',
+    paginateListImages(
       { client: ecr },
       {
         repositoryName: ref.name,
         filter: { tagStatus: 'TAGGED' },
         ...(ref.registryId !== undefined && { registryId: ref.registryId })
       }
-    )) {
-      for (const { imageTag, imageDigest } of page.imageIds ?? [])
-        if (imageTag !== undefined && imageDigest !== undefined)
-          found.push({ imageTag, imageDigest })
-    }
-  } catch (error) {
-    if (awsErrorName(error) === 'RepositoryNotFoundException') return []
-    throw new DeployError(describeAwsError('ecr:ListImages', error))
+    ),
+    // A repository that does not exist has no tags (one deleted while it
+    // is listed: the tags listed until then).
+    { RepositoryNotFoundException: () => 'end' }
+  )) {
+    for (const { imageTag, imageDigest } of page.imageIds ?? [])
+      if (imageTag !== undefined && imageDigest !== undefined)
+        found.push({ imageTag, imageDigest })
   }
   return found
 }

@@ -26,7 +26,6 @@ import {
   DeployError,
   UpdateFailedError,
   awsErrorName,
-  describeAwsError,
   errorMessage,
   isThrottling
 } from '../util/errors.js'
@@ -58,39 +57,40 @@ export async function applyConfiguration(
   timing: Timing
 ): Promise<FunctionState> {
   const name = input.FunctionName ?? ''
-  try {
-    await retry(
-      () => lambda.send(new UpdateFunctionConfigurationCommand(input)),
-      {
-        attempts: 8,
-        baseDelayMs: 1000,
-        maxDelayMs: 10_000,
-        retryable: error =>
-          awsErrorName(error) === 'ResourceConflictException' ||
-          isThrottling(error),
-        onRetry: (error, attempt, delay) =>
-          options.log(
-            `UpdateFunctionConfiguration attempt ${attempt} was refused (${awsErrorName(error) ?? 'error'}); retrying in ${delay}ms.`
-          )
+  await awsCall(
+    'lambda:UpdateFunctionConfiguration',
+    () =>
+      retry(
+        () => lambda.send(new UpdateFunctionConfigurationCommand(input)),
+        {
+          attempts: 8,
+          baseDelayMs: 1000,
+          maxDelayMs: 10_000,
+          retryable: error =>
+            awsErrorName(error) === 'ResourceConflictException' ||
+            isThrottling(error),
+          onRetry: (error, attempt, delay) =>
+            options.log(
+              `UpdateFunctionConfiguration attempt ${attempt} was refused (${awsErrorName(error) ?? 'error'}); retrying in ${delay}ms.`
+            )
+        },
+        timing
+      ),
+    {
+      PreconditionFailedException: error => {
+        throw new ChangedMeanwhileError(
+          `Function ${name} was changed by someone else since it was read, so its configuration was left as it is (${errorMessage(error)}).`
+        )
       },
-      timing
-    )
-  } catch (error) {
-    const known = awsErrorName(error)
-    if (known === 'PreconditionFailedException')
-      throw new ChangedMeanwhileError(
-        `Function ${name} was changed by someone else since it was read, so its configuration was left as it is (${errorMessage(error)}).`
-      )
-    if (known === 'InvalidParameterValueException')
       // Lambda's message may quote the variables ("String measured: ..."):
       // only its first sentence is kept.
-      throw new DeployError(
-        `Lambda refused the configuration of ${name}: ${errorMessage(error).split('. ')[0] ?? ''}.`
-      )
-    throw new DeployError(
-      describeAwsError('lambda:UpdateFunctionConfiguration', error)
-    )
-  }
+      InvalidParameterValueException: error => {
+        throw new DeployError(
+          `Lambda refused the configuration of ${name}: ${errorMessage(error).split('. ')[0] ?? ''}.`
+        )
+      }
+    }
+  )
   options.onAccepted?.()
   const outcome = await waitForUpdate(lambda, name, options, timing)
   if (outcome.status === 'Failed')

@@ -17,11 +17,11 @@
  * application/vnd.amazon.eventstream framing into those events.
  */
 import {
-  GetFunctionUrlConfigCommand,
   InvokeWithResponseStreamCommand,
   type LambdaClient
 } from '@aws-sdk/client-lambda'
 import type { ReadOnce } from '../util/read-once.js'
+import { getFunctionUrl } from './function-url.js'
 
 export interface StreamedInvoke {
   /** The version Lambda ran (X-Amz-Executed-Version). */
@@ -115,21 +115,16 @@ export async function functionUrlStreams(
   qualifier: string | undefined,
   once: ReadOnce
 ): Promise<boolean> {
-  try {
-    const config = await once(
-      `function-url ${functionArn}${qualifier === undefined ? '' : ` ${qualifier}`}`,
-      () =>
-        lambda.send(
-          new GetFunctionUrlConfigCommand({
-            FunctionName: functionArn,
-            ...(qualifier !== undefined && { Qualifier: qualifier })
-          })
-        )
-    )
-    return config.InvokeMode === 'RESPONSE_STREAM'
-  } catch {
-    // No URL (ResourceNotFoundException), or no lambda:GetFunctionUrlConfig:
-    // the smoke test's look-up of the same URL reports the latter.
-    return false
-  }
+  // The same read as the smoke test's and the preflight's (getFunctionUrl:
+  // no URL is undefined), so that whichever asks first, the others get an
+  // answer they understand.
+  const config = await once(
+    `function-url ${functionArn}${qualifier === undefined ? '' : ` ${qualifier}`}`,
+    () => getFunctionUrl(lambda, functionArn, qualifier)
+  ).catch(
+    // No lambda:GetFunctionUrlConfig: the smoke test's look-up of the same
+    // URL reports it; here it only means "not known to stream".
+    () => undefined
+  )
+  return config?.InvokeMode === 'RESPONSE_STREAM'
 }

@@ -7,20 +7,19 @@ import {
   GetFunctionCommand,
   UpdateFunctionCodeCommand,
   type FunctionConfiguration,
-  type GetFunctionResponse,
   type LambdaClient
 } from '@aws-sdk/client-lambda'
 import type { CallBudget } from '../util/budget.js'
-import { awsCall } from './call.js'
+import { answerAll, awsCall, sdkErrorName, sdkMessage } from './call.js'
 import {
   ChangedMeanwhileError,
   DeployError,
   PERMISSION_ERRORS,
+  THROTTLING_ERRORS,
   UpdateFailedError,
   awsErrorName,
   describeAwsError,
-  errorMessage,
-  isThrottling
+  errorMessage
 } from '../util/errors.js'
 import { again, done, poll, throttled } from '../util/poll.js'
 import { retry } from '../util/retry.js'
@@ -78,25 +77,27 @@ export async function waitForUpdate(
   const outcome = await poll<Omit<UpdateOutcome, 'polls'>>(
     async ({ remainingMs }) => {
       await options.budget?.take()
-      let response: GetFunctionResponse
-      try {
-        // A read that hangs must not outlive the wait: it is cut at the
-        // deadline (and by the client's own request timeout before that).
-        response = await lambda.send(
-          new GetFunctionCommand({ FunctionName: functionName }),
-          { abortSignal: AbortSignal.timeout(Math.max(1000, remainingMs)) }
-        )
-      } catch (error) {
-        if (!isThrottling(error)) {
-          throw new DeployError(
-            awsErrorName(error) === 'AbortError' ||
-              awsErrorName(error) === 'TimeoutError'
-              ? `Lambda did not answer GetFunction for ${functionName} before the wait's deadline (a stalled connection): ${errorMessage(error)}`
-              : describeAwsError('lambda:GetFunction', error)
+      const read = await awsCall(
+        'lambda:GetFunction',
+        async () => ({
+          // A read that hangs must not outlive the wait: it is cut at the
+          // deadline (and by the client's own request timeout before that).
+          response: await lambda.send(
+            new GetFunctionCommand({ FunctionName: functionName }),
+            { abortSignal: AbortSignal.timeout(Math.max(1000, remainingMs)) }
           )
+        }),
+        {
+          ...answerAll(THROTTLING_ERRORS, throttled),
+          ...answerAll(['AbortError', 'TimeoutError'], error => {
+            throw new DeployError(
+              `Lambda did not answer GetFunction for ${functionName} before the wait's deadline (a stalled connection): ${errorMessage(error)}`
+            )
+          })
         }
-        return throttled(error)
-      }
+      )
+      if (!('response' in read)) return read // throttled: poll again
+      const { response } = read
       const configuration = response.Configuration ?? {}
       const observed = functionStateOf(response, functionName)
       const status = configuration.LastUpdateStatus
@@ -183,67 +184,68 @@ export async function updateFunctionCode(
   options: UpdateCodeOptions,
   timing: Timing
 ): Promise<FunctionConfiguration | undefined> {
-  const attempt = async (): Promise<FunctionConfiguration | undefined> => {
-    try {
-      return await lambda.send(
-        new UpdateFunctionCodeCommand({
-          FunctionName: functionName,
-          ImageUri: imageUri,
-          ...(options.revisionId !== undefined && {
-            RevisionId: options.revisionId
+  const action = 'lambda:UpdateFunctionCode'
+  const attempt = async (): Promise<FunctionConfiguration | undefined> =>
+    awsCall(
+      action,
+      () =>
+        lambda.send(
+          new UpdateFunctionCodeCommand({
+            FunctionName: functionName,
+            ImageUri: imageUri,
+            ...(options.revisionId !== undefined && {
+              RevisionId: options.revisionId
+            })
           })
-        })
-      )
-    } catch (error) {
-      if (
-        awsErrorName(error) === 'ResourceConflictException' &&
-        (await options.acceptedEarlier?.()) === true
-      ) {
-        options.log(
-          `UpdateFunctionCode was refused (${errorMessage(error)}), but the update in progress is this one: an earlier attempt was accepted and its answer was lost.`
-        )
-        return undefined
-      }
-      throw error
-    }
-  }
-  try {
-    return await retry(
-      attempt,
+        ),
       {
-        attempts: options.conflictAttempts ?? 8,
-        baseDelayMs: 1000,
-        maxDelayMs: 10_000,
-        retryable: error =>
-          awsErrorName(error) === 'ResourceConflictException' ||
-          isThrottling(error),
-        onRetry: (error, attempt, delay) =>
+        ResourceConflictException: async error => {
+          if ((await options.acceptedEarlier?.()) !== true) throw error
           options.log(
-            `UpdateFunctionCode attempt ${attempt} was refused (${awsErrorName(error) ?? 'error'}: ${errorMessage(error)}); retrying in ${delay}ms.`
+            `UpdateFunctionCode was refused (${errorMessage(error)}), but the update in progress is this one: an earlier attempt was accepted and its answer was lost.`
           )
-      },
-      timing
+          return undefined
+        }
+      }
     )
-  } catch (error) {
-    const name = awsErrorName(error)
-    if (name === 'PreconditionFailedException') {
-      throw new ChangedMeanwhileError(
-        `Function ${functionName} was changed by someone else since it was read, so it was left as it is (${errorMessage(error)}).`
-      )
+  return awsCall(
+    action,
+    () =>
+      retry(
+        attempt,
+        {
+          attempts: options.conflictAttempts ?? 8,
+          baseDelayMs: 1000,
+          maxDelayMs: 10_000,
+          retryable: error =>
+            sdkErrorName(error) === 'ResourceConflictException' ||
+            THROTTLING_ERRORS.has(sdkErrorName(error) ?? ''),
+          onRetry: (error, attempt, delay) =>
+            options.log(
+              `UpdateFunctionCode attempt ${attempt} was refused (${sdkErrorName(error) ?? 'error'}: ${sdkMessage(error)}); retrying in ${delay}ms.`
+            )
+        },
+        timing
+      ),
+    {
+      PreconditionFailedException: error => {
+        throw new ChangedMeanwhileError(
+          `Function ${functionName} was changed by someone else since it was read, so it was left as it is (${errorMessage(error)}).`
+        )
+      },
+      ResourceConflictException: error => {
+        throw new DeployError(
+          `Function ${functionName} kept refusing the update because another update is in progress (${errorMessage(error)}). ` +
+            'Use a concurrency group per function in the workflow so deploys do not overlap.'
+        )
+      },
+      InvalidParameterValueException: error => {
+        throw new DeployError(
+          `Lambda refused the image ${imageUri}: ${errorMessage(error)}`
+        )
+      }
     }
-    if (name === 'ResourceConflictException') {
-      throw new DeployError(
-        `Function ${functionName} kept refusing the update because another update is in progress (${errorMessage(error)}). ` +
-          'Use a concurrency group per function in the workflow so deploys do not overlap.'
-      )
-    }
-    if (name === 'InvalidParameterValueException') {
-      throw new DeployError(
-        `Lambda refused the image ${imageUri}: ${errorMessage(error)}`
-      )
-    }
-    throw new DeployError(describeAwsError('lambda:UpdateFunctionCode', error))
-  }
+  )
 }
 
 export interface DeployImageOptions {
@@ -388,7 +390,7 @@ export async function askToUpdateCode(
       return { answer: 'allowed' }
     },
     {
-      ...Object.fromEntries([...PERMISSION_ERRORS].map(n => [n, as('denied')])),
+      ...answerAll(PERMISSION_ERRORS, as('denied')),
       InvalidParameterValueException: as('refused'),
       ResourceNotFoundException: as('refused'),
       ResourceConflictException: as('busy')

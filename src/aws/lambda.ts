@@ -9,7 +9,8 @@ import {
   type GetFunctionResponse,
   type LambdaClient
 } from '@aws-sdk/client-lambda'
-import { DeployError, awsErrorName, describeAwsError } from '../util/errors.js'
+import { DeployError } from '../util/errors.js'
+import { awsCall } from './call.js'
 import { functionArchitecture } from '../build/platform.js'
 import type { Architecture } from '../inputs/types.js'
 import { snapshotOf, type ConfigSnapshot } from '../decide/configuration.js'
@@ -87,21 +88,34 @@ export async function getFunctionState(
   lambda: LambdaClient,
   functionName: string
 ): Promise<FunctionState> {
-  let response
-  try {
-    response = await lambda.send(
-      new GetFunctionCommand({ FunctionName: functionName })
-    )
-  } catch (error) {
-    if (awsErrorName(error) === 'ResourceNotFoundException') {
-      throw new FunctionNotFoundError(
-        `Lambda function ${functionName} does not exist in this account and region. ` +
-          'Create it first (package type Image), give role (its execution role) to have this action create it, or fix function-name / aws-region.'
-      )
+  const response = await awsCall(
+    'lambda:GetFunction',
+    () => lambda.send(new GetFunctionCommand({ FunctionName: functionName })),
+    {
+      ResourceNotFoundException: () => {
+        throw new FunctionNotFoundError(
+          `Lambda function ${functionName} does not exist in this account and region. ` +
+            'Create it first (package type Image), give role (its execution role) to have this action create it, or fix function-name / aws-region.'
+        )
+      }
     }
-    throw new DeployError(describeAwsError('lambda:GetFunction', error))
-  }
+  )
   return functionStateOf(response, functionName)
+}
+
+/**
+ * The values of the function's environment variables (GetFunction, which
+ * the look-up made without keeping them): for a run of its image with them.
+ * The caller masks them.
+ */
+export async function functionEnvironment(
+  lambda: LambdaClient,
+  functionArn: string
+): Promise<Record<string, string> | undefined> {
+  const answer = await awsCall('lambda:GetFunction', () =>
+    lambda.send(new GetFunctionCommand({ FunctionName: functionArn }))
+  )
+  return answer.Configuration?.Environment?.Variables
 }
 
 /**

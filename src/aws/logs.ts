@@ -7,12 +7,8 @@ import {
   type FilterLogEventsCommandInput
 } from '@aws-sdk/client-cloudwatch-logs'
 import { createLogsClient } from './clients.js'
-import {
-  awsErrorName,
-  describeAwsError,
-  errorMessage,
-  isThrottling
-} from '../util/errors.js'
+import { awsErrorName, errorMessage, isThrottling } from '../util/errors.js'
+import { answerAll, awsCall, failureText } from './call.js'
 import { retry } from '../util/retry.js'
 import { realTiming, type Timing } from '../util/time.js'
 
@@ -243,53 +239,59 @@ export async function readDiagnostics(
     lines,
     note
   })
-  try {
-    let read = await readEvents(client, input, options.version, timing)
-    const waitMs = options.waitForLogsMs ?? 5000
-    if (read.events.length === 0 && waitMs > 0) {
-      await timing.sleep(waitMs)
-      read = await readEvents(client, input, options.version, timing)
-    }
-    const truncated = read.truncated
-      ? ` Only the first ${read.events.length} log events since ${since} were read.`
-      : ''
-    if (read.events.length === 0) {
-      return result([], `no logs yet (${who} wrote none since ${since})`)
-    }
-    const lines = linesThatMatter(read.events)
-    if (lines.length > 0) {
-      return result(lines, truncated === '' ? undefined : truncated.trim())
-    }
-    const quiet = read.events.filter(e => !PLATFORM_NOISE.test(e.message))
-    const last = (quiet.length > 0 ? quiet : read.events).slice(-LAST_LINES)
-    return result(
-      last,
-      `Nothing in the logs since ${since} looks like an error; these are the last ${last.length} lines.${truncated}`
-    )
-  } catch (error) {
-    const name = awsErrorName(error)
-    if (name === 'ResourceNotFoundException') {
-      return result(
-        [],
-        `no logs yet (the function wrote none since ${since}: log group ${logGroupName} does not exist)`
-      )
-    }
-    if (
-      name === 'AccessDeniedException' ||
-      name === 'AccessDenied' ||
-      name === 'UnauthorizedOperation'
-    ) {
-      const account =
-        fn.account ?? accountInMessage(errorMessage(error)) ?? '<account>'
-      return result(
-        [],
-        `Could not read the function's logs (${name}): allow logs:FilterLogEvents on ` +
-          `arn:${fn.partition}:logs:${region}:${account}:log-group:${logGroupName}:* to see them here.`
-      )
-    }
+  const denied = (error: unknown): Diagnostics => {
+    const account =
+      fn.account ?? accountInMessage(errorMessage(error)) ?? '<account>'
     return result(
       [],
-      `Could not read the function's logs: ${describeAwsError('logs:FilterLogEvents', error)}`
+      `Could not read the function's logs (${awsErrorName(error) ?? 'AccessDenied'}): allow logs:FilterLogEvents on ` +
+        `arn:${fn.partition}:logs:${region}:${account}:log-group:${logGroupName}:* to see them here.`
+    )
+  }
+  try {
+    return await awsCall(
+      'logs:FilterLogEvents',
+      async () => {
+        let read = await readEvents(client, input, options.version, timing)
+        const waitMs = options.waitForLogsMs ?? 5000
+        if (read.events.length === 0 && waitMs > 0) {
+          await timing.sleep(waitMs)
+          read = await readEvents(client, input, options.version, timing)
+        }
+        const truncated = read.truncated
+          ? ` Only the first ${read.events.length} log events since ${since} were read.`
+          : ''
+        if (read.events.length === 0) {
+          return result([], `no logs yet (${who} wrote none since ${since})`)
+        }
+        const lines = linesThatMatter(read.events)
+        if (lines.length > 0) {
+          return result(lines, truncated === '' ? undefined : truncated.trim())
+        }
+        const quiet = read.events.filter(e => !PLATFORM_NOISE.test(e.message))
+        const last = (quiet.length > 0 ? quiet : read.events).slice(-LAST_LINES)
+        return result(
+          last,
+          `Nothing in the logs since ${since} looks like an error; these are the last ${last.length} lines.${truncated}`
+        )
+      },
+      {
+        ResourceNotFoundException: () =>
+          result(
+            [],
+            `no logs yet (the function wrote none since ${since}: log group ${logGroupName} does not exist)`
+          ),
+        ...answerAll(
+          ['AccessDeniedException', 'AccessDenied', 'UnauthorizedOperation'],
+          denied
+        )
+      }
+    ).catch((error: unknown) =>
+      // Never throws: what went wrong is the note.
+      result(
+        [],
+        `Could not read the function's logs: ${failureText('logs:FilterLogEvents', error)}`
+      )
     )
   } finally {
     if (options.client === undefined) client.destroy()

@@ -28,11 +28,12 @@ import {
 } from '@aws-sdk/client-lambda'
 import {
   DeployError,
+  THROTTLING_ERRORS,
   awsErrorName,
-  describeAwsError,
   errorMessage,
   isThrottling
 } from '../util/errors.js'
+import { absent, answerAll, awsCall, type KnownErrors } from './call.js'
 import type { CallBudget } from '../util/budget.js'
 import { again, done, poll, throttled } from '../util/poll.js'
 import { retry } from '../util/retry.js'
@@ -56,6 +57,26 @@ export {
   type ActivationStep,
   type PublishedVersionState
 } from './managed-instances-states.js'
+
+/**
+ * The Managed Instances errors a call can meet, answered with what they
+ * mean and what to do (explainManagedInstancesError).
+ */
+export function managedInstancesErrors(
+  functionName: string
+): KnownErrors<never> {
+  return answerAll(
+    [
+      'FunctionVersionsPerCapacityProviderLimitExceededException',
+      'NoPublishedVersionException'
+    ],
+    error => {
+      throw new DeployError(
+        explainManagedInstancesError(error, functionName) ?? errorMessage(error)
+      )
+    }
+  )
+}
 
 function publishedVersionState(
   functionName: string,
@@ -95,63 +116,69 @@ export async function publishToLatestPublished(
   options: { log: Log },
   timing: Timing
 ): Promise<PublishedVersionState> {
-  let response: FunctionConfiguration
-  try {
-    response = await retry(
-      () =>
-        lambda.send(
-          new PublishVersionCommand({
-            FunctionName: functionName,
-            CodeSha256: codeSha256.replace(/^sha256:/, ''),
-            Description: description,
-            PublishTo: 'LATEST_PUBLISHED'
-          })
-        ),
-      {
-        attempts: 8,
-        baseDelayMs: 1000,
-        maxDelayMs: 10_000,
-        retryable: error =>
-          awsErrorName(error) === 'ResourceConflictException' ||
-          isThrottling(error),
-        onRetry: (error, attempt, delay) =>
-          options.log(
-            `PublishVersion (PublishTo LATEST_PUBLISHED) attempt ${attempt} was refused (${awsErrorName(error) ?? 'error'}: ${errorMessage(error)}); retrying in ${delay}ms.`
-          )
-      },
-      timing
-    )
-  } catch (error) {
-    throw new DeployError(
-      explainManagedInstancesError(error, functionName) ??
-        describeAwsError('lambda:PublishVersion', error)
-    )
-  }
+  const response = await awsCall(
+    'lambda:PublishVersion',
+    () =>
+      retry(
+        () =>
+          lambda.send(
+            new PublishVersionCommand({
+              FunctionName: functionName,
+              CodeSha256: codeSha256.replace(/^sha256:/, ''),
+              Description: description,
+              PublishTo: 'LATEST_PUBLISHED'
+            })
+          ),
+        {
+          attempts: 8,
+          baseDelayMs: 1000,
+          maxDelayMs: 10_000,
+          retryable: error =>
+            awsErrorName(error) === 'ResourceConflictException' ||
+            isThrottling(error),
+          onRetry: (error, attempt, delay) =>
+            options.log(
+              `PublishVersion (PublishTo LATEST_PUBLISHED) attempt ${attempt} was refused (${awsErrorName(error) ?? 'error'}: ${errorMessage(error)}); retrying in ${delay}ms.`
+            )
+        },
+        timing
+      ),
+    managedInstancesErrors(functionName)
+  )
   return publishedVersionState(functionName, response, LATEST_PUBLISHED)
 }
 
-/** A published version as GetFunction answers; AWS errors as they come. */
-async function fetchPublishedVersion(
+/**
+ * A published version as GetFunction answers; a Managed Instances error in
+ * words, the errors in `known` as the caller answers them.
+ */
+async function fetchPublishedVersion<F = never>(
   lambda: LambdaClient,
   functionName: string,
-  version: string
-): Promise<PublishedVersionState> {
+  version: string,
+  known: KnownErrors<F> = {}
+): Promise<PublishedVersionState | F> {
   // GetFunction (one IAM action the action already needs) rather than
   // GetFunctionConfiguration: the same configuration, with the image.
-  const f = await lambda.send(
-    new GetFunctionCommand({ FunctionName: functionName, Qualifier: version })
+  return awsCall(
+    'lambda:GetFunction',
+    async () => {
+      const f = await lambda.send(
+        new GetFunctionCommand({
+          FunctionName: functionName,
+          Qualifier: version
+        })
+      )
+      const image = functionStateOf(f, functionName)
+      return {
+        ...publishedVersionState(functionName, f.Configuration ?? {}, version),
+        imageUri: image.imageUri,
+        imageDigest: image.imageDigest
+      }
+    },
+    { ...managedInstancesErrors(functionName), ...known }
   )
-  const image = functionStateOf(f, functionName)
-  return {
-    ...publishedVersionState(functionName, f.Configuration ?? {}, version),
-    imageUri: image.imageUri,
-    imageDigest: image.imageDigest
-  }
 }
-
-const describeReadError = (error: unknown, functionName: string): string =>
-  explainManagedInstancesError(error, functionName) ??
-  describeAwsError('lambda:GetFunction', error)
 
 /** One poll of a published version (`$LATEST.PUBLISHED` or a number). */
 export async function readPublishedVersion(
@@ -159,11 +186,7 @@ export async function readPublishedVersion(
   functionName: string,
   version: string
 ): Promise<PublishedVersionState> {
-  try {
-    return await fetchPublishedVersion(lambda, functionName, version)
-  } catch (error) {
-    throw new DeployError(describeReadError(error, functionName))
-  }
+  return fetchPublishedVersion(lambda, functionName, version)
 }
 
 /**
@@ -176,17 +199,10 @@ export async function readLatestPublished(
   lambda: LambdaClient,
   functionName: string
 ): Promise<PublishedVersionState | undefined> {
-  try {
-    return await fetchPublishedVersion(lambda, functionName, LATEST_PUBLISHED)
-  } catch (error) {
-    const name = awsErrorName(error)
-    if (
-      name === 'ResourceNotFoundException' ||
-      name === 'NoPublishedVersionException'
-    )
-      return undefined
-    throw new DeployError(describeReadError(error, functionName))
-  }
+  return fetchPublishedVersion(lambda, functionName, LATEST_PUBLISHED, {
+    ResourceNotFoundException: absent,
+    NoPublishedVersionException: absent
+  })
 }
 
 /** The published version did not become Active: Lambda said why. */
@@ -234,13 +250,14 @@ export async function waitForActivation(
   const outcome = await poll<PublishedVersionState>(
     async () => {
       await options.budget?.take()
-      let now: PublishedVersionState
-      try {
-        now = await fetchPublishedVersion(lambda, functionName, version)
-      } catch (error) {
-        if (isThrottling(error)) return throttled(error)
-        throw new DeployError(describeReadError(error, functionName))
-      }
+      const now = await fetchPublishedVersion(
+        lambda,
+        functionName,
+        version,
+        answerAll(THROTTLING_ERRORS, throttled)
+      )
+      // A known error's answer is the poll's step (throttled).
+      if (!('functionName' in now)) return now
       last = now
       const elapsed = timing.now() - started
       const step = activationStep(now, elapsed)

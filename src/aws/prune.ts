@@ -9,17 +9,13 @@
  */
 import {
   DeleteFunctionCommand,
-  ListAliasesCommand,
-  ListVersionsByFunctionCommand,
+  paginateListAliases,
+  paginateListVersionsByFunction,
   type LambdaClient
 } from '@aws-sdk/client-lambda'
 import { versionsToPrune } from '../decide/prune.js'
-import {
-  DeployError,
-  awsErrorName,
-  describeAwsError,
-  errorMessage
-} from '../util/errors.js'
+import { DeployError } from '../util/errors.js'
+import { awsCall, awsPages, failureText } from './call.js'
 import type { Log } from './lambda.js'
 
 async function listVersions(
@@ -27,18 +23,15 @@ async function listVersions(
   functionName: string
 ): Promise<string[]> {
   const versions: string[] = []
-  let marker: string | undefined
-  do {
-    const page = await lambda.send(
-      new ListVersionsByFunctionCommand({
-        FunctionName: functionName,
-        ...(marker !== undefined && { Marker: marker })
-      })
+  for await (const page of awsPages(
+    'lambda:ListVersionsByFunction',
+    paginateListVersionsByFunction(
+      { client: lambda },
+      { FunctionName: functionName }
     )
+  ))
     for (const v of page.Versions ?? [])
       if (v.Version !== undefined) versions.push(v.Version)
-    marker = page.NextMarker
-  } while (marker !== undefined)
   return versions
 }
 
@@ -48,14 +41,10 @@ async function aliasVersions(
   functionName: string
 ): Promise<Set<string>> {
   const used = new Set<string>()
-  let marker: string | undefined
-  do {
-    const page = await lambda.send(
-      new ListAliasesCommand({
-        FunctionName: functionName,
-        ...(marker !== undefined && { Marker: marker })
-      })
-    )
+  for await (const page of awsPages(
+    'lambda:ListAliases',
+    paginateListAliases({ client: lambda }, { FunctionName: functionName })
+  ))
     for (const a of page.Aliases ?? []) {
       if (a.FunctionVersion !== undefined) used.add(a.FunctionVersion)
       for (const v of Object.keys(
@@ -63,8 +52,6 @@ async function aliasVersions(
       ))
         used.add(v)
     }
-    marker = page.NextMarker
-  } while (marker !== undefined)
   return used
 }
 
@@ -82,35 +69,41 @@ export async function pruneVersions(
   protect: ReadonlySet<string>,
   log: Log
 ): Promise<{ deleted: string[]; kept: string[] }> {
-  let versions: string[]
-  let inUse: Set<string>
-  try {
-    ;[versions, inUse] = await Promise.all([
-      listVersions(lambda, functionName),
-      aliasVersions(lambda, functionName)
-    ])
-  } catch (error) {
+  const [versions, inUse] = await Promise.all([
+    listVersions(lambda, functionName),
+    aliasVersions(lambda, functionName)
+  ]).catch((error: unknown) => {
+    // The listing's own error names its IAM action; this says what for.
     throw new DeployError(
-      `prune-versions: could not list the versions and aliases of ${functionName}: ${describeAwsError('lambda:ListVersionsByFunction / lambda:ListAliases', error)}`
+      `prune-versions: could not list the versions and aliases of ${functionName}: ${failureText('lambda:ListVersionsByFunction / lambda:ListAliases', error)}`
     )
-  }
+  })
   const doomed = versionsToPrune(versions, inUse, protect, keep)
   const deleted: string[] = []
   const kept: string[] = []
   for (const version of doomed) {
-    try {
-      await lambda.send(
-        new DeleteFunctionCommand({
-          FunctionName: functionName,
-          Qualifier: version
-        })
-      )
-      deleted.push(version)
-    } catch (error) {
-      if (awsErrorName(error) === 'ResourceNotFoundException') continue
+    const outcome = await awsCall(
+      'lambda:DeleteFunction',
+      async () => {
+        await lambda.send(
+          new DeleteFunctionCommand({
+            FunctionName: functionName,
+            Qualifier: version
+          })
+        )
+        return 'deleted' as const
+      },
+      // Deleted meanwhile (another run's prune): nothing to keep.
+      { ResourceNotFoundException: () => 'gone' as const }
+      // A version an alias took meanwhile, or any other refusal: kept.
+    ).catch((error: unknown) => ({
+      refused: failureText('lambda:DeleteFunction', error)
+    }))
+    if (outcome === 'deleted') deleted.push(version)
+    else if (outcome !== 'gone') {
       kept.push(version)
       log(
-        `prune-versions: version ${version} of ${functionName} was not deleted (${awsErrorName(error) ?? 'error'}: ${errorMessage(error)}); it is kept.`
+        `prune-versions: version ${version} of ${functionName} was not deleted (${outcome.refused}); it is kept.`
       )
     }
   }

@@ -10,12 +10,12 @@ import {
   ChangedMeanwhileError,
   DeployError,
   awsErrorName,
-  describeAwsError,
   errorMessage,
   isThrottling
 } from '../util/errors.js'
 import { retry, type RetryOptions } from '../util/retry.js'
-import { explainManagedInstancesError } from './managed-instances.js'
+import { awsCall, awsCallError } from './call.js'
+import { managedInstancesErrors } from './managed-instances.js'
 import type { Timing } from '../util/time.js'
 
 type Log = (message: string) => void
@@ -62,46 +62,45 @@ export async function publishVersion(
   options: { log: Log },
   timing: Timing
 ): Promise<{ version: string; versionArn: string }> {
-  let response
-  try {
-    response = await retry(
-      () =>
-        lambda.send(
-          new PublishVersionCommand({
-            FunctionName: functionName,
-            CodeSha256: codeSha256Of(codeSha256),
-            Description: description
-          })
-        ),
-      retryOptions('PublishVersion', options.log),
-      timing
-    )
-  } catch (error) {
-    const name = awsErrorName(error)
-    // A CodeSha256 that no longer matches: AWS answers
-    // InvalidParameterValueException ("CodeSHA256 (...) is different from
-    // current CodeSHA256 in $LATEST"), documented as PreconditionFailed.
-    if (
-      name === 'PreconditionFailedException' ||
-      (name === 'InvalidParameterValueException' &&
-        /CodeSHA256/i.test(errorMessage(error)))
-    ) {
-      throw new DeployError(
-        `The code of ${functionName} changed while deploying: $LATEST no longer runs the image just deployed, so no version was published (${errorMessage(error)}). ` +
-          'Another deploy ran at the same time: use a concurrency group per function in the workflow.'
-      )
-    }
-    if (name === 'ResourceConflictException') {
-      throw new DeployError(
-        `Function ${functionName} kept refusing to publish a version because an update is in progress (${errorMessage(error)}). ` +
-          'Use a concurrency group per function in the workflow so deploys do not overlap.'
-      )
-    }
+  const changed = (error: unknown): never => {
     throw new DeployError(
-      explainManagedInstancesError(error, functionName) ??
-        describeAwsError('lambda:PublishVersion', error)
+      `The code of ${functionName} changed while deploying: $LATEST no longer runs the image just deployed, so no version was published (${errorMessage(error)}). ` +
+        'Another deploy ran at the same time: use a concurrency group per function in the workflow.'
     )
   }
+  const response = await awsCall(
+    'lambda:PublishVersion',
+    () =>
+      retry(
+        () =>
+          lambda.send(
+            new PublishVersionCommand({
+              FunctionName: functionName,
+              CodeSha256: codeSha256Of(codeSha256),
+              Description: description
+            })
+          ),
+        retryOptions('PublishVersion', options.log),
+        timing
+      ),
+    {
+      ...managedInstancesErrors(functionName),
+      // A CodeSha256 that no longer matches: AWS answers
+      // InvalidParameterValueException ("CodeSHA256 (...) is different from
+      // current CodeSHA256 in $LATEST"), documented as PreconditionFailed.
+      PreconditionFailedException: changed,
+      InvalidParameterValueException: error => {
+        if (/CodeSHA256/i.test(errorMessage(error))) changed(error)
+        throw awsCallError('lambda:PublishVersion', error)
+      },
+      ResourceConflictException: error => {
+        throw new DeployError(
+          `Function ${functionName} kept refusing to publish a version because an update is in progress (${errorMessage(error)}). ` +
+            'Use a concurrency group per function in the workflow so deploys do not overlap.'
+        )
+      }
+    }
+  )
   if (response.Version === undefined || response.FunctionArn === undefined) {
     throw new DeployError(
       `lambda:PublishVersion on ${functionName} returned no version number.`
@@ -147,23 +146,24 @@ export async function getAlias(
   functionName: string,
   alias: string
 ): Promise<AliasState | undefined> {
-  try {
-    const response = await lambda.send(
-      new GetAliasCommand({ FunctionName: functionName, Name: alias })
-    )
-    return aliasState(response, alias)
-  } catch (error) {
-    if (awsErrorName(error) === 'ResourceNotFoundException') {
-      // "Function not found" is not a missing alias: say so.
-      if (/^Function not found/i.test(errorMessage(error))) {
-        throw new DeployError(
-          `Lambda function ${functionName} does not exist in this account and region (${errorMessage(error)}).`
-        )
+  const response = await awsCall(
+    'lambda:GetAlias',
+    () =>
+      lambda.send(
+        new GetAliasCommand({ FunctionName: functionName, Name: alias })
+      ),
+    {
+      ResourceNotFoundException: error => {
+        // "Function not found" is not a missing alias: say so.
+        if (/^Function not found/i.test(errorMessage(error)))
+          throw new DeployError(
+            `Lambda function ${functionName} does not exist in this account and region (${errorMessage(error)}).`
+          )
+        return undefined
       }
-      return undefined
     }
-    throw new DeployError(describeAwsError('lambda:GetAlias', error))
-  }
+  )
+  return response === undefined ? undefined : aliasState(response, alias)
 }
 
 function checkWeights(weights: Record<string, number>): void {
@@ -203,88 +203,90 @@ export async function pointAlias(
     Description: target.description
   }
   if (current === undefined) {
-    try {
-      const created = await retry(
+    const created = await awsCall(
+      'lambda:CreateAlias',
+      () =>
+        retry(
+          () =>
+            lambda.send(
+              new CreateAliasCommand({
+                FunctionName: functionName,
+                Name: alias,
+                FunctionVersion: target.version,
+                ...description,
+                ...(hasWeights && {
+                  RoutingConfig: { AdditionalVersionWeights: weights }
+                })
+              })
+            ),
+          // "Alias already exists" is a ResourceConflictException too, and
+          // waiting does not make it go away.
+          retryOptions(
+            'CreateAlias',
+            options.log,
+            error =>
+              isTransient(error) && !/already exists/i.test(errorMessage(error))
+          ),
+          timing
+        ),
+      {
+        ResourceConflictException: error => {
+          if (/already exists/i.test(errorMessage(error)))
+            throw new DeployError(
+              `Alias ${alias} of ${functionName} was created by someone else while deploying (${errorMessage(error)}). ` +
+                'Use a concurrency group per function in the workflow, and run the deploy again.'
+            )
+          keptRefusing(functionName, alias, error)
+        }
+      }
+    )
+    return aliasState(created, alias)
+  }
+  const updated = await awsCall(
+    'lambda:UpdateAlias',
+    () =>
+      retry(
         () =>
           lambda.send(
-            new CreateAliasCommand({
+            new UpdateAliasCommand({
               FunctionName: functionName,
               Name: alias,
               FunctionVersion: target.version,
               ...description,
-              ...(hasWeights && {
-                RoutingConfig: { AdditionalVersionWeights: weights }
+              // An empty map clears a canary split left from before.
+              RoutingConfig: { AdditionalVersionWeights: weights },
+              ...(current.revisionId !== undefined && {
+                RevisionId: current.revisionId
               })
             })
           ),
-        // "Alias already exists" is a ResourceConflictException too, and
-        // waiting does not make it go away.
-        retryOptions(
-          'CreateAlias',
-          options.log,
-          error =>
-            isTransient(error) && !/already exists/i.test(errorMessage(error))
-        ),
+        retryOptions('UpdateAlias', options.log),
         timing
-      )
-      return aliasState(created, alias)
-    } catch (error) {
-      if (
-        awsErrorName(error) === 'ResourceConflictException' &&
-        /already exists/i.test(errorMessage(error))
-      ) {
-        throw new DeployError(
-          `Alias ${alias} of ${functionName} was created by someone else while deploying (${errorMessage(error)}). ` +
-            'Use a concurrency group per function in the workflow, and run the deploy again.'
+      ),
+    {
+      PreconditionFailedException: error => {
+        throw new ChangedMeanwhileError(
+          `Someone else moved alias ${alias} of ${functionName} while deploying (it no longer points where it did: ${errorMessage(error)}). ` +
+            'It was left as they set it. Use a concurrency group per function in the workflow, and run the deploy again.'
         )
-      }
-      throw aliasError('lambda:CreateAlias', functionName, alias, error)
+      },
+      ResourceConflictException: error =>
+        keptRefusing(functionName, alias, error)
     }
-  }
-  try {
-    const updated = await retry(
-      () =>
-        lambda.send(
-          new UpdateAliasCommand({
-            FunctionName: functionName,
-            Name: alias,
-            FunctionVersion: target.version,
-            ...description,
-            // An empty map clears a canary split left from before.
-            RoutingConfig: { AdditionalVersionWeights: weights },
-            ...(current.revisionId !== undefined && {
-              RevisionId: current.revisionId
-            })
-          })
-        ),
-      retryOptions('UpdateAlias', options.log),
-      timing
-    )
-    return aliasState(updated, alias)
-  } catch (error) {
-    if (awsErrorName(error) === 'PreconditionFailedException') {
-      throw new ChangedMeanwhileError(
-        `Someone else moved alias ${alias} of ${functionName} while deploying (it no longer points where it did: ${errorMessage(error)}). ` +
-          'It was left as they set it. Use a concurrency group per function in the workflow, and run the deploy again.'
-      )
-    }
-    throw aliasError('lambda:UpdateAlias', functionName, alias, error)
-  }
+  )
+  return aliasState(updated, alias)
 }
 
-function aliasError(
-  action: string,
+/** Every attempt found another update in progress. */
+function keptRefusing(
   functionName: string,
   alias: string,
   error: unknown
-): DeployError {
-  if (awsErrorName(error) === 'ResourceConflictException') {
-    return new DeployError(
-      `Function ${functionName} kept refusing to move alias ${alias} because an update is in progress (${errorMessage(error)}). ` +
-        'Use a concurrency group per function in the workflow so deploys do not overlap.'
-    )
-  }
-  return new DeployError(describeAwsError(action, error))
+): never {
+  throw new DeployError(
+    `Function ${functionName} kept refusing to move alias ${alias} because an update is in progress (${errorMessage(error)}). ` +
+      'Use a concurrency group per function in the workflow so deploys do not overlap.'
+  )
 }
 
 const DESCRIPTION_PREFIX = 'aspnet-lambda-deploy:'

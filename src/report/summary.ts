@@ -10,7 +10,7 @@ import type {
   TargetReport
 } from './report.js'
 import {
-  askedWith,
+  askedWords,
   type LambdaAsked,
   type WouldChange
 } from './would-change.js'
@@ -286,9 +286,7 @@ const ASKED_ICONS: Record<LambdaAsked['answer'], string> = {
 /** Lambda's answer to the dry run's UpdateFunctionCode; '—' when not asked. */
 function askedCell(asked: LambdaAsked | undefined): string {
   if (asked === undefined) return '—'
-  const substitute =
-    asked.substitute === undefined ? '' : ` (asked with ${askedWith(asked)})`
-  return `${ASKED_ICONS[asked.answer]} ${asked.answer}${substitute}${asked.message === undefined ? '' : `: ${asked.message}`}`
+  return `${ASKED_ICONS[asked.answer]} ${askedWords(asked)}`
 }
 
 const OUTCOME_TEXT: Record<TargetOutcome, string> = {

@@ -66,6 +66,32 @@ export function askedWith(asked: LambdaAsked): string {
     : `the image it runs now: ${SUBSTITUTE_TEXT[asked.substitute]}`
 }
 
+/** What each answer means for a real run. */
+const ASKED_MEANING: Record<LambdaAsked['answer'], string> = {
+  allowed: 'a real run may update the code',
+  denied: 'a real run would fail',
+  refused: 'a real run would fail',
+  busy: 'permissions not checked: another update of the function is in progress'
+}
+
+/**
+ * Lambda's answer to the dry run's UpdateFunctionCode (DryRun: true), in
+ * words: the answer, the image it was asked with when that is not the one a
+ * real run deploys, and Lambda's message. The one wording the job summary's
+ * cell and the log's line share.
+ */
+export function askedWords(asked: LambdaAsked): string {
+  const substitute =
+    asked.substitute === undefined ? '' : ` (asked with ${askedWith(asked)})`
+  const message = asked.message === undefined ? '' : `: ${asked.message}`
+  return `${asked.answer}${substitute}${message}`
+}
+
+/** The same words for the log, with what the answer means for a real run. */
+export function askedLine(asked: LambdaAsked): string {
+  return `UpdateFunctionCode with DryRun: ${askedWords(asked)} (${ASKED_MEANING[asked.answer]})`
+}
+
 /** The would-change output: JSON, one object per entry. */
 export function wouldChangeOutput(changes: readonly WouldChange[]): string {
   return JSON.stringify(

@@ -11,8 +11,7 @@ import { createHash, randomUUID } from 'node:crypto'
 import { promises as fs } from 'node:fs'
 import * as os from 'node:os'
 import * as core from '@actions/core'
-import { GetFunctionCommand } from '@aws-sdk/client-lambda'
-import type { FunctionState } from '../aws/lambda.js'
+import { functionEnvironment, type FunctionState } from '../aws/lambda.js'
 import { dockerLogin, prepareDockerConfig } from '../build/docker.js'
 import { platformFor } from '../build/platform.js'
 import { arnParts, syntheticEvent } from '../checks/events.js'
@@ -30,7 +29,7 @@ import {
 import { everyServes } from '../decide/action.js'
 import { dockerCli } from '../emulator/processes.js'
 import type { FunctionSpec } from '../emulator/types.js'
-import { DeployError, describeAwsError } from '../util/errors.js'
+import { DeployError } from '../util/errors.js'
 import type { Found, RunContext } from './context.js'
 import { stage, type LocalRunHandoff } from './stage.js'
 import type { Image, TargetState } from '../targets.js'
@@ -216,15 +215,7 @@ async function environmentOf(
     names.map(name => [name, PLACEHOLDER])
   )
   if (inputs.localRunEnvironment === 'real' && names.length > 0) {
-    let values: Record<string, string> | undefined
-    try {
-      const answer = await ctx.clients.lambda.send(
-        new GetFunctionCommand({ FunctionName: fn.functionArn })
-      )
-      values = answer.Configuration?.Environment?.Variables
-    } catch (error) {
-      throw new DeployError(describeAwsError('lambda:GetFunction', error))
-    }
+    const values = await functionEnvironment(ctx.clients.lambda, fn.functionArn)
     for (const value of Object.values(values ?? {}))
       if (value.length >= 4) core.setSecret(value)
     environment = { ...environment, ...(values ?? {}) }

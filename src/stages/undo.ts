@@ -21,11 +21,11 @@ import {
   changedLatest,
   changedPublished,
   needsUndo,
-  pendingUndo,
   type Release,
   type TargetState
 } from '../targets.js'
 import type { RunSpec } from '../inputs/types.js'
+import { pendingUndo } from '../post/pending-undo.js'
 import { STATE } from '../post/saved-state.js'
 import { releaseOf } from '../report/run-facts.js'
 import { rollbackOf, shownUndo } from '../report/target-report.js'

@@ -6,15 +6,14 @@
  * as skipped, with the reason.
  */
 import { askToUpdateCode } from '../aws/lambda-update.js'
-import type { LambdaAsked, WouldChange } from '../report/would-change.js'
+import {
+  askedLine,
+  type LambdaAsked,
+  type WouldChange
+} from '../report/would-change.js'
 import type { TargetState } from '../targets.js'
 import { DeployError } from '../util/errors.js'
-import {
-  askedText,
-  imageToAsk,
-  wouldChange,
-  type PlannedImage
-} from '../would-change.js'
+import { imageToAsk, wouldChange, type PlannedImage } from '../would-change.js'
 import type { RunContext } from './context.js'
 import { releasedOf, stage, type StageInput } from './stage.js'
 
@@ -61,7 +60,7 @@ async function whatWouldChange(
       skipChecks(ctx, target)
       target.log(`Dry run: ${target.name}: ${planned.text}.`)
       if (asked !== undefined)
-        target.log(`Dry run: ${target.name}: ${askedText(asked)}.`)
+        target.log(`Dry run: ${target.name}: ${askedLine(asked)}.`)
     }
     ctx.log(
       'Dry run: nothing was changed; no undo is needed. Run again without dry-run to make these changes.'

@@ -6,7 +6,6 @@ import { gzipTar, header, tar } from '../../../__fixtures__/layers.js'
 import {
   TarFormatError,
   normalizePath,
-  parsePax,
   readTar,
   type TarEntry
 } from '../../../src/checks/preflight/tar.js'
@@ -115,11 +114,19 @@ describe('readTar', () => {
     ])
   })
 
-  it('parses pax records, including multi-byte values', () => {
-    const value = 'päth/ü'
-    const body = ` path=${value}\n`
-    const length = Buffer.byteLength(body) + 2
-    expect(parsePax(Buffer.from(`${length}${body}`)).get('path')).toBe(value)
+  it('reads a multi-byte path from a pax header (its lengths count bytes)', async () => {
+    const path = `var/task/päth/${'ü'.repeat(60)}/App.dll`
+    const seen = await entriesOf(
+      tar([
+        { path, content: 'MZ', pax: true },
+        { path: 'next', content: 'x' }
+      ]),
+      7
+    )
+    expect(seen.map(s => [s.entry.path, s.head])).toEqual([
+      [`/${path}`, 'MZ'],
+      ['/next', 'x']
+    ])
   })
 
   it('counts every byte of the stream as the uncompressed size', async () => {
@@ -155,10 +162,80 @@ describe('readTar', () => {
     ).rejects.toThrow(TarFormatError)
   })
 
-  it('refuses a layer cut off in the middle of a file', async () => {
-    await expect(entriesOf(layer.subarray(0, 1100))).rejects.toThrow(
-      /ends in the middle of \/opt\/extensions\/ext/
+  // layer: /opt's header (0-511), ext's header (512-1023), its 15 bytes of
+  // content (1024-1038) and their padding (to 1535), /bin/sh's header…
+  it.each([
+    ['its content', 1030],
+    ['its padding', 1100]
+  ])(
+    'refuses a layer cut off in the middle of a file (in %s), handing over only the entries before it',
+    async (_, cut) => {
+      const seen: string[] = []
+      await expect(
+        readTar(
+          chunks(layer.subarray(0, cut), 64),
+          () => 4,
+          entry => seen.push(entry.path)
+        )
+      ).rejects.toThrow(
+        new TarFormatError(
+          'the layer ends in the middle of /opt/extensions/ext'
+        )
+      )
+      expect(seen).toEqual(['/opt'])
+    }
+  )
+
+  it('refuses a layer cut off in the middle of a header, after the entries before it', async () => {
+    const seen: string[] = []
+    await expect(
+      readTar(
+        chunks(layer.subarray(0, 1536 + 100), 64),
+        () => 0,
+        entry => seen.push(entry.path)
+      )
+    ).rejects.toThrow(
+      new TarFormatError('the layer ends in the middle of a tar header')
     )
+    expect(seen).toEqual(['/opt', '/opt/extensions/ext'])
+  })
+
+  it("passes the caller's own error through as it is, and stops reading", async () => {
+    const stop = new Error('enough')
+    let pulled = 0
+    function* source(): Generator<Buffer> {
+      for (const chunk of chunks(layer, 512)) {
+        pulled++
+        yield chunk
+      }
+    }
+    await expect(
+      readTar(
+        source(),
+        () => 0,
+        () => {
+          throw stop
+        }
+      )
+    ).rejects.toBe(stop)
+    // The layer has 10 blocks; reading stopped soon after the first entry.
+    expect(pulled).toBeLessThan(6)
+  })
+
+  it("passes the stream's own error through as it is", async () => {
+    const broken = new Error('connection reset')
+    async function* source(): AsyncGenerator<Buffer> {
+      yield layer.subarray(0, 1536)
+      await Promise.resolve()
+      throw broken
+    }
+    await expect(
+      readTar(
+        source(),
+        () => 0,
+        () => undefined
+      )
+    ).rejects.toBe(broken)
   })
 
   it('streams a 9 GiB file without holding it: only the wanted head is kept', async () => {

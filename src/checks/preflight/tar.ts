@@ -1,9 +1,12 @@
 /**
- * A streaming tar reader for image layers: ustar, GNU long names (L/K) and
- * pax headers (path, linkpath, size). It keeps only the 512-byte header being
- * read and the first bytes of the files the caller asks for; everything else
- * is counted and dropped, so memory stays bounded whatever the layer size.
+ * Reads an image layer's tar stream for preflight with tar-stream (ustar, GNU
+ * long names, pax headers, base-256 sizes: docs/dependencies.md says why the
+ * library and what this adapter adds). Only the first bytes of the files the
+ * caller asks for are kept; everything else is counted and dropped, and the
+ * stream is read with backpressure, so memory stays bounded whatever the
+ * layer size.
  */
+import type { Header } from 'tar-stream'
 
 export type EntryType = 'file' | 'directory' | 'symlink' | 'hardlink' | 'other'
 
@@ -29,8 +32,6 @@ export interface TarStats {
 }
 
 const BLOCK = 512
-/** Long names and pax records beyond this are not a real image. */
-const MAX_METADATA_BYTES = 1024 * 1024
 
 export class TarFormatError extends Error {
   constructor(message: string) {
@@ -50,257 +51,144 @@ export function normalizePath(path: string): string {
   return `/${parts.join('/')}`
 }
 
-function text(block: Buffer, start: number, length: number): string {
-  const field = block.subarray(start, start + length)
-  const end = field.indexOf(0)
-  return field.subarray(0, end < 0 ? field.length : end).toString('utf8')
-}
-
-function octal(block: Buffer, start: number, length: number): number {
-  const first = block[start] ?? 0
-  if ((first & 0x80) !== 0) {
-    // GNU base-256: big-endian binary after the marker bit.
-    let value = first & 0x7f
-    for (let i = start + 1; i < start + length; i++) {
-      value = value * 256 + (block[i] ?? 0)
-    }
-    return value
-  }
-  const digits = text(block, start, length).trim()
-  if (digits === '') return 0
-  if (!/^[0-7]+$/.test(digits)) {
-    throw new TarFormatError(`bad octal field "${digits}"`)
-  }
-  return parseInt(digits, 8)
-}
-
-function checksumOk(block: Buffer): boolean {
-  const stored = octal(block, 148, 8)
-  let sum = 0
-  for (let i = 0; i < BLOCK; i++) {
-    sum += i >= 148 && i < 156 ? 0x20 : (block[i] ?? 0)
-  }
-  return sum === stored
-}
-
-/** pax records: "<len> <key>=<value>\n". */
-export function parsePax(data: Buffer): Map<string, string> {
-  const records = new Map<string, string>()
-  let offset = 0
-  while (offset < data.length) {
-    const space = data.indexOf(0x20, offset)
-    if (space < 0) break
-    const length = Number(data.subarray(offset, space).toString('ascii'))
-    if (!Number.isInteger(length) || length <= 0) {
-      throw new TarFormatError('bad pax record length')
-    }
-    const record = data
-      .subarray(space + 1, offset + length - 1)
-      .toString('utf8')
-    const equals = record.indexOf('=')
-    if (equals > 0)
-      records.set(record.slice(0, equals), record.slice(equals + 1))
-    offset += length
-  }
-  return records
-}
-
-function entryType(flag: string): EntryType {
-  switch (flag) {
-    case '0':
-    case '\0':
-    case '':
-    case '7':
+function entryType(type: Header['type'] | null): EntryType {
+  switch (type) {
+    case 'file':
+    case 'contiguous-file':
       return 'file'
-    case '5':
+    case 'directory':
       return 'directory'
-    case '2':
+    case 'symlink':
       return 'symlink'
-    case '1':
+    case 'link':
       return 'hardlink'
     default:
       return 'other'
   }
 }
 
-interface Pending {
-  entry: TarEntry | undefined
-  /** Metadata entry (pax x/g, GNU L/K) whose content is collected whole. */
-  meta: 'x' | 'g' | 'L' | 'K' | undefined
-  /** Content bytes still to read (excluding padding). */
-  remaining: number
-  /** Padding after the content. */
-  padding: number
-  keep: number
-  kept: Buffer[]
-  keptBytes: number
+function entryOf(header: Header): TarEntry {
+  const type = entryType(header.type)
+  const link = header.linkname ?? ''
+  return {
+    path: normalizePath(header.name),
+    type,
+    mode: header.mode & 0o7777,
+    // Links and directories have no content, whatever the size field says.
+    size: type === 'file' || type === 'other' ? header.size : 0,
+    linkTarget:
+      type === 'hardlink'
+        ? normalizePath(link)
+        : type === 'symlink'
+          ? link
+          : undefined
+  }
 }
+
+const padded = (size: number): number => Math.ceil(size / BLOCK) * BLOCK
 
 /**
  * Read a tar stream; `onEntry` gets each entry with the first
  * `want(entry)` bytes of its content (undefined when 0 were wanted).
+ * Errors of the stream itself and of `want`/`onEntry` come out as they are;
+ * what tar-stream refuses comes out as a TarFormatError.
  */
 export async function readTar(
   stream: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   want: WantBytes,
   onEntry: (entry: TarEntry, head: Buffer | undefined) => void
 ): Promise<TarStats> {
-  let header = Buffer.alloc(0)
-  let pending: Pending | undefined
-  let ended = false
+  // Headers need the ustar or GNU magic, as every image builder writes them.
+  // Loaded when a layer is read: a lazy chunk, off the start-up path.
+  const { extract: tarExtract } = await import('tar-stream')
+  const extract = tarExtract()
+  let tarFailure: Error | undefined
+  extract.on('error', error => {
+    tarFailure ??= error
+  })
+  const entriesIn = extract[Symbol.asyncIterator]()
+
   let bytes = 0
+  let sourceFailure: { error: unknown } | undefined
+  const drainedOrClosed = (): Promise<void> =>
+    new Promise(resolve => {
+      const done = (): void => {
+        extract.off('drain', done)
+        extract.off('close', done)
+        resolve()
+      }
+      extract.on('drain', done)
+      extract.on('close', done)
+    })
+  const feed = (async () => {
+    for await (const chunk of stream) {
+      if (extract.destroying) return
+      bytes += chunk.byteLength
+      // A view, not a copy: only the wanted head is copied, below.
+      const data = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
+      if (!extract.write(data)) await drainedOrClosed()
+    }
+    extract.end(undefined)
+  })().catch((error: unknown) => {
+    sourceFailure = { error }
+    extract.destroy(error instanceof Error ? error : new Error(String(error)))
+  })
+
   let entries = 0
-  // Overrides from pax / GNU headers for the next entry.
-  let nextPath: string | undefined
-  let nextLink: string | undefined
-  let nextSize: number | undefined
-
-  const finish = (current: Pending): void => {
-    const content =
-      current.keptBytes > 0 ? Buffer.concat(current.kept) : undefined
-    if (current.meta !== undefined) {
-      const data = content ?? Buffer.alloc(0)
-      if (current.meta === 'x') {
-        const records = parsePax(data)
-        nextPath = records.get('path') ?? nextPath
-        nextLink = records.get('linkpath') ?? nextLink
-        const size = records.get('size')
-        if (size !== undefined) nextSize = Number(size)
-      } else if (current.meta === 'L') {
-        nextPath = text(data, 0, data.length)
-      } else if (current.meta === 'K') {
-        nextLink = text(data, 0, data.length)
-      }
-      return
-    }
-    if (current.entry !== undefined) {
-      entries++
-      onEntry(current.entry, content)
-    }
+  /**
+   * An entry is handed over once the next header (or the end) has been
+   * read: a layer cut off in an entry's padding is refused before the entry
+   * counts, as it is for a cut in its content.
+   */
+  let held: { entry: TarEntry; head: Buffer | undefined } | undefined
+  /** The last entry begun, and the stream offset where its padding ends. */
+  let last: { path: string; end: number } | undefined
+  const handOver = (): void => {
+    if (held === undefined) return
+    entries++
+    const { entry, head } = held
+    held = undefined
+    onEntry(entry, head)
   }
-
-  const startEntry = (block: Buffer): Pending | undefined => {
-    if (block.every(byte => byte === 0)) {
-      ended = true
-      return undefined
-    }
-    if (!checksumOk(block)) {
-      throw new TarFormatError(
-        `header checksum mismatch at byte ${bytes - BLOCK}: not a tar stream, or a corrupt layer`
-      )
-    }
-    const flag = String.fromCharCode(block[156] ?? 0)
-    const magic = text(block, 257, 6)
-    const prefix = magic === 'ustar' ? text(block, 345, 155) : ''
-    const name = text(block, 0, 100)
-    const size = nextSize ?? octal(block, 124, 12)
-    const content = flag === '5' || flag === '1' || flag === '2' ? 0 : size
-    const padding = (BLOCK - (content % BLOCK)) % BLOCK
-    if (flag === 'x' || flag === 'g' || flag === 'L' || flag === 'K') {
-      if (size > MAX_METADATA_BYTES) {
-        throw new TarFormatError(`a ${size}-byte tar metadata entry`)
-      }
-      // A global header's size is its own; only x/L/K affect the next entry.
-      return {
-        entry: undefined,
-        meta: flag,
-        remaining: size,
-        padding,
-        keep: size,
-        kept: [],
-        keptBytes: 0
-      }
-    }
-    const type = entryType(flag)
-    const rawLink = nextLink ?? text(block, 157, 100)
-    const path = normalizePath(
-      nextPath ?? (prefix !== '' ? `${prefix}/${name}` : name)
-    )
-    const entry: TarEntry = {
-      path,
-      type,
-      mode: octal(block, 100, 8) & 0o7777,
-      size: content,
-      linkTarget:
-        type === 'hardlink'
-          ? normalizePath(rawLink)
-          : type === 'symlink'
-            ? rawLink
-            : undefined
-    }
-    nextPath = undefined
-    nextLink = undefined
-    nextSize = undefined
-    const keep = content > 0 ? Math.min(content, Math.max(0, want(entry))) : 0
-    return {
-      entry,
-      meta: undefined,
-      remaining: content,
-      padding,
-      keep,
-      kept: [],
-      keptBytes: 0
-    }
-  }
-
-  for await (const chunk of stream) {
-    let data = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
-    bytes += data.length
-    while (data.length > 0) {
-      if (ended) {
-        data = data.subarray(data.length)
-        break
-      }
-      if (pending === undefined) {
-        const needed = BLOCK - header.length
-        const take = data.subarray(0, needed)
-        header =
-          header.length === 0
-            ? Buffer.from(take)
-            : Buffer.concat([header, take])
-        data = data.subarray(take.length)
-        if (header.length < BLOCK) break
-        const block = header
-        header = Buffer.alloc(0)
-        pending = startEntry(block)
-        if (
-          pending !== undefined &&
-          pending.remaining + pending.padding === 0
-        ) {
-          finish(pending)
-          pending = undefined
-        }
-        continue
-      }
-      if (pending.remaining > 0) {
-        const take = Math.min(pending.remaining, data.length)
-        if (pending.keptBytes < pending.keep) {
-          const slice = data.subarray(
-            0,
-            Math.min(take, pending.keep - pending.keptBytes)
-          )
+  try {
+    for (;;) {
+      const next = await entriesIn.next()
+      if (next.done === true) break
+      handOver()
+      const item = next.value
+      const entry = entryOf(item.header)
+      // tar-stream reads header.size bytes of content (0 for directories).
+      const content = entry.type === 'directory' ? 0 : item.header.size
+      last = { path: entry.path, end: item.offset + BLOCK + padded(content) }
+      const keep =
+        entry.size > 0 ? Math.min(entry.size, Math.max(0, want(entry))) : 0
+      const kept: Buffer[] = []
+      let keptBytes = 0
+      for await (const data of item as AsyncIterable<Buffer>) {
+        if (keptBytes < keep) {
           // Copy: the stream may reuse its chunk buffers.
-          pending.kept.push(Buffer.from(slice))
-          pending.keptBytes += slice.length
+          const slice = Buffer.from(data.subarray(0, keep - keptBytes))
+          kept.push(slice)
+          keptBytes += slice.length
         }
-        pending.remaining -= take
-        data = data.subarray(take)
-        if (pending.remaining > 0) break
       }
-      if (pending.padding > 0) {
-        const take = Math.min(pending.padding, data.length)
-        pending.padding -= take
-        data = data.subarray(take)
-        if (pending.padding > 0) break
-      }
-      finish(pending)
-      pending = undefined
+      held = { entry, head: keptBytes > 0 ? Buffer.concat(kept) : undefined }
     }
-  }
-  if (pending !== undefined || header.length > 0) {
+  } catch (error) {
+    extract.destroy()
+    if (sourceFailure !== undefined) throw sourceFailure.error
+    if (tarFailure === undefined || error !== tarFailure) throw error
+    const cutIn = last !== undefined && bytes < last.end ? last.path : undefined
+    // The held entry was read to its end: the fault is in what follows.
+    if (cutIn === undefined) handOver()
     throw new TarFormatError(
-      `the layer ends in the middle of ${pending?.entry?.path ?? 'a tar header'}`
+      /unexpected end of data/i.test(tarFailure.message)
+        ? `the layer ends in the middle of ${cutIn ?? 'a tar header'}`
+        : `not a tar stream, or a corrupt layer: ${tarFailure.message}`
     )
   }
+  await feed
+  if (sourceFailure !== undefined) throw sourceFailure.error
+  handOver()
   return { bytes, entries }
 }
