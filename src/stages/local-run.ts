@@ -43,6 +43,8 @@ import { registryOf } from './image.js'
 import { eventSourceOf } from './synthetic-request.js'
 
 const TITLE = 'Local run (as Lambda would)'
+/** The label (name) of the local run's container; its value is the run's own. */
+export const CONTAINER_LABEL = 'aspnet-lambda-deploy.local-run'
 /** What each of the function's variables is set to, unless local-run-environment: real. */
 export const PLACEHOLDER = 'local-run-placeholder'
 const CREDENTIAL_VARIABLES = [
@@ -67,7 +69,7 @@ export async function localRunBeforePush(
   const mode = ctx.inputs.localRun
   if (mode === 'off') return undefined
   if (mode === 'auto') {
-    const runnable = await localRunnable(run.found.architecture, hostOf(ctx))
+    const runnable = await runnableHere(ctx, run.found.architecture)
     if (!runnable.runs) {
       report(
         ctx,
@@ -144,7 +146,7 @@ async function pulled(
 ): Promise<void> {
   const { deps } = ctx
   const { architecture } = run.found
-  const runnable = await localRunnable(architecture, hostOf(ctx))
+  const runnable = await runnableHere(ctx, architecture)
   if (!runnable.runs) {
     report(ctx, { kind: 'cannot-run', reason: runnable.reason }, uri)
     return
@@ -169,6 +171,28 @@ async function pulled(
     await fs.rm(workDir, { recursive: true, force: true })
   }
   await body(uri)
+}
+
+/**
+ * Whether Docker can run the image here, asked once per run and architecture
+ * (`docker version` and the binfmt files): the build's hook and the stage
+ * both ask.
+ */
+const runnableOf = new WeakMap<
+  RunContext,
+  Map<string, ReturnType<typeof localRunnable>>
+>()
+function runnableHere(
+  ctx: RunContext,
+  architecture: LookedUp['found']['architecture']
+): ReturnType<typeof localRunnable> {
+  const known =
+    runnableOf.get(ctx) ?? new Map<string, ReturnType<typeof localRunnable>>()
+  runnableOf.set(ctx, known)
+  const asked =
+    known.get(architecture) ?? localRunnable(architecture, hostOf(ctx))
+  known.set(architecture, asked)
+  return asked
 }
 
 function hostOf(ctx: RunContext): LocalRunHost {
@@ -216,7 +240,7 @@ async function judge(
   const fn = functionOf(run)
   const outcome = await ctx.phase(TITLE, async (): Promise<LocalRunOutcome> => {
     const host = hostOf(ctx)
-    const runnable = await localRunnable(found.architecture, host)
+    const runnable = await runnableHere(ctx, found.architecture)
     if (!runnable.runs)
       return { kind: 'cannot-run' as const, reason: runnable.reason }
     const target = run.targets[0]
@@ -249,14 +273,29 @@ async function judge(
         requestId: randomUUID()
       }
     )
+    // The container's removal goes on while the run does (about a second); the process
+    // ends only after it, and says if it failed. The label finds what a killed run left.
+    const label = `${CONTAINER_LABEL}=${randomUUID().replaceAll('-', '').slice(0, 16)}`
+    ctx.log(`The local run's container is labelled ${label}.`)
     return runLocally(
       {
         spec,
         managedInstances: fn.capacityProviderArn !== undefined,
         source,
-        event: JSON.stringify(event)
+        event: JSON.stringify(event),
+        containerLabels: [label]
       },
-      host,
+      {
+        ...host,
+        removed: removal => {
+          void removal.then(ok => {
+            if (!ok)
+              core.warning(
+                `${TITLE}: its container (label ${label}) could not be removed; remove it with docker container rm --force.`
+              )
+          })
+        }
+      },
       runnable
     )
   })
