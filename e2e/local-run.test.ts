@@ -123,6 +123,8 @@ function expectNoContainerLeft(
         { encoding: 'utf8' }
       ).trim()
     ).toBe('')
+  // The label was saved for the post step, and emptied once the removal ended.
+  expect(result.state.localRun).toBe('')
 }
 
 /** Blocked before any push or change: the stand-in served reads only. */
@@ -200,6 +202,41 @@ describe('local-run: auto', () => {
     )
     expectNoContainerLeft(result)
     await expectBlockedBeforeAnyChange(made)
+  })
+
+  it('a cancel while the image runs leaves no container and changes nothing', async () => {
+    const dir = context({ handler: 'http-only' })
+    appendFileSync(
+      path.join(dir, 'Dockerfile'),
+      `ENV HTTP_PORT=${await freePort()}\n`
+    )
+    const from = (await calls()).length
+    const result = await runAction({
+      inputs: {
+        'function-name': 'local-run',
+        repository: 'local-run',
+        context: dir,
+        'smoke-test': 'false',
+        'local-run': 'auto'
+      },
+      // The runtime never calls next: the local run waits out the init limit.
+      during: { when: /The local run's container is labelled/, cancel: true }
+    })
+
+    expect(result.exitCode).not.toBe(0)
+    const label = /The local run's container is labelled (\S+)\./.exec(
+      result.stdout
+    )?.[1]
+    expect(label).toMatch(/^aspnet-lambda-deploy\.local-run=[0-9a-f]{16}$/)
+    expect(result.post?.exitCode).toBe(0)
+    expect(
+      execFileSync(
+        'docker',
+        ['container', 'ls', '--all', '--quiet', '--filter', `label=${label}`],
+        { encoding: 'utf8' }
+      ).trim()
+    ).toBe('')
+    await expectBlockedBeforeAnyChange((await calls()).slice(from))
   })
 
   it('blocks an extension built for the other CPU', async () => {

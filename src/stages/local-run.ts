@@ -29,6 +29,7 @@ import {
 import { everyServes } from '../decide/action.js'
 import { dockerCli } from '../emulator/processes.js'
 import type { FunctionSpec } from '../emulator/types.js'
+import { LOCAL_RUN_LABEL, STATE } from '../post/saved-state.js'
 import { DeployError } from '../util/errors.js'
 import type { Found, RunContext } from './context.js'
 import { stage, type LocalRunHandoff } from './stage.js'
@@ -43,8 +44,6 @@ import { registryOf } from './image.js'
 import { eventSourceOf } from './synthetic-request.js'
 
 const TITLE = 'Local run (as Lambda would)'
-/** The label (name) of the local run's container; its value is the run's own. */
-export const CONTAINER_LABEL = 'aspnet-lambda-deploy.local-run'
 /** What each of the function's variables is set to, unless local-run-environment: real. */
 export const PLACEHOLDER = 'local-run-placeholder'
 const CREDENTIAL_VARIABLES = [
@@ -275,8 +274,10 @@ async function judge(
     )
     // The container's removal goes on while the run does (about a second); the process
     // ends only after it, and says if it failed. The label finds what a killed run left.
-    const label = `${CONTAINER_LABEL}=${randomUUID().replaceAll('-', '').slice(0, 16)}`
+    const label = `${LOCAL_RUN_LABEL}=${randomUUID().replaceAll('-', '').slice(0, 16)}`
     ctx.log(`The local run's container is labelled ${label}.`)
+    // A run killed before the removal ended leaves the label to the post step.
+    core.saveState(STATE.localRun, label)
     return runLocally(
       {
         spec,
@@ -289,7 +290,8 @@ async function judge(
         ...host,
         removed: removal => {
           void removal.then(ok => {
-            if (!ok)
+            if (ok) core.saveState(STATE.localRun, '')
+            else
               core.warning(
                 `${TITLE}: its container (label ${label}) could not be removed; remove it with docker container rm --force.`
               )
