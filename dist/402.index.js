@@ -162,7 +162,8 @@ async function invokeStreamedAnswer(lambda, request, abortSignal) {
 /* harmony export */   functionUrlStreams: () => (/* binding */ functionUrlStreams),
 /* harmony export */   x: () => (/* binding */ invokeStreaming)
 /* harmony export */ });
-/* harmony import */ var _aws_sdk_client_lambda__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(1696);
+/* harmony import */ var _aws_sdk_client_lambda__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(1696);
+/* harmony import */ var _function_url_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(8781);
 /**
  * InvokeWithResponseStream: a direct call of a function that streams its
  * response (a Function URL with InvokeMode RESPONSE_STREAM; an ASP.NET Core
@@ -182,13 +183,14 @@ async function invokeStreamedAnswer(lambda, request, abortSignal) {
  * application/vnd.amazon.eventstream framing into those events.
  */
 
+
 /**
  * Invoke with InvokeWithResponseStream and read the event stream up to
  * `maxBytes` of payload. Throws what the SDK throws (no permission, no such
  * version, throttling): the caller maps it as for Invoke.
  */
 async function invokeStreaming(lambda, request, abortSignal) {
-    const response = await lambda.send(new _aws_sdk_client_lambda__WEBPACK_IMPORTED_MODULE_0__/* .InvokeWithResponseStreamCommand */ .Jjw({
+    const response = await lambda.send(new _aws_sdk_client_lambda__WEBPACK_IMPORTED_MODULE_1__/* .InvokeWithResponseStreamCommand */ .Jjw({
         FunctionName: request.functionName,
         Qualifier: request.qualifier,
         InvocationType: 'RequestResponse',
@@ -238,18 +240,14 @@ function nonEmpty(text) {
  * preflight's GetFunctionUrlConfig of the same URL.
  */
 async function functionUrlStreams(lambda, functionArn, qualifier, once) {
-    try {
-        const config = await once(`function-url ${functionArn}${qualifier === undefined ? '' : ` ${qualifier}`}`, () => lambda.send(new _aws_sdk_client_lambda__WEBPACK_IMPORTED_MODULE_0__/* .GetFunctionUrlConfigCommand */ .Hcc({
-            FunctionName: functionArn,
-            ...(qualifier !== undefined && { Qualifier: qualifier })
-        })));
-        return config.InvokeMode === 'RESPONSE_STREAM';
-    }
-    catch {
-        // No URL (ResourceNotFoundException), or no lambda:GetFunctionUrlConfig:
-        // the smoke test's look-up of the same URL reports the latter.
-        return false;
-    }
+    // The same read as the smoke test's and the preflight's (getFunctionUrl:
+    // no URL is undefined), so that whichever asks first, the others get an
+    // answer they understand.
+    const config = await once(`function-url ${functionArn}${qualifier === undefined ? '' : ` ${qualifier}`}`, () => (0,_function_url_js__WEBPACK_IMPORTED_MODULE_0__/* .getFunctionUrl */ .Y1)(lambda, functionArn, qualifier)).catch(
+    // No lambda:GetFunctionUrlConfig: the smoke test's look-up of the same
+    // URL reports it; here it only means "not known to stream".
+    () => undefined);
+    return config?.InvokeMode === 'RESPONSE_STREAM';
 }
 
 

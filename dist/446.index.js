@@ -10,14 +10,16 @@ export const modules = {
 /* harmony export */   readDiagnostics: () => (/* binding */ readDiagnostics)
 /* harmony export */ });
 /* unused harmony exports linesThatMatter, MAX_PAGES, MAX_EVENTS, functionRef */
-/* harmony import */ var _aws_sdk_client_cloudwatch_logs__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(303);
+/* harmony import */ var _aws_sdk_client_cloudwatch_logs__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(303);
 /* harmony import */ var _clients_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(5915);
 /* harmony import */ var _util_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(17);
-/* harmony import */ var _util_retry_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(4266);
-/* harmony import */ var _util_time_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(6043);
+/* harmony import */ var _call_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(1373);
+/* harmony import */ var _util_retry_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(4266);
+/* harmony import */ var _util_time_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(6043);
 // Loaded with `await import('./logs.js')` only when a run fails: keep
 // its imports to the logs client and small helpers (clients.ts is in the
 // start-up path anyway, and loads the logs SDK only when asked).
+
 
 
 
@@ -120,7 +122,7 @@ async function readEvents(client, input, version, timing) {
     let nextToken;
     let pages = 0;
     do {
-        const page = await (0,_util_retry_js__WEBPACK_IMPORTED_MODULE_3__/* .retry */ .L)(() => client.send(new _aws_sdk_client_cloudwatch_logs__WEBPACK_IMPORTED_MODULE_4__.FilterLogEventsCommand({
+        const page = await (0,_util_retry_js__WEBPACK_IMPORTED_MODULE_4__/* .retry */ .L)(() => client.send(new _aws_sdk_client_cloudwatch_logs__WEBPACK_IMPORTED_MODULE_5__.FilterLogEventsCommand({
             ...input,
             ...(nextToken !== undefined && { nextToken })
         })), {
@@ -157,7 +159,7 @@ async function readEvents(client, input, version, timing) {
 async function readDiagnostics(functionName, region, sinceMs, options = {}) {
     const fn = functionRef(functionName);
     const logGroupName = `/aws/lambda/${fn.name}`;
-    const timing = options.timing ?? _util_time_js__WEBPACK_IMPORTED_MODULE_2__/* .realTiming */ .$u;
+    const timing = options.timing ?? _util_time_js__WEBPACK_IMPORTED_MODULE_3__/* .realTiming */ .$u;
     const client = options.client ?? (await (0,_clients_js__WEBPACK_IMPORTED_MODULE_0__/* .createLogsClient */ .D3)(region));
     const since = new Date(sinceMs).toISOString();
     const who = options.version === undefined
@@ -177,40 +179,38 @@ async function readDiagnostics(functionName, region, sinceMs, options = {}) {
         lines,
         note
     });
+    const denied = (error) => {
+        const account = fn.account ?? accountInMessage((0,_util_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .errorMessage */ .gJ)(error)) ?? '<account>';
+        return result([], `Could not read the function's logs (${(0,_util_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .awsErrorName */ .ZH)(error) ?? 'AccessDenied'}): allow logs:FilterLogEvents on ` +
+            `arn:${fn.partition}:logs:${region}:${account}:log-group:${logGroupName}:* to see them here.`);
+    };
     try {
-        let read = await readEvents(client, input, options.version, timing);
-        const waitMs = options.waitForLogsMs ?? 5000;
-        if (read.events.length === 0 && waitMs > 0) {
-            await timing.sleep(waitMs);
-            read = await readEvents(client, input, options.version, timing);
-        }
-        const truncated = read.truncated
-            ? ` Only the first ${read.events.length} log events since ${since} were read.`
-            : '';
-        if (read.events.length === 0) {
-            return result([], `no logs yet (${who} wrote none since ${since})`);
-        }
-        const lines = linesThatMatter(read.events);
-        if (lines.length > 0) {
-            return result(lines, truncated === '' ? undefined : truncated.trim());
-        }
-        const quiet = read.events.filter(e => !PLATFORM_NOISE.test(e.message));
-        const last = (quiet.length > 0 ? quiet : read.events).slice(-LAST_LINES);
-        return result(last, `Nothing in the logs since ${since} looks like an error; these are the last ${last.length} lines.${truncated}`);
-    }
-    catch (error) {
-        const name = (0,_util_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .awsErrorName */ .ZH)(error);
-        if (name === 'ResourceNotFoundException') {
-            return result([], `no logs yet (the function wrote none since ${since}: log group ${logGroupName} does not exist)`);
-        }
-        if (name === 'AccessDeniedException' ||
-            name === 'AccessDenied' ||
-            name === 'UnauthorizedOperation') {
-            const account = fn.account ?? accountInMessage((0,_util_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .errorMessage */ .gJ)(error)) ?? '<account>';
-            return result([], `Could not read the function's logs (${name}): allow logs:FilterLogEvents on ` +
-                `arn:${fn.partition}:logs:${region}:${account}:log-group:${logGroupName}:* to see them here.`);
-        }
-        return result([], `Could not read the function's logs: ${(0,_util_errors_js__WEBPACK_IMPORTED_MODULE_1__/* .describeAwsError */ .Pp)('logs:FilterLogEvents', error)}`);
+        return await (0,_call_js__WEBPACK_IMPORTED_MODULE_2__/* .awsCall */ .uF)('logs:FilterLogEvents', async () => {
+            let read = await readEvents(client, input, options.version, timing);
+            const waitMs = options.waitForLogsMs ?? 5000;
+            if (read.events.length === 0 && waitMs > 0) {
+                await timing.sleep(waitMs);
+                read = await readEvents(client, input, options.version, timing);
+            }
+            const truncated = read.truncated
+                ? ` Only the first ${read.events.length} log events since ${since} were read.`
+                : '';
+            if (read.events.length === 0) {
+                return result([], `no logs yet (${who} wrote none since ${since})`);
+            }
+            const lines = linesThatMatter(read.events);
+            if (lines.length > 0) {
+                return result(lines, truncated === '' ? undefined : truncated.trim());
+            }
+            const quiet = read.events.filter(e => !PLATFORM_NOISE.test(e.message));
+            const last = (quiet.length > 0 ? quiet : read.events).slice(-LAST_LINES);
+            return result(last, `Nothing in the logs since ${since} looks like an error; these are the last ${last.length} lines.${truncated}`);
+        }, {
+            ResourceNotFoundException: () => result([], `no logs yet (the function wrote none since ${since}: log group ${logGroupName} does not exist)`),
+            ...(0,_call_js__WEBPACK_IMPORTED_MODULE_2__/* .answerAll */ .iz)(['AccessDeniedException', 'AccessDenied', 'UnauthorizedOperation'], denied)
+        }).catch((error) => 
+        // Never throws: what went wrong is the note.
+        result([], `Could not read the function's logs: ${(0,_call_js__WEBPACK_IMPORTED_MODULE_2__/* .failureText */ .kY)('logs:FilterLogEvents', error)}`));
     }
     finally {
         if (options.client === undefined)

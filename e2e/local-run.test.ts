@@ -8,6 +8,7 @@
  * The smoke test is off: the stand-in still serves functions as HTTP servers
  * (issue 29 part 2 moves it onto the emulator).
  */
+import { execFileSync } from 'node:child_process'
 import { appendFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import path from 'node:path'
@@ -101,6 +102,31 @@ async function deploy(
   return { result, made: (await calls()).slice(from) }
 }
 
+/**
+ * The local run's container is removed in the background while the run goes
+ * on: once the action has exited, no container with the run's label is left.
+ */
+function expectNoContainerLeft(
+  result: Awaited<ReturnType<typeof runAction>>
+): void {
+  const labels = [
+    ...result.stdout.matchAll(
+      /The local run's container is labelled (aspnet-lambda-deploy\.local-run=[0-9a-f]{16})\./g
+    )
+  ].map(m => m[1] ?? '')
+  expect(labels.length).toBeGreaterThan(0)
+  for (const label of labels)
+    expect(
+      execFileSync(
+        'docker',
+        ['container', 'ls', '--all', '--quiet', '--filter', `label=${label}`],
+        { encoding: 'utf8' }
+      ).trim()
+    ).toBe('')
+  // The label was saved for the post step, and emptied once the removal ended.
+  expect(result.state.localRun).toBe('')
+}
+
 /** Blocked before any push or change: the stand-in served reads only. */
 async function expectBlockedBeforeAnyChange(made: CallRecord[]): Promise<void> {
   expect(made.length).toBeGreaterThan(0)
@@ -127,6 +153,7 @@ describe('local-run: auto', () => {
     expect(result.stdout).toMatch(
       /The local run before the push ran sha256:[a-f0-9]{64}: the pushed .* has that config digest, so it is the image that ran\./
     )
+    expectNoContainerLeft(result)
     const digest = result.outputs['image-digest'] ?? ''
     expect(digest).toMatch(/^sha256:/)
     expect(await deployedDigest('local-run')).toBe(digest)
@@ -151,6 +178,7 @@ describe('local-run: auto', () => {
     expect(errors(again)).toBe('')
     expect(again.exitCode).toBe(0)
     expect(again.stdout).toContain(`@${digest}, pulled by digest`)
+    expectNoContainerLeft(again)
     expect(again.summary).toMatch(
       /\| Local run \(as Lambda would\) \| ✅ pass \|/
     )
@@ -172,7 +200,43 @@ describe('local-run: auto', () => {
     expect(result.summary).toMatch(
       /\| Local run \(as Lambda would\) \| ❌ fail \|/
     )
+    expectNoContainerLeft(result)
     await expectBlockedBeforeAnyChange(made)
+  })
+
+  it('a cancel while the image runs leaves no container and changes nothing', async () => {
+    const dir = context({ handler: 'http-only' })
+    appendFileSync(
+      path.join(dir, 'Dockerfile'),
+      `ENV HTTP_PORT=${await freePort()}\n`
+    )
+    const from = (await calls()).length
+    const result = await runAction({
+      inputs: {
+        'function-name': 'local-run',
+        repository: 'local-run',
+        context: dir,
+        'smoke-test': 'false',
+        'local-run': 'auto'
+      },
+      // The runtime never calls next: the local run waits out the init limit.
+      during: { when: /The local run's container is labelled/, cancel: true }
+    })
+
+    expect(result.exitCode).not.toBe(0)
+    const label = /The local run's container is labelled (\S+)\./.exec(
+      result.stdout
+    )?.[1]
+    expect(label).toMatch(/^aspnet-lambda-deploy\.local-run=[0-9a-f]{16}$/)
+    expect(result.post?.exitCode).toBe(0)
+    expect(
+      execFileSync(
+        'docker',
+        ['container', 'ls', '--all', '--quiet', '--filter', `label=${label}`],
+        { encoding: 'utf8' }
+      ).trim()
+    ).toBe('')
+    await expectBlockedBeforeAnyChange((await calls()).slice(from))
   })
 
   it('blocks an extension built for the other CPU', async () => {
@@ -211,6 +275,7 @@ describe('local-run: auto', () => {
     expect(warnings(result)).toMatch(
       /Local run \(as Lambda would\): .*answer HTTP 502; \(configuration\) the app answered HTTP 502/
     )
+    expectNoContainerLeft(result)
     expect(await deployedDigest('local-run')).toBe(
       result.outputs['image-digest'] ?? ''
     )

@@ -1,12 +1,26 @@
 import { describe, expect, it, jest } from '@jest/globals'
 
+import { execFileSync } from 'node:child_process'
 import {
-  createArgs,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  writeFileSync
+} from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+import {
+  HOLDER_READY,
+  HOLDER_SCRIPT,
   execArgs,
+  holderRunArgs,
   lambdaEnvironment,
   launchErrorOf,
   logStreamName,
   maxMemoryUsedMb,
+  parseHolderListing,
   parseImageInspect,
   runtimeCommand
 } from '../../src/emulator/container.js'
@@ -122,10 +136,15 @@ describe('container', () => {
     ).toEqual(expected)
   })
 
-  it('creates a read-only container on the host network with the holder as PID 1', () => {
-    expect(createArgs(spec, 'c1', '/bin/busybox')).toEqual([
+  it('runs a read-only container on the host network with the holder as PID 1, attached, never pulling', () => {
+    expect(holderRunArgs(spec, 'c1', '/bin/busybox', '/tmp/x/cid')).toEqual([
       'container',
-      'create',
+      'run',
+      '--pull',
+      'never',
+      '--sig-proxy=false',
+      '--cidfile',
+      '/tmp/x/cid',
       '--name',
       'c1',
       '--network',
@@ -143,19 +162,18 @@ describe('container', () => {
       '/.lambda-emulator/busybox',
       '--',
       'app:1',
-      'sleep',
-      '2147483647'
+      'sh',
+      '-c',
+      HOLDER_SCRIPT
     ])
   })
 
   it("labels the container with the caller's labels", () => {
-    const args = createArgs(spec, 'c1', '/bin/busybox', [
+    const args = holderRunArgs(spec, 'c1', '/bin/busybox', '/tmp/x/cid', [
       'aspnet-lambda-deploy.local=4740',
       'aspnet-lambda-deploy.function=api'
     ])
-    expect(args.slice(0, 8)).toEqual([
-      'container',
-      'create',
+    expect(args.slice(7, 13)).toEqual([
       '--name',
       'c1',
       '--label',
@@ -163,7 +181,65 @@ describe('container', () => {
       '--label',
       'aspnet-lambda-deploy.function=api'
     ])
-    expect(args.slice(-3)).toEqual(['app:1', 'sleep', '2147483647'])
+    expect(args.slice(-4)).toEqual(['app:1', 'sh', '-c', HOLDER_SCRIPT])
+  })
+
+  it('reads the holder listing: names sorted, each with its own first bytes, at most max', () => {
+    const lines = [
+      'WARNING: Your kernel does not support swap limit capabilities',
+      'extension:zeta',
+      'head: 7f 45 4c 46 02 01 01 00 00 00 00 00 00 00 00 00 02 00 3e 00',
+      'extension:alpha ext',
+      'head:',
+      'extension:mid',
+      'head: 23 21'
+    ]
+    expect(parseHolderListing(lines, 10)).toEqual([
+      { name: 'alpha ext', head: '' },
+      { name: 'mid', head: '23 21' },
+      {
+        name: 'zeta',
+        head: '7f 45 4c 46 02 01 01 00 00 00 00 00 00 00 00 00 02 00 3e 00'
+      }
+    ])
+    expect(parseHolderListing(lines, 2).map(e => e.name)).toEqual([
+      'alpha ext',
+      'mid'
+    ])
+  })
+
+  // The script itself, run by the busybox the emulator mounts, over a directory standing in
+  // for /opt/extensions (the paths of the script rewritten to it).
+  // A static busybox is a test dependency (docs/testing.md), as it is the local run's.
+  const busybox =
+    ['/bin/busybox', '/usr/bin/busybox'].find(p => existsSync(p)) ??
+    '/bin/busybox'
+  it('the holder script lists every entry with its ELF head, then says it is ready', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'holder-script-'))
+    try {
+      const ext = join(dir, 'opt-extensions')
+      mkdirSync(ext)
+      writeFileSync(join(ext, 'b-script'), '#!/bin/sh\n')
+      writeFileSync(join(ext, 'a elf'), Buffer.from(elfHead(183)))
+      const script = HOLDER_SCRIPT.replaceAll(
+        '/.lambda-emulator/busybox',
+        busybox
+      )
+        .replaceAll('/opt/extensions', ext)
+        .replace(/exec \$b sleep \d+$/, 'exit 0')
+      const out = execFileSync(busybox, ['sh', '-c', script], {
+        encoding: 'utf8'
+      }).split('\n')
+      expect(out.at(-2)).toBe(HOLDER_READY)
+      const listing = parseHolderListing(out, 10)
+      expect(listing.map(e => e.name)).toEqual(['a elf', 'b-script'])
+      expect(wrongCpu(parseOdHex(listing[0]?.head ?? ''), 'x86_64')).toContain(
+        'built for arm64'
+      )
+      expect(listing[1]?.head).toBe('23 21 2f 62 69 6e 2f 73 68 0a')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   const id = 'a'.repeat(64)

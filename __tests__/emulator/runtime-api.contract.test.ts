@@ -10,6 +10,7 @@ import http from 'node:http'
 
 import { afterEach, describe, expect, it } from '@jest/globals'
 
+import { HOLDER_READY } from '../../src/emulator/container.js'
 import { LambdaEmulator } from '../../src/emulator/emulator.js'
 import type { DockerCli } from '../../src/emulator/processes.js'
 
@@ -88,12 +89,12 @@ function fakeDocker(onRuntimeApi: (address: string) => void): DockerCli {
                 }
               ])
             }
-          : args.includes('ls')
-            ? { ...done, code: 1 }
-            : done
+          : done
       ),
-    start: (_args, env) => {
-      onRuntimeApi(env.AWS_LAMBDA_RUNTIME_API ?? '')
+    start: (args, env, onLine) => {
+      // The holder: lists no extensions and holds the container.
+      if (args[1] === 'run') onLine(HOLDER_READY)
+      else onRuntimeApi(env.AWS_LAMBDA_RUNTIME_API ?? '')
       return { exited: new Promise(() => undefined) }
     }
   }
@@ -363,7 +364,16 @@ describe('starting', () => {
           stderr: 'Error: No such image: missing:1\n',
           tail: ''
         }),
-      start: () => ({ exited: new Promise(() => undefined) })
+      // docker container run --pull never of a missing image ends at once.
+      start: () => ({
+        exited: Promise.resolve({
+          code: 125,
+          stdout: '',
+          stderr:
+            'docker: Error response from daemon: No such image: missing:1.\n',
+          tail: ''
+        })
+      })
     }
     await expect(
       LambdaEmulator.start(

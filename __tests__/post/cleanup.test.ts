@@ -13,8 +13,10 @@ import * as core from '../../__fixtures__/core.js'
 import { fakeExec } from '../../__fixtures__/exec.js'
 import {
   STATE,
+  hasPostWork,
   ownBuilder,
-  ownDockerConfig
+  ownDockerConfig,
+  ownLocalRunLabel
 } from '../../src/post/saved-state.js'
 
 // post.ts imports @actions/core: mock it first, then import it dynamically.
@@ -216,6 +218,85 @@ describe('post', () => {
     expect(core.failures()).toEqual([])
   })
 
+  describe("the local run's container a killed run left", () => {
+    const LABEL = 'aspnet-lambda-deploy.local-run=0123456789abcdef'
+    const LS = [
+      'docker',
+      'container',
+      'ls',
+      '--all',
+      '--quiet',
+      '--filter',
+      `label=${LABEL}`
+    ]
+
+    it("removes every container carrying the run's label", async () => {
+      core.setState({ [STATE.localRun]: LABEL })
+      const { exec, argvs } = fakeExec([
+        [LS, { stdout: '3f2a9c1d0b4e\n' }],
+        [['docker', 'container', 'rm'], { exitCode: 0 }]
+      ])
+
+      await post(exec, { RUNNER_TEMP: runnerTemp })
+
+      expect(argvs()).toEqual([
+        LS,
+        ['docker', 'container', 'rm', '--force', '3f2a9c1d0b4e']
+      ])
+      expect(core.infos()).toContain(
+        `Removed the local run's container the run left (label ${LABEL}).`
+      )
+      expect(core.warnings()).toEqual([])
+    })
+
+    it('removes nothing when the container is already gone', async () => {
+      core.setState({ [STATE.localRun]: LABEL })
+      const { exec, argvs } = fakeExec([[LS, { stdout: '' }]])
+
+      await post(exec, { RUNNER_TEMP: runnerTemp })
+
+      expect(argvs()).toEqual([LS])
+      expect(core.warnings()).toEqual([])
+    })
+
+    it('warns, never fails, when docker cannot remove it', async () => {
+      core.setState({ [STATE.localRun]: LABEL })
+      const { exec } = fakeExec([
+        [LS, { stdout: 'abc\n' }],
+        [
+          ['docker', 'container', 'rm'],
+          { exitCode: 1, stderr: 'Error response from daemon: busy\n' }
+        ]
+      ])
+
+      await expect(
+        post(exec, { RUNNER_TEMP: runnerTemp })
+      ).resolves.toBeUndefined()
+
+      expect(core.warnings()).toEqual([
+        `Could not remove the local run's container (label ${LABEL}): Error response from daemon: busy; remove it with docker container rm --force.`
+      ])
+      expect(core.failures()).toEqual([])
+    })
+
+    it('a label this action does not give: docker is not called', async () => {
+      core.setState({ [STATE.localRun]: 'com.example.keep=1' })
+      const { exec, calls } = fakeExec([])
+
+      await post(exec, { RUNNER_TEMP: runnerTemp })
+
+      expect(calls).toEqual([])
+      expect(core.warnings()).toEqual([
+        'Not removing containers labelled "com.example.keep=1": the saved state names a label this action does not give.'
+      ])
+    })
+
+    it('is post work on its own', () => {
+      expect(hasPostWork({ [`STATE_${STATE.localRun}`]: LABEL })).toBe(true)
+      expect(hasPostWork({ [`STATE_${STATE.localRun}`]: '' })).toBe(false)
+    })
+  })
+
   it('does nothing when the main step left no state', async () => {
     const { exec, calls } = fakeExec([])
 
@@ -327,5 +408,19 @@ describe('ownBuilder', () => {
     ['aspnet-lambda-deploy-4242-m3k9x1 --force', false]
   ])('%s: %s', (name, ok) => {
     expect(ownBuilder(name)).toBe(ok)
+  })
+})
+
+describe('ownLocalRunLabel', () => {
+  it.each([
+    ['aspnet-lambda-deploy.local-run=0123456789abcdef', true],
+    ['aspnet-lambda-deploy.local-run=0123456789ABCDEF', false],
+    ['aspnet-lambda-deploy.local-run=0123456789abcde', false],
+    ['aspnet-lambda-deploy.local-run', false],
+    ['aspnet-lambda-deploy.local=4640', false],
+    ['--all', false],
+    ['aspnet-lambda-deploy.local-run=0123456789abcdef --force', false]
+  ])('%s: %s', (label, ok) => {
+    expect(ownLocalRunLabel(label)).toBe(ok)
   })
 })

@@ -363,6 +363,42 @@ async function finishPendingUndo() {
         }
     });
 }
+/**
+ * The local run's container, when the run ended (killed, cancelled) before
+ * its removal did: every container carrying the run's own label goes.
+ */
+async function removeLocalRunContainer(exec) {
+    const label = core/* getState */.Gu(saved_state/* STATE */.c4.localRun);
+    if (label === '')
+        return;
+    if (!(0,saved_state/* ownLocalRunLabel */.rA)(label)) {
+        core/* warning */.$e(`Not removing containers labelled "${label}": the saved state names a label this action does not give.`);
+        return;
+    }
+    const failed = (why) => core/* warning */.$e(`Could not remove the local run's container (label ${label}): ${why}; remove it with docker container rm --force.`);
+    try {
+        const listed = await exec('docker', [
+            'container',
+            'ls',
+            '--all',
+            '--quiet',
+            '--filter',
+            `label=${label}`
+        ]);
+        if (listed.exitCode !== 0)
+            return failed(listed.stderr.trim());
+        const ids = listed.stdout.split(/\s+/).filter(id => /^[0-9a-f]+$/.test(id));
+        if (ids.length === 0)
+            return;
+        const removed = await exec('docker', ['container', 'rm', '--force', ...ids]);
+        if (removed.exitCode !== 0)
+            return failed(removed.stderr.trim());
+        core/* info */.pq(`Removed the local run's container the run left (label ${label}).`);
+    }
+    catch (error) {
+        failed((0,errors/* errorMessage */.gJ)(error));
+    }
+}
 /** Cleanup after the job: it warns, never fails. */
 async function post(exec = realExec, env = process.env) {
     try {
@@ -371,6 +407,7 @@ async function post(exec = realExec, env = process.env) {
     catch (error) {
         core/* error */.z3(`Could not put back what the run changed: ${(0,errors/* errorMessage */.gJ)(error)}`);
     }
+    await removeLocalRunContainer(exec);
     const dockerConfig = await checkedDockerConfig(core/* getState */.Gu(saved_state/* STATE */.c4.dockerConfig), env.RUNNER_TEMP ?? external_node_os_.tmpdir());
     // The builder made for cache-to may be recorded only in the run's docker
     // config (when the user has no ~/.docker/buildx): remove it first.
@@ -439,6 +476,7 @@ async function checkedDockerConfig(saved, tempDir) {
 
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
 /* harmony export */   E2: () => (/* binding */ isThrottling),
+/* harmony export */   KI: () => (/* binding */ THROTTLING_ERRORS),
 /* harmony export */   Pp: () => (/* binding */ describeAwsError),
 /* harmony export */   ZH: () => (/* binding */ awsErrorName),
 /* harmony export */   gJ: () => (/* binding */ errorMessage),
@@ -446,7 +484,7 @@ async function checkedDockerConfig(saved, tempDir) {
 /* harmony export */   sH: () => (/* binding */ DeployError),
 /* harmony export */   vR: () => (/* binding */ UpdateFailedError)
 /* harmony export */ });
-/* unused harmony exports networkErrorMessage, LocalTagMovedError, PERMISSION_ERRORS, THROTTLING_ERRORS */
+/* unused harmony exports networkErrorMessage, LocalTagMovedError, PERMISSION_ERRORS */
 /** A readable message from anything that was thrown. */
 function errorMessage(error) {
     if (error instanceof Error)

@@ -519,28 +519,42 @@ class AwsCallError extends errors/* DeployError */.sH {
     }
 }
 /** The action's error for an AWS call that failed in a way nobody answers for. */
-function awsCallError(action, error) {
+function call_awsCallError(action, error) {
     return new AwsCallError(action, error);
 }
 /** What the SDK said, without the action's wording (for a caller's own message). */
 function sdkMessage(error) {
-    return errorMessage(error instanceof AwsCallError ? error.cause : error);
+    return (0,errors/* errorMessage */.gJ)(error instanceof AwsCallError ? error.cause : error);
+}
+/** The SDK's error name (ThrottlingException, …), through an AwsCallError too. */
+function sdkErrorName(error) {
+    return (0,errors/* awsErrorName */.ZH)(error instanceof AwsCallError ? error.cause : error);
+}
+/** The same answer for each of `names` (the permission errors, the throttling ones). */
+function call_answerAll(names, answer) {
+    return Object.fromEntries([...names].map(name => [name, answer]));
 }
 /**
  * Runs `send` (one SDK call, or a retry or paginator around it). `action`
- * is the IAM action the call needs (`lambda:GetFunction`).
+ * is the IAM action the call needs (`lambda:GetFunction`). An answer may
+ * throw (the action's own error, with the fix) or be a promise (a look-up
+ * before answering). A retry around awsCall of the same action hands on its
+ * last attempt's AwsCallError: that is answered by the SDK's error inside,
+ * and never wrapped twice.
  */
 async function call_awsCall(action, send, known = {}) {
     try {
         return await send();
     }
-    catch (error) {
-        const name = awsErrorName(error);
+    catch (thrown) {
+        const ours = thrown instanceof AwsCallError && thrown.action === action;
+        const error = ours ? thrown.cause : thrown;
+        const name = (0,errors/* awsErrorName */.ZH)(error);
         // Own keys only: an error named "constructor" is not a known one.
         const answer = name !== undefined && Object.hasOwn(known, name) ? known[name] : undefined;
         if (answer !== undefined)
             return answer(error);
-        throw awsCallError(action, error);
+        throw ours ? thrown : call_awsCallError(action, error);
     }
 }
 /** A known error that means "not there": the call answers undefined. */
@@ -903,6 +917,7 @@ function configFingerprint(config) {
 
 
 
+
 /** sha256:<hex> from `repo@sha256:<hex>` (or moto's `repo@sha256@sha256:<hex>`). */
 function digestFromImageUri(uri) {
     if (uri === undefined)
@@ -932,18 +947,22 @@ function repositoryOf(uri) {
 class FunctionNotFoundError extends errors/* DeployError */.sH {
 }
 async function getFunctionState(lambda, functionName) {
-    let response;
-    try {
-        response = await lambda.send(new dist_cjs/* GetFunctionCommand */.YF5({ FunctionName: functionName }));
-    }
-    catch (error) {
-        if ((0,errors/* awsErrorName */.ZH)(error) === 'ResourceNotFoundException') {
+    const response = await call_awsCall('lambda:GetFunction', () => lambda.send(new dist_cjs/* GetFunctionCommand */.YF5({ FunctionName: functionName })), {
+        ResourceNotFoundException: () => {
             throw new FunctionNotFoundError(`Lambda function ${functionName} does not exist in this account and region. ` +
                 'Create it first (package type Image), give role (its execution role) to have this action create it, or fix function-name / aws-region.');
         }
-        throw new errors/* DeployError */.sH((0,errors/* describeAwsError */.Pp)('lambda:GetFunction', error));
-    }
+    });
     return functionStateOf(response, functionName);
+}
+/**
+ * The values of the function's environment variables (GetFunction, which
+ * the look-up made without keeping them): for a run of its image with them.
+ * The caller masks them.
+ */
+async function functionEnvironment(lambda, functionArn) {
+    const answer = await awsCall('lambda:GetFunction', () => lambda.send(new GetFunctionCommand({ FunctionName: functionArn })));
+    return answer.Configuration?.Environment?.Variables;
 }
 /**
  * The function as one GetFunction answer describes it; `functionName` (what
@@ -1049,21 +1068,19 @@ async function waitForUpdate(lambda, functionName, options, timing) {
     let lastSeen = 'unknown';
     const outcome = await poll(async ({ remainingMs }) => {
         await options.budget?.take();
-        let response;
-        try {
+        const read = await call_awsCall('lambda:GetFunction', async () => ({
             // A read that hangs must not outlive the wait: it is cut at the
             // deadline (and by the client's own request timeout before that).
-            response = await lambda.send(new dist_cjs/* GetFunctionCommand */.YF5({ FunctionName: functionName }), { abortSignal: AbortSignal.timeout(Math.max(1000, remainingMs)) });
-        }
-        catch (error) {
-            if (!(0,errors/* isThrottling */.E2)(error)) {
-                throw new errors/* DeployError */.sH((0,errors/* awsErrorName */.ZH)(error) === 'AbortError' ||
-                    (0,errors/* awsErrorName */.ZH)(error) === 'TimeoutError'
-                    ? `Lambda did not answer GetFunction for ${functionName} before the wait's deadline (a stalled connection): ${(0,errors/* errorMessage */.gJ)(error)}`
-                    : (0,errors/* describeAwsError */.Pp)('lambda:GetFunction', error));
-            }
-            return throttled(error);
-        }
+            response: await lambda.send(new dist_cjs/* GetFunctionCommand */.YF5({ FunctionName: functionName }), { abortSignal: AbortSignal.timeout(Math.max(1000, remainingMs)) })
+        }), {
+            ...call_answerAll(errors/* THROTTLING_ERRORS */.KI, throttled),
+            ...call_answerAll(['AbortError', 'TimeoutError'], error => {
+                throw new errors/* DeployError */.sH(`Lambda did not answer GetFunction for ${functionName} before the wait's deadline (a stalled connection): ${(0,errors/* errorMessage */.gJ)(error)}`);
+            })
+        });
+        if (!('response' in read))
+            return read; // throttled: poll again
+        const { response } = read;
         const configuration = response.Configuration ?? {};
         const observed = functionStateOf(response, functionName);
         const status = configuration.LastUpdateStatus;
@@ -1115,49 +1132,40 @@ async function waitForUpdate(lambda, functionName, options, timing) {
  * Resolves undefined when an earlier attempt's update turned out accepted.
  */
 async function updateFunctionCode(lambda, functionName, imageUri, options, timing) {
-    const attempt = async () => {
-        try {
-            return await lambda.send(new dist_cjs/* UpdateFunctionCodeCommand */.KfB({
-                FunctionName: functionName,
-                ImageUri: imageUri,
-                ...(options.revisionId !== undefined && {
-                    RevisionId: options.revisionId
-                })
-            }));
+    const action = 'lambda:UpdateFunctionCode';
+    const attempt = async () => call_awsCall(action, () => lambda.send(new dist_cjs/* UpdateFunctionCodeCommand */.KfB({
+        FunctionName: functionName,
+        ImageUri: imageUri,
+        ...(options.revisionId !== undefined && {
+            RevisionId: options.revisionId
+        })
+    })), {
+        ResourceConflictException: async (error) => {
+            if ((await options.acceptedEarlier?.()) !== true)
+                throw error;
+            options.log(`UpdateFunctionCode was refused (${(0,errors/* errorMessage */.gJ)(error)}), but the update in progress is this one: an earlier attempt was accepted and its answer was lost.`);
+            return undefined;
         }
-        catch (error) {
-            if ((0,errors/* awsErrorName */.ZH)(error) === 'ResourceConflictException' &&
-                (await options.acceptedEarlier?.()) === true) {
-                options.log(`UpdateFunctionCode was refused (${(0,errors/* errorMessage */.gJ)(error)}), but the update in progress is this one: an earlier attempt was accepted and its answer was lost.`);
-                return undefined;
-            }
-            throw error;
-        }
-    };
-    try {
-        return await retry_retry(attempt, {
-            attempts: options.conflictAttempts ?? 8,
-            baseDelayMs: 1000,
-            maxDelayMs: 10_000,
-            retryable: error => (0,errors/* awsErrorName */.ZH)(error) === 'ResourceConflictException' ||
-                (0,errors/* isThrottling */.E2)(error),
-            onRetry: (error, attempt, delay) => options.log(`UpdateFunctionCode attempt ${attempt} was refused (${(0,errors/* awsErrorName */.ZH)(error) ?? 'error'}: ${(0,errors/* errorMessage */.gJ)(error)}); retrying in ${delay}ms.`)
-        }, timing);
-    }
-    catch (error) {
-        const name = (0,errors/* awsErrorName */.ZH)(error);
-        if (name === 'PreconditionFailedException') {
+    });
+    return call_awsCall(action, () => retry_retry(attempt, {
+        attempts: options.conflictAttempts ?? 8,
+        baseDelayMs: 1000,
+        maxDelayMs: 10_000,
+        retryable: error => sdkErrorName(error) === 'ResourceConflictException' ||
+            errors/* THROTTLING_ERRORS */.KI.has(sdkErrorName(error) ?? ''),
+        onRetry: (error, attempt, delay) => options.log(`UpdateFunctionCode attempt ${attempt} was refused (${sdkErrorName(error) ?? 'error'}: ${sdkMessage(error)}); retrying in ${delay}ms.`)
+    }, timing), {
+        PreconditionFailedException: error => {
             throw new errors/* ChangedMeanwhileError */.nI(`Function ${functionName} was changed by someone else since it was read, so it was left as it is (${(0,errors/* errorMessage */.gJ)(error)}).`);
-        }
-        if (name === 'ResourceConflictException') {
+        },
+        ResourceConflictException: error => {
             throw new errors/* DeployError */.sH(`Function ${functionName} kept refusing the update because another update is in progress (${(0,errors/* errorMessage */.gJ)(error)}). ` +
                 'Use a concurrency group per function in the workflow so deploys do not overlap.');
-        }
-        if (name === 'InvalidParameterValueException') {
+        },
+        InvalidParameterValueException: error => {
             throw new errors/* DeployError */.sH(`Lambda refused the image ${imageUri}: ${(0,errors/* errorMessage */.gJ)(error)}`);
         }
-        throw new errors/* DeployError */.sH((0,errors/* describeAwsError */.Pp)('lambda:UpdateFunctionCode', error));
-    }
+    });
 }
 /**
  * UpdateFunctionCode, wait until Lambda has applied it, and confirm the
@@ -1233,7 +1241,7 @@ async function askToUpdateCode(lambda, functionName, imageUri) {
         }));
         return { answer: 'allowed' };
     }, {
-        ...Object.fromEntries([...PERMISSION_ERRORS].map(n => [n, as('denied')])),
+        ...answerAll(PERMISSION_ERRORS, as('denied')),
         InvalidParameterValueException: as('refused'),
         ResourceNotFoundException: as('refused'),
         ResourceConflictException: as('busy')
@@ -1302,26 +1310,23 @@ function configurationHolder(left, now) {
  */
 async function applyConfiguration(lambda, input, options, timing) {
     const name = input.FunctionName ?? '';
-    try {
-        await retry_retry(() => lambda.send(new dist_cjs/* UpdateFunctionConfigurationCommand */.Zlw(input)), {
-            attempts: 8,
-            baseDelayMs: 1000,
-            maxDelayMs: 10_000,
-            retryable: error => (0,errors/* awsErrorName */.ZH)(error) === 'ResourceConflictException' ||
-                (0,errors/* isThrottling */.E2)(error),
-            onRetry: (error, attempt, delay) => options.log(`UpdateFunctionConfiguration attempt ${attempt} was refused (${(0,errors/* awsErrorName */.ZH)(error) ?? 'error'}); retrying in ${delay}ms.`)
-        }, timing);
-    }
-    catch (error) {
-        const known = (0,errors/* awsErrorName */.ZH)(error);
-        if (known === 'PreconditionFailedException')
+    await call_awsCall('lambda:UpdateFunctionConfiguration', () => retry_retry(() => lambda.send(new dist_cjs/* UpdateFunctionConfigurationCommand */.Zlw(input)), {
+        attempts: 8,
+        baseDelayMs: 1000,
+        maxDelayMs: 10_000,
+        retryable: error => (0,errors/* awsErrorName */.ZH)(error) === 'ResourceConflictException' ||
+            (0,errors/* isThrottling */.E2)(error),
+        onRetry: (error, attempt, delay) => options.log(`UpdateFunctionConfiguration attempt ${attempt} was refused (${(0,errors/* awsErrorName */.ZH)(error) ?? 'error'}); retrying in ${delay}ms.`)
+    }, timing), {
+        PreconditionFailedException: error => {
             throw new errors/* ChangedMeanwhileError */.nI(`Function ${name} was changed by someone else since it was read, so its configuration was left as it is (${(0,errors/* errorMessage */.gJ)(error)}).`);
-        if (known === 'InvalidParameterValueException')
-            // Lambda's message may quote the variables ("String measured: ..."):
-            // only its first sentence is kept.
+        },
+        // Lambda's message may quote the variables ("String measured: ..."):
+        // only its first sentence is kept.
+        InvalidParameterValueException: error => {
             throw new errors/* DeployError */.sH(`Lambda refused the configuration of ${name}: ${(0,errors/* errorMessage */.gJ)(error).split('. ')[0] ?? ''}.`);
-        throw new errors/* DeployError */.sH((0,errors/* describeAwsError */.Pp)('lambda:UpdateFunctionConfiguration', error));
-    }
+        }
+    });
     options.onAccepted?.();
     const outcome = await waitForUpdate(lambda, name, options, timing);
     if (outcome.status === 'Failed')
@@ -1493,7 +1498,7 @@ function activationStep(v, elapsedMs) {
  * The two Managed Instances errors, explained with what to do; undefined for
  * any other error (the caller describes it as usual).
  */
-function managed_instances_states_explainManagedInstancesError(error, functionName) {
+function explainManagedInstancesError(error, functionName) {
     const name = (0,errors/* awsErrorName */.ZH)(error);
     const said = (0,errors/* errorMessage */.gJ)(error);
     if (name === 'FunctionVersionsPerCapacityProviderLimitExceededException') {
@@ -1539,6 +1544,19 @@ function managed_instances_states_explainManagedInstancesError(error, functionNa
 
 
 
+
+/**
+ * The Managed Instances errors a call can meet, answered with what they
+ * mean and what to do (explainManagedInstancesError).
+ */
+function managed_instances_managedInstancesErrors(functionName) {
+    return call_answerAll([
+        'FunctionVersionsPerCapacityProviderLimitExceededException',
+        'NoPublishedVersionException'
+    ], error => {
+        throw new errors/* DeployError */.sH(explainManagedInstancesError(error, functionName) ?? (0,errors/* errorMessage */.gJ)(error));
+    });
+}
 function publishedVersionState(functionName, c, fallbackVersion) {
     return {
         functionName,
@@ -1565,50 +1583,44 @@ function publishedVersionState(functionName, c, fallbackVersion) {
  * written (the previous $LATEST.PUBLISHED image) BEFORE this call.
  */
 async function publishToLatestPublished(lambda, functionName, codeSha256, description, options, timing) {
-    let response;
-    try {
-        response = await retry_retry(() => lambda.send(new dist_cjs/* PublishVersionCommand */.D3m({
-            FunctionName: functionName,
-            CodeSha256: codeSha256.replace(/^sha256:/, ''),
-            Description: description,
-            PublishTo: 'LATEST_PUBLISHED'
-        })), {
-            attempts: 8,
-            baseDelayMs: 1000,
-            maxDelayMs: 10_000,
-            retryable: error => (0,errors/* awsErrorName */.ZH)(error) === 'ResourceConflictException' ||
-                (0,errors/* isThrottling */.E2)(error),
-            onRetry: (error, attempt, delay) => options.log(`PublishVersion (PublishTo LATEST_PUBLISHED) attempt ${attempt} was refused (${(0,errors/* awsErrorName */.ZH)(error) ?? 'error'}: ${(0,errors/* errorMessage */.gJ)(error)}); retrying in ${delay}ms.`)
-        }, timing);
-    }
-    catch (error) {
-        throw new errors/* DeployError */.sH(managed_instances_states_explainManagedInstancesError(error, functionName) ??
-            (0,errors/* describeAwsError */.Pp)('lambda:PublishVersion', error));
-    }
+    const response = await call_awsCall('lambda:PublishVersion', () => retry_retry(() => lambda.send(new dist_cjs/* PublishVersionCommand */.D3m({
+        FunctionName: functionName,
+        CodeSha256: codeSha256.replace(/^sha256:/, ''),
+        Description: description,
+        PublishTo: 'LATEST_PUBLISHED'
+    })), {
+        attempts: 8,
+        baseDelayMs: 1000,
+        maxDelayMs: 10_000,
+        retryable: error => (0,errors/* awsErrorName */.ZH)(error) === 'ResourceConflictException' ||
+            (0,errors/* isThrottling */.E2)(error),
+        onRetry: (error, attempt, delay) => options.log(`PublishVersion (PublishTo LATEST_PUBLISHED) attempt ${attempt} was refused (${(0,errors/* awsErrorName */.ZH)(error) ?? 'error'}: ${(0,errors/* errorMessage */.gJ)(error)}); retrying in ${delay}ms.`)
+    }, timing), managed_instances_managedInstancesErrors(functionName));
     return publishedVersionState(functionName, response, LATEST_PUBLISHED);
 }
-/** A published version as GetFunction answers; AWS errors as they come. */
-async function fetchPublishedVersion(lambda, functionName, version) {
+/**
+ * A published version as GetFunction answers; a Managed Instances error in
+ * words, the errors in `known` as the caller answers them.
+ */
+async function fetchPublishedVersion(lambda, functionName, version, known = {}) {
     // GetFunction (one IAM action the action already needs) rather than
     // GetFunctionConfiguration: the same configuration, with the image.
-    const f = await lambda.send(new dist_cjs/* GetFunctionCommand */.YF5({ FunctionName: functionName, Qualifier: version }));
-    const image = functionStateOf(f, functionName);
-    return {
-        ...publishedVersionState(functionName, f.Configuration ?? {}, version),
-        imageUri: image.imageUri,
-        imageDigest: image.imageDigest
-    };
+    return call_awsCall('lambda:GetFunction', async () => {
+        const f = await lambda.send(new dist_cjs/* GetFunctionCommand */.YF5({
+            FunctionName: functionName,
+            Qualifier: version
+        }));
+        const image = functionStateOf(f, functionName);
+        return {
+            ...publishedVersionState(functionName, f.Configuration ?? {}, version),
+            imageUri: image.imageUri,
+            imageDigest: image.imageDigest
+        };
+    }, { ...managed_instances_managedInstancesErrors(functionName), ...known });
 }
-const describeReadError = (error, functionName) => managed_instances_states_explainManagedInstancesError(error, functionName) ??
-    (0,errors/* describeAwsError */.Pp)('lambda:GetFunction', error);
 /** One poll of a published version (`$LATEST.PUBLISHED` or a number). */
 async function readPublishedVersion(lambda, functionName, version) {
-    try {
-        return await fetchPublishedVersion(lambda, functionName, version);
-    }
-    catch (error) {
-        throw new DeployError(describeReadError(error, functionName));
-    }
+    return fetchPublishedVersion(lambda, functionName, version);
 }
 /**
  * $LATEST.PUBLISHED as callers get it now, or undefined when nothing was
@@ -1617,16 +1629,10 @@ async function readPublishedVersion(lambda, functionName, version) {
  * NoPublishedVersionException).
  */
 async function readLatestPublished(lambda, functionName) {
-    try {
-        return await fetchPublishedVersion(lambda, functionName, LATEST_PUBLISHED);
-    }
-    catch (error) {
-        const name = (0,errors/* awsErrorName */.ZH)(error);
-        if (name === 'ResourceNotFoundException' ||
-            name === 'NoPublishedVersionException')
-            return undefined;
-        throw new errors/* DeployError */.sH(describeReadError(error, functionName));
-    }
+    return fetchPublishedVersion(lambda, functionName, LATEST_PUBLISHED, {
+        ResourceNotFoundException: absent,
+        NoPublishedVersionException: absent
+    });
 }
 /** The published version did not become Active: Lambda said why. */
 class ActivationFailedError extends errors/* DeployError */.sH {
@@ -1651,15 +1657,10 @@ async function waitForActivation(lambda, functionName, version, options, timing)
     let last;
     const outcome = await poll(async () => {
         await options.budget?.take();
-        let now;
-        try {
-            now = await fetchPublishedVersion(lambda, functionName, version);
-        }
-        catch (error) {
-            if ((0,errors/* isThrottling */.E2)(error))
-                return throttled(error);
-            throw new errors/* DeployError */.sH(describeReadError(error, functionName));
-        }
+        const now = await fetchPublishedVersion(lambda, functionName, version, call_answerAll(errors/* THROTTLING_ERRORS */.KI, throttled));
+        // A known error's answer is the poll's step (throttled).
+        if (!('functionName' in now))
+            return now;
         last = now;
         const elapsed = timing.now() - started;
         const step = activationStep(now, elapsed);
@@ -1765,6 +1766,7 @@ async function republishPrevious(lambda, functionName, undo, options, timing) {
 
 
 
+
 /** Update in progress, or throttled: both pass if we wait a little. */
 function isTransient(error) {
     return ((0,errors/* awsErrorName */.ZH)(error) === 'ResourceConflictException' || (0,errors/* isThrottling */.E2)(error));
@@ -1788,32 +1790,30 @@ function codeSha256Of(digestOrHex) {
  * version instead of a new one when nothing changed since it was published.
  */
 async function publishVersion(lambda, functionName, codeSha256, description, options, timing) {
-    let response;
-    try {
-        response = await retry(() => lambda.send(new PublishVersionCommand({
-            FunctionName: functionName,
-            CodeSha256: codeSha256Of(codeSha256),
-            Description: description
-        })), retryOptions('PublishVersion', options.log), timing);
-    }
-    catch (error) {
-        const name = awsErrorName(error);
+    const changed = (error) => {
+        throw new DeployError(`The code of ${functionName} changed while deploying: $LATEST no longer runs the image just deployed, so no version was published (${errorMessage(error)}). ` +
+            'Another deploy ran at the same time: use a concurrency group per function in the workflow.');
+    };
+    const response = await awsCall('lambda:PublishVersion', () => retry(() => lambda.send(new PublishVersionCommand({
+        FunctionName: functionName,
+        CodeSha256: codeSha256Of(codeSha256),
+        Description: description
+    })), retryOptions('PublishVersion', options.log), timing), {
+        ...managedInstancesErrors(functionName),
         // A CodeSha256 that no longer matches: AWS answers
         // InvalidParameterValueException ("CodeSHA256 (...) is different from
         // current CodeSHA256 in $LATEST"), documented as PreconditionFailed.
-        if (name === 'PreconditionFailedException' ||
-            (name === 'InvalidParameterValueException' &&
-                /CodeSHA256/i.test(errorMessage(error)))) {
-            throw new DeployError(`The code of ${functionName} changed while deploying: $LATEST no longer runs the image just deployed, so no version was published (${errorMessage(error)}). ` +
-                'Another deploy ran at the same time: use a concurrency group per function in the workflow.');
-        }
-        if (name === 'ResourceConflictException') {
+        PreconditionFailedException: changed,
+        InvalidParameterValueException: error => {
+            if (/CodeSHA256/i.test(errorMessage(error)))
+                changed(error);
+            throw awsCallError('lambda:PublishVersion', error);
+        },
+        ResourceConflictException: error => {
             throw new DeployError(`Function ${functionName} kept refusing to publish a version because an update is in progress (${errorMessage(error)}). ` +
                 'Use a concurrency group per function in the workflow so deploys do not overlap.');
         }
-        throw new DeployError(explainManagedInstancesError(error, functionName) ??
-            describeAwsError('lambda:PublishVersion', error));
-    }
+    });
     if (response.Version === undefined || response.FunctionArn === undefined) {
         throw new DeployError(`lambda:PublishVersion on ${functionName} returned no version number.`);
     }
@@ -1836,20 +1836,15 @@ function aliasState(alias, fallbackName) {
 }
 /** The alias as Lambda has it now, or undefined when there is none. */
 async function getAlias(lambda, functionName, alias) {
-    try {
-        const response = await lambda.send(new dist_cjs/* GetAliasCommand */.MES({ FunctionName: functionName, Name: alias }));
-        return aliasState(response, alias);
-    }
-    catch (error) {
-        if ((0,errors/* awsErrorName */.ZH)(error) === 'ResourceNotFoundException') {
+    const response = await call_awsCall('lambda:GetAlias', () => lambda.send(new dist_cjs/* GetAliasCommand */.MES({ FunctionName: functionName, Name: alias })), {
+        ResourceNotFoundException: error => {
             // "Function not found" is not a missing alias: say so.
-            if (/^Function not found/i.test((0,errors/* errorMessage */.gJ)(error))) {
+            if (/^Function not found/i.test((0,errors/* errorMessage */.gJ)(error)))
                 throw new errors/* DeployError */.sH(`Lambda function ${functionName} does not exist in this account and region (${(0,errors/* errorMessage */.gJ)(error)}).`);
-            }
             return undefined;
         }
-        throw new errors/* DeployError */.sH((0,errors/* describeAwsError */.Pp)('lambda:GetAlias', error));
-    }
+    });
+    return response === undefined ? undefined : aliasState(response, alias);
 }
 function checkWeights(weights) {
     for (const [version, weight] of Object.entries(weights)) {
@@ -1873,58 +1868,50 @@ async function pointAlias(lambda, functionName, alias, target, current, options,
         Description: target.description
     };
     if (current === undefined) {
-        try {
-            const created = await retry_retry(() => lambda.send(new dist_cjs/* CreateAliasCommand */.W_e({
-                FunctionName: functionName,
-                Name: alias,
-                FunctionVersion: target.version,
-                ...description,
-                ...(hasWeights && {
-                    RoutingConfig: { AdditionalVersionWeights: weights }
-                })
-            })), 
-            // "Alias already exists" is a ResourceConflictException too, and
-            // waiting does not make it go away.
-            retryOptions('CreateAlias', options.log, error => isTransient(error) && !/already exists/i.test((0,errors/* errorMessage */.gJ)(error))), timing);
-            return aliasState(created, alias);
-        }
-        catch (error) {
-            if ((0,errors/* awsErrorName */.ZH)(error) === 'ResourceConflictException' &&
-                /already exists/i.test((0,errors/* errorMessage */.gJ)(error))) {
-                throw new errors/* DeployError */.sH(`Alias ${alias} of ${functionName} was created by someone else while deploying (${(0,errors/* errorMessage */.gJ)(error)}). ` +
-                    'Use a concurrency group per function in the workflow, and run the deploy again.');
-            }
-            throw aliasError('lambda:CreateAlias', functionName, alias, error);
-        }
-    }
-    try {
-        const updated = await retry_retry(() => lambda.send(new dist_cjs/* UpdateAliasCommand */.lqC({
+        const created = await call_awsCall('lambda:CreateAlias', () => retry_retry(() => lambda.send(new dist_cjs/* CreateAliasCommand */.W_e({
             FunctionName: functionName,
             Name: alias,
             FunctionVersion: target.version,
             ...description,
-            // An empty map clears a canary split left from before.
-            RoutingConfig: { AdditionalVersionWeights: weights },
-            ...(current.revisionId !== undefined && {
-                RevisionId: current.revisionId
+            ...(hasWeights && {
+                RoutingConfig: { AdditionalVersionWeights: weights }
             })
-        })), retryOptions('UpdateAlias', options.log), timing);
-        return aliasState(updated, alias);
+        })), 
+        // "Alias already exists" is a ResourceConflictException too, and
+        // waiting does not make it go away.
+        retryOptions('CreateAlias', options.log, error => isTransient(error) && !/already exists/i.test((0,errors/* errorMessage */.gJ)(error))), timing), {
+            ResourceConflictException: error => {
+                if (/already exists/i.test((0,errors/* errorMessage */.gJ)(error)))
+                    throw new errors/* DeployError */.sH(`Alias ${alias} of ${functionName} was created by someone else while deploying (${(0,errors/* errorMessage */.gJ)(error)}). ` +
+                        'Use a concurrency group per function in the workflow, and run the deploy again.');
+                keptRefusing(functionName, alias, error);
+            }
+        });
+        return aliasState(created, alias);
     }
-    catch (error) {
-        if ((0,errors/* awsErrorName */.ZH)(error) === 'PreconditionFailedException') {
+    const updated = await call_awsCall('lambda:UpdateAlias', () => retry_retry(() => lambda.send(new dist_cjs/* UpdateAliasCommand */.lqC({
+        FunctionName: functionName,
+        Name: alias,
+        FunctionVersion: target.version,
+        ...description,
+        // An empty map clears a canary split left from before.
+        RoutingConfig: { AdditionalVersionWeights: weights },
+        ...(current.revisionId !== undefined && {
+            RevisionId: current.revisionId
+        })
+    })), retryOptions('UpdateAlias', options.log), timing), {
+        PreconditionFailedException: error => {
             throw new errors/* ChangedMeanwhileError */.nI(`Someone else moved alias ${alias} of ${functionName} while deploying (it no longer points where it did: ${(0,errors/* errorMessage */.gJ)(error)}). ` +
                 'It was left as they set it. Use a concurrency group per function in the workflow, and run the deploy again.');
-        }
-        throw aliasError('lambda:UpdateAlias', functionName, alias, error);
-    }
+        },
+        ResourceConflictException: error => keptRefusing(functionName, alias, error)
+    });
+    return aliasState(updated, alias);
 }
-function aliasError(action, functionName, alias, error) {
-    if ((0,errors/* awsErrorName */.ZH)(error) === 'ResourceConflictException') {
-        return new errors/* DeployError */.sH(`Function ${functionName} kept refusing to move alias ${alias} because an update is in progress (${(0,errors/* errorMessage */.gJ)(error)}). ` +
-            'Use a concurrency group per function in the workflow so deploys do not overlap.');
-    }
-    return new errors/* DeployError */.sH((0,errors/* describeAwsError */.Pp)(action, error));
+/** Every attempt found another update in progress. */
+function keptRefusing(functionName, alias, error) {
+    throw new errors/* DeployError */.sH(`Function ${functionName} kept refusing to move alias ${alias} because an update is in progress (${(0,errors/* errorMessage */.gJ)(error)}). ` +
+        'Use a concurrency group per function in the workflow so deploys do not overlap.');
 }
 const DESCRIPTION_PREFIX = 'aspnet-lambda-deploy:';
 /** Lambda's limit on an alias description. */

@@ -1,9 +1,9 @@
 /**
  * Pure argv builders for the docker CLI and the environment Lambda gives its processes.
  *
- * How processes start: the container's PID 1 is a holder (`sleep` of a static busybox mounted
- * read-only from the host at HOLDER_PATH); the emulator then starts each /opt/extensions file
- * and, once they have registered, the runtime (the function's ImageConfig EntryPoint + Command
+ * How processes start: the container's PID 1 is a holder (a static busybox mounted read-only
+ * from the host at HOLDER_PATH) that lists /opt/extensions and then sleeps; the emulator then
+ * starts each /opt/extensions file and, once they have registered, the runtime (the function's ImageConfig EntryPoint + Command
  * else the image's own) with `docker exec`, as Lambda's service starts them itself rather than
  * the image. Each `docker exec` client is the process's handle: its exit status is the process's,
  * its output the process's output. The network is the host's (`--network host`) so that the
@@ -65,15 +65,75 @@ export function platformOf(architecture: Architecture): string {
   return architecture === 'arm64' ? 'linux/arm64' : 'linux/amd64'
 }
 
-export function createArgs(
+/** The line the holder prints once it has read /opt/extensions, before it sleeps. */
+export const HOLDER_READY = 'lambda-emulator-ready'
+
+/**
+ * What the holder (PID 1, busybox sh) runs: one line per /opt/extensions entry (`extension:`
+ * and its name) followed by its first 20 bytes in hex (`head:`, for the ELF check), the ready
+ * line, then `exec sleep`. So the listing costs no `docker exec` of its own: it is part of the
+ * container's start. A constant: nothing of the image or the function is spliced into it
+ * (entry names reach od only as the quoted "$f"). A dangling link is listed, as Lambda tries to
+ * start it.
+ */
+export const HOLDER_SCRIPT = [
+  `b=${HOLDER_PATH}`,
+  `for f in ${EXTENSIONS_DIR}/*; do`,
+  '  [ -e "$f" ] || [ -L "$f" ] || continue',
+  `  echo "extension:\${f#${EXTENSIONS_DIR}/}"`,
+  '  echo head: $($b od -An -tx1 -N20 "$f" 2>/dev/null)',
+  'done',
+  `echo ${HOLDER_READY}`,
+  'exec $b sleep 2147483647'
+].join('\n')
+
+/** An /opt/extensions entry as the holder listed it, with its first bytes. */
+export interface ListedExtension {
+  name: string
+  head: string
+}
+
+/** The holder's lines before HOLDER_READY: the entries, sorted, at most `max` of them. */
+export function parseHolderListing(
+  lines: readonly string[],
+  max: number
+): ListedExtension[] {
+  const listed: ListedExtension[] = []
+  for (const line of lines) {
+    if (line.startsWith('extension:'))
+      listed.push({ name: line.slice('extension:'.length), head: '' })
+    else if (line.startsWith('head:')) {
+      const last = listed[listed.length - 1]
+      if (last !== undefined) last.head = line.slice('head:'.length).trim()
+    }
+  }
+  return listed
+    .filter(e => e.name !== '')
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .slice(0, max)
+}
+
+/**
+ * `docker container run` of the holder, attached: the client is the container's handle (its
+ * output is HOLDER_SCRIPT's listing, it ends when the container is removed). `--pull never`:
+ * the image is the local one that was built or pulled, never fetched here; `--cidfile`: the
+ * container's id, for its cgroup files.
+ */
+export function holderRunArgs(
   spec: FunctionSpec,
   containerName: string,
   holderHostPath: string,
+  cidFile: string,
   labels: readonly string[] = []
 ): string[] {
   return [
     'container',
-    'create',
+    'run',
+    '--pull',
+    'never',
+    '--sig-proxy=false',
+    '--cidfile',
+    cidFile,
     '--name',
     containerName,
     // The caller's labels (name=value), e.g. so that a stand-in finds its own containers.
@@ -94,8 +154,9 @@ export function createArgs(
     HOLDER_PATH,
     '--',
     spec.image,
-    'sleep',
-    '2147483647'
+    'sh',
+    '-c',
+    HOLDER_SCRIPT
   ]
 }
 

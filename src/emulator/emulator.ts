@@ -167,11 +167,28 @@ export class LambdaEmulator {
     )
   }
 
-  /** Shuts the environment down (reason spindown) and stops the APIs. */
-  async close(): Promise<void> {
-    if (this.state.sandbox !== undefined) await shutdown(this.state, 'spindown')
-    await this.api?.close()
+  /**
+   * Shuts the environment down (reason spindown) and stops the APIs. With `removal:
+   * 'background'` it returns once the container's removal has started: `removed` resolves
+   * when it ended (true: removed; a failure is logged), and the APIs stop after it. The
+   * removal's docker client keeps the process alive until then.
+   */
+  async close(
+    options: { removal?: 'wait' | 'background' } = {}
+  ): Promise<{ removed: Promise<boolean> }> {
+    const api = this.api
     this.api = undefined
+    const { removed } = await shutdown(
+      this.state,
+      'spindown',
+      options.removal ?? 'wait'
+    )
+    const closed = removed.then(async ok => {
+      await api?.close()
+      return ok
+    })
+    if (options.removal !== 'background') await closed
+    return { removed: closed }
   }
 
   private async init(

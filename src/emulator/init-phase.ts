@@ -1,20 +1,26 @@
 /**
- * The init phase: creates the container, starts the extensions in /opt/extensions, waits for
+ * The init phase: starts the container (its holder lists /opt/extensions as it starts), starts
+ * the extensions found there, waits for
  * them to register, starts the runtime and waits for its first `next`, following `decideInit`
  * (lifecycle.ts). A failed init is logged (INIT_REPORT) and the environment shut down.
  * AWS docs: https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html.
  */
 import { randomBytes } from 'node:crypto'
+import { promises as fs } from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
 
 import {
   EXTENSIONS_DIR,
-  HOLDER_PATH,
-  createArgs,
+  HOLDER_READY,
   execArgs,
+  holderRunArgs,
   lambdaEnvironment,
   launchErrorOf,
+  parseHolderListing,
   parseImageInspect,
-  runtimeCommand
+  runtimeCommand,
+  type ListedExtension
 } from './container.js'
 import { parseOdHex, wrongCpu } from './elf.js'
 import {
@@ -64,11 +70,27 @@ export async function runInit(
 ): Promise<SandboxFailure | undefined> {
   const { spec, docker } = state
   const host = settings.hostArchitecture
-  const inspect = await docker.run(['image', 'inspect', spec.image])
-  if (inspect.code !== 0)
-    throw new Error(
-      `docker image inspect ${spec.image}: ${inspect.stderr.trim()}`
+  const container = `lambda-emulator-${randomBytes(6).toString('hex')}`
+  // The image's config and the container's start (with the /opt/extensions listing) at once:
+  // neither waits for the other.
+  const [inspect, holder] = await Promise.all([
+    docker.run(['image', 'inspect', spec.image]),
+    startHolder(
+      state,
+      spec,
+      container,
+      settings.holderPath ?? '/bin/busybox',
+      settings.containerLabels
     )
+  ])
+  if (inspect.code !== 0 || !holder.ok) {
+    await docker.run(['container', 'rm', '--force', container])
+    throw new Error(
+      inspect.code !== 0
+        ? `docker image inspect ${spec.image}: ${inspect.stderr.trim()}`
+        : `docker container run: ${'output' in holder ? holder.output : ''}`
+    )
+  }
   const image = parseImageInspect(inspect.stdout)
   const command = runtimeCommand(spec, image)
   const env = lambdaEnvironment(
@@ -77,23 +99,7 @@ export async function runInit(
     command.cmd[0],
     settings.streamName
   )
-  const container = `lambda-emulator-${randomBytes(6).toString('hex')}`
-  const created = await docker.run(
-    createArgs(
-      spec,
-      container,
-      settings.holderPath ?? '/bin/busybox',
-      settings.containerLabels
-    )
-  )
-  if (created.code !== 0)
-    throw new Error(`docker container create: ${created.stderr.trim()}`)
-  const started = await docker.run(['container', 'start', container])
-  if (started.code !== 0) {
-    await docker.run(['container', 'rm', '--force', container])
-    throw new Error(`docker container start: ${started.stderr.trim()}`)
-  }
-  const containerId = created.stdout.trim()
+  const containerId = holder.containerId
   const sandbox: Sandbox = {
     container,
     ...(containerId !== '' ? { containerId } : {}),
@@ -117,7 +123,7 @@ export async function runInit(
         `${spec.architecture} image on a ${host} host runs under QEMU emulation: the init limit is not enforced`
       )
     )
-  await launchExtensions(state, sandbox, env.extension)
+  launchExtensions(state, sandbox, holder.listing, env.extension)
   let step: InitStep
   for (;;) {
     step = await state.until(() => {
@@ -183,31 +189,72 @@ export async function runInit(
   return step.failure
 }
 
+/**
+ * Starts the holder: `docker container run` of the container, attached; resolves once the holder
+ * has listed /opt/extensions (HOLDER_READY), or with docker's reason when the container ended
+ * before (no such image, a refused option).
+ */
+async function startHolder(
+  state: SandboxState,
+  spec: SandboxState['spec'],
+  container: string,
+  holderPath: string,
+  labels: readonly string[] | undefined
+): Promise<
+  | { ok: true; listing: ListedExtension[]; containerId: string }
+  | { ok: false; output: string }
+> {
+  const cidDir = await fs.mkdtemp(path.join(os.tmpdir(), 'lambda-emulator-'))
+  const cidFile = path.join(cidDir, 'cid')
+  try {
+    const started = await new Promise<
+      { ok: true; lines: string[] } | { ok: false; output: string }
+    >(resolve => {
+      const lines: string[] = []
+      let ready = false
+      const proc = state.docker.start(
+        holderRunArgs(spec, container, holderPath, cidFile, labels),
+        {},
+        line => {
+          if (ready) return
+          if (line === HOLDER_READY) {
+            ready = true
+            resolve({ ok: true, lines })
+          } else lines.push(line)
+        }
+      )
+      void proc.exited.then(r => {
+        if (!ready)
+          resolve({
+            ok: false,
+            output: r.stderr.trim() || r.tail.trim() || `exit status ${r.code}`
+          })
+      })
+    })
+    if (!started.ok) return started
+    const containerId = await fs
+      .readFile(cidFile, 'utf8')
+      .then(t => t.trim())
+      .catch(() => '')
+    return {
+      ok: true,
+      listing: parseHolderListing(started.lines, MAX_EXTENSIONS),
+      containerId
+    }
+  } finally {
+    await fs.rm(cidDir, { recursive: true, force: true })
+  }
+}
+
 /** Starts every file in /opt/extensions (lexical order, at most 10) with `docker exec`. */
-async function launchExtensions(
+function launchExtensions(
   state: SandboxState,
   sandbox: Sandbox,
+  listing: readonly ListedExtension[],
   env: Record<string, string>
-): Promise<void> {
-  const listed = await state.docker.run(
-    execArgs(sandbox.container, [], undefined, [
-      HOLDER_PATH,
-      'ls',
-      '-1',
-      EXTENSIONS_DIR
-    ])
-  )
-  const names =
-    listed.code === 0
-      ? listed.stdout
-          .split('\n')
-          .map(s => s.trim())
-          .filter(s => s !== '')
-          .sort()
-          .slice(0, MAX_EXTENSIONS)
-      : []
-  for (const name of names) {
-    const path = `${EXTENSIONS_DIR}/${name}`
+): void {
+  for (const { name, head } of listing) {
+    const file = `${EXTENSIONS_DIR}/${name}`
     const extension: Extension = {
       name,
       external: true,
@@ -216,24 +263,14 @@ async function launchExtensions(
       queue: []
     }
     sandbox.extensions.push(extension)
-    const head = await state.docker.run(
-      execArgs(sandbox.container, [], undefined, [
-        HOLDER_PATH,
-        'od',
-        '-An',
-        '-tx1',
-        '-N20',
-        path
-      ])
-    )
-    const cpu = wrongCpu(parseOdHex(head.stdout), state.spec.architecture)
+    const cpu = wrongCpu(parseOdHex(head), state.spec.architecture)
     if (cpu !== undefined) {
-      state.write(`${path}: cannot execute binary file`)
+      state.write(`${file}: cannot execute binary file`)
       extension.wrongCpu = cpu
       continue
     }
     const proc = state.docker.start(
-      execArgs(sandbox.container, Object.keys(env), undefined, [path]),
+      execArgs(sandbox.container, Object.keys(env), undefined, [file]),
       env,
       line => state.write(line)
     )

@@ -8,6 +8,7 @@ import {
   STATE,
   ownBuilder,
   ownDockerConfig,
+  ownLocalRunLabel,
   parseUndoRecords
 } from './saved-state.js'
 
@@ -37,6 +38,45 @@ async function finishPendingUndo(): Promise<void> {
   })
 }
 
+/**
+ * The local run's container, when the run ended (killed, cancelled) before
+ * its removal did: every container carrying the run's own label goes.
+ */
+async function removeLocalRunContainer(exec: Exec): Promise<void> {
+  const label = core.getState(STATE.localRun)
+  if (label === '') return
+  if (!ownLocalRunLabel(label)) {
+    core.warning(
+      `Not removing containers labelled "${label}": the saved state names a label this action does not give.`
+    )
+    return
+  }
+  const failed = (why: string): void =>
+    core.warning(
+      `Could not remove the local run's container (label ${label}): ${why}; remove it with docker container rm --force.`
+    )
+  try {
+    const listed = await exec('docker', [
+      'container',
+      'ls',
+      '--all',
+      '--quiet',
+      '--filter',
+      `label=${label}`
+    ])
+    if (listed.exitCode !== 0) return failed(listed.stderr.trim())
+    const ids = listed.stdout.split(/\s+/).filter(id => /^[0-9a-f]+$/.test(id))
+    if (ids.length === 0) return
+    const removed = await exec('docker', ['container', 'rm', '--force', ...ids])
+    if (removed.exitCode !== 0) return failed(removed.stderr.trim())
+    core.info(
+      `Removed the local run's container the run left (label ${label}).`
+    )
+  } catch (error) {
+    failed(errorMessage(error))
+  }
+}
+
 /** Cleanup after the job: it warns, never fails. */
 export async function post(
   exec: Exec = realExec,
@@ -49,6 +89,7 @@ export async function post(
       `Could not put back what the run changed: ${errorMessage(error)}`
     )
   }
+  await removeLocalRunContainer(exec)
   const dockerConfig = await checkedDockerConfig(
     core.getState(STATE.dockerConfig),
     env.RUNNER_TEMP ?? os.tmpdir()

@@ -11,8 +11,17 @@ export const STATE = {
    * verified release or a finished undo. A run killed before that leaves it
    * for the post step, which puts it back.
    */
-  undo: 'undo'
+  undo: 'undo',
+  /**
+   * The label of the local run's container while it may exist: saved before
+   * the container starts, emptied once its removal has ended. A run killed
+   * in between leaves it for the post step, which removes the container.
+   */
+  localRun: 'localRun'
 } as const
+
+/** The label (name) of the local run's container; its value is the run's own. */
+export const LOCAL_RUN_LABEL = 'aspnet-lambda-deploy.local-run'
 
 /** One change the post step may have to put back. */
 export type UndoRecord =
@@ -83,6 +92,7 @@ export function hasPostWork(env: NodeJS.ProcessEnv): boolean {
   return (
     saved(STATE.dockerConfig) !== '' ||
     saved(STATE.builder) !== '' ||
+    saved(STATE.localRun) !== '' ||
     parseUndoRecords(saved(STATE.undo)).length > 0
   )
 }
@@ -136,4 +146,14 @@ export function ownDockerConfig(
 /** Whether the saved builder name is one image.ts gives (never a flag). */
 export function ownBuilder(saved: string): boolean {
   return /^aspnet-lambda-deploy-[0-9]+-[0-9a-z]+$/.test(saved)
+}
+
+/**
+ * Whether the saved local-run label is one the local run gives
+ * (`aspnet-lambda-deploy.local-run=<16 hex>`): the post step removes every
+ * container carrying it, so any other text (another step's label, a flag)
+ * is refused.
+ */
+export function ownLocalRunLabel(saved: string): boolean {
+  return /^aspnet-lambda-deploy\.local-run=[0-9a-f]{16}$/.test(saved)
 }

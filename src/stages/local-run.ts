@@ -29,6 +29,7 @@ import {
 import { everyServes } from '../decide/action.js'
 import { dockerCli } from '../emulator/processes.js'
 import type { FunctionSpec } from '../emulator/types.js'
+import { LOCAL_RUN_LABEL, STATE } from '../post/saved-state.js'
 import { DeployError } from '../util/errors.js'
 import type { Found, RunContext } from './context.js'
 import { stage, type LocalRunHandoff } from './stage.js'
@@ -67,7 +68,7 @@ export async function localRunBeforePush(
   const mode = ctx.inputs.localRun
   if (mode === 'off') return undefined
   if (mode === 'auto') {
-    const runnable = await localRunnable(run.found.architecture, hostOf(ctx))
+    const runnable = await runnableHere(ctx, run.found.architecture)
     if (!runnable.runs) {
       report(
         ctx,
@@ -144,7 +145,7 @@ async function pulled(
 ): Promise<void> {
   const { deps } = ctx
   const { architecture } = run.found
-  const runnable = await localRunnable(architecture, hostOf(ctx))
+  const runnable = await runnableHere(ctx, architecture)
   if (!runnable.runs) {
     report(ctx, { kind: 'cannot-run', reason: runnable.reason }, uri)
     return
@@ -169,6 +170,28 @@ async function pulled(
     await fs.rm(workDir, { recursive: true, force: true })
   }
   await body(uri)
+}
+
+/**
+ * Whether Docker can run the image here, asked once per run and architecture
+ * (`docker version` and the binfmt files): the build's hook and the stage
+ * both ask.
+ */
+const runnableOf = new WeakMap<
+  RunContext,
+  Map<string, ReturnType<typeof localRunnable>>
+>()
+function runnableHere(
+  ctx: RunContext,
+  architecture: LookedUp['found']['architecture']
+): ReturnType<typeof localRunnable> {
+  const known =
+    runnableOf.get(ctx) ?? new Map<string, ReturnType<typeof localRunnable>>()
+  runnableOf.set(ctx, known)
+  const asked =
+    known.get(architecture) ?? localRunnable(architecture, hostOf(ctx))
+  known.set(architecture, asked)
+  return asked
 }
 
 function hostOf(ctx: RunContext): LocalRunHost {
@@ -216,7 +239,7 @@ async function judge(
   const fn = functionOf(run)
   const outcome = await ctx.phase(TITLE, async (): Promise<LocalRunOutcome> => {
     const host = hostOf(ctx)
-    const runnable = await localRunnable(found.architecture, host)
+    const runnable = await runnableHere(ctx, found.architecture)
     if (!runnable.runs)
       return { kind: 'cannot-run' as const, reason: runnable.reason }
     const target = run.targets[0]
@@ -249,14 +272,32 @@ async function judge(
         requestId: randomUUID()
       }
     )
+    // The container's removal goes on while the run does (about a second); the process
+    // ends only after it, and says if it failed. The label finds what a killed run left.
+    const label = `${LOCAL_RUN_LABEL}=${randomUUID().replaceAll('-', '').slice(0, 16)}`
+    ctx.log(`The local run's container is labelled ${label}.`)
+    // A run killed before the removal ended leaves the label to the post step.
+    core.saveState(STATE.localRun, label)
     return runLocally(
       {
         spec,
         managedInstances: fn.capacityProviderArn !== undefined,
         source,
-        event: JSON.stringify(event)
+        event: JSON.stringify(event),
+        containerLabels: [label]
       },
-      host,
+      {
+        ...host,
+        removed: removal => {
+          void removal.then(ok => {
+            if (ok) core.saveState(STATE.localRun, '')
+            else
+              core.warning(
+                `${TITLE}: its container (label ${label}) could not be removed; remove it with docker container rm --force.`
+              )
+          })
+        }
+      },
       runnable
     )
   })

@@ -2,7 +2,11 @@ import { promises as fs } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
-import { findHolder, localRunnable } from '../../../src/checks/local-run/run.js'
+import {
+  findHolder,
+  localRunnable,
+  runLocally
+} from '../../../src/checks/local-run/run.js'
 import type { CliResult, DockerCli } from '../../../src/emulator/processes.js'
 
 const ELF = Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0])
@@ -104,4 +108,113 @@ describe('localRunnable', () => {
       staticBusybox
     )
   })
+})
+
+describe('runLocally', () => {
+  /**
+   * A docker whose runtime answers every request with HTTP 200 over the Runtime API, and whose
+   * `container rm` ends only when the test says so.
+   */
+  function playingDocker(): {
+    docker: DockerCli
+    calls: string[][]
+    finishRemoval: () => void
+  } {
+    const calls: string[][] = []
+    let finishRemoval: () => void = () => undefined
+    const removal = new Promise<CliResult>(resolve => {
+      finishRemoval = () =>
+        resolve({ code: 0, stdout: '', stderr: '', tail: '' })
+    })
+    const ok: CliResult = { code: 0, stdout: '', stderr: '', tail: '' }
+    const docker: DockerCli = {
+      run: args => {
+        calls.push([...args])
+        if (args[0] === 'image')
+          return Promise.resolve({
+            ...ok,
+            stdout: JSON.stringify([
+              { Architecture: 'amd64', Config: { Entrypoint: ['/bootstrap'] } }
+            ])
+          })
+        if (args[1] === 'rm') return removal
+        return Promise.resolve(ok)
+      },
+      start: (args, env, onLine) => {
+        calls.push([...args])
+        if (args[1] === 'run') onLine('lambda-emulator-ready')
+        else void playRuntime(env.AWS_LAMBDA_RUNTIME_API ?? '')
+        return { exited: new Promise(() => undefined) }
+      }
+    }
+    return { docker, calls, finishRemoval: () => finishRemoval() }
+  }
+
+  async function playRuntime(api: string): Promise<void> {
+    const base = `http://${api}/2018-06-01/runtime/invocation`
+    const next = await fetch(`${base}/next`)
+    const id = next.headers.get('lambda-runtime-aws-request-id') ?? ''
+    await next.text()
+    await fetch(`${base}/${id}/response`, {
+      method: 'POST',
+      body: JSON.stringify({ statusCode: 200, body: 'ok' })
+    })
+    // parked until the environment goes
+    await fetch(`${base}/next`).catch(() => undefined)
+  }
+
+  it('returns the answer without waiting for the container to be removed; the removal ends later and is reported', async () => {
+    const { docker, calls, finishRemoval } = playingDocker()
+    let removal: Promise<boolean> | undefined
+    const running = runLocally(
+      {
+        spec: {
+          functionName: 'api',
+          image: 'app:1',
+          architecture: 'x86_64',
+          memorySize: 512,
+          timeout: 3
+        },
+        managedInstances: false,
+        source: 'http-api',
+        event: '{}',
+        containerLabels: ['aspnet-lambda-deploy.local-run=abc123']
+      },
+      {
+        docker,
+        log: () => undefined,
+        removed: r => {
+          removal = r
+        }
+      },
+      { emulated: false, holder: staticBusybox }
+    )
+    let timer: NodeJS.Timeout | undefined
+    const outcome = await Promise.race([
+      running,
+      new Promise<'waited for the removal'>(resolve => {
+        timer = setTimeout(() => resolve('waited for the removal'), 3000)
+      })
+    ])
+    clearTimeout(timer)
+    expect(outcome).not.toBe('waited for the removal')
+    expect(outcome).toMatchObject({
+      kind: 'ran',
+      answer: { inspection: { kind: 'answer', answer: { status: 200 } } }
+    })
+    // The removal was started, and is still going on.
+    const rm = calls.find(c => c[1] === 'rm')
+    expect(rm?.[3]).toMatch(/^lambda-emulator-[0-9a-f]{12}$/)
+    const settled = { done: false }
+    void removal?.then(() => (settled.done = true))
+    await new Promise(r => setTimeout(r, 50))
+    expect(settled.done).toBe(false)
+    finishRemoval()
+    await expect(removal).resolves.toBe(true)
+    // One docker call started the container (with the label) and listed /opt/extensions.
+    const run = calls.find(c => c[1] === 'run')
+    expect(run).toContain('aspnet-lambda-deploy.local-run=abc123')
+    expect(calls.filter(c => c[1] === 'exec')).toHaveLength(1)
+    expect(calls.map(c => c[1])).not.toContain('create')
+  }, 10_000)
 })

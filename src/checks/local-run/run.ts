@@ -31,6 +31,8 @@ export interface LocalRunRequest {
   source: EventSourceInput
   /** The synthetic request, as the event source sends it. */
   event: string
+  /** Labels (name=value) of the container, so that what is left of it can be found. */
+  containerLabels?: readonly string[]
 }
 
 export interface LocalRunHost {
@@ -40,6 +42,11 @@ export interface LocalRunHost {
   holderCandidates?: readonly string[]
   binfmtDir?: string
   hostArchitecture?: Architecture
+  /**
+   * The container's removal, started when the run ends and not awaited (it takes about a
+   * second and nothing after the run needs it): resolves true once docker removed it.
+   */
+  removed?: (removal: Promise<boolean>) => void
 }
 
 export const HOLDER_CANDIDATES = ['/bin/busybox', '/usr/bin/busybox']
@@ -152,7 +159,10 @@ export async function runLocally(
       runnable.emulated
     ),
     // The limit above already allows for QEMU: the emulator enforces it.
-    hostArchitecture: spec.architecture
+    hostArchitecture: spec.architecture,
+    ...(request.containerLabels !== undefined
+      ? { containerLabels: request.containerLabels }
+      : {})
   })
   const base = {
     kind: 'ran' as const,
@@ -182,8 +192,13 @@ export async function runLocally(
       }
     }
   } finally {
-    await emulator.close().catch((error: unknown) => {
-      host.log(`EMULATOR\tclosing: ${errorMessage(error)}`)
-    })
+    // SHUTDOWN to the extensions is awaited; the container's removal goes on in the background.
+    const closing = await emulator
+      .close({ removal: 'background' })
+      .catch((error: unknown) => {
+        host.log(`EMULATOR\tclosing: ${errorMessage(error)}`)
+        return { removed: Promise.resolve(false) }
+      })
+    host.removed?.(closing.removed)
   }
 }

@@ -34,7 +34,7 @@ import {
   RAW_REGISTRY
 } from './config.js'
 import { RuntimeError } from './errors.js'
-import { runArgs } from './function-config.js'
+import { configurationKey } from './function-config.js'
 import { errMessage, log } from './http.js'
 import { registryImageConfig, type ImageConfig } from './image-refs.js'
 import { newLogStream, nowMs, type LogStream } from './log-store.js'
@@ -238,8 +238,8 @@ export async function ensureContainer(target: Target): Promise<ContainerEntry> {
   const image = target.image
   if (!image) throw new RuntimeError('Runtime.InvalidImage', 'no image')
   // A new environment or ImageConfig starts a new environment, as on Lambda.
-  const run = runArgs(target.environment, target.imageConfig)
-  const key = `${target.fn}\n${target.version}\n${image.digest}\n${run.key}`
+  const configuration = configurationKey(target.environment, target.imageConfig)
+  const key = `${target.fn}\n${target.version}\n${image.digest}\n${configuration}`
   const existing = containers.get(key)
   if (existing && !existing.error) {
     existing.lastUsed = Date.now()

@@ -12,7 +12,9 @@
  *     `Variables: {}` instead.
  *   - The container of a function runs with its environment and ImageConfig, as Lambda starts it
  *     ("Container image settings", https://docs.aws.amazon.com/lambda/latest/dg/images-parms.html:
- *     ENTRYPOINT, CMD and WORKDIR overridden by the function's ImageConfig).
+ *     ENTRYPOINT, CMD and WORKDIR overridden by the function's ImageConfig): they reach it through
+ *     the emulator's FunctionSpec (containers.ts, sandboxSpec); here only their fingerprint,
+ *     which keys the environment.
  */
 import { createHash } from 'node:crypto'
 
@@ -53,7 +55,7 @@ export function motoSafeBody(body: Buffer): Buffer {
 
 const list = (v: unknown): string[] | undefined =>
   Array.isArray(v) && v.every(x => typeof x === 'string') && v.length > 0
-    ? (v)
+    ? v
     : undefined
 
 /** CreateFunction / UpdateFunctionConfiguration: remember the ImageConfig it gave. */
@@ -108,27 +110,31 @@ export function reportImageConfig(c: Json, fn: string, version: string): void {
 }
 
 /**
- * The docker run arguments that start the function's container as Lambda would: its variables
- * (`-e`), and the ImageConfig override (`--entrypoint` takes one word: the rest of EntryPoint goes
- * before Command). `key` changes with them, so a new configuration starts a new environment.
+ * What names one configuration of a function's environment: its variables and ImageConfig, as
+ * a stable fingerprint (keys sorted, so the order they were given in does not matter). A new
+ * configuration starts a new environment, as on Lambda. The configuration itself reaches the
+ * container only through the emulator's FunctionSpec (containers.ts, sandboxSpec).
  */
-export function runArgs(
+export function configurationKey(
   environment: Record<string, string>,
   config: FunctionImageConfig | undefined
-): { options: string[]; command: string[]; key: string } {
-  const options: string[] = []
-  for (const [name, value] of Object.entries(environment).sort())
-    options.push('-e', `${name}=${value}`)
-  const [entry, ...entryArgs] = config?.EntryPoint ?? []
-  if (entry !== undefined) options.push('--entrypoint', entry)
-  if (config?.WorkingDirectory) options.push('-w', config.WorkingDirectory)
-  const command =
-    entry !== undefined
-      ? [...entryArgs, ...(config?.Command ?? [])]
-      : [...(config?.Command ?? [])]
-  const key = createHash('sha256')
-    .update(JSON.stringify([options, command]))
+): string {
+  return createHash('sha256')
+    .update(stableJson({ environment, imageConfig: config ?? null }))
     .digest('hex')
     .slice(0, 12)
-  return { options, command, key }
+}
+
+/** JSON with every object's keys sorted (arrays keep their order: it is meaningful). */
+export function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`
+  if (typeof value === 'object' && value !== null)
+    return `{${Object.keys(value)
+      .sort()
+      .map(
+        k =>
+          `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`
+      )
+      .join(',')}}`
+  return JSON.stringify(value) ?? 'null'
 }
