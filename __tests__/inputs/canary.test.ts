@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
+import { readCanaryJudging } from '../../src/inputs/canary.js'
 import { InputError, getInputs } from '../../src/inputs/read.js'
 import type { Canary } from '../../src/inputs/types.js'
 
@@ -143,6 +144,71 @@ describe('canary judging inputs', () => {
       expect.stringContaining(
         'canary-interval 4.0s is too short for canary-max-error-rate: a canary judged by CloudWatch needs at least 5.0s.'
       )
+    )
+  })
+})
+
+describe('readCanaryJudging: the edges mutation testing found unpinned', () => {
+  const judge = (values: Record<string, string>, intervalMs?: number) =>
+    readCanaryJudging(name => values[name] ?? '', {}, intervalMs)
+  const rateProblem = (text: string) =>
+    `canary-max-error-rate "${text}" must be a percentage from 0 to 100 (for example 1 or 0.5).`
+  const minProblem = (text: string) =>
+    `canary-min-requests "${text}" must be a whole number of requests, at least 1 (for example 20).`
+
+  it.each<[string, Record<string, string>, string[]]>([
+    ['100 %', { 'canary-max-error-rate': '100' }, []],
+    ['0.25 %', { 'canary-max-error-rate': '0.25%' }, []],
+    ['a % first', { 'canary-max-error-rate': '%1' }, [rateProblem('%1')]],
+    ['a letter first', { 'canary-max-error-rate': 'x1' }, [rateProblem('x1')]],
+    ['a letter last', { 'canary-max-error-rate': '1x' }, [rateProblem('1x')]],
+    ['one request', { 'canary-min-requests': '1' }, []],
+    [
+      'a letter before the requests',
+      { 'canary-min-requests': 'x5' },
+      [minProblem('x5')]
+    ],
+    [
+      'a letter after them',
+      { 'canary-min-requests': '5x' },
+      [minProblem('5x')]
+    ],
+    [
+      '100 alarms',
+      {
+        'canary-alarms': Array.from({ length: 100 }, (_, i) => `a${i}`).join(
+          '\n'
+        )
+      },
+      []
+    ]
+  ])('%s', (_name, values, problems) => {
+    expect(judge(values, 600_000).problems).toEqual(problems)
+  })
+
+  it.each<[string, Record<string, string>, string]>([
+    [
+      'canary-max-error-rate',
+      { 'canary-max-error-rate': '1' },
+      'canary-max-error-rate'
+    ],
+    [
+      'canary-min-requests',
+      { 'canary-min-requests': '5' },
+      'canary-min-requests'
+    ]
+  ])('%s without a canary names itself', (_name, values, input) => {
+    expect(judge(values).problems).toEqual([
+      `${input} needs canary-percent: it judges the canary's share of the alias's traffic (for example canary-percent: 10).`
+    ])
+  })
+
+  it('a short interval names every input that asks for CloudWatch, joined by "and"', () => {
+    expect(
+      judge({ 'canary-alarms': 'api-5xx', 'canary-min-requests': '5' }, 1_000)
+        .problems[0]
+    ).toMatch(
+      /^canary-interval 1\.0s is too short for canary-alarms and canary-min-requests: /
     )
   })
 })
