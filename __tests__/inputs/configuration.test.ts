@@ -248,7 +248,8 @@ describe('readConfiguration: the forms mutation testing found unpinned', () => {
     ['an array', '["A"]'],
     ['null', 'null'],
     ['a string', '"A"'],
-    ['a list value', '{"AB":["x"]}']
+    ['a list value', '{"AB":["x"]}'],
+    ['a string and a number', '{"AB":"x","CD":1}']
   ])('environment: %s is refused', (_name, text) => {
     expect(valueOf({ environment: text })).toStrictEqual({
       problems: [envForm],
