@@ -358,7 +358,7 @@ describe('readConfiguration: the forms mutation testing found unpinned', () => {
     expect(value?.functionConfig.imageConfig).toStrictEqual(imageConfig)
   })
 
-  it.each<[string, Record<string, string>, object]>([
+  it.each<[string, Record<string, string>, Record<string, unknown>]>([
     [
       'environment-mode merge',
       { 'environment-mode': 'merge' },
