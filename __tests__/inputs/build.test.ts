@@ -187,6 +187,7 @@ describe('readBuildOptions: context and file', () => {
       { kind: 'directory', size: 0 },
       `${DEFAULT} is a directory, not a regular file: without file, docker reads the Dockerfile of context "app" from ${DEFAULT}: make that a regular file, or give the Dockerfile's path in file.`
     ],
+    ['exactly 1 MiB', { kind: 'file', size: 1024 * 1024 }, undefined],
     [
       'larger than a Dockerfile',
       { kind: 'file', size: 3 * 1024 * 1024 },
@@ -272,6 +273,15 @@ describe('readBuildOptions: secrets, secret-files, builder, no-cache, pull', () 
       { 'secret-files': 'nuget' },
       [
         'secret-files line 1 "nuget" is not id=path: for example nuget=${{ runner.temp }}/nuget.config.'
+      ]
+    ],
+    [
+      // The two guards of the line's form each catch what the other does not.
+      'a secret-files line with an empty path, and one with an empty id',
+      { 'secret-files': 'a=\n=/tmp/x' },
+      [
+        'secret-files line 1 "a=" is not id=path: for example nuget=${{ runner.temp }}/nuget.config.',
+        'secret-files line 2: the id must be letters, digits, -, _ and . (not starting with -), as in RUN --mount=type=secret,id=nuget; write id=value.'
       ]
     ],
     [
