@@ -43,10 +43,6 @@ describe('configurationKey', () => {
   ])('changes when %s', (_, environment, imageConfig) => {
     expect(configurationKey(environment, imageConfig)).not.toBe(key)
   })
-
-  it('builds no docker arguments any more', () => {
-    expect(Object.keys(functionConfig)).not.toContain('runArgs')
-  })
 })
 
 describe('stableJson', () => {
